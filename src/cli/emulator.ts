@@ -1,0 +1,35 @@
+import { parseArgs } from 'node:util';
+import { startEmulator } from '../emulator/index.js';
+import { untilSignal } from './start.js';
+
+export async function emulator(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '8787' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'write-credentials': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(`usage: warden emulator [--port N] [--host H] [--write-credentials DIR]
+
+A local stand-in for Google: Vertex AI REST, the OAuth2 token endpoint, STS,
+IAM Credentials, the GCE metadata server and a dev OIDC issuer. Its Vertex
+routes accept only access tokens it minted itself.
+--write-credentials DIR writes service-account.json, external-account.json and
+subject-token.txt for this emulator into DIR.`);
+    return 0;
+  }
+  const emu = await startEmulator({ host: values.host, port: Number(values.port) });
+  console.log(`emulator listening on ${emu.url}`);
+  console.log(`  dev OIDC issuer: ${emu.issuer}`);
+  console.log(`  metadata server: GCE_METADATA_HOST=${new URL(emu.url).host}`);
+  if (values['write-credentials']) {
+    const files = await emu.writeCredentials(values['write-credentials']);
+    console.log(`  wrote ${files.serviceAccount}\n  wrote ${files.externalAccount}\n  wrote ${files.subjectToken}`);
+  }
+  await untilSignal(emu);
+  return 0;
+}

@@ -1,0 +1,51 @@
+// `warden <command>`: the command line. Each command lives in its own module
+// and returns an exit code; this file only dispatches.
+import { configCheck } from './config-check.js';
+import { demo } from './demo.js';
+import { emulator } from './emulator.js';
+import { start } from './start.js';
+import { token } from './token.js';
+
+const USAGE = `usage: warden <command> [options]
+
+commands:
+  start -c FILE            run the gateway from a config file
+  demo                     run the emulator, a dev OIDC issuer and Warden with a demo policy
+  token --sub S --group G  print a token the running demo accepts
+  config check -c FILE     report every problem in a config file (exit 1 if any)
+  emulator --port N        run the local Google stand-in (Vertex AI, OAuth2, STS, IAM, metadata, OIDC)
+
+run 'warden <command> --help' for a command's options`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'start':
+        return await start(rest);
+      case 'demo':
+        return await demo(rest);
+      case 'token':
+        return await token(rest);
+      case 'config':
+        if (rest[0] === 'check') return await configCheck(rest.slice(1));
+        break;
+      case 'emulator':
+        return await emulator(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return 0;
+    }
+  } catch (e) {
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`warden ${cmd}: ${(e as Error).message}`);
+      return 2;
+    }
+    throw e;
+  }
+  console.error(`warden: unknown command "${argv.join(' ')}"\n\n${USAGE}`);
+  return 2;
+}

@@ -1,0 +1,41 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, formatProblem } from '../config/load.js';
+import { loadGateway, startGateway } from '../gateway.js';
+import { createLogger } from '../telemetry/log.js';
+
+export async function start(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help || !values.config) {
+    console.log('usage: warden start -c FILE\n\nRuns the gateway described by FILE (a multi-document YAML config).');
+    return values.help ? 0 : 2;
+  }
+  let parts;
+  try {
+    parts = loadGateway(values.config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    for (const p of e.problems) console.error(formatProblem(p));
+    console.error(`\nnot started: ${e.problems.length} problem(s) in ${values.config} (see 'warden config check -c ${values.config}')`);
+    return 1;
+  }
+  const log = createLogger();
+  const gw = await startGateway(parts, { log });
+  log.info({ url: gw.url, admin: gw.adminUrl }, 'warden listening');
+  await untilSignal(gw);
+  return 0;
+}
+
+/** Resolve after SIGINT/SIGTERM, once in-flight work is closed and the audit flushed. */
+export function untilSignal(...running: { close(): Promise<void> }[]): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = async () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      await Promise.all(running.map((r) => r.close()));
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+

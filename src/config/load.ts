@@ -1,0 +1,198 @@
+// Reads the multi-document YAML config, validates each document against its
+// schema and keeps, for every document, a way back from a field path to its
+// line, so that later stages (policy compile, credential loading) can report
+// their own problems against the source too.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import {
+  authorizationPolicyDoc,
+  gatewayDoc,
+  requestAuthenticationDoc,
+  type AuthorizationPolicyDoc,
+  type GatewaySpec,
+  type RequestAuthenticationDoc,
+} from './schema.js';
+
+export type FieldPath = ReadonlyArray<string | number>;
+
+export interface ConfigProblem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  hint?: string;
+}
+
+export class ConfigError extends Error {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`;
+}
+
+/** Reports a problem at a field of one document. */
+export type Reporter = (path: FieldPath, message: string, hint?: string) => void;
+
+export interface Located<T> {
+  value: T;
+  /** Report a problem at `path` inside this document. */
+  report: Reporter;
+}
+
+export interface LoadedConfig {
+  file: string;
+  /** Relative file references in the config resolve against this directory. */
+  baseDir: string;
+  gateway: Located<GatewaySpec>;
+  requestAuthentications: Located<RequestAuthenticationDoc>[];
+  authorizationPolicies: Located<AuthorizationPolicyDoc>[];
+  /** Collected problems; the caller decides whether to throw (start) or print (config check). */
+  problems: ConfigProblem[];
+  /** Resolve a path written in the config. */
+  path(p: string): string;
+}
+
+const KINDS = {
+  'warden.dev/v1alpha1/Gateway': gatewayDoc,
+  'security.istio.io/v1/RequestAuthentication': requestAuthenticationDoc,
+  'security.istio.io/v1beta1/RequestAuthentication': requestAuthenticationDoc,
+  'security.istio.io/v1/AuthorizationPolicy': authorizationPolicyDoc,
+  'security.istio.io/v1beta1/AuthorizationPolicy': authorizationPolicyDoc,
+} as const;
+
+export function loadConfigFile(file: string): LoadedConfig {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new ConfigError([
+      { file, line: 0, column: 0, message: `cannot read config file: ${(e as Error).message}`, hint: 'pass the path of a YAML file with -c' },
+    ]);
+  }
+  return parseConfig(text, file, dirname(abs));
+}
+
+export function parseConfig(text: string, file: string, baseDir: string): LoadedConfig {
+  const problems: ConfigProblem[] = [];
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
+  const at = (offset: number) => {
+    const { line, col } = lines.linePos(offset);
+    return { line, column: col };
+  };
+  const out: LoadedConfig = {
+    file,
+    baseDir,
+    gateway: undefined as unknown as Located<GatewaySpec>,
+    requestAuthentications: [],
+    authorizationPolicies: [],
+    problems,
+    path: (p) => resolve(baseDir, p),
+  };
+  if (!Array.isArray(docs)) {
+    problems.push({ file, line: 1, column: 1, message: 'not a YAML stream' });
+    return out;
+  }
+
+  let gatewayCount = 0;
+  for (const doc of docs) {
+    if (doc.errors.length) {
+      for (const err of doc.errors) {
+        problems.push({ file, ...at(err.pos[0]), message: `YAML: ${err.message.split('\n')[0]}` });
+      }
+      continue;
+    }
+    const raw: unknown = doc.toJS();
+    if (raw == null) continue; // empty document, e.g. a trailing `---`
+    const report: Reporter = (path, message, hint) => {
+      problems.push({ file, ...at(offsetOf(doc, path)), message: `${describe(raw, path)}${message}`, hint });
+    };
+    const header = raw as { apiVersion?: unknown; kind?: unknown };
+    const key = `${String(header.apiVersion)}/${String(header.kind)}` as keyof typeof KINDS;
+    const schema = KINDS[key];
+    if (!schema) {
+      report(['kind'], `unknown document kind "${String(header.kind)}" (apiVersion "${String(header.apiVersion)}")`,
+        'supported: warden.dev/v1alpha1 Gateway; security.istio.io/v1 or v1beta1 RequestAuthentication and AuthorizationPolicy');
+      continue;
+    }
+    const parsed = (schema as z.ZodType).safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        report(issue.path as FieldPath, issue.message, hintFor(issue));
+      }
+      continue;
+    }
+    const value = parsed.data as { kind: string; spec: unknown };
+    if (value.kind === 'Gateway') {
+      gatewayCount++;
+      if (gatewayCount > 1) report([], 'more than one Gateway document', 'a config file holds exactly one warden.dev Gateway');
+      else out.gateway = { value: value.spec as GatewaySpec, report: prefixed(report, ['spec']) };
+    } else if (value.kind === 'RequestAuthentication') {
+      out.requestAuthentications.push({ value: value as RequestAuthenticationDoc, report });
+    } else {
+      out.authorizationPolicies.push({ value: value as AuthorizationPolicyDoc, report });
+    }
+  }
+  if (gatewayCount === 0 && !problems.length) {
+    problems.push({
+      file, line: 1, column: 1, message: 'no Gateway document',
+      hint: 'add a document with apiVersion: warden.dev/v1alpha1 and kind: Gateway',
+    });
+  }
+  if (out.gateway) checkGateway(out.gateway);
+  return out;
+}
+
+/** Cross-field checks the schema cannot express. */
+function checkGateway({ value, report }: Located<GatewaySpec>): void {
+  const credentials = new Set<string>();
+  value.credentials.forEach((c, i) => {
+    if (credentials.has(c.name)) report(['credentials', i, 'name'], `duplicate credential name "${c.name}"`);
+    credentials.add(c.name);
+  });
+  const routes = new Set<string>();
+  value.routes.forEach((r, i) => {
+    if (routes.has(r.name)) report(['routes', i, 'name'], `duplicate route name "${r.name}"`);
+    routes.add(r.name);
+    if (r.credential && !credentials.has(r.credential)) {
+      report(['routes', i, 'credential'], `unknown credential "${r.credential}"`,
+        credentials.size ? `defined credentials: ${[...credentials].join(', ')}` : 'define it under spec.credentials');
+    }
+  });
+}
+
+function prefixed(report: Reporter, prefix: FieldPath): Reporter {
+  return (path, message, hint) => report([...prefix, ...path], message, hint);
+}
+
+/** The offset of the deepest node that exists along `path`. */
+function offsetOf(doc: Document, path: FieldPath): number {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return node.range[0];
+  }
+  return doc.contents?.range?.[0] ?? 0;
+}
+
+function describe(raw: unknown, path: FieldPath): string {
+  if (!path.length) return '';
+  const m = raw as { kind?: string; metadata?: { name?: string } };
+  const where = path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+  return `${m.kind ?? 'document'}${m.metadata?.name ? ` "${m.metadata.name}"` : ''} ${where}: `;
+}
+
+function hintFor(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code === 'unrecognized_keys') return `remove or correct ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_value' && 'values' in issue) return `one of: ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'this field is required';
+  return undefined;
+}

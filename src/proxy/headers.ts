@@ -1,0 +1,63 @@
+// Which headers cross the gateway. Requests: an allow-list, so the caller's
+// credentials (Authorization, x-goog-api-key, cookies, any token header) can
+// never reach the upstream by accident. Responses: everything but hop-by-hop.
+import type { IncomingHttpHeaders } from 'node:http';
+
+const REQUEST_ALLOW = [
+  'accept',
+  'content-type',
+  'content-encoding',
+  'user-agent',
+  'traceparent',
+  'tracestate',
+  'x-goog-api-client',
+  'x-goog-user-project',
+  'x-goog-request-params',
+  'x-server-timeout',
+  'openai-beta',
+];
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) plus framing that the proxy sets itself. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+export function requestHeaderAllowList(extra: readonly string[]): ReadonlySet<string> {
+  return new Set([...REQUEST_ALLOW, ...extra.map((h) => h.toLowerCase())]);
+}
+
+export function upstreamRequestHeaders(
+  incoming: Record<string, string>,
+  allow: ReadonlySet<string>,
+  requestId: string,
+  authorization: string | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  // Headers named in `Connection` are hop-by-hop for this request too.
+  const connection = incoming.connection?.toLowerCase().split(/\s*,\s*/);
+  for (const name in incoming) {
+    if (allow.has(name) && !connection?.includes(name)) out[name] = incoming[name];
+  }
+  out['x-request-id'] = requestId;
+  if (authorization) out.authorization = authorization;
+  return out;
+}
+
+export function downstreamResponseHeaders(upstream: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const connection = String(upstream.connection ?? '').toLowerCase().split(/\s*,\s*/);
+  for (const name in upstream) {
+    const v = upstream[name];
+    if (v === undefined || HOP_BY_HOP.has(name) || connection.includes(name)) continue;
+    out[name] = v;
+  }
+  return out;
+}

@@ -1,0 +1,29 @@
+import type { Pool } from 'undici';
+import type { RouteSpec } from '../config/schema.js';
+import { durationMs } from '../config/schema.js';
+import { getProvider, type Provider } from '../providers/index.js';
+import { createPool } from './forward.js';
+import { requestHeaderAllowList } from './headers.js';
+
+/** A configured route with everything the hot path needs prepared once. */
+export interface Route {
+  spec: RouteSpec;
+  provider: Provider;
+  pool: Pool;
+  /** The upstream URL's path, prepended to the request path ('' for none). */
+  basePath: string;
+  headerAllowList: ReadonlySet<string>;
+  timeoutMs: number;
+}
+
+export function buildRoute(spec: RouteSpec): Route {
+  const url = new URL(spec.upstream);
+  return {
+    spec,
+    provider: getProvider(spec.provider),
+    pool: createPool(url.origin),
+    basePath: url.pathname.replace(/\/$/, ''),
+    headerAllowList: requestHeaderAllowList(spec.propagateHeaders),
+    timeoutMs: durationMs(spec.timeout),
+  };
+}

@@ -1,0 +1,91 @@
+// The values that cross pipeline stages. Every stage imports its inputs from
+// here and returns one of these; no stage reaches back into an earlier one.
+//
+//   identify → Principal   classify → Target   authorize → Decision
+
+/** How a piece of identity was established. */
+export type AuthMethod = 'jwt' | 'mtls' | 'xfcc' | 'api-key';
+
+/** Who is calling. Empty (no subject, no source) means anonymous. */
+export interface Principal {
+  /** `iss/sub` of the verified JWT, Istio's request principal. */
+  requestPrincipal?: string;
+  issuer?: string;
+  subject?: string;
+  audiences?: string[];
+  /** `azp` of the verified JWT. */
+  presenter?: string;
+  /** The verified JWT's claims, as issued. */
+  claims?: Record<string, unknown>;
+  groups: string[];
+  /** Peer workload identity (SPIFFE ID without `spiffe://`), Istio's source.principal. */
+  sourcePrincipal?: string;
+  sourceNamespace?: string;
+  /** Every method that contributed, in the order they were checked. */
+  methods: AuthMethod[];
+  /** The raw verified bearer token, kept only for per-caller federation; never logged. */
+  token?: string;
+}
+
+export type OperationClass = 'inference' | 'training' | 'admin' | 'other';
+
+export type ProviderKind = 'vertex' | 'openai' | 'http';
+
+/** What is being called. */
+export interface Target {
+  provider: ProviderKind;
+  /** e.g. `generateContent`, `predict`, `chat.completions`, `training.create`, `other`. */
+  operation: string;
+  operationClass: OperationClass;
+  stream: boolean;
+  /** The response stream's framing when `stream` is true. */
+  streamFormat?: 'sse' | 'json-array';
+  project?: string;
+  location?: string;
+  publisher?: string;
+  /** Model id (`gemini-2.0-flash`) or endpoint id for `endpoints/{e}`. */
+  model?: string;
+  endpoint?: string;
+  apiVersion?: string;
+}
+
+export type DecisionAction = 'allow' | 'deny';
+
+/** Why a request may or may not proceed. */
+export interface Decision {
+  action: DecisionAction;
+  /** `namespace/name` of the policy that decided; absent when the default decided. */
+  policy?: string;
+  /** Index of the matching rule inside that policy. */
+  rule?: number;
+  /** One line a human can read: "denied by DENY policy x rule 0", "no ALLOW policy matched". */
+  reason: string;
+  /** Names of AUDIT policies that matched (they never change the decision). */
+  auditMarks?: string[];
+}
+
+/** The request as the pipeline sees it, independent of how it arrived (proxy or ext_authz). */
+export interface RequestInfo {
+  id: string;
+  method: string;
+  /** Path without the query string, as received. */
+  path: string;
+  /** Raw query string without `?`, possibly empty. */
+  query: string;
+  host: string;
+  /** Lower-cased header names; repeated headers joined with `, ` (cookies with `; `). */
+  headers: Record<string, string>;
+  sourceIp: string;
+  sourcePort?: number;
+  destinationIp?: string;
+  destinationPort?: number;
+  /** SNI and verified peer certificate facts, when the listener terminated TLS. */
+  tls?: { sni?: string; peerUris?: string[]; authorized: boolean };
+}
+
+/** Token usage as the upstream reported it (Vertex `usageMetadata`, OpenAI `usage`). */
+export interface Usage {
+  promptTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+}
