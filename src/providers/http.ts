@@ -1,0 +1,9 @@
+// Generic HTTP upstreams: nothing is known about the route, so every request
+// is `other`; the model is taken from a JSON body's `model` when present.
+
+import type { Target } from '../types.js';
+import { bodyModel, makeTarget } from './target.js';
+
+export function classifyHttp(_method: string, _path: string, _query: string, body: unknown): Target {
+  return makeTarget('http', { operation: 'other', operationClass: 'other', model: bodyModel(body) });
+}

@@ -1,0 +1,55 @@
+// Providers: request → Target (classify), errors in the caller's protocol,
+// token usage from responses.
+
+import type { ProviderKind } from '../types.js';
+import { renderOpenAIError, renderRpcStatus } from './errors.js';
+import { classifyHttp } from './http.js';
+import { classifyOpenAI } from './openai.js';
+import type { Provider } from './provider.js';
+import { createUsageObserver } from './usage-observer.js';
+import { classifyVertex } from './vertex.js';
+
+export type { Provider } from './provider.js';
+export type { RenderedError } from './errors.js';
+export type { UsageObserver, UsageFraming } from './usage-observer.js';
+export { classifyVertex } from './vertex.js';
+export { classifyOpenAI } from './openai.js';
+export { classifyHttp } from './http.js';
+export { renderRpcStatus, renderOpenAIError, ERROR_DOMAIN } from './errors.js';
+export { createUsageObserver, usageFraming, MAX_WHOLE_BYTES, TAIL_BYTES } from './usage-observer.js';
+export { readUsage } from './usage.js';
+
+export const vertexProvider: Provider = Object.freeze({
+  kind: 'vertex',
+  classify: classifyVertex,
+  renderError: renderRpcStatus,
+  usageObserver: createUsageObserver,
+});
+
+export const openaiProvider: Provider = Object.freeze({
+  kind: 'openai',
+  classify: classifyOpenAI,
+  renderError: renderOpenAIError,
+  usageObserver: createUsageObserver,
+});
+
+export const httpProvider: Provider = Object.freeze({
+  kind: 'http',
+  classify: classifyHttp,
+  // google.rpc.Status is as good a generic JSON error as any, and carries the request id.
+  renderError: renderRpcStatus,
+  usageObserver: createUsageObserver,
+});
+
+export function getProvider(kind: ProviderKind): Provider {
+  switch (kind) {
+    case 'vertex':
+      return vertexProvider;
+    case 'openai':
+      return openaiProvider;
+    case 'http':
+      return httpProvider;
+    default:
+      throw new TypeError(`unknown provider kind: ${String(kind)}`);
+  }
+}

@@ -1,0 +1,67 @@
+// OpenAI-compatible endpoints: request path → Target.
+//
+//   [/{base…}]/v1/chat/completions | completions | embeddings | responses   inference
+//   /v1/images/{generations|edits|variations}, /v1/audio/{speech|…}, /v1/moderations   inference
+//   /v1/models, /v1/models/{m}                                               admin
+//   anything else                                                            other
+
+import type { Target } from '../types.js';
+import { bodyModel, bodyStream, makeTarget } from './target.js';
+import { splitPath } from './url.js';
+
+/** POST routes (segments after `v1`, joined with `/`) → operation, and whether `body.stream` applies. */
+const INFERENCE_ROUTES: ReadonlyMap<string, { operation: string; streams: boolean }> = new Map([
+  ['chat/completions', { operation: 'chat.completions', streams: true }],
+  ['completions', { operation: 'completions', streams: true }],
+  ['responses', { operation: 'responses', streams: true }],
+  ['embeddings', { operation: 'embeddings', streams: false }],
+  ['moderations', { operation: 'moderations', streams: false }],
+  ['images/generations', { operation: 'images.generations', streams: true }],
+  ['images/edits', { operation: 'images.edits', streams: true }],
+  ['images/variations', { operation: 'images.variations', streams: false }],
+  ['audio/speech', { operation: 'audio.speech', streams: false }],
+  ['audio/transcriptions', { operation: 'audio.transcriptions', streams: true }],
+  ['audio/translations', { operation: 'audio.translations', streams: false }],
+]);
+
+/** How many leading segments may precede `v1` (a base path such as `/openai/v1`). */
+const MAX_BASE_SEGMENTS = 3;
+
+function unparsed(apiVersion?: string): Target {
+  return makeTarget('openai', { operation: 'other', operationClass: 'other', apiVersion });
+}
+
+export function classifyOpenAI(method: string, path: string, _query: string, body: unknown): Target {
+  const segs = splitPath(path);
+  if (segs === undefined) return unparsed();
+  let v = 0;
+  while (v < segs.length && v <= MAX_BASE_SEGMENTS && segs[v] !== 'v1') v++;
+  if (v >= segs.length || v > MAX_BASE_SEGMENTS) return unparsed();
+  const apiVersion = 'v1';
+  const a = v + 1; // first segment after v1
+  const rem = segs.length - a;
+  if (rem === 0) return unparsed(apiVersion);
+
+  if (segs[a] === 'models') {
+    const read = method === 'GET' || method === 'HEAD';
+    if (!read) return unparsed(apiVersion);
+    if (rem === 1) return makeTarget('openai', { operation: 'models.list', operationClass: 'admin', apiVersion });
+    // Model ids may contain `/` (`meta-llama/Llama-3.1-8B`): the rest of the path is the id.
+    const model = rem === 2 ? segs[a + 1] : segs.slice(a + 1).join('/');
+    return makeTarget('openai', { operation: 'models.get', operationClass: 'admin', model, apiVersion });
+  }
+
+  if (rem > 2 || method !== 'POST') return unparsed(apiVersion);
+  const key = rem === 1 ? segs[a]! : `${segs[a]!}/${segs[a + 1]!}`;
+  const route = INFERENCE_ROUTES.get(key);
+  if (route === undefined) return unparsed(apiVersion);
+  const stream = route.streams && bodyStream(body);
+  return makeTarget('openai', {
+    operation: route.operation,
+    operationClass: 'inference',
+    stream,
+    streamFormat: 'sse',
+    model: bodyModel(body),
+    apiVersion,
+  });
+}

@@ -1,0 +1,51 @@
+// Building Target values: only the keys that are known are set, so Targets
+// compare and serialize cleanly (no `key: undefined`).
+
+import type { OperationClass, ProviderKind, Target } from '../types.js';
+
+export interface TargetParts {
+  operation: string;
+  operationClass: OperationClass;
+  stream?: boolean | undefined;
+  streamFormat?: 'sse' | 'json-array' | undefined;
+  project?: string | undefined;
+  location?: string | undefined;
+  publisher?: string | undefined;
+  model?: string | undefined;
+  endpoint?: string | undefined;
+  apiVersion?: string | undefined;
+}
+
+export function makeTarget(provider: ProviderKind, p: TargetParts): Target {
+  const stream = p.stream === true;
+  const t: Target = { provider, operation: p.operation, operationClass: p.operationClass, stream };
+  if (stream && p.streamFormat !== undefined) t.streamFormat = p.streamFormat;
+  if (p.project !== undefined) t.project = p.project;
+  if (p.location !== undefined) t.location = p.location;
+  if (p.publisher !== undefined) t.publisher = p.publisher;
+  if (p.model !== undefined) t.model = p.model;
+  if (p.endpoint !== undefined) t.endpoint = p.endpoint;
+  if (p.apiVersion !== undefined) t.apiVersion = p.apiVersion;
+  return t;
+}
+
+/** The body as a plain JSON object, or undefined (absent, array, scalar). */
+export function bodyObject(body: unknown): Record<string, unknown> | undefined {
+  return typeof body === 'object' && body !== null && !Array.isArray(body)
+    ? (body as Record<string, unknown>)
+    : undefined;
+}
+
+/** `body.model` when it is a non-empty string. */
+export function bodyModel(body: unknown): string | undefined {
+  const o = bodyObject(body);
+  if (o === undefined) return undefined;
+  const m = o['model'];
+  return typeof m === 'string' && m.length > 0 ? m : undefined;
+}
+
+/** `body.stream === true`. */
+export function bodyStream(body: unknown): boolean {
+  const o = bodyObject(body);
+  return o !== undefined && o['stream'] === true;
+}

@@ -1,0 +1,272 @@
+// Vertex AI: request path → Target.
+//
+//   /{version}/[projects/{p}/[locations/{l}/]]<rest>
+//
+//   rest = publishers/{pub}/models/{m}:{verb}      model call
+//        | models/{m}:{verb}                        model call, no publisher
+//        | endpoints/{e}:{verb}                     endpoint call (model undefined)
+//        | endpoints/{e}/chat/completions           OpenAI-compatible (e = openapi or an id)
+//        | endpoints/{e}/completions | embeddings
+//        | {customJobs|pipelineJobs|…}[/{id}[:cancel]]   training
+//        | anything else                            admin (GET) or other
+
+import type { Target } from '../types.js';
+import { bodyModel, bodyStream, makeTarget } from './target.js';
+import { queryWantsSse, splitPath } from './url.js';
+
+/** How an inference verb streams: not at all, always SSE, or as the query says (SSE or JSON array). */
+type Streaming = 0 | 1 | 2;
+const NONE = 0;
+const SSE = 1;
+const BY_QUERY = 2;
+
+const INFERENCE_VERBS: ReadonlyMap<string, Streaming> = new Map<string, Streaming>([
+  ['predict', NONE],
+  ['rawPredict', NONE],
+  ['directPredict', NONE],
+  ['directRawPredict', NONE],
+  ['explain', NONE],
+  ['generateContent', NONE],
+  ['countTokens', NONE],
+  ['computeTokens', NONE],
+  ['embedContent', NONE],
+  ['batchEmbedContents', NONE],
+  ['predictLongRunning', NONE],
+  ['fetchPredictOperation', NONE],
+  ['streamGenerateContent', BY_QUERY],
+  ['serverStreamingPredict', BY_QUERY],
+  ['streamingPredict', BY_QUERY],
+  ['streamRawPredict', SSE],
+]);
+
+/** Collections whose items are training (or tuning) jobs. */
+const TRAINING_COLLECTIONS: ReadonlySet<string> = new Set([
+  'customJobs',
+  'pipelineJobs',
+  'hyperparameterTuningJobs',
+  'trainingPipelines',
+  'tuningJobs',
+]);
+
+function isApiVersion(s: string): boolean {
+  // v1, v1beta1, v1alpha, v2 …
+  if (s.length < 2 || s.charCodeAt(0) !== 118 /* v */) return false;
+  const d = s.charCodeAt(1);
+  return d >= 48 && d <= 57;
+}
+
+function isRead(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
+
+interface Scope {
+  apiVersion: string;
+  project: string | undefined;
+  location: string | undefined;
+}
+
+export function classifyVertex(method: string, path: string, query: string, body: unknown): Target {
+  const segs = splitPath(path);
+  if (segs === undefined || segs.length < 2) return unparsed();
+  const apiVersion = segs[0]!;
+  if (!isApiVersion(apiVersion)) return unparsed();
+
+  // A custom method (`:verb`) is the suffix of the last segment.
+  const n = segs.length;
+  const last = segs[n - 1]!;
+  const colon = last.lastIndexOf(':');
+  let verb: string | undefined;
+  if (colon !== -1) {
+    verb = last.slice(colon + 1);
+    if (verb.length === 0 || colon === 0) return unparsed();
+    segs[n - 1] = last.slice(0, colon);
+  }
+
+  let i = 1;
+  let project: string | undefined;
+  let location: string | undefined;
+  if (segs[i] === 'projects' && i + 1 < n) {
+    project = segs[i + 1];
+    i += 2;
+    if (segs[i] === 'locations' && i + 1 < n) {
+      location = segs[i + 1];
+      i += 2;
+    }
+  }
+  const scope: Scope = { apiVersion, project, location };
+  const rem = n - i;
+  if (rem === 0) return verb === undefined ? admin(method, scope) : other(scope);
+  const r0 = segs[i]!;
+
+  if (r0 === 'publishers') {
+    const publisher = segs[i + 1];
+    if (rem === 4 && segs[i + 2] === 'models') {
+      const model = segs[i + 3]!;
+      if (verb !== undefined) return modelCall(method, query, verb, scope, publisher, model, undefined);
+      return admin(method, scope, publisher, model);
+    }
+    if (verb === undefined && rem <= 3 && (rem < 3 || segs[i + 2] === 'models')) {
+      return admin(method, scope, publisher);
+    }
+    return other(scope);
+  }
+
+  if (r0 === 'models') {
+    if (rem === 2) {
+      const model = segs[i + 1]!;
+      if (verb !== undefined) return modelCall(method, query, verb, scope, undefined, model, undefined);
+      return admin(method, scope, undefined, model);
+    }
+    return verb === undefined ? admin(method, scope) : other(scope);
+  }
+
+  if (r0 === 'endpoints') {
+    if (rem === 2 && verb !== undefined) {
+      return modelCall(method, query, verb, scope, undefined, undefined, segs[i + 1]);
+    }
+    if (rem >= 3 && verb === undefined) {
+      const endpoint = segs[i + 1]!;
+      const a = segs[i + 2];
+      let op: string | undefined;
+      if (rem === 4 && a === 'chat' && segs[i + 3] === 'completions') op = 'chat.completions';
+      else if (rem === 3 && a === 'completions') op = 'completions';
+      else if (rem === 3 && a === 'embeddings') op = 'embeddings';
+      if (op !== undefined) {
+        return method === 'POST' ? openAiCompatible(op, scope, endpoint, body) : other(scope, undefined, undefined, endpoint);
+      }
+    }
+    return verb === undefined ? admin(method, scope, undefined, undefined, rem >= 2 ? segs[i + 1] : undefined) : other(scope);
+  }
+
+  if (TRAINING_COLLECTIONS.has(r0)) return training(method, verb, rem, scope);
+
+  return verb === undefined ? admin(method, scope) : other(scope);
+}
+
+function modelCall(
+  method: string,
+  query: string,
+  verb: string,
+  scope: Scope,
+  publisher: string | undefined,
+  model: string | undefined,
+  endpoint: string | undefined,
+): Target {
+  const streaming = INFERENCE_VERBS.get(verb);
+  if (streaming === undefined || method !== 'POST') return other(scope, publisher, model, endpoint);
+  const stream = streaming !== NONE;
+  return makeTarget('vertex', {
+    operation: verb,
+    operationClass: 'inference',
+    stream,
+    streamFormat: !stream
+      ? undefined
+      : streaming === SSE || queryWantsSse(query)
+        ? 'sse'
+        : 'json-array',
+    project: scope.project,
+    location: scope.location,
+    publisher,
+    model,
+    endpoint,
+    apiVersion: scope.apiVersion,
+  });
+}
+
+/** `…/endpoints/{e}/chat/completions`: model `publisher/model` in the body. */
+function openAiCompatible(operation: string, scope: Scope, endpoint: string, body: unknown): Target {
+  const full = bodyModel(body);
+  let publisher: string | undefined;
+  let model = full;
+  if (full !== undefined) {
+    const slash = full.indexOf('/');
+    if (slash > 0 && slash < full.length - 1) {
+      if (full.indexOf('/', slash + 1) === -1) {
+        publisher = full.slice(0, slash);
+        model = full.slice(slash + 1);
+      } else {
+        // A resource name: …publishers/{pub}/models/{m}
+        const parts = full.split('/');
+        const p = parts.lastIndexOf('publishers');
+        if (p !== -1 && p + 4 === parts.length && parts[p + 2] === 'models') {
+          publisher = parts[p + 1];
+          model = parts[p + 3];
+        }
+      }
+    }
+  }
+  const stream = operation !== 'embeddings' && bodyStream(body);
+  return makeTarget('vertex', {
+    operation,
+    operationClass: 'inference',
+    stream,
+    streamFormat: 'sse',
+    project: scope.project,
+    location: scope.location,
+    publisher,
+    model,
+    endpoint,
+    apiVersion: scope.apiVersion,
+  });
+}
+
+function training(method: string, verb: string | undefined, rem: number, scope: Scope): Target {
+  let operation = 'other';
+  if (rem === 1 && verb === undefined) {
+    if (method === 'POST') operation = 'training.create';
+    else if (isRead(method)) operation = 'training.list';
+  } else if (rem === 2) {
+    if (verb === undefined) {
+      if (isRead(method)) operation = 'training.get';
+      else if (method === 'DELETE') operation = 'training.delete';
+    } else if (verb === 'cancel' && method === 'POST') {
+      operation = 'training.cancel';
+    }
+  }
+  return makeTarget('vertex', {
+    operation,
+    operationClass: 'training',
+    project: scope.project,
+    location: scope.location,
+    apiVersion: scope.apiVersion,
+  });
+}
+
+/** Reads of resources (models, endpoints, operations, datasets, …) are `admin`; writes are `other`. */
+function admin(
+  method: string,
+  scope: Scope,
+  publisher?: string,
+  model?: string,
+  endpoint?: string,
+): Target {
+  if (!isRead(method)) return other(scope, publisher, model, endpoint);
+  return makeTarget('vertex', {
+    operation: 'other',
+    operationClass: 'admin',
+    project: scope.project,
+    location: scope.location,
+    publisher,
+    model,
+    endpoint,
+    apiVersion: scope.apiVersion,
+  });
+}
+
+function unparsed(): Target {
+  return makeTarget('vertex', { operation: 'other', operationClass: 'other' });
+}
+
+function other(scope: Scope, publisher?: string, model?: string, endpoint?: string): Target {
+  return makeTarget('vertex', {
+    operation: 'other',
+    operationClass: 'other',
+    project: scope.project,
+    location: scope.location,
+    publisher,
+    model,
+    endpoint,
+    apiVersion: scope.apiVersion,
+  });
+}
