@@ -39,12 +39,13 @@ export function upstreamRequestHeaders(
   allow: ReadonlySet<string>,
   requestId: string,
   authorization: string | undefined,
+  remove: readonly string[],
 ): Record<string, string> {
   const out: Record<string, string> = {};
   // Headers named in `Connection` are hop-by-hop for this request too.
   const connection = incoming.connection?.toLowerCase().split(/\s*,\s*/);
   for (const name in incoming) {
-    if (allow.has(name) && !connection?.includes(name)) out[name] = incoming[name];
+    if (allow.has(name) && !connection?.includes(name) && !remove.includes(name)) out[name] = incoming[name];
   }
   out['x-request-id'] = requestId;
   if (authorization) out.authorization = authorization;

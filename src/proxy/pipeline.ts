@@ -1,27 +1,21 @@
 // The proxy's request pipeline, front to back, once per request:
-//   listen → identify → classify → authorize → guard(request) → credential → forward → guard(response) → record
+//   listen → admit (identify → classify → authorize → guard → credential) → forward → guard(response) → record
 // Each stage's result lands on the Exchange; only `record` reads it whole.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toWardenError, WardenError } from '../errors.js';
-import { guardRequest } from '../guardrails/request.js';
-import type { Identifier } from '../identity/identify.js';
-import type { Authorizer } from '../policy/evaluate.js';
-import type { Credentials } from '../credentials/index.js';
 import type { Provider, UsageObserver } from '../providers/index.js';
 import type { Principal } from '../types.js';
+import { admit, type AdmissionParts } from './admission.js';
 import { readBody } from './body.js';
-import { type Exchange } from './exchange.js';
+import type { Exchange } from './exchange.js';
 import { forward } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { requestInfo } from './request-info.js';
 import type { Recorder } from './record.js';
 import type { Route } from './route.js';
 
-export interface PipelineParts {
+export interface PipelineParts extends AdmissionParts {
   matchRoute: (req: Exchange['req']) => Route | undefined;
-  identifier: Identifier;
-  authorizer: Authorizer;
-  credentials: Credentials;
   recorder: Recorder;
   /** Renders errors for requests that matched no route. */
   fallbackProvider: Provider;
@@ -50,27 +44,11 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
   if (!route) throw new WardenError('NOT_FOUND', 'NO_ROUTE', `no route for ${info.host}${info.path}`);
   ex.route = route;
 
-  const identity = await parts.identifier.identify(info);
-  ex.principal = identity.principal;
-
   const body = await readBody(req, info.headers['content-type'], route.spec.maxBodyBytes);
   ex.requestBytes = body.buffer?.length;
-  const target = route.provider.classify(info.method, info.path, info.query, body.json);
-  ex.target = target;
 
-  const decision = parts.authorizer.authorize({ req: info, principal: identity.principal, target });
-  ex.decision = decision;
-  if (decision.action === 'deny') {
-    throw new WardenError('PERMISSION_DENIED', 'POLICY_DENIED', 'permission denied by policy');
-  }
-
-  guardRequest(target, body);
-
-  let authorization: string | undefined;
-  if (route.spec.credential) {
-    ex.credential = route.spec.credential;
-    authorization = await parts.credentials.authorization(route.spec.credential);
-  }
+  const admission = await admit(parts, ex, route, body);
+  const target = ex.target!;
 
   let observer: UsageObserver | undefined;
   const outcome = await forward(
@@ -78,7 +56,7 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
     {
       method: info.method,
       path: route.basePath + info.path + (info.query ? `?${info.query}` : ''),
-      headers: upstreamRequestHeaders(info.headers, route.headerAllowList, info.id, authorization),
+      headers: upstreamRequestHeaders(info.headers, route.headerAllowList, info.id, admission.authorization, admission.removeHeaders),
       body: body.buffer ?? body.stream ?? null,
       timeoutMs: route.timeoutMs,
       responseHeaders: { 'x-request-id': info.id },
