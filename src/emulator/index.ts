@@ -1,0 +1,147 @@
+// A local stand-in for Google: OAuth token endpoint, STS, IAM Credentials,
+// the GCE metadata server, a dev OIDC issuer and Vertex AI REST, all on one
+// port. Used by `warden demo` and by the tests.
+//
+// Routes (one port):
+//   POST /token                                   JWT-bearer grant (service-account keys)
+//   GET  /tokeninfo?access_token=                 who a minted token belongs to
+//   POST /sts/v1/token   (also /v1/token)         STS token exchange (WIF)
+//   POST /iam/v1/projects/-/serviceAccounts/E:generateAccessToken   (also under /v1/)
+//   GET  /, /computeMetadata/v1/...               GCE metadata server (Metadata-Flavor: Google)
+//   /oidc/.well-known/openid-configuration, /oidc/jwks, POST /oidc/token   dev OIDC issuer
+//   /v1/..., /v1beta1/...                         Vertex AI REST (Bearer = a token minted here)
+//   GET  /healthz
+
+import type { AddressInfo } from 'node:net';
+import { createServiceAccountKeyFile, writeCredentialFiles, type ServiceAccountKeyFile } from './credentials.js';
+import { JobStore } from './jobs.js';
+import { newSigningKey, ServiceAccountKeyRing } from './keys.js';
+import { mintIssuerJwt, type MintOptions } from './oidc.js';
+import { createEmulatorServer } from './server.js';
+import {
+  DEFAULT_SA_EMAIL,
+  PROJECT_ID,
+  PROJECT_NUMBER,
+  type EmulatorState,
+  type EmulatorStats,
+  type VertexRequestRecord,
+} from './state.js';
+import { AccessTokenStore, type AccessTokenInfo } from './tokens.js';
+
+export type { ServiceAccountKeyFile, ExternalAccountFile } from './credentials.js';
+export type { EmulatorStats, VertexRequestRecord } from './state.js';
+export type { AccessTokenInfo, Grant } from './tokens.js';
+export {
+  CLOUD_PLATFORM_SCOPE,
+  OIDC_CLIENT_ID,
+  OIDC_CLIENT_SECRET,
+  PROJECT_NUMBER,
+  WIF_AUDIENCE,
+} from './state.js';
+
+export interface EmulatorOptions {
+  host?: string;
+  /** 0 = ephemeral. */
+  port?: number;
+  /** Lifetime of every access token the emulator mints; default 3600. */
+  accessTokenTtlSeconds?: number;
+}
+
+export interface Emulator {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  /** Dev OIDC issuer URL: `${url}/oidc`. */
+  issuer: string;
+  /** 'emulator-project' */
+  projectId: string;
+  /** The default service account, also the metadata server's and the impersonation target. */
+  serviceAccountEmail: string;
+  /** Counters tests assert on. */
+  stats: EmulatorStats;
+  /** Failure injection for tests: when true the OAuth/STS/IAM/metadata token endpoints answer 503. */
+  control: { tokenEndpointsDown: boolean };
+  /** The last requests that reached a Vertex route (accepted or rejected), oldest first; at most 200. */
+  vertexRequests: VertexRequestRecord[];
+  /** Issue a service-account key the token endpoint will accept (RSA 2048, PKCS8 PEM), returned as the JSON Google writes. */
+  createServiceAccountKey(email?: string): ServiceAccountKeyFile;
+  /** Mint a dev OIDC token signed by the issuer's current key. */
+  mintIdToken(o: MintOptions): Promise<string>;
+  /** Rotate the dev issuer's signing key (new kid; old key dropped from JWKS). */
+  rotateIssuerKey(): Promise<void>;
+  /** True when `token` is an access token this emulator minted and has not expired. */
+  isValidAccessToken(token: string): boolean;
+  /** Who a minted access token stands for, its scopes and expiry; undefined if unknown or expired. */
+  tokenInfo(token: string): AccessTokenInfo | undefined;
+  /** Write service-account.json, external-account.json and subject-token.txt into dir; returns their paths. */
+  writeCredentials(dir: string): Promise<{ serviceAccount: string; externalAccount: string; subjectToken: string }>;
+  close(): Promise<void>;
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const stats: EmulatorStats = { tokensMinted: 0, byGrant: {}, vertexCalls: 0, rejectedCalls: 0 };
+  const state: EmulatorState = {
+    url: '',
+    issuer: '',
+    projectId: PROJECT_ID,
+    projectNumber: PROJECT_NUMBER,
+    serviceAccountEmail: DEFAULT_SA_EMAIL,
+    ttlSeconds: opts.accessTokenTtlSeconds ?? 3600,
+    stats,
+    control: { tokenEndpointsDown: false },
+    tokens: new AccessTokenStore(stats),
+    saKeys: new ServiceAccountKeyRing(),
+    issuerKey: await newSigningKey(),
+    writtenSubjectTokens: new Set(),
+    jobs: new JobStore(),
+    vertexRequests: [],
+  };
+
+  const server = createEmulatorServer(state);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  state.url = `http://${hostForUrl(host)}:${port}`;
+  state.issuer = `${state.url}/oidc`;
+
+  // The default account's key is made on first use: RSA generation is slow and most callers never need it.
+  let defaultKey: ServiceAccountKeyFile | undefined;
+
+  return {
+    url: state.url,
+    port,
+    issuer: state.issuer,
+    projectId: state.projectId,
+    serviceAccountEmail: state.serviceAccountEmail,
+    stats,
+    control: state.control,
+    vertexRequests: state.vertexRequests,
+    createServiceAccountKey: (email = state.serviceAccountEmail) => createServiceAccountKeyFile(state, email),
+    mintIdToken: (o) => mintIssuerJwt(state, o),
+    rotateIssuerKey: async () => {
+      state.issuerKey = await newSigningKey();
+    },
+    isValidAccessToken: (token) => state.tokens.lookup(token) !== undefined,
+    tokenInfo: (token) => state.tokens.lookup(token),
+    writeCredentials: async (dir) => {
+      defaultKey ??= createServiceAccountKeyFile(state, state.serviceAccountEmail);
+      return writeCredentialFiles(state, dir, defaultKey);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,114 @@
+// A dev OpenID Connect issuer: discovery, JWKS and a client_credentials
+// token endpoint. It stands in for the company IdP that callers of Warden
+// get their tokens from, and is the trust root the emulated STS accepts.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createLocalJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { parseParams, readBody, sendJson, sendOAuthError } from './http.js';
+import { OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, type EmulatorState } from './state.js';
+
+export interface MintOptions {
+  sub: string;
+  groups?: string[];
+  aud?: string | string[];
+  ttlSeconds?: number;
+  /** Applied last, so tests can override any standard claim (e.g. a foreign `iss`). */
+  claims?: Record<string, unknown>;
+}
+
+export const DEFAULT_AUDIENCE = 'warden';
+
+export async function mintIssuerJwt(state: EmulatorState, o: MintOptions): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const payload: JWTPayload = {
+    iss: state.issuer,
+    sub: o.sub,
+    aud: o.aud ?? DEFAULT_AUDIENCE,
+    iat: now,
+    exp: now + (o.ttlSeconds ?? 3600),
+    jti: randomUUID(),
+  };
+  if (o.groups) payload.groups = o.groups;
+  Object.assign(payload, o.claims ?? {});
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: 'RS256', kid: state.issuerKey.kid, typ: 'JWT' })
+    .sign(state.issuerKey.privateKey);
+}
+
+/** Verify against the issuer's current JWKS, in process (what a remote JWKS fetch would see). */
+export async function verifyIssuerJwt(state: EmulatorState, token: string): Promise<JWTPayload> {
+  const jwks = createLocalJWKSet({ keys: [state.issuerKey.publicJwk] });
+  const { payload } = await jwtVerify(token, jwks, { algorithms: ['RS256'], issuer: state.issuer });
+  return payload;
+}
+
+export function discoveryDocument(state: EmulatorState) {
+  return {
+    issuer: state.issuer,
+    jwks_uri: `${state.issuer}/jwks`,
+    token_endpoint: `${state.issuer}/token`,
+    grant_types_supported: ['client_credentials'],
+    response_types_supported: ['token'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    claims_supported: ['iss', 'sub', 'aud', 'iat', 'exp', 'jti', 'scope', 'groups', 'client_id', 'azp'],
+  };
+}
+
+export function handleJwks(state: EmulatorState, res: ServerResponse): void {
+  // Short max-age: rotation tests must see the new key on the next fetch.
+  sendJson(res, 200, { keys: [state.issuerKey.publicJwk] }, { 'cache-control': 'public, max-age=0' });
+}
+
+function clientCredentials(req: IncomingMessage, params: Map<string, string>): { id?: string; secret?: string } {
+  const h = req.headers.authorization;
+  if (h && /^Basic\s+/i.test(h)) {
+    const decoded = Buffer.from(h.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
+    const i = decoded.indexOf(':');
+    if (i >= 0) {
+      // RFC 6749 §2.3.1: both halves are form-urlencoded before base64.
+      const dec = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+      return { id: dec(decoded.slice(0, i)), secret: dec(decoded.slice(i + 1)) };
+    }
+  }
+  return { id: params.get('client_id'), secret: params.get('client_secret') };
+}
+
+export async function handleOidcToken(state: EmulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  let params: Map<string, string>;
+  try {
+    params = parseParams(body, req.headers['content-type']);
+  } catch {
+    sendOAuthError(res, 400, 'invalid_request', 'malformed request body');
+    return;
+  }
+  const client = clientCredentials(req, params);
+  if (client.id !== OIDC_CLIENT_ID || client.secret !== OIDC_CLIENT_SECRET) {
+    sendOAuthError(res, 401, 'invalid_client', 'client authentication failed', {
+      'www-authenticate': 'Basic realm="warden-dev-oidc"',
+    });
+    return;
+  }
+  const grantType = params.get('grant_type');
+  if (grantType !== 'client_credentials') {
+    sendOAuthError(res, 400, 'unsupported_grant_type', `unsupported grant_type: ${grantType ?? ''}`);
+    return;
+  }
+  const scope = params.get('scope') ?? 'openid';
+  const groups = params.get('groups')
+    ?.split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
+  const ttl = 3600;
+  const token = await mintIssuerJwt(state, {
+    sub: params.get('sub') || client.id,
+    aud: params.get('audience') || params.get('resource') || DEFAULT_AUDIENCE,
+    ttlSeconds: ttl,
+    ...(groups ? { groups } : {}),
+    claims: { scope, client_id: client.id, azp: client.id },
+  });
+  sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: ttl, scope }, { 'cache-control': 'no-store' });
+}

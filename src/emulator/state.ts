@@ -1,0 +1,54 @@
+// Everything one running emulator holds, passed to each route handler.
+
+import type { ServiceAccountKeyRing, SigningKey } from './keys.js';
+import type { AccessTokenStore } from './tokens.js';
+import type { JobStore } from './jobs.js';
+
+export const PROJECT_ID = 'emulator-project';
+export const PROJECT_NUMBER = '123456789012';
+export const DEFAULT_SA_EMAIL = `warden@${PROJECT_ID}.iam.gserviceaccount.com`;
+export const WIF_POOL = 'warden-pool';
+export const WIF_PROVIDER = 'warden-dev';
+export const WIF_AUDIENCE = `//iam.googleapis.com/projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/${WIF_POOL}/providers/${WIF_PROVIDER}`;
+export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+export const OIDC_CLIENT_ID = 'warden-dev';
+export const OIDC_CLIENT_SECRET = 'warden-dev-secret';
+
+export interface EmulatorStats {
+  tokensMinted: number;
+  byGrant: Record<string, number>;
+  vertexCalls: number;
+  rejectedCalls: number;
+}
+
+/** One request that reached a Vertex route, kept so tests can see what the upstream saw. */
+export interface VertexRequestRecord {
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Identity of the access token used; absent when the call was rejected. */
+  identity?: string;
+  status: number;
+}
+
+export interface EmulatorState {
+  /** Set once the server listens (port 0 is only known then). */
+  url: string;
+  issuer: string;
+  projectId: string;
+  projectNumber: string;
+  serviceAccountEmail: string;
+  ttlSeconds: number;
+  stats: EmulatorStats;
+  control: { tokenEndpointsDown: boolean };
+  tokens: AccessTokenStore;
+  saKeys: ServiceAccountKeyRing;
+  issuerKey: SigningKey;
+  /** Subject tokens written by writeCredentials(); STS accepts them even after a key rotation. */
+  writtenSubjectTokens: Set<string>;
+  jobs: JobStore;
+  vertexRequests: VertexRequestRecord[];
+}
+
+export const VERTEX_REQUEST_LOG_SIZE = 200;
