@@ -1,21 +1,30 @@
 // Assembles a running Warden from a loaded config: every part is compiled
 // once here, and a problem anywhere is reported against the config file.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfigFile, type LoadedConfig } from './config/load.js';
 import { Credentials } from './credentials/index.js';
-import { Identifier } from './identity/identify.js';
-import { compilePolicies } from './policy/compile.js';
-import { Authorizer } from './policy/evaluate.js';
+import { buildIdentifier } from './identity/build.js';
+import type { Identifier } from './identity/identify.js';
+import { readTlsFiles, refuseUnverifiedPeers, tlsServerOptions, watchTlsFiles } from './identity/tls.js';
+import type { Authorizer } from './policy/evaluate.js';
+import { explainRequest, type ExplainDeps } from './policy/explain.js';
+import { buildAuthorizer } from './policy/index.js';
 import { getProvider } from './providers/index.js';
 import { createHandler } from './proxy/pipeline.js';
 import { Recorder } from './proxy/record.js';
 import { buildRoute, type Route } from './proxy/route.js';
 import { routeMatcher } from './proxy/routes.js';
-import { SqliteAuditSink } from './audit/sqlite.js';
-import type { AuditSink } from './audit/record.js';
-import { createAdminServer } from './admin/server.js';
+import { openAuditWriter, planAudit, type AuditPlan } from './audit/config.js';
+import type { AuditWriter } from './audit/writer.js';
+import { createAdminServer, type ReadinessCheck } from './admin/server.js';
+import { Guardrails } from './guardrails/guard.js';
+import { checkLimits } from './limits/check.js';
+import { Limits } from './limits/limits.js';
+import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
 import { Metrics } from './telemetry/metrics.js';
+import { Tracing } from './telemetry/tracing.js';
 import { createLogger, type Logger } from './telemetry/log.js';
 
 export interface Parts {
@@ -24,28 +33,32 @@ export interface Parts {
   authorizer: Authorizer;
   credentials: Credentials;
   routes: Route[];
+  /** spec.guardrails, compiled; absent when not configured. */
+  guardrails?: Guardrails;
+  /** spec.audit, resolved; absent when no audit store is configured. */
+  audit?: AuditPlan;
 }
 
 /** Compile everything that can fail on bad config; collect problems instead of stopping at the first. */
 export function compileConfig(config: LoadedConfig): Parts {
   const gw = config.gateway;
-  const identifier = new Identifier(config.requestAuthentications.map((r) => r.value));
-  config.requestAuthentications.forEach(({ value, report }) =>
-    value.spec.jwtRules.forEach((rule, i) => {
-      if (rule.jwks !== undefined) {
-        try {
-          const set = JSON.parse(rule.jwks) as { keys?: unknown };
-          if (!Array.isArray(set.keys)) throw new Error('no "keys" array');
-        } catch (e) {
-          report(['spec', 'jwtRules', i, 'jwks'], `jwks is not a JSON Web Key Set: ${(e as Error).message}`, 'an inline JSON string: {"keys": [...]}');
-        }
-      }
-    }),
-  );
-  const authorizer = new Authorizer(compilePolicies(config.authorizationPolicies));
-  const credentials = gw ? new Credentials(gw.value.credentials, config.path, gw.report) : new Credentials([], config.path, () => {});
+  const identifier = buildIdentifier(config);
+  const tls = gw?.value.listen.tls;
+  if (tls) {
+    try {
+      tlsServerOptions(tls, readTlsFiles(tls, config.path));
+    } catch (e) {
+      const field = (e as { field?: string }).field;
+      gw.report(['listen', 'tls', ...(field ? [field] : [])], `TLS: ${(e as Error).message}`, 'PEM files: certificate (chain), its private key, and the client CA bundle');
+    }
+  }
+  const authorizer = buildAuthorizer(config);
+  const credentials = gw ? new Credentials(gw.value.credentials, gw.value.routes, config.path, gw.report) : new Credentials([], [], config.path, () => {});
   const routes = gw ? gw.value.routes.map(buildRoute) : [];
-  return { config, identifier, authorizer, credentials, routes };
+  const guardrails = gw?.value.guardrails ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report) : undefined;
+  if (gw) checkLimits(gw.value, gw.report);
+  const audit = gw ? planAudit(gw.value.audit, config.path, gw.report) : undefined;
+  return { config, identifier, authorizer, credentials, routes, guardrails, audit };
 }
 
 /** Load and compile; throws ConfigError listing every problem. */
@@ -62,44 +75,124 @@ export interface RunningGateway {
   url: string;
   adminUrl: string;
   metrics: Metrics;
+  /** The audit writer, when an audit store is configured. */
+  audit?: AuditWriter;
+  /** The ext_authz listeners, when `spec.extAuthz` configures them. */
+  extAuthz?: RunningExtAuthz;
   close(): Promise<void>;
 }
 
 export async function startGateway(parts: Parts, opts: { log?: Logger; listen?: { host?: string; port?: number }; admin?: { host?: string; port?: number } } = {}): Promise<RunningGateway> {
   const spec = parts.config.gateway.value;
   const log = opts.log ?? createLogger();
-  const metrics = new Metrics();
-  const sink: AuditSink | undefined = spec.audit.sqlite ? new SqliteAuditSink(parts.config.path(spec.audit.sqlite)) : undefined;
-  const recorder = new Recorder(sink, metrics, log);
+  const metrics = new Metrics({ groups: spec.telemetry.metrics.groups });
+  const audit = parts.audit ? await openAuditWriter(parts.audit, log, metrics) : undefined;
+  const tracing = Tracing.create(spec.telemetry.otlp);
+  const recorder = new Recorder(audit, metrics, log);
+  parts.guardrails?.registerMetrics(metrics.registry);
+  const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
   const handler = createHandler({
+    guardrails: parts.guardrails,
+    limits,
     matchRoute: routeMatcher(parts.routes),
     identifier: parts.identifier,
     authorizer: parts.authorizer,
     credentials: parts.credentials,
     recorder,
+    tracing,
     fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
   });
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handler(req, res).catch((e) => log.error({ err: e }, 'unhandled error in request pipeline'));
-  });
-  const admin = createAdminServer({ metrics, credentials: parts.credentials });
+  };
+  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 0 };
+  const tls = spec.listen.tls;
+  let stopTlsWatch: (() => void) | undefined;
+  let server: Server;
+  if (tls) {
+    const https = createHttpsServer({ ...serverOptions, ...tlsServerOptions(tls, readTlsFiles(tls, parts.config.path)) }, onRequest);
+    if (tls.clientCertificate === 'optional') refuseUnverifiedPeers(https);
+    stopTlsWatch = watchTlsFiles(https, tls, parts.config.path, {
+      reloaded: () => log.info('TLS certificate or client trust bundle reloaded'),
+      failed: (err) => log.warn({ err: err.message }, 'TLS files could not be reloaded; the previous ones stay in use'),
+    });
+    server = https;
+  } else {
+    server = createServer(serverOptions, onRequest);
+  }
+  parts.identifier.start(log);
+  parts.credentials.start();
+  const admin = createAdminServer({ metrics, credentials: parts.credentials, wardenJwks: () => parts.identifier.tokens.jwks(), readiness: readiness([
+    limits && (() => ({ ready: limits.ready, detail: limits.status() })),
+    audit && (() => ({ ready: audit.accepting, detail: auditDetail(audit) })),
+  ]), explain: (d) => explainRequest(explainDeps(parts), d) });
   const listen = { ...spec.listen, ...opts.listen };
   const adminListen = { ...spec.admin, ...opts.admin };
   await Promise.all([listenOn(server, listen.host, listen.port), listenOn(admin, adminListen.host, adminListen.port)]);
-  const url = urlOf(server);
-  const adminUrl = urlOf(admin);
+  const extAuthz = spec.extAuthz
+    ? await startExtAuthz(spec.extAuthz, {
+        guardrails: parts.guardrails,
+        limits,
+        routes: parts.routes,
+        matchRoute: routeMatcher(parts.routes),
+        identifier: parts.identifier,
+        authorizer: parts.authorizer,
+        credentials: parts.credentials,
+        recorder,
+        fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
+      }, listen.host)
+    : undefined;
+  const url = urlOf(server, tls ? 'https' : 'http');
+  const adminUrl = urlOf(admin, 'http');
   return {
     url,
     adminUrl,
     metrics,
+    audit,
+    extAuthz,
     async close() {
+      await extAuthz?.close();
+      stopTlsWatch?.();
+      parts.identifier.stop();
+      parts.credentials.close();
       server.closeAllConnections();
       admin.closeAllConnections();
       await Promise.all([closeServer(server), closeServer(admin)]);
       await Promise.all(parts.routes.map((r) => r.pool.close()));
-      await sink?.close();
+      await audit?.close();
+      await tracing?.shutdown();
+      metrics.close();
+      await limits?.close();
     },
   };
+}
+
+/** identify → classify → authorize for a described request (`warden explain`, admin POST /explain). */
+export function explainDeps(parts: Parts): ExplainDeps {
+  const match = routeMatcher(parts.routes);
+  return {
+    identify: (req) => parts.identifier.identify(req),
+    route: (req) => {
+      const r = match(req);
+      return r && { name: r.spec.name, classify: (m, p, q, b) => r.provider.classify(m, p, q, b) };
+    },
+    authorizer: parts.authorizer,
+  };
+}
+
+/** Ready when every configured dependency is. */
+function readiness(checks: (ReadinessCheck | undefined)[]): ReadinessCheck | undefined {
+  const present = checks.filter((c): c is ReadinessCheck => c !== undefined);
+  if (!present.length) return undefined;
+  return () => {
+    const results = present.map((c) => c());
+    return { ready: results.every((r) => r.ready), detail: results.map((r) => r.detail).join('\n') };
+  };
+}
+
+function auditDetail(audit: AuditWriter): string {
+  const s = audit.status();
+  return `audit: ${s.sink} ${s.sinkUp ? 'up' : 'DOWN'}, ${s.pending} pending, spool ${s.spoolBytes} bytes${s.accepting ? '' : ' (full: refusing requests)'}`;
 }
 
 function listenOn(server: Server, host: string, port: number): Promise<void> {
@@ -116,8 +209,8 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-function urlOf(server: Server): string {
+function urlOf(server: Server, scheme: 'http' | 'https'): string {
   const a = server.address() as AddressInfo;
   const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-  return `http://${host}:${a.port}`;
+  return `${scheme}://${host}:${a.port}`;
 }

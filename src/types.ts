@@ -21,6 +21,11 @@ export interface Principal {
   /** Peer workload identity (SPIFFE ID without `spiffe://`), Istio's source.principal. */
   sourcePrincipal?: string;
   sourceNamespace?: string;
+  /** Service account and trust domain of an Istio-shaped SPIFFE ID (`TD/ns/NS/sa/SA`). */
+  sourceServiceAccount?: string;
+  sourceTrustDomain?: string;
+  /** The trusted proxy (address or SPIFFE ID) whose `x-forwarded-client-cert` gave the source identity. */
+  via?: string;
   /** Every method that contributed, in the order they were checked. */
   methods: AuthMethod[];
   /** The raw verified bearer token, kept only for per-caller federation; never logged. */

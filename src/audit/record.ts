@@ -1,35 +1,134 @@
-import type { DecisionAction, OperationClass, ProviderKind } from '../types.js';
+// The audit record: one per request, whatever the outcome. Who called what,
+// what was decided and why, what happened and what it cost — never a secret.
+// The field list is the single source of truth for every sink's columns and
+// for the canonical form the hash chain covers.
 
-/** One audit record per request: who called what, what was decided, what happened. Never secrets. */
+/** How a field is stored: SQL sinks derive their columns from this. */
+export type FieldKind = 'text' | 'int' | 'real' | 'bool' | 'list';
+
+/** Every record field, in canonical order. Renaming one breaks existing chains: add, never rename. */
+export const FIELDS = [
+  ['time', 'text'],
+  ['requestId', 'text'],
+  ['traceId', 'text'],
+  ['principal', 'text'],
+  ['subject', 'text'],
+  ['issuer', 'text'],
+  ['groups', 'list'],
+  ['sourcePrincipal', 'text'],
+  ['authMethods', 'list'],
+  ['route', 'text'],
+  ['provider', 'text'],
+  ['project', 'text'],
+  ['location', 'text'],
+  ['model', 'text'],
+  ['operation', 'text'],
+  ['operationClass', 'text'],
+  ['stream', 'bool'],
+  ['decision', 'text'],
+  ['policy', 'text'],
+  ['rule', 'int'],
+  ['auditMarks', 'list'],
+  ['reason', 'text'],
+  ['credential', 'text'],
+  ['status', 'int'],
+  ['upstreamStatus', 'int'],
+  ['latencyMs', 'real'],
+  ['upstreamMs', 'real'],
+  ['ttfbMs', 'real'],
+  ['promptTokens', 'int'],
+  ['outputTokens', 'int'],
+  ['totalTokens', 'int'],
+  ['requestBytes', 'int'],
+  ['responseBytes', 'int'],
+  ['requestSha256', 'text'],
+  ['responseSha256', 'text'],
+  ['prompt', 'text'],
+  ['response', 'text'],
+] as const satisfies ReadonlyArray<readonly [string, FieldKind]>;
+
 export interface AuditRecord {
+  /** ISO 8601 UTC arrival time. */
   time: string;
   requestId: string;
+  /** W3C trace id (32 hex), continued from the caller's `traceparent` when it sent one. */
+  traceId?: string;
+  /** Istio's request principal (`iss/sub`), or the peer's SPIFFE ID when there is no token. */
   principal?: string;
+  subject?: string;
+  issuer?: string;
   groups: string[];
+  /** Peer workload identity (SPIFFE ID without `spiffe://`). */
+  sourcePrincipal?: string;
+  /** How the identity was established: jwt, mtls, xfcc, api-key. */
   authMethods: string[];
   route?: string;
-  provider?: ProviderKind;
+  provider?: string;
   project?: string;
   location?: string;
   model?: string;
   operation?: string;
-  operationClass?: OperationClass;
+  operationClass?: string;
   stream: boolean;
-  decision: DecisionAction;
+  decision: string;
+  /** `namespace/name` of the deciding policy, and the index of its matching rule. */
   policy?: string;
+  rule?: number;
+  /** AUDIT policies that matched. */
+  auditMarks: string[];
   reason: string;
+  /** Name of the upstream credential (never the token). */
   credential?: string;
+  /** HTTP status sent to the caller. */
   status: number;
   upstreamStatus?: number;
   latencyMs: number;
+  /** From the upstream call's start to its last byte. */
+  upstreamMs?: number;
+  /** From the upstream call's start to the first response byte (time to first token for streams). */
+  ttfbMs?: number;
   promptTokens?: number;
   outputTokens?: number;
   totalTokens?: number;
+  requestBytes?: number;
+  responseBytes?: number;
+  requestSha256?: string;
+  responseSha256?: string;
+  /** Request and response text: only on routes with `storePrompts: true`. */
+  prompt?: string;
+  response?: string;
 }
 
-export interface AuditSink {
-  /** Queue a record; never blocks the request. */
-  write(record: AuditRecord): void;
-  /** Flush what is queued and release the sink. */
-  close(): Promise<void>;
+/** A record as the chain stores it: linked to its predecessor and sealed with the HMAC key. */
+export interface ChainedRecord extends AuditRecord {
+  /** The writing replica's chain. */
+  chain: string;
+  /** 1, 2, 3, … within the chain. */
+  seq: number;
+  /** `hash` of the previous record in the chain ('' for the first). */
+  prevHash: string;
+  /** HMAC-SHA256 (hex) over `prevHash` and the canonical record. */
+  hash: string;
+}
+
+/** A signed statement "chain C had reached record S with hash H at time T". */
+export interface Checkpoint {
+  chain: string;
+  seq: number;
+  hash: string;
+  time: string;
+  signature: string;
+}
+
+type FieldName = (typeof FIELDS)[number][0];
+
+/**
+ * The exact text the chain hashes: fields in FIELDS order, absent ones as null.
+ * Stores may hand back records with `null` where the writer had `undefined`;
+ * both serialize the same, so verification does not depend on the sink.
+ */
+export function canonical(r: AuditRecord & { chain: string; seq: number }): string {
+  const out: unknown[] = [r.chain, r.seq];
+  for (const [name] of FIELDS) out.push((r as unknown as Record<FieldName, unknown>)[name] ?? null);
+  return JSON.stringify(out);
 }

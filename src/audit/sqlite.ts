@@ -1,72 +1,75 @@
-// SQLite audit sink: records are queued in memory and written in batches,
-// one transaction per batch, off the request path (WAL, synchronous=NORMAL).
+// SQLite store, the embedded default: WAL, synchronous=NORMAL, one
+// transaction per batch. The writer calls it off the request path.
 import Database from 'better-sqlite3';
-import type { AuditRecord, AuditSink } from './record.js';
+import type { ChainHead } from './chain.js';
+import { COLUMNS, columnType, fromRow, toRow, whereClause } from './columns.js';
+import type { ChainedRecord, Checkpoint } from './record.js';
+import type { AuditFilter, AuditReader, AuditSink } from './sink.js';
+import type { StoredRecord } from './verify.js';
 
-const BATCH = 200;
-const FLUSH_MS = 50;
-
-const COLUMNS = [
-  'time', 'request_id', 'principal', 'groups', 'auth_methods', 'route', 'provider', 'project', 'location',
-  'model', 'operation', 'operation_class', 'stream', 'decision', 'policy', 'reason', 'credential',
-  'status', 'upstream_status', 'latency_ms', 'prompt_tokens', 'output_tokens', 'total_tokens',
-] as const;
-
-export class SqliteAuditSink implements AuditSink {
+export class SqliteAuditStore implements AuditSink, AuditReader {
+  readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
-  private readonly insertMany: (rows: AuditRecord[]) => void;
-  private queue: AuditRecord[] = [];
-  private timer?: NodeJS.Timeout;
+  private readonly insertMany: (rows: ChainedRecord[]) => void;
 
-  constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS audit (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      time TEXT NOT NULL, request_id TEXT NOT NULL, principal TEXT, groups TEXT, auth_methods TEXT,
-      route TEXT, provider TEXT, project TEXT, location TEXT, model TEXT, operation TEXT, operation_class TEXT,
-      stream INTEGER NOT NULL, decision TEXT NOT NULL, policy TEXT, reason TEXT, credential TEXT,
-      status INTEGER NOT NULL, upstream_status INTEGER, latency_ms REAL NOT NULL,
-      prompt_tokens INTEGER, output_tokens INTEGER, total_tokens INTEGER)`);
-    this.insert = this.db.prepare(
-      `INSERT INTO audit (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
-    );
-    this.insertMany = this.db.transaction((rows: AuditRecord[]) => {
-      for (const r of rows) this.insert.run(toRow(r));
+  constructor(file: string, opts: { readonly?: boolean } = {}) {
+    this.db = new Database(file, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
+    if (!opts.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.migrate();
+    }
+    const cols = COLUMNS.map((c) => c.column);
+    // OR IGNORE: a record replayed after a crash is stored once.
+    this.insert = this.db.prepare(`INSERT OR IGNORE INTO audit (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    this.insertMany = this.db.transaction((rows: ChainedRecord[]) => {
+      for (const r of rows) this.insert.run(toRow(r, 'sqlite'));
     });
   }
 
-  write(record: AuditRecord): void {
-    this.queue.push(record);
-    if (this.queue.length >= BATCH) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  private migrate(): void {
+    const existing = this.db.prepare(`SELECT name FROM pragma_table_info('audit')`).all() as { name: string }[];
+    if (existing.length && !existing.some((c) => c.name === 'hash')) {
+      // A log from before the hash chain: kept aside, never mixed into a chain.
+      this.db.exec(`ALTER TABLE audit RENAME TO audit_unchained_${Date.now()}`);
+    }
+    this.db.exec(`CREATE TABLE IF NOT EXISTS audit (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      ${COLUMNS.map((c) => `${c.column} ${columnType(c.kind, 'sqlite')}`).join(',\n      ')},
+      UNIQUE (chain, seq))`);
+    this.db.exec(`CREATE INDEX IF NOT EXISTS audit_time ON audit (time)`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS audit_checkpoints (
+      chain TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL, time TEXT NOT NULL, signature TEXT NOT NULL,
+      PRIMARY KEY (chain, seq))`);
+  }
+
+  async append(records: ChainedRecord[]): Promise<void> {
+    this.insertMany(records);
+  }
+
+  async checkpoint(c: Checkpoint): Promise<void> {
+    this.db.prepare(`INSERT OR IGNORE INTO audit_checkpoints (chain, seq, hash, time, signature) VALUES (?, ?, ?, ?, ?)`)
+      .run(c.chain, c.seq, c.hash, c.time, c.signature);
+  }
+
+  async head(chain: string): Promise<ChainHead | undefined> {
+    const row = this.db.prepare(`SELECT seq, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1`).get(chain) as ChainHead | undefined;
+    return row && { seq: Number(row.seq), hash: row.hash };
+  }
+
+  async records(filter: AuditFilter = {}): Promise<StoredRecord[]> {
+    const where = whereClause(filter, () => '?');
+    const limit = filter.limit ? ` LIMIT ${Math.trunc(filter.limit)}` : '';
+    const rows = this.db.prepare(`SELECT * FROM audit ${where.sql} ORDER BY id${limit}`).all(...where.params) as Record<string, unknown>[];
+    return rows.map(fromRow);
+  }
+
+  async checkpoints(): Promise<Checkpoint[]> {
+    return this.db.prepare(`SELECT chain, seq, hash, time, signature FROM audit_checkpoints ORDER BY chain, seq`).all() as Checkpoint[];
   }
 
   async close(): Promise<void> {
-    this.flush();
     this.db.close();
   }
-
-  private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (!this.queue.length) return;
-    const rows = this.queue;
-    this.queue = [];
-    this.insertMany(rows);
-  }
-}
-
-function toRow(r: AuditRecord): Record<(typeof COLUMNS)[number], unknown> {
-  return {
-    time: r.time, request_id: r.requestId, principal: r.principal ?? null, groups: JSON.stringify(r.groups),
-    auth_methods: r.authMethods.join(','), route: r.route ?? null, provider: r.provider ?? null,
-    project: r.project ?? null, location: r.location ?? null, model: r.model ?? null, operation: r.operation ?? null,
-    operation_class: r.operationClass ?? null, stream: r.stream ? 1 : 0, decision: r.decision, policy: r.policy ?? null,
-    reason: r.reason, credential: r.credential ?? null, status: r.status, upstream_status: r.upstreamStatus ?? null,
-    latency_ms: r.latencyMs, prompt_tokens: r.promptTokens ?? null, output_tokens: r.outputTokens ?? null,
-    total_tokens: r.totalTokens ?? null,
-  };
 }

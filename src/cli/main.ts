@@ -1,8 +1,11 @@
 // `warden <command>`: the command line. Each command lives in its own module
 // and returns an exit code; this file only dispatches.
+import { audit } from './audit.js';
 import { configCheck } from './config-check.js';
 import { demo } from './demo.js';
 import { emulator } from './emulator.js';
+import { explain } from './explain.js';
+import { istio } from './istio.js';
 import { start } from './start.js';
 import { token } from './token.js';
 
@@ -13,7 +16,10 @@ commands:
   demo                     run the emulator, a dev OIDC issuer and Warden with a demo policy
   token --sub S --group G  print a token the running demo accepts
   config check -c FILE     report every problem in a config file (exit 1 if any)
+  explain -c FILE …        which policy allows or denies a described request, and why the others do not
+  audit verify -c FILE     check the audit hash chains (exit 1 naming the first tampered record); also query, export
   emulator --port N        run the local Google stand-in (Vertex AI, OAuth2, STS, IAM, metadata, OIDC)
+  istio render -c FILE     print the Kubernetes and Istio manifests for running FILE in a mesh
 
 run 'warden <command> --help' for a command's options`;
 
@@ -30,6 +36,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'config':
         if (rest[0] === 'check') return await configCheck(rest.slice(1));
         break;
+      case 'explain':
+        return await explain(rest);
+      case 'istio':
+        return await istio(rest);
+      case 'audit':
+        return await audit(rest);
       case 'emulator':
         return await emulator(rest);
       case undefined:

@@ -10,6 +10,7 @@ import {
   authorizationPolicyDoc,
   gatewayDoc,
   requestAuthenticationDoc,
+  wardenAuthorizationPolicyDoc,
   type AuthorizationPolicyDoc,
   type GatewaySpec,
   type RequestAuthenticationDoc,
@@ -52,6 +53,8 @@ export interface LoadedConfig {
   /** Relative file references in the config resolve against this directory. */
   baseDir: string;
   gateway: Located<GatewaySpec>;
+  /** The Gateway document's metadata: Warden's name, namespace and labels as a workload (policy scoping). */
+  gatewayMetadata: { name: string; namespace?: string; labels?: Record<string, string> };
   requestAuthentications: Located<RequestAuthenticationDoc>[];
   authorizationPolicies: Located<AuthorizationPolicyDoc>[];
   /** Collected problems; the caller decides whether to throw (start) or print (config check). */
@@ -66,6 +69,7 @@ const KINDS = {
   'security.istio.io/v1beta1/RequestAuthentication': requestAuthenticationDoc,
   'security.istio.io/v1/AuthorizationPolicy': authorizationPolicyDoc,
   'security.istio.io/v1beta1/AuthorizationPolicy': authorizationPolicyDoc,
+  'warden.dev/v1alpha1/AuthorizationPolicy': wardenAuthorizationPolicyDoc,
 } as const;
 
 export function loadConfigFile(file: string): LoadedConfig {
@@ -93,6 +97,7 @@ export function parseConfig(text: string, file: string, baseDir: string): Loaded
     file,
     baseDir,
     gateway: undefined as unknown as Located<GatewaySpec>,
+    gatewayMetadata: { name: '' },
     requestAuthentications: [],
     authorizationPolicies: [],
     problems,
@@ -121,7 +126,7 @@ export function parseConfig(text: string, file: string, baseDir: string): Loaded
     const schema = KINDS[key];
     if (!schema) {
       report(['kind'], `unknown document kind "${String(header.kind)}" (apiVersion "${String(header.apiVersion)}")`,
-        'supported: warden.dev/v1alpha1 Gateway; security.istio.io/v1 or v1beta1 RequestAuthentication and AuthorizationPolicy');
+        'supported: warden.dev/v1alpha1 Gateway and AuthorizationPolicy; security.istio.io/v1 or v1beta1 RequestAuthentication and AuthorizationPolicy');
       continue;
     }
     const parsed = (schema as z.ZodType).safeParse(raw);
@@ -131,11 +136,14 @@ export function parseConfig(text: string, file: string, baseDir: string): Loaded
       }
       continue;
     }
-    const value = parsed.data as { kind: string; spec: unknown };
+    const value = parsed.data as { kind: string; spec: unknown; metadata: LoadedConfig['gatewayMetadata'] };
     if (value.kind === 'Gateway') {
       gatewayCount++;
       if (gatewayCount > 1) report([], 'more than one Gateway document', 'a config file holds exactly one warden.dev Gateway');
-      else out.gateway = { value: value.spec as GatewaySpec, report: prefixed(report, ['spec']) };
+      else {
+        out.gateway = { value: value.spec as GatewaySpec, report: prefixed(report, ['spec']) };
+        out.gatewayMetadata = value.metadata;
+      }
     } else if (value.kind === 'RequestAuthentication') {
       out.requestAuthentications.push({ value: value as RequestAuthenticationDoc, report });
     } else {

@@ -29,6 +29,234 @@ const metadata = z
 
 const listen = z.object({ host: z.string().default('127.0.0.1'), port: port.default(8080) }).strict();
 
+/** TLS on the data listener; with a client CA, mTLS (peer SPIFFE IDs become source principals). */
+const listenTls = z
+  .object({
+    certFile: z.string(),
+    keyFile: z.string(),
+    /** Trust bundle (PEM) for client certificates; reloaded when the file changes. */
+    clientCaFile: z.string().optional(),
+    clientCertificate: z.enum(['none', 'optional', 'required']).default('none'),
+  })
+  .strict()
+  .refine((t) => t.clientCertificate === 'none' || !!t.clientCaFile, {
+    message: 'clientCertificate optional/required needs clientCaFile',
+    path: ['clientCaFile'],
+  });
+
+const dataListen = z
+  .object({ host: z.string().default('127.0.0.1'), port: port.default(8080), tls: listenTls.optional() })
+  .strict();
+
+/** Asymmetric JWS algorithms: `none` and HMAC are never accepted (no algorithm confusion). */
+export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+const apiKey = z
+  .object({
+    name,
+    /** Hex SHA-256 of the key; the key itself is never stored. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'the hex SHA-256 of the key (64 hex digits)'),
+    /** Defaults to `api-key/NAME`; becomes the request principal. */
+    principal: z.string().min(1).optional(),
+    groups: z.array(z.string()).default([]),
+  })
+  .strict();
+export const apiKeyFile = z.object({ keys: z.array(apiKey) }).strict();
+
+const identity = z
+  .object({
+    jwt: z
+      .object({
+        /** Allowed clock difference for `exp`, `nbf` and `iat`. */
+        clockSkew: duration.default('60s'),
+        /** Remote key sets are refetched in the background this often. */
+        jwksRefreshInterval: duration.default('10m'),
+        /** At most one refetch per issuer in this interval when a token names an unknown key. */
+        jwksMinRefetchInterval: duration.default('30s'),
+        maxTokenBytes: z.number().int().min(1024).max(65536).default(8192),
+        /** Verified tokens kept until their expiry. */
+        cacheSize: z.number().int().min(0).default(10_000),
+        groupsClaim: z.string().min(1).default('groups'),
+        /** Per-issuer algorithm allow-lists (default: every asymmetric algorithm). */
+        issuers: z.array(z.object({ issuer: z.string().min(1), algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1) }).strict()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** Proxies whose `x-forwarded-client-cert` is believed: by address (IP or CIDR) or mTLS SPIFFE ID. */
+    trustedProxies: z
+      .array(
+        z
+          .object({ address: z.string().optional(), principal: z.string().startsWith('spiffe://', 'a SPIFFE ID, spiffe://…').optional() })
+          .strict()
+          .refine((p) => Number(!!p.address) + Number(!!p.principal) === 1, { message: 'a trusted proxy has exactly one of address or principal' }),
+      )
+      .default([]),
+    apiKeys: z.object({ file: z.string().optional(), keys: z.array(apiKey).default([]) }).strict().optional(),
+    /** Warden's own identity tokens for upstreams (routes' `identityToken`). */
+    tokens: z
+      .object({
+        issuer: z.string().min(1).default('warden'),
+        /** PKCS#8 PEM private key (EC P-256 or RSA); shared by replicas. Default: a key generated at start. */
+        signingKeyFile: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+// ---------------------------------------------------------------- guardrails and limits (docs/guardrails.md)
+
+/** What happens to a finding: nothing, recorded, replaced by a placeholder, or the request refused. */
+export const guardAction = z.enum(['off', 'flag', 'redact', 'block']);
+/** Keys: a category (`pii`, `secret`, `injection`, `custom`) or a finding type (`EMAIL`, `CARD`, a custom detector's name). */
+const guardActions = z.record(z.string(), guardAction);
+const guardDirections = z.object({ request: guardActions.optional(), response: guardActions.optional() }).strict();
+
+const guardrails = z
+  .object({
+    /** Base actions, for every route; route `guardrails` and matching `rules` override them in that order. */
+    request: guardActions.default({}),
+    response: guardActions.default({}),
+    rules: z
+      .array(
+        z
+          .object({
+            name: z.string().optional(),
+            /** Every key given must match; within a key, any value. */
+            match: z
+              .object({
+                routes: z.array(z.string()).optional(),
+                /** Names of the AuthorizationPolicy that allowed the request (`name` or `namespace/name`). */
+                policies: z.array(z.string()).optional(),
+                groups: z.array(z.string()).optional(),
+                principals: z.array(z.string()).optional(),
+              })
+              .strict()
+              .default({}),
+            request: guardActions.optional(),
+            response: guardActions.optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    detectors: z
+      .array(z.object({ name, pattern: z.string().min(1), ignoreCase: z.boolean().default(false) }).strict())
+      .default([]),
+    injection: z.object({ threshold: z.number().min(0).max(1).default(0.5) }).strict().prefault({}),
+    /** Characters of streamed answer text held back so that a value split across chunks is still caught. */
+    streamWindow: z.number().int().min(16).max(4096).default(64),
+  })
+  .strict();
+
+const windowLimit = z.object({ limit: z.number().int().min(0), per: duration }).strict();
+export const limitDimension = z.enum(['principal', 'group', 'route', 'model']);
+
+const limits = z
+  .object({
+    store: z
+      .object({
+        memory: z.object({}).strict().optional(),
+        redis: z
+          .object({
+            url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+            keyPrefix: z.string().default('warden:'),
+            /** Commands slower than this count as Redis being unavailable. */
+            timeout: duration.default('250ms'),
+            /** While Redis is unreachable: enforce the limits per replica (`local`) or refuse requests (`deny`). */
+            unavailable: z.enum(['local', 'deny']).default('local'),
+            /** Share of each limit one replica enforces on its own while Redis is unreachable. */
+            localShare: z.number().gt(0).max(1).default(1),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .refine((s) => !(s.memory && s.redis), { message: 'a limits store is memory or redis, not both' })
+      .default({}),
+    rules: z
+      .array(
+        z
+          .object({
+            name,
+            /** One counter per distinct value of these (none: one counter for all matching requests). */
+            by: z.array(limitDimension).default([]),
+            match: z
+              .object({
+                routes: z.array(z.string()).optional(),
+                models: z.array(z.string()).optional(),
+                groups: z.array(z.string()).optional(),
+                principals: z.array(z.string()).optional(),
+              })
+              .strict()
+              .default({}),
+            requests: windowLimit.optional(),
+            tokens: windowLimit.extend({ count: z.enum(['prompt', 'output', 'total']).default('total') }).strict().optional(),
+          })
+          .strict()
+          .refine((r) => !!r.requests || !!r.tokens, { message: 'a limit rule needs requests, tokens or both' }),
+      )
+      .default([]),
+  })
+  .strict();
+
+export type GuardrailsSpec = z.infer<typeof guardrails>;
+export type GuardActionName = z.infer<typeof guardAction>;
+export type LimitsSpec = z.infer<typeof limits>;
+export type LimitRuleSpec = LimitsSpec['rules'][number];
+
+const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+
+/** Picks a credential for a route from who calls and what is called. Fields are ANDed, each list ORed (Istio patterns). */
+const credentialWhen = z
+  .object({
+    groups: z.array(z.string()).optional(),
+    requestPrincipals: z.array(z.string()).optional(),
+    /** Peer SPIFFE IDs, with or without `spiffe://`. */
+    principals: z.array(z.string()).optional(),
+    namespaces: z.array(z.string()).optional(),
+    models: z.array(z.string()).optional(),
+    operations: z.array(z.string()).optional(),
+    operationClasses: z.array(z.enum(['inference', 'training', 'admin', 'other'])).optional(),
+  })
+  .strict();
+
+const credentialRule = z.object({ when: credentialWhen.optional(), credential: z.string() }).strict();
+
+const googleCredential = z
+  .object({
+    /** A Google credential JSON file as Google writes it; its `type` decides. */
+    file: z.string().optional(),
+    /** The GCE/GKE metadata server (host from GCE_METADATA_HOST). */
+    metadata: z.boolean().optional(),
+    scopes: z.array(z.string()).min(1).default([CLOUD_PLATFORM_SCOPE]),
+    /** service_account only: sign the access token locally instead of asking the token endpoint. */
+    selfSignedJwt: z.object({ audience: z.string().optional() }).strict().optional(),
+    /** external_account only: `caller` exchanges each caller's own verified token instead of `credential_source`. */
+    subjectToken: z.enum(['caller']).optional(),
+    /** Act as this service account (IAM generateAccessToken), through `delegates` in order. */
+    impersonate: z.string().optional(),
+    delegates: z.array(z.string()).default([]),
+    /** Lifetime asked for impersonated tokens. */
+    lifetime: duration.default('3600s'),
+    /** IAM Credentials API base for `impersonate`. */
+    iamEndpoint: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).default('https://iamcredentials.googleapis.com'),
+  })
+  .strict()
+  .refine((g) => Number(!!g.file) + Number(!!g.metadata) === 1, { message: 'google needs exactly one of file or metadata: true' });
+
+const credential = z
+  .object({
+    name,
+    google: googleCredential.optional(),
+    bearer: z.object({ file: z.string() }).strict().optional(),
+    /** An API key sent in `header` (not Authorization). */
+    apiKey: z.object({ file: z.string(), header: z.string().toLowerCase().default('x-goog-api-key') }).strict().optional(),
+  })
+  .strict()
+  .refine((c) => Number(!!c.google) + Number(!!c.bearer) + Number(!!c.apiKey) === 1, {
+    message: 'a credential has exactly one source: google, bearer or apiKey',
+  });
+
 const route = z
   .object({
     name,
@@ -41,46 +269,142 @@ const route = z
       .strict()
       .default({}),
     upstream: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+    /** The default upstream credential: used when no `credentials` rule matches. */
     credential: z.string().optional(),
+    /** Identity mapping: the first rule whose `when` matches the caller picks the credential. */
+    credentials: z.array(credentialRule).default([]),
     /** Upstream response timeout (time to response headers, then between body chunks). */
     timeout: duration.default('300s'),
     /** Requests with larger bodies are refused with 413. */
     maxBodyBytes: z.number().int().positive().default(32 * 1024 * 1024),
     /** Extra request headers forwarded upstream, besides the built-in allow-list. */
     propagateHeaders: z.array(z.string().toLowerCase()).default([]),
-  })
-  .strict();
-
-const credential = z
-  .object({
-    name,
-    google: z
+    /** Workload labels of this route, for AuthorizationPolicy `selector` (added to the Gateway's metadata.labels). */
+    labels: z.record(z.string(), z.string()).default({}),
+    /** Send the caller's verified identity upstream as a short-lived JWT signed by Warden. */
+    identityToken: z
       .object({
-        file: z.string(),
-        scopes: z.array(z.string()).default(['https://www.googleapis.com/auth/cloud-platform']),
+        header: z.string().toLowerCase().default('x-warden-identity'),
+        /** Default: the upstream's origin. */
+        audience: z.string().optional(),
+        ttl: duration.default('60s'),
       })
       .strict()
       .optional(),
-    bearer: z.object({ file: z.string() }).strict().optional(),
-  })
-  .strict()
-  .refine((c) => Number(!!c.google) + Number(!!c.bearer) === 1, {
-    message: 'a credential has exactly one source: google or bearer',
-  });
-
-const audit = z
-  .object({
-    sqlite: z.string().optional(),
+    /** Guardrail actions for this route, over spec.guardrails' base actions. */
+    guardrails: guardDirections.optional(),
+    /** Keep request and response text in the audit record (after guardrail redaction). Off by default. */
+    storePrompts: z.boolean().default(false),
   })
   .strict();
 
+const audit = z
+  .object({
+    /** Exactly one store: an SQLite file (the embedded default), PostgreSQL, or JSON lines. */
+    sqlite: z.string().optional(),
+    postgres: z
+      .object({
+        /** `postgres://user@host:port/db`; put the password in `passwordFile`, not here. */
+        url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+        passwordFile: z.string().optional(),
+        table: z.string().regex(/^[a-z_][a-z0-9_]{0,50}$/, 'a lower-case SQL identifier').default('warden_audit'),
+      })
+      .strict()
+      .optional(),
+    /** A file path, or `-` for stdout. */
+    jsonl: z.string().optional(),
+    /** Secret key for the hash chain's HMAC (at least 32 bytes); the same file on every replica. */
+    hmacKeyFile: z.string().optional(),
+    /** This replica's chain name; default: the host name (the pod name in Kubernetes). */
+    chain: z.string().regex(/^[\w.:@-]{1,128}$/, 'letters, digits and . : @ - _').optional(),
+    spool: z
+      .object({
+        /** Default: next to the SQLite file, else ./warden-audit.spool. */
+        dir: z.string().optional(),
+        maxBytes: z.number().int().min(1024).default(256 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
+    /** When the sink is down and the spool full: false refuses requests (503), true serves them unrecorded. */
+    failOpen: z.boolean().default(false),
+    checkpointInterval: duration.default('60s'),
+  })
+  .strict()
+  .refine((a) => Number(!!a.sqlite) + Number(!!a.postgres) + Number(!!a.jsonl) <= 1, {
+    message: 'one audit store at a time: sqlite, postgres or jsonl',
+  });
+
+/** Traces and metrics; everything off or bounded by default. */
+const telemetry = z
+  .object({
+    /** OTLP/HTTP trace export; absent = no tracing. */
+    otlp: z
+      .object({
+        /** e.g. http://otel-collector:4318/v1/traces */
+        endpoint: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+        headers: z.record(z.string(), z.string()).default({}),
+        serviceName: z.string().min(1).default('warden'),
+      })
+      .strict()
+      .optional(),
+    metrics: z
+      .object({
+        /** Principal groups that get their own `group` label value on token metrics; others count as "other". */
+        groups: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** How AuthorizationPolicy documents see requests (Istio's mesh-wide settings, for Warden). */
+const policySettings = z
+  .object({
+    /** Istio's meshConfig.pathNormalization: how `paths`/`notPaths` see the request path. */
+    pathNormalization: z.enum(['NONE', 'BASE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_SLASHES']).default('BASE'),
+    /** Proxies in front of Warden that append to X-Forwarded-For; `remote.ip` is taken that many hops from the right. */
+    xffNumTrustedHops: z.number().int().min(0).max(32).default(0),
+    /** Policies in this namespace apply to every route, as in Istio's root namespace. */
+    rootNamespace: z.string().min(1).default('istio-system'),
+    /** CUSTOM providers that are Warden itself: a matching CUSTOM policy naming one of them defers to Warden's own policies. */
+    customProviders: z.array(z.string().min(1)).default(['warden']),
+  })
+  .strict();
+
+/** Envoy's ext_authz, gRPC and/or HTTP; each listener shares `listen.host`. */
+const extAuthz = z
+  .object({
+    grpc: z.object({ port }).strict().optional(),
+    http: z
+      .object({
+        port,
+        /** Istio's `envoyExtAuthzHttp.pathPrefix`: stripped before the original path is read. */
+        pathPrefix: z.string().startsWith('/', 'a path prefix starts with "/"').optional(),
+      })
+      .strict()
+      .optional(),
+    /** A check that takes longer is refused (503). Envoy gives up after 200 ms by default. */
+    timeout: duration.default('100ms'),
+  })
+  .strict()
+  .refine((e) => !!e.grpc || !!e.http, { message: 'extAuthz needs grpc, http or both' });
+
 export const gatewaySpec = z
   .object({
-    listen: listen.default({ host: '127.0.0.1', port: 8080 }),
+    listen: dataListen.default({ host: '127.0.0.1', port: 8080 }),
     admin: listen.default({ host: '127.0.0.1', port: 9901 }),
     routes: z.array(route).min(1, 'at least one route is needed'),
     credentials: z.array(credential).default([]),
-    audit: audit.default({}),
+    audit: audit.prefault({}),
+    telemetry: telemetry.prefault({}),
+    identity: identity.prefault({}),
+    policy: policySettings.prefault({}),
+    /** Detectors and actions over prompts and answers; absent = no scanning. */
+    guardrails: guardrails.optional(),
+    /** Request and token quotas; absent = none. */
+    limits: limits.optional(),
+    /** Envoy ext_authz servers (Istio `AuthorizationPolicy` CUSTOM); absent = none. */
+    extAuthz: extAuthz.optional(),
   })
   .strict();
 
@@ -96,7 +420,16 @@ export const gatewayDoc = z
 export type GatewayDoc = z.infer<typeof gatewayDoc>;
 export type GatewaySpec = z.infer<typeof gatewaySpec>;
 export type RouteSpec = z.infer<typeof route>;
+export type ExtAuthzSpec = z.infer<typeof extAuthz>;
+export type AuditSpec = z.infer<typeof audit>;
+export type TelemetrySpec = z.infer<typeof telemetry>;
 export type CredentialSpec = z.infer<typeof credential>;
+export type GoogleCredentialSpec = z.infer<typeof googleCredential>;
+export type CredentialRuleSpec = z.infer<typeof credentialRule>;
+export type IdentitySpec = z.infer<typeof identity>;
+export type PolicySettings = z.infer<typeof policySettings>;
+export type ListenTlsSpec = z.infer<typeof listenTls>;
+export type ApiKeySpec = z.infer<typeof apiKey>;
 
 // ---------------------------------------------------------------- Istio
 
@@ -154,6 +487,8 @@ const source = z
     notIpBlocks: strings.optional(),
     remoteIpBlocks: strings.optional(),
     notRemoteIpBlocks: strings.optional(),
+    trustDomains: strings.optional(),
+    notTrustDomains: strings.optional(),
   })
   .strict();
 
@@ -182,28 +517,37 @@ const rule = z
   })
   .strict();
 
+const policySpec = <R extends z.ZodType>(ruleSchema: R) =>
+  z
+    .object({
+      selector: selector.optional(),
+      targetRef: targetRef.optional(),
+      targetRefs: z.array(targetRef).optional(),
+      action: z.enum(['ALLOW', 'DENY', 'AUDIT', 'CUSTOM']).default('ALLOW'),
+      provider: z.object({ name: z.string() }).strict().optional(),
+      rules: z.array(ruleSchema).optional(),
+    })
+    .strict();
+
 export const authorizationPolicyDoc = z
+  .object({ apiVersion: istioApiVersion, kind: z.literal('AuthorizationPolicy'), metadata, spec: policySpec(rule) })
+  .strict();
+
+/** Warden's own AuthorizationPolicy: Istio's spec, and each rule may add a CEL condition (ANDed with the rest). */
+export const wardenAuthorizationPolicyDoc = z
   .object({
-    apiVersion: istioApiVersion,
+    apiVersion: z.literal('warden.dev/v1alpha1'),
     kind: z.literal('AuthorizationPolicy'),
     metadata,
-    spec: z
-      .object({
-        selector: selector.optional(),
-        targetRef: targetRef.optional(),
-        targetRefs: z.array(targetRef).optional(),
-        action: z.enum(['ALLOW', 'DENY', 'AUDIT', 'CUSTOM']).default('ALLOW'),
-        provider: z.object({ name: z.string() }).strict().optional(),
-        rules: z.array(rule).optional(),
-      })
-      .strict(),
+    spec: policySpec(rule.extend({ cel: z.string().min(1).optional() })),
   })
   .strict();
 
 export type JwtRule = z.infer<typeof jwtRule>;
 export type RequestAuthenticationDoc = z.infer<typeof requestAuthenticationDoc>;
-export type AuthorizationPolicyDoc = z.infer<typeof authorizationPolicyDoc>;
-export type PolicyRule = z.infer<typeof rule>;
+/** Either kind: Istio's verbatim, or Warden's with `cel` on rules. */
+export type AuthorizationPolicyDoc = z.infer<typeof wardenAuthorizationPolicyDoc> | z.infer<typeof authorizationPolicyDoc>;
+export type PolicyRule = z.infer<typeof rule> & { cel?: string };
 export type PolicySource = z.infer<typeof source>;
 export type PolicyOperation = z.infer<typeof operation>;
 export type PolicyCondition = z.infer<typeof condition>;

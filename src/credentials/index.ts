@@ -1,54 +1,225 @@
-// Builds the configured upstream credentials. Key files are read at load so
-// that a missing or malformed file is a config problem, not a failed request.
-import { readFileSync } from 'node:fs';
-import type { CredentialSpec } from '../config/schema.js';
+// The credential stage: which upstream credential a request gets (identity
+// mapping) and its header, from a token cache. Key files are read at load so
+// that a missing or malformed file is a config problem, not a failed request;
+// once running they are watched and a changed file is picked up without a
+// restart.
+import { createHash } from 'node:crypto';
+import type { CredentialSpec, RouteSpec } from '../config/schema.js';
 import type { Reporter } from '../config/load.js';
-import { BearerFileSource } from './bearer.js';
-import { CachedToken, type CredentialStatus } from './cache.js';
-import { ServiceAccountSource, type ServiceAccountKey } from './service-account.js';
-import type { TokenSource } from './token-source.js';
+import { WardenError } from '../errors.js';
+import type { Principal, Target } from '../types.js';
+import { CachedToken, type CredentialStats } from './cache.js';
+import { CredentialConfigError, googleSource } from './google.js';
+import { compileMapping, type CredentialSelector } from './mapping.js';
+import { StaticSecretSource } from './static-secret.js';
+import type { CallerToken, TokenSource } from './token-source.js';
+import { WatchedFile } from './watched-file.js';
+
+/** Per-caller tokens kept at most (least recently used go first). */
+const MAX_CALLER_TOKENS = 10_000;
+
+/** The header Warden sets on the upstream request. */
+export interface UpstreamHeader {
+  name: string;
+  value: string;
+}
+
+export interface CredentialStatus {
+  name: string;
+  /** What mints the token: `service_account a@b`, `metadata server`, `bearer file`, … — never a secret. */
+  source: string;
+  file?: string;
+  /** Each caller gets a token of its own (federation of the caller's token). */
+  perCaller: boolean;
+  /** Per-caller tokens currently cached. */
+  cachedCallers?: number;
+  lastMint?: string;
+  expiresAt?: string;
+  mints: number;
+  failures: number;
+  consecutiveFailures: number;
+  lastError?: string;
+  /** Times the key file changed and was loaded again. */
+  reloads: number;
+  lastReloadError?: string;
+}
+
+interface Credential {
+  spec: CredentialSpec;
+  file?: WatchedFile;
+  source: TokenSource;
+  header: string;
+  prefix: string;
+  /** The one token of a credential that is not per caller. */
+  shared?: CachedToken;
+  stats: CredentialStats;
+  reloads: number;
+  lastReloadError?: string;
+}
 
 export class Credentials {
-  private readonly byName = new Map<string, CachedToken>();
+  private readonly byName = new Map<string, Credential>();
+  private readonly selectors = new Map<string, CredentialSelector>();
+  /** Per-caller tokens, in least-recently-used order. */
+  private readonly callers = new Map<string, CachedToken>();
 
-  constructor(specs: CredentialSpec[], resolvePath: (p: string) => string, report: Reporter) {
+  constructor(
+    specs: CredentialSpec[],
+    routes: RouteSpec[],
+    private readonly resolvePath: (p: string) => string,
+    report: Reporter,
+    private readonly maxCallerTokens = MAX_CALLER_TOKENS,
+  ) {
     specs.forEach((spec, i) => {
-      const source = buildSource(spec, resolvePath, (path, m, h) => report(['credentials', i, ...path], m, h));
-      if (source) this.byName.set(spec.name, new CachedToken(spec.name, source));
+      const at: Reporter = (path, m, h) => report(['credentials', i, ...path], m, h);
+      const built = this.load(spec, at);
+      if (!built) return;
+      const stats: CredentialStats = { mints: 0, failures: 0, consecutiveFailures: 0 };
+      const c: Credential = {
+        spec,
+        ...built,
+        header: spec.apiKey ? spec.apiKey.header : 'authorization',
+        prefix: spec.apiKey ? '' : 'Bearer ',
+        stats,
+        reloads: 0,
+      };
+      if (!built.source.perCaller) c.shared = new CachedToken(spec.name, built.source, stats, { keepWarm: true });
+      this.byName.set(spec.name, c);
     });
+    const known = new Set(specs.map((s) => s.name));
+    routes.forEach((r, i) => this.selectors.set(r.name, compileMapping(r, known, (path, m, h) => report(['routes', i, ...path], m, h))));
   }
 
-  /** The `Authorization` value for the upstream. Throws UNAVAILABLE (503) when none can be had. */
-  async authorization(name: string): Promise<string> {
-    const cached = this.byName.get(name);
-    if (!cached) throw new Error(`credential ${name} was not built`); // config check prevents this
-    return `Bearer ${await cached.get()}`;
+  /** The credential the route's mapping picks for this caller and target (undefined: send none). */
+  select(route: string, principal: Principal, target: Target): string | undefined {
+    return this.selectors.get(route)?.(principal, target);
+  }
+
+  /** The upstream header for credential `name`. Throws UNAVAILABLE (503) when no token can be had. */
+  async header(name: string, principal: Principal): Promise<UpstreamHeader> {
+    const c = this.byName.get(name);
+    if (!c) throw new Error(`credential ${name} was not built`); // config check prevents this
+    const token = await (c.shared ?? this.callerToken(c, principal)).get();
+    return { name: c.header, value: c.prefix + token };
+  }
+
+  /** Begin watching key files and minting shared tokens ahead of the first request. */
+  start(): void {
+    for (const c of this.byName.values()) {
+      c.file?.watch(() => this.reload(c));
+      c.shared?.warm();
+    }
+  }
+
+  close(): void {
+    for (const c of this.byName.values()) {
+      c.file?.close();
+      c.shared?.close();
+    }
+    for (const t of this.callers.values()) t.close();
+    this.callers.clear();
   }
 
   status(): CredentialStatus[] {
-    return [...this.byName.values()].map((c) => c.status());
+    const now = Date.now();
+    return [...this.byName.values()].map((c) => {
+      const s = c.stats;
+      const live = c.shared ? c.shared.usable(now) : false;
+      return {
+        name: c.spec.name,
+        source: c.source.kind,
+        file: c.file?.path,
+        perCaller: c.source.perCaller,
+        cachedCallers: c.shared ? undefined : [...this.callers.keys()].filter((k) => k.startsWith(`${c.spec.name}\n`)).length,
+        lastMint: s.lastMint ? new Date(s.lastMint).toISOString() : undefined,
+        expiresAt: live && s.lastExpiry !== undefined && Number.isFinite(s.lastExpiry) ? new Date(s.lastExpiry).toISOString() : undefined,
+        mints: s.mints,
+        failures: s.failures,
+        consecutiveFailures: s.consecutiveFailures,
+        lastError: s.lastError,
+        reloads: c.reloads,
+        lastReloadError: c.lastReloadError,
+      };
+    });
   }
-}
 
-function buildSource(spec: CredentialSpec, resolvePath: (p: string) => string, report: Reporter): TokenSource | undefined {
-  if (spec.bearer) return new BearerFileSource(resolvePath(spec.bearer.file));
-  const google = spec.google!;
-  const file = resolvePath(google.file);
-  let json: { type?: string } & Record<string, unknown>;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    report(['google', 'file'], `cannot read Google credential file ${file}: ${(e as Error).message}`,
-      'a JSON key file as Google writes it (`warden emulator --write-credentials DIR` writes one for the emulator)');
-    return undefined;
+  private callerToken(c: Credential, principal: Principal): CachedToken {
+    if (!principal.token) {
+      throw new WardenError('UNAUTHENTICATED', 'CALLER_TOKEN_REQUIRED', 'this route federates the caller’s own token; present one', {
+        headers: { 'www-authenticate': 'Bearer realm="warden"' },
+      });
+    }
+    // Keyed by the exact token: its claims (and so its federated identity) are what was verified.
+    const key = `${c.spec.name}\n${createHash('sha256').update(principal.token).digest('base64url')}`;
+    let t = this.callers.get(key);
+    if (t) {
+      this.callers.delete(key);
+      this.callers.set(key, t);
+      return t;
+    }
+    const exp = principal.claims?.exp;
+    const caller: CallerToken = { token: principal.token, expiresAt: typeof exp === 'number' ? exp * 1000 : Infinity };
+    t = new CachedToken(c.spec.name, c.source, c.stats, { caller });
+    this.callers.set(key, t);
+    if (this.callers.size > this.maxCallerTokens) {
+      const [oldest, evicted] = this.callers.entries().next().value as [string, CachedToken];
+      evicted.close();
+      this.callers.delete(oldest);
+    }
+    return t;
   }
-  if (json.type === 'service_account') {
-    if (typeof json.client_email !== 'string' || typeof json.private_key !== 'string') {
-      report(['google', 'file'], `${file}: a service_account key needs client_email and private_key`);
+
+  /** The key file changed: rebuild; a broken new file keeps the old source in service. */
+  private reload(c: Credential): void {
+    let problem: string | undefined;
+    const built = this.load(c.spec, (_, m) => (problem ??= m), c.file);
+    if (!built) {
+      c.lastReloadError = problem;
+      return;
+    }
+    c.reloads++;
+    c.lastReloadError = undefined;
+    c.source = built.source;
+    if (c.shared) c.shared.replaceSource(built.source);
+    for (const [k, t] of this.callers) {
+      if (!k.startsWith(`${c.spec.name}\n`)) continue;
+      t.close();
+      this.callers.delete(k);
+    }
+  }
+
+  private load(spec: CredentialSpec, report: Reporter, watched?: WatchedFile): { source: TokenSource; file?: WatchedFile } | undefined {
+    const field = spec.google ? 'google' : spec.bearer ? 'bearer' : 'apiKey';
+    const path = spec.google?.file ?? spec.bearer?.file ?? spec.apiKey?.file;
+    let file = watched;
+    if (path && !file) {
+      try {
+        file = new WatchedFile(this.resolvePath(path));
+      } catch (e) {
+        report([field, 'file'], `cannot read ${this.resolvePath(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          spec.google ? 'a JSON credential file as Google writes it (`warden emulator --write-credentials DIR` writes some for the emulator)' : 'a file holding the secret');
+        return undefined;
+      }
+    }
+    if (spec.bearer) return { source: new StaticSecretSource('bearer file', file!.content), file };
+    if (spec.apiKey) return { source: new StaticSecretSource(`API key file (${spec.apiKey.header})`, file!.content), file };
+    let json: Record<string, unknown> | undefined;
+    if (file) {
+      try {
+        json = JSON.parse(file.content) as Record<string, unknown>;
+        if (!json || typeof json !== 'object') throw new Error('not a JSON object');
+      } catch {
+        // The parser's message may quote the file, which holds a private key.
+        report(['google', 'file'], `${file.path} is not a JSON object`, 'a JSON credential file as Google writes it');
+        return undefined;
+      }
+    }
+    try {
+      return { source: googleSource(spec.google!, json), file };
+    } catch (e) {
+      if (!(e instanceof CredentialConfigError)) throw e;
+      report(['google', e.field], `${file ? `${file.path}: ` : ''}${e.message}`, e.hint);
       return undefined;
     }
-    return new ServiceAccountSource(json as unknown as ServiceAccountKey, google.scopes);
   }
-  report(['google', 'file'], `${file}: credential type "${String(json.type)}" is not supported yet`, 'use a service_account key file');
-  return undefined;
 }

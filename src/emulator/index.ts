@@ -5,7 +5,7 @@
 // Routes (one port):
 //   POST /token                                   JWT-bearer grant (service-account keys)
 //   GET  /tokeninfo?access_token=                 who a minted token belongs to
-//   POST /sts/v1/token   (also /v1/token)         STS token exchange (WIF)
+//   POST /sts/v1/token   (also /v1/token)         STS token exchange (WIF; dev issuer + trustIssuer())
 //   POST /iam/v1/projects/-/serviceAccounts/E:generateAccessToken   (also under /v1/)
 //   GET  /, /computeMetadata/v1/...               GCE metadata server (Metadata-Flavor: Google)
 //   /oidc/.well-known/openid-configuration, /oidc/jwks, POST /oidc/token   dev OIDC issuer
@@ -13,6 +13,7 @@
 //   GET  /healthz
 
 import type { AddressInfo } from 'node:net';
+import { createRemoteJWKSet } from 'jose';
 import { createServiceAccountKeyFile, writeCredentialFiles, type ServiceAccountKeyFile } from './credentials.js';
 import { JobStore } from './jobs.js';
 import { newSigningKey, ServiceAccountKeyRing } from './keys.js';
@@ -67,6 +68,8 @@ export interface Emulator {
   createServiceAccountKey(email?: string): ServiceAccountKeyFile;
   /** Mint a dev OIDC token signed by the issuer's current key. */
   mintIdToken(o: MintOptions): Promise<string>;
+  /** Make the STS accept subject tokens from another OIDC issuer too (its keys fetched from jwksUri). */
+  trustIssuer(issuer: string, jwksUri: string): void;
   /** Rotate the dev issuer's signing key (new kid; old key dropped from JWKS). */
   rotateIssuerKey(): Promise<void>;
   /** True when `token` is an access token this emulator minted and has not expired. */
@@ -99,6 +102,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     saKeys: new ServiceAccountKeyRing(),
     issuerKey: await newSigningKey(),
     writtenSubjectTokens: new Set(),
+    trustedIssuers: new Map(),
     jobs: new JobStore(),
     vertexRequests: [],
   };
@@ -129,6 +133,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     vertexRequests: state.vertexRequests,
     createServiceAccountKey: (email = state.serviceAccountEmail) => createServiceAccountKeyFile(state, email),
     mintIdToken: (o) => mintIssuerJwt(state, o),
+    trustIssuer: (issuer, jwksUri) => {
+      state.trustedIssuers.set(issuer, createRemoteJWKSet(new URL(jwksUri)));
+    },
     rotateIssuerKey: async () => {
       state.issuerKey = await newSigningKey();
     },

@@ -1,5 +1,6 @@
 // Everything one running emulator holds, passed to each route handler.
 
+import type { JWTVerifyGetKey } from 'jose';
 import type { ServiceAccountKeyRing, SigningKey } from './keys.js';
 import type { AccessTokenStore } from './tokens.js';
 import type { JobStore } from './jobs.js';
@@ -47,6 +48,8 @@ export interface EmulatorState {
   issuerKey: SigningKey;
   /** Subject tokens written by writeCredentials(); STS accepts them even after a key rotation. */
   writtenSubjectTokens: Set<string>;
+  /** Further OIDC issuers the STS accepts subject tokens from (a real provider in tests), by issuer URL. */
+  trustedIssuers: Map<string, JWTVerifyGetKey>;
   jobs: JobStore;
   vertexRequests: VertexRequestRecord[];
 }

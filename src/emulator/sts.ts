@@ -1,8 +1,8 @@
 // sts.googleapis.com/v1/token: Workload Identity Federation's token exchange
-// (RFC 8693). Trusts the dev OIDC issuer as the pool's only provider.
+// (RFC 8693). Trusts the dev OIDC issuer, and any issuer added with trustIssuer().
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeJwt, type JWTPayload } from 'jose';
+import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { parseParams, readBody, sendJson, sendOAuthError } from './http.js';
 import { verifyIssuerJwt } from './oidc.js';
 import { PROJECT_NUMBER, WIF_POOL, type EmulatorState } from './state.js';
@@ -70,7 +70,11 @@ export async function handleSts(state: EmulatorState, req: IncomingMessage, res:
       claims = decodeJwt(subjectToken);
       if (typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now()) throw new Error('expired');
     } else {
-      claims = await verifyIssuerJwt(state, subjectToken);
+      const iss = String(decodeJwt(subjectToken).iss);
+      const trusted = state.trustedIssuers.get(iss);
+      claims = trusted
+        ? (await jwtVerify(subjectToken, trusted, { issuer: iss })).payload
+        : await verifyIssuerJwt(state, subjectToken);
     }
   } catch (e) {
     sendOAuthError(res, 400, 'invalid_grant', `The subject token could not be verified: ${(e as Error).message}`);

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerToken, readBody, sendRpcError } from './http.js';
 import { JOB_KINDS, type JobKind } from './jobs.js';
+import { selfSignedIdentity } from './self-signed.js';
 import { VERTEX_REQUEST_LOG_SIZE, type EmulatorState, type VertexRequestRecord } from './state.js';
 import { computeTokens, countTokens, generateContent, streamGenerateContent, type CallContext } from './vertex-content.js';
 import { chatCompletions } from './vertex-openai.js';
@@ -78,8 +79,9 @@ function notFound(res: ServerResponse, path: string): void {
 }
 
 export async function handleVertex(state: EmulatorState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const caller = state.tokens.lookup(bearerToken(req) ?? '');
-  if (!caller) {
+  const bearer = bearerToken(req) ?? '';
+  const identity = state.tokens.lookup(bearer)?.identity ?? (await selfSignedIdentity(state, bearer));
+  if (!identity) {
     state.stats.rejectedCalls++;
     record(state, req, res, url);
     req.resume();
@@ -92,7 +94,7 @@ export async function handleVertex(state: EmulatorState, req: IncomingMessage, r
     return;
   }
   state.stats.vertexCalls++;
-  record(state, req, res, url, caller.identity);
+  record(state, req, res, url, identity);
 
   const method = req.method ?? 'GET';
   const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';

@@ -1,46 +1,133 @@
 // The identify stage: every way a caller can prove who it is, merged into one
 // Principal. A credential that is present but invalid fails the request (401);
 // an absent one simply contributes nothing, and policy decides.
-import type { RequestAuthenticationDoc } from '../config/schema.js';
+//
+// Source identity (who the workload is): the verified client certificate's
+// SPIFFE ID, or — when the direct peer is a trusted proxy — the SPIFFE ID in
+// its `x-forwarded-client-cert`. Request identity (who the caller is): a JWT
+// or an API key, never both.
+import type { Logger } from '../telemetry/log.js';
 import type { Principal, RequestInfo } from '../types.js';
-import { JwtAuthenticator } from './jwt.js';
+import { API_KEY_HEADERS, type ApiKeys } from './api-keys.js';
+import { groupsOf, outputHeaders, policyClaims } from './claims.js';
+import type { JwtAuthenticator } from './jwt.js';
+import { unauthenticated } from './reject.js';
+import { spiffeOf, type SpiffeIdentity } from './spiffe.js';
+import { withoutParam } from './token-locations.js';
+import type { TrustedProxies } from './trusted-proxies.js';
+import { parseXfcc, XfccSyntaxError } from './xfcc.js';
+import type { WardenTokens } from './upstream-token.js';
+
+export const XFCC = 'x-forwarded-client-cert';
 
 export interface Identity {
   principal: Principal;
-  /** Request headers that carried a credential and must not be forwarded. */
-  consumedHeaders: string[];
+  /** Headers that carried (or could impersonate) identity: never forwarded as received. */
+  consumedHeaders: readonly string[];
+  /** Headers the jwtRule asks for (`outputPayloadToHeader`, `outputClaimToHeaders`, `forwardOriginalToken`). */
+  upstreamHeaders: Record<string, string>;
+  /** The query string without a consumed `access_token`-style parameter, when one was consumed. */
+  upstreamQuery?: string;
+}
+
+export interface IdentifierParts {
+  jwt: JwtAuthenticator;
+  apiKeys: ApiKeys;
+  trustedProxies: TrustedProxies;
+  groupsClaim: string;
+  tokens: WardenTokens;
 }
 
 export class Identifier {
-  private readonly jwt: JwtAuthenticator;
+  readonly tokens: WardenTokens;
+  private readonly strip: readonly string[];
 
-  constructor(requestAuthentications: RequestAuthenticationDoc[]) {
-    this.jwt = new JwtAuthenticator(requestAuthentications.flatMap((ra) => ra.spec.jwtRules));
+  constructor(private readonly parts: IdentifierParts) {
+    this.tokens = parts.tokens;
+    const strip = new Set<string>([XFCC, ...API_KEY_HEADERS]);
+    for (const loc of parts.jwt.tokenLocations) if (loc.kind === 'header') strip.add(loc.name);
+    for (const rule of parts.jwt.rules) {
+      if (rule.outputPayloadToHeader) strip.add(rule.outputPayloadToHeader.toLowerCase());
+      for (const o of rule.outputClaimToHeaders ?? []) strip.add(o.header.toLowerCase());
+    }
+    this.strip = [...strip];
+  }
+
+  /** Fetch remote key sets and keep them fresh. */
+  start(log?: Logger): void {
+    this.parts.jwt.start((issuer, err) => log?.warn({ issuer, err: err.message }, 'JWKS fetch failed; the last good key set stays in use'));
+  }
+
+  stop(): void {
+    this.parts.jwt.stop();
   }
 
   async identify(req: RequestInfo): Promise<Identity> {
     const principal: Principal = { groups: [], methods: [] };
-    const consumedHeaders: string[] = [];
-    const jwt = this.jwt.enabled ? await this.jwt.authenticate(req) : undefined;
-    if (jwt) {
+    const identity: Identity = { principal, consumedHeaders: this.strip, upstreamHeaders: {} };
+
+    this.identifySource(req, principal);
+
+    const apiKey = this.parts.apiKeys.enabled ? this.parts.apiKeys.authenticate(req) : undefined;
+    const jwt = this.parts.jwt.enabled ? await this.parts.jwt.authenticate(req) : undefined;
+    if (apiKey && jwt) throw unauthenticated('TOKEN_AMBIGUOUS', 'both an API key and a JWT in the request');
+
+    if (apiKey) {
+      principal.requestPrincipal = apiKey.principal;
+      principal.subject = apiKey.name;
+      principal.groups = apiKey.groups;
+      principal.methods.push('api-key');
+    } else if (jwt) {
       const c = jwt.claims;
       principal.requestPrincipal = `${jwt.issuer}/${jwt.subject}`;
       principal.issuer = jwt.issuer;
       principal.subject = jwt.subject;
       principal.audiences = c.aud === undefined ? [] : Array.isArray(c.aud) ? c.aud : [c.aud];
       if (typeof c.azp === 'string') principal.presenter = c.azp;
-      principal.claims = c;
-      principal.groups = groupsOf(c.groups);
+      principal.claims = policyClaims(c, jwt.rule);
+      principal.groups = groupsOf(c[this.parts.groupsClaim]);
       principal.methods.push('jwt');
       principal.token = jwt.token;
-      if (jwt.from.header) consumedHeaders.push(jwt.from.header);
+
+      outputHeaders(jwt, identity.upstreamHeaders);
+      const loc = jwt.location;
+      if (jwt.rule.forwardOriginalToken) {
+        if (loc.kind === 'header') identity.upstreamHeaders[loc.name] = req.headers[loc.name];
+      } else if (loc.kind === 'param') {
+        identity.upstreamQuery = withoutParam(req.query, loc.name);
+      }
     }
-    return { principal, consumedHeaders };
+    return identity;
+  }
+
+  /** mTLS peer, or the client a trusted proxy vouches for in XFCC. */
+  private identifySource(req: RequestInfo, principal: Principal): void {
+    const peer = req.tls?.authorized ? spiffeOf(req.tls.peerUris) : undefined;
+    const xfcc = req.headers[XFCC];
+    const via = xfcc !== undefined && this.parts.trustedProxies.size ? this.parts.trustedProxies.match(req.sourceIp, peer && `spiffe://${peer.principal}`) : undefined;
+    if (via !== undefined) {
+      let elements;
+      try {
+        elements = parseXfcc(xfcc!);
+      } catch (e) {
+        if (e instanceof XfccSyntaxError) throw unauthenticated('XFCC_MALFORMED', `x-forwarded-client-cert from ${via} is malformed: ${e.message}`);
+        throw e;
+      }
+      // The last element is the one the nearest (trusted) proxy wrote about its own client.
+      const client = spiffeOf(elements[elements.length - 1].uri);
+      principal.via = via;
+      if (client) setSource(principal, client, 'xfcc');
+      return;
+    }
+    // An XFCC from anyone else is ignored (and stripped before forwarding): never believed.
+    if (peer) setSource(principal, peer, 'mtls');
   }
 }
 
-function groupsOf(v: unknown): string[] {
-  if (Array.isArray(v)) return v.filter((g): g is string => typeof g === 'string');
-  if (typeof v === 'string') return v.split(/[\s,]+/).filter(Boolean);
-  return [];
+function setSource(principal: Principal, id: SpiffeIdentity, method: 'mtls' | 'xfcc'): void {
+  principal.sourcePrincipal = id.principal;
+  principal.sourceTrustDomain = id.trustDomain;
+  if (id.namespace) principal.sourceNamespace = id.namespace;
+  if (id.serviceAccount) principal.sourceServiceAccount = id.serviceAccount;
+  principal.methods.push(method);
 }

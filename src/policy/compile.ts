@@ -1,162 +1,189 @@
-// Compiles Istio AuthorizationPolicy documents into matchers, once, at load.
-// Semantics follow istio/api security/v1: within a rule `from`, `to` and
-// `when` are ANDed; the entries of `from` (and of `to`) are ORed; inside one
-// source or operation the fields are ANDed and each field's values ORed.
-import { BlockList, isIPv6 } from 'node:net';
-import type { AuthorizationPolicyDoc, PolicyOperation, PolicySource } from '../config/schema.js';
-import type { Reporter } from '../config/load.js';
-import { compileKey, type Getter, type PolicyInput } from './attributes.js';
-import { anyMatches, compilePatterns } from './match.js';
+// Compiles AuthorizationPolicy documents into matchers, once, at load.
+// Semantics follow istio/api security/v1beta1 authorization_policy.proto:
+// a rule matches when one of its `from` entries, one of its `to` entries and
+// every `when` condition match (a missing list matches anything; `rules: [{}]`
+// matches everything; no rules match nothing). Inside one source or operation
+// the fields are ANDed; each field matches when any value does and no
+// `not…` value does. Warden's own kind adds `cel` to a rule, ANDed too.
+import type { AuthorizationPolicyDoc, PolicyCondition, PolicyOperation, PolicyRule, PolicySource } from '../config/schema.js';
+import type { FieldPath, Reporter } from '../config/load.js';
+import { compileAttribute, compileOperationField, KNOWN_KEYS, type CompileContext, type Facts, type Predicate } from './attributes.js';
+import { compileCel } from './cel.js';
+import { scopeOf, type Scope, type Workload } from './scope.js';
 
-/** One ANDed check; `explain` says what it wanted when it failed. */
-interface Check {
-  test(input: PolicyInput): boolean;
-  explain: string;
+export type PolicyAction = 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM';
+
+/** One ANDed part of a rule; `wants` says, for explanations, what it needs. */
+export interface Check {
+  test: Predicate;
+  wants: string;
 }
 
 export interface CompiledRule {
-  /** Each group is ORed inside and the groups are ANDed: [from-alternatives, to-alternatives, ...when]. */
-  groups: Check[][];
+  checks: Check[];
 }
 
 export interface CompiledPolicy {
-  /** `namespace/name`, or just the name without a namespace. */
+  /** `namespace/name`, or the name alone for a policy without a namespace. */
   name: string;
-  action: 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM';
+  action: PolicyAction;
+  /** CUSTOM only: the extension provider's name. */
+  provider?: string;
   rules: CompiledRule[];
+  scope: Scope;
+  /** `istio.io/dry-run: "true"`: evaluated for explanations, never enforced. */
+  dryRun: boolean;
 }
 
-export function compilePolicies(docs: { value: AuthorizationPolicyDoc; report: Reporter }[]): CompiledPolicy[] {
-  return docs.map(({ value, report }) => compilePolicy(value, report));
+export interface PolicyCompileOptions {
+  workload: Workload;
+  spaceDelimitedClaims: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-export function compilePolicy(doc: AuthorizationPolicyDoc, report: Reporter): CompiledPolicy {
-  const name = doc.metadata.namespace ? `${doc.metadata.namespace}/${doc.metadata.name}` : doc.metadata.name;
-  const rules = (doc.spec.rules ?? []).map((r, ri) => {
-    const groups: Check[][] = [];
-    if (r.from?.length) groups.push(r.from.map((f, fi) => all(sourceChecks(f.source, (p, m, h) => report(['spec', 'rules', ri, 'from', fi, 'source', ...p], m, h)))));
-    if (r.to?.length) groups.push(r.to.map((t) => all(operationChecks(t.operation))));
-    (r.when ?? []).forEach((c, ci) => {
-      let get: Getter;
-      try {
-        get = compileKey(c.key);
-      } catch (e) {
-        report(['spec', 'rules', ri, 'when', ci, 'key'], (e as Error).message,
-          'Istio keys such as request.auth.claims[groups], request.headers[x-team], source.principal, or model keys such as request.model and request.operation');
-        return;
-      }
-      if (!c.values && !c.notValues) {
-        report(['spec', 'rules', ri, 'when', ci], `condition "${c.key}" has neither values nor notValues`);
-      }
-      groups.push([field(c.key, get, c.values, c.notValues)]);
-    });
-    return { groups };
+export function compilePolicies(docs: { value: AuthorizationPolicyDoc; report: Reporter }[], opts: PolicyCompileOptions): CompiledPolicy[] {
+  return docs.map(({ value, report }) => compilePolicy(value, report, opts));
+}
+
+export function compilePolicy(doc: AuthorizationPolicyDoc, report: Reporter, opts: PolicyCompileOptions): CompiledPolicy {
+  const { metadata, spec } = doc;
+  const name = metadata.namespace ? `${metadata.namespace}/${metadata.name}` : metadata.name;
+  const ctx: CompileContext = { policyNamespace: metadata.namespace, spaceDelimitedClaims: opts.spaceDelimitedClaims };
+  if (spec.action === 'CUSTOM' && !spec.provider?.name) report(['spec', 'provider'], 'a CUSTOM policy names its provider', 'provider: {name: warden}');
+  if (spec.action !== 'CUSTOM' && spec.provider) report(['spec', 'provider'], `provider is only for CUSTOM policies, not ${spec.action}`, 'remove provider or set action: CUSTOM');
+  // An expression that fails at request time must never open a door: it
+  // matches for the actions that refuse, and not for those that admit.
+  const celOnError = spec.action === 'DENY' || spec.action === 'CUSTOM';
+  const rules = (spec.rules ?? []).map((r, ri) => compileRule(r, (p, m, h) => report(['spec', 'rules', ri, ...p], m, h), ctx, celOnError));
+  return {
+    name,
+    action: spec.action,
+    provider: spec.provider?.name,
+    rules,
+    scope: scopeOf(doc, opts.workload, report),
+    dryRun: metadata.annotations?.['istio.io/dry-run'] === 'true',
+  };
+}
+
+function compileRule(r: PolicyRule, report: Reporter, ctx: CompileContext, celOnError: boolean): CompiledRule {
+  const checks: Check[] = [];
+  if (r.from?.length) {
+    const alts = r.from.map((f, i) => conjunction(sourceChecks(f.source ?? {}, (p, m, h) => report(['from', i, 'source', ...p], m, h), ctx)));
+    checks.push(disjunction(alts, 'any source'));
+  }
+  if (r.to?.length) {
+    const alts = r.to.map((t, i) => conjunction(operationChecks(t.operation ?? {}, (p, m, h) => report(['to', i, 'operation', ...p], m, h), ctx)));
+    checks.push(disjunction(alts, 'any operation'));
+  }
+  (r.when ?? []).forEach((c, i) => {
+    const check = conditionCheck(c, (p, m, h) => report(['when', i, ...p], m, h), ctx);
+    if (check) checks.push(check);
   });
-  if (doc.spec.action === 'CUSTOM' && !doc.spec.provider) {
-    report(['spec', 'provider'], 'a CUSTOM policy names its provider', 'provider: {name: warden}');
-  }
-  return { name, action: doc.spec.action, rules };
-}
-
-/** Evaluate a rule; returns undefined on a match or the first reason it failed. */
-export function ruleMismatch(rule: CompiledRule, input: PolicyInput): string | undefined {
-  for (const group of rule.groups) {
-    let ok = false;
-    for (const c of group) {
-      if (c.test(input)) {
-        ok = true;
-        break;
-      }
+  if (r.cel !== undefined) {
+    try {
+      checks.push({ test: compileCel(r.cel, celOnError), wants: `CEL ${r.cel}` });
+    } catch (e) {
+      report(['cel'], (e as Error).message, 'a boolean CEL expression over request, source, remote, destination and connection, e.g. request.model.startsWith(\'gemini\')');
     }
-    if (!ok) return group.map((c) => c.explain).join(' or ');
   }
-  return undefined;
+  return { checks };
 }
 
-function all(checks: Check[]): Check {
+function conditionCheck(c: PolicyCondition, report: Reporter, ctx: CompileContext): Check | undefined {
+  if (!c.values?.length && !c.notValues?.length) {
+    report([], `condition "${c.key}" has neither values nor notValues`, 'add values: [...] or notValues: [...]');
+    return undefined;
+  }
+  return field(c.key, c.key, c.values, c.notValues, report, ctx);
+}
+
+const SOURCE_FIELDS: [keyof PolicySource, keyof PolicySource, string][] = [
+  ['principals', 'notPrincipals', 'source.principal'],
+  ['requestPrincipals', 'notRequestPrincipals', 'request.auth.principal'],
+  ['namespaces', 'notNamespaces', 'source.namespace'],
+  ['serviceAccounts', 'notServiceAccounts', 'source.serviceAccount'],
+  ['trustDomains', 'notTrustDomains', 'source.trustDomain'],
+  ['ipBlocks', 'notIpBlocks', 'source.ip'],
+  ['remoteIpBlocks', 'notRemoteIpBlocks', 'remote.ip'],
+];
+
+function sourceChecks(s: PolicySource, report: Reporter, ctx: CompileContext): Check[] {
+  if ((s.serviceAccounts || s.notServiceAccounts) && (s.principals || s.notPrincipals || s.namespaces || s.notNamespaces)) {
+    report(['serviceAccounts'], 'serviceAccounts cannot be set with principals or namespaces', 'use one way of naming the peer');
+  }
+  const checks: Check[] = [];
+  for (const [yes, no, key] of SOURCE_FIELDS) {
+    const check = field(key, key, s[yes], s[no], report, ctx, [yes, no]);
+    if (check) checks.push(check);
+  }
+  return checks;
+}
+
+function operationChecks(o: PolicyOperation, report: Reporter, ctx: CompileContext): Check[] {
+  const checks: Check[] = [];
+  const add = (check: Check | undefined) => check && checks.push(check);
+  add(field('hosts', 'host', o.hosts, o.notHosts, report, ctx, ['hosts', 'notHosts']));
+  add(field('destination.port', 'port', o.ports, o.notPorts, report, ctx, ['ports', 'notPorts']));
+  add(field('methods', 'method', o.methods, o.notMethods, report, ctx, ['methods', 'notMethods']));
+  add(field('paths', 'path', o.paths, o.notPaths, report, ctx, ['paths', 'notPaths']));
+  return checks;
+}
+
+/**
+ * `values` and `notValues` of one attribute as one check. `key` is a condition
+ * key or an operation field; `at` names the YAML fields for error reports.
+ */
+function field(
+  key: string,
+  label: string,
+  yes: string[] | undefined,
+  no: string[] | undefined,
+  report: Reporter,
+  ctx: CompileContext,
+  at: [FieldPath[number], FieldPath[number]] = ['values', 'notValues'],
+): Check | undefined {
+  const compile = (patterns: string[], where: FieldPath[number]): Predicate | undefined => {
+    try {
+      return key === 'hosts' || key === 'methods' || key === 'paths' ? compileOperationField(key, patterns) : compileAttribute(key, patterns, ctx);
+    } catch (e) {
+      const unknown = (e as Error).message.startsWith('unknown condition key');
+      report(unknown ? ['key'] : [where], (e as Error).message, unknown ? `known keys: ${KNOWN_KEYS.join(', ')}` : undefined);
+      return undefined;
+    }
+  };
+  const y = yes?.length ? compile(yes, at[0]) : undefined;
+  const n = no?.length ? compile(no, at[1]) : undefined;
+  if (!y && !n) return undefined;
+  const wants = [y && `${label} in [${yes!.join(', ')}]`, n && `${label} not in [${no!.join(', ')}]`].filter(Boolean).join(' and ');
+  const test: Predicate = y && n ? (f) => y(f) && !n(f) : y ? y : (f) => !n!(f);
+  return { test, wants };
+}
+
+function conjunction(checks: Check[]): Check {
+  if (!checks.length) return { test: () => true, wants: 'anything' };
   if (checks.length === 1) return checks[0];
   return {
-    test: (i) => checks.every((c) => c.test(i)),
-    explain: checks.map((c) => c.explain).join(' and '),
-  };
-}
-
-function field(label: string, get: Getter, values?: string[], notValues?: string[], ci = false): Check {
-  const yes = values?.length ? compilePatterns(values, ci) : undefined;
-  const no = notValues?.length ? compilePatterns(notValues, ci) : undefined;
-  const wants = [yes && `${label} in [${values!.join(', ')}]`, no && `${label} not in [${notValues!.join(', ')}]`]
-    .filter(Boolean)
-    .join(' and ');
-  return {
-    test: (i) => {
-      const v = get(i);
-      if (yes && !anyMatches(yes, v)) return false;
-      if (no && anyMatches(no, v)) return false;
+    test: (f: Facts) => {
+      for (const c of checks) if (!c.test(f)) return false;
       return true;
     },
-    explain: wants,
+    wants: checks.map((c) => c.wants).join(' and '),
   };
 }
 
-function sourceChecks(s: PolicySource, report: Reporter): Check[] {
-  const checks: Check[] = [];
-  const pair = (label: string, get: Getter, yes?: string[], no?: string[]) => {
-    if (yes?.length || no?.length) checks.push(field(label, get, yes, no));
+function disjunction(alts: Check[], any: string): Check {
+  if (alts.length === 1) return alts[0].wants === 'anything' ? { ...alts[0], wants: any } : alts[0];
+  return {
+    test: (f: Facts) => {
+      for (const c of alts) if (c.test(f)) return true;
+      return false;
+    },
+    wants: alts.map((c) => `(${c.wants})`).join(' or '),
   };
-  pair('source.principal', (i) => i.principal.sourcePrincipal, s.principals, s.notPrincipals);
-  pair('request.auth.principal', (i) => i.principal.requestPrincipal, s.requestPrincipals, s.notRequestPrincipals);
-  pair('source.namespace', (i) => i.principal.sourceNamespace, s.namespaces, s.notNamespaces);
-  pair('source.serviceAccount', serviceAccountOf, s.serviceAccounts, s.notServiceAccounts);
-  const ip = (label: string, yes: string[] | undefined, no: string[] | undefined, key: string) => {
-    if (!yes?.length && !no?.length) return;
-    const yesList = yes?.length ? blockList(yes, (m) => report([key], m)) : undefined;
-    const noList = no?.length ? blockList(no, (m) => report([`not${key[0].toUpperCase()}${key.slice(1)}`], m)) : undefined;
-    checks.push({
-      test: (i) => {
-        const addr = i.req.sourceIp;
-        const family = isIPv6(addr) ? 'ipv6' : 'ipv4';
-        if (yesList && !yesList.check(addr, family)) return false;
-        if (noList && noList.check(addr, family)) return false;
-        return true;
-      },
-      explain: [yes && `${label} in [${yes.join(', ')}]`, no && `${label} not in [${no.join(', ')}]`].filter(Boolean).join(' and '),
-    });
-  };
-  ip('source.ip', s.ipBlocks, s.notIpBlocks, 'ipBlocks');
-  ip('remote.ip', s.remoteIpBlocks, s.notRemoteIpBlocks, 'remoteIpBlocks');
-  return checks.length ? checks : [{ test: () => true, explain: 'any source' }];
 }
 
-function operationChecks(o: PolicyOperation): Check[] {
-  const checks: Check[] = [];
-  const pair = (label: string, get: Getter, yes?: string[], no?: string[], ci = false) => {
-    if (yes?.length || no?.length) checks.push(field(label, get, yes, no, ci));
-  };
-  pair('host', (i) => i.req.host, o.hosts, o.notHosts, true);
-  pair('port', (i) => (i.req.destinationPort === undefined ? undefined : String(i.req.destinationPort)), o.ports, o.notPorts);
-  pair('method', (i) => i.req.method, o.methods, o.notMethods);
-  pair('path', (i) => i.req.path, o.paths, o.notPaths);
-  return checks.length ? checks : [{ test: () => true, explain: 'any operation' }];
+/** Index of the first check the request fails, or -1 when the rule matches. */
+export function firstFailure(rule: CompiledRule, f: Facts): number {
+  const checks = rule.checks;
+  for (let i = 0; i < checks.length; i++) if (!checks[i].test(f)) return i;
+  return -1;
 }
-
-/** `ns/sa` from a SPIFFE principal `td/ns/NS/sa/SA`. */
-function serviceAccountOf(i: PolicyInput): string | undefined {
-  const m = /\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(i.principal.sourcePrincipal ?? '');
-  return m ? `${m[1]}/${m[2]}` : undefined;
-}
-
-function blockList(cidrs: string[], report: (m: string) => void): BlockList {
-  const list = new BlockList();
-  for (const c of cidrs) {
-    const [addr, bits] = c.split('/');
-    const family = isIPv6(addr) ? 'ipv6' : 'ipv4';
-    try {
-      if (bits === undefined) list.addAddress(addr, family);
-      else list.addSubnet(addr, Number(bits), family);
-    } catch {
-      report(`"${c}" is not an IP address or CIDR block`);
-    }
-  }
-  return list;
-}
-

@@ -3,9 +3,13 @@
 //   identify → classify → authorize → guard(request) → credential
 // Each stage's result lands on the Exchange. The outcome says what the
 // upstream request must carry; a refusal is thrown as a WardenError.
+import { durationMs } from '../config/schema.js';
 import { WardenError } from '../errors.js';
 import { guardRequest } from '../guardrails/request.js';
-import type { Credentials } from '../credentials/index.js';
+import type { Guardrails, GuardSession } from '../guardrails/guard.js';
+import { estimatePromptTokens } from '../limits/estimate.js';
+import type { Limits, QuotaTicket } from '../limits/limits.js';
+import type { Credentials, UpstreamHeader } from '../credentials/index.js';
 import type { Identifier } from '../identity/identify.js';
 import type { Authorizer } from '../policy/evaluate.js';
 import type { RequestBody } from './body.js';
@@ -16,35 +20,83 @@ export interface AdmissionParts {
   identifier: Identifier;
   authorizer: Authorizer;
   credentials: Credentials;
+  /** Detectors and actions (spec.guardrails); absent: nothing is scanned. */
+  guardrails?: Guardrails;
+  /** Quotas (spec.limits); absent: none. */
+  limits?: Limits;
 }
 
 export interface Admission {
-  /** `Authorization` for the upstream, when the route names a credential. */
-  authorization?: string;
+  /** Warden's own upstream credential (`authorization`, or an API-key header), when the route maps one. */
+  credentialHeader?: UpstreamHeader;
   /** Request headers that carried the caller's credentials; never forwarded. */
   removeHeaders: string[];
+  /** Identity headers for the upstream: the jwtRule's outputs and the route's Warden identity token. */
+  addHeaders: Record<string, string>;
+  /** The query to forward when identify consumed a token parameter. */
+  query?: string;
+  /** The request body to forward instead of the caller's, when guard(request) redacted it. */
+  body?: Buffer;
+  /** This request's guardrail session, for guard(response). */
+  guard?: GuardSession;
+  /** This request's quota charge, settled from the upstream's usage. */
+  quota?: QuotaTicket;
 }
 
 export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, body: RequestBody): Promise<Admission> {
   const info = ex.req;
+  ex.trace?.stage('identify');
   const identity = await parts.identifier.identify(info);
   ex.principal = identity.principal;
 
+  ex.trace?.stage('classify');
   const target = route.provider.classify(info.method, info.path, info.query, body.json);
   ex.target = target;
 
-  const decision = parts.authorizer.authorize({ req: info, principal: identity.principal, target });
+  ex.trace?.stage('authorize');
+  const decision = parts.authorizer.authorize({ req: info, principal: identity.principal, target, route: route.spec.name });
   ex.decision = decision;
   if (decision.action === 'deny') {
     throw new WardenError('PERMISSION_DENIED', 'POLICY_DENIED', 'permission denied by policy');
   }
 
+  ex.trace?.stage('guard');
   guardRequest(target, body);
+  const admission: Admission = { removeHeaders: [...identity.consumedHeaders], addHeaders: identity.upstreamHeaders, query: identity.upstreamQuery };
 
-  const admission: Admission = { removeHeaders: identity.consumedHeaders };
-  if (route.spec.credential) {
-    ex.credential = route.spec.credential;
-    admission.authorization = await parts.credentials.authorization(route.spec.credential);
+  if (parts.guardrails && body.json !== undefined && target.operationClass === 'inference') {
+    const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy });
+    admission.guard = guard;
+    try {
+      admission.body = await guard.request(body.json);
+    } finally {
+      ex.findings = guard.findings.list;
+    }
+  }
+  if (parts.limits) {
+    const scope = { route: route.spec.name, principal: identity.principal, target };
+    const quota = await parts.limits.admit(scope, estimatePromptTokens(body.json, body.buffer?.length ?? 0));
+    if (quota) {
+      ex.quota = quota.record;
+      if (quota.refused) throw quota.refused;
+      admission.quota = quota.ticket;
+    }
+  }
+
+  const idToken = route.spec.identityToken;
+  if (idToken) {
+    admission.addHeaders[idToken.header] = await parts.identifier.tokens.sign({
+      principal: identity.principal,
+      audience: idToken.audience ?? new URL(route.spec.upstream).origin,
+      ttlS: durationMs(idToken.ttl) / 1000,
+      requestId: info.id,
+    });
+  }
+  ex.trace?.stage('credential');
+  const credential = parts.credentials.select(route.spec.name, identity.principal, target);
+  if (credential) {
+    ex.credential = credential;
+    admission.credentialHeader = await parts.credentials.header(credential, identity.principal);
   }
   return admission;
 }

@@ -37,8 +37,12 @@ export async function readBody(req: IncomingMessage, contentType: string | undef
     chunks.push(value);
     if (size > BUFFER_LIMIT) return { stream: Readable.from(rest(chunks, it, size, maxBytes), { objectMode: false }) };
   }
-  const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-  if (!size) return { buffer };
+  return bufferedBody(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size), contentType);
+}
+
+/** A body already in memory (read here, or sent whole by Envoy in an ext_authz check). */
+export function bufferedBody(buffer: Buffer, contentType: string | undefined): RequestBody {
+  if (!buffer.length) return { buffer };
   // Without a content type, a body that opens like JSON is treated as JSON.
   if (contentType ? !isJson(contentType) : buffer[0] !== 0x7b && buffer[0] !== 0x5b) return { buffer };
   try {

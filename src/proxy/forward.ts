@@ -18,12 +18,22 @@ export interface ForwardRequest {
   timeoutMs: number;
   /** Headers Warden adds to the caller's response. */
   responseHeaders: Record<string, string>;
+  /**
+   * Keep the response's completion — its last byte, or the end of a chunked
+   * body — until `outcome.release()`, so that the pipeline can record the
+   * request before the caller holds the whole answer.
+   */
+  holdEnd?: boolean;
 }
 
 export interface ForwardOutcome {
   upstreamStatus?: number;
   /** Time to the first response body byte, in ms from the forward's start. */
   ttfbMs?: number;
+  /** Time to the end of the upstream response (or its failure), in ms from the forward's start. */
+  durationMs?: number;
+  /** With `holdEnd`: completes the caller's response. */
+  release?: () => void;
   bytesOut: number;
   /** Set when the upstream failed before the response started; the caller renders it. */
   error?: WardenError;
@@ -31,20 +41,33 @@ export interface ForwardOutcome {
   aborted?: boolean;
 }
 
-export interface ResponseObserver {
-  start(status: number, contentType: string | undefined): void;
-  chunk(chunk: Buffer): void;
+/**
+ * The response path's hook. `start` sees the upstream status and content type
+ * before the caller's headers go out and says whether the body will be
+ * rewritten (then content-length is dropped and the body goes chunked).
+ * `chunk` sees every upstream byte in order and returns what to send the
+ * caller: the chunk itself, a rewrite, or nothing yet. `end` returns anything
+ * still held back. A throw from `chunk` or `end` breaks the response (never
+ * sends unread bytes).
+ */
+export interface ResponseTransform {
+  start(status: number, contentType: string | undefined): boolean;
+  chunk(chunk: Buffer): Buffer | undefined;
+  end(): Buffer | undefined;
 }
 
 export function createPool(origin: string): Pool {
   return new Pool(origin, { connections: 128, keepAliveTimeout: 30_000, connectTimeout: 10_000 });
 }
 
-export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerResponse, observer: ResponseObserver): Promise<ForwardOutcome> {
+export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerResponse, transform: ResponseTransform): Promise<ForwardOutcome> {
   return new Promise((resolve) => {
     const started = performance.now();
     const outcome: ForwardOutcome = { bytesOut: 0 };
     let controller: Dispatcher.DispatchController | undefined;
+    // With holdEnd and a declared length: bytes still to send, and the final byte held back.
+    let remaining: number | undefined;
+    let held: Buffer | undefined;
     let settled = false;
     const settle = () => {
       if (settled) return;
@@ -68,26 +91,53 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
       onResponseStart(c, statusCode, headers) {
         outcome.upstreamStatus = statusCode;
         const contentType = headers['content-type'] as string | undefined;
-        observer.start(statusCode, contentType);
-        res.writeHead(statusCode, { ...downstreamResponseHeaders(headers), ...fr.responseHeaders });
-        // Streams reach the caller chunk by chunk, not when Node's buffer fills.
-        res.flushHeaders();
+        const rewrites = transform.start(statusCode, contentType);
+        const out = { ...downstreamResponseHeaders(headers), ...fr.responseHeaders };
+        if (rewrites) delete out['content-length'];
+        res.writeHead(statusCode, out);
+        if (fr.holdEnd && out['content-length'] !== undefined) remaining = Number(out['content-length']);
+        // Streams reach the caller chunk by chunk, not when Node's buffer fills (an empty body waits for release).
+        if (remaining !== 0) res.flushHeaders();
       },
       onResponseData(c, chunk) {
         outcome.ttfbMs ??= performance.now() - started;
         outcome.bytesOut += chunk.length;
-        observer.chunk(chunk);
-        if (!res.write(chunk)) {
+        let out: Buffer | undefined;
+        try {
+          out = transform.chunk(chunk);
+        } catch (err) {
+          c.abort(err as Error);
+          return;
+        }
+        if (remaining !== undefined && out !== undefined && out.length > 0) {
+          remaining -= out.length;
+          if (remaining <= 0) {
+            held = out.subarray(out.length - 1);
+            out = out.subarray(0, out.length - 1);
+          }
+        }
+        if (out !== undefined && out.length > 0 && !res.write(out)) {
           c.pause();
           res.once('drain', () => c.resume());
         }
       },
-      onResponseEnd() {
-        res.end();
+      onResponseEnd(c) {
+        let rest: Buffer | undefined;
+        try {
+          rest = transform.end();
+        } catch (err) {
+          handler.onResponseError!(c, err as Error);
+          return;
+        }
+        outcome.durationMs = performance.now() - started;
+        const tail = held && rest ? Buffer.concat([held, rest]) : (held ?? rest);
+        if (fr.holdEnd) outcome.release = () => res.end(tail);
+        else res.end(tail);
         settle();
       },
       onResponseError(c, err) {
         if (settled) return;
+        outcome.durationMs = performance.now() - started;
         if (res.headersSent) {
           // The caller already has a status line: the only honest signal left is a broken stream.
           outcome.aborted = true;

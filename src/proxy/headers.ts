@@ -38,8 +38,9 @@ export function upstreamRequestHeaders(
   incoming: Record<string, string>,
   allow: ReadonlySet<string>,
   requestId: string,
-  authorization: string | undefined,
+  credential: { name: string; value: string } | undefined,
   remove: readonly string[],
+  add: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
   const out: Record<string, string> = {};
   // Headers named in `Connection` are hop-by-hop for this request too.
@@ -47,8 +48,9 @@ export function upstreamRequestHeaders(
   for (const name in incoming) {
     if (allow.has(name) && !connection?.includes(name) && !remove.includes(name)) out[name] = incoming[name];
   }
+  Object.assign(out, add);
   out['x-request-id'] = requestId;
-  if (authorization) out.authorization = authorization;
+  if (credential) out[credential.name] = credential.value;
   return out;
 }
 

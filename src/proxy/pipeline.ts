@@ -2,8 +2,10 @@
 //   listen → admit (identify → classify → authorize → guard → credential) → forward → guard(response) → record
 // Each stage's result lands on the Exchange; only `record` reads it whole.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyCapture, keptText, sha256Hex } from '../audit/capture.js';
 import { toWardenError, WardenError } from '../errors.js';
-import type { Provider, UsageObserver } from '../providers/index.js';
+import { responseRewriter, type ResponseRewriter } from '../guardrails/response.js';
+import { usageFraming, type Provider, type UsageObserver } from '../providers/index.js';
 import type { Principal } from '../types.js';
 import { admit, type AdmissionParts } from './admission.js';
 import { readBody } from './body.js';
@@ -13,10 +15,13 @@ import { upstreamRequestHeaders } from './headers.js';
 import { requestInfo } from './request-info.js';
 import type { Recorder } from './record.js';
 import type { Route } from './route.js';
+import type { Tracing } from '../telemetry/tracing.js';
 
 export interface PipelineParts extends AdmissionParts {
   matchRoute: (req: Exchange['req']) => Route | undefined;
   recorder: Recorder;
+  /** Present when OTLP export is configured. */
+  tracing?: Tracing;
   /** Renders errors for requests that matched no route. */
   fallbackProvider: Provider;
 }
@@ -26,14 +31,18 @@ const ANONYMOUS: Principal = Object.freeze({ groups: [], methods: [] }) as Princ
 export function createHandler(parts: PipelineParts) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const ex: Exchange = { req: requestInfo(req), started: performance.now(), principal: ANONYMOUS, status: 0 };
+    ex.trace = parts.tracing?.start(ex.req.method, ex.req.headers);
+    let sendErrorBody: (() => void) | undefined;
     try {
       await run(parts, ex, req, res);
     } catch (e) {
       ex.error = toWardenError(e);
-      if (!res.headersSent && !res.destroyed) sendError(res, ex, ex.route?.provider ?? parts.fallbackProvider);
+      if (!res.headersSent && !res.destroyed) sendErrorBody = sendError(res, ex, ex.route?.provider ?? parts.fallbackProvider);
     } finally {
-      ex.status = res.headersSent || res.destroyed ? res.statusCode : ex.status;
+      if (res.headersSent || res.destroyed || ex.upstream?.release) ex.status = res.statusCode;
       parts.recorder.record(ex);
+      // Only now does the caller get the end of its answer: an answered request is always in the audit spool.
+      (sendErrorBody ?? ex.upstream?.release)?.();
     }
   };
 }
@@ -43,44 +52,80 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
   const route = parts.matchRoute(info);
   if (!route) throw new WardenError('NOT_FOUND', 'NO_ROUTE', `no route for ${info.host}${info.path}`);
   ex.route = route;
+  if (!parts.recorder.accepting) {
+    throw new WardenError('UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'the audit trail cannot take records (sink down, spool full)');
+  }
 
   const body = await readBody(req, info.headers['content-type'], route.spec.maxBodyBytes);
   ex.requestBytes = body.buffer?.length;
+  if (body.buffer) ex.requestSha256 = sha256Hex(body.buffer);
 
   const admission = await admit(parts, ex, route, body);
   const target = ex.target!;
+  ex.prompt = keptText(admission.body ?? body.buffer, route.spec.storePrompts);
 
   let observer: UsageObserver | undefined;
+  let rewriter: ResponseRewriter | undefined;
+  const capture = (ex.response = new BodyCapture(route.spec.storePrompts));
+  const headers = upstreamRequestHeaders(info.headers, route.headerAllowList, info.id, admission.credentialHeader, admission.removeHeaders, admission.addHeaders);
+  ex.trace?.stage('forward');
+  ex.trace?.inject(headers);
   const outcome = await forward(
     route.pool,
     {
       method: info.method,
-      path: route.basePath + info.path + (info.query ? `?${info.query}` : ''),
-      headers: upstreamRequestHeaders(info.headers, route.headerAllowList, info.id, admission.authorization, admission.removeHeaders),
-      body: body.buffer ?? body.stream ?? null,
+      path: route.basePath + info.path + withQuery(admission.query ?? info.query),
+      headers,
+      body: admission.body ?? body.buffer ?? body.stream ?? null,
       timeoutMs: route.timeoutMs,
-      responseHeaders: { 'x-request-id': info.id },
+      responseHeaders: { 'x-request-id': info.id, ...admission.quota?.headers },
+      holdEnd: true,
     },
     res,
     {
       start(status, contentType) {
-        // guard(response): usage is read only from successful answers.
-        if (status < 400) observer = route.provider.usageObserver(target, contentType);
+        // guard(response): usage and text are read only from successful answers.
+        if (status >= 400) return false;
+        observer = route.provider.usageObserver(target, contentType);
+        rewriter = admission.guard && responseRewriter(admission.guard, usageFraming(target, contentType));
+        return rewriter !== undefined;
       },
       chunk(c) {
+        // The usage observer reads what the upstream sent, before any redaction.
         observer?.push(c);
+        const out = rewriter ? rewriter.chunk(c) : c;
+        if (out) capture.push(out);
+        return out;
+      },
+      end() {
+        const rest = rewriter?.end();
+        if (rest) capture.push(rest);
+        return rest;
       },
     },
   );
   ex.upstream = outcome;
-  if (outcome.error) throw outcome.error;
+  if (admission.guard) ex.findings = admission.guard.findings.list;
+  if (outcome.error) {
+    admission.quota?.settle(undefined, false);
+    throw outcome.error;
+  }
   ex.usage = observer?.result();
+  admission.quota?.settle(ex.usage, (outcome.upstreamStatus ?? 500) < 400);
 }
 
-function sendError(res: ServerResponse, ex: Exchange, provider: Provider): void {
+function withQuery(query: string): string {
+  return query ? `?${query}` : '';
+}
+
+/** Sets the error response's status and headers; the returned function sends its body (after `record`). */
+function sendError(res: ServerResponse, ex: Exchange, provider: Provider): () => void {
   const err = ex.error!;
   const out = provider.renderError(err, ex.req.id);
   ex.status = out.status;
-  res.writeHead(out.status, { ...out.headers, 'x-request-id': ex.req.id, 'content-length': Buffer.byteLength(out.body) });
-  res.end(out.body);
+  const body = Buffer.from(out.body);
+  ex.response = new BodyCapture(false);
+  ex.response.push(body);
+  res.writeHead(out.status, { ...out.headers, 'x-request-id': ex.req.id, 'content-length': body.length });
+  return () => res.end(body);
 }

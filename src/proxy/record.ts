@@ -1,24 +1,52 @@
-// record: the last stage. One audit record, one access log line and the
-// metrics for every request, whatever the outcome. Nothing here blocks the
-// response: the audit sink queues and writes in batches.
-import type { AuditRecord, AuditSink } from '../audit/record.js';
+// record: the last stage. One audit record, one access log line, the metrics
+// and the end of the trace for every request, whatever the outcome. Nothing
+// here waits on I/O beyond one local spool append: the sink is written in
+// batches off the request path.
+import type { AuditRecord } from '../audit/record.js';
+import type { AuditWriter } from '../audit/writer.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { traceIdOf } from '../telemetry/tracing.js';
 import type { Exchange } from './exchange.js';
 
+/** OpenTelemetry GenAI operation names for the operations that have one. */
+const GEN_AI_OPERATION: Record<string, string> = {
+  generateContent: 'generate_content',
+  streamGenerateContent: 'generate_content',
+  'chat.completions': 'chat',
+  'completions': 'text_completion',
+  embeddings: 'embeddings',
+  embedContent: 'embeddings',
+};
+const GEN_AI_PROVIDER: Record<string, string> = { vertex: 'gcp.vertex_ai', openai: 'openai' };
+
 export class Recorder {
-  constructor(private readonly sink: AuditSink | undefined, private readonly metrics: Metrics, private readonly log: Logger) {}
+  constructor(private readonly writer: AuditWriter | undefined, private readonly metrics: Metrics, private readonly log: Logger) {}
+
+  /** False while the audit trail cannot take records (sink down, spool full, fail-closed): requests are refused then. */
+  get accepting(): boolean {
+    return this.writer?.accepting ?? true;
+  }
 
   record(ex: Exchange): void {
+    if (ex.recorded) return;
+    ex.recorded = true;
+    ex.trace?.stage('record');
     const latencyMs = performance.now() - ex.started;
     const t = ex.target;
+    const p = ex.principal;
     const decision = ex.decision?.action ?? (ex.error ? 'deny' : 'allow');
+    const up = ex.upstream;
     const rec: AuditRecord = {
       time: new Date(Date.now() - latencyMs).toISOString(),
       requestId: ex.req.id,
-      principal: ex.principal.requestPrincipal ?? ex.principal.sourcePrincipal,
-      groups: ex.principal.groups,
-      authMethods: ex.principal.methods,
+      traceId: ex.trace?.traceId ?? traceIdOf(ex.req.headers.traceparent),
+      principal: p.requestPrincipal ?? p.sourcePrincipal,
+      subject: p.subject,
+      issuer: p.issuer,
+      groups: p.groups,
+      sourcePrincipal: p.sourcePrincipal,
+      authMethods: p.methods,
       route: ex.route?.spec.name,
       provider: t?.provider,
       project: t?.project,
@@ -29,40 +57,57 @@ export class Recorder {
       stream: t?.stream ?? false,
       decision,
       policy: ex.decision?.policy,
+      rule: ex.decision?.rule,
+      auditMarks: ex.decision?.auditMarks ?? [],
       reason: ex.error ? `${ex.error.reason}: ${ex.error.message}` : (ex.decision?.reason ?? ''),
       credential: ex.credential,
       status: ex.status,
-      upstreamStatus: ex.upstream?.upstreamStatus,
-      latencyMs: Math.round(latencyMs * 1000) / 1000,
+      upstreamStatus: up?.upstreamStatus,
+      latencyMs: round(latencyMs),
+      upstreamMs: up?.durationMs === undefined ? undefined : round(up.durationMs),
+      ttfbMs: up?.ttfbMs === undefined ? undefined : round(up.ttfbMs),
       promptTokens: ex.usage?.promptTokens,
       outputTokens: ex.usage?.outputTokens,
       totalTokens: ex.usage?.totalTokens,
+      requestBytes: ex.requestBytes,
+      responseBytes: ex.response?.bytes,
+      requestSha256: ex.requestSha256,
+      responseSha256: ex.response?.sha256(),
+      prompt: ex.prompt,
+      response: ex.response?.text(),
     };
-    this.sink?.write(rec);
+    this.writer?.write(rec);
+    this.observe(ex, rec, latencyMs);
 
-    const labels = {
-      route: rec.route ?? '',
-      model: rec.model ?? '',
-      operation: rec.operation ?? '',
-      status: String(rec.status),
-      decision,
-    };
-    this.metrics.requests.inc(labels);
-    this.metrics.duration.observe(labels, latencyMs / 1000);
-    if (ex.upstream?.ttfbMs !== undefined) {
-      this.metrics.upstreamDuration.observe({ route: labels.route, status: String(rec.upstreamStatus) }, ex.upstream.ttfbMs / 1000);
-    }
-    if (ex.usage?.promptTokens) this.metrics.tokens.inc({ route: labels.route, model: labels.model, type: 'input' }, ex.usage.promptTokens);
-    if (ex.usage?.outputTokens) this.metrics.tokens.inc({ route: labels.route, model: labels.model, type: 'output' }, ex.usage.outputTokens);
+    ex.trace?.end(
+      rec.model ? `${GEN_AI_OPERATION[rec.operation ?? ''] ?? rec.operation} ${rec.model}` : `${ex.req.method} ${rec.route ?? 'unrouted'}`,
+      {
+        'gen_ai.operation.name': GEN_AI_OPERATION[rec.operation ?? ''] ?? rec.operation ?? '',
+        'gen_ai.provider.name': GEN_AI_PROVIDER[rec.provider ?? ''] ?? rec.provider ?? '',
+        ...(rec.model ? { 'gen_ai.request.model': rec.model } : {}),
+        ...(rec.promptTokens !== undefined ? { 'gen_ai.usage.input_tokens': rec.promptTokens } : {}),
+        ...(rec.outputTokens !== undefined ? { 'gen_ai.usage.output_tokens': rec.outputTokens } : {}),
+        'http.response.status_code': rec.status,
+        'url.path': ex.req.path,
+        'warden.request_id': rec.requestId,
+        'warden.route': rec.route ?? '',
+        'warden.decision': decision,
+        ...(rec.policy ? { 'warden.policy': rec.policy } : {}),
+        ...(rec.principal ? { 'enduser.id': rec.principal } : {}),
+      },
+      ex.error?.reason,
+    );
 
     this.log.info(
       {
         requestId: rec.requestId,
+        traceId: rec.traceId,
         method: ex.req.method,
         path: ex.req.path,
         status: rec.status,
         route: rec.route,
         principal: rec.principal,
+        authMethods: rec.authMethods,
         model: rec.model,
         operation: rec.operation,
         decision,
@@ -73,4 +118,22 @@ export class Recorder {
       'request',
     );
   }
+
+  private observe(ex: Exchange, rec: AuditRecord, latencyMs: number): void {
+    const m = this.metrics;
+    const labels = { route: rec.route ?? '', model: rec.model ?? '', operation: rec.operation ?? '', status: String(rec.status), decision: rec.decision };
+    m.requests.inc(labels);
+    m.duration.observe(labels, latencyMs / 1000);
+    if (rec.upstreamMs !== undefined) m.upstreamDuration.observe({ route: labels.route, status: String(rec.upstreamStatus) }, rec.upstreamMs / 1000);
+    if (rec.stream && rec.ttfbMs !== undefined) m.timeToFirstToken.observe({ route: labels.route, model: labels.model }, rec.ttfbMs / 1000);
+    const group = m.groupLabel(ex.principal.groups);
+    for (const [type, n] of [['input', rec.promptTokens], ['output', rec.outputTokens]] as const) {
+      if (!n) continue;
+      m.tokens.inc({ route: labels.route, model: labels.model, type, group }, n);
+    }
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

@@ -19,9 +19,7 @@ export function requestInfo(req: IncomingMessage): RequestInfo {
   }
   const incomingId = headers['x-request-id'];
   const socket = req.socket;
-  const tls = (socket as TLSSocket).encrypted
-    ? { sni: (socket as TLSSocket & { servername?: string }).servername || undefined, authorized: (socket as TLSSocket).authorized }
-    : undefined;
+  const tls = (socket as TLSSocket).encrypted ? tlsFacts(socket as TLSSocket) : undefined;
   return {
     id: incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID(),
     method: req.method ?? 'GET',
@@ -35,6 +33,34 @@ export function requestInfo(req: IncomingMessage): RequestInfo {
     destinationPort: socket.localPort,
     tls,
   };
+}
+
+/** Per connection, not per request: a keep-alive connection has one peer certificate. */
+const tlsByConnection = new WeakMap<TLSSocket, NonNullable<RequestInfo['tls']>>();
+
+function tlsFacts(socket: TLSSocket): NonNullable<RequestInfo['tls']> {
+  let facts = tlsByConnection.get(socket);
+  if (!facts) {
+    const authorized = socket.authorized;
+    // URI SANs only from a certificate that verified against the trust bundle.
+    const san = authorized ? socket.getPeerCertificate().subjectaltname : undefined;
+    facts = {
+      sni: (socket as TLSSocket & { servername?: string | false }).servername || undefined,
+      authorized,
+      peerUris: san ? uriSans(san) : undefined,
+    };
+    tlsByConnection.set(socket, facts);
+  }
+  return facts;
+}
+
+/** `subjectaltname` is `URI:spiffe://…, DNS:host`; values holding `,` or `"` are JSON-quoted by Node. */
+function uriSans(san: string): string[] {
+  const out: string[] = [];
+  for (const m of san.matchAll(/(?:^|, )URI:("(?:[^"\\]|\\.)*"|[^,]*)/g)) {
+    out.push(m[1].startsWith('"') ? (JSON.parse(m[1]) as string) : m[1]);
+  }
+  return out;
 }
 
 function stripV4Mapped(addr: string): string {

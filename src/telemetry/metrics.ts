@@ -1,38 +1,144 @@
 // Prometheus metrics, named after the OpenTelemetry GenAI conventions where
-// they apply. Label sets are bounded: route, model, operation, status,
-// decision — never a per-user label.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// they apply (gen_ai.server.request.duration, gen_ai.client.token.usage,
+// gen_ai.server.time_to_first_token). Label sets are bounded: route, model,
+// operation, status, decision, and a principal `group` only from a configured
+// list — never a per-user label.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AuditStatus } from '../audit/writer.js';
+import { jwksRefreshChannel, tokenMintChannel, type JwksRefreshEvent, type TokenMintEvent } from './events.js';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+type RequestLabel = 'route' | 'model' | 'operation' | 'status' | 'decision';
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests: Counter<'route' | 'model' | 'operation' | 'status' | 'decision'>;
-  readonly duration: Histogram<'route' | 'model' | 'operation' | 'status' | 'decision'>;
-  readonly tokens: Counter<'route' | 'model' | 'type'>;
+  readonly requests: Counter<RequestLabel>;
+  readonly duration: Histogram<RequestLabel>;
+  /** Token spend, by type (input, output); OTel's gen_ai.client.token.usage, as a counter. */
+  readonly tokens: Counter<'route' | 'model' | 'type' | 'group'>;
+  readonly timeToFirstToken: Histogram<'route' | 'model'>;
   readonly upstreamDuration: Histogram<'route' | 'status'>;
+  readonly tokenMints: Counter<'credential' | 'result'>;
+  readonly tokenMintDuration: Histogram<'credential'>;
+  readonly jwksRefreshes: Counter<'uri' | 'result'>;
+  readonly auditWriteSeconds: Histogram<'sink'>;
+  readonly auditDropped: Counter;
+  private readonly groupLabels: ReadonlySet<string>;
+  private readonly auditSources: (() => AuditStatus)[] = [];
+  private readonly unsubscribe: () => void;
 
-  constructor() {
+  constructor(opts: { groups?: readonly string[] } = {}) {
+    const registers = [this.registry];
+    this.groupLabels = new Set(opts.groups ?? []);
     collectDefaultMetrics({ register: this.registry });
     const labelNames = ['route', 'model', 'operation', 'status', 'decision'] as const;
-    this.requests = new Counter({ name: 'warden_requests_total', help: 'Requests handled', labelNames, registers: [this.registry] });
+    this.requests = new Counter({ name: 'warden_requests_total', help: 'Requests handled', labelNames, registers });
     this.duration = new Histogram({
       name: 'gen_ai_server_request_duration_seconds',
       help: 'Request duration as the caller saw it',
       labelNames,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers: [this.registry],
+      buckets: LATENCY_BUCKETS,
+      registers,
     });
     this.tokens = new Counter({
       name: 'gen_ai_client_token_usage_total',
-      help: 'Tokens reported by the upstream, by type (input, output)',
-      labelNames: ['route', 'model', 'type'],
-      registers: [this.registry],
+      help: 'Tokens reported by the upstream, by type (input, output) and principal group',
+      labelNames: ['route', 'model', 'type', 'group'],
+      registers,
+    });
+    this.timeToFirstToken = new Histogram({
+      name: 'gen_ai_server_time_to_first_token_seconds',
+      help: 'Streaming responses: time from the upstream call to its first body byte',
+      labelNames: ['route', 'model'],
+      buckets: LATENCY_BUCKETS,
+      registers,
     });
     this.upstreamDuration = new Histogram({
       name: 'warden_upstream_duration_seconds',
-      help: 'Time to the first byte of the upstream response body',
+      help: 'Upstream call duration, from the call to the last response byte',
       labelNames: ['route', 'status'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: [this.registry],
+      buckets: LATENCY_BUCKETS,
+      registers,
     });
+    this.tokenMints = new Counter({
+      name: 'warden_credential_mints_total',
+      help: 'Upstream token mints, by credential and result (ok, error)',
+      labelNames: ['credential', 'result'],
+      registers,
+    });
+    this.tokenMintDuration = new Histogram({
+      name: 'warden_credential_mint_duration_seconds',
+      help: 'Upstream token mint latency',
+      labelNames: ['credential'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.jwksRefreshes = new Counter({
+      name: 'warden_jwks_refreshes_total',
+      help: 'Fetches of remote JSON Web Key Sets, by key set URL and result (ok, error)',
+      labelNames: ['uri', 'result'],
+      registers,
+    });
+    this.auditWriteSeconds = new Histogram({
+      name: 'warden_audit_write_duration_seconds',
+      help: 'Time to store one batch of audit records in the sink',
+      labelNames: ['sink'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers,
+    });
+    this.auditDropped = new Counter({
+      name: 'warden_audit_dropped_total',
+      help: 'Audit records lost because the sink was down and the spool full',
+      registers,
+    });
+    const sources = this.auditSources;
+    const gauge = (name: string, help: string, value: (s: AuditStatus) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['sink'],
+        registers,
+        collect() {
+          for (const get of sources) {
+            const s = get();
+            this.set({ sink: s.sink }, value(s));
+          }
+        },
+      });
+    gauge('warden_audit_queue_depth', 'Audit records not yet stored by the sink', (s) => s.pending);
+    gauge('warden_audit_spool_bytes', 'Disk used by the audit spool', (s) => s.spoolBytes);
+    gauge('warden_audit_sink_up', '1 while the audit sink accepts writes', (s) => Number(s.sinkUp));
+
+    const onMint = (m: unknown) => {
+      const e = m as TokenMintEvent;
+      this.tokenMints.inc({ credential: e.credential, result: e.ok ? 'ok' : 'error' });
+      if (e.ok) this.tokenMintDuration.observe({ credential: e.credential }, e.seconds);
+    };
+    const onJwks = (m: unknown) => {
+      const e = m as JwksRefreshEvent;
+      this.jwksRefreshes.inc({ uri: e.uri, result: e.ok ? 'ok' : 'error' });
+    };
+    tokenMintChannel.subscribe(onMint);
+    jwksRefreshChannel.subscribe(onJwks);
+    this.unsubscribe = () => {
+      tokenMintChannel.unsubscribe(onMint);
+      jwksRefreshChannel.unsubscribe(onJwks);
+    };
+  }
+
+  /** The bounded `group` label for a principal: the first of its groups that is configured, else "other" ("" when anonymous). */
+  groupLabel(groups: readonly string[]): string {
+    if (!groups.length) return '';
+    for (const g of groups) if (this.groupLabels.has(g)) return g;
+    return 'other';
+  }
+
+  watchAudit(status: () => AuditStatus): void {
+    this.auditSources.push(status);
+  }
+
+  close(): void {
+    this.unsubscribe();
   }
 }

@@ -24,6 +24,17 @@ export interface Stack {
 export async function startStack(config?: (o: { emulatorUrl: string; issuer: string; dir: string }) => string): Promise<Stack> {
   const emu = await startEmulator({ port: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'warden-test-'));
+  try {
+    return await startWarden(emu, dir, config);
+  } catch (e) {
+    // A gateway that failed to start must not leave the emulator listening: the test process would never exit.
+    await emu.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function startWarden(emu: Emulator, dir: string, config?: (o: { emulatorUrl: string; issuer: string; dir: string }) => string): Promise<Stack> {
   await emu.writeCredentials(join(dir, 'credentials'));
   const configFile = join(dir, 'warden.yaml');
   const text = config

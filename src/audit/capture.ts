@@ -1,0 +1,46 @@
+// What the audit record keeps of a body: its SHA-256 and size always, its
+// text only on routes that ask for it (storePrompts), and then at most 1 MiB.
+import { createHash, type Hash } from 'node:crypto';
+
+const MAX_TEXT_BYTES = 1024 * 1024;
+
+export function sha256Hex(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+/** Follows a body chunk by chunk (the response, as it streams to the caller). */
+export class BodyCapture {
+  private readonly hash: Hash = createHash('sha256');
+  private digest?: string;
+  private chunks?: Buffer[];
+  private kept = 0;
+  bytes = 0;
+
+  constructor(keepText: boolean) {
+    if (keepText) this.chunks = [];
+  }
+
+  push(chunk: Buffer): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    if (this.chunks && this.kept < MAX_TEXT_BYTES) {
+      const part = chunk.subarray(0, MAX_TEXT_BYTES - this.kept);
+      this.chunks.push(part);
+      this.kept += part.length;
+    }
+  }
+
+  sha256(): string {
+    this.digest ??= this.hash.digest('hex');
+    return this.digest;
+  }
+
+  text(): string | undefined {
+    return this.chunks && Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** The stored text of a request body, when the route keeps prompts. */
+export function keptText(body: Buffer | undefined, keep: boolean): string | undefined {
+  return keep && body ? body.subarray(0, MAX_TEXT_BYTES).toString('utf8') : undefined;
+}

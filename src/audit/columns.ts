@@ -1,0 +1,70 @@
+// Record ⇄ SQL row, for the SQLite and PostgreSQL stores. Columns are the
+// record's fields in snake_case, plus the chain's own: chain, seq, prev_hash, hash.
+import { FIELDS, type FieldKind } from './record.js';
+import type { AuditFilter } from './sink.js';
+import type { StoredRecord } from './verify.js';
+
+export interface Column {
+  field: string;
+  column: string;
+  kind: FieldKind;
+}
+
+export const COLUMNS: Column[] = [
+  { field: 'chain', column: 'chain', kind: 'text' },
+  { field: 'seq', column: 'seq', kind: 'int' },
+  { field: 'prevHash', column: 'prev_hash', kind: 'text' },
+  { field: 'hash', column: 'hash', kind: 'text' },
+  ...FIELDS.map(([field, kind]) => ({ field, column: field.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`), kind })),
+];
+
+/** SQL type names per dialect. */
+export function columnType(kind: FieldKind, dialect: 'sqlite' | 'postgres'): string {
+  if (dialect === 'sqlite') return { text: 'TEXT', int: 'INTEGER', real: 'REAL', bool: 'INTEGER', list: 'TEXT' }[kind];
+  return { text: 'text', int: 'bigint', real: 'double precision', bool: 'boolean', list: 'text' }[kind];
+}
+
+export function toRow(r: StoredRecord, dialect: 'sqlite' | 'postgres'): unknown[] {
+  return COLUMNS.map(({ field, kind }) => {
+    const v = (r as unknown as Record<string, unknown>)[field];
+    if (v === undefined || v === null) return null;
+    if (kind === 'list') return JSON.stringify(v);
+    if (kind === 'bool') return dialect === 'sqlite' ? (v ? 1 : 0) : v;
+    return v;
+  });
+}
+
+export function fromRow(row: Record<string, unknown>): StoredRecord {
+  const r: Record<string, unknown> = { storeId: row.id === undefined ? undefined : Number(row.id) };
+  for (const { field, column, kind } of COLUMNS) {
+    const v = row[column];
+    if (v === null || v === undefined) continue;
+    if (kind === 'list') r[field] = JSON.parse(String(v));
+    else if (kind === 'bool') r[field] = v === true || v === 1;
+    else if (kind === 'int' || kind === 'real') r[field] = Number(v); // pg hands bigint and double back as strings
+    else r[field] = v;
+  }
+  r.groups ??= [];
+  r.authMethods ??= [];
+  r.auditMarks ??= [];
+  return r as unknown as StoredRecord;
+}
+
+/** WHERE clause and parameters for a filter; `param(i)` renders the i-th placeholder. */
+export function whereClause(f: AuditFilter, param: (i: number) => string): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: (p: string) => string, v: unknown) => {
+    params.push(v);
+    parts.push(sql(param(params.length)));
+  };
+  if (f.since) add((p) => `time >= ${p}`, f.since);
+  if (f.until) add((p) => `time < ${p}`, f.until);
+  if (f.principal) {
+    const ps = [0, 1, 2].map(() => (params.push(f.principal), param(params.length)));
+    parts.push(`(principal = ${ps[0]} OR subject = ${ps[1]} OR source_principal = ${ps[2]})`);
+  }
+  if (f.model) add((p) => `model = ${p}`, f.model);
+  if (f.decision) add((p) => `decision = ${p}`, f.decision);
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}

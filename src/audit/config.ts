@@ -1,0 +1,132 @@
+// spec.audit → a plan (paths resolved, key checked) at load, so that
+// `warden config check` reports problems; → a running writer at start; → a
+// reader for `warden audit`.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Reporter } from '../config/load.js';
+import { durationMs, type AuditSpec } from '../config/schema.js';
+import type { Logger } from '../telemetry/log.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { JsonlAuditStore } from './jsonl.js';
+import { PostgresAuditStore } from './postgres.js';
+import type { AuditReader, AuditSink } from './sink.js';
+import { SqliteAuditStore } from './sqlite.js';
+import { AuditWriter } from './writer.js';
+
+const MIN_KEY_BYTES = 32;
+
+export type StoreSpec =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string; passwordFile?: string; table: string }
+  | { kind: 'jsonl'; file: string };
+
+export interface AuditPlan {
+  store: StoreSpec;
+  keyFile: string;
+  /** No key file was configured: one is generated in the spool on first start. */
+  generatedKey: boolean;
+  chain: string;
+  spoolDir: string;
+  spoolMaxBytes: number;
+  failOpen: boolean;
+  checkpointMs: number;
+}
+
+/** Undefined when no store is configured (no audit). */
+export function planAudit(spec: AuditSpec, resolvePath: (p: string) => string, report: Reporter): AuditPlan | undefined {
+  const store: StoreSpec | undefined = spec.sqlite
+    ? { kind: 'sqlite', file: resolvePath(spec.sqlite) }
+    : spec.postgres
+      ? { kind: 'postgres', url: spec.postgres.url, passwordFile: spec.postgres.passwordFile && resolvePath(spec.postgres.passwordFile), table: spec.postgres.table }
+      : spec.jsonl
+        ? { kind: 'jsonl', file: spec.jsonl === '-' ? '-' : resolvePath(spec.jsonl) }
+        : undefined;
+  if (!store) return undefined;
+  const spoolDir = resolvePath(spec.spool.dir ?? (store.kind === 'sqlite' ? `${store.file}.spool` : 'warden-audit.spool'));
+  if (store.kind === 'postgres' && !spec.hmacKeyFile) {
+    report(['audit', 'hmacKeyFile'], 'a PostgreSQL audit store needs hmacKeyFile',
+      'replicas sharing one database need one key that `warden audit verify` can check every chain with: mount the same secret file on each');
+  }
+  if (store.kind === 'postgres' && store.passwordFile) checkReadable(store.passwordFile, ['audit', 'postgres', 'passwordFile'], report);
+  if (spec.hmacKeyFile) {
+    const file = resolvePath(spec.hmacKeyFile);
+    try {
+      if (readKeyFile(file).length < MIN_KEY_BYTES) {
+        report(['audit', 'hmacKeyFile'], `the HMAC key in ${file} is shorter than ${MIN_KEY_BYTES} bytes`, 'e.g. `openssl rand -hex 32 > FILE`');
+      }
+    } catch (e) {
+      report(['audit', 'hmacKeyFile'], `cannot read the HMAC key file: ${(e as Error).message}`, 'a secret file with at least 32 bytes, e.g. `openssl rand -hex 32 > FILE`');
+    }
+  }
+  return {
+    store,
+    keyFile: spec.hmacKeyFile ? resolvePath(spec.hmacKeyFile) : join(spoolDir, 'hmac.key'),
+    generatedKey: !spec.hmacKeyFile,
+    chain: spec.chain ?? hostname(),
+    spoolDir,
+    spoolMaxBytes: spec.spool.maxBytes,
+    failOpen: spec.failOpen,
+    checkpointMs: durationMs(spec.checkpointInterval),
+  };
+}
+
+export function openStore(store: StoreSpec, opts: { readonly?: boolean } = {}): AuditSink & AuditReader {
+  switch (store.kind) {
+    case 'sqlite':
+      if (!opts.readonly) mkdirSync(dirname(store.file), { recursive: true });
+      return new SqliteAuditStore(store.file, opts);
+    case 'postgres':
+      return new PostgresAuditStore({
+        url: store.url,
+        table: store.table,
+        password: store.passwordFile ? readFileSync(store.passwordFile, 'utf8').trim() : undefined,
+      });
+    case 'jsonl':
+      return new JsonlAuditStore(store.file);
+  }
+}
+
+/** The chain's key; a missing generated key is created (0600) on first use. */
+export function loadKey(plan: AuditPlan, opts: { create: boolean }): Buffer {
+  if (plan.generatedKey && opts.create && !existsSync(plan.keyFile)) {
+    mkdirSync(dirname(plan.keyFile), { recursive: true, mode: 0o700 });
+    writeFileSync(plan.keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  return readKeyFile(plan.keyFile);
+}
+
+export async function openAuditWriter(plan: AuditPlan, log: Logger, metrics: Metrics): Promise<AuditWriter> {
+  const key = loadKey(plan, { create: true });
+  if (plan.generatedKey) {
+    log.warn({ keyFile: plan.keyFile }, 'audit.hmacKeyFile is not set: the hash chain uses a key generated next to the spool; keep a copy elsewhere for tamper evidence');
+  }
+  return AuditWriter.open({
+    sink: openStore(plan.store),
+    key,
+    chain: plan.chain,
+    spoolDir: join(plan.spoolDir, plan.chain),
+    spoolMaxBytes: plan.spoolMaxBytes,
+    failOpen: plan.failOpen,
+    checkpointMs: plan.checkpointMs,
+    log,
+    metrics,
+  });
+}
+
+/** The key file's bytes, without a trailing newline. */
+export function readKeyFile(file: string): Buffer {
+  const raw = readFileSync(file);
+  let end = raw.length;
+  while (end > 0 && (raw[end - 1] === 0x0a || raw[end - 1] === 0x0d || raw[end - 1] === 0x20)) end--;
+  return raw.subarray(0, end);
+}
+
+function checkReadable(file: string, path: (string | number)[], report: Reporter): void {
+  try {
+    readFileSync(file);
+  } catch (e) {
+    report(path, `cannot read ${file}: ${(e as Error).message}`);
+  }
+}

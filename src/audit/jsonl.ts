@@ -1,0 +1,78 @@
+// JSON lines, for SIEM shippers: one record per line, to a file or stdout.
+// Checkpoints are lines of their own: {"checkpoint": {...}}.
+import { createReadStream, existsSync, openSync, writeSync, closeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { ChainHead } from './chain.js';
+import type { ChainedRecord, Checkpoint } from './record.js';
+import { matchesFilter, type AuditFilter, type AuditReader, type AuditSink } from './sink.js';
+import type { StoredRecord } from './verify.js';
+
+/** `-` is stdout. */
+export class JsonlAuditStore implements AuditSink, AuditReader {
+  readonly kind = 'jsonl';
+  private fd?: number;
+
+  constructor(private readonly file: string) {}
+
+  async append(records: ChainedRecord[]): Promise<void> {
+    this.write(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  }
+
+  async checkpoint(c: Checkpoint): Promise<void> {
+    this.write(JSON.stringify({ checkpoint: c }) + '\n');
+  }
+
+  /** Read back from the file, so that a replay after a crash does not write a record twice. */
+  async head(chain: string): Promise<ChainHead | undefined> {
+    if (this.file === '-' || !existsSync(this.file)) return undefined;
+    let head: ChainHead | undefined;
+    for await (const { value } of this.lines()) {
+      if ('seq' in value && value.chain === chain) head = { seq: value.seq, hash: value.hash };
+    }
+    return head;
+  }
+
+  async records(filter: AuditFilter = {}): Promise<StoredRecord[]> {
+    const out: StoredRecord[] = [];
+    for await (const { value, line } of this.lines()) {
+      if (!('seq' in value) || !matchesFilter(value, filter)) continue;
+      out.push({ ...value, storeId: line });
+      if (filter.limit && out.length >= filter.limit) break;
+    }
+    return out;
+  }
+
+  async checkpoints(): Promise<Checkpoint[]> {
+    const out: Checkpoint[] = [];
+    for await (const { value } of this.lines()) if ('checkpoint' in value) out.push(value.checkpoint);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private write(text: string): void {
+    if (this.file === '-') {
+      process.stdout.write(text);
+      return;
+    }
+    this.fd ??= openSync(this.file, 'a', 0o640);
+    // One write per batch: a crash leaves whole lines.
+    writeSync(this.fd, text);
+  }
+
+  private async *lines(): AsyncIterable<{ line: number; value: ChainedRecord | { checkpoint: Checkpoint } }> {
+    if (this.file === '-') throw new Error('cannot read audit records back from stdout');
+    const rl = createInterface({ input: createReadStream(this.file), crlfDelay: Infinity });
+    let line = 0;
+    for await (const text of rl) {
+      line++;
+      if (!text.trim()) continue;
+      const value = JSON.parse(text) as Record<string, unknown>;
+      // Absent fields were written as absent; the canonical form reads them as null either way.
+      yield { line, value: value as unknown as ChainedRecord | { checkpoint: Checkpoint } };
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// PostgreSQL store, for several replicas sharing one audit database: each
+// replica writes its own chain; (chain, seq) is unique so that a batch
+// replayed after an outage or a crash is stored once.
+import pg from 'pg';
+import type { ChainHead } from './chain.js';
+import { COLUMNS, columnType, fromRow, toRow, whereClause } from './columns.js';
+import type { ChainedRecord, Checkpoint } from './record.js';
+import type { AuditFilter, AuditReader, AuditSink } from './sink.js';
+import type { StoredRecord } from './verify.js';
+
+export interface PostgresOptions {
+  /** `postgres://user@host:port/db`; a password in it is never logged. */
+  url: string;
+  password?: string;
+  table?: string;
+}
+
+export class PostgresAuditStore implements AuditSink, AuditReader {
+  readonly kind = 'postgres';
+  private readonly pool: pg.Pool;
+  private readonly table: string;
+  private ready?: Promise<void>;
+
+  constructor(opts: PostgresOptions) {
+    this.table = opts.table ?? 'warden_audit';
+    this.pool = new pg.Pool({ connectionString: opts.url, password: opts.password, max: 2, connectionTimeoutMillis: 5000 });
+    // An outage surfaces as a failed append; an idle client's error must not crash the process.
+    this.pool.on('error', () => {});
+  }
+
+  /** Creates the tables on first use, and again after a failure (the database may have been down). */
+  private schema(): Promise<void> {
+    this.ready ??= this.pool
+      .query(
+        `CREATE TABLE IF NOT EXISTS ${this.table} (
+          id bigserial PRIMARY KEY,
+          ${COLUMNS.map((c) => `${c.column} ${columnType(c.kind, 'postgres')}`).join(',\n          ')},
+          UNIQUE (chain, seq));
+        CREATE INDEX IF NOT EXISTS ${this.table}_time ON ${this.table} (time);
+        CREATE TABLE IF NOT EXISTS ${this.table}_checkpoints (
+          chain text NOT NULL, seq bigint NOT NULL, hash text NOT NULL, time text NOT NULL, signature text NOT NULL,
+          PRIMARY KEY (chain, seq));`,
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          this.ready = undefined;
+          throw e;
+        },
+      );
+    return this.ready;
+  }
+
+  async append(records: ChainedRecord[]): Promise<void> {
+    if (!records.length) return;
+    await this.schema();
+    const n = COLUMNS.length;
+    const params: unknown[] = [];
+    const values = records.map((r, i) => {
+      params.push(...toRow(r, 'postgres'));
+      return `(${COLUMNS.map((_, j) => `$${i * n + j + 1}`).join(', ')})`;
+    });
+    await this.pool.query(
+      `INSERT INTO ${this.table} (${COLUMNS.map((c) => c.column).join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (chain, seq) DO NOTHING`,
+      params,
+    );
+  }
+
+  async checkpoint(c: Checkpoint): Promise<void> {
+    await this.schema();
+    await this.pool.query(
+      `INSERT INTO ${this.table}_checkpoints (chain, seq, hash, time, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      [c.chain, c.seq, c.hash, c.time, c.signature],
+    );
+  }
+
+  async head(chain: string): Promise<ChainHead | undefined> {
+    await this.schema();
+    const { rows } = await this.pool.query(`SELECT seq, hash FROM ${this.table} WHERE chain = $1 ORDER BY seq DESC LIMIT 1`, [chain]);
+    return rows[0] && { seq: Number(rows[0].seq), hash: rows[0].hash as string };
+  }
+
+  async records(filter: AuditFilter = {}): Promise<StoredRecord[]> {
+    const where = whereClause(filter, (i) => `$${i}`);
+    const limit = filter.limit ? ` LIMIT ${Math.trunc(filter.limit)}` : '';
+    const { rows } = await this.pool.query(`SELECT * FROM ${this.table} ${where.sql} ORDER BY id${limit}`, where.params);
+    return rows.map(fromRow);
+  }
+
+  async checkpoints(): Promise<Checkpoint[]> {
+    const { rows } = await this.pool.query(`SELECT chain, seq, hash, time, signature FROM ${this.table}_checkpoints ORDER BY chain, seq`);
+    return rows.map((r) => ({ ...r, seq: Number(r.seq) }) as Checkpoint);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,48 @@
+// What the audit writer needs from a store, and what `warden audit` needs to
+// read one back. Stores are append-only from Warden's side.
+import type { ChainHead } from './chain.js';
+import type { ChainedRecord, Checkpoint } from './record.js';
+import type { StoredRecord } from './verify.js';
+
+export interface AuditSink {
+  /** `sqlite`, `postgres` or `jsonl`: a bounded metric label. */
+  readonly kind: string;
+  /**
+   * Store records of one chain, in order, all or nothing. Idempotent per
+   * (chain, seq), so that a replay after a crash stores each record once.
+   * Rejects when the store is unavailable.
+   */
+  append(records: ChainedRecord[]): Promise<void>;
+  checkpoint(c: Checkpoint): Promise<void>;
+  /** The last record of `chain` the store holds, to continue the chain after a restart. */
+  head(chain: string): Promise<ChainHead | undefined>;
+  close(): Promise<void>;
+}
+
+/** Filters for `warden audit query` and `export`. All optional; all must hold. */
+export interface AuditFilter {
+  /** ISO times, inclusive `since`, exclusive `until`. */
+  since?: string;
+  until?: string;
+  /** Matches the principal, subject or source principal exactly. */
+  principal?: string;
+  model?: string;
+  decision?: string;
+  limit?: number;
+}
+
+export interface AuditReader {
+  /** Records in storage order, filtered. */
+  records(filter?: AuditFilter): Promise<StoredRecord[]>;
+  checkpoints(): Promise<Checkpoint[]>;
+  close(): Promise<void>;
+}
+
+export function matchesFilter(r: ChainedRecord, f: AuditFilter): boolean {
+  if (f.since && r.time < f.since) return false;
+  if (f.until && r.time >= f.until) return false;
+  if (f.principal && r.principal !== f.principal && r.subject !== f.principal && r.sourcePrincipal !== f.principal) return false;
+  if (f.model && r.model !== f.model) return false;
+  if (f.decision && r.decision !== f.decision) return false;
+  return true;
+}

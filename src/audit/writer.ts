@@ -1,0 +1,198 @@
+// The audit writer: links each record into this replica's chain, appends it
+// to the local spool (durable before the caller is answered), and hands
+// batches to the sink off the request path. When the sink is down, records
+// wait in the spool and are replayed in order when it returns; when the spool
+// is full too, the writer stops accepting (the gateway then refuses requests
+// with 503) unless the operator chose fail-open.
+import type { Logger } from '../telemetry/log.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { Chain, type ChainHead } from './chain.js';
+import type { AuditRecord, ChainedRecord } from './record.js';
+import type { AuditSink } from './sink.js';
+import { Spool } from './spool.js';
+
+const BATCH = 500;
+const FLUSH_MS = 20;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 2000;
+
+export interface AuditWriterOptions {
+  sink: AuditSink;
+  key: Buffer;
+  chain: string;
+  spoolDir: string;
+  /** Disk the spool may take before the writer stops accepting. */
+  spoolMaxBytes: number;
+  /** Records kept in memory for the sink; beyond this they are read back from the spool. */
+  maxQueue?: number;
+  failOpen: boolean;
+  checkpointMs: number;
+  log: Logger;
+  metrics?: Metrics;
+}
+
+export interface AuditStatus {
+  sink: string;
+  chain: string;
+  sinkUp: boolean;
+  /** Records written to the spool and not yet stored by the sink. */
+  pending: number;
+  spoolBytes: number;
+  accepting: boolean;
+  dropped: number;
+}
+
+export class AuditWriter {
+  private readonly chain: Chain;
+  private memory: ChainedRecord[] = [];
+  private timer?: NodeJS.Timeout;
+  private readonly checkpointTimer: NodeJS.Timeout;
+  private pumping?: Promise<void>;
+  private sinkUp = true;
+  private retryMs = RETRY_MIN_MS;
+  private lastCheckpoint = 0;
+  private checkpointed = 0;
+  private dropped = 0;
+  private closed = false;
+
+  private constructor(private readonly opts: AuditWriterOptions, private readonly spool: Spool, head: ChainHead) {
+    this.chain = new Chain(opts.chain, opts.key, head);
+    this.lastCheckpoint = Date.now();
+    // Also when traffic stops: the last batch gets its checkpoint too.
+    this.checkpointTimer = setInterval(() => void this.pump(), opts.checkpointMs).unref();
+  }
+
+  /** Recovers the spool and the chain's head, then replays whatever the sink does not hold yet. */
+  static async open(opts: AuditWriterOptions): Promise<AuditWriter> {
+    const spool = Spool.open(opts.spoolDir);
+    let stored: ChainHead | undefined;
+    let reachable = true;
+    try {
+      stored = await opts.sink.head(opts.chain);
+    } catch (e) {
+      reachable = false;
+      opts.log.warn({ sink: opts.sink.kind, err: (e as Error).message }, 'audit sink unavailable at start: records wait in the spool');
+    }
+    if (stored && stored.seq > spool.committed.seq) spool.committed = stored;
+    const head = [spool.last, spool.committed, stored].reduce<ChainHead>((a, b) => (b && b.seq > a.seq ? b : a), { seq: 0, hash: '' });
+    const writer = new AuditWriter(opts, spool, head);
+    writer.sinkUp = reachable;
+    opts.metrics?.watchAudit(() => writer.status());
+    writer.schedule(0);
+    return writer;
+  }
+
+  /** False while the spool is full (and not fail-open): the gateway refuses new requests then. */
+  get accepting(): boolean {
+    return this.opts.failOpen || this.spool.bytes < this.opts.spoolMaxBytes;
+  }
+
+  /** Links and spools the record synchronously; the sink gets it later. False when it had to be dropped. */
+  write(r: AuditRecord): boolean {
+    if (this.spool.bytes >= this.opts.spoolMaxBytes || this.closed) {
+      this.dropped++;
+      this.opts.metrics?.auditDropped.inc();
+      // Loud on purpose: this request is not in the audit trail.
+      this.opts.log.error({ requestId: r.requestId, spoolBytes: this.spool.bytes, failOpen: this.opts.failOpen },
+        'AUDIT RECORD DROPPED: the audit sink is down and the spool is full');
+      return false;
+    }
+    const linked = this.chain.link(r);
+    this.spool.append(linked);
+    this.memory.push(linked);
+    if (this.memory.length > (this.opts.maxQueue ?? 10_000)) this.memory = []; // the spool has them
+    this.schedule(this.memory.length >= BATCH ? 0 : FLUSH_MS);
+    return true;
+  }
+
+  status(): AuditStatus {
+    return {
+      sink: this.opts.sink.kind,
+      chain: this.opts.chain,
+      sinkUp: this.sinkUp,
+      pending: this.chain.position.seq - this.spool.committed.seq,
+      spoolBytes: this.spool.bytes,
+      accepting: this.accepting,
+      dropped: this.dropped,
+    };
+  }
+
+  /** Stores what it can (waiting up to `timeoutMs` for a working sink), checkpoints, and releases everything. */
+  async close(timeoutMs = 5000): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    clearInterval(this.checkpointTimer);
+    // While the sink is up, wait for it; when it is down, what is pending stays in the spool for the next start.
+    const deadline = Date.now() + timeoutMs;
+    await this.pump();
+    while (this.sinkUp && this.pendingCount() > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      await this.pump();
+    }
+    if (this.pendingCount() === 0) await this.checkpoint().catch(() => {});
+    this.spool.close();
+    await this.opts.sink.close();
+  }
+
+  private pendingCount(): number {
+    return this.chain.position.seq - this.spool.committed.seq;
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.pump();
+    }, ms);
+    this.timer.unref();
+  }
+
+  private pump(): Promise<void> {
+    this.pumping ??= this.drain().finally(() => (this.pumping = undefined));
+    return this.pumping;
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const batch = this.nextBatch();
+      if (!batch.length) break;
+      const started = performance.now();
+      try {
+        await this.opts.sink.append(batch);
+      } catch (e) {
+        if (this.sinkUp) {
+          this.opts.log.warn({ sink: this.opts.sink.kind, err: (e as Error).message }, 'audit sink unavailable: records wait in the spool');
+        }
+        this.sinkUp = false;
+        this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+        this.schedule(this.retryMs);
+        return;
+      }
+      this.opts.metrics?.auditWriteSeconds.observe({ sink: this.opts.sink.kind }, (performance.now() - started) / 1000);
+      if (!this.sinkUp) this.opts.log.info({ sink: this.opts.sink.kind, pending: this.pendingCount() }, 'audit sink is back: replaying the spool');
+      this.sinkUp = true;
+      this.retryMs = RETRY_MIN_MS;
+      const last = batch.at(-1)!;
+      this.spool.commit({ seq: last.seq, hash: last.hash });
+    }
+    if (Date.now() - this.lastCheckpoint >= this.opts.checkpointMs) await this.checkpoint().catch(() => {});
+  }
+
+  private nextBatch(): ChainedRecord[] {
+    const from = this.spool.committed.seq + 1;
+    let skip = 0;
+    while (skip < this.memory.length && this.memory[skip].seq < from) skip++;
+    if (skip) this.memory = this.memory.slice(skip);
+    if (this.memory.length && this.memory[0].seq === from) return this.memory.slice(0, BATCH);
+    return this.spool.read(from, BATCH);
+  }
+
+  /** A signed statement of how far the chain has been stored; a removed tail cannot hide behind it. */
+  private async checkpoint(): Promise<void> {
+    const at = this.spool.committed;
+    if (at.seq === 0 || at.seq === this.checkpointed) return;
+    this.lastCheckpoint = Date.now();
+    await this.opts.sink.checkpoint(this.chain.checkpoint(at));
+    this.checkpointed = at.seq;
+  }
+}

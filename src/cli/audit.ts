@@ -1,0 +1,123 @@
+// `warden audit verify | query | export`: read an audit store back. The store
+// and key come from the config file (-c) or are named directly.
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadKey, openStore, planAudit, readKeyFile, type AuditPlan, type StoreSpec } from '../audit/config.js';
+import type { AuditFilter } from '../audit/sink.js';
+import { verify } from '../audit/verify.js';
+import { formatProblem, loadConfigFile } from '../config/load.js';
+
+const USAGE = `usage: warden audit <verify|query|export> (-c FILE | --sqlite FILE | --postgres URL | --jsonl FILE) [options]
+
+  verify                 check every chain: exit 0 with the count, exit 1 naming the first tampered record
+  query                  print matching records, one per line
+  export                 write matching records as JSON lines (stdout, or -o FILE)
+
+store:   -c FILE (the config's spec.audit), or --sqlite FILE, --postgres URL [--password-file F] [--table T], --jsonl FILE
+key:     --key FILE (verify; default: the config's hmacKeyFile)
+filters: --since T --until T (ISO time, or 30m/12h/7d ago), --principal P, --model M, --decision allow|deny, --limit N`;
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  sqlite: { type: 'string' },
+  postgres: { type: 'string' },
+  'password-file': { type: 'string' },
+  table: { type: 'string' },
+  jsonl: { type: 'string' },
+  key: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  principal: { type: 'string' },
+  model: { type: 'string' },
+  decision: { type: 'string' },
+  limit: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function audit(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values } = parseArgs({ args: rest, options: OPTIONS });
+  if (values.help || !sub || !['verify', 'query', 'export'].includes(sub)) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const source = resolveSource(values);
+  if (typeof source === 'string') {
+    console.error(`warden audit: ${source}`);
+    return 2;
+  }
+  const store = openStore(source.store, { readonly: true });
+  try {
+    if (sub === 'verify') {
+      if (!values.key && !source.plan) {
+        console.error('warden audit verify: which key? pass --key FILE, or -c with the config');
+        return 2;
+      }
+      const key = values.key ? readKeyFile(values.key) : loadKey(source.plan!, { create: false });
+      const result = verify(key, await store.records(), await store.checkpoints());
+      if (!result.ok) {
+        const p = result.problem!;
+        console.log(`TAMPERED (${p.kind}): ${p.message}`);
+        return 1;
+      }
+      console.log(`OK: ${result.records} record(s) in ${result.chains} chain(s) verified, ${result.checkpoints} checkpoint(s)`);
+      return 0;
+    }
+    const filter = parseFilter(values);
+    if (typeof filter === 'string') {
+      console.error(`warden audit ${sub}: ${filter}`);
+      return 2;
+    }
+    const records = await store.records(filter);
+    if (sub === 'export') {
+      const text = records.map(({ storeId: _, ...r }) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
+      if (values.output) writeFileSync(values.output, text);
+      else process.stdout.write(text);
+      return 0;
+    }
+    for (const r of records) {
+      console.log([r.time, r.requestId, r.principal ?? '-', r.model ?? '-', r.operation ?? '-', r.decision, r.status, r.totalTokens ?? '-', r.policy ?? '-'].join('\t'));
+    }
+    console.error(`${records.length} record(s)`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+function resolveSource(values: Record<string, string | boolean | undefined>): { store: StoreSpec; plan?: AuditPlan } | string {
+  const str = (k: string) => values[k] as string | undefined;
+  if (str('sqlite')) return { store: { kind: 'sqlite', file: str('sqlite')! } };
+  if (str('jsonl')) return { store: { kind: 'jsonl', file: str('jsonl')! } };
+  if (str('postgres')) return { store: { kind: 'postgres', url: str('postgres')!, passwordFile: str('password-file'), table: str('table') ?? 'warden_audit' } };
+  if (!str('config')) return 'name the store: -c FILE, --sqlite FILE, --postgres URL or --jsonl FILE';
+  const config = loadConfigFile(str('config')!);
+  if (!config.gateway) return config.problems.map(formatProblem).join('\n') || 'no Gateway document';
+  const plan = planAudit(config.gateway.value.audit, config.path, () => {});
+  if (!plan) return `${str('config')} configures no audit store (spec.audit)`;
+  return { store: plan.store, plan };
+}
+
+function parseFilter(values: Record<string, string | boolean | undefined>): AuditFilter | string {
+  const f: AuditFilter = {};
+  for (const k of ['since', 'until'] as const) {
+    const v = values[k] as string | undefined;
+    if (!v) continue;
+    const t = parseTime(v);
+    if (!t) return `--${k}: "${v}" is neither an ISO time nor an age such as 30m, 12h, 7d`;
+    f[k] = t;
+  }
+  if (values.principal) f.principal = values.principal as string;
+  if (values.model) f.model = values.model as string;
+  if (values.decision) f.decision = values.decision as string;
+  if (values.limit) f.limit = Number(values.limit);
+  return f;
+}
+
+function parseTime(v: string): string | undefined {
+  const age = /^(\d+)([smhd])$/.exec(v);
+  if (age) return new Date(Date.now() - Number(age[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[age[2] as 's']).toISOString();
+  const t = new Date(v);
+  return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
+}

@@ -1,0 +1,175 @@
+// One ext_authz check, whichever protocol asked: pick the route, run the
+// shared admission stages (identify → classify → authorize → guard →
+// credential) within the check deadline, record the exchange, and return a
+// verdict the gRPC and HTTP servers each turn into their own answer.
+import { toWardenError, WardenError } from '../errors.js';
+import type { RenderedError } from '../providers/errors.js';
+import type { Provider } from '../providers/index.js';
+import { admit, type Admission, type AdmissionParts } from '../proxy/admission.js';
+import type { Exchange } from '../proxy/exchange.js';
+import type { Recorder } from '../proxy/record.js';
+import type { Route } from '../proxy/route.js';
+import type { Principal, RequestInfo } from '../types.js';
+import type { CheckInput } from './check-request.js';
+
+export interface CheckerParts extends AdmissionParts {
+  routes: Route[];
+  matchRoute: (req: RequestInfo) => Route | undefined;
+  recorder: Recorder;
+  /** Renders errors for checks that matched no route. */
+  fallbackProvider: Provider;
+  /** A check that takes longer is refused, so that Warden, not Envoy's timeout, says why. */
+  timeoutMs: number;
+}
+
+/** What Envoy's access log and later filters see of the decision. Never a secret. */
+export interface CheckMetadata {
+  requestId: string;
+  decision: 'allow' | 'deny';
+  principal?: string;
+  sourcePrincipal?: string;
+  policy?: string;
+  reason: string;
+  route?: string;
+  model?: string;
+  operation?: string;
+}
+
+export type Verdict =
+  | {
+      allowed: true;
+      metadata: CheckMetadata;
+      /** Set (overwriting) on the upstream request: Warden's credential and the identity headers the route asks for. */
+      upstreamHeaders: Record<string, string>;
+      /** The caller's own credentials, removed from the upstream request. */
+      removeHeaders: string[];
+      /** Query parameters that carried a consumed token, removed from the upstream request. */
+      removeQueryParameters: string[];
+    }
+  | { allowed: false; metadata: CheckMetadata; error: WardenError; response: RenderedError };
+
+const ANONYMOUS: Principal = Object.freeze({ groups: [], methods: [] }) as Principal;
+
+export class Checker {
+  private readonly byName: Map<string, Route>;
+
+  constructor(private readonly parts: CheckerParts) {
+    this.byName = new Map(parts.routes.map((r) => [r.spec.name, r]));
+  }
+
+  /**
+   * @param opts.budgetMs the caller's own deadline, when it sent one (gRPC)
+   * @param opts.removesQuery whether the protocol can remove query parameters upstream (gRPC yes, HTTP no)
+   */
+  async check(input: CheckInput, opts: { budgetMs?: number; removesQuery: boolean }): Promise<Verdict> {
+    const ex: Exchange = {
+      req: input.req,
+      started: performance.now(),
+      principal: ANONYMOUS,
+      status: 0,
+      requestBytes: input.body.buffer?.length,
+    };
+    try {
+      const route = this.route(input);
+      ex.route = route;
+      if (input.problem) throw input.problem;
+      if (!this.parts.recorder.accepting) {
+        throw new WardenError('UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'the audit trail cannot take records (sink down, spool full)');
+      }
+      const admission = await withDeadline(admit(this.parts, ex, route, input.body), Math.min(this.parts.timeoutMs, opts.budgetMs ?? Infinity));
+      if (admission.guard) ex.findings = admission.guard.findings.list;
+      const changes = upstreamChanges(input.req, admission);
+      const refusal = unenforceable(admission, changes, opts.removesQuery);
+      // The answer never passes through Warden: the prompt estimate stands as the charge.
+      admission.quota?.settle(undefined, !refusal);
+      if (refusal) throw refusal;
+      ex.status = 200;
+      return { allowed: true, metadata: metadataOf(ex), ...changes };
+    } catch (e) {
+      const error = toWardenError(e);
+      ex.error = error;
+      const response = (ex.route?.provider ?? this.parts.fallbackProvider).renderError(error, ex.req.id);
+      ex.status = response.status;
+      return { allowed: false, metadata: metadataOf(ex), error, response };
+    } finally {
+      this.parts.recorder.record(ex);
+    }
+  }
+
+  private route(input: CheckInput): Route {
+    const { req, routeName } = input;
+    if (routeName !== undefined) {
+      const named = this.byName.get(routeName);
+      if (!named) throw new WardenError('NOT_FOUND', 'NO_ROUTE', `no route named "${routeName}" (context_extensions.route)`);
+      return named;
+    }
+    const matched = this.parts.matchRoute(req);
+    if (!matched) throw new WardenError('NOT_FOUND', 'NO_ROUTE', `no route for ${req.host}${req.path}`);
+    return matched;
+  }
+}
+
+/**
+ * Envoy applies `headers_to_remove` after the headers it sets, so a header
+ * Warden sets (its own credential) must not also be listed for removal.
+ */
+type UpstreamChanges = Omit<Extract<Verdict, { allowed: true }>, 'allowed' | 'metadata'>;
+
+function upstreamChanges(req: RequestInfo, admission: Admission): UpstreamChanges {
+  const upstreamHeaders: Record<string, string> = {};
+  for (const name in admission.addHeaders) upstreamHeaders[name.toLowerCase()] = admission.addHeaders[name];
+  if (admission.credentialHeader) upstreamHeaders[admission.credentialHeader.name.toLowerCase()] = admission.credentialHeader.value;
+  const removeHeaders = admission.removeHeaders.filter((h) => !(h in upstreamHeaders));
+  return { upstreamHeaders, removeHeaders, removeQueryParameters: removedParams(req.query, admission.query) };
+}
+
+/**
+ * What admission asks of the upstream request that Envoy cannot do on
+ * Warden's word. Such a request is refused rather than let through unchanged.
+ */
+function unenforceable(admission: Admission, changes: UpstreamChanges, removesQuery: boolean): WardenError | undefined {
+  if (admission.body) {
+    return new WardenError('PERMISSION_DENIED', 'GUARDRAIL_BLOCKED', 'guardrails would redact this request body, which ext_authz cannot do');
+  }
+  if (!removesQuery && changes.removeQueryParameters.length) {
+    return new WardenError('INVALID_ARGUMENT', 'TOKEN_IN_QUERY',
+      `send the token in a header: HTTP ext_authz cannot remove the query parameter ${changes.removeQueryParameters.join(', ')}`);
+  }
+  return undefined;
+}
+
+/** Names in `before` that `after` (identify's query without a consumed token) no longer has. */
+function removedParams(before: string, after: string | undefined): string[] {
+  if (after === undefined || after === before) return [];
+  const kept = new Set(new URLSearchParams(after).keys());
+  return [...new Set([...new URLSearchParams(before).keys()].filter((k) => !kept.has(k)))];
+}
+
+function metadataOf(ex: Exchange): CheckMetadata {
+  const allowed = !ex.error;
+  const m: CheckMetadata = {
+    requestId: ex.req.id,
+    decision: allowed ? 'allow' : 'deny',
+    reason: ex.error ? ex.error.reason : (ex.decision?.reason ?? ''),
+  };
+  if (ex.principal.requestPrincipal) m.principal = ex.principal.requestPrincipal;
+  if (ex.principal.sourcePrincipal) m.sourcePrincipal = ex.principal.sourcePrincipal;
+  if (ex.decision?.policy) m.policy = ex.decision.policy;
+  if (ex.route) m.route = ex.route.spec.name;
+  const model = ex.target?.model ?? ex.target?.endpoint;
+  if (model) m.model = model;
+  if (ex.target) m.operation = ex.target.operation;
+  return m;
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  if (!Number.isFinite(ms)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new WardenError('UNAVAILABLE', 'CHECK_TIMEOUT', `the check did not finish within ${Math.round(ms)} ms`)),
+      Math.max(0, ms),
+    );
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,51 @@
+// envoy.service.auth.v3.Authorization/Check over gRPC. Plain HTTP/2 on the
+// listener: in the mesh, Warden's own sidecar terminates Envoy's mTLS.
+import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import type { Checker } from './check.js';
+import { fromCheckRequest } from './check-request.js';
+import { toCheckResponse } from './check-response.js';
+import { authorizationService, type CheckRequest, type CheckResponse } from './proto.js';
+
+export interface RunningGrpcServer {
+  /** `host:port` actually bound. */
+  address: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startGrpcServer(checker: Checker, host: string, port: number): Promise<RunningGrpcServer> {
+  const server = new Server();
+  server.addService(authorizationService(), {
+    Check(call: ServerUnaryCall<CheckRequest, CheckResponse>, done: sendUnaryData<CheckResponse>) {
+      checker.check(fromCheckRequest(call.request), { budgetMs: remainingMs(call.getDeadline()), removesQuery: true }).then(
+        (verdict) => done(null, toCheckResponse(verdict)),
+        // check() answers every failure itself; reaching here is a bug. A gRPC
+        // error makes Envoy deny (failure_mode_allow is false), so this fails closed.
+        (e: Error) => done({ code: status.INTERNAL, details: e.message }),
+      );
+    },
+  });
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  return {
+    address: `${host}:${bound}`,
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // In-flight checks take milliseconds; don't let a stuck client hold shutdown.
+        const force = setTimeout(() => server.forceShutdown(), 1000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}
+
+function remainingMs(deadline: Date | number): number {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(at) ? at - Date.now() : Infinity;
+}

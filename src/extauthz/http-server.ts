@@ -1,0 +1,79 @@
+// The raw HTTP ext_authz mode (Istio's `envoyExtAuthzHttp`): Envoy sends the
+// original method, `pathPrefix` + the original path, the headers it is told
+// to include and, optionally, the body. 200 allows, and the headers listed in
+// `headersToUpstreamOnAllow` are set on the upstream request; Envoy also reads
+// `x-envoy-auth-headers-to-remove`. Any other status denies, and Envoy sends
+// that status, the `headersToDownstreamOnDeny` and the body to the caller.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toWardenError } from '../errors.js';
+import { BUFFER_LIMIT, readBody } from '../proxy/body.js';
+import { requestInfo } from '../proxy/request-info.js';
+import type { Checker } from './check.js';
+import type { CheckInput } from './check-request.js';
+
+export interface RunningHttpServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The response header Envoy's HTTP ext_authz client reads as "remove these from the upstream request". */
+export const HEADERS_TO_REMOVE = 'x-envoy-auth-headers-to-remove';
+
+export async function startHttpServer(checker: Checker, host: string, port: number, pathPrefix: string): Promise<RunningHttpServer> {
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    handle(checker, pathPrefix, req, res).catch((e) => {
+      // check() answers every refusal itself; reaching here is a bug. 500 denies.
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`internal error: ${(e as Error).message}\n`);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as AddressInfo;
+  return {
+    url: `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
+    port: a.port,
+    close: () => closeServer(server),
+  };
+}
+
+async function handle(checker: Checker, pathPrefix: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const input = await checkInput(req, pathPrefix);
+  const verdict = await checker.check(input, { removesQuery: false });
+  if (verdict.allowed) {
+    const headers: Record<string, string> = { ...verdict.upstreamHeaders };
+    if (verdict.removeHeaders.length) headers[HEADERS_TO_REMOVE] = verdict.removeHeaders.join(',');
+    res.writeHead(200, { ...headers, 'content-length': 0 });
+    res.end();
+    return;
+  }
+  const out = verdict.response;
+  res.writeHead(out.status, { ...out.headers, 'x-request-id': verdict.metadata.requestId, 'content-length': Buffer.byteLength(out.body) });
+  res.end(out.body);
+}
+
+async function checkInput(req: IncomingMessage, pathPrefix: string): Promise<CheckInput> {
+  const info = requestInfo(req);
+  if (pathPrefix && info.path.startsWith(pathPrefix)) info.path = info.path.slice(pathPrefix.length) || '/';
+  try {
+    const body = await readBody(req, info.headers['content-type'], BUFFER_LIMIT);
+    // Envoy marks a body it cut at `maxRequestBytes` (it sets this header
+    // itself); half a JSON document says nothing reliable: pass bytes only.
+    const partial = info.headers['x-envoy-auth-partial-body'] === 'true';
+    return { req: info, body: partial && body.buffer ? { buffer: body.buffer } : body };
+  } catch (e) {
+    return { req: info, body: {}, problem: toWardenError(e) };
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

@@ -1,0 +1,56 @@
+// What every detector returns: a typed span of the scanned text. Spans are
+// offsets into the text; the matched value itself never leaves the guard.
+
+export type Category = 'pii' | 'secret' | 'injection' | 'custom';
+
+export interface Match {
+  /** Upper-case finding type: `EMAIL`, `CARD`, `AWS_ACCESS_KEY`, a custom detector's name, … */
+  type: string;
+  start: number;
+  end: number;
+}
+
+export interface Detector {
+  type: string;
+  category: Category;
+  /** Appends the spans it finds in `text` to `out`. */
+  find(text: string, out: Match[]): void;
+}
+
+/**
+ * A detector from one global regular expression, with an optional check on
+ * each candidate (checksums, entropy). `group` picks the capture group whose
+ * span is reported, so `api_key=…` reports just the value.
+ */
+export function regexDetector(
+  type: string,
+  category: Category,
+  re: RegExp,
+  opts: { check?: (value: string) => boolean; group?: number; quick?: (text: string) => boolean } = {},
+): Detector {
+  if (!re.global) throw new TypeError(`detector ${type}: the regular expression needs the g flag`);
+  if (opts.group !== undefined && !re.hasIndices) throw new TypeError(`detector ${type}: a group needs the d flag`);
+  return {
+    type,
+    category,
+    find(text, out) {
+      if (opts.quick && !opts.quick(text)) return;
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        let start = m.index;
+        let end = start + m[0].length;
+        if (opts.group !== undefined) {
+          const span = m.indices?.[opts.group];
+          if (!span) continue;
+          [start, end] = span;
+        }
+        if (opts.check && !opts.check(text.slice(start, end))) continue;
+        out.push({ type, start, end });
+      }
+    },
+  };
+}

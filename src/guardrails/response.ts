@@ -1,0 +1,216 @@
+// guard(response): rewrites the answer's text fields as it passes, in the
+// framing it arrived in:
+//
+//   JSON body      held whole (up to MAX_BODY), then redacted and re-serialized
+//   SSE            event by event (the SSE splitter), each event re-serialized
+//   JSON array     element by element (the JSON-array splitter), re-framed as `[e,\n e]`
+//
+// Streamed text continues across events; each channel (a candidate, a
+// choice) goes through a HeldText window, so a value split across two events
+// is redacted whole and text is released as soon as it is safe. Held text is
+// released into the event that finishes its channel, or in an event of its
+// own before the stream ends. An event too large to hold breaks the stream
+// rather than pass unread (fail closed).
+import { JsonArraySplitter } from '../providers/json-array-stream.js';
+import { SseSplitter } from '../providers/sse.js';
+import type { UsageFraming } from '../providers/usage-observer.js';
+import type { GuardSession } from './guard.js';
+import type { HeldText } from './held-text.js';
+import { finishedChannels, responseTextFields } from './text-fields.js';
+
+export interface ResponseRewriter {
+  /** One upstream chunk → what may be sent now (possibly nothing). */
+  chunk(chunk: Buffer): Buffer | undefined;
+  /** The upstream ended → the rest. */
+  end(): Buffer | undefined;
+}
+
+/** Largest JSON body, SSE event or array element rewritten (larger ones break the response). */
+export const MAX_BODY = 8 * 1024 * 1024;
+
+export function responseRewriter(session: GuardSession, framing: UsageFraming): ResponseRewriter | undefined {
+  if (!session.actions.response.active) return undefined;
+  switch (framing) {
+    case 'json':
+      return new JsonBodyRewriter(session);
+    case 'sse':
+      return new SseRewriter(session);
+    case 'json-array':
+      return new JsonArrayRewriter(session);
+    default:
+      return undefined;
+  }
+}
+
+class JsonBodyRewriter implements ResponseRewriter {
+  private parts: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly session: GuardSession) {}
+
+  chunk(chunk: Buffer): undefined {
+    this.size += chunk.length;
+    if (this.size > MAX_BODY) throw new Error(`response body larger than ${MAX_BODY} bytes cannot be guarded`);
+    this.parts.push(Buffer.from(chunk));
+  }
+
+  end(): Buffer {
+    const body = Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      return body; // not JSON after all: nothing Warden can read as text
+    }
+    let changed = false;
+    for (const f of responseTextFields(json)) {
+      const out = this.session.text(f.value, f.path, 0, 'response', this.session.guardrails.scanner.scan(f.value));
+      if (out !== f.value) {
+        f.set(out);
+        changed = true;
+      }
+    }
+    return changed ? Buffer.from(JSON.stringify(json)) : body;
+  }
+}
+
+/** Shared by both stream framings: one event (JSON text) in, the events to send out. */
+abstract class EventRewriter implements ResponseRewriter {
+  private readonly channels = new Map<string, HeldText>();
+  private out: string[] = [];
+  /** The last event's object, the template for events that release held text. */
+  private last: Record<string, unknown> | undefined;
+
+  constructor(protected readonly session: GuardSession) {}
+
+  abstract chunk(chunk: Buffer): Buffer | undefined;
+  abstract end(): Buffer | undefined;
+  protected abstract frame(json: string): string;
+
+  protected readonly onFragment = (bytes: Buffer, truncated: boolean): void => {
+    if (truncated) throw new Error(`stream event larger than ${MAX_BODY} bytes cannot be guarded`);
+    const text = bytes.toString('utf8');
+    let event: unknown;
+    try {
+      event = JSON.parse(text);
+    } catch {
+      // `[DONE]` and other non-JSON data: the text before it is complete.
+      this.releaseAll();
+      this.out.push(this.frame(text));
+      return;
+    }
+    this.rewrite(event);
+    this.out.push(this.frame(JSON.stringify(event)));
+  };
+
+  private rewrite(event: unknown): void {
+    if (typeof event === 'object' && event !== null && !Array.isArray(event)) this.last = event as Record<string, unknown>;
+    const finished = finishedChannels(event);
+    const done = (ch: string) => finished.some((f) => ch === f || ch.startsWith(`${f}.`));
+    const touched = new Set<string>();
+    for (const f of responseTextFields(event, true)) {
+      if (f.channel === undefined) {
+        f.set(this.session.text(f.value, f.path, 0, 'response', this.session.guardrails.scanner.scan(f.value)));
+        continue;
+      }
+      touched.add(f.channel);
+      const held = this.channel(f.channel);
+      let out = held.push(f.value);
+      if (done(f.channel)) out += held.flush();
+      f.set(out);
+    }
+    // Channels finishing in an event that carries none of their text: release it just before.
+    for (const [ch, held] of this.channels) {
+      if (!touched.has(ch) && done(ch) && held.held > 0) this.emitHeld(ch, held.flush());
+    }
+  }
+
+  private channel(key: string): HeldText {
+    let h = this.channels.get(key);
+    if (!h) {
+      h = this.session.heldText(key);
+      this.channels.set(key, h);
+    }
+    return h;
+  }
+
+  protected releaseAll(): void {
+    for (const [ch, held] of this.channels) if (held.held > 0) this.emitHeld(ch, held.flush());
+  }
+
+  private emitHeld(channel: string, text: string): void {
+    if (text.length === 0) return;
+    this.out.push(this.frame(JSON.stringify(synthesize(channel, text, this.last))));
+  }
+
+  protected take(): string {
+    const s = this.out.join('');
+    this.out = [];
+    return s;
+  }
+}
+
+class SseRewriter extends EventRewriter {
+  private readonly sse = new SseSplitter(this.onFragment, MAX_BODY, 0);
+
+  chunk(chunk: Buffer): Buffer | undefined {
+    this.sse.push(chunk);
+    const s = this.take();
+    return s.length ? Buffer.from(s) : undefined;
+  }
+
+  end(): Buffer | undefined {
+    this.sse.end();
+    this.releaseAll();
+    const s = this.take();
+    return s.length ? Buffer.from(s) : undefined;
+  }
+
+  protected frame(json: string): string {
+    return `data: ${json}\n\n`;
+  }
+}
+
+class JsonArrayRewriter extends EventRewriter {
+  private readonly splitter = new JsonArraySplitter(this.onFragment, MAX_BODY, 0);
+  private elements = 0;
+
+  chunk(chunk: Buffer): Buffer | undefined {
+    this.splitter.push(chunk);
+    const s = this.take();
+    return s.length ? Buffer.from(s) : undefined;
+  }
+
+  end(): Buffer {
+    this.releaseAll();
+    const s = this.take();
+    return Buffer.from(this.elements === 0 ? `${s}[]` : `${s}\n]`);
+  }
+
+  protected frame(json: string): string {
+    return `${this.elements++ === 0 ? '[' : ',\r\n'}${json}`;
+  }
+}
+
+/** An event that carries only `text` for `channel`, shaped like the stream's own events. */
+function synthesize(channel: string, text: string, last: Record<string, unknown> | undefined): Record<string, unknown> {
+  const idx = (re: RegExp) => Number(re.exec(channel)?.[1] ?? 0);
+  if (channel.startsWith('candidates[')) {
+    const env: Record<string, unknown> = {};
+    for (const k of ['modelVersion', 'responseId', 'createTime']) if (last?.[k] !== undefined) env[k] = last[k];
+    return { candidates: [{ content: { role: 'model', parts: [{ text }] }, index: idx(/^candidates\[(\d+)\]/) }], ...env };
+  }
+  if (channel.startsWith('choices[')) {
+    const env: Record<string, unknown> = {};
+    for (const k of ['id', 'object', 'created', 'model']) if (last?.[k] !== undefined) env[k] = last[k];
+    const i = idx(/^choices\[(\d+)\]/);
+    const tool = /\.tool_calls\[(\d+)\]$/.exec(channel);
+    const delta = tool ? { tool_calls: [{ index: Number(tool[1]), function: { arguments: text } }] } : { content: text };
+    const choice = last?.['object'] === 'text_completion' ? { index: i, text, finish_reason: null } : { index: i, delta, finish_reason: null };
+    return { ...env, choices: [choice] };
+  }
+  // Responses API: output[o].content[c]
+  const m = /^output\[(\d+)\]\.content\[(\d+)\]/.exec(channel);
+  return { type: 'response.output_text.delta', output_index: Number(m?.[1] ?? 0), content_index: Number(m?.[2] ?? 0), delta: text };
+}

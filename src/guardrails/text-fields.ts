@@ -1,0 +1,145 @@
+// Where the text is in the bodies Warden understands. Each field is a string
+// inside the parsed JSON, named by its path (reported as the finding's
+// location) and writable (for redaction). Shapes are recognised by their keys,
+// so Vertex's OpenAI-compatible endpoint and OpenAI itself read alike:
+//
+//   requests   Vertex  contents[].parts[].text, systemInstruction, functionCall.args,
+//                      functionResponse.response, instances[] (predict)
+//              OpenAI  messages[].content (string or [{type:text,text}]), tool_calls[].function.arguments,
+//                      prompt, input, instructions
+//   responses  Vertex  candidates[].content.parts[].text, functionCall.args, predictions[]
+//              OpenAI  choices[].message.content / .delta.content / .text, tool_calls arguments,
+//                      output[].content[].text, `response.output_text.delta` events
+//
+// In a stream, a field that continues from event to event (a candidate's
+// text, a choice's delta) carries a `channel`: the key its pieces share.
+
+type Obj = Record<string, unknown>;
+
+export interface TextField {
+  path: string;
+  value: string;
+  set(v: string): void;
+  /** Stream continuation key; absent for self-contained values. */
+  channel?: string;
+}
+
+function obj(v: unknown): Obj | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
+}
+
+function str(o: Obj, key: string, path: string, out: TextField[], channel?: string): void {
+  const v = o[key];
+  if (typeof v !== 'string' || v.length === 0) return;
+  const f: TextField = { path, value: v, set: (x) => (o[key] = x) };
+  if (channel !== undefined) f.channel = channel;
+  out.push(f);
+}
+
+/** Every string leaf under `v` (function arguments, predict instances): bounded depth. */
+function leaves(holder: Obj | unknown[], key: string | number, path: string, out: TextField[], depth = 0): void {
+  const v = (holder as Obj)[key as string];
+  if (typeof v === 'string') {
+    if (v.length > 0) out.push({ path, value: v, set: (x) => ((holder as Obj)[key as string] = x) });
+  } else if (depth < 16 && Array.isArray(v)) {
+    v.forEach((_, i) => leaves(v, i, `${path}[${i}]`, out, depth + 1));
+  } else if (depth < 16 && obj(v)) {
+    for (const k of Object.keys(v as Obj)) leaves(v as Obj, k, `${path}.${k}`, out, depth + 1);
+  }
+}
+
+function each(v: unknown, fn: (o: Obj, i: number) => void): void {
+  if (Array.isArray(v)) v.forEach((e, i) => { const o = obj(e); if (o) fn(o, i); });
+}
+
+/** Gemini `Content`: parts[] of text, function calls and responses. */
+function content(c: Obj, path: string, out: TextField[], channel?: string): void {
+  each(c['parts'], (p, j) => {
+    const at = `${path}.parts[${j}]`;
+    str(p, 'text', `${at}.text`, out, channel === undefined ? undefined : `${channel}.parts[${j}]`);
+    const call = obj(p['functionCall']);
+    if (call) leaves(call, 'args', `${at}.functionCall.args`, out);
+    const resp = obj(p['functionResponse']);
+    if (resp) leaves(resp, 'response', `${at}.functionResponse.response`, out);
+  });
+}
+
+/** OpenAI message `content`: a string, or an array of parts with `text`. */
+function messageContent(m: Obj, path: string, out: TextField[], channel?: string): void {
+  if (typeof m['content'] === 'string') str(m, 'content', `${path}.content`, out, channel);
+  else each(m['content'], (p, k) => str(p, 'text', `${path}.content[${k}].text`, out));
+  each(m['tool_calls'], (tc, k) => {
+    const fn = obj(tc['function']);
+    const idx = typeof tc['index'] === 'number' ? tc['index'] : k;
+    if (fn) str(fn, 'arguments', `${path}.tool_calls[${k}].function.arguments`, out, channel === undefined ? undefined : `${channel}.tool_calls[${idx}]`);
+  });
+}
+
+function stringOrList(o: Obj, key: string, out: TextField[]): void {
+  if (typeof o[key] === 'string') str(o, key, key, out);
+  else if (Array.isArray(o[key])) {
+    const list = o[key] as unknown[];
+    list.forEach((e, i) => {
+      if (typeof e === 'string') leaves(list, i, `${key}[${i}]`, out);
+      else { const m = obj(e); if (m) messageContent(m, `${key}[${i}]`, out); }
+    });
+  }
+}
+
+export function requestTextFields(body: unknown): TextField[] {
+  const b = obj(body);
+  const out: TextField[] = [];
+  if (!b) return out;
+  const sys = b['systemInstruction'] ?? b['system_instruction'];
+  const sysKey = b['systemInstruction'] !== undefined ? 'systemInstruction' : 'system_instruction';
+  if (typeof sys === 'string') str(b, sysKey, sysKey, out);
+  else if (obj(sys)) content(sys as Obj, sysKey, out);
+  each(b['contents'], (c, i) => content(c, `contents[${i}]`, out));
+  each(b['messages'], (m, i) => messageContent(m, `messages[${i}]`, out));
+  if (b['instances'] !== undefined) leaves(b, 'instances', 'instances', out);
+  stringOrList(b, 'prompt', out);
+  stringOrList(b, 'input', out);
+  str(b, 'instructions', 'instructions', out);
+  return out;
+}
+
+/** `stream` marks fields that continue across events with a channel. */
+export function responseTextFields(body: unknown, stream = false): TextField[] {
+  const b = obj(body);
+  const out: TextField[] = [];
+  if (!b) return out;
+  each(b['candidates'], (c, i) => {
+    const idx = typeof c['index'] === 'number' ? c['index'] : i;
+    const ct = obj(c['content']);
+    if (ct) content(ct, `candidates[${i}].content`, out, stream ? `candidates[${idx}]` : undefined);
+  });
+  each(b['choices'], (c, i) => {
+    const idx = typeof c['index'] === 'number' ? c['index'] : i;
+    const ch = stream ? `choices[${idx}]` : undefined;
+    const msg = obj(c['message']);
+    if (msg) messageContent(msg, `choices[${i}].message`, out);
+    const delta = obj(c['delta']);
+    if (delta) messageContent(delta, `choices[${i}].delta`, out, ch);
+    str(c, 'text', `choices[${i}].text`, out, ch);
+  });
+  if (b['predictions'] !== undefined) leaves(b, 'predictions', 'predictions', out);
+  each(b['output'], (o, i) => each(o['content'], (p, k) => str(p, 'text', `output[${i}].content[${k}].text`, out)));
+  if (b['type'] === 'response.output_text.delta') {
+    str(b, 'delta', 'delta', out, stream ? `output[${String(b['output_index'])}].content[${String(b['content_index'])}]` : undefined);
+  }
+  return out;
+}
+
+/** Whether a stream event finishes its channel(s): Gemini `finishReason`, OpenAI `finish_reason`. */
+export function finishedChannels(body: unknown): string[] {
+  const b = obj(body);
+  const out: string[] = [];
+  if (!b) return out;
+  each(b['candidates'], (c, i) => {
+    if (c['finishReason'] !== undefined && c['finishReason'] !== null) out.push(`candidates[${typeof c['index'] === 'number' ? c['index'] : i}]`);
+  });
+  each(b['choices'], (c, i) => {
+    if (c['finish_reason'] !== undefined && c['finish_reason'] !== null) out.push(`choices[${typeof c['index'] === 'number' ? c['index'] : i}]`);
+  });
+  return out;
+}

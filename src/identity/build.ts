@@ -1,0 +1,126 @@
+// Compiles the identity part of a config — RequestAuthentication jwtRules and
+// the Gateway's `spec.identity` — into an Identifier, reporting every problem
+// against the config file (with line and hint) instead of stopping at the first.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { LoadedConfig } from '../config/load.js';
+import { apiKeyFile, durationMs, JWT_ALGORITHMS, type ApiKeySpec, type JwtRule } from '../config/schema.js';
+import { ApiKeys, isApiKeyShaped } from './api-keys.js';
+import { Identifier } from './identify.js';
+import { parseJwks } from './jwks.js';
+import { JwtAuthenticator } from './jwt.js';
+import { TrustedProxies } from './trusted-proxies.js';
+import { WardenTokens } from './upstream-token.js';
+
+const MAX_CLOCK_SKEW_S = 300;
+
+export function buildIdentifier(config: LoadedConfig): Identifier {
+  const gw = config.gateway;
+  const spec = gw?.value.identity;
+  const report = gw?.report ?? (() => {});
+
+  // jwtRules: a broken rule is reported and left out, so the rest still compiles.
+  const rules: JwtRule[] = [];
+  const issuers = new Set<string>();
+  for (const { value, report: raReport } of config.requestAuthentications) {
+    value.spec.jwtRules.forEach((rule, i) => {
+      const at = ['spec', 'jwtRules', i];
+      if (issuers.has(rule.issuer)) {
+        raReport([...at, 'issuer'], `issuer ${rule.issuer} has more than one jwtRule`, 'keep one rule per issuer; list all its audiences there');
+        return;
+      }
+      if (rule.jwks !== undefined) {
+        try {
+          parseJwks(rule.jwks, 'jwks');
+        } catch (e) {
+          raReport([...at, 'jwks'], `jwks is not a JSON Web Key Set: ${(e as Error).message}`, 'an inline JSON string: {"keys": [...]}');
+          return;
+        }
+      } else if (rule.jwksUri !== undefined && !URL.canParse(rule.jwksUri)) {
+        raReport([...at, 'jwksUri'], `jwksUri "${rule.jwksUri}" is not a URL`, 'e.g. https://idp.example.com/.well-known/jwks.json');
+        return;
+      } else if (rule.jwksUri === undefined && !/^https?:\/\//.test(rule.issuer)) {
+        raReport([...at, 'issuer'], `issuer "${rule.issuer}" is not a URL, so its keys cannot be discovered`, 'set jwksUri or jwks');
+        return;
+      }
+      issuers.add(rule.issuer);
+      rules.push(rule);
+    });
+  }
+
+  const jwtSpec = spec?.jwt;
+  const algorithms = new Map<string, string[]>();
+  jwtSpec?.issuers.forEach((entry, i) => {
+    if (!issuers.has(entry.issuer)) {
+      report(['identity', 'jwt', 'issuers', i, 'issuer'], `no RequestAuthentication jwtRule has issuer ${entry.issuer}`,
+        issuers.size ? `known issuers: ${[...issuers].join(', ')}` : 'add a RequestAuthentication document for it');
+    }
+    algorithms.set(entry.issuer, entry.algorithms);
+  });
+  let clockSkewS = jwtSpec ? durationMs(jwtSpec.clockSkew) / 1000 : 60;
+  if (clockSkewS > MAX_CLOCK_SKEW_S) {
+    report(['identity', 'jwt', 'clockSkew'], `clock skew ${jwtSpec!.clockSkew} is more than ${MAX_CLOCK_SKEW_S}s`, 'a few seconds to a minute is usual; fix the clocks instead');
+    clockSkewS = MAX_CLOCK_SKEW_S;
+  }
+
+  const apiKeys = new ApiKeys(loadApiKeys(config));
+  const jwt = new JwtAuthenticator(rules, {
+    maxTokenBytes: jwtSpec?.maxTokenBytes ?? 8192,
+    cacheSize: jwtSpec?.cacheSize ?? 10_000,
+    algorithms,
+    defaultAlgorithms: [...JWT_ALGORITHMS],
+    clockSkewS,
+    refreshMs: jwtSpec ? durationMs(jwtSpec.jwksRefreshInterval) : 600_000,
+    minRefetchMs: jwtSpec ? durationMs(jwtSpec.jwksMinRefetchInterval) : 30_000,
+    skipBearer: apiKeys.enabled ? isApiKeyShaped : undefined,
+  });
+
+  const trustedProxies = new TrustedProxies(spec?.trustedProxies ?? [], (i, message, hint) =>
+    report(['identity', 'trustedProxies', i, 'address'], message, hint));
+
+  let tokens: WardenTokens | undefined;
+  const keyFile = spec?.tokens.signingKeyFile;
+  if (keyFile) {
+    try {
+      tokens = new WardenTokens(spec.tokens.issuer, readFileSync(config.path(keyFile), 'utf8'));
+    } catch (e) {
+      report(['identity', 'tokens', 'signingKeyFile'], `cannot use signing key ${keyFile}: ${(e as Error).message}`, 'a PEM private key: EC P-256, RSA or Ed25519');
+    }
+  }
+  tokens ??= new WardenTokens(spec?.tokens.issuer ?? 'warden');
+
+  return new Identifier({ jwt, apiKeys, trustedProxies, groupsClaim: jwtSpec?.groupsClaim ?? 'groups', tokens });
+}
+
+/** Inline keys plus the key file's; names and hashes must be unique across both. */
+function loadApiKeys(config: LoadedConfig): ApiKeySpec[] {
+  const gw = config.gateway;
+  const spec = gw?.value.identity.apiKeys;
+  if (!spec) return [];
+  const keys = [...spec.keys];
+  if (spec.file) {
+    const at = ['identity', 'apiKeys', 'file'];
+    try {
+      const parsed = apiKeyFile.safeParse(parseYaml(readFileSync(config.path(spec.file), 'utf8')));
+      if (parsed.success) keys.push(...parsed.data.keys);
+      else {
+        for (const issue of parsed.error.issues) {
+          gw.report(at, `${spec.file}: ${issue.path.join('.')}: ${issue.message}`, 'the file holds {keys: [{name, sha256, groups}]}');
+        }
+      }
+    } catch (e) {
+      gw.report(at, `cannot read API key file ${spec.file}: ${(e as Error).message}`, 'a YAML or JSON file: {keys: [{name, sha256, groups}]}');
+    }
+  }
+  const names = new Set<string>();
+  const hashes = new Set<string>();
+  for (const k of keys) {
+    const hash = k.sha256.toLowerCase();
+    if (names.has(k.name) || hashes.has(hash)) {
+      gw.report(['identity', 'apiKeys'], `API key "${k.name}" is defined twice (same name or same hash)`, 'each key needs its own name and its own secret');
+    }
+    names.add(k.name);
+    hashes.add(hash);
+  }
+  return keys;
+}

@@ -1,0 +1,191 @@
+// Quotas: the limit stage of guard(request), and settlement after the answer.
+//
+//   admit   one charge per request across every rule that applies: +1 on each
+//           request counter, the prompt estimate on each token counter
+//           (nothing yet on `output` counters, which are only checked);
+//           over any limit → 429 RESOURCE_EXHAUSTED with Retry-After.
+//   settle  the upstream's usage replaces the estimate; a call that failed
+//           before the model ran gives its tokens back.
+//
+// Windows are fixed (aligned to the epoch), so replicas sharing Redis count
+// into the same keys without talking to each other.
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { LimitsSpec } from '../config/schema.js';
+import { WardenError } from '../errors.js';
+import type { Usage } from '../types.js';
+import { MemoryStore } from './memory-store.js';
+import { RedisStore } from './redis-store.js';
+import { LimitRule, type LimitScope, type TokenCount, type Window } from './rules.js';
+import { durationMs } from '../config/schema.js';
+import type { Charge, CounterStore } from './store.js';
+
+interface Line {
+  rule: LimitRule;
+  kind: 'requests' | 'tokens';
+  window: Window;
+  count?: TokenCount;
+  charge: Charge;
+  resetMs: number;
+}
+
+/** What the audit record keeps of a request's quota check. */
+export interface QuotaRecord {
+  /** Rules that counted this request. */
+  rules: string[];
+  /** The rule that refused it, if one did. */
+  exceeded?: string;
+  /** Tokens pre-charged from the prompt estimate. */
+  estimatedTokens: number;
+  /** Local fallback counted this request (Redis unreachable). */
+  local?: boolean;
+}
+
+export type QuotaOutcome = { record: QuotaRecord } & ({ ticket: QuotaTicket; refused?: undefined } | { ticket?: undefined; refused: WardenError });
+
+export class Limits {
+  private readonly rules: LimitRule[];
+  private readonly prefix: string;
+  readonly store: CounterStore;
+  private readonly rejections?: Counter<'rule' | 'kind'>;
+
+  constructor(spec: LimitsSpec, registry?: Registry) {
+    this.rules = spec.rules.map((r) => new LimitRule(r));
+    const redis = spec.store.redis;
+    this.prefix = redis ? '' : 'warden:';
+    if (redis) {
+      const metrics = registry && {
+        up: new Gauge({ name: 'warden_limits_store_up', help: 'Whether the Redis quota store is reachable (1) or not (0)', registers: [registry] }),
+        errors: new Counter({ name: 'warden_limits_store_errors_total', help: 'Quota store commands that failed', registers: [registry] }),
+        fallbacks: new Counter({ name: 'warden_limits_local_fallback_total', help: 'Requests counted locally while Redis was unreachable', registers: [registry] }),
+      };
+      this.store = new RedisStore({
+        url: redis.url,
+        keyPrefix: redis.keyPrefix,
+        timeoutMs: durationMs(redis.timeout),
+        unavailable: redis.unavailable,
+        localShare: redis.localShare,
+        metrics,
+      });
+    } else {
+      this.store = new MemoryStore();
+    }
+    if (registry) {
+      this.rejections = new Counter({ name: 'warden_ratelimit_rejections_total', help: 'Requests refused by a quota', labelNames: ['rule', 'kind'], registers: [registry] });
+    }
+  }
+
+  /** Readiness: false only when Redis is down and the configured behaviour is to refuse. */
+  get ready(): boolean {
+    return !(this.store instanceof RedisStore) || this.store.ready;
+  }
+
+  /** Store status for /readyz. */
+  status(): string {
+    if (!(this.store instanceof RedisStore)) return 'limits: memory';
+    return this.store.up ? 'limits: redis up' : `limits: redis unreachable (${this.ready ? 'local fallback' : 'refusing requests'})`;
+  }
+
+  /** Charge one request; `undefined` when no rule applies to it. */
+  async admit(scope: LimitScope, promptEstimate: number): Promise<QuotaOutcome | undefined> {
+    const now = Date.now();
+    const lines: Line[] = [];
+    for (const rule of this.rules) {
+      for (const subject of rule.subjects(scope)) {
+        if (rule.requests) lines.push(this.line(rule, 'requests', rule.requests, subject, 1, now));
+        if (rule.tokens) {
+          const inc = rule.tokens.count === 'output' ? 0 : promptEstimate;
+          lines.push({ ...this.line(rule, 'tokens', rule.tokens, subject, inc, now), count: rule.tokens.count });
+        }
+      }
+    }
+    if (lines.length === 0) return undefined;
+    const result = await this.store.charge(lines.map((l) => l.charge));
+    const headers = rateHeaders(lines, result.values);
+    const record: QuotaRecord = { rules: [...new Set(lines.map((l) => l.rule.name))], estimatedTokens: promptEstimate };
+    if (result.store !== this.store) record.local = true;
+    if (!result.allowed) {
+      // The line that refused: the first over its limit (the longest wait if several).
+      let worst: Line | undefined;
+      lines.forEach((l, i) => {
+        const v = result.values[i]!;
+        const over = l.charge.increment > 0 ? v + l.charge.increment > l.charge.limit : v >= l.charge.limit;
+        if (over && (!worst || l.resetMs > worst.resetMs)) worst = l;
+      });
+      const w = worst ?? lines[0]!;
+      this.rejections?.inc({ rule: w.rule.name, kind: w.kind });
+      record.exceeded = w.rule.name;
+      const retry = String(Math.max(1, Math.ceil(w.resetMs / 1000)));
+      const refused = new WardenError('RESOURCE_EXHAUSTED', 'RATE_LIMITED', `quota "${w.rule.name}" exceeded (${w.kind}); retry in ${retry}s`, {
+        headers: { ...headers, 'retry-after': retry },
+      });
+      return { record, refused };
+    }
+    return { record, ticket: new QuotaTicket(lines, result.store ?? this.store, headers) };
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  private line(rule: LimitRule, kind: 'requests' | 'tokens', w: Window, subject: string, increment: number, now: number): Omit<Line, 'count'> {
+    const start = Math.floor(now / w.ms) * w.ms;
+    return {
+      rule,
+      kind,
+      window: w,
+      charge: { key: `${this.prefix}${rule.name}:${kind}:${subject}:${start}`, increment, limit: w.limit, ttlMs: w.ms + 5000 },
+      resetMs: start + w.ms - now,
+    };
+  }
+}
+
+/** One admitted request's charge, until it is settled. */
+export class QuotaTicket {
+  private settled = false;
+
+  constructor(
+    private readonly lines: readonly Line[],
+    private readonly store: CounterStore,
+    /** `x-ratelimit-*` for the caller's response. */
+    readonly headers: Record<string, string>,
+  ) {}
+
+  /** Replace the estimate with the real usage (`usage` undefined and `ran` false: the model never ran, give tokens back). */
+  settle(usage: Usage | undefined, ran: boolean): void {
+    if (this.settled) return;
+    this.settled = true;
+    const adjustments: { key: string; delta: number }[] = [];
+    for (const l of this.lines) {
+      if (l.kind !== 'tokens') continue;
+      let actual: number | undefined;
+      if (usage) {
+        const prompt = usage.promptTokens ?? 0;
+        const output = usage.outputTokens ?? 0;
+        actual = l.count === 'prompt' ? prompt : l.count === 'output' ? output : (usage.totalTokens ?? prompt + output);
+      } else if (!ran) {
+        actual = 0;
+      }
+      if (actual !== undefined && actual !== l.charge.increment) adjustments.push({ key: l.charge.key, delta: actual - l.charge.increment });
+    }
+    // Off the response path: a slow store never delays the caller.
+    if (adjustments.length) this.store.adjust(adjustments).catch(() => {});
+  }
+}
+
+/** OpenAI's `x-ratelimit-*` headers for the tightest request and token counters. */
+function rateHeaders(lines: readonly Line[], values: readonly number[]): Record<string, string> {
+  const h: Record<string, string> = {};
+  for (const kind of ['requests', 'tokens'] as const) {
+    let best: { l: Line; remaining: number } | undefined;
+    lines.forEach((l, i) => {
+      if (l.kind !== kind) return;
+      const remaining = Math.max(0, l.charge.limit - values[i]!);
+      if (!best || remaining < best.remaining) best = { l, remaining };
+    });
+    if (!best) continue;
+    h[`x-ratelimit-limit-${kind}`] = String(best.l.charge.limit);
+    h[`x-ratelimit-remaining-${kind}`] = String(best.remaining);
+    h[`x-ratelimit-reset-${kind}`] = `${Math.max(0, Math.ceil(best.l.resetMs / 1000))}s`;
+  }
+  return h;
+}

@@ -1,0 +1,31 @@
+// Where counters live. A charge is all-or-nothing across its counters: if any
+// would pass its limit, none is incremented.
+
+export interface Charge {
+  key: string;
+  increment: number;
+  limit: number;
+  /** How long the counter lives (its window, plus slack). */
+  ttlMs: number;
+}
+
+export interface ChargeResult {
+  allowed: boolean;
+  /** Each counter's value after the charge (or as found, when refused). */
+  values: number[];
+  /** Where the counters are, for settlement (a failover store answers from one of two). */
+  store?: CounterStore;
+}
+
+export interface CounterStore {
+  readonly kind: string;
+  charge(charges: readonly Charge[]): Promise<ChargeResult>;
+  /** Settle earlier charges: add `delta` (may be negative) to counters that still exist. */
+  adjust(adjustments: readonly { key: string; delta: number }[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The rule every store applies: over the limit after this charge, or already at it when charging nothing. */
+export function exceeds(current: number, increment: number, limit: number): boolean {
+  return increment > 0 ? current + increment > limit : current >= limit;
+}

@@ -1,0 +1,84 @@
+// CEL conditions on Warden's own AuthorizationPolicy rules, for what lists of
+// values cannot say. Expressions are parsed and type-checked once, at load;
+// at request time they see the same attributes as `when` keys, as CEL maps:
+//
+//   request.{method, path, host, headers, model, publisher, operation,
+//            operation_class, project, location, stream, endpoint,
+//            auth.{principal, audiences, presenter, claims, groups}}
+//   source.{ip, principal, namespace}  remote.ip  destination.{ip, port}  connection.sni
+import { Environment } from '@marcbachmann/cel-js';
+import { namespaceOf, type Facts } from './attributes.js';
+
+const env = new Environment({ unlistedVariablesAreDyn: false })
+  .registerVariable('request', 'map')
+  .registerVariable('source', 'map')
+  .registerVariable('remote', 'map')
+  .registerVariable('destination', 'map')
+  .registerVariable('connection', 'map');
+
+/**
+ * Compile an expression into a predicate. `onError` is what an evaluation
+ * error counts as: false for ALLOW and AUDIT rules, true for DENY and CUSTOM
+ * rules, so that an error never opens a door. Throws on a parse or type error.
+ */
+export function compileCel(expression: string, onError: boolean): (f: Facts) => boolean {
+  let program: ReturnType<typeof env.parse>;
+  try {
+    program = env.parse(expression);
+  } catch (e) {
+    throw new Error(`CEL: ${summary(e)}`);
+  }
+  const checked = program.check();
+  if (!checked.valid) throw new Error(`CEL: ${summary(checked.error)}`);
+  if (checked.type !== 'bool' && checked.type !== 'dyn') throw new Error(`CEL: the expression is a ${checked.type}, not a bool`);
+  return (f) => {
+    try {
+      return program(contextOf(f)) === true;
+    } catch {
+      return onError;
+    }
+  };
+}
+
+function summary(e: unknown): string {
+  const err = e as { summary?: string; message?: string };
+  return err.summary ?? String(err.message ?? e).split('\n')[0];
+}
+
+const contexts = new WeakMap<Facts, Record<string, unknown>>();
+
+/** Built once per request, and only when a CEL rule is reached. */
+function contextOf(f: Facts): Record<string, unknown> {
+  let c = contexts.get(f);
+  if (c) return c;
+  const { req: r, principal: p, target: t } = f;
+  c = {
+    request: {
+      method: r.method,
+      path: f.path,
+      host: r.host,
+      headers: r.headers,
+      model: t.model ?? '',
+      publisher: t.publisher ?? '',
+      operation: t.operation,
+      operation_class: t.operationClass,
+      project: t.project ?? '',
+      location: t.location ?? '',
+      stream: t.stream,
+      endpoint: t.endpoint ?? '',
+      auth: {
+        principal: p.requestPrincipal ?? '',
+        audiences: p.audiences ?? [],
+        presenter: p.presenter ?? '',
+        claims: p.claims ?? {},
+        groups: p.groups,
+      },
+    },
+    source: { ip: r.sourceIp, principal: p.sourcePrincipal ?? '', namespace: namespaceOf(p) ?? '' },
+    remote: { ip: f.remoteIp },
+    destination: { ip: r.destinationIp ?? '', port: BigInt(r.destinationPort ?? 0) },
+    connection: { sni: r.tls?.sni ?? '' },
+  };
+  contexts.set(f, c);
+  return c;
+}

@@ -1,0 +1,105 @@
+// "Why was this request allowed or denied?" — a request described by hand
+// (`warden explain`, the admin API's POST /explain) walks the same stages as a
+// real one, identify → classify → authorize, and the Authorizer tells what
+// every policy made of it. A token is verified like a real request's.
+import { randomUUID } from 'node:crypto';
+import { isWardenError } from '../errors.js';
+import type { Principal, RequestInfo, Target } from '../types.js';
+import type { Authorizer, Explanation } from './evaluate.js';
+
+export interface ExplainDeps {
+  identify(req: RequestInfo): Promise<{ principal: Principal }>;
+  /** The route a request goes to: its name and how its provider classifies the request. */
+  route(req: RequestInfo): { name: string; classify(method: string, path: string, query: string, body: unknown): Target } | undefined;
+  authorizer: Authorizer;
+}
+
+/** A request as a person describes it. */
+export interface RequestDescription {
+  method?: string;
+  /** Path, optionally with `?query`. */
+  path?: string;
+  host?: string;
+  headers?: Record<string, string>;
+  /** A bearer token, sent as `Authorization: Bearer …` and verified. */
+  token?: string;
+  sourceIp?: string;
+  destinationPort?: number;
+  /** The peer's SPIFFE ID (with or without `spiffe://`), as mTLS would have verified it. */
+  sourcePrincipal?: string;
+  sni?: string;
+  /** JSON body, for providers that read the model from it (OpenAI). */
+  body?: unknown;
+}
+
+export type ExplainResult =
+  | ({ outcome: 'decided'; principal: Omit<Principal, 'token'>; target: Target } & Explanation)
+  | { outcome: 'unauthenticated'; reason: string; message: string }
+  | { outcome: 'no-route'; message: string };
+
+export async function explainRequest(deps: ExplainDeps, d: RequestDescription): Promise<ExplainResult> {
+  const req = requestOf(d);
+  const route = deps.route(req);
+  if (!route) return { outcome: 'no-route', message: `no route for ${req.host}${req.path} (404 NOT_FOUND)` };
+  let principal: Principal;
+  try {
+    principal = { ...(await deps.identify(req)).principal };
+  } catch (e) {
+    if (isWardenError(e) && e.httpStatus === 401) return { outcome: 'unauthenticated', reason: e.reason, message: e.message };
+    throw e;
+  }
+  // Without a TLS listener there is no certificate to verify: the flag stands for one.
+  if (d.sourcePrincipal && principal.sourcePrincipal === undefined) {
+    principal.sourcePrincipal = d.sourcePrincipal.replace(/^spiffe:\/\//, '');
+    principal.methods = [...principal.methods, 'mtls'];
+  }
+  const target = route.classify(req.method, req.path, req.query, d.body);
+  const explanation = deps.authorizer.explain({ req, principal, target, route: route.name });
+  const { token: _secret, ...shown } = principal;
+  return { outcome: 'decided', principal: shown, target, ...explanation };
+}
+
+function requestOf(d: RequestDescription): RequestInfo {
+  const full = d.path ?? '/';
+  const q = full.indexOf('?');
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(d.headers ?? {})) headers[k.toLowerCase()] = v;
+  if (d.token) headers.authorization = `Bearer ${d.token}`;
+  const host = (d.host ?? headers.host ?? 'localhost').toLowerCase();
+  headers.host = host;
+  const sp = d.sourcePrincipal && (d.sourcePrincipal.startsWith('spiffe://') ? d.sourcePrincipal : `spiffe://${d.sourcePrincipal}`);
+  return {
+    id: `explain-${randomUUID()}`,
+    method: (d.method ?? 'GET').toUpperCase(),
+    path: q < 0 ? full : full.slice(0, q),
+    query: q < 0 ? '' : full.slice(q + 1),
+    host,
+    headers,
+    sourceIp: d.sourceIp ?? '127.0.0.1',
+    destinationIp: '127.0.0.1',
+    destinationPort: d.destinationPort,
+    tls: sp || d.sni ? { sni: d.sni, peerUris: sp ? [sp] : undefined, authorized: !!sp } : undefined,
+  };
+}
+
+/** The human-readable form `warden explain` prints. */
+export function formatExplanation(r: ExplainResult): string {
+  if (r.outcome === 'no-route') return `NOT FOUND: ${r.message}\n`;
+  if (r.outcome === 'unauthenticated') return `UNAUTHENTICATED (401 ${r.reason}): ${r.message}\nNo policy is evaluated for a request whose credentials are invalid.\n`;
+  const d = r.decision;
+  const who = r.principal.requestPrincipal ?? r.principal.sourcePrincipal ?? 'anonymous';
+  const lines = [
+    `${d.action === 'allow' ? 'ALLOW' : 'DENY'}: ${d.reason}`,
+    `  request:   ${r.path ?? '(refused before policies)'} on route ${r.route}; caller ${who}${r.principal.groups.length ? ` (groups ${r.principal.groups.join(', ')})` : ''}; remote.ip ${r.remoteIp}`,
+    `  target:    ${r.target.provider} ${r.target.operation} (${r.target.operationClass})${r.target.model ? ` model ${r.target.model}` : ''}${r.target.location ? ` in ${r.target.location}` : ''}${r.target.stream ? ', streaming' : ''}`,
+  ];
+  if (d.auditMarks?.length) lines.push(`  audit:     marked by ${d.auditMarks.join(', ')}`);
+  lines.push('', 'policies:');
+  for (const p of r.policies) {
+    const decided = p.policy === d.policy ? '  ← decided' : '';
+    const tag = `${p.action}${p.provider ? `(${p.provider})` : ''}${p.dryRun ? ', dry run' : ''}`;
+    lines.push(`  ${p.matched ? '✓' : '✗'} ${p.policy} [${tag}]: ${p.why}${decided}`);
+  }
+  if (!r.policies.length) lines.push('  (none)');
+  return `${lines.join('\n')}\n`;
+}

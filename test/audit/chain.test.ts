@@ -1,0 +1,185 @@
+// Tamper evidence: records written through the real writer into SQLite and
+// PostgreSQL, then edited, deleted, inserted, reordered and truncated with
+// plain SQL, as someone with database access and without the key would.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { PostgresAuditStore } from '../../src/audit/postgres.js';
+import type { AuditReader, AuditSink } from '../../src/audit/sink.js';
+import { SqliteAuditStore } from '../../src/audit/sqlite.js';
+import { verify, type TamperKind } from '../../src/audit/verify.js';
+import { AuditWriter } from '../../src/audit/writer.js';
+import { memoryLogger, Postgres, runCli, sampleRecord } from './helpers.js';
+
+const KEY = Buffer.from('k'.repeat(64));
+const N = 10;
+
+/** Runs SQL against the store behind the writer's back. */
+interface Tamperer {
+  exec(sql: string, params?: unknown[]): Promise<void>;
+  ids(seqs: number[]): Promise<number[]>;
+  table: string;
+}
+
+async function fill(dir: string, sink: AuditSink): Promise<void> {
+  const writer = await AuditWriter.open({
+    sink, key: KEY, chain: 'replica-a', spoolDir: join(dir, 'spool'), spoolMaxBytes: 1 << 20,
+    failOpen: false, checkpointMs: 60_000, log: memoryLogger().log,
+  });
+  for (let i = 1; i <= N; i++) assert.ok(writer.write(sampleRecord(i)));
+  await writer.close(); // stores everything and signs a checkpoint at seq N
+}
+
+async function check(reader: AuditReader) {
+  return verify(KEY, await reader.records(), await reader.checkpoints());
+}
+
+const TAMPERING: { name: string; kind: TamperKind; seq: number; act(t: Tamperer): Promise<void> }[] = [
+  { name: 'an edited field', kind: 'changed', seq: 4, act: (t) => t.exec(`UPDATE ${t.table} SET model = 'cheaper-model' WHERE seq = 4`) },
+  { name: 'an edited decision and status together', kind: 'changed', seq: 5, act: (t) => t.exec(`UPDATE ${t.table} SET decision = 'allow', status = 200 WHERE seq = 5`) },
+  { name: 'a deleted record', kind: 'removed', seq: 6, act: (t) => t.exec(`DELETE FROM ${t.table} WHERE seq = 6`) },
+  {
+    name: 'an inserted record',
+    kind: 'inserted',
+    seq: N + 1,
+    act: (t) =>
+      t.exec(`INSERT INTO ${t.table} (chain, seq, prev_hash, hash, time, request_id, groups, auth_methods, stream, decision, audit_marks, reason, status, latency_ms)
+        SELECT chain, seq + 1, hash, '${'0'.repeat(64)}', time, 'forged', groups, auth_methods, stream, 'allow', audit_marks, '', 200, 1 FROM ${t.table} WHERE seq = ${N}`),
+  },
+  {
+    name: 'two records swapped',
+    kind: 'reordered',
+    seq: 4,
+    async act(t) {
+      const [a, b] = await t.ids([3, 4]);
+      await t.exec(`UPDATE ${t.table} SET id = -id WHERE seq IN (3, 4)`);
+      await t.exec(`UPDATE ${t.table} SET id = ${b} WHERE seq = 3`);
+      await t.exec(`UPDATE ${t.table} SET id = ${a} WHERE seq = 4`);
+    },
+  },
+  { name: 'the tail cut off', kind: 'removed', seq: N - 1, act: (t) => t.exec(`DELETE FROM ${t.table} WHERE seq >= ${N - 1}`) },
+];
+
+describe('audit hash chain in SQLite', () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'warden-chain-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function store(name: string): Promise<{ file: string; tamperer: Tamperer }> {
+    const file = join(dir, `${name}.db`);
+    await fill(join(dir, name), new SqliteAuditStore(file));
+    const tamperer: Tamperer = {
+      table: 'audit',
+      async exec(sql) {
+        const db = new Database(file);
+        db.exec(sql);
+        db.close();
+      },
+      async ids(seqs) {
+        const db = new Database(file, { readonly: true });
+        const ids = seqs.map((s) => (db.prepare('SELECT id FROM audit WHERE seq = ?').get(s) as { id: number }).id);
+        db.close();
+        return ids;
+      },
+    };
+    return { file, tamperer };
+  }
+
+  it('verifies an untouched log and counts its records', async () => {
+    const { file } = await store('clean');
+    const reader = new SqliteAuditStore(file, { readonly: true });
+    const result = await check(reader);
+    await reader.close();
+    assert.deepEqual({ ok: result.ok, records: result.records, chains: result.chains, checkpoints: result.checkpoints }, { ok: true, records: N, chains: 1, checkpoints: 1 });
+  });
+
+  for (const t of TAMPERING) {
+    it(`catches ${t.name}`, async () => {
+      const { file, tamperer } = await store(t.name.replace(/\W+/g, '-'));
+      await t.act(tamperer);
+      const reader = new SqliteAuditStore(file, { readonly: true });
+      const result = await check(reader);
+      await reader.close();
+      assert.equal(result.ok, false, 'tampering went unnoticed');
+      assert.equal(result.problem!.kind, t.kind, result.problem!.message);
+      assert.equal(result.problem!.seq, t.seq, result.problem!.message);
+    });
+  }
+
+  it('`warden audit verify` exits 0 with the count, and 1 naming the tampered record', async () => {
+    const { file, tamperer } = await store('cli');
+    const keyFile = join(dir, 'key');
+    writeFileSync(keyFile, `${KEY.toString()}\n`);
+    const run = () => runCli(['audit', 'verify', '--sqlite', file, '--key', keyFile]);
+    const ok = await run();
+    assert.equal(ok.code, 0);
+    assert.match(ok.out, /^OK: 10 record\(s\) in 1 chain\(s\) verified, 1 checkpoint\(s\)/);
+    await tamperer.exec(`UPDATE audit SET total_tokens = 3 WHERE seq = 7`);
+    const bad = await run();
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /TAMPERED \(changed\): record seq 7 of chain replica-a \(row \d+\), request req-7 was changed/);
+  });
+});
+
+describe('audit hash chain in PostgreSQL', () => {
+  let pgServer: Postgres;
+  let dir: string;
+  let n = 0;
+  before(async () => {
+    pgServer = await Postgres.create();
+    dir = mkdtempSync(join(tmpdir(), 'warden-chain-pg-'));
+  });
+  after(async () => {
+    await pgServer?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Each case gets its own table in the one server. */
+  async function store(): Promise<{ reader: PostgresAuditStore; tamperer: Tamperer }> {
+    const table = `audit_${++n}`;
+    await fill(join(dir, table), new PostgresAuditStore({ url: pgServer.url, table }));
+    const tamperer: Tamperer = {
+      table,
+      async exec(sql) {
+        const c = new pg.Client({ connectionString: pgServer.url });
+        await c.connect();
+        await c.query(sql);
+        await c.end();
+      },
+      async ids(seqs) {
+        const c = new pg.Client({ connectionString: pgServer.url });
+        await c.connect();
+        const ids = [];
+        for (const s of seqs) ids.push(Number((await c.query(`SELECT id FROM ${table} WHERE seq = $1`, [s])).rows[0].id));
+        await c.end();
+        return ids;
+      },
+    };
+    return { reader: new PostgresAuditStore({ url: pgServer.url, table }), tamperer };
+  }
+
+  it('verifies an untouched log and counts its records', async () => {
+    const { reader } = await store();
+    const result = await check(reader);
+    await reader.close();
+    assert.equal(result.ok, true, result.problem?.message);
+    assert.equal(result.records, N);
+    assert.equal(result.checkpoints, 1);
+  });
+
+  for (const t of TAMPERING) {
+    it(`catches ${t.name}`, async () => {
+      const { reader, tamperer } = await store();
+      await t.act(tamperer);
+      const result = await check(reader);
+      await reader.close();
+      assert.equal(result.ok, false, 'tampering went unnoticed');
+      assert.equal(result.problem!.kind, t.kind, result.problem!.message);
+      assert.equal(result.problem!.seq, t.seq, result.problem!.message);
+    });
+  }
+});

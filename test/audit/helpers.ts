@@ -1,0 +1,203 @@
+// Shared by the audit tests: records to write, a real PostgreSQL server on a
+// free loopback port, and waiting for the writer to drain.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { AuditRecord } from '../../src/audit/record.js';
+import type { AuditWriter } from '../../src/audit/writer.js';
+import { createLogger, type Logger } from '../../src/telemetry/log.js';
+
+export function sampleRecord(i: number, over: Partial<AuditRecord> = {}): AuditRecord {
+  return {
+    time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    requestId: `req-${i}`,
+    principal: `https://issuer.example/${i % 2 ? 'alice' : 'bob'}`,
+    subject: i % 2 ? 'alice' : 'bob',
+    issuer: 'https://issuer.example',
+    groups: ['ml-engineers'],
+    authMethods: ['jwt'],
+    route: 'vertex',
+    provider: 'vertex',
+    model: i % 3 ? 'gemini-2.0-flash' : 'gemini-2.5-pro',
+    operation: 'generateContent',
+    operationClass: 'inference',
+    stream: false,
+    decision: i % 5 ? 'allow' : 'deny',
+    auditMarks: [],
+    reason: '',
+    status: i % 5 ? 200 : 403,
+    latencyMs: 1.25 + i / 1000,
+    promptTokens: 10,
+    outputTokens: 20,
+    totalTokens: 30,
+    requestSha256: 'ab'.repeat(32),
+    ...over,
+  };
+}
+
+/** A logger that keeps its lines for assertions. */
+export function memoryLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+      cb();
+    },
+  });
+  return { log: createLogger({ destination: sink, level: 'debug' }), lines };
+}
+
+export async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const drained = (w: AuditWriter) => until(() => w.status().pending === 0, 'the audit writer to drain');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+/** A throwaway PostgreSQL 15, run as the postgres user (see FIELD-NOTES.md). */
+export class Postgres {
+  private proc?: ChildProcess;
+  private constructor(readonly dir: string, readonly port: number, private readonly ids: { uid: number; gid: number }) {}
+
+  static async create(): Promise<Postgres> {
+    const ids = { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) };
+    const dir = mkdtempSync(join(tmpdir(), 'warden-pg-'));
+    chownSync(dir, ids.uid, ids.gid);
+    execFileSync(`${PG_BIN}/initdb`, ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], { ...ids, stdio: 'ignore' });
+    const pg = new Postgres(dir, await freePort(), ids);
+    await pg.start();
+    return pg;
+  }
+
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  start(): Promise<void> {
+    const proc = spawn(`${PG_BIN}/postgres`, ['-D', join(this.dir, 'data'), '-p', String(this.port), '-h', '127.0.0.1', '-k', this.dir, '-c', 'fsync=off'], {
+      ...this.ids,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    this.proc = proc;
+    return new Promise((resolve, reject) => {
+      let err = '';
+      const onData = (d: Buffer) => {
+        err += d;
+        if (err.includes('ready to accept connections')) {
+          proc.stderr!.off('data', onData);
+          proc.stderr!.resume();
+          resolve();
+        }
+      };
+      proc.stderr!.on('data', onData);
+      proc.once('exit', (code) => reject(new Error(`postgres exited (${code}): ${err}`)));
+    });
+  }
+
+  /** Fast shutdown: open connections are cut, as in an outage. */
+  stop(): Promise<void> {
+    const proc = this.proc;
+    this.proc = undefined;
+    if (!proc || proc.exitCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGINT');
+    });
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The demo's routes and policies with the given `spec.audit` (and optional `spec.telemetry`), as YAML flow mappings. */
+export function gatewayConfig(o: { emulatorUrl: string; issuer: string; audit: string; telemetry?: string; storePrompts?: boolean }): string {
+  return `apiVersion: warden.dev/v1alpha1
+kind: Gateway
+metadata: {name: audit-test}
+spec:
+  listen: {host: 127.0.0.1, port: 0}
+  admin: {host: 127.0.0.1, port: 0}
+  routes:
+    - name: vertex
+      provider: vertex
+      upstream: ${o.emulatorUrl}
+      credential: vertex-sa
+      storePrompts: ${o.storePrompts ?? false}
+  credentials:
+    - name: vertex-sa
+      google: {file: ./credentials/service-account.json}
+  audit: ${o.audit}
+${o.telemetry ? `  telemetry: ${o.telemetry}\n` : ''}---
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: dev-issuer}
+spec:
+  jwtRules:
+    - issuer: ${o.issuer}
+      audiences: [warden]
+      jwksUri: ${o.issuer}/jwks
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ml-engineers}
+spec:
+  action: ALLOW
+  rules:
+    - when:
+        - key: request.auth.claims[groups]
+          values: [ml-engineers]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: watch-pro}
+spec:
+  action: AUDIT
+  rules:
+    - when:
+        - key: request.model
+          values: [gemini-2.5-pro]
+`;
+}
+
+export const MODEL_PATH = '/v1/projects/emulator-project/locations/us-central1/publishers/google/models';
+export const PROMPT = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hello, Warden' }] }] });
+
+/** Runs `warden …` in this process, capturing what it prints. */
+export async function runCli(args: string[]): Promise<{ code: number; out: string }> {
+  const { main } = await import('../../src/cli/main.js');
+  let out = '';
+  const log = console.log;
+  const error = console.error;
+  const write = process.stdout.write;
+  console.log = (...a: unknown[]) => void (out += a.join(' ') + '\n');
+  console.error = () => {};
+  process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    return { code: await main(args), out };
+  } finally {
+    console.log = log;
+    console.error = error;
+    process.stdout.write = write;
+  }
+}

@@ -1,0 +1,213 @@
+// `warden istio render`: the manifests it writes are valid Kubernetes and
+// Istio objects (kubernetes-models' published schemas; the mesh's extension
+// provider against the JSON schema kept in ./schemas) and say what the config
+// says: ports, probes, key files, the CUSTOM policy's provider.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Ajv } from 'ajv';
+import { parseAllDocuments } from 'yaml';
+import { ConfigMap, Service } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { AuthorizationPolicy, RequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1';
+import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1beta1';
+import { DestinationRule, Gateway, ServiceEntry, VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1';
+import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha1';
+import { main } from '../../src/cli/main.js';
+import { startEmulator } from '../../src/emulator/index.js';
+
+const MODELS: Record<string, new (o: never) => { validate(): void }> = {
+  'v1/ConfigMap': ConfigMap,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'security.istio.io/v1/AuthorizationPolicy': AuthorizationPolicy,
+  // @kubernetes-models/istio@2 has PeerAuthentication only as v1beta1, whose schema v1 kept unchanged.
+  'security.istio.io/v1/PeerAuthentication': class {
+    constructor(private readonly d: { apiVersion: string }) {}
+    validate() {
+      new PeerAuthentication({ ...this.d, apiVersion: 'security.istio.io/v1beta1' } as never).validate();
+    }
+  },
+  'security.istio.io/v1/RequestAuthentication': RequestAuthentication,
+  'networking.istio.io/v1beta1/ServiceEntry': ServiceEntry,
+  'networking.istio.io/v1beta1/Gateway': Gateway,
+  'networking.istio.io/v1beta1/VirtualService': VirtualService,
+  'networking.istio.io/v1beta1/DestinationRule': DestinationRule,
+  'install.istio.io/v1alpha1/IstioOperator': IstioOperator,
+};
+
+const CONFIG = `apiVersion: warden.dev/v1alpha1
+kind: Gateway
+metadata: {name: warden, namespace: ai-gateway}
+spec:
+  listen: {host: 0.0.0.0, port: 8080}
+  admin: {host: 0.0.0.0, port: 9901}
+  extAuthz:
+    grpc: {port: 9191}
+    http: {port: 9192, pathPrefix: /check}
+  routes:
+    - name: vertex
+      provider: vertex
+      match: {host: europe-west4-aiplatform.googleapis.com}
+      upstream: https://europe-west4-aiplatform.googleapis.com
+      credential: vertex-sa
+  credentials:
+    - name: vertex-sa
+      google: {file: ./credentials/service-account.json}
+---
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: corp-idp}
+spec:
+  jwtRules:
+    - issuer: https://idp.example.com
+      audiences: [warden]
+      jwksUri: https://idp.example.com/jwks
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ml-namespace}
+spec:
+  action: ALLOW
+  rules:
+    - from:
+        - source: {namespaces: [ml]}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: gemini-only}
+spec:
+  action: ALLOW
+  rules:
+    - when:
+        - key: request.model
+          values: [gemini*]
+`;
+
+interface Doc {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec?: Record<string, any>;
+  data?: Record<string, string>;
+}
+
+describe('warden istio render', () => {
+  let dir: string;
+  let docs: Doc[];
+  let text: string;
+  const find = (kind: string, name?: string) => docs.find((d) => d.kind === kind && (name === undefined || d.metadata.name === name))!;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'warden-istio-'));
+    const emu = await startEmulator({ port: 0 });
+    await emu.writeCredentials(join(dir, 'credentials'));
+    await emu.close();
+    writeFileSync(join(dir, 'warden.yaml'), CONFIG);
+    const code = await main(['istio', 'render', '-c', join(dir, 'warden.yaml'), '-o', join(dir, 'out.yaml'), '--image', 'registry.example.com/warden:0.1.0', '--replicas', '3']);
+    assert.equal(code, 0);
+    text = readFileSync(join(dir, 'out.yaml'), 'utf8');
+    docs = parseAllDocuments(text).map((d) => d.toJS() as Doc).filter(Boolean);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes only objects that validate against the Kubernetes and Istio schemas', () => {
+    assert.ok(docs.length >= 15, `got ${docs.length} documents`);
+    for (const d of docs) {
+      const Model = MODELS[`${d.apiVersion}/${d.kind}`];
+      assert.ok(Model, `no schema for ${d.apiVersion} ${d.kind}`);
+      assert.doesNotThrow(() => new Model(d as never).validate(), `${d.kind} ${d.metadata.name}`);
+    }
+    // The validation is real: a wrong type is caught.
+    const broken = structuredClone(find('Deployment')) as Doc;
+    broken.spec!.replicas = 'three';
+    assert.throws(() => new Deployment(broken as never).validate(), /replicas/);
+  });
+
+  it('renders the mesh extension providers as Istio reads them', () => {
+    const schema = JSON.parse(readFileSync(new URL('./schemas/mesh-extension-provider.schema.json', import.meta.url), 'utf8'));
+    const valid = new Ajv({ allErrors: true }).compile(schema);
+    const providers = find('IstioOperator').spec!.meshConfig.extensionProviders as Record<string, any>[];
+    assert.deepEqual(providers.map((p) => p.name), ['warden-ext-authz-grpc', 'warden-ext-authz-http']);
+    for (const p of providers) assert.ok(valid(p), JSON.stringify(valid.errors));
+    assert.equal(valid({ name: 'x', envoyExtAuthzGrpc: { service: 'warden', port: 9191, bogus: true } }), false);
+    const [grpc, http] = providers;
+    assert.deepEqual(grpc.envoyExtAuthzGrpc, {
+      service: 'warden.ai-gateway.svc.cluster.local',
+      port: 9191,
+      timeout: '0.2s',
+      failOpen: false,
+      includeRequestBodyInCheck: { maxRequestBytes: 1048576, allowPartialMessage: true, packAsBytes: true },
+    });
+    assert.equal(http.envoyExtAuthzHttp.pathPrefix, '/check');
+    assert.deepEqual(http.envoyExtAuthzHttp.headersToUpstreamOnAllow, ['authorization']);
+    assert.ok(http.envoyExtAuthzHttp.includeRequestHeadersInCheck.includes('authorization'));
+  });
+
+  it('runs Warden non-root with probes on /readyz, its config and its key file', () => {
+    const dep = find('Deployment');
+    assert.equal(dep.metadata.namespace, 'ai-gateway');
+    assert.equal(dep.spec!.replicas, 3);
+    const pod = dep.spec!.template.spec;
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    const c = pod.containers[0];
+    assert.equal(c.image, 'registry.example.com/warden:0.1.0');
+    assert.deepEqual(c.args, ['start', '-c', '/etc/warden/warden.yaml']);
+    assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'http-admin' });
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
+    assert.deepEqual(c.ports.map((p: { containerPort: number }) => p.containerPort), [8080, 9901, 9191, 9192]);
+    const keyMount = c.volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/etc/warden/credentials/service-account.json');
+    assert.deepEqual(keyMount, { name: 'files', mountPath: '/etc/warden/credentials/service-account.json', subPath: 'service-account.json', readOnly: true });
+    assert.equal(pod.volumes.find((v: { name: string }) => v.name === 'files').secret.secretName, 'warden-files');
+    assert.equal(find('ConfigMap').data!['warden.yaml'], CONFIG);
+    assert.doesNotMatch(text, /PRIVATE KEY/, 'key material is never rendered');
+    assert.deepEqual(find('HorizontalPodAutoscaler').spec!.minReplicas, 3);
+    assert.deepEqual(find('PeerAuthentication').spec!.mtls, { mode: 'STRICT' });
+  });
+
+  it('sends model calls through the egress gateway to Warden, and lets only that gateway call ext_authz', () => {
+    const custom = find('AuthorizationPolicy', 'vertex-ext-authz');
+    assert.equal(custom.spec!.action, 'CUSTOM');
+    assert.equal(custom.spec!.provider.name, 'warden-ext-authz-grpc');
+    assert.deepEqual(custom.spec!.rules[0].to[0].operation.hosts, ['europe-west4-aiplatform.googleapis.com']);
+    assert.deepEqual(find('ServiceEntry', 'vertex-ai').spec!.hosts, ['europe-west4-aiplatform.googleapis.com']);
+    assert.deepEqual(find('DestinationRule').spec!.trafficPolicy.portLevelSettings[0].tls, { mode: 'SIMPLE' });
+    const vs = find('VirtualService');
+    assert.equal(vs.spec!.http[1].route[0].destination.port.number, 443);
+    const callers = find('AuthorizationPolicy', 'warden-ext-authz-callers');
+    assert.deepEqual(callers.spec!.rules[0], {
+      from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-egressgateway-service-account'] } }],
+      to: [{ operation: { ports: ['9191', '9192'] } }],
+    });
+  });
+
+  it('carries the config’s Istio documents to the egress gateway, leaving out what only Warden understands', () => {
+    const ra = find('RequestAuthentication', 'corp-idp');
+    assert.equal(ra.metadata.namespace, 'istio-system');
+    assert.deepEqual(ra.spec!.selector, { matchLabels: { istio: 'egressgateway' } });
+    assert.ok(find('AuthorizationPolicy', 'ml-namespace'));
+    assert.equal(find('AuthorizationPolicy', 'gemini-only'), undefined);
+    assert.match(text, /# note: AuthorizationPolicy gemini-only uses request\.model/);
+  });
+
+  it('refuses a config without spec.extAuthz, with file and line', async () => {
+    const file = join(dir, 'no-extauthz.yaml');
+    writeFileSync(file, CONFIG.replace(/  extAuthz:\n.*\n.*\n/, ''));
+    const errors: string[] = [];
+    const orig = console.error;
+    console.error = (m: string) => errors.push(m);
+    try {
+      assert.equal(await main(['istio', 'render', '-c', file]), 1);
+    } finally {
+      console.error = orig;
+    }
+    assert.match(errors.join('\n'), /no-extauthz\.yaml:\d+:\d+: .*no spec\.extAuthz/);
+  });
+});
