@@ -101,6 +101,7 @@ export async function startGateway(parts: Parts, opts: { log?: Logger; listen?: 
     recorder,
     tracing,
     fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
+    pathNormalization: spec.policy.pathNormalization,
   });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handler(req, res).catch((e) => log.error({ err: e }, 'unhandled error in request pipeline'));

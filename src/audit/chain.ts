@@ -5,8 +5,9 @@
 import { createHmac } from 'node:crypto';
 import { canonical, type AuditRecord, type ChainedRecord, type Checkpoint } from './record.js';
 
-export function recordHash(key: Buffer, r: AuditRecord & { chain: string; seq: number; prevHash: string }): string {
-  return createHmac('sha256', key).update(r.prevHash).update('\n').update(canonical(r)).digest('hex');
+/** `text` is `canonical(r)`, when the caller already has it. */
+export function recordHash(key: Buffer, r: AuditRecord & { chain: string; seq: number; prevHash: string }, text = canonical(r)): string {
+  return createHmac('sha256', key).update(r.prevHash).update('\n').update(text).digest('hex');
 }
 
 export function checkpointSignature(key: Buffer, c: Omit<Checkpoint, 'signature'>): string {
@@ -22,14 +23,25 @@ export interface ChainHead {
 /** Appends records to one replica's chain. Not shared between processes: one writer per chain. */
 export class Chain {
   private head: ChainHead;
+  /** The canonical text of the record `link` sealed last: the spool stores it as is instead of serializing the record again. */
+  lastCanonical = '';
 
   constructor(readonly name: string, private readonly key: Buffer, head: ChainHead = { seq: 0, hash: '' }) {
     this.head = head;
   }
 
+  /**
+   * Links `r` in place (it becomes the chained record): copying it with a
+   * spread plus four new keys costs V8 ~10 µs per record and leaves a
+   * dictionary-mode object that every later step reads slowly.
+   */
   link(r: AuditRecord): ChainedRecord {
-    const linked = { ...r, chain: this.name, seq: this.head.seq + 1, prevHash: this.head.hash, hash: '' };
-    linked.hash = recordHash(this.key, linked);
+    const linked = r as ChainedRecord;
+    linked.chain = this.name;
+    linked.seq = this.head.seq + 1;
+    linked.prevHash = this.head.hash;
+    this.lastCanonical = canonical(linked);
+    linked.hash = recordHash(this.key, linked, this.lastCanonical);
     this.head = { seq: linked.seq, hash: linked.hash };
     return linked;
   }

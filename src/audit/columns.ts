@@ -24,14 +24,22 @@ export function columnType(kind: FieldKind, dialect: 'sqlite' | 'postgres'): str
   return { text: 'text', int: 'bigint', real: 'double precision', bool: 'boolean', list: 'text' }[kind];
 }
 
+const FIELD_NAMES = COLUMNS.map((c) => c.field);
+const KINDS = COLUMNS.map((c) => c.kind);
+
+/** One value per column, in COLUMNS order (a plain loop: this runs once per stored record). */
 export function toRow(r: StoredRecord, dialect: 'sqlite' | 'postgres'): unknown[] {
-  return COLUMNS.map(({ field, kind }) => {
-    const v = (r as unknown as Record<string, unknown>)[field];
-    if (v === undefined || v === null) return null;
-    if (kind === 'list') return JSON.stringify(v);
-    if (kind === 'bool') return dialect === 'sqlite' ? (v ? 1 : 0) : v;
-    return v;
-  });
+  const rec = r as unknown as Record<string, unknown>;
+  const row = new Array<unknown>(FIELD_NAMES.length);
+  for (let i = 0; i < FIELD_NAMES.length; i++) {
+    const v = rec[FIELD_NAMES[i]];
+    const kind = KINDS[i];
+    if (v === undefined || v === null) row[i] = null;
+    else if (kind === 'list') row[i] = JSON.stringify(v);
+    else if (kind === 'bool') row[i] = dialect === 'sqlite' ? (v ? 1 : 0) : v;
+    else row[i] = v;
+  }
+  return row;
 }
 
 export function fromRow(row: Record<string, unknown>): StoredRecord {

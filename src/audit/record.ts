@@ -132,3 +132,20 @@ export function canonical(r: AuditRecord & { chain: string; seq: number }): stri
   for (const [name] of FIELDS) out.push((r as unknown as Record<FieldName, unknown>)[name] ?? null);
   return JSON.stringify(out);
 }
+
+/**
+ * The record `canonical` serialized, read back: the spool stores records as
+ * their canonical text (computed once for the HMAC anyway). Nulls become
+ * absent fields, as when a store hands a record back.
+ */
+export function fromCanonical(values: unknown[], prevHash: string, hash: string): ChainedRecord {
+  const r: Record<string, unknown> = { chain: values[0], seq: values[1], prevHash, hash };
+  for (let i = 0; i < FIELDS.length; i++) {
+    const v = values[i + 2];
+    if (v !== null && v !== undefined) r[FIELDS[i][0]] = v;
+  }
+  r.groups ??= [];
+  r.authMethods ??= [];
+  r.auditMarks ??= [];
+  return r as unknown as ChainedRecord;
+}

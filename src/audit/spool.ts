@@ -1,16 +1,19 @@
-// The local durable spool: every record is appended here (one write, before
-// the caller gets the last byte of its response) and stays until the sink has
+// The local durable spool: every record is appended here (written before the
+// caller gets the end of its response) and stays until the sink has
 // stored it. A SIGKILL therefore loses nothing that was acknowledged; after a
 // restart, or when a sink outage ends, the writer replays from here in order.
 //
-// Layout: DIR/seg-<first seq>.jsonl segment files, one record per line, and
-// DIR/state.json with the last record the sink is known to hold. Writes reach
+// Layout: DIR/seg-<first seq>.jsonl segment files, one record per line —
+// `["<hash>","<prevHash>",<canonical record>]`, the text the HMAC was computed
+// over, so that spooling costs no second serialization (older spools hold the
+// record as a JSON object per line; both read back) — and DIR/state.json with
+// the last record the sink is known to hold. Writes reach
 // the page cache, not the platter: the spool survives a process crash, not a
 // power cut (the sink's own durability covers what it has stored).
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChainHead } from './chain.js';
-import type { ChainedRecord } from './record.js';
+import { fromCanonical, type ChainedRecord } from './record.js';
 
 const SEGMENT_BYTES = 4 * 1024 * 1024;
 
@@ -26,6 +29,8 @@ export class Spool {
   private fd?: number;
   private totalBytes = 0;
   private cache?: { file: string; records: ChainedRecord[] };
+  private pending: string[] = [];
+  private pendingFirst?: number;
   /** The last record the sink is known to hold. */
   committed: ChainHead = { seq: 0, hash: '' };
   /** The last record in the spool, if any. */
@@ -56,29 +61,42 @@ export class Spool {
     return spool;
   }
 
-  /** Bytes on disk. */
+  /** Bytes on disk, and queued for it. */
   get bytes(): number {
     return this.totalBytes;
   }
 
-  append(r: ChainedRecord): void {
-    const line = Buffer.from(JSON.stringify(r) + '\n');
+  /** Queues a record, given with its canonical text, for the next `flush`; it is durable only after that. */
+  append(r: ChainedRecord, canonicalText: string): void {
+    // hash and prevHash are hex: nothing to escape.
+    const line = `["${r.hash}","${r.prevHash}",${canonicalText}]\n`;
+    this.pending.push(line);
+    this.pendingFirst ??= r.seq;
+    this.totalBytes += Buffer.byteLength(line);
+    this.last = { seq: r.seq, hash: r.hash };
+  }
+
+  /** Writes what `append` queued, in one write: one syscall per event-loop turn, not per record. */
+  flush(): void {
+    if (!this.pending.length) return;
+    const data = Buffer.from(this.pending.join(''));
     let seg = this.segments.at(-1);
     if (!seg || this.fd === undefined || seg.bytes >= SEGMENT_BYTES) {
       if (this.fd !== undefined) closeSync(this.fd);
-      seg = { file: join(this.dir, `seg-${String(r.seq).padStart(12, '0')}.jsonl`), firstSeq: r.seq, lastSeq: r.seq, bytes: 0 };
+      seg = { file: join(this.dir, `seg-${String(this.pendingFirst).padStart(12, '0')}.jsonl`), firstSeq: this.pendingFirst!, lastSeq: 0, bytes: 0 };
       this.fd = openSync(seg.file, 'a', 0o600);
       this.segments.push(seg);
     }
-    writeSync(this.fd, line);
-    seg.lastSeq = r.seq;
-    seg.bytes += line.length;
-    this.totalBytes += line.length;
-    this.last = { seq: r.seq, hash: r.hash };
+    this.pending = [];
+    this.pendingFirst = undefined;
+    writeSync(this.fd, data);
+    seg.lastSeq = this.last!.seq;
+    seg.bytes += data.length;
   }
 
   /** Up to `max` records from `fromSeq` on, in order. */
   read(fromSeq: number, max: number): ChainedRecord[] {
+    this.flush();
     const out: ChainedRecord[] = [];
     for (const seg of this.segments) {
       if (seg.lastSeq < fromSeq) continue;
@@ -94,12 +112,17 @@ export class Spool {
     return out;
   }
 
-  /** The sink holds everything up to `head`: remember that, and drop segments it covers. */
+  /**
+   * The sink holds everything up to `head`: drop the segments it covers. The
+   * state file is written only before a segment goes (and at close): a stale
+   * one after a crash just replays records the sink already holds, which it
+   * ignores by (chain, seq).
+   */
   commit(head: ChainHead): void {
     this.committed = head;
-    const state = join(this.dir, 'state.json');
-    writeFileSync(`${state}.tmp`, JSON.stringify({ committed: head }));
-    renameSync(`${state}.tmp`, state);
+    const active = this.segments.at(-1);
+    const dropActive = !!active && active.lastSeq <= head.seq && active.bytes >= SEGMENT_BYTES;
+    if ((this.segments.length > 1 && this.segments[0].lastSeq <= head.seq) || dropActive) this.saveState();
     while (this.segments.length > 1 && this.segments[0].lastSeq <= head.seq) {
       const seg = this.segments.shift()!;
       rmSync(seg.file, { force: true });
@@ -107,8 +130,7 @@ export class Spool {
       if (this.cache?.file === seg.file) this.cache = undefined;
     }
     // The active segment, once fully stored and big, starts over.
-    const active = this.segments.at(-1);
-    if (active && active.lastSeq <= head.seq && active.bytes >= SEGMENT_BYTES && this.fd !== undefined) {
+    if (dropActive && this.fd !== undefined) {
       closeSync(this.fd);
       this.fd = undefined;
       rmSync(active.file, { force: true });
@@ -118,7 +140,15 @@ export class Spool {
     }
   }
 
+  private saveState(): void {
+    const state = join(this.dir, 'state.json');
+    writeFileSync(`${state}.tmp`, JSON.stringify({ committed: this.committed }));
+    renameSync(`${state}.tmp`, state);
+  }
+
   close(): void {
+    this.flush();
+    this.saveState();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
@@ -132,7 +162,8 @@ function parseSegment(file: string): { records: ChainedRecord[]; goodBytes: numb
     const nl = buf.indexOf(0x0a, start);
     if (nl < 0) break;
     try {
-      records.push(JSON.parse(buf.toString('utf8', start, nl)) as ChainedRecord);
+      const value = JSON.parse(buf.toString('utf8', start, nl)) as ChainedRecord | [string, string, unknown[]];
+      records.push(Array.isArray(value) ? fromCanonical(value[2], value[1], value[0]) : value);
     } catch {
       break; // a torn write: everything from here on is cut off
     }

@@ -134,7 +134,9 @@ Try it (another terminal, same directory):
   curl -s ${model}/gemini-2.0-flash:generateContent -d ${body}
   curl -s -H 'Authorization: Bearer not-a-jwt' ${model}/gemini-2.0-flash:generateContent -d ${body}
 
-Every call is in the audit log: ${join(DEMO_DIR, 'audit.db')} (SQLite, table "audit").
+Every call is in the tamper-evident audit log:
+  npx warden audit query -c ${join('.warden', 'demo', 'warden.yaml')}
+  npx warden audit verify -c ${join('.warden', 'demo', 'warden.yaml')}
 Press Ctrl-C to stop.
 `);
   await untilSignal(gw, emu);

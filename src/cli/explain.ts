@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem } from '../config/load.js';
 import { explainDeps, loadGateway, type Parts } from '../gateway.js';
+import { parseSpiffeId } from '../identity/spiffe.js';
 import { explainRequest, formatExplanation, type RequestDescription } from '../policy/explain.js';
 
 const HELP = `usage: warden explain -c FILE [--method GET] [--path /…] [--host H] [--header k:v]…
@@ -15,6 +16,8 @@ const HELP = `usage: warden explain -c FILE [--method GET] [--path /…] [--host
 
 Prints the decision Warden's policies give the described request, the policy
 and rule that decided, and for every other policy why it did not match.
+--source-principal stands for a verified mTLS peer's SPIFFE ID: trust domain,
+namespace and service account are derived from it as for real traffic.
 Exit code: 0 allowed, 3 denied, 4 unauthenticated (invalid token), 5 no route.`;
 
 export async function explain(argv: string[]): Promise<number> {
@@ -50,6 +53,19 @@ export async function explain(argv: string[]): Promise<number> {
     }
     headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
   }
+  // Read as a verified peer certificate's URI SAN is read: trust domain,
+  // namespace and service account come from the same parser, so a
+  // `namespaces:` or `principals:` rule matches here exactly as in traffic.
+  let sourcePrincipal: string | undefined;
+  const sp = values['source-principal'];
+  if (sp !== undefined) {
+    const id = parseSpiffeId(sp.startsWith('spiffe://') ? sp : `spiffe://${sp}`);
+    if (!id) {
+      console.error(`warden explain: --source-principal "${sp}" is not a SPIFFE ID (spiffe://TRUST_DOMAIN/ns/NS/sa/SA); a peer presenting it would have no source principal`);
+      return 2;
+    }
+    sourcePrincipal = `spiffe://${id.principal}`;
+  }
   let body: unknown;
   if (values.body !== undefined) {
     try {
@@ -73,7 +89,7 @@ export async function explain(argv: string[]): Promise<number> {
     host: values.host,
     headers,
     token: values.token ?? (values['token-file'] ? readFileSync(values['token-file'], 'utf8').trim() : undefined),
-    sourcePrincipal: values['source-principal'],
+    sourcePrincipal,
     sourceIp: values['source-ip'],
     destinationPort: values.port === undefined ? undefined : Number(values.port),
     sni: values.sni,

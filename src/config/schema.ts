@@ -145,6 +145,13 @@ const guardrails = z
     injection: z.object({ threshold: z.number().min(0).max(1).default(0.5) }).strict().prefault({}),
     /** Characters of streamed answer text held back so that a value split across chunks is still caught. */
     streamWindow: z.number().int().min(16).max(4096).default(64),
+    /** Request bodies up to this size are read whole and scanned (larger ones cannot be; see `oversize`). */
+    maxScanBytes: z.number().int().min(1024 * 1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+    /**
+     * A request body over maxScanBytes, when the request's guardrails redact or block: `block` refuses it
+     * (413, fail closed), `flag` forwards it unscanned and records an `UNSCANNED` finding.
+     */
+    oversize: z.enum(['block', 'flag']).default('block'),
   })
   .strict();
 

@@ -57,10 +57,16 @@ export async function handleSts(state: EmulatorState, req: IncomingMessage, res:
     sendOAuthError(res, 400, 'invalid_request', `Invalid requested_token_type: ${requested}`);
     return;
   }
-  // google-auth-library sends a file-sourced subject token untrimmed.
-  const subjectToken = (p.get('subject_token') ?? '').trim();
+  const subjectToken = p.get('subject_token') ?? '';
   if (!subjectToken) {
     sendOAuthError(res, 400, 'invalid_request', 'Missing required parameter: subject_token');
+    return;
+  }
+  // Strict, as Google's STS is: the token is taken byte for byte. Surrounding
+  // whitespace (a token file's trailing newline, which google-auth-library
+  // sends untrimmed) makes it no JWT at all, so clients must trim.
+  if (subjectToken !== subjectToken.trim()) {
+    sendOAuthError(res, 400, 'invalid_grant', 'The subject token could not be verified: it has surrounding whitespace');
     return;
   }
 

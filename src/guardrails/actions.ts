@@ -44,6 +44,20 @@ export class ActionTable {
     return 'off';
   }
 
+  /** Whether some key's last word is `redact` or `block`: content could change or stop the request. */
+  get enforcing(): boolean {
+    const keys = new Set(this.layers.flatMap((l) => [...l.keys()]));
+    for (const k of keys) {
+      for (let i = this.layers.length - 1; i >= 0; i--) {
+        const a = this.layers[i]!.get(k);
+        if (a === undefined) continue;
+        if (a === 'redact' || a === 'block') return true;
+        break;
+      }
+    }
+    return false;
+  }
+
   /** Whether anything may be scanned: some key's last word is not `off` (every action `off` means no work). */
   get active(): boolean {
     const keys = new Set(this.layers.flatMap((l) => [...l.keys()]));
@@ -71,7 +85,7 @@ export class ActionResolver {
   private readonly rules: CompiledRule[];
 
   constructor(
-    spec: GuardrailsSpec,
+    spec: Pick<GuardrailsSpec, 'request' | 'response' | 'rules'>,
     routeSpecs: readonly { name: string; guardrails?: { request?: Record<string, Action>; response?: Record<string, Action> } }[],
     knownTypes: ReadonlySet<string>,
     report: Reporter,

@@ -5,7 +5,8 @@ import type { Category } from './detectors/types.js';
 
 export interface Finding {
   type: string;
-  category: Category;
+  /** `unscanned`: a request body too large to scan (type `UNSCANNED`). */
+  category: Category | 'unscanned';
   direction: Direction;
   action: Action;
   count: number;
@@ -21,7 +22,7 @@ const MAX_LOCATIONS = 10;
 export class Findings {
   private readonly byKey = new Map<string, Finding>();
 
-  add(type: string, category: Category, direction: Direction, action: Action, location: string): Finding {
+  add(type: string, category: Finding['category'], direction: Direction, action: Action, location: string): Finding {
     const key = `${direction}\0${type}\0${action}`;
     let f = this.byKey.get(key);
     if (!f) {

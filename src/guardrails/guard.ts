@@ -5,6 +5,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Reporter } from '../config/load.js';
 import type { GuardrailsSpec, RouteSpec } from '../config/schema.js';
 import { WardenError } from '../errors.js';
+import { BUFFER_LIMIT } from '../proxy/body.js';
 import { ActionResolver, type Action, type ActionTable, type Direction, type RequestScope } from './actions.js';
 import { customDetector } from './detectors/custom.js';
 import { heuristicClassifier, type InjectionClassifier } from './detectors/injection.js';
@@ -23,11 +24,15 @@ const HOLD_CAP = 16 * 1024;
 export class Guardrails {
   readonly scanner: Scanner;
   readonly streamWindow: number;
+  /** Request bodies up to this size are read whole and scanned. */
+  readonly maxScanBytes: number;
+  /** What happens to a larger body when the request's guardrails redact or block. */
+  readonly oversize: 'block' | 'flag';
   private readonly resolver: ActionResolver;
   private readonly threshold: number;
 
   constructor(
-    spec: GuardrailsSpec,
+    spec: Omit<GuardrailsSpec, 'maxScanBytes' | 'oversize'> & Partial<Pick<GuardrailsSpec, 'maxScanBytes' | 'oversize'>>,
     routes: readonly RouteSpec[],
     report: Reporter,
     readonly classifier: InjectionClassifier = heuristicClassifier,
@@ -43,9 +48,16 @@ export class Guardrails {
     const detectors = [...piiDetectors, ...secretDetectors, ...custom];
     this.scanner = new Scanner(detectors);
     this.streamWindow = spec.streamWindow;
+    this.maxScanBytes = spec.maxScanBytes ?? 8 * 1024 * 1024;
+    this.oversize = spec.oversize ?? 'block';
     this.threshold = spec.injection.threshold;
     const types = new Set([...detectors.map((d) => d.type), 'PROMPT_INJECTION']);
     this.resolver = new ActionResolver(spec, routes, types, report);
+  }
+
+  /** How much of a request body the proxy reads whole on `route`: enough to scan it, on routes whose bodies Warden can read. */
+  bufferLimit(route: Pick<RouteSpec, 'provider'>): number {
+    return route.provider === 'http' ? BUFFER_LIMIT : Math.max(BUFFER_LIMIT, this.maxScanBytes);
   }
 
   session(scope: RequestScope): GuardSession {
@@ -104,6 +116,27 @@ export class GuardSession {
       throw new WardenError('PERMISSION_DENIED', 'GUARDRAIL_BLOCKED', `request blocked by guardrails: ${blocked.join(', ')}`);
     }
     return changed ? Buffer.from(JSON.stringify(json)) : undefined;
+  }
+
+  /**
+   * guard(request) on a body too large to scan (over `maxScanBytes`, streaming on). When this
+   * request's guardrails redact or block, it is refused with 413 (fail closed) unless `oversize: flag`;
+   * otherwise it passes. Either way an `UNSCANNED` finding records it.
+   */
+  unscanned(): void {
+    const table = this.actions.request;
+    if (!table.active) return;
+    const action = table.enforcing && this.guardrails.oversize === 'block' ? 'block' : 'flag';
+    this.findings.add('UNSCANNED', 'unscanned', 'request', action, 'body');
+    this.guardrails.counted('UNSCANNED', 'request', action);
+    if (action === 'block') {
+      throw new WardenError(
+        'INVALID_ARGUMENT',
+        'BODY_TOO_LARGE_TO_SCAN',
+        `request body exceeds the ${this.guardrails.maxScanBytes} bytes the guardrails can scan (guardrails.maxScanBytes)`,
+        { httpStatus: 413 },
+      );
+    }
   }
 
   private async injection(fields: readonly TextField[]): Promise<void> {

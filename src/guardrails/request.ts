@@ -8,8 +8,13 @@ import type { Target } from '../types.js';
 /** Operations whose body is opaque to Warden (the model server defines it). */
 const RAW_BODY = new Set(['rawPredict', 'streamRawPredict', 'other']);
 
+/** Whether Warden can read this operation's request body (JSON it understands). */
+export function readableBody(target: Target): boolean {
+  return target.provider !== 'http' && !RAW_BODY.has(target.operation);
+}
+
 export function guardRequest(target: Target, body: RequestBody): void {
-  if (target.provider === 'http' || RAW_BODY.has(target.operation)) return;
+  if (!readableBody(target)) return;
   if (body.jsonError !== undefined) {
     throw new WardenError('INVALID_ARGUMENT', 'MALFORMED_JSON', `request body is not valid JSON: ${body.jsonError}`);
   }

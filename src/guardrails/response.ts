@@ -2,7 +2,8 @@
 // framing it arrived in:
 //
 //   JSON body      held whole (up to MAX_BODY), then redacted and re-serialized
-//   SSE            event by event (the SSE splitter), each event re-serialized
+//   SSE            event by event, each event re-serialized with its other
+//                  fields (`event:`, `id:`, comments) unchanged
 //   JSON array     element by element (the JSON-array splitter), re-framed as `[e,\n e]`
 //
 // Streamed text continues across events; each channel (a candidate, a
@@ -12,10 +13,10 @@
 // own before the stream ends. An event too large to hold breaks the stream
 // rather than pass unread (fail closed).
 import { JsonArraySplitter } from '../providers/json-array-stream.js';
-import { SseSplitter } from '../providers/sse.js';
 import type { UsageFraming } from '../providers/usage-observer.js';
 import type { GuardSession } from './guard.js';
 import type { HeldText } from './held-text.js';
+import { serializeEvent, SseEventSplitter, type SseEvent } from './sse-events.js';
 import { finishedChannels, responseTextFields } from './text-fields.js';
 
 export interface ResponseRewriter {
@@ -86,28 +87,37 @@ abstract class EventRewriter implements ResponseRewriter {
 
   abstract chunk(chunk: Buffer): Buffer | undefined;
   abstract end(): Buffer | undefined;
-  protected abstract frame(json: string): string;
+  /** One event on the wire; `source` is the event it rewrites (absent for events that release held text). */
+  protected abstract frame(json: string, source?: SseEvent): string;
 
   protected readonly onFragment = (bytes: Buffer, truncated: boolean): void => {
     if (truncated) throw new Error(`stream event larger than ${MAX_BODY} bytes cannot be guarded`);
-    const text = bytes.toString('utf8');
+    this.onData(bytes.toString('utf8'));
+  };
+
+  protected onData(text: string, source?: SseEvent): void {
     let event: unknown;
     try {
       event = JSON.parse(text);
     } catch {
       // `[DONE]` and other non-JSON data: the text before it is complete.
       this.releaseAll();
-      this.out.push(this.frame(text));
+      this.out.push(this.frame(text, source));
       return;
     }
     this.rewrite(event);
-    this.out.push(this.frame(JSON.stringify(event)));
-  };
+    this.out.push(this.frame(JSON.stringify(event), source));
+  }
+
+  /** An event without data (a comment, a bare `event:`/`id:`): passes as it came. */
+  protected passThrough(s: string): void {
+    this.out.push(s);
+  }
 
   private rewrite(event: unknown): void {
     if (typeof event === 'object' && event !== null && !Array.isArray(event)) this.last = event as Record<string, unknown>;
     const finished = finishedChannels(event);
-    const done = (ch: string) => finished.some((f) => ch === f || ch.startsWith(`${f}.`));
+    const done = (ch: string) => finished.some((f) => ch === f || ch.startsWith(`${f}.`) || ch.startsWith(`${f}[`));
     const touched = new Set<string>();
     for (const f of responseTextFields(event, true)) {
       if (f.channel === undefined) {
@@ -152,7 +162,12 @@ abstract class EventRewriter implements ResponseRewriter {
 }
 
 class SseRewriter extends EventRewriter {
-  private readonly sse = new SseSplitter(this.onFragment, MAX_BODY, 0);
+  private readonly sse = new SseEventSplitter((e) => {
+    if (e.data === undefined) this.passThrough(serializeEvent(undefined, e.fields, e.dataAt));
+    else this.onData(e.data, e);
+  }, MAX_BODY);
+  /** The last data event's `event:` line, for events that release held text. */
+  private eventLine?: string;
 
   chunk(chunk: Buffer): Buffer | undefined {
     this.sse.push(chunk);
@@ -167,8 +182,15 @@ class SseRewriter extends EventRewriter {
     return s.length ? Buffer.from(s) : undefined;
   }
 
-  protected frame(json: string): string {
-    return `data: ${json}\n\n`;
+  protected frame(json: string, source?: SseEvent): string {
+    if (source) {
+      this.eventLine = source.fields.find((f) => f.startsWith('event:'));
+      return serializeEvent(json, source.fields, source.dataAt);
+    }
+    // Released held text: named like the stream's own events (Responses API: by its type), never with an `id:`.
+    if (this.eventLine === undefined) return serializeEvent(json, [], 0);
+    const type = /^\{"type":"([^"]+)"/.exec(json)?.[1];
+    return serializeEvent(json, [type ? `event: ${type}` : this.eventLine], 1);
   }
 }
 

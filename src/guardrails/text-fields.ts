@@ -127,6 +127,10 @@ export function responseTextFields(body: unknown, stream = false): TextField[] {
   if (b['type'] === 'response.output_text.delta') {
     str(b, 'delta', 'delta', out, stream ? `output[${String(b['output_index'])}].content[${String(b['content_index'])}]` : undefined);
   }
+  // Responses API events that repeat the whole text: scanned as they are.
+  if (b['type'] === 'response.output_text.done') str(b, 'text', 'text', out);
+  const r = obj(b['response']);
+  if (r) each(r['output'], (o, i) => each(o['content'], (p, k) => str(p, 'text', `response.output[${i}].content[${k}].text`, out)));
   return out;
 }
 
@@ -141,5 +145,8 @@ export function finishedChannels(body: unknown): string[] {
   each(b['choices'], (c, i) => {
     if (c['finish_reason'] !== undefined && c['finish_reason'] !== null) out.push(`choices[${typeof c['index'] === 'number' ? c['index'] : i}]`);
   });
+  // Responses API: a text part is done, or the whole response is.
+  if (b['type'] === 'response.output_text.done') out.push(`output[${String(b['output_index'])}].content[${String(b['content_index'])}]`);
+  else if (typeof b['type'] === 'string' && /^response\.(completed|incomplete|failed)$/.test(b['type'])) out.push('output');
   return out;
 }

@@ -31,15 +31,15 @@ export function isApiKeyShaped(value: string): boolean {
 }
 
 export class ApiKeys {
-  private readonly entries: Entry[];
+  private entries: Entry[];
 
-  constructor(specs: ApiKeySpec[]) {
-    this.entries = specs.map((k) => ({
-      hash: Buffer.from(k.sha256, 'hex'),
-      name: k.name,
-      principal: k.principal ?? `api-key/${k.name}`,
-      groups: k.groups,
-    }));
+  constructor(specs: readonly ApiKeySpec[]) {
+    this.entries = toEntries(specs);
+  }
+
+  /** Swap in a new key set (the key file changed); requests in flight keep the set they started with. */
+  replace(specs: readonly ApiKeySpec[]): void {
+    this.entries = toEntries(specs);
   }
 
   get enabled(): boolean {
@@ -52,7 +52,8 @@ export class ApiKeys {
     if (!found) return undefined;
     const presented = createHash('sha256').update(found.key).digest();
     let match: Entry | undefined;
-    for (const e of this.entries) {
+    const entries = this.entries;
+    for (const e of entries) {
       if (timingSafeEqual(presented, e.hash)) match ??= e;
     }
     if (!match) throw unauthenticated('API_KEY_INVALID', `API key in ${found.header} is not valid`);
@@ -74,4 +75,13 @@ export class ApiKeys {
     }
     return found;
   }
+}
+
+function toEntries(specs: readonly ApiKeySpec[]): Entry[] {
+  return specs.map((k) => ({
+    hash: Buffer.from(k.sha256, 'hex'),
+    name: k.name,
+    principal: k.principal ?? `api-key/${k.name}`,
+    groups: k.groups,
+  }));
 }

@@ -2,9 +2,10 @@
 // the Gateway's `spec.identity` — into an Identifier, reporting every problem
 // against the config file (with line and hint) instead of stopping at the first.
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import type { LoadedConfig } from '../config/load.js';
-import { apiKeyFile, durationMs, JWT_ALGORITHMS, type ApiKeySpec, type JwtRule } from '../config/schema.js';
+import { durationMs, JWT_ALGORITHMS, type ApiKeySpec, type JwtRule } from '../config/schema.js';
+import { WatchedFile } from '../credentials/watched-file.js';
+import { ApiKeyFile, duplicateKeys, parseApiKeyFile } from './api-key-file.js';
 import { ApiKeys, isApiKeyShaped } from './api-keys.js';
 import { Identifier } from './identify.js';
 import { parseJwks } from './jwks.js';
@@ -63,7 +64,9 @@ export function buildIdentifier(config: LoadedConfig): Identifier {
     clockSkewS = MAX_CLOCK_SKEW_S;
   }
 
-  const apiKeys = new ApiKeys(loadApiKeys(config));
+  const loaded = loadApiKeys(config);
+  const apiKeys = new ApiKeys(loaded.keys);
+  const apiKeyFile = loaded.file && new ApiKeyFile(loaded.file, loaded.inline, apiKeys);
   const jwt = new JwtAuthenticator(rules, {
     maxTokenBytes: jwtSpec?.maxTokenBytes ?? 8192,
     cacheSize: jwtSpec?.cacheSize ?? 10_000,
@@ -72,7 +75,8 @@ export function buildIdentifier(config: LoadedConfig): Identifier {
     clockSkewS,
     refreshMs: jwtSpec ? durationMs(jwtSpec.jwksRefreshInterval) : 600_000,
     minRefetchMs: jwtSpec ? durationMs(jwtSpec.jwksMinRefetchInterval) : 30_000,
-    skipBearer: apiKeys.enabled ? isApiKeyShaped : undefined,
+    // Asked per request: the key file can gain its first key (or lose its last) at run time.
+    skipBearer: (value) => apiKeys.enabled && isApiKeyShaped(value),
   });
 
   const trustedProxies = new TrustedProxies(spec?.trustedProxies ?? [], (i, message, hint) =>
@@ -89,38 +93,29 @@ export function buildIdentifier(config: LoadedConfig): Identifier {
   }
   tokens ??= new WardenTokens(spec?.tokens.issuer ?? 'warden');
 
-  return new Identifier({ jwt, apiKeys, trustedProxies, groupsClaim: jwtSpec?.groupsClaim ?? 'groups', tokens });
+  return new Identifier({ jwt, apiKeys, apiKeyFile, trustedProxies, groupsClaim: jwtSpec?.groupsClaim ?? 'groups', tokens });
 }
 
-/** Inline keys plus the key file's; names and hashes must be unique across both. */
-function loadApiKeys(config: LoadedConfig): ApiKeySpec[] {
+/** Inline keys plus the key file's; names and hashes must be unique across both. The file is kept, to be watched. */
+function loadApiKeys(config: LoadedConfig): { keys: ApiKeySpec[]; inline: ApiKeySpec[]; file?: WatchedFile } {
   const gw = config.gateway;
   const spec = gw?.value.identity.apiKeys;
-  if (!spec) return [];
+  if (!spec) return { keys: [], inline: [] };
   const keys = [...spec.keys];
+  let file: WatchedFile | undefined;
   if (spec.file) {
     const at = ['identity', 'apiKeys', 'file'];
     try {
-      const parsed = apiKeyFile.safeParse(parseYaml(readFileSync(config.path(spec.file), 'utf8')));
-      if (parsed.success) keys.push(...parsed.data.keys);
-      else {
-        for (const issue of parsed.error.issues) {
-          gw.report(at, `${spec.file}: ${issue.path.join('.')}: ${issue.message}`, 'the file holds {keys: [{name, sha256, groups}]}');
-        }
-      }
+      file = new WatchedFile(config.path(spec.file));
+      const parsed = parseApiKeyFile(file.content, spec.file);
+      if ('keys' in parsed) keys.push(...parsed.keys);
+      else for (const p of parsed.problems) gw.report(at, p.message, p.hint);
     } catch (e) {
       gw.report(at, `cannot read API key file ${spec.file}: ${(e as Error).message}`, 'a YAML or JSON file: {keys: [{name, sha256, groups}]}');
     }
   }
-  const names = new Set<string>();
-  const hashes = new Set<string>();
-  for (const k of keys) {
-    const hash = k.sha256.toLowerCase();
-    if (names.has(k.name) || hashes.has(hash)) {
-      gw.report(['identity', 'apiKeys'], `API key "${k.name}" is defined twice (same name or same hash)`, 'each key needs its own name and its own secret');
-    }
-    names.add(k.name);
-    hashes.add(hash);
+  for (const name of duplicateKeys(keys)) {
+    gw.report(['identity', 'apiKeys'], `API key "${name}" is defined twice (same name or same hash)`, 'each key needs its own name and its own secret');
   }
-  return keys;
+  return { keys, inline: spec.keys, file };
 }

@@ -8,6 +8,7 @@
 // or an API key, never both.
 import type { Logger } from '../telemetry/log.js';
 import type { Principal, RequestInfo } from '../types.js';
+import type { ApiKeyFile } from './api-key-file.js';
 import { API_KEY_HEADERS, type ApiKeys } from './api-keys.js';
 import { groupsOf, outputHeaders, policyClaims } from './claims.js';
 import type { JwtAuthenticator } from './jwt.js';
@@ -33,6 +34,8 @@ export interface Identity {
 export interface IdentifierParts {
   jwt: JwtAuthenticator;
   apiKeys: ApiKeys;
+  /** The API key file, when the config names one: watched from start() to stop(). */
+  apiKeyFile?: ApiKeyFile;
   trustedProxies: TrustedProxies;
   groupsClaim: string;
   tokens: WardenTokens;
@@ -53,13 +56,15 @@ export class Identifier {
     this.strip = [...strip];
   }
 
-  /** Fetch remote key sets and keep them fresh. */
+  /** Fetch remote key sets and keep them fresh; watch the API key file. */
   start(log?: Logger): void {
     this.parts.jwt.start((issuer, err) => log?.warn({ issuer, err: err.message }, 'JWKS fetch failed; the last good key set stays in use'));
+    this.parts.apiKeyFile?.watch(log);
   }
 
   stop(): void {
     this.parts.jwt.stop();
+    this.parts.apiKeyFile?.close();
   }
 
   async identify(req: RequestInfo): Promise<Identity> {

@@ -6,6 +6,9 @@
 //           over any limit → 429 RESOURCE_EXHAUSTED with Retry-After.
 //   settle  the upstream's usage replaces the estimate; a call that failed
 //           before the model ran gives its tokens back.
+//   refund  the request never left Warden (a later stage refused it, or the
+//           upstream could not be connected to): the whole charge, request
+//           and tokens, is given back.
 //
 // Windows are fixed (aligned to the epoch), so replicas sharing Redis count
 // into the same keys without talking to each other.
@@ -149,6 +152,17 @@ export class QuotaTicket {
     /** `x-ratelimit-*` for the caller's response. */
     readonly headers: Record<string, string>,
   ) {}
+
+  /**
+   * The request never reached the upstream (credential, identity token or audit stage refused it,
+   * or no connection could be made): give back the whole charge, the request and its tokens.
+   */
+  refund(): void {
+    if (this.settled) return;
+    this.settled = true;
+    const adjustments = this.lines.filter((l) => l.charge.increment !== 0).map((l) => ({ key: l.charge.key, delta: -l.charge.increment }));
+    if (adjustments.length) this.store.adjust(adjustments).catch(() => {});
+  }
 
   /** Replace the estimate with the real usage (`usage` undefined and `ran` false: the model never ran, give tokens back). */
   settle(usage: Usage | undefined, ran: boolean): void {

@@ -25,7 +25,7 @@ export interface RequestDescription {
   token?: string;
   sourceIp?: string;
   destinationPort?: number;
-  /** The peer's SPIFFE ID (with or without `spiffe://`), as mTLS would have verified it. */
+  /** The peer's SPIFFE ID (with or without `spiffe://`), read as a verified mTLS peer's URI SAN. */
   sourcePrincipal?: string;
   sni?: string;
   /** JSON body, for providers that read the model from it (OpenAI). */
@@ -48,11 +48,10 @@ export async function explainRequest(deps: ExplainDeps, d: RequestDescription): 
     if (isWardenError(e) && e.httpStatus === 401) return { outcome: 'unauthenticated', reason: e.reason, message: e.message };
     throw e;
   }
-  // Without a TLS listener there is no certificate to verify: the flag stands for one.
-  if (d.sourcePrincipal && principal.sourcePrincipal === undefined) {
-    principal.sourcePrincipal = d.sourcePrincipal.replace(/^spiffe:\/\//, '');
-    principal.methods = [...principal.methods, 'mtls'];
-  }
+  // The described source principal stands for a verified peer certificate's URI SAN
+  // (requestOf), so identify derives trust domain, namespace and service account
+  // exactly as for a real mTLS peer — and, as for one, a URI that is not a SPIFFE
+  // ID gives no source principal at all.
   const target = route.classify(req.method, req.path, req.query, d.body);
   const explanation = deps.authorizer.explain({ req, principal, target, route: route.name });
   const { token: _secret, ...shown } = principal;
@@ -93,6 +92,16 @@ export function formatExplanation(r: ExplainResult): string {
     `  request:   ${r.path ?? '(refused before policies)'} on route ${r.route}; caller ${who}${r.principal.groups.length ? ` (groups ${r.principal.groups.join(', ')})` : ''}; remote.ip ${r.remoteIp}`,
     `  target:    ${r.target.provider} ${r.target.operation} (${r.target.operationClass})${r.target.model ? ` model ${r.target.model}` : ''}${r.target.location ? ` in ${r.target.location}` : ''}${r.target.stream ? ', streaming' : ''}`,
   ];
+  const src = r.principal;
+  if (src.sourcePrincipal) {
+    const facts = [
+      src.sourceTrustDomain && `trust domain ${src.sourceTrustDomain}`,
+      src.sourceNamespace && `namespace ${src.sourceNamespace}`,
+      src.sourceServiceAccount && `service account ${src.sourceServiceAccount}`,
+      `by ${src.methods.filter((m) => m === 'mtls' || m === 'xfcc').join(', ')}`,
+    ];
+    lines.push(`  source:    ${src.sourcePrincipal} (${facts.filter(Boolean).join(', ')})`);
+  }
   if (d.auditMarks?.length) lines.push(`  audit:     marked by ${d.auditMarks.join(', ')}`);
   lines.push('', 'policies:');
   for (const p of r.policies) {

@@ -5,13 +5,14 @@
 // upstream request must carry; a refusal is thrown as a WardenError.
 import { durationMs } from '../config/schema.js';
 import { WardenError } from '../errors.js';
-import { guardRequest } from '../guardrails/request.js';
+import { guardRequest, readableBody } from '../guardrails/request.js';
 import type { Guardrails, GuardSession } from '../guardrails/guard.js';
 import { estimatePromptTokens } from '../limits/estimate.js';
 import type { Limits, QuotaTicket } from '../limits/limits.js';
 import type { Credentials, UpstreamHeader } from '../credentials/index.js';
 import type { Identifier } from '../identity/identify.js';
 import type { Authorizer } from '../policy/evaluate.js';
+import type { Principal } from '../types.js';
 import type { RequestBody } from './body.js';
 import type { Exchange } from './exchange.js';
 import type { Route } from './route.js';
@@ -64,11 +65,14 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   guardRequest(target, body);
   const admission: Admission = { removeHeaders: [...identity.consumedHeaders], addHeaders: identity.upstreamHeaders, query: identity.upstreamQuery };
 
-  if (parts.guardrails && body.json !== undefined && target.operationClass === 'inference') {
+  // A body over guardrails.maxScanBytes arrives as a stream: it cannot be scanned (see GuardSession.unscanned).
+  const unscanned = body.stream !== undefined && readableBody(target);
+  if (parts.guardrails && (body.json !== undefined || unscanned) && target.operationClass === 'inference') {
     const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy });
     admission.guard = guard;
     try {
-      admission.body = await guard.request(body.json);
+      if (unscanned) guard.unscanned();
+      else admission.body = await guard.request(body.json);
     } finally {
       ex.findings = guard.findings.list;
     }
@@ -82,21 +86,33 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
       admission.quota = quota.ticket;
     }
   }
+  try {
+    await upstreamIdentity(parts, ex, route, identity.principal, admission);
+  } catch (e) {
+    // Refused after the charge, before anything left Warden: the request costs the caller nothing.
+    admission.quota?.refund();
+    throw e;
+  }
+  return admission;
+}
 
+/** The identity token and the upstream credential the request leaves with. */
+async function upstreamIdentity(parts: AdmissionParts, ex: Exchange, route: Route, principal: Principal, admission: Admission): Promise<void> {
+  const info = ex.req;
+  const target = ex.target!;
   const idToken = route.spec.identityToken;
   if (idToken) {
     admission.addHeaders[idToken.header] = await parts.identifier.tokens.sign({
-      principal: identity.principal,
+      principal: principal,
       audience: idToken.audience ?? new URL(route.spec.upstream).origin,
       ttlS: durationMs(idToken.ttl) / 1000,
       requestId: info.id,
     });
   }
   ex.trace?.stage('credential');
-  const credential = parts.credentials.select(route.spec.name, identity.principal, target);
+  const credential = parts.credentials.select(route.spec.name, principal, target);
   if (credential) {
     ex.credential = credential;
-    admission.credentialHeader = await parts.credentials.header(credential, identity.principal);
+    admission.credentialHeader = await parts.credentials.header(credential, principal);
   }
-  return admission;
 }

@@ -20,7 +20,8 @@ export interface RequestBody {
   jsonError?: string;
 }
 
-export async function readBody(req: IncomingMessage, contentType: string | undefined, maxBytes: number): Promise<RequestBody> {
+/** `bufferLimit`: bodies up to this size are read whole (the guardrails raise it to what they can scan). */
+export async function readBody(req: IncomingMessage, contentType: string | undefined, maxBytes: number, bufferLimit = BUFFER_LIMIT): Promise<RequestBody> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   if (req.method === 'GET' || req.method === 'HEAD') {
@@ -35,7 +36,7 @@ export async function readBody(req: IncomingMessage, contentType: string | undef
     size += value.length;
     if (size > maxBytes) throw tooLarge(maxBytes);
     chunks.push(value);
-    if (size > BUFFER_LIMIT) return { stream: Readable.from(rest(chunks, it, size, maxBytes), { objectMode: false }) };
+    if (size > bufferLimit) return { stream: Readable.from(rest(chunks, it, size, maxBytes), { objectMode: false }) };
   }
   return bufferedBody(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size), contentType);
 }
@@ -71,4 +72,15 @@ function isJson(contentType: string | undefined): boolean {
 
 function tooLarge(max: number): WardenError {
   return new WardenError('INVALID_ARGUMENT', 'BODY_TOO_LARGE', `request body exceeds the route's limit of ${max} bytes`, { httpStatus: 413 });
+}
+
+/**
+ * After an answer that did not read the whole body (a refusal, an upstream that answered early):
+ * let the rest drain and be dropped, as Node does for unread bodies, so that the caller can finish
+ * sending and the connection stays usable. readBody's iterator would otherwise hold it paused.
+ */
+export function discardBody(req: IncomingMessage): void {
+  if (req.complete || req.destroyed) return;
+  req.removeAllListeners('readable');
+  req.resume();
 }

@@ -65,7 +65,7 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
     const started = performance.now();
     const outcome: ForwardOutcome = { bytesOut: 0 };
     let controller: Dispatcher.DispatchController | undefined;
-    // With holdEnd and a declared length: bytes still to send, and the final byte held back.
+    // With holdEnd and a declared length: bytes still to send, and the final chunk held back.
     let remaining: number | undefined;
     let held: Buffer | undefined;
     let settled = false;
@@ -96,8 +96,10 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
         if (rewrites) delete out['content-length'];
         res.writeHead(statusCode, out);
         if (fr.holdEnd && out['content-length'] !== undefined) remaining = Number(out['content-length']);
-        // Streams reach the caller chunk by chunk, not when Node's buffer fills (an empty body waits for release).
-        if (remaining !== 0) res.flushHeaders();
+        // Streams reach the caller chunk by chunk, not when Node's buffer fills. A body of declared length
+        // needs no early flush: its headers leave with its first bytes (or, for a held single chunk,
+        // with the release), one write instead of two.
+        if (remaining === undefined) res.flushHeaders();
       },
       onResponseData(c, chunk) {
         outcome.ttfbMs ??= performance.now() - started;
@@ -111,9 +113,10 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
         }
         if (remaining !== undefined && out !== undefined && out.length > 0) {
           remaining -= out.length;
+          // The final chunk waits whole (one write, as before): the caller has no complete answer without it.
           if (remaining <= 0) {
-            held = out.subarray(out.length - 1);
-            out = out.subarray(0, out.length - 1);
+            held = out;
+            out = undefined;
           }
         }
         if (out !== undefined && out.length > 0 && !res.write(out)) {
@@ -170,4 +173,16 @@ function upstreamError(err: Error, timeoutMs: number): WardenError {
   }
   if (err instanceof WardenError) return err; // e.g. the request body outgrew its limit while streaming
   return new WardenError('UNAVAILABLE', 'UPSTREAM_UNAVAILABLE', `upstream unreachable (${code || err.message})`, { cause: err });
+}
+
+/** Connection errors: no connection to the upstream was made, so the request never left Warden. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Whether a forward error means the upstream never received the request (quotas give the charge back then). */
+export function neverSent(err: WardenError): boolean {
+  const cause = err.cause as { code?: string; errors?: { code?: string }[] } | undefined;
+  if (!cause) return false;
+  // Happy eyeballs: one AggregateError with an error per address tried.
+  if (cause.errors?.length) return cause.errors.every((e) => CONNECT_ERRORS.has(e.code ?? ''));
+  return CONNECT_ERRORS.has(cause.code ?? '');
 }

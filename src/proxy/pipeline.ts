@@ -8,11 +8,12 @@ import { responseRewriter, type ResponseRewriter } from '../guardrails/response.
 import { usageFraming, type Provider, type UsageObserver } from '../providers/index.js';
 import type { Principal } from '../types.js';
 import { admit, type AdmissionParts } from './admission.js';
-import { readBody } from './body.js';
+import { BUFFER_LIMIT, discardBody, readBody } from './body.js';
 import type { Exchange } from './exchange.js';
-import { forward } from './forward.js';
+import { forward, neverSent } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { requestInfo } from './request-info.js';
+import { normalizePath, type PathNormalization } from '../policy/path.js';
 import type { Recorder } from './record.js';
 import type { Route } from './route.js';
 import type { Tracing } from '../telemetry/tracing.js';
@@ -24,6 +25,7 @@ export interface PipelineParts extends AdmissionParts {
   tracing?: Tracing;
   /** Renders errors for requests that matched no route. */
   fallbackProvider: Provider;
+  pathNormalization: PathNormalization;
 }
 
 const ANONYMOUS: Principal = Object.freeze({ groups: [], methods: [] }) as Principal;
@@ -40,15 +42,20 @@ export function createHandler(parts: PipelineParts) {
       if (!res.headersSent && !res.destroyed) sendErrorBody = sendError(res, ex, ex.route?.provider ?? parts.fallbackProvider);
     } finally {
       if (res.headersSent || res.destroyed || ex.upstream?.release) ex.status = res.statusCode;
-      parts.recorder.record(ex);
-      // Only now does the caller get the end of its answer: an answered request is always in the audit spool.
-      (sendErrorBody ?? ex.upstream?.release)?.();
+      // The caller gets the end of its answer only once the record is in the audit spool.
+      parts.recorder.record(ex, sendErrorBody ?? ex.upstream?.release);
+      discardBody(req);
     }
   };
 }
 
 async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const info = ex.req;
+  // Route, classify, policy and the upstream all see one path, normalized as
+  // Istio would: a dot segment cannot hide a model from policy yet reach it upstream.
+  const path = normalizePath(info.path, parts.pathNormalization);
+  if (path === undefined) throw new WardenError('INVALID_ARGUMENT', 'PATH_INVALID', 'the request path holds an encoded NUL');
+  info.path = path;
   const route = parts.matchRoute(info);
   if (!route) throw new WardenError('NOT_FOUND', 'NO_ROUTE', `no route for ${info.host}${info.path}`);
   ex.route = route;
@@ -56,7 +63,8 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
     throw new WardenError('UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'the audit trail cannot take records (sink down, spool full)');
   }
 
-  const body = await readBody(req, info.headers['content-type'], route.spec.maxBodyBytes);
+  // With guardrails, bodies up to guardrails.maxScanBytes are read whole so that they can be scanned.
+  const body = await readBody(req, info.headers['content-type'], route.spec.maxBodyBytes, parts.guardrails?.bufferLimit(route.spec) ?? BUFFER_LIMIT);
   ex.requestBytes = body.buffer?.length;
   if (body.buffer) ex.requestSha256 = sha256Hex(body.buffer);
 
@@ -107,7 +115,9 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
   ex.upstream = outcome;
   if (admission.guard) ex.findings = admission.guard.findings.list;
   if (outcome.error) {
-    admission.quota?.settle(undefined, false);
+    // No connection: the request never left Warden and costs nothing. Sent but unanswered: it counts, its tokens do not.
+    if (neverSent(outcome.error)) admission.quota?.refund();
+    else admission.quota?.settle(undefined, false);
     throw outcome.error;
   }
   ex.usage = observer?.result();

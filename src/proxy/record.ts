@@ -28,8 +28,9 @@ export class Recorder {
     return this.writer?.accepting ?? true;
   }
 
-  record(ex: Exchange): void {
-    if (ex.recorded) return;
+  /** `then` runs once the record is durable in the spool (at once without an audit store): the pipeline sends the end of the answer there. */
+  record(ex: Exchange, then?: () => void): void {
+    if (ex.recorded) return then?.();
     ex.recorded = true;
     ex.trace?.stage('record');
     const latencyMs = performance.now() - ex.started;
@@ -76,7 +77,8 @@ export class Recorder {
       prompt: ex.prompt,
       response: ex.response?.text(),
     };
-    this.writer?.write(rec);
+    if (this.writer) this.writer.write(rec, then);
+    else then?.();
     this.observe(ex, rec, latencyMs);
 
     ex.trace?.end(

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
+import { ExternalAccountClient } from 'google-auth-library';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { isWardenError } from '../../src/errors.js';
 import type { Principal } from '../../src/types.js';
@@ -93,13 +94,29 @@ describe('service_account', () => {
 });
 
 describe('external_account (Workload Identity Federation)', () => {
-  it('file subject token (whitespace trimmed) → STS → service account impersonation', async () => {
-    await writeFile(files.subjectToken, `\n  ${(await readFile(files.subjectToken, 'utf8')).trim()}  \n`);
+  it('file subject token written with a trailing newline is trimmed → STS → service account impersonation', async () => {
+    const token = (await readFile(files.subjectToken, 'utf8')).trim();
+    await writeFile(files.subjectToken, `${token}\n`); // as `echo "$TOKEN" > file` or a secret mount writes it
+    // Control: the emulator's STS is strict, so the file as google-auth-library sends it (untrimmed) is refused.
+    const lib = ExternalAccountClient.fromJSON(JSON.parse(await readFile(files.externalAccount, 'utf8')) as Parameters<typeof ExternalAccountClient.fromJSON>[0]);
+    await assert.rejects(lib!.getAccessToken(), /invalid_grant/);
+
+    const exchanges = emu.stats.byGrant['token-exchange'] ?? 0;
     const { header, status } = await headerOf(`      google: {file: ${files.externalAccount}}\n`);
     const info = emu.tokenInfo(bearerOf(header));
     assert.equal(info?.identity, emu.serviceAccountEmail);
     assert.equal(info?.grant, 'generateAccessToken');
+    assert.equal(emu.stats.byGrant['token-exchange'], exchanges + 1);
     assert.match(status.source, /subject token: file\) → warden@/);
+
+    // Whitespace on both sides, and in a JSON-format file's field.
+    await writeFile(files.subjectToken, `\n  ${token}  \r\n`);
+    assert.equal(emu.tokenInfo(bearerOf((await headerOf(`      google: {file: ${files.externalAccount}}\n`)).header))?.identity, emu.serviceAccountEmail);
+    const config = JSON.parse(await readFile(files.externalAccount, 'utf8')) as Record<string, unknown>;
+    const jsonSubject = await writeJson('subject.json', { id_token: `${token}\n` });
+    config.credential_source = { file: jsonSubject, format: { type: 'json', subject_token_field_name: 'id_token' } };
+    const file = await writeJson('wif-json-file.json', config);
+    assert.equal(emu.tokenInfo(bearerOf((await headerOf(`      google: {file: ${file}}\n`)).header))?.identity, emu.serviceAccountEmail);
   });
 
   it('without service_account_impersonation_url the federated principal itself is the identity', async () => {

@@ -2,6 +2,7 @@
 // own Google token → emulator → stream back → audit row.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -121,6 +122,24 @@ describe('gateway end to end (demo config)', () => {
     const forged = `${h}.${p}.${Buffer.from('x'.repeat(256)).toString('base64url')}`;
     const res = await call(`${MODEL}:generateContent`, { token: forged });
     assert.equal(res.status, 401);
+  });
+
+  it('normalizes the path once, so dot segments cannot hide a model from policy', async () => {
+    const raw = (path: string, token: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(s.gw.url + '/', { method: 'POST', path, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        });
+        req.on('error', reject);
+        req.end(PROMPT);
+      });
+    const sneaky = MODEL + '/%2E%2E/claude-3:generateContent';
+    assert.equal(await raw(sneaky, analyst), 403, 'the analyst policy sees claude-3, not an unknown path');
+    assert.equal(await raw(sneaky, engineer), 200);
+    const seen = s.emu.vertexRequests.at(-1)!;
+    assert.equal(seen.path, MODEL.replace('gemini-2.0-flash', 'claude-3') + ':generateContent');
+    assert.equal(await raw(MODEL + '%00:generateContent', engineer), 400);
   });
 
   it('answers malformed JSON with INVALID_ARGUMENT', async () => {

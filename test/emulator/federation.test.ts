@@ -66,7 +66,9 @@ describe('STS token exchange', () => {
     const other = await startEmulator({ port: 0 });
     try {
       const foreign = await other.mintIdToken({ sub: 'mallory' });
-      for (const subject of [foreign, await emu.mintIdToken({ sub: 'old', ttlSeconds: -60 }), 'opaque-string']) {
+      const good = await emu.mintIdToken({ sub: 'alice' });
+      // Untrimmed (a token file's trailing newline) is rejected, as Google's STS does: clients must trim.
+      for (const subject of [foreign, await emu.mintIdToken({ sub: 'old', ttlSeconds: -60 }), 'opaque-string', `${good}\n`, ` ${good}`]) {
         const r = await sts(emu.url, exchange(subject));
         assert.equal(r.status, 400);
         assert.equal(((await r.json()) as { error: string }).error, 'invalid_grant');
@@ -154,7 +156,7 @@ describe('writeCredentials', () => {
     const paths = await emu.writeCredentials(dir);
     const subject = await readFile(paths.subjectToken, 'utf8');
     await emu.rotateIssuerKey();
-    const r = await sts(emu.url, exchange(`${subject}\n`));
+    const r = await sts(emu.url, exchange(subject));
     assert.equal(r.status, 200);
     const { access_token } = (await r.json()) as { access_token: string };
     assert.match(emu.tokenInfo(access_token)!.identity, /\/subject\/warden-workload$/);

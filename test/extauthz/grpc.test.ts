@@ -11,7 +11,7 @@ import { MODEL_PATH, PROMPT, TRAINER, TRAINING_PATH, meshConfig, sidecarCheck } 
 
 interface Answer {
   status: { code: number; message?: string };
-  okResponse?: { headers: { header: { key: string; value: string }; appendAction?: string }[]; headersToRemove: string[] };
+  okResponse?: { headers: { header: { key: string; value: string }; appendAction?: string }[]; headersToRemove: string[]; queryParametersToRemove?: string[] };
   deniedResponse?: { status: { code: string }; headers: { header: { key: string; value: string }; appendAction?: string }[]; body: string };
   dynamicMetadata?: { fields: Record<string, { stringValue: string }> };
   httpResponse?: string;
@@ -80,6 +80,25 @@ describe('ext_authz gRPC (envoy.service.auth.v3.Authorization/Check)', () => {
       body: PROMPT,
     });
     assert.equal(up.status, 200);
+  });
+
+  it('takes a token from the access_token parameter and has Envoy remove it (query_parameters_to_remove)', async () => {
+    const token = await s.token('alice', ['ml-engineers']);
+    const path = `${MODEL_PATH}:generateContent?alt=json&access_token=${token}&x=%24y`;
+    const res = await check(sidecarCheck({ path, body: PROMPT, requestId: 'grpc-query-1' }));
+
+    assert.deepEqual(res.status, { code: 0 });
+    const ok = res.okResponse!;
+    assert.deepEqual(ok.queryParametersToRemove, ['access_token'], 'only the consumed parameter goes');
+    const upstream = headerMap(ok.headers);
+    assert.deepEqual(Object.keys(upstream), ['authorization']);
+    assert.ok(!upstream.authorization.includes(token), 'the caller’s token never goes upstream');
+    assert.equal(fields(res).principal, `${s.emu.issuer}/alice`);
+
+    // Without a consumed token nothing is asked of the query.
+    const plain = await check(sidecarCheck({ path: `${MODEL_PATH}:generateContent?alt=json`, token, body: PROMPT, requestId: 'grpc-query-2' }));
+    assert.deepEqual(plain.status, { code: 0 });
+    assert.deepEqual(plain.okResponse!.queryParametersToRemove ?? [], []);
   });
 
   it('denies by policy with PERMISSION_DENIED and a 403 google.rpc.Status body', async () => {

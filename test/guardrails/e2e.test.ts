@@ -1,10 +1,11 @@
 // Guardrails end to end: the emulator behind Warden, the official
-// @google/genai client and plain HTTP; block / redact / flag chosen per route,
+// @google/genai and openai clients and plain HTTP; block / redact / flag chosen per route,
 // per allowing policy and per group.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GoogleGenAI } from '@google/genai';
 import { OAuth2Client } from 'google-auth-library';
+import OpenAI from 'openai';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 const PROJECT = 'emulator-project';
@@ -157,6 +158,50 @@ describe('guardrails end to end', () => {
     const arr = (await res.json()) as Answer[];
     const text = arr.map((e) => e.candidates?.[0]?.content?.parts?.[0]?.text ?? '').join('');
     assert.equal(text, 'Echo from gemini-2.0-flash: call me at [PHONE_1] tomorrow');
+  });
+
+  describe('openai client (Vertex OpenAI-compatible endpoint)', () => {
+    const openai = (token: string) =>
+      new OpenAI({ baseURL: `${s.gw.url}/v1/projects/${PROJECT}/locations/us-central1/endpoints/openapi`, apiKey: token, maxRetries: 0 });
+    const GOOGLE_MODEL = 'google/gemini-2.0-flash';
+
+    it('stream: an e-mail address in the streamed answer is redacted; deltas, [DONE] and usage intact', async () => {
+      const prompt = 'Please forward the minutes to bob.builder@example.org before the meeting on Friday, and copy the whole team on it as well.';
+      const stream = await openai(staff).chat.completions.create({
+        model: GOOGLE_MODEL,
+        messages: [{ role: 'user', content: prompt }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let text = '';
+      let deltas = 0;
+      let total = 0;
+      for await (const ch of stream) {
+        const d = ch.choices[0]?.delta?.content;
+        if (d) {
+          deltas++;
+          text += d;
+        }
+        if (ch.usage) total = ch.usage.total_tokens;
+      }
+      assert.ok(deltas >= 2, `a real stream (${deltas} deltas)`);
+      assert.equal(text, `Echo from ${GOOGLE_MODEL}: ${prompt.replace('bob.builder@example.org', '[EMAIL_1]')}`);
+      assert.ok(total > 0, 'usage read from the final chunk');
+    });
+
+    it('block: a prompt carrying a secret raises PermissionDeniedError naming the type, never the value', async () => {
+      const secret = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+      const forwarded = s.emu.stats.vertexCalls;
+      const err = await openai(staff)
+        .chat.completions.create({ model: GOOGLE_MODEL, messages: [{ role: 'user', content: `push with ${secret} please` }] })
+        .then(() => assert.fail('expected a rejection'), (e: unknown) => e);
+      assert.ok(err instanceof OpenAI.PermissionDeniedError, `got ${String(err)}`);
+      assert.equal(err.status, 403);
+      assert.match(err.message, /GITHUB_TOKEN/);
+      assert.match(JSON.stringify(err.error), /GUARDRAIL_BLOCKED/);
+      assert.ok(!JSON.stringify(err.error).includes(secret));
+      assert.equal(s.emu.stats.vertexCalls, forwarded, 'never forwarded');
+    });
   });
 
   it('counts findings in metrics by type, direction and action', async () => {

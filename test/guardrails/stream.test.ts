@@ -116,6 +116,33 @@ describe('stream redaction', () => {
     assert.ok(s.findings.list[0]!.locations[0]!.startsWith('candidates[0]'));
   });
 
+  for (const cut of [1, 5, 100000]) {
+    it(`SSE fields other than data (event:, id:, comments) pass unchanged, cut every ${cut} bytes`, () => {
+      const s = session(REDACT);
+      const rw = responseRewriter(s, 'sse')!;
+      const input =
+        ': keep-alive\n\n' +
+        `event: response.output_text.delta\nid: evt_1\ndata: ${JSON.stringify({ type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: 'mail eve@exa' })}\n\n` +
+        `event: response.output_text.delta\r\nid: evt_2\r\ndata: ${JSON.stringify({ type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: 'mple.com now' })}\r\n\r\n` +
+        `event: response.completed\nid: evt_3\ndata: ${JSON.stringify({ type: 'response.completed', response: { output: [{ content: [{ type: 'output_text', text: 'mail eve@example.com now' }] }], usage: { total_tokens: 4 } } })}\n\n`;
+      const { all } = run(rw, input, cut);
+      const events = all.split('\n\n').filter(Boolean);
+      const texts = events
+        .flatMap((e) => e.split('\n').filter((l) => l.startsWith('data: ')))
+        .map((l) => JSON.parse(l.slice(6)) as { delta?: string })
+        .map((e) => e.delta ?? '')
+        .join('');
+      assert.equal(texts, 'mail [EMAIL_1] now');
+      assert.ok(!all.includes('eve@'), 'the completed response repeats the text: redacted there too');
+      assert.equal(events[0], ': keep-alive');
+      const named = events.slice(1).map((e) => e.split('\n').filter((l) => !l.startsWith('data:')));
+      // Events that carry held text out are named like the stream's own (no id: of their own).
+      for (const f of named) assert.ok(f[0]!.startsWith('event: response.'), JSON.stringify(named));
+      assert.deepEqual(named.flat().filter((l) => l.startsWith('id:')), ['id: evt_1', 'id: evt_2', 'id: evt_3']);
+      assert.deepEqual(named.at(-1), ['event: response.completed', 'id: evt_3']);
+    });
+  }
+
   it('no response actions: no rewriter at all', () => {
     assert.equal(responseRewriter(session({ response: { pii: 'off', secret: 'off', custom: 'off' } }), 'sse'), undefined);
   });

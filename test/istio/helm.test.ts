@@ -6,10 +6,25 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import { parseConfig } from '../../src/config/load.js';
+import { renderManifests } from '../../src/istio/render.js';
 
 const CHART = new URL('../../deploy/helm/warden/', import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, CHART), 'utf8');
 const templates = readdirSync(new URL('templates/', CHART)).map((f) => ({ name: f, text: read(`templates/${f}`) }));
+const template = (name: string) => templates.find((t) => t.name === name)!.text;
+/** The text of a one-line `define` in _helpers.tpl. */
+const define = (name: string) => template('_helpers.tpl').match(new RegExp(`define "${name}" -\\}\\}(.*?)\\{\\{- end`))![1];
+
+/**
+ * What the chart's configmap.yaml checks at install, in JavaScript: the paths
+ * its patterns (RE2, written so that JavaScript reads them the same) find in the config.
+ */
+function chartReads(config: string): string[] {
+  const comment = new RegExp(define('warden.commentPattern').replace(/^\(\?m\)/, ''), 'gm');
+  const file = new RegExp(define('warden.filePattern'), 'g');
+  return [...config.replace(comment, '').matchAll(file)].map((m) => m[1]);
+}
 
 describe('Helm chart deploy/helm/warden', () => {
   const values = parse(read('values.yaml')) as Record<string, unknown>;
@@ -65,6 +80,63 @@ describe('Helm chart deploy/helm/warden', () => {
     assert.match(deployment, /path: \/readyz/);
     assert.match(deployment, /toYaml \.Values\.podSecurityContext/);
     assert.equal((values.podSecurityContext as { runAsNonRoot: boolean }).runAsNonRoot, true);
+  });
+
+  it('mounts the Secret as a directory, as `warden istio render` does, and checks the config reads its files there', () => {
+    const deployment = template('deployment.yaml');
+    const volumeMounts = deployment.slice(deployment.indexOf('volumeMounts:'), deployment.indexOf('volumes:'));
+    const filesMount = volumeMounts.split('\n').filter((l) => /name: files\b/.test(l));
+    assert.deepEqual(filesMount, ['            - {name: files, mountPath: {{ include "warden.secretDir" . | quote }}, readOnly: true}']);
+    assert.doesNotMatch(volumeMounts.split('\n').filter((l) => !/name: config\b|^\s*#/.test(l)).join('\n'), /subPath/, 'only the ConfigMap uses subPath');
+    assert.match(deployment, /items:\n\s+\{\{- range \.Values\.files\.items \}\}\n\s+- \{key: \{\{ \.key \| quote \}\}, path: \{\{ \.key \| quote \}\}\}/);
+    assert.match(deployment, /defaultMode: 0440/);
+    assert.match(deployment, /toYaml \.Values\.securityContext/);
+    assert.equal((values.securityContext as { readOnlyRootFilesystem: boolean }).readOnlyRootFilesystem, true);
+
+    // The same layout as the renderer's: what it writes in its ConfigMap installs with the chart unchanged.
+    const config = `apiVersion: warden.dev/v1alpha1
+kind: Gateway
+metadata: {name: warden}
+spec:
+  listen: {host: 0.0.0.0, port: 8080, tls: {certFile: tls/tls.crt, keyFile: tls/tls.key}}
+  extAuthz: {grpc: {port: 9191}}
+  identity:
+    apiKeys:
+      file: "./keys/api-keys.yaml"   # file: ./not/this.yaml
+  credentials:
+    - name: sa
+      google: {file: ./credentials/service-account.json}
+  routes:
+    - {name: vertex, provider: vertex, match: {host: us-central1-aiplatform.googleapis.com}, upstream: https://us-central1-aiplatform.googleapis.com, credential: sa}
+`;
+    const loaded = parseConfig(config, 'warden.yaml', '/nowhere');
+    assert.deepEqual(loaded.problems, []);
+    const { manifests } = renderManifests(loaded, config, {
+      image: 'warden:test', replicas: 2, maxReplicas: 4, namespace: 'warden', egressNamespace: 'istio-system',
+      egressSelector: { istio: 'egressgateway' }, egressServiceAccount: 'sa', trustDomain: 'cluster.local', secret: 'warden-files',
+    });
+    const podConfig = (manifests.find((m) => m.kind === 'ConfigMap') as unknown as { data: Record<string, string> }).data['warden.yaml'];
+    const pod = (manifests.find((m) => m.kind === 'Deployment') as any).spec.template.spec;
+    const secretDir = define('warden.secretDir').replace('{{ .Values.files.secretName }}', 'warden-files');
+    assert.deepEqual(pod.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'files'), { name: 'files', mountPath: secretDir, readOnly: true });
+    const keys = pod.volumes.find((v: { name: string }) => v.name === 'files').secret.items.map((i: { key: string }) => i.key);
+    const read = chartReads(podConfig);
+    assert.deepEqual(read.sort(), keys.map((k: string) => `${secretDir}/${k}`).sort(), 'the chart finds the files the renderer mounts');
+    assert.deepEqual(chartReads(config).sort(), ['./credentials/service-account.json', './keys/api-keys.yaml', 'tls/tls.crt', 'tls/tls.key'],
+      'the chart finds the same files in the original config, and would refuse it (not in the Secret\'s directory)');
+    assert.match(template('configmap.yaml'), /regexFindAll \(include "warden\.filePattern" \.\) \$text -1/);
+    assert.match(template('configmap.yaml'), /if not \(hasPrefix \$dir \$path\) \}\}\{\{ fail/);
+    assert.match(template('configmap.yaml'), /if not \(has \. \$read\)/);
+  });
+
+  it('takes Secret keys, not paths: the mount point follows from the Secret', () => {
+    const v = structuredClone(values) as { files: { items: unknown[] } };
+    v.files.items = [{ key: 'service-account.json' }];
+    assert.ok(validate(v), JSON.stringify(validate.errors));
+    v.files.items = [{ key: 'service-account.json', path: '/etc/warden/credentials/service-account.json' }];
+    assert.equal(validate(v), false, 'a path would be a subPath mount');
+    v.files.items = [{ key: 'keys/sa.json' }];
+    assert.equal(validate(v), false);
   });
 
   it('balances its template actions', () => {

@@ -18,7 +18,10 @@ import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v
 import { DestinationRule, Gateway, ServiceEntry, VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1';
 import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha1';
 import { main } from '../../src/cli/main.js';
+import { parseConfig } from '../../src/config/load.js';
 import { startEmulator } from '../../src/emulator/index.js';
+import { renderManifests, type RenderOptions } from '../../src/istio/render.js';
+import { configFilePaths } from '../../src/istio/render/secret-files.js';
 
 const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   'v1/ConfigMap': ConfigMap,
@@ -89,6 +92,34 @@ spec:
         - key: request.model
           values: [gemini*]
 `;
+
+const OPTIONS: RenderOptions = {
+  image: 'warden:test', replicas: 2, maxReplicas: 4, namespace: 'warden', egressNamespace: 'istio-system',
+  egressSelector: { istio: 'egressgateway' }, egressServiceAccount: 'istio-egressgateway-service-account',
+  trustDomain: 'cluster.local', secret: 'warden-files',
+};
+
+/**
+ * Every file the config in `configMap` reads is a file of a directory the
+ * Deployment mounts from a Secret (a key that volume projects); returns the paths.
+ */
+export function assertConfigFilesMounted(deployment: Doc, configMap: Doc): string[] {
+  const pod = deployment.spec!.template.spec;
+  const config = parseConfig(configMap.data!['warden.yaml'], 'warden.yaml', '/etc/warden');
+  assert.deepEqual(config.problems, []);
+  const paths = [...new Set(configFilePaths(config.gateway.value))];
+  for (const path of paths) {
+    const slash = path.lastIndexOf('/');
+    const [dir, file] = [path.slice(0, slash), path.slice(slash + 1)];
+    const mounts = pod.containers[0].volumeMounts.filter((m: { mountPath: string }) => m.mountPath === dir);
+    assert.equal(mounts.length, 1, `${path}: no volume is mounted at ${dir}`);
+    const volume = pod.volumes.find((v: { name: string }) => v.name === mounts[0].name);
+    assert.ok(volume?.secret, `${path}: ${dir} is not a Secret volume`);
+    assert.equal(mounts[0].subPath, undefined);
+    if (volume.secret.items) assert.ok(volume.secret.items.some((i: { path: string }) => i.path === file), `${path}: the Secret volume does not project ${file}`);
+  }
+  return paths;
+}
 
 interface Doc {
   apiVersion: string;
@@ -163,10 +194,20 @@ describe('warden istio render', () => {
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
     assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
     assert.deepEqual(c.ports.map((p: { containerPort: number }) => p.containerPort), [8080, 9901, 9191, 9192]);
-    const keyMount = c.volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/etc/warden/credentials/service-account.json');
-    assert.deepEqual(keyMount, { name: 'files', mountPath: '/etc/warden/credentials/service-account.json', subPath: 'service-account.json', readOnly: true });
-    assert.equal(pod.volumes.find((v: { name: string }) => v.name === 'files').secret.secretName, 'warden-files');
-    assert.equal(find('ConfigMap').data!['warden.yaml'], CONFIG);
+    const keyMount = c.volumeMounts.find((m: { name: string }) => m.name === 'files');
+    assert.deepEqual(keyMount, { name: 'files', mountPath: '/etc/warden/secrets/warden-files', readOnly: true });
+    assert.deepEqual(pod.volumes.find((v: { name: string }) => v.name === 'files').secret, {
+      secretName: 'warden-files',
+      defaultMode: 0o440,
+      items: [{ key: 'service-account.json', path: 'service-account.json' }],
+    });
+    // The config in the pod reads the key from the Secret's directory; nothing else in it changes.
+    assert.equal(
+      find('ConfigMap').data!['warden.yaml'],
+      CONFIG.replace('file: ./credentials/service-account.json', 'file: /etc/warden/secrets/warden-files/service-account.json'),
+    );
+    assert.match(dep.spec!.template.metadata.annotations['checksum/config'], /^[0-9a-f]{64}$/);
+    assert.match(text, /# note: .*kubectl -n ai-gateway create secret generic warden-files --from-file=service-account\.json=\.\/credentials\/service-account\.json/);
     assert.doesNotMatch(text, /PRIVATE KEY/, 'key material is never rendered');
     assert.deepEqual(find('HorizontalPodAutoscaler').spec!.minReplicas, 3);
     assert.deepEqual(find('PeerAuthentication').spec!.mtls, { mode: 'STRICT' });
@@ -195,6 +236,86 @@ describe('warden istio render', () => {
     assert.ok(find('AuthorizationPolicy', 'ml-namespace'));
     assert.equal(find('AuthorizationPolicy', 'gemini-only'), undefined);
     assert.match(text, /# note: AuthorizationPolicy gemini-only uses request\.model/);
+  });
+
+  it('mounts each Secret as a directory, never with subPath, so that a rotated key reaches the running pod', () => {
+    const pod = find('Deployment').spec!.template.spec;
+    const secretVolumes = new Set(pod.volumes.filter((v: { secret?: unknown }) => v.secret).map((v: { name: string }) => v.name));
+    assert.ok(secretVolumes.size > 0);
+    const mounts = pod.containers.flatMap((c: { volumeMounts: Record<string, unknown>[] }) => c.volumeMounts);
+    for (const m of mounts.filter((m: { name: string }) => secretVolumes.has(m.name))) {
+      assert.equal(m.subPath, undefined, `${m.name} at ${m.mountPath} uses subPath`);
+      assert.equal(m.subPathExpr, undefined);
+      assert.equal(m.readOnly, true);
+    }
+    assert.deepEqual(assertConfigFilesMounted(find('Deployment'), find('ConfigMap')), ['/etc/warden/secrets/warden-files/service-account.json']);
+    const c = pod.containers[0];
+    assert.equal(pod.securityContext.runAsUser, 65532);
+    assert.equal(c.securityContext.runAsNonRoot, true);
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+  });
+
+  it('points every file of a richer config into the Secret’s directory, keeping the rest of the text', () => {
+    const rich = `# Warden, with every kind of file it reads
+apiVersion: warden.dev/v1alpha1
+kind: Gateway
+metadata: {name: edge}
+spec:
+  listen:
+    host: 0.0.0.0
+    port: 8443
+    tls: {certFile: tls/tls.crt, keyFile: "tls/tls.key", clientCaFile: /var/run/trust/ca.pem, clientCertificate: optional}
+  extAuthz: {grpc: {port: 9191}}
+  identity:
+    apiKeys: {file: ./keys/api-keys.yaml}   # rotated by the platform team
+    tokens: {signingKeyFile: 'keys/signing key.pem'}
+  routes:
+    - {name: vertex, provider: vertex, match: {host: us-central1-aiplatform.googleapis.com}, upstream: https://us-central1-aiplatform.googleapis.com, credential: sa}
+  credentials:
+    - name: sa
+      google:
+        file: &sa ./credentials/service-account.json
+    - {name: again, google: {file: *sa}}
+    - {name: bearer, bearer: {file: /etc/other/service-account.json}}
+    - {name: key, apiKey: {file: credentials/api-key.txt}}
+  audit:
+    sqlite: ./data/audit.db
+    hmacKeyFile: keys/audit-hmac.key
+`;
+    const config = parseConfig(rich, 'rich.yaml', '/nowhere');
+    assert.deepEqual(config.problems, []);
+    const { manifests, notes } = renderManifests(config, rich, { ...OPTIONS, secret: 'edge-files' });
+    const cm = manifests.find((m) => m.kind === 'ConfigMap') as unknown as Doc;
+    const dep = manifests.find((m) => m.kind === 'Deployment') as unknown as Doc;
+    for (const d of [cm, dep]) assert.doesNotThrow(() => new MODELS[`${d.apiVersion}/${d.kind}`](d as never).validate());
+    const dir = '/etc/warden/secrets/edge-files';
+    assert.deepEqual(assertConfigFilesMounted(dep, cm).sort(), [
+      `${dir}/2-service-account.json`, `${dir}/api-key.txt`, `${dir}/api-keys.yaml`, `${dir}/audit-hmac.key`, `${dir}/ca.pem`,
+      `${dir}/service-account.json`, `${dir}/signing_key.pem`, `${dir}/tls.crt`, `${dir}/tls.key`,
+    ]);
+    const podConfig = cm.data!['warden.yaml'];
+    assert.match(podConfig, /^# Warden, with every kind of file it reads\n/);
+    assert.match(podConfig, /apiKeys: \{file: \/etc\/warden\/secrets\/edge-files\/api-keys\.yaml\}   # rotated by the platform team\n/);
+    assert.match(podConfig, /keyFile: \/etc\/warden\/secrets\/edge-files\/tls\.key,/);
+    assert.match(podConfig, /signingKeyFile: \/etc\/warden\/secrets\/edge-files\/signing_key\.pem\}/);
+    assert.match(podConfig, /sqlite: \.\/data\/audit\.db/, 'files Warden writes are not secrets');
+    assert.match(podConfig, / - \{name: vertex, provider: vertex, match: \{host: us-central1/, 'flow style is kept');
+    // Both credentials read one file (an alias), mounted once; another file of that name gets its own key.
+    const sa = parseConfig(podConfig, 'pod.yaml', '/etc/warden').gateway.value.credentials;
+    assert.equal(sa[0].google!.file, `${dir}/2-service-account.json`);
+    assert.equal(sa[1].google!.file, `${dir}/2-service-account.json`);
+    assert.equal(sa[2].bearer!.file, `${dir}/service-account.json`);
+    assert.match(notes.join('\n'), / '--from-file=signing_key\.pem=keys\/signing key\.pem' /, 'a path with a space is quoted for the shell');
+  });
+
+  it('renders a config that reads no files without a Secret', () => {
+    const bare = CONFIG.replace(/  credentials:\n.*\n.*\n/, '').replace('      credential: vertex-sa\n', '');
+    const config = parseConfig(bare, 'bare.yaml', '/nowhere');
+    assert.deepEqual(config.problems, []);
+    const { manifests } = renderManifests(config, bare, OPTIONS);
+    const pod = (manifests.find((m) => m.kind === 'Deployment') as unknown as Doc).spec!.template.spec;
+    assert.equal(pod.volumes.some((v: { secret?: unknown }) => v.secret), false);
+    assert.equal((manifests.find((m) => m.kind === 'ConfigMap') as unknown as Doc).data!['warden.yaml'], bare);
   });
 
   it('refuses a config without spec.extAuthz, with file and line', async () => {

@@ -163,7 +163,7 @@ const CASES: Case[] = [
       { method: 'GET', path: '/public/%2e%2e/admin', want: 'deny' },
       { method: 'GET', path: '/%61dmin', want: 'deny' },
       { method: 'GET', path: '/public/admin', want: 'allow' },
-      { method: 'GET', path: '/x%00', want: 'deny' },
+      { method: 'GET', path: '/x%00', want: 'invalid' },
     ],
   },
   {

@@ -24,7 +24,8 @@ export interface CallSpec {
 }
 
 /** What Warden did: refused by policy, refused the token, or let the request through to the upstream. */
-export type Outcome = 'allow' | 'deny' | 'unauthenticated';
+/** `invalid`: refused before any policy (400), as Envoy refuses a path with an encoded NUL. */
+export type Outcome = 'allow' | 'deny' | 'unauthenticated' | 'invalid';
 
 export class PolicyBench {
   emu!: Emulator;
@@ -83,7 +84,7 @@ ${policies.replaceAll('ISSUER', this.emu.issuer)}`);
       req.end(body);
     });
     const outcome: Outcome =
-      res.status === 403 && res.body.includes('POLICY_DENIED') ? 'deny' : res.status === 401 ? 'unauthenticated' : 'allow';
+      res.status === 403 && res.body.includes('POLICY_DENIED') ? 'deny' : res.status === 401 ? 'unauthenticated' : res.status === 400 && res.body.includes('PATH_INVALID') ? 'invalid' : 'allow';
     return { outcome, ...res };
   }
 }

@@ -1,0 +1,103 @@
+// Warden's workload: the ConfigMap holding the config, and the Deployment
+// that runs it — non-root, read-only root filesystem, probes on the admin
+// port, the Secret's key files mounted as a directory (render/secret-files),
+// writable volumes where it keeps state.
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import type { GatewaySpec } from '../../config/schema.js';
+import { CONFIG_DIR, CONFIG_PATH, containerPorts, inPod, type Labels, type Manifest, type Ports, type RenderOptions } from '../manifest.js';
+import type { SecretLayout } from './secret-files.js';
+
+/** `metadata` names it `<name>-config`, which the Deployment mounts; `configText` names its files in the pod (secret-files). */
+export function configMap(metadata: Manifest['metadata'], configText: string): Manifest {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { 'warden.yaml': configText } };
+}
+
+export function deployment(
+  name: string, metadata: Manifest['metadata'], labels: Labels, ports: Ports, spec: GatewaySpec, o: RenderOptions,
+  secret: SecretLayout, configText: string,
+): Manifest {
+  const writableDirs = [...new Set(stateFiles(spec).map((f) => posix.dirname(inPod(f))))].filter((d) => d !== CONFIG_DIR);
+  const volumes: Record<string, unknown>[] = [
+    { name: 'config', configMap: { name: `${name}-config` } },
+    // The config's own directory is writable (SQLite audit, spool) and holds the mount points.
+    { name: 'workdir', emptyDir: {} },
+    { name: 'tmp', emptyDir: {} },
+  ];
+  const mounts: Record<string, unknown>[] = [
+    { name: 'workdir', mountPath: CONFIG_DIR },
+    { name: 'config', mountPath: CONFIG_PATH, subPath: 'warden.yaml', readOnly: true },
+    { name: 'tmp', mountPath: '/tmp' },
+  ];
+  if (secret.files.length) {
+    // A directory, never subPath: Kubernetes updates it in place when the
+    // Secret changes, and Warden reloads the files it watches. `items` mounts
+    // just the keys the config reads, and a missing key stops the pod at once.
+    volumes.push({
+      name: 'files',
+      secret: { secretName: secret.secret, defaultMode: 0o440, items: secret.files.map((f) => ({ key: f.key, path: f.key })) },
+    });
+    mounts.push({ name: 'files', mountPath: secret.dir, readOnly: true });
+  }
+  writableDirs.forEach((dir, i) => {
+    volumes.push({ name: `state-${i}`, emptyDir: {} });
+    mounts.push({ name: `state-${i}`, mountPath: dir });
+  });
+  const probe = (path: string) => ({ httpGet: { path, port: 'http-admin' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata,
+    spec: {
+      replicas: o.replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: {
+          labels: { ...labels, 'sidecar.istio.io/inject': 'true' },
+          annotations: {
+            // A changed config rolls the pods (the config file is read at start).
+            'checksum/config': createHash('sha256').update(configText).digest('hex'),
+            'prometheus.io/scrape': 'true',
+            'prometheus.io/port': String(ports.admin),
+            'prometheus.io/path': '/metrics',
+          },
+        },
+        spec: {
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          terminationGracePeriodSeconds: 30,
+          topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
+          ],
+          containers: [
+            {
+              name: 'warden',
+              image: o.image,
+              args: ['start', '-c', CONFIG_PATH],
+              ports: containerPorts(ports),
+              readinessProbe: probe('/readyz'),
+              livenessProbe: { ...probe('/healthz'), initialDelaySeconds: 5 },
+              resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: mounts,
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+}
+
+/** Files Warden writes (SQLite audit, its spool): their directories need a writable volume. */
+function stateFiles(spec: GatewaySpec): string[] {
+  const audit = spec.audit as { sqlite?: string; spool?: { dir?: string } };
+  const out: string[] = [];
+  if (audit.sqlite) out.push(audit.sqlite);
+  if (audit.spool?.dir) out.push(posix.join(audit.spool.dir, 'x'));
+  return out;
+}

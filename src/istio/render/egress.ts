@@ -1,0 +1,102 @@
+// Model egress: workloads speak plain HTTP to the Vertex host, their sidecar
+// sends it (mTLS) to the egress gateway, whose CUSTOM policy asks Warden, and
+// the gateway originates TLS to Google. ServiceEntries, the egress Gateway,
+// VirtualServices, the TLS-originating DestinationRule and the CUSTOM policy.
+import type { GatewaySpec } from '../../config/schema.js';
+import { GRPC_PROVIDER, HTTP_PROVIDER, wardenLabels, type Manifest, type RenderOptions } from '../manifest.js';
+
+/**
+ * Vertex AI's regional hosts the config's vertex routes name. Istio host
+ * names only take a leading `*.` wildcard, so `*-aiplatform.googleapis.com`
+ * is written out as the hosts in use.
+ */
+export function vertexHosts(spec: GatewaySpec): string[] {
+  const hosts = new Set<string>();
+  for (const r of spec.routes) {
+    if (r.provider !== 'vertex') continue;
+    for (const h of [r.match.host, new URL(r.upstream).hostname]) {
+      if (h && /^([a-z0-9-]+-)?aiplatform\.googleapis\.com$/.test(h)) hosts.add(h);
+    }
+  }
+  if (!hosts.size) hosts.add('us-central1-aiplatform.googleapis.com');
+  return [...hosts].sort();
+}
+
+export function egress(name: string, hosts: string[], spec: GatewaySpec, o: RenderOptions): Manifest[] {
+  const ns = o.egressNamespace;
+  const egressService = `istio-egressgateway.${ns}.svc.${o.trustDomain}`;
+  const labels = wardenLabels(name);
+  const provider = spec.extAuthz?.grpc ? GRPC_PROVIDER : HTTP_PROVIDER;
+  return [
+    {
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'ServiceEntry',
+      metadata: { name: 'vertex-ai', namespace: ns, labels },
+      spec: {
+        hosts,
+        location: 'MESH_EXTERNAL',
+        resolution: 'DNS',
+        ports: [
+          { number: 80, name: 'http', protocol: 'HTTP' },
+          { number: 443, name: 'https', protocol: 'HTTPS' },
+        ],
+      },
+    },
+    {
+      // Warden's own calls for tokens (and to Vertex AI when it is the gateway) are already TLS.
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'ServiceEntry',
+      metadata: { name: 'google-token-services', namespace: o.namespace, labels },
+      spec: {
+        hosts: ['oauth2.googleapis.com', 'sts.googleapis.com', 'iamcredentials.googleapis.com'],
+        location: 'MESH_EXTERNAL',
+        resolution: 'DNS',
+        ports: [{ number: 443, name: 'tls', protocol: 'TLS' }],
+      },
+    },
+    {
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'Gateway',
+      metadata: { name: 'vertex-egress', namespace: ns, labels },
+      spec: {
+        selector: o.egressSelector,
+        servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts }],
+      },
+    },
+    ...hosts.map((host, i) => ({
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'VirtualService',
+      metadata: { name: `vertex-egress-${i}`, namespace: ns, labels },
+      spec: {
+        hosts: [host],
+        gateways: ['mesh', 'vertex-egress'],
+        http: [
+          { match: [{ gateways: ['mesh'], port: 80 }], route: [{ destination: { host: egressService, port: { number: 80 } } }] },
+          { match: [{ gateways: ['vertex-egress'], port: 80 }], route: [{ destination: { host, port: { number: 443 } } }] },
+        ],
+      },
+    })),
+    {
+      // Visible only in the gateway's namespace, so that Warden's own HTTPS is not wrapped twice.
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'DestinationRule',
+      metadata: { name: 'vertex-tls-origination', namespace: ns, labels },
+      spec: {
+        host: '*.googleapis.com',
+        exportTo: ['.'],
+        trafficPolicy: { portLevelSettings: [{ port: { number: 443 }, tls: { mode: 'SIMPLE' } }] },
+      },
+    },
+    {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'vertex-ext-authz', namespace: ns, labels },
+      spec: {
+        selector: { matchLabels: o.egressSelector },
+        action: 'CUSTOM',
+        provider: { name: provider },
+        rules: [{ to: [{ operation: { hosts } }] }],
+      },
+    },
+  ];
+}

@@ -1,0 +1,45 @@
+// Audit configuration problems are reported with file, line and hint, and
+// the README's `audit: {sqlite: FILE}` keeps working.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, it } from 'node:test';
+import { parseConfig } from '../../src/config/load.js';
+import { compileConfig } from '../../src/gateway.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'warden-audit-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function problems(audit: string): { line: number; message: string; hint?: string }[] {
+  const config = parseConfig(`apiVersion: warden.dev/v1alpha1
+kind: Gateway
+metadata: {name: t}
+spec:
+  routes: [{name: r, provider: vertex, upstream: "http://127.0.0.1:1"}]
+  audit:
+${audit}
+`, 'warden.yaml', dir);
+  if (!config.problems.length) compileConfig(config);
+  return config.problems;
+}
+
+it('accepts the README shape, with the key generated later', () => {
+  assert.deepEqual(problems('    sqlite: ./warden-audit.db'), []);
+});
+
+it('reports a PostgreSQL store without a key file, an unreadable key, a short key, and two stores', () => {
+  const pgNoKey = problems('    postgres: {url: "postgres://warden@db/warden"}');
+  assert.equal(pgNoKey.length, 1);
+  assert.match(pgNoKey[0].message, /spec\.audit\.hmacKeyFile: a PostgreSQL audit store needs hmacKeyFile/);
+  assert.match(pgNoKey[0].hint!, /same secret file/);
+
+  const missing = problems('    sqlite: ./a.db\n    hmacKeyFile: ./nope.key');
+  assert.equal(missing[0].line, 8);
+  assert.match(missing[0].message, /cannot read the HMAC key file/);
+
+  writeFileSync(join(dir, 'short.key'), 'too-short\n');
+  assert.match(problems('    sqlite: ./a.db\n    hmacKeyFile: ./short.key')[0].message, /shorter than 32 bytes/);
+
+  assert.match(problems('    sqlite: ./a.db\n    jsonl: "-"')[0].message, /one audit store at a time/);
+});
