@@ -10,12 +10,15 @@
 //
 // With `taskset` present, the gateway under test runs on CPU 0 and the load
 // generator and stub upstream share CPU 1.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
+import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
+import { benchConfig, PROMPT_BODY as BODY } from './lib/config.js';
+import { cpus, cpuSeconds, pinning } from './lib/cpu.js';
+import { freePort, startUpstream, startWarden, stopAll } from './lib/procs.js';
+import { median } from './lib/stats.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '32' }, 'cpu-prof': { type: 'string' } },
@@ -24,76 +27,7 @@ const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const PATH = '/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent';
-const BODY = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hello, Warden' }] }] });
-const pinned = spawnSync('taskset', ['-V']).status === 0;
-
-const STUB = `require('node:http').createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    const body = '{"candidates":[{"content":{"role":"model","parts":[{"text":"hi"}]}}],"usageMetadata":{"promptTokenCount":4,"candidatesTokenCount":1,"totalTokenCount":5}}';
-    res.writeHead(200, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}).end(body);
-  });
-}).listen(0, '127.0.0.1', function () { console.log(JSON.stringify({url: 'http://127.0.0.1:' + this.address().port})); });`;
-
-/** Starts a process and resolves with the URL it prints as JSON (`{"url": …}`). */
-function launch(cpu: string, args: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  const cmd = pinned ? 'taskset' : process.execPath;
-  const proc = spawn(cmd, pinned ? ['-c', cpu, process.execPath, ...args] : args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) resolve({ proc, url: m[1] });
-    });
-    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}): ${out}`)));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitListening(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`${url} never answered`);
-}
-
-function config(port: number, upstream: string, audit: string): string {
-  return `apiVersion: warden.dev/v1alpha1
-kind: Gateway
-metadata: {name: bench}
-spec:
-  listen: {host: 127.0.0.1, port: ${port}}
-  admin: {host: 127.0.0.1, port: 0}
-  routes:
-    - {name: vertex, provider: vertex, upstream: "${upstream}"}
-${audit}`;
-}
-
-/** CPU seconds (user + system) a process has used so far; undefined where /proc is missing. */
-function cpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return undefined;
-  }
-}
+const [GATEWAY_CPU, OTHER_CPU] = [cpus[0], cpus[1]];
 
 async function load(url: string, seconds: number): Promise<{ rate: number; done: number }> {
   const pool = new Pool(url, { connections: CONNECTIONS });
@@ -114,28 +48,27 @@ async function load(url: string, seconds: number): Promise<{ rate: number; done:
   return { rate, done };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-const dir = mkdtempSync(join(tmpdir(), 'warden-bench-audit-'));
-const procs: ChildProcess[] = [];
+const dir = makeTempDir('warden-bench-audit-');
 try {
-  const stub = await launch('1', ['-e', STUB]);
-  procs.push(stub.proc);
+  // The stub upstream wants a bearer token: both gateways send the same static one.
+  const stub = await startUpstream(OTHER_CPU);
+  writeFileSync(join(dir, 'token.txt'), 'bench-token\n');
   writeFileSync(join(dir, 'audit.key'), 'bench-audit-key-'.repeat(4));
   const gateways = { on: '', off: '' };
   const pids = { on: 0, off: 0 };
   for (const k of ['on', 'off'] as const) {
-    const port = await freePort();
-    writeFileSync(join(dir, `${k}.yaml`), config(port, stub.url, k === 'on' ? '  audit: {sqlite: ./audit.db, hmacKeyFile: ./audit.key}\n' : ''));
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const audit = k === 'on' ? '  audit: {sqlite: ./audit.db, hmacKeyFile: ./audit.key}\n' : '';
+    writeFileSync(join(dir, `${k}.yaml`), benchConfig({ name: 'bench', port, adminPort, upstream: stub.url, credential: 'bearer: {file: ./token.txt}', spec: audit }));
     // Logs at warn: the bench measures the gateway, not a pipe full of access lines.
-    const cmd = pinned ? 'taskset' : process.execPath;
     const prof = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(values['cpu-prof'], k)] : [];
-    const args = [...prof, 'bin/warden.js', 'start', '-c', join(dir, `${k}.yaml`)];
-    const proc = spawn(cmd, pinned ? ['-c', '0', process.execPath, ...args] : args, { stdio: 'inherit', env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' } });
-    procs.push(proc);
+    const proc = await startWarden(GATEWAY_CPU, join(dir, `${k}.yaml`), `http://127.0.0.1:${adminPort}/readyz`, {
+      nodeArgs: prof,
+      stdio: 'inherit',
+      env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' },
+    });
     pids[k] = proc.pid!;
     gateways[k] = `http://127.0.0.1:${port}`;
-    await waitListening(gateways[k]);
     await load(gateways[k], 2); // warm-up: JIT, connections
   }
   const rates = { on: [] as number[], off: [] as number[] };
@@ -149,7 +82,7 @@ try {
       await new Promise((r) => setTimeout(r, 100));
       const after = cpuSeconds(pids[k]);
       rates[k].push(rate);
-      if (before !== undefined && after !== undefined) cpu[k].push(((after - before) * 1e6) / done);
+      if (!Number.isNaN(before) && !Number.isNaN(after)) cpu[k].push(((after - before) * 1e6) / done);
     }
   }
   const on = median(rates.on);
@@ -157,7 +90,7 @@ try {
   const list = (xs: number[]) => xs.map((r) => r.toFixed(0)).join(', ');
   console.log(`audit off: ${off.toFixed(0)} req/s  (rounds: ${list(rates.off)})`);
   console.log(`audit on:  ${on.toFixed(0)} req/s  (rounds: ${list(rates.on)})`);
-  console.log(`on/off = ${(on / off).toFixed(3)} (${((1 - on / off) * 100).toFixed(1)}% slower with the SQLite audit${pinned ? '; gateway pinned to CPU 0' : ''})`);
+  console.log(`on/off = ${(on / off).toFixed(3)} (${((1 - on / off) * 100).toFixed(1)}% slower with the SQLite audit${pinning ? `; gateway pinned to CPU ${GATEWAY_CPU}` : ''})`);
   if (cpu.on.length && cpu.off.length) {
     const cOn = median(cpu.on);
     const cOff = median(cpu.off);
@@ -165,7 +98,6 @@ try {
     console.log(`CPU per request on/off = ${(cOn / cOff).toFixed(3)} (the audit costs ${(cOn - cOff).toFixed(0)} µs per request)`);
   }
 } finally {
-  for (const p of procs) p.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 500));
-  rmSync(dir, { recursive: true, force: true });
+  await stopAll();
+  removeDir(dir);
 }

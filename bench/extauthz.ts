@@ -15,33 +15,31 @@
 //   max     closed loop, BENCH_INFLIGHT (32) checks in flight: round trips/s
 //
 // Every answer must be OK with Warden's token, or the bench fails.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, credentials } from '@grpc/grpc-js';
-import { startEmulator } from '../src/emulator/index.js';
 import { authorizationService, type CheckRequest, type CheckResponse } from '../src/extauthz/proto.js';
 import { MODEL_PATH, PROMPT, meshConfig, sidecarCheck } from '../test/extauthz/mesh.js';
+import { startEmulatorWithCredentials } from '../test/helpers/gateway.js';
+import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
+import { cpus, cpuSeconds, pinning as pinned, repin } from './lib/cpu.js';
+import { freePort, ROOT, spawnPinned, stop } from './lib/procs.js';
+import { knob, percentile } from './lib/stats.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const RATE = Number(process.env.BENCH_RATE ?? 1000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 32);
-const pinned = availableParallelism() >= 2 && spawnSync('taskset', ['-V']).status === 0;
+const RATE = knob('BENCH_RATE', 1000);
+const SECONDS = knob('BENCH_SECONDS', 10);
+const INFLIGHT = knob('BENCH_INFLIGHT', 32);
+const [SERVER_CPU, CLIENT_CPU] = [cpus[0], cpus[1]];
 
 async function main(): Promise<void> {
-  if (pinned) spawnSync('taskset', ['-a', '-pc', '1', String(process.pid)]);
-  const emu = await startEmulator({ port: 0 });
-  const dir = mkdtempSync(join(tmpdir(), 'warden-bench-extauthz-'));
-  await emu.writeCredentials(join(dir, 'credentials'));
+  repin(process.pid, CLIENT_CPU);
+  const dir = makeTempDir('warden-bench-extauthz-');
+  const emu = await startEmulatorWithCredentials(dir);
   const port = await freePort();
   const config = meshConfig({ emulatorUrl: emu.url, issuer: emu.issuer }).replace('grpc: {port: 0}', `grpc: {port: ${port}}`).replace(/\n    http: \{port: 0.*\}/, '');
   writeFileSync(join(dir, 'warden.yaml'), config);
   const argv = [process.execPath, join(ROOT, 'bin/warden.js'), 'start', '-c', join(dir, 'warden.yaml')];
-  const server = spawn(pinned ? 'taskset' : argv[0]!, pinned ? ['-c', '0', ...argv] : argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawnPinned(SERVER_CPU, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
     await new Promise<void>((ok, fail) => client.waitForReady(Date.now() + 15_000, (e) => (e ? fail(e) : ok())));
@@ -73,14 +71,13 @@ async function main(): Promise<void> {
     client.close();
 
     const ms = (x: number) => `${x.toFixed(3)} ms`;
-    console.log(`ext_authz gRPC Check, Warden on ${pinned ? 'CPU 0 (client on CPU 1)' : 'unpinned CPUs'}, ${SECONDS} s per run`);
+    console.log(`ext_authz gRPC Check, Warden on ${pinned ? `CPU ${SERVER_CPU} (client on CPU ${CLIENT_CPU})` : 'unpinned CPUs'}, ${SECONDS} s per run`);
     console.log(`paced  ${paced.rate.toFixed(0)} checks/s: p50 ${ms(paced.p50)}  p90 ${ms(paced.p90)}  p99 ${ms(paced.p99)}  p99.9 ${ms(paced.p999)}  max ${ms(paced.max)}  server CPU ${(pacedCpu * 100).toFixed(0)} %`);
     console.log(`max    ${max.rate.toFixed(0)} checks/s with ${INFLIGHT} in flight: p50 ${ms(max.p50)}  p99 ${ms(max.p99)}  server CPU ${(maxCpu * 100).toFixed(0)} %`);
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await stop(server);
     await emu.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   }
 }
 
@@ -103,11 +100,6 @@ function summarize(latencies: number[], seconds: number): Result {
     p999: percentile(sorted, 99.9),
     max: sorted[sorted.length - 1] ?? 0,
   };
-}
-
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : 0;
 }
 
 /** Starts checks on schedule whatever the answers do (as Envoy would), so slow answers show in the tail. */
@@ -135,22 +127,6 @@ async function closedLoop(check: () => Promise<number>, seconds: number): Promis
   };
   await Promise.all(Array.from({ length: INFLIGHT }, worker));
   return summarize(latencies, (performance.now() - start) / 1000);
-}
-
-/** User + system CPU seconds of a process, from /proc. */
-function cpuSeconds(pid: number): number {
-  const r = spawnSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' });
-  const fields = r.stdout.slice(r.stdout.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
 }
 
 await main();

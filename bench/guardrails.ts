@@ -7,16 +7,18 @@
 //      gateway with both off, interleaved rounds in one run, as a ratio.
 //
 //   node --import tsx bench/guardrails.ts       (BENCH_ROUNDS 3, BENCH_SECONDS 5, BENCH_CONNECTIONS 50)
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Guardrails } from '../src/guardrails/guard.js';
+import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
+import { benchConfig } from './lib/config.js';
 import type { LoadResult } from './lib/load.js';
+import { runLoad, startListening, startUpstream, stopAll, tsx } from './lib/procs.js';
+import { knob, median } from './lib/stats.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ROUNDS = knob('BENCH_ROUNDS', 3);
+const SECONDS = knob('BENCH_SECONDS', 5);
+const CONNECTIONS = knob('BENCH_CONNECTIONS', 50);
 
 // ---------------------------------------------------------------- 1. cost per KB
 
@@ -59,52 +61,23 @@ function perKb(): { kb: number; usPerKb: number; ratio: number }[] {
 
 // ---------------------------------------------------------------- 2. requests/s on vs off
 
-function node(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; ready: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  const ready = new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening (http:\/\/\S+)|"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) resolve(m[1] ?? m[2]!);
-    });
-    child.once('exit', (c) => reject(new Error(`${args.join(' ')} exited ${c}: ${out}`)));
-  });
-  return { child, ready };
-}
-
-function load(url: string): LoadResult {
-  const spec = {
+// Unpinned: the gateways, the upstream and the load generator share the machine's cores.
+function load(url: string): Promise<LoadResult> {
+  return runLoad(undefined, {
     url,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hello, Warden. Please summarise the attached notes for alice@example.com.' }] }] }),
     connections: CONNECTIONS,
     duration: SECONDS,
-  };
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/lib/load.ts', JSON.stringify(spec)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as LoadResult;
+  });
 }
 
 async function onVsOff(): Promise<{ off: number[]; on: number[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-bench-guard-'));
-  const procs: ChildProcess[] = [];
+  const dir = makeTempDir('warden-bench-guard-');
   try {
-    const up = node(['bench/upstream.ts']);
-    procs.push(up.child);
-    const upstream = await up.ready;
+    const upstream = (await startUpstream(undefined)).url;
     writeFileSync(join(dir, 'token.txt'), 'bench-token\n');
-    const base = `apiVersion: warden.dev/v1alpha1
-kind: Gateway
-metadata: {name: bench}
-spec:
-  listen: {host: 127.0.0.1, port: 0}
-  admin: {host: 127.0.0.1, port: 0}
-  routes:
-    - {name: vertex, provider: vertex, upstream: '${upstream}', credential: static}
-  credentials:
-    - {name: static, bearer: {file: ./token.txt}}
-`;
+    const base = benchConfig({ name: 'bench', upstream, credential: 'bearer: {file: ./token.txt}' });
     const on = `${base}  guardrails:
     request: {pii: redact, secret: block, injection: block}
     response: {pii: redact, secret: redact}
@@ -116,27 +89,24 @@ spec:
     writeFileSync(join(dir, 'on.yaml'), on);
     const urls: Record<'off' | 'on', string> = { off: '', on: '' };
     for (const k of ['off', 'on'] as const) {
-      const w = node(['bench/guardrails-gateway.ts', join(dir, `${k}.yaml`)]);
-      procs.push(w.child);
-      urls[k] = (await w.ready) + '/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent';
+      const w = await startListening(undefined, tsx('bench/guardrails-gateway.ts', join(dir, `${k}.yaml`)));
+      urls[k] = w.url + '/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent';
     }
     const rps = { off: [] as number[], on: [] as number[] };
-    for (const k of ['off', 'on'] as const) load(urls[k]); // warm-up
+    for (const k of ['off', 'on'] as const) await load(urls[k]); // warm-up
     for (let r = 0; r < ROUNDS; r++) {
       for (const k of (r % 2 ? ['on', 'off'] : ['off', 'on']) as ('on' | 'off')[]) {
-        const res = load(urls[k]);
+        const res = await load(urls[k]);
         if (res.non2xx || res.errors) throw new Error(`${k}: ${res.non2xx} non-2xx, ${res.errors} errors`);
         rps[k].push(res.rps);
       }
     }
     return rps;
   } finally {
-    for (const p of procs) p.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+    await stopAll();
+    removeDir(dir);
   }
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const costs = perKb();
 console.log('guard(request) cost, redacting PII and secrets:');

@@ -12,100 +12,38 @@
 // Warden runs pinned to CPU 0; the upstream (bench/upstream.ts) and the load
 // generator (bench/lib/load.ts) share CPU 1. Keys are inline, so no network
 // is involved; the route's upstream credential is a static bearer file.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { parseConfig } from '../src/config/load.js';
 import { buildIdentifier } from '../src/identity/build.js';
 import type { RequestInfo } from '../src/types.js';
-import type { LoadResult, LoadSpec } from './lib/load.js';
+import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
+import { benchConfig, GENERATE_PATH as PATH, PROMPT_BODY as BODY } from './lib/config.js';
+import { cpus, cpuSeconds, pinning } from './lib/cpu.js';
+import { freePort, runLoad, startUpstream, startWarden as startWardenProcess, stopAll } from './lib/procs.js';
+import { fmt, knob, median } from './lib/stats.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const PATH = '/v1/projects/bench/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent';
-const BODY = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hello, Warden' }] }] });
+const ROUNDS = knob('BENCH_ROUNDS', 3);
+const SECONDS = knob('BENCH_SECONDS', 5);
+const WARMUP = knob('BENCH_WARMUP_SECONDS', 2);
+const CONNECTIONS = knob('BENCH_CONNECTIONS', 50);
 const ISSUER = 'https://issuer.bench';
-const CLK_TCK = 100;
-
-const pinning = spawnSync('taskset', ['-c', '0,1', 'true']).status === 0;
-const pinned = (cpu: number, argv: string[]): [string, string[]] => (pinning ? ['taskset', ['-c', String(cpu), ...argv]] : [argv[0]!, argv.slice(1)]);
-const tsx = (file: string, ...args: string[]) => [process.execPath, '--import', 'tsx', join(ROOT, file), ...args];
-const children: ChildProcess[] = [];
-
-function startListening(cpu: number, argv: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  const [cmd, args] = pinned(cpu, argv);
-  const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(proc);
-  return new Promise((res, rej) => {
-    let out = '';
-    proc.once('exit', (code) => rej(new Error(`${argv.join(' ')} exited (${code})`)));
-    proc.stdout!.on('data', (d: Buffer) => {
-      const m = /listening (http:\/\/\S+)/.exec((out += d));
-      if (!m) return;
-      proc.removeAllListeners('exit');
-      proc.stdout!.removeAllListeners('data').resume();
-      res({ proc, url: m[1]! });
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
+const [WARDEN_CPU, OTHER_CPU] = [cpus[0], cpus[1]];
 
 async function startWarden(dir: string, name: string, config: string): Promise<{ proc: ChildProcess; url: string }> {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, config);
-  const [cmd, args] = pinned(0, [process.execPath, join(ROOT, 'bin/warden.js'), 'start', '-c', file]);
-  const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(proc);
   const port = Number(/port: (\d+)/.exec(config)![1]);
   const admin = Number(/admin: \{host: 127.0.0.1, port: (\d+)\}/.exec(config)![1]);
-  for (let i = 0; i < 300; i++) {
-    if (proc.exitCode !== null) throw new Error(`warden ${name} exited (${proc.exitCode})`);
-    if (await fetch(`http://127.0.0.1:${admin}/readyz`).then((r) => r.ok, () => false)) return { proc, url: `http://127.0.0.1:${port}` };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`warden ${name} never became ready`);
+  const proc = await startWardenProcess(WARDEN_CPU, file, `http://127.0.0.1:${admin}/readyz`);
+  return { proc, url: `http://127.0.0.1:${port}` };
 }
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
-
-function load(spec: LoadSpec): Promise<LoadResult> {
-  const [cmd, args] = pinned(1, tsx('bench/lib/load.ts', JSON.stringify(spec)));
-  return new Promise((res, rej) => {
-    const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => (out += d));
-    proc.once('exit', (code) => (code === 0 ? res(JSON.parse(out.trim().split('\n').pop()!) as LoadResult) : rej(new Error(`load generator exited ${code}`))));
-  });
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-bench-identity-'));
+  const dir = makeTempDir('warden-bench-identity-');
   try {
     const { privateKey, publicKey } = await generateKeyPair('RS256');
     const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256' }] });
@@ -115,22 +53,22 @@ async function main(): Promise<void> {
       .sign(privateKey);
     writeFileSync(join(dir, 'upstream-token.txt'), 'bench-upstream-token\n');
 
-    const upstream = await startListening(1, tsx('bench/upstream.ts'));
-    const config = async (cacheSize?: number) => `apiVersion: warden.dev/v1alpha1
-kind: Gateway
-metadata: {name: bench-identity}
-spec:
-  listen: {host: 127.0.0.1, port: ${await freePort()}}
-  admin: {host: 127.0.0.1, port: ${await freePort()}}
-  routes: [{name: vertex, provider: vertex, upstream: "${upstream.url}", credential: static}]
-  credentials: [{name: static, bearer: {file: ./upstream-token.txt}}]
-${cacheSize === undefined ? '' : `  identity: {jwt: {cacheSize: ${cacheSize}}}\n`}---
-apiVersion: security.istio.io/v1
+    const upstream = await startUpstream(OTHER_CPU);
+    const config = async (cacheSize?: number) =>
+      benchConfig({
+        name: 'bench-identity',
+        port: await freePort(),
+        adminPort: await freePort(),
+        upstream: upstream.url,
+        credential: 'bearer: {file: ./upstream-token.txt}',
+        spec: cacheSize === undefined ? '' : `  identity: {jwt: {cacheSize: ${cacheSize}}}\n`,
+        docs: `apiVersion: security.istio.io/v1
 kind: RequestAuthentication
 metadata: {name: bench}
 spec:
   jwtRules: [{issuer: "${ISSUER}", audiences: [warden], jwks: '${jwks}'}]
-`;
+`,
+      });
     const cached = await startWarden(dir, 'cached', await config());
     const uncached = await startWarden(dir, 'uncached', await config(0));
 
@@ -147,13 +85,13 @@ spec:
     }
     const measure = async (a: (typeof arms)[number], seconds: number) => {
       const cpu0 = cpuSeconds(a.warden.proc.pid!);
-      const r = await load({ url: a.warden.url + PATH, headers: a.headers, body: BODY, connections: CONNECTIONS, duration: seconds });
+      const r = await runLoad(OTHER_CPU, { url: a.warden.url + PATH, headers: a.headers, body: BODY, connections: CONNECTIONS, duration: seconds });
       const cpu = cpuSeconds(a.warden.proc.pid!) - cpu0;
       if (r.non2xx || r.errors) throw new Error(`${a.name}: ${r.non2xx} non-2xx and ${r.errors} errors under load`);
       return { rps: r.rps, cpuUs: (cpu * 1e6) / r.total };
     };
 
-    console.log(`identity bench: ${ROUNDS} rounds × ${arms.length} arms × ${SECONDS} s, ${CONNECTIONS} connections; ${pinning ? 'Warden on CPU 0, upstream and load on CPU 1' : 'not pinned'}`);
+    console.log(`identity bench: ${ROUNDS} rounds × ${arms.length} arms × ${SECONDS} s, ${CONNECTIONS} connections; ${pinning ? `Warden on CPU ${WARDEN_CPU}, upstream and load on CPU ${OTHER_CPU}` : 'not pinned'}`);
     for (const a of arms) await measure(a, WARMUP);
     for (let r = 0; r < ROUNDS; r++) {
       for (let i = 0; i < arms.length; i++) {
@@ -173,9 +111,8 @@ spec:
         `cache off ${fmt(cold!.cpuUs)} µs (${(cold!.cpuUs / none!.cpuUs).toFixed(3)}×) — steadier than req/s on a busy machine`,
     );
   } finally {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
-    rmSync(dir, { recursive: true, force: true });
+    await stopAll();
+    removeDir(dir);
   }
 }
 

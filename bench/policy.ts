@@ -13,16 +13,16 @@ import { spawnSync } from 'node:child_process';
 import { parseConfig } from '../src/config/load.js';
 import { buildAuthorizer } from '../src/policy/index.js';
 import type { PolicyInput } from '../src/policy/attributes.js';
+import { cpus, pinnedArgv, pinning } from './lib/cpu.js';
+import { knob, percentile } from './lib/stats.js';
 
-if (!process.env.BENCH_POLICY_PINNED && spawnSync('taskset', ['-c', '0', 'true']).status === 0) {
-  const r = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, BENCH_POLICY_PINNED: '1' },
-  });
+if (!process.env.BENCH_POLICY_PINNED && pinning) {
+  const [cmd, args] = pinnedArgv(cpus[0], [process.execPath, ...process.execArgv, ...process.argv.slice(1)]);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, BENCH_POLICY_PINNED: String(cpus[0]) } });
   process.exit(r.status ?? 1);
 }
 
-const ITERATIONS = Number(process.env.BENCH_POLICY_ITERATIONS ?? 200_000);
+const ITERATIONS = knob('BENCH_POLICY_ITERATIONS', 200_000);
 const ISSUER = 'https://issuer.example';
 
 function config(n: number): string {
@@ -97,10 +97,10 @@ function measure(n: number): { n: number; perSecond: number; p50: number; p99: n
   }
   const totalS = Number(process.hrtime.bigint() - start) / 1e9;
   times.sort();
-  return { n, perSecond: iterations / totalS, p50: times[Math.floor(iterations * 0.5)], p99: times[Math.floor(iterations * 0.99)], decisions: outcomes };
+  return { n, perSecond: iterations / totalS, p50: percentile(times, 50), p99: percentile(times, 99), decisions: outcomes };
 }
 
-console.log(`policy decisions, one core (${process.env.BENCH_POLICY_PINNED ? 'pinned to CPU 0' : 'not pinned'}), Node ${process.version}`);
+console.log(`policy decisions, one core (${process.env.BENCH_POLICY_PINNED ? `pinned to CPU ${process.env.BENCH_POLICY_PINNED}` : 'not pinned'}), Node ${process.version}`);
 console.log('policies  decisions/s   p50 µs   p99 µs   (allow/deny of the two requests)');
 for (const n of [10, 100, 1000]) {
   const r = measure(n);

@@ -8,25 +8,25 @@
 // medians reported, with the spread between rounds. See bench/README.md.
 //
 // Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (50).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { startEmulator } from '../src/emulator/index.js';
 import { demoConfig } from '../src/cli/demo.js';
+import { auditRowCount } from '../test/helpers/audit-db.js';
+import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
+import { cpus, cpuSeconds, pinning, repin } from './lib/cpu.js';
 import type { LoadResult, LoadSpec } from './lib/load.js';
+import { children, freePort, runLoad, startListening, startWarden, stop, tsx } from './lib/procs.js';
+import { fmt, knob, median, spread } from './lib/stats.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ROUNDS = knob('BENCH_ROUNDS', 3);
+const SECONDS = knob('BENCH_SECONDS', 5);
+const WARMUP = knob('BENCH_WARMUP_SECONDS', 2);
+const CONNECTIONS = knob('BENCH_CONNECTIONS', 50);
 const PATH = '/v1/projects/emulator-project/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent';
 const BODY = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hello, Warden' }] }], generationConfig: { maxOutputTokens: 64 } });
-const CLK_TCK = 100; // Linux USER_HZ
 
 type TargetName = 'direct' | 'baseline' | 'warden';
 interface Target {
@@ -39,20 +39,6 @@ interface Target {
 
 // ---------- cores ----------
 
-function allowedCpus(): number[] {
-  const r = spawnSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' });
-  if (r.status !== 0) return [];
-  const list = r.stdout.split(':').pop()!.trim();
-  const cpus: number[] = [];
-  for (const part of list.split(',')) {
-    const [a, b] = part.split('-').map(Number);
-    for (let c = a!; c <= (b ?? a!); c++) cpus.push(c);
-  }
-  return cpus;
-}
-
-const cpus = allowedCpus();
-const pinning = cpus.length >= 2;
 // ≥3 cores: proxy | upstream | load generator each alone.
 // 2 cores: the proxy under test alone on one; upstream and load generator share the other
 // (for the direct target the upstream moves to the proxy core, which is idle then).
@@ -60,120 +46,18 @@ const PROXY_CPU = cpus[0];
 const UPSTREAM_CPU = cpus[1];
 const LOAD_CPU = cpus.length >= 3 ? cpus[2] : cpus[1];
 
-function pinnedArgv(cpu: number | undefined, argv: string[]): [string, string[]] {
-  return pinning && cpu !== undefined ? ['taskset', ['-c', String(cpu), ...argv]] : [argv[0]!, argv.slice(1)];
-}
-
-function repin(pid: number, cpu: number | undefined): void {
-  if (!pinning || cpu === undefined) return;
-  const r = spawnSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`taskset -pc ${cpu} ${pid}: ${r.stderr}`);
-}
-
-// ---------- processes ----------
-
-const children: ChildProcess[] = [];
-const tsx = (file: string, ...args: string[]) => [process.execPath, '--import', 'tsx', join(ROOT, file), ...args];
-
-function startServer(cpu: number | undefined, argv: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  const [cmd, args] = pinnedArgv(cpu, argv);
-  const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(proc);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.once('exit', (code) => reject(new Error(`${argv.join(' ')} exited (${code}) before listening`)));
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const m = /listening (http:\/\/\S+)/.exec(out);
-      if (m) {
-        proc.stdout!.removeAllListeners('data');
-        proc.stdout!.resume();
-        proc.removeAllListeners('exit');
-        resolve({ proc, url: m[1]! });
-      }
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url: string, proc: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (proc.exitCode !== null) throw new Error(`warden exited (${proc.exitCode}) before it was ready`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never became ready`);
-}
-
-function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-    proc.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    proc.kill('SIGTERM');
-  });
-}
-
-/** CPU seconds a process has used so far (user + system), from /proc. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime (fields 14, 15)
-  } catch {
-    return NaN;
-  }
-}
-
-function load(spec: LoadSpec): Promise<LoadResult> {
-  const [cmd, args] = pinnedArgv(LOAD_CPU, tsx('bench/lib/load.ts', JSON.stringify(spec)));
-  return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(proc);
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => (out += d));
-    proc.once('exit', (code) => {
-      children.splice(children.indexOf(proc), 1);
-      if (code !== 0) return reject(new Error(`load generator exited ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').pop()!) as LoadResult);
-    });
-  });
-}
+const load = (spec: LoadSpec) => runLoad(LOAD_CPU, spec);
 
 // ---------- statistics ----------
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const spread = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / median(xs);
 const cpuPerRequest = (m: LoadResult & { serverCpu: number }) => (m.serverCpu * 1e6) / m.rps;
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
 // ---------- the run ----------
 
 async function main(): Promise<void> {
   const started = Date.now();
   const load0 = loadavg()[0]!;
-  const dir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
+  const dir = makeTempDir('warden-bench-');
   // The orchestrator (with the emulator, idle after the first mint) lives on the load generator's core.
   if (pinning) repin(process.pid, LOAD_CPU);
 
@@ -182,16 +66,13 @@ async function main(): Promise<void> {
     await emu.writeCredentials(join(dir, 'credentials'));
     const token = await emu.mintIdToken({ sub: 'alice', groups: ['ml-engineers'], aud: 'warden', ttlSeconds: 3600 });
 
-    const upstream = await startServer(UPSTREAM_CPU, tsx('bench/upstream.ts'));
-    const baseline = await startServer(PROXY_CPU, tsx('bench/baseline-proxy.ts', upstream.url));
+    const upstream = await startListening(UPSTREAM_CPU, tsx('bench/upstream.ts'));
+    const baseline = await startListening(PROXY_CPU, tsx('bench/baseline-proxy.ts', upstream.url));
     const [port, adminPort] = [await freePort(), await freePort()];
     const configFile = join(dir, 'warden.yaml');
     writeFileSync(configFile, demoConfig({ port, adminPort, emulatorUrl: upstream.url, issuer: emu.issuer, audience: 'warden' }));
     // Warden's access log (one JSON line per request) is written, to /dev/null.
-    const [wcmd, wargs] = pinnedArgv(PROXY_CPU, [process.execPath, join(ROOT, 'bin/warden.js'), 'start', '-c', configFile]);
-    const warden = spawn(wcmd, wargs, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-    children.push(warden);
-    await waitReady(`http://127.0.0.1:${adminPort}/readyz`, warden);
+    const warden = await startWarden(PROXY_CPU, configFile, `http://127.0.0.1:${adminPort}/readyz`);
 
     const targets: Target[] = [
       { name: 'direct', url: upstream.url, server: upstream.proc, runs: [] },
@@ -242,9 +123,7 @@ async function main(): Promise<void> {
     }
 
     await stop(warden);
-    const db = new Database(join(dir, 'audit.db'), { readonly: true });
-    const audited = (db.prepare('SELECT count(*) AS n FROM audit').get() as { n: number }).n;
-    db.close();
+    const audited = auditRowCount(join(dir, 'audit.db'));
 
     const row = (t: Target) => {
       const rps = median(t.runs.map((x) => x.rps));
@@ -280,9 +159,9 @@ async function main(): Promise<void> {
     if (emu.stats.byGrant['jwt-bearer'] !== 1) throw new Error('Warden should have minted exactly one Google token');
     if (audited < wardenRequests) throw new Error(`audit has ${audited} rows for ${wardenRequests} completed requests`);
   } finally {
-    await Promise.all(children.map(stop));
+    await Promise.all([...children].map(stop));
     await emu.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   }
 }
 

@@ -5,6 +5,7 @@
 //
 //   node --import tsx bench/lib/load.ts '{"url":…,"headers":…,"body":…,"connections":50,"duration":5}'
 import autocannon from 'autocannon';
+import { percentile } from './stats.js';
 
 export interface LoadSpec {
   url: string;
@@ -25,11 +26,6 @@ export interface LoadResult {
   errors: number;
   /** CPU time the load generator itself used. */
   cpuMs: number;
-}
-
-export function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;

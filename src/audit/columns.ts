@@ -1,6 +1,7 @@
 // Record ⇄ SQL row, for the SQLite and PostgreSQL stores. Columns are the
 // record's fields in snake_case, plus the chain's own: chain, seq, prev_hash, hash.
-import { FIELDS, type FieldKind } from './record.js';
+// `list` and `json` fields are stored as JSON text.
+import { FIELDS, V1_FIELDS, type FieldKind } from './record.js';
 import type { AuditFilter } from './sink.js';
 import type { StoredRecord } from './verify.js';
 
@@ -18,10 +19,13 @@ export const COLUMNS: Column[] = [
   ...FIELDS.map(([field, kind]) => ({ field, column: field.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`), kind })),
 ];
 
+/** Columns of fields added after the first release: a table created before them gets them on startup (ALTER TABLE … ADD COLUMN). */
+export const ADDED_COLUMNS: Column[] = COLUMNS.slice(4 + V1_FIELDS);
+
 /** SQL type names per dialect. */
 export function columnType(kind: FieldKind, dialect: 'sqlite' | 'postgres'): string {
-  if (dialect === 'sqlite') return { text: 'TEXT', int: 'INTEGER', real: 'REAL', bool: 'INTEGER', list: 'TEXT' }[kind];
-  return { text: 'text', int: 'bigint', real: 'double precision', bool: 'boolean', list: 'text' }[kind];
+  if (dialect === 'sqlite') return { text: 'TEXT', int: 'INTEGER', real: 'REAL', bool: 'INTEGER', list: 'TEXT', json: 'TEXT' }[kind];
+  return { text: 'text', int: 'bigint', real: 'double precision', bool: 'boolean', list: 'text', json: 'text' }[kind];
 }
 
 const FIELD_NAMES = COLUMNS.map((c) => c.field);
@@ -35,7 +39,7 @@ export function toRow(r: StoredRecord, dialect: 'sqlite' | 'postgres'): unknown[
     const v = rec[FIELD_NAMES[i]];
     const kind = KINDS[i];
     if (v === undefined || v === null) row[i] = null;
-    else if (kind === 'list') row[i] = JSON.stringify(v);
+    else if (kind === 'list' || kind === 'json') row[i] = JSON.stringify(v);
     else if (kind === 'bool') row[i] = dialect === 'sqlite' ? (v ? 1 : 0) : v;
     else row[i] = v;
   }
@@ -47,7 +51,7 @@ export function fromRow(row: Record<string, unknown>): StoredRecord {
   for (const { field, column, kind } of COLUMNS) {
     const v = row[column];
     if (v === null || v === undefined) continue;
-    if (kind === 'list') r[field] = JSON.parse(String(v));
+    if (kind === 'list' || kind === 'json') r[field] = JSON.parse(String(v));
     else if (kind === 'bool') r[field] = v === true || v === 1;
     else if (kind === 'int' || kind === 'real') r[field] = Number(v); // pg hands bigint and double back as strings
     else r[field] = v;
@@ -74,5 +78,11 @@ export function whereClause(f: AuditFilter, param: (i: number) => string): { sql
   }
   if (f.model) add((p) => `model = ${p}`, f.model);
   if (f.decision) add((p) => `decision = ${p}`, f.decision);
+  // Matches the serialized `"type":"T"` inside the findings JSON (a quote inside a location would be escaped).
+  if (f.finding) add((p) => `findings LIKE ${p} ESCAPE '\\'`, `%${likeEscape(JSON.stringify({ type: f.finding }).slice(1, -1))}%`);
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (m) => `\\${m}`);
 }

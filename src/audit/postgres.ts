@@ -3,7 +3,7 @@
 // replayed after an outage or a crash is stored once.
 import pg from 'pg';
 import type { ChainHead } from './chain.js';
-import { COLUMNS, columnType, fromRow, toRow, whereClause } from './columns.js';
+import { ADDED_COLUMNS, COLUMNS, columnType, fromRow, toRow, whereClause } from './columns.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
 import type { AuditFilter, AuditReader, AuditSink } from './sink.js';
 import type { StoredRecord } from './verify.js';
@@ -30,25 +30,40 @@ export class PostgresAuditStore implements AuditSink, AuditReader {
 
   /** Creates the tables on first use, and again after a failure (the database may have been down). */
   private schema(): Promise<void> {
-    this.ready ??= this.pool
-      .query(
-        `CREATE TABLE IF NOT EXISTS ${this.table} (
-          id bigserial PRIMARY KEY,
-          ${COLUMNS.map((c) => `${c.column} ${columnType(c.kind, 'postgres')}`).join(',\n          ')},
-          UNIQUE (chain, seq));
-        CREATE INDEX IF NOT EXISTS ${this.table}_time ON ${this.table} (time);
-        CREATE TABLE IF NOT EXISTS ${this.table}_checkpoints (
-          chain text NOT NULL, seq bigint NOT NULL, hash text NOT NULL, time text NOT NULL, signature text NOT NULL,
-          PRIMARY KEY (chain, seq));`,
-      )
-      .then(
-        () => undefined,
-        (e: unknown) => {
-          this.ready = undefined;
-          throw e;
-        },
-      );
+    this.ready ??= this.createSchema().then(
+      () => undefined,
+      (e: unknown) => {
+        this.ready = undefined;
+        throw e;
+      },
+    );
     return this.ready;
+  }
+
+  private async createSchema(): Promise<void> {
+    await this.pool.query(
+      `CREATE TABLE IF NOT EXISTS ${this.table} (
+        id bigserial PRIMARY KEY,
+        ${COLUMNS.map((c) => `${c.column} ${columnType(c.kind, 'postgres')}`).join(',\n        ')},
+        UNIQUE (chain, seq));
+      CREATE INDEX IF NOT EXISTS ${this.table}_time ON ${this.table} (time);
+      CREATE TABLE IF NOT EXISTS ${this.table}_checkpoints (
+        chain text NOT NULL, seq bigint NOT NULL, hash text NOT NULL, time text NOT NULL, signature text NOT NULL,
+        PRIMARY KEY (chain, seq));`,
+    );
+    // A table from before the later fields gets their columns; its records keep verifying (see V1_FIELDS).
+    // Looked up first, so that an up-to-date table takes no ALTER TABLE lock at every start.
+    const { rows } = await this.pool.query(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`,
+      [this.table],
+    );
+    const have = new Set(rows.map((r: { column_name: string }) => r.column_name));
+    const missing = ADDED_COLUMNS.filter((c) => !have.has(c.column));
+    if (missing.length) {
+      await this.pool.query(
+        missing.map((c) => `ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS ${c.column} ${columnType(c.kind, 'postgres')};`).join('\n'),
+      );
+    }
   }
 
   async append(records: ChainedRecord[]): Promise<void> {
@@ -83,8 +98,14 @@ export class PostgresAuditStore implements AuditSink, AuditReader {
   async records(filter: AuditFilter = {}): Promise<StoredRecord[]> {
     const where = whereClause(filter, (i) => `$${i}`);
     const limit = filter.limit ? ` LIMIT ${Math.trunc(filter.limit)}` : '';
-    const { rows } = await this.pool.query(`SELECT * FROM ${this.table} ${where.sql} ORDER BY id${limit}`, where.params);
-    return rows.map(fromRow);
+    try {
+      const { rows } = await this.pool.query(`SELECT * FROM ${this.table} ${where.sql} ORDER BY id${limit}`, where.params);
+      return rows.map(fromRow);
+    } catch (e) {
+      // undefined_column: a table from before findings were recorded (read without migrating) has none.
+      if (filter.finding && (e as { code?: string }).code === '42703') return [];
+      throw e;
+    }
   }
 
   async checkpoints(): Promise<Checkpoint[]> {

@@ -4,9 +4,12 @@
 // for the canonical form the hash chain covers.
 
 /** How a field is stored: SQL sinks derive their columns from this. */
-export type FieldKind = 'text' | 'int' | 'real' | 'bool' | 'list';
+export type FieldKind = 'text' | 'int' | 'real' | 'bool' | 'list' | 'json';
 
-/** Every record field, in canonical order. Renaming one breaks existing chains: add, never rename. */
+/**
+ * Every record field, in canonical order. Renaming one breaks existing chains:
+ * add at the end, never rename or reorder.
+ */
 export const FIELDS = [
   ['time', 'text'],
   ['requestId', 'text'],
@@ -45,7 +48,51 @@ export const FIELDS = [
   ['responseSha256', 'text'],
   ['prompt', 'text'],
   ['response', 'text'],
+  // Added after the first release (see V1_FIELDS): in the canonical form only when present.
+  ['findings', 'json'],
+  ['quota', 'json'],
+  ['via', 'text'],
 ] as const satisfies ReadonlyArray<readonly [string, FieldKind]>;
+
+/**
+ * How many fields the first canonical form had (`time` … `response`). Fields
+ * after these enter the canonical text only up to the last one present, so a
+ * record without them hashes exactly as it did before they existed, and
+ * chains written then still verify.
+ */
+export const V1_FIELDS = 37;
+
+/** One guardrail finding as the audit keeps it: what and where, never the matched value. */
+export interface AuditFinding {
+  /** `EMAIL`, `AWS_ACCESS_KEY`, `PROMPT_INJECTION`, a custom detector's type, `UNSCANNED`. */
+  type: string;
+  /** `pii`, `secret`, `injection`, `custom`, `unscanned`. */
+  category: string;
+  /** `request` or `response`. */
+  direction: string;
+  /** `redact`, `block` or `flag`. */
+  action: string;
+  count: number;
+  /** Field path and character range, e.g. `contents[0].parts[0].text[9:26]`; at most 10. */
+  locations: string[];
+  /** Prompt injection only: the heuristic's score and the signals that fired. */
+  score?: number;
+  signals?: string[];
+}
+
+/** The quota check's outcome. */
+export interface AuditQuota {
+  /** Rules that counted the request. */
+  rules: string[];
+  /** The rule that refused it (status 429), if one did. */
+  exceeded?: string;
+  /** Tokens pre-charged from the prompt estimate. */
+  estimatedTokens: number;
+  /** Tokens the charge was settled at from the upstream's usage (0: given back). */
+  settledTokens?: number;
+  /** Counted by the local fallback (Redis unreachable). */
+  local?: boolean;
+}
 
 export interface AuditRecord {
   /** ISO 8601 UTC arrival time. */
@@ -97,6 +144,12 @@ export interface AuditRecord {
   /** Request and response text: only on routes with `storePrompts: true`. */
   prompt?: string;
   response?: string;
+  /** Guardrail findings, on requests the guardrails scanned (empty: nothing found). */
+  findings?: AuditFinding[];
+  /** On requests a quota rule applied to. */
+  quota?: AuditQuota;
+  /** The trusted proxy (address or SPIFFE ID) whose `x-forwarded-client-cert` gave the source identity. */
+  via?: string;
 }
 
 /** A record as the chain stores it: linked to its predecessor and sealed with the HMAC key. */
@@ -123,13 +176,18 @@ export interface Checkpoint {
 type FieldName = (typeof FIELDS)[number][0];
 
 /**
- * The exact text the chain hashes: fields in FIELDS order, absent ones as null.
+ * The exact text the chain hashes: fields in FIELDS order, absent ones as null,
+ * except that trailing absent fields past the first V1_FIELDS are left out (so
+ * records without the later fields keep their original canonical text).
  * Stores may hand back records with `null` where the writer had `undefined`;
  * both serialize the same, so verification does not depend on the sink.
+ * JSON fields (`findings`, `quota`) are serialized as stored: stores keep
+ * their JSON text as written, so key order survives the round trip.
  */
 export function canonical(r: AuditRecord & { chain: string; seq: number }): string {
   const out: unknown[] = [r.chain, r.seq];
   for (const [name] of FIELDS) out.push((r as unknown as Record<FieldName, unknown>)[name] ?? null);
+  while (out.length > V1_FIELDS + 2 && out[out.length - 1] === null) out.pop();
   return JSON.stringify(out);
 }
 

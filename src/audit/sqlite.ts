@@ -2,7 +2,7 @@
 // transaction per batch. The writer calls it off the request path.
 import Database from 'better-sqlite3';
 import type { ChainHead } from './chain.js';
-import { COLUMNS, columnType, fromRow, toRow, whereClause } from './columns.js';
+import { ADDED_COLUMNS, COLUMNS, columnType, fromRow, toRow, whereClause } from './columns.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
 import type { AuditFilter, AuditReader, AuditSink } from './sink.js';
 import type { StoredRecord } from './verify.js';
@@ -10,21 +10,20 @@ import type { StoredRecord } from './verify.js';
 export class SqliteAuditStore implements AuditSink, AuditReader {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
-  private readonly insert: Database.Statement;
-  private readonly insertMany: (rows: ChainedRecord[]) => void;
+  private readonly insertMany?: (rows: ChainedRecord[]) => void;
 
   constructor(file: string, opts: { readonly?: boolean } = {}) {
     this.db = new Database(file, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
-    if (!opts.readonly) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.migrate();
-    }
+    // Read-only (`warden audit`), a database from before the later columns is read as it is.
+    if (opts.readonly) return;
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.migrate();
     const cols = COLUMNS.map((c) => c.column);
     // OR IGNORE: a record replayed after a crash is stored once.
-    this.insert = this.db.prepare(`INSERT OR IGNORE INTO audit (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    const insert = this.db.prepare(`INSERT OR IGNORE INTO audit (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
     this.insertMany = this.db.transaction((rows: ChainedRecord[]) => {
-      for (const r of rows) this.insert.run(toRow(r, 'sqlite'));
+      for (const r of rows) insert.run(toRow(r, 'sqlite'));
     });
   }
 
@@ -38,6 +37,11 @@ export class SqliteAuditStore implements AuditSink, AuditReader {
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       ${COLUMNS.map((c) => `${c.column} ${columnType(c.kind, 'sqlite')}`).join(',\n      ')},
       UNIQUE (chain, seq))`);
+    // A table from before the later fields gets their columns; its records keep verifying (see V1_FIELDS).
+    const have = new Set((this.db.prepare(`SELECT name FROM pragma_table_info('audit')`).all() as { name: string }[]).map((c) => c.name));
+    for (const c of ADDED_COLUMNS) {
+      if (!have.has(c.column)) this.db.exec(`ALTER TABLE audit ADD COLUMN ${c.column} ${columnType(c.kind, 'sqlite')}`);
+    }
     this.db.exec(`CREATE INDEX IF NOT EXISTS audit_time ON audit (time)`);
     this.db.exec(`CREATE TABLE IF NOT EXISTS audit_checkpoints (
       chain TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL, time TEXT NOT NULL, signature TEXT NOT NULL,
@@ -45,6 +49,7 @@ export class SqliteAuditStore implements AuditSink, AuditReader {
   }
 
   async append(records: ChainedRecord[]): Promise<void> {
+    if (!this.insertMany) throw new Error('the audit store was opened read-only');
     this.insertMany(records);
   }
 
@@ -59,10 +64,16 @@ export class SqliteAuditStore implements AuditSink, AuditReader {
   }
 
   async records(filter: AuditFilter = {}): Promise<StoredRecord[]> {
+    // Read-only on a log from before findings were recorded: none has one.
+    if (filter.finding && !this.hasColumn('findings')) return [];
     const where = whereClause(filter, () => '?');
     const limit = filter.limit ? ` LIMIT ${Math.trunc(filter.limit)}` : '';
     const rows = this.db.prepare(`SELECT * FROM audit ${where.sql} ORDER BY id${limit}`).all(...where.params) as Record<string, unknown>[];
     return rows.map(fromRow);
+  }
+
+  private hasColumn(name: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM pragma_table_info('audit') WHERE name = ?`).get(name) !== undefined;
   }
 
   async checkpoints(): Promise<Checkpoint[]> {

@@ -15,7 +15,8 @@ const USAGE = `usage: warden audit <verify|query|export> (-c FILE | --sqlite FIL
 
 store:   -c FILE (the config's spec.audit), or --sqlite FILE, --postgres URL [--password-file F] [--table T], --jsonl FILE
 key:     --key FILE (verify; default: the config's hmacKeyFile)
-filters: --since T --until T (ISO time, or 30m/12h/7d ago), --principal P, --model M, --decision allow|deny, --limit N`;
+filters: --since T --until T (ISO time, or 30m/12h/7d ago), --principal P, --model M, --decision allow|deny,
+         --finding TYPE (a guardrail finding such as EMAIL, PROMPT_INJECTION), --limit N`;
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -30,6 +31,7 @@ const OPTIONS = {
   principal: { type: 'string' },
   model: { type: 'string' },
   decision: { type: 'string' },
+  finding: { type: 'string' },
   limit: { type: 'string' },
   output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
@@ -77,7 +79,10 @@ export async function audit(argv: string[]): Promise<number> {
       return 0;
     }
     for (const r of records) {
-      console.log([r.time, r.requestId, r.principal ?? '-', r.model ?? '-', r.operation ?? '-', r.decision, r.status, r.totalTokens ?? '-', r.policy ?? '-'].join('\t'));
+      const findings = r.findings?.map((f) => `${f.type}/${f.direction}/${f.action}/${f.count}`).join(',');
+      const quota = r.quota?.exceeded ? `exceeded:${r.quota.exceeded}` : r.quota ? r.quota.rules.join(',') : '';
+      console.log([r.time, r.requestId, r.principal ?? '-', r.model ?? '-', r.operation ?? '-', r.decision, r.status, r.totalTokens ?? '-', r.policy ?? '-',
+        findings || '-', quota || '-', r.via ?? '-'].join('\t'));
     }
     console.error(`${records.length} record(s)`);
     return 0;
@@ -111,6 +116,8 @@ function parseFilter(values: Record<string, string | boolean | undefined>): Audi
   if (values.principal) f.principal = values.principal as string;
   if (values.model) f.model = values.model as string;
   if (values.decision) f.decision = values.decision as string;
+  // Finding types are upper case (a custom detector `employee-id` reports EMPLOYEE_ID).
+  if (values.finding) f.finding = (values.finding as string).toUpperCase().replace(/[-.]/g, '_');
   if (values.limit) f.limit = Number(values.limit);
   return f;
 }

@@ -128,6 +128,20 @@ export function parseParams(body: Buffer, contentType: string | undefined): Map<
   return out;
 }
 
+/**
+ * A token endpoint's request parameters (see parseParams); undefined after
+ * answering 400 invalid_request when the body does not parse.
+ */
+export async function readTokenParams(req: IncomingMessage, res: ServerResponse): Promise<Map<string, string> | undefined> {
+  const body = await readBody(req);
+  try {
+    return parseParams(body, req.headers['content-type']);
+  } catch {
+    sendOAuthError(res, 400, 'invalid_request', 'malformed request body');
+    return undefined;
+  }
+}
+
 export function bearerToken(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization;
   if (!h) return undefined;

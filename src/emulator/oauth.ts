@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { parseParams, readBody, sendJson, sendOAuthError } from './http.js';
+import { readTokenParams, sendJson, sendOAuthError } from './http.js';
 import type { ServiceAccountKey } from './keys.js';
 import type { EmulatorState } from './state.js';
 
@@ -29,14 +29,8 @@ export async function handleToken(state: EmulatorState, req: IncomingMessage, re
     sendOAuthError(res, 503, 'temporarily_unavailable', 'token endpoint is down (failure injection)');
     return;
   }
-  const body = await readBody(req);
-  let params: Map<string, string>;
-  try {
-    params = parseParams(body, req.headers['content-type']);
-  } catch {
-    sendOAuthError(res, 400, 'invalid_request', 'malformed request body');
-    return;
-  }
+  const params = await readTokenParams(req, res);
+  if (!params) return;
   const grantType = params.get('grant_type');
   if (grantType !== JWT_BEARER) {
     sendOAuthError(res, 400, 'unsupported_grant_type', `Invalid grant_type: ${grantType ?? ''}`);

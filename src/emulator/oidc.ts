@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import { parseParams, readBody, sendJson, sendOAuthError } from './http.js';
+import { readTokenParams, sendJson, sendOAuthError } from './http.js';
 import { OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, type EmulatorState } from './state.js';
 
 export interface MintOptions {
@@ -77,14 +77,8 @@ function clientCredentials(req: IncomingMessage, params: Map<string, string>): {
 }
 
 export async function handleOidcToken(state: EmulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = await readBody(req);
-  let params: Map<string, string>;
-  try {
-    params = parseParams(body, req.headers['content-type']);
-  } catch {
-    sendOAuthError(res, 400, 'invalid_request', 'malformed request body');
-    return;
-  }
+  const params = await readTokenParams(req, res);
+  if (!params) return;
   const client = clientCredentials(req, params);
   if (client.id !== OIDC_CLIENT_ID || client.secret !== OIDC_CLIENT_SECRET) {
     sendOAuthError(res, 401, 'invalid_client', 'client authentication failed', {

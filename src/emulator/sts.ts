@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
-import { parseParams, readBody, sendJson, sendOAuthError } from './http.js';
+import { readTokenParams, sendJson, sendOAuthError } from './http.js';
 import { verifyIssuerJwt } from './oidc.js';
 import { PROJECT_NUMBER, WIF_POOL, type EmulatorState } from './state.js';
 
@@ -30,14 +30,8 @@ export async function handleSts(state: EmulatorState, req: IncomingMessage, res:
     sendOAuthError(res, 503, 'temporarily_unavailable', 'token endpoint is down (failure injection)');
     return;
   }
-  const body = await readBody(req);
-  let p: Map<string, string>;
-  try {
-    p = parseParams(body, req.headers['content-type']);
-  } catch {
-    sendOAuthError(res, 400, 'invalid_request', 'malformed request body');
-    return;
-  }
+  const p = await readTokenParams(req, res);
+  if (!p) return;
   if (p.get('grant_type') !== TOKEN_EXCHANGE) {
     sendOAuthError(res, 400, 'unsupported_grant_type', `Invalid grant_type: ${p.get('grant_type') ?? ''}`);
     return;

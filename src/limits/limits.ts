@@ -39,6 +39,8 @@ export interface QuotaRecord {
   exceeded?: string;
   /** Tokens pre-charged from the prompt estimate. */
   estimatedTokens: number;
+  /** Set by settle/refund: the request's tokens once its usage is known (total, or prompt + output; 0 when given back). */
+  settledTokens?: number;
   /** Local fallback counted this request (Redis unreachable). */
   local?: boolean;
 }
@@ -105,7 +107,8 @@ export class Limits {
     const result = await this.store.charge(lines.map((l) => l.charge));
     const headers = rateHeaders(lines, result.values);
     const record: QuotaRecord = { rules: [...new Set(lines.map((l) => l.rule.name))], estimatedTokens: promptEstimate };
-    if (result.store !== this.store) record.local = true;
+    // Only a failover store names the store that answered: a different one is the local fallback.
+    if (result.store && result.store !== this.store) record.local = true;
     if (!result.allowed) {
       // The line that refused: the first over its limit (the longest wait if several).
       let worst: Line | undefined;
@@ -123,7 +126,7 @@ export class Limits {
       });
       return { record, refused };
     }
-    return { record, ticket: new QuotaTicket(lines, result.store ?? this.store, headers) };
+    return { record, ticket: new QuotaTicket(lines, result.store ?? this.store, headers, record) };
   }
 
   close(): Promise<void> {
@@ -151,6 +154,8 @@ export class QuotaTicket {
     private readonly store: CounterStore,
     /** `x-ratelimit-*` for the caller's response. */
     readonly headers: Record<string, string>,
+    /** The audit's view of this charge: settlement is noted on it. */
+    private readonly record?: QuotaRecord,
   ) {}
 
   /**
@@ -160,6 +165,7 @@ export class QuotaTicket {
   refund(): void {
     if (this.settled) return;
     this.settled = true;
+    if (this.record) this.record.settledTokens = 0;
     const adjustments = this.lines.filter((l) => l.charge.increment !== 0).map((l) => ({ key: l.charge.key, delta: -l.charge.increment }));
     if (adjustments.length) this.store.adjust(adjustments).catch(() => {});
   }
@@ -168,6 +174,10 @@ export class QuotaTicket {
   settle(usage: Usage | undefined, ran: boolean): void {
     if (this.settled) return;
     this.settled = true;
+    if (this.record) {
+      if (usage) this.record.settledTokens = usage.totalTokens ?? (usage.promptTokens ?? 0) + (usage.outputTokens ?? 0);
+      else if (!ran) this.record.settledTokens = 0;
+    }
     const adjustments: { key: string; delta: number }[] = [];
     for (const l of this.lines) {
       if (l.kind !== 'tokens') continue;

@@ -11,7 +11,7 @@
 //        | anything else                            admin (GET) or other
 
 import type { Target } from '../types.js';
-import { bodyModel, bodyStream, makeTarget } from './target.js';
+import { bodyModel, bodyStream, makeTarget, type TargetParts } from './target.js';
 import { queryWantsSse, splitPath } from './url.js';
 
 /** How an inference verb streams: not at all, always SSE, or as the query says (SSE or JSON array). */
@@ -156,7 +156,7 @@ function modelCall(
   const streaming = INFERENCE_VERBS.get(verb);
   if (streaming === undefined || method !== 'POST') return other(scope, publisher, model, endpoint);
   const stream = streaming !== NONE;
-  return makeTarget('vertex', {
+  return vertexTarget(scope, {
     operation: verb,
     operationClass: 'inference',
     stream,
@@ -165,12 +165,9 @@ function modelCall(
       : streaming === SSE || queryWantsSse(query)
         ? 'sse'
         : 'json-array',
-    project: scope.project,
-    location: scope.location,
     publisher,
     model,
     endpoint,
-    apiVersion: scope.apiVersion,
   });
 }
 
@@ -197,17 +194,14 @@ function openAiCompatible(operation: string, scope: Scope, endpoint: string, bod
     }
   }
   const stream = operation !== 'embeddings' && bodyStream(body);
-  return makeTarget('vertex', {
+  return vertexTarget(scope, {
     operation,
     operationClass: 'inference',
     stream,
     streamFormat: 'sse',
-    project: scope.project,
-    location: scope.location,
     publisher,
     model,
     endpoint,
-    apiVersion: scope.apiVersion,
   });
 }
 
@@ -224,13 +218,7 @@ function training(method: string, verb: string | undefined, rem: number, scope: 
       operation = 'training.cancel';
     }
   }
-  return makeTarget('vertex', {
-    operation,
-    operationClass: 'training',
-    project: scope.project,
-    location: scope.location,
-    apiVersion: scope.apiVersion,
-  });
+  return vertexTarget(scope, { operation, operationClass: 'training' });
 }
 
 /** Reads of resources (models, endpoints, operations, datasets, …) are `admin`; writes are `other`. */
@@ -242,15 +230,12 @@ function admin(
   endpoint?: string,
 ): Target {
   if (!isRead(method)) return other(scope, publisher, model, endpoint);
-  return makeTarget('vertex', {
+  return vertexTarget(scope, {
     operation: 'other',
     operationClass: 'admin',
-    project: scope.project,
-    location: scope.location,
     publisher,
     model,
     endpoint,
-    apiVersion: scope.apiVersion,
   });
 }
 
@@ -259,14 +244,16 @@ function unparsed(): Target {
 }
 
 function other(scope: Scope, publisher?: string, model?: string, endpoint?: string): Target {
-  return makeTarget('vertex', {
+  return vertexTarget(scope, {
     operation: 'other',
     operationClass: 'other',
-    project: scope.project,
-    location: scope.location,
     publisher,
     model,
     endpoint,
-    apiVersion: scope.apiVersion,
   });
+}
+
+/** A Vertex target in `scope` (project, location, API version). */
+function vertexTarget(scope: Scope, p: Omit<TargetParts, 'project' | 'location' | 'apiVersion'>): Target {
+  return makeTarget('vertex', { ...p, project: scope.project, location: scope.location, apiVersion: scope.apiVersion });
 }

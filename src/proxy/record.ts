@@ -2,7 +2,9 @@
 // and the end of the trace for every request, whatever the outcome. Nothing
 // here waits on I/O beyond one local spool append: the sink is written in
 // batches off the request path.
-import type { AuditRecord } from '../audit/record.js';
+import type { AuditFinding, AuditQuota, AuditRecord } from '../audit/record.js';
+import type { Finding } from '../guardrails/findings.js';
+import type { QuotaRecord } from '../limits/limits.js';
 import type { AuditWriter } from '../audit/writer.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -76,6 +78,9 @@ export class Recorder {
       responseSha256: ex.response?.sha256(),
       prompt: ex.prompt,
       response: ex.response?.text(),
+      findings: ex.findings && auditFindings(ex.findings),
+      quota: ex.quota && auditQuota(ex.quota),
+      via: p.via,
     };
     if (this.writer) this.writer.write(rec, then);
     else then?.();
@@ -134,6 +139,31 @@ export class Recorder {
       m.tokens.inc({ route: labels.route, model: labels.model, type, group }, n);
     }
   }
+}
+
+/**
+ * Fresh objects with a fixed key order: the canonical text the HMAC covers is
+ * computed now, the row is stored later, and neither may see a later change.
+ * Only what the audit keeps is copied — types, counts, locations, never a value.
+ */
+function auditFindings(list: Finding[]): AuditFinding[] {
+  const out = new Array<AuditFinding>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const f = list[i]!;
+    const a: AuditFinding = { type: f.type, category: f.category, direction: f.direction, action: f.action, count: f.count, locations: [...f.locations] };
+    if (f.score !== undefined) a.score = f.score;
+    if (f.signals !== undefined) a.signals = [...f.signals];
+    out[i] = a;
+  }
+  return out;
+}
+
+function auditQuota(q: QuotaRecord): AuditQuota {
+  const a: AuditQuota = { rules: [...q.rules], estimatedTokens: q.estimatedTokens };
+  if (q.exceeded !== undefined) a.exceeded = q.exceeded;
+  if (q.settledTokens !== undefined) a.settledTokens = q.settledTokens;
+  if (q.local) a.local = true;
+  return a;
 }
 
 function round(ms: number): number {

@@ -32,66 +32,22 @@ export class Metrics {
     const registers = [this.registry];
     this.groupLabels = new Set(opts.groups ?? []);
     collectDefaultMetrics({ register: this.registry });
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Counter<L>({ name, help, labelNames, registers });
+    const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets = LATENCY_BUCKETS) =>
+      new Histogram<L>({ name, help, labelNames, buckets, registers });
     const labelNames = ['route', 'model', 'operation', 'status', 'decision'] as const;
-    this.requests = new Counter({ name: 'warden_requests_total', help: 'Requests handled', labelNames, registers });
-    this.duration = new Histogram({
-      name: 'gen_ai_server_request_duration_seconds',
-      help: 'Request duration as the caller saw it',
-      labelNames,
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.tokens = new Counter({
-      name: 'gen_ai_client_token_usage_total',
-      help: 'Tokens reported by the upstream, by type (input, output) and principal group',
-      labelNames: ['route', 'model', 'type', 'group'],
-      registers,
-    });
-    this.timeToFirstToken = new Histogram({
-      name: 'gen_ai_server_time_to_first_token_seconds',
-      help: 'Streaming responses: time from the upstream call to its first body byte',
-      labelNames: ['route', 'model'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.upstreamDuration = new Histogram({
-      name: 'warden_upstream_duration_seconds',
-      help: 'Upstream call duration, from the call to the last response byte',
-      labelNames: ['route', 'status'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.tokenMints = new Counter({
-      name: 'warden_credential_mints_total',
-      help: 'Upstream token mints, by credential and result (ok, error)',
-      labelNames: ['credential', 'result'],
-      registers,
-    });
-    this.tokenMintDuration = new Histogram({
-      name: 'warden_credential_mint_duration_seconds',
-      help: 'Upstream token mint latency',
-      labelNames: ['credential'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.jwksRefreshes = new Counter({
-      name: 'warden_jwks_refreshes_total',
-      help: 'Fetches of remote JSON Web Key Sets, by key set URL and result (ok, error)',
-      labelNames: ['uri', 'result'],
-      registers,
-    });
-    this.auditWriteSeconds = new Histogram({
-      name: 'warden_audit_write_duration_seconds',
-      help: 'Time to store one batch of audit records in the sink',
-      labelNames: ['sink'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
-      registers,
-    });
-    this.auditDropped = new Counter({
-      name: 'warden_audit_dropped_total',
-      help: 'Audit records lost because the sink was down and the spool full',
-      registers,
-    });
+    this.requests = counter('warden_requests_total', 'Requests handled', labelNames);
+    this.duration = histogram('gen_ai_server_request_duration_seconds', 'Request duration as the caller saw it', labelNames);
+    this.tokens = counter('gen_ai_client_token_usage_total', 'Tokens reported by the upstream, by type (input, output) and principal group', ['route', 'model', 'type', 'group']);
+    this.timeToFirstToken = histogram('gen_ai_server_time_to_first_token_seconds', 'Streaming responses: time from the upstream call to its first body byte', ['route', 'model']);
+    this.upstreamDuration = histogram('warden_upstream_duration_seconds', 'Upstream call duration, from the call to the last response byte', ['route', 'status']);
+    this.tokenMints = counter('warden_credential_mints_total', 'Upstream token mints, by credential and result (ok, error)', ['credential', 'result']);
+    this.tokenMintDuration = histogram('warden_credential_mint_duration_seconds', 'Upstream token mint latency', ['credential']);
+    this.jwksRefreshes = counter('warden_jwks_refreshes_total', 'Fetches of remote JSON Web Key Sets, by key set URL and result (ok, error)', ['uri', 'result']);
+    this.auditWriteSeconds = histogram('warden_audit_write_duration_seconds', 'Time to store one batch of audit records in the sink', ['sink'], [
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,
+    ]);
+    this.auditDropped = counter('warden_audit_dropped_total', 'Audit records lost because the sink was down and the spool full');
     const sources = this.auditSources;
     const gauge = (name: string, help: string, value: (s: AuditStatus) => number) =>
       new Gauge({

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { gatewayConfig, MODEL_PATH, PROMPT, runCli, until } from './helpers.js';
+import { until } from '../helpers/process.js';
+import { gatewayConfig, MODEL_PATH, PROMPT, runCli } from './helpers.js';
 
 let emu: Emulator;
 let dir: string;

@@ -1,14 +1,14 @@
 // Shared by the audit tests: records to write, a real PostgreSQL server on a
 // free loopback port, and waiting for the writer to drain.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { chownSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { AuditRecord } from '../../src/audit/record.js';
 import type { AuditWriter } from '../../src/audit/writer.js';
-import { createLogger, type Logger } from '../../src/telemetry/log.js';
+import type { Logger } from '../../src/telemetry/log.js';
+import { memoryLogger as keptLines } from '../helpers/logs.js';
+import { freePort, stopProcess, until, waitForOutput } from '../helpers/process.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 export function sampleRecord(i: number, over: Partial<AuditRecord> = {}): AuditRecord {
   return {
@@ -38,38 +38,12 @@ export function sampleRecord(i: number, over: Partial<AuditRecord> = {}): AuditR
   };
 }
 
-/** A logger that keeps its lines for assertions. */
+/** A logger that keeps its lines for assertions (debug level). */
 export function memoryLogger(): { log: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
-      cb();
-    },
-  });
-  return { log: createLogger({ destination: sink, level: 'debug' }), lines };
-}
-
-export async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return keptLines('debug');
 }
 
 export const drained = (w: AuditWriter) => until(() => w.status().pending === 0, 'the audit writer to drain');
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
@@ -80,7 +54,7 @@ export class Postgres {
 
   static async create(): Promise<Postgres> {
     const ids = { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) };
-    const dir = mkdtempSync(join(tmpdir(), 'warden-pg-'));
+    const dir = makeTempDir('warden-pg-');
     chownSync(dir, ids.uid, ids.gid);
     execFileSync(`${PG_BIN}/initdb`, ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], { ...ids, stdio: 'ignore' });
     const pg = new Postgres(dir, await freePort(), ids);
@@ -98,35 +72,19 @@ export class Postgres {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.proc = proc;
-    return new Promise((resolve, reject) => {
-      let err = '';
-      const onData = (d: Buffer) => {
-        err += d;
-        if (err.includes('ready to accept connections')) {
-          proc.stderr!.off('data', onData);
-          proc.stderr!.resume();
-          resolve();
-        }
-      };
-      proc.stderr!.on('data', onData);
-      proc.once('exit', (code) => reject(new Error(`postgres exited (${code}): ${err}`)));
-    });
+    return waitForOutput(proc, proc.stderr!, /ready to accept connections/, { what: 'postgres' }).then(() => undefined);
   }
 
   /** Fast shutdown: open connections are cut, as in an outage. */
   stop(): Promise<void> {
     const proc = this.proc;
     this.proc = undefined;
-    if (!proc || proc.exitCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill('SIGINT');
-    });
+    return proc ? stopProcess(proc, 'SIGINT') : Promise.resolve();
   }
 
   async destroy(): Promise<void> {
     await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    removeDir(this.dir);
   }
 }
 

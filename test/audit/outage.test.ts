@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { PostgresAuditStore } from '../../src/audit/postgres.js';
 import { verify } from '../../src/audit/verify.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { freePort, gatewayConfig, MODEL_PATH, Postgres, PROMPT, until } from './helpers.js';
+import { freePort, until } from '../helpers/process.js';
+import { gatewayConfig, MODEL_PATH, Postgres, PROMPT } from './helpers.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 

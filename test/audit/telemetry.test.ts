@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { drained, gatewayConfig, MODEL_PATH, PROMPT, until } from './helpers.js';
+import { until } from '../helpers/process.js';
+import { drained, gatewayConfig, MODEL_PATH, PROMPT } from './helpers.js';
 
 /** The value of one sample line, by metric name and exact label set (labels in any order). */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {

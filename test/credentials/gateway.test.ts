@@ -5,17 +5,18 @@
 // the mint metrics.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { loadGateway, startGateway, type RunningGateway } from '../../src/gateway.js';
+import type { RunningGateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/telemetry/log.js';
+import { waitForAuditRow } from '../helpers/audit-db.js';
+import { startGatewayFromYaml } from '../helpers/gateway.js';
+import { closeServer, listen } from '../helpers/http-server.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { startIssuer, type Issuer } from './helpers.js';
 
 const TRAINER = 'trainer@emulator-project.iam.gserviceaccount.com';
@@ -43,16 +44,17 @@ before(async () => {
   [emu, issuer] = await Promise.all([startEmulator({ port: 0, accessTokenTtlSeconds: 4 }), startIssuer()]);
   emu.trustIssuer(issuer.issuer, issuer.jwksUri);
   echo = { server: createServer((req, res) => ((echo.last = req.headers), req.resume(), res.end('{}'))), url: '' };
-  await new Promise<void>((r) => echo.server.listen(0, '127.0.0.1', r));
-  echo.url = `http://127.0.0.1:${(echo.server.address() as AddressInfo).port}`;
-  dir = await mkdtemp(join(tmpdir(), 'warden-cred-gw-'));
+  echo.url = await listen(echo.server);
+  dir = makeTempDir('warden-cred-gw-');
   const files = await emu.writeCredentials(dir);
   const wif = JSON.parse(readFileSync(files.externalAccount, 'utf8')) as Record<string, unknown>;
   delete wif.service_account_impersonation_url;
   await writeFile(join(dir, 'wif.json'), JSON.stringify(wif));
   await writeFile(join(dir, 'key.txt'), 'AIza-upstream-key\n');
-  await writeFile(
-    join(dir, 'warden.yaml'),
+  await emu.writeCredentials(join(dir, 'credentials'));
+  // The raw access log text: no secret may appear in it.
+  const sink = new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) });
+  ({ gw } = await startGatewayFromYaml(
     `apiVersion: warden.dev/v1alpha1
 kind: Gateway
 metadata: {name: t}
@@ -96,16 +98,14 @@ spec:
     - {issuer: "${emu.issuer}", audiences: [warden]}
     - {issuer: "${issuer.issuer}", jwksUri: "${issuer.jwksUri}"}
 `,
-  );
-  await emu.writeCredentials(join(dir, 'credentials'));
-  const sink = new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) });
-  gw = await startGateway(loadGateway(join(dir, 'warden.yaml')), { log: createLogger({ destination: sink }), listen: { port: 0 }, admin: { port: 0 } });
+    { dir, log: createLogger({ destination: sink }) },
+  ));
 });
 after(async () => {
   emu.control.tokenEndpointsDown = false;
   await gw.close();
-  await Promise.all([emu.close(), issuer.close(), new Promise((r) => echo.server.close(r))]);
-  await rm(dir, { recursive: true, force: true });
+  await Promise.all([emu.close(), issuer.close(), closeServer(echo.server)]);
+  removeDir(dir);
 });
 
 const PROMPT = { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] };
@@ -119,18 +119,7 @@ const xfcc = (spiffe: string) => ({ 'x-forwarded-client-cert': `By=spiffe://clus
 
 /** The audit row of one request; audit writes are batched off the request path, so wait for it to land. */
 async function auditRow(requestId: string): Promise<Record<string, unknown>> {
-  const db = new Database(join(dir, 'audit.db'), { readonly: true });
-  try {
-    const q = db.prepare('SELECT * FROM audit WHERE request_id = ?');
-    for (let i = 0; i < 400; i++) {
-      const row = q.get(requestId) as Record<string, unknown> | undefined;
-      if (row) return row;
-      await sleep(25);
-    }
-  } finally {
-    db.close();
-  }
-  assert.fail(`no audit row for ${requestId}`);
+  return (await waitForAuditRow(join(dir, 'audit.db'), requestId, { tries: 400, intervalMs: 25 })) ?? assert.fail(`no audit row for ${requestId}`);
 }
 
 /** `name{labels} value` lines of the admin /metrics whose labels include `labels`, summed. */

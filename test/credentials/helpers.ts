@@ -2,11 +2,11 @@
 // way the gateway builds them, and a real OIDC provider (oidc-provider) with
 // one client per caller, whose JWT access tokens callers present to Warden.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair } from 'jose';
-import Provider from 'oidc-provider';
+import type Provider from 'oidc-provider';
 import { parseConfig, formatProblem } from '../../src/config/load.js';
 import { Credentials } from '../../src/credentials/index.js';
+import { closeServer, listen } from '../helpers/http-server.js';
+import { clientCredentialsProvider, clientCredentialsToken, signingKey } from '../helpers/oidc-provider.js';
 
 /** `credentials` and `routes` are YAML list bodies, indented for `spec:`. */
 export function credentialsFrom(dir: string, credentials: string, routes = '    - {name: r, provider: vertex, upstream: http://127.0.0.1:9}\n'): { credentials: Credentials; problems: string[] } {
@@ -38,42 +38,18 @@ export interface Issuer {
 export async function startIssuer(): Promise<Issuer> {
   let provider: Provider | undefined;
   const server: Server = createServer((req, res) => void provider!.callback()(req, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  provider = new Provider(url, {
-    clients: CALLERS.map((id) => ({ client_id: id, client_secret: SECRET, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] })),
-    jwks: { keys: [jwk as never] },
+  const url = await listen(server);
+  const { jwk } = await signingKey('k1');
+  provider = clientCredentialsProvider(url, jwk, {
+    clients: CALLERS.map((id) => ({ id, secret: SECRET })),
+    resource: RESOURCE,
     scopes: ['models:call'],
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => RESOURCE,
-        useGrantedResource: () => true,
-        getResourceServerInfo: () => ({ scope: 'models:call', audience: RESOURCE, accessTokenFormat: 'jwt', accessTokenTTL: 600 }),
-      },
-    },
+    accessTokenTTL: 600,
   });
   return {
     issuer: url,
     jwksUri: `${url}/jwks`,
-    async token(client) {
-      const res = await fetch(`${url}/token`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${client}:${SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', resource: RESOURCE, scope: 'models:call' }),
-      });
-      const body = (await res.json()) as { access_token?: string };
-      if (!body.access_token) throw new Error(`token endpoint: ${JSON.stringify(body)}`);
-      return body.access_token;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    token: (client) => clientCredentialsToken(url, { id: client, secret: SECRET }, RESOURCE, 'models:call'),
+    close: () => closeServer(server),
   };
 }

@@ -6,13 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { ApiError, GoogleGenAI } from '@google/genai';
 import aiplatform from '@google-cloud/aiplatform';
 import { GoogleError, Status } from 'google-gax';
 import { OAuth2Client } from 'google-auth-library';
 import OpenAI from 'openai';
+import { waitForAuditRow } from '../helpers/audit-db.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 const PROJECT = 'emulator-project';
@@ -63,17 +62,9 @@ describe('official clients through Warden (demo config)', { timeout: 120_000 }, 
 
   /** The audit sink writes in batches off the request path: wait (bounded) for the row to land. */
   async function auditRow(requestId: string): Promise<AuditRow> {
-    for (let i = 0; i < 100; i++) {
-      const db = new Database(join(s.dir, 'audit.db'), { readonly: true, fileMustExist: true });
-      try {
-        const row = db.prepare('SELECT * FROM audit WHERE request_id = ?').get(requestId) as AuditRow | undefined;
-        if (row) return row;
-      } finally {
-        db.close();
-      }
-      await sleep(20);
-    }
-    throw new Error(`no audit row for request ${requestId}`);
+    const row = await waitForAuditRow<AuditRow>(join(s.dir, 'audit.db'), requestId, { tries: 100, intervalMs: 20 });
+    if (!row) throw new Error(`no audit row for request ${requestId}`);
+    return row;
   }
 
   /** What the emulator saw for a request: Warden's minted identity, never the caller's JWT. */

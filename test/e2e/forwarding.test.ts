@@ -2,14 +2,11 @@
 // limits, timeouts, unreachable upstreams, disconnects, large bodies.
 import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { loadGateway, startGateway, type RunningGateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/telemetry/log.js';
+import type { RunningGateway } from '../../src/gateway.js';
+import { startGatewayFromYaml } from '../helpers/gateway.js';
+import { closeServer, listen } from '../helpers/http-server.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 interface Seen {
   method: string;
@@ -40,11 +37,9 @@ describe('forwarding', () => {
       res.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive', 'keep-alive': 'timeout=5', 'x-upstream': 'yes' });
       res.end(JSON.stringify({ ok: true, bytes }));
     });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    const port = (upstream.address() as AddressInfo).port;
-    dir = mkdtempSync(join(tmpdir(), 'warden-fwd-'));
-    const file = join(dir, 'warden.yaml');
-    writeFileSync(file, `apiVersion: warden.dev/v1alpha1
+    const upstreamUrl = await listen(upstream);
+    dir = makeTempDir('warden-fwd-');
+    ({ gw } = await startGatewayFromYaml(`apiVersion: warden.dev/v1alpha1
 kind: Gateway
 metadata: {name: t}
 spec:
@@ -52,34 +47,31 @@ spec:
     - name: openai
       provider: openai
       match: {pathPrefix: /v1/}
-      upstream: http://127.0.0.1:${port}
+      upstream: ${upstreamUrl}
       timeout: 300ms
       maxBodyBytes: 2000
     - name: http
       provider: http
       match: {pathPrefix: /raw/}
-      upstream: http://127.0.0.1:${port}/base
+      upstream: ${upstreamUrl}/base
       timeout: 300ms
       maxBodyBytes: 4000000
       propagateHeaders: [x-team]
     - name: stream
       provider: http
       match: {pathPrefix: /stream/}
-      upstream: http://127.0.0.1:${port}
+      upstream: ${upstreamUrl}
     - name: down
       provider: vertex
       match: {pathPrefix: /down/}
       upstream: http://127.0.0.1:1
   credentials: []
-`);
-    const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-    gw = await startGateway(loadGateway(file), { log: createLogger({ destination: quiet }), listen: { port: 0 }, admin: { port: 0 } });
+`, { dir, quiet: true }));
   });
   after(async () => {
     await gw.close();
-    upstream.closeAllConnections();
-    await new Promise((r) => upstream.close(r));
-    rmSync(dir, { recursive: true, force: true });
+    await closeServer(upstream);
+    removeDir(dir);
   });
 
   it('forwards only allow-listed headers and never the caller credentials', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { waitForAuditRow } from '../helpers/audit-db.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 const MODEL = '/v1/projects/emulator-project/locations/us-central1/publishers/google/models/gemini-2.0-flash';
@@ -45,10 +45,8 @@ describe('gateway end to end (demo config)', () => {
     assert.equal(s.emu.stats.vertexCalls, before + 1);
     assert.equal(s.emu.stats.byGrant['jwt-bearer'], 1);
 
-    await new Promise((r) => setTimeout(r, 150)); // audit writes are batched off the request path
-    const db = new Database(join(s.dir, 'audit.db'), { readonly: true });
-    const row = db.prepare('SELECT * FROM audit WHERE request_id = ?').get('req-123') as Record<string, unknown>;
-    db.close();
+    // Audit writes are batched off the request path: wait (bounded) for the row.
+    const row = (await waitForAuditRow(join(s.dir, 'audit.db'), 'req-123'))!;
     assert.equal(row.principal, `${s.emu.issuer}/alice`);
     assert.equal(row.model, 'gemini-2.0-flash');
     assert.equal(row.operation, 'generateContent');

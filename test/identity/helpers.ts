@@ -3,16 +3,16 @@
 // real oidc-provider on loopback whose keys can be rotated or taken down,
 // and a small PKI made with the openssl CLI.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import Provider from 'oidc-provider';
-import { loadGateway, startGateway, type RunningGateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/telemetry/log.js';
+import type { RunningGateway } from '../../src/gateway.js';
+import { startGatewayFromYaml } from '../helpers/gateway.js';
+import { closeServer, listen } from '../helpers/http-server.js';
+import { clientCredentialsProvider, clientCredentialsToken, signingKey } from '../helpers/oidc-provider.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 export interface Echo {
   url: string;
@@ -31,7 +31,7 @@ export async function startEcho(): Promise<Echo> {
     });
   });
   echo.url = await listen(server);
-  echo.close = () => close(server);
+  echo.close = () => closeServer(server);
   return echo;
 }
 
@@ -46,18 +46,9 @@ export interface TestGateway {
 
 /** `config(dir)` returns the YAML; files it names can be written into `dir` first by `files`. */
 export async function startTestGateway(config: (dir: string) => string, files: Record<string, string | Buffer> = {}): Promise<TestGateway> {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-identity-'));
+  const dir = makeTempDir('warden-identity-');
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-  const file = join(dir, 'warden.yaml');
-  writeFileSync(file, config(dir));
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line));
-      cb();
-    },
-  });
-  const gw = await startGateway(loadGateway(file), { log: createLogger({ destination: sink }), listen: { port: 0 }, admin: { port: 0 } });
+  const { gw, logs } = await startGatewayFromYaml(config(dir), { dir });
   let closed: Promise<void> | undefined;
   return {
     gw,
@@ -65,7 +56,7 @@ export async function startTestGateway(config: (dir: string) => string, files: R
     logs,
     logOf: (id) => logs.find((l) => l.requestId === id && l.msg === 'request'),
     close() {
-      closed ??= gw.close().then(() => rmSync(dir, { recursive: true, force: true }));
+      closed ??= gw.close().then(() => removeDir(dir));
       return closed;
     },
   };
@@ -116,47 +107,19 @@ export async function startIssuer(): Promise<Issuer> {
     mode: 'up',
     hits: [],
     async rotate() {
-      const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-      const jwk: JWK = { ...(await exportJWK(privateKey)), kid: `k-${Math.random().toString(36).slice(2, 10)}`, alg: 'RS256', use: 'sig' };
+      const { jwk, privateKey } = await signingKey(`k-${Math.random().toString(36).slice(2, 10)}`);
       provider = newProvider(url, jwk);
-      return { kid: jwk.kid!, privateKey: privateKey as CryptoKey };
+      return { kid: jwk.kid!, privateKey };
     },
-    async clientCredentials(resource = RESOURCE) {
-      const res = await fetch(`${url}/token`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope: 'models:call models:list' }),
-      });
-      const body = (await res.json()) as { access_token?: string };
-      if (!body.access_token) throw new Error(`token endpoint: ${JSON.stringify(body)}`);
-      return body.access_token;
-    },
-    close: () => close(server),
+    clientCredentials: (resource = RESOURCE) => clientCredentialsToken(url, CLIENT, resource, 'models:call models:list'),
+    close: () => closeServer(server),
   };
   await issuer.rotate();
   return issuer;
 }
 
 function newProvider(issuer: string, jwk: JWK): Provider {
-  const provider = new Provider(issuer, {
-    clients: [{ client_id: CLIENT.id, client_secret: CLIENT.secret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] }],
-    jwks: { keys: [jwk as never] },
-    scopes: ['models:call', 'models:list'],
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => RESOURCE,
-        useGrantedResource: () => true,
-        getResourceServerInfo: () => ({ scope: 'models:call models:list', audience: RESOURCE, accessTokenFormat: 'jwt', accessTokenTTL: 300 }),
-      },
-    },
-  });
-  return provider;
+  return clientCredentialsProvider(issuer, jwk, { clients: [CLIENT], resource: RESOURCE, scopes: ['models:call', 'models:list'], accessTokenTTL: 300 });
 }
 
 // ------------------------------------------------------------------ PKI (openssl CLI)
@@ -173,7 +136,7 @@ export interface Pki {
 }
 
 export function makePki(): Pki {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-pki-'));
+  const dir = makeTempDir('warden-pki-');
   const f = (n: string) => join(dir, n);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const key = (name: string) => ssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', f(`${name}.key`));
@@ -202,17 +165,6 @@ export function makePki(): Pki {
       issue(name, issuer, `subjectAltName=URI:${uri}\nextendedKeyUsage=clientAuth\n`);
       return { cert: read(`${name}.crt`), key: read(`${name}.key`) };
     },
-    close: () => rmSync(dir, { recursive: true, force: true }),
+    close: () => removeDir(dir),
   };
-}
-
-// ------------------------------------------------------------------ servers
-
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
-}
-
-function close(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
 }

@@ -3,8 +3,7 @@
 // provider against the JSON schema kept in ./schemas) and say what the config
 // says: ports, probes, key files, the CUSTOM policy's provider.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
@@ -19,9 +18,10 @@ import { DestinationRule, Gateway, ServiceEntry, VirtualService } from '@kuberne
 import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha1';
 import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/load.js';
-import { startEmulator } from '../../src/emulator/index.js';
 import { renderManifests, type RenderOptions } from '../../src/istio/render.js';
 import { configFilePaths } from '../../src/istio/render/secret-files.js';
+import { startEmulatorWithCredentials } from '../helpers/gateway.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   'v1/ConfigMap': ConfigMap,
@@ -136,17 +136,15 @@ describe('warden istio render', () => {
   const find = (kind: string, name?: string) => docs.find((d) => d.kind === kind && (name === undefined || d.metadata.name === name))!;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'warden-istio-'));
-    const emu = await startEmulator({ port: 0 });
-    await emu.writeCredentials(join(dir, 'credentials'));
-    await emu.close();
+    dir = makeTempDir('warden-istio-');
+    await (await startEmulatorWithCredentials(dir)).close();
     writeFileSync(join(dir, 'warden.yaml'), CONFIG);
     const code = await main(['istio', 'render', '-c', join(dir, 'warden.yaml'), '-o', join(dir, 'out.yaml'), '--image', 'registry.example.com/warden:0.1.0', '--replicas', '3']);
     assert.equal(code, 0);
     text = readFileSync(join(dir, 'out.yaml'), 'utf8');
     docs = parseAllDocuments(text).map((d) => d.toJS() as Doc).filter(Boolean);
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => removeDir(dir));
 
   it('writes only objects that validate against the Kubernetes and Istio schemas', () => {
     assert.ok(docs.length >= 15, `got ${docs.length} documents`);

@@ -2,13 +2,15 @@
 // hold one global limit; Redis is killed mid-traffic (local fallback, shown
 // on /readyz and in metrics) and restarted (shared counting resumes).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { freePort, startRedis, type RedisProcess } from './redis-server.js';
+import type { Emulator } from '../../src/emulator/index.js';
+import { startEmulatorWithCredentials } from '../helpers/gateway.js';
+import { freePort, spawnWarden, stopProcess, until as poll } from '../helpers/process.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
+import { startRedis, type RedisProcess } from './redis-server.js';
 
 const LIMIT = 30;
 const SHARE = 0.2; // each replica enforces 6 on its own while Redis is down
@@ -20,14 +22,8 @@ interface Replica {
   child: ChildProcess;
 }
 
-async function until(cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await cond().catch(() => false)) return;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls `cond` every 50 ms (a rejection counts as not yet). */
+const until = (cond: () => Promise<boolean>, ms = 15_000) => poll(() => cond().catch(() => false), 'the replicas', ms, 50);
 
 const readyz = async (r: Replica) => {
   const res = await fetch(`${r.admin}/readyz`);
@@ -41,9 +37,8 @@ describe('quotas across three replicas sharing Redis', () => {
   const replicas: Replica[] = [];
 
   before(async () => {
-    [redis, emu] = await Promise.all([startRedis(), startEmulator({ port: 0 })]);
-    dir = mkdtempSync(join(tmpdir(), 'warden-replicas-'));
-    await emu.writeCredentials(join(dir, 'credentials'));
+    dir = makeTempDir('warden-replicas-');
+    [redis, emu] = await Promise.all([startRedis(), startEmulatorWithCredentials(dir)]);
     const prefix = `replicas-${process.pid}-${Date.now()}:`;
     for (let i = 0; i < 3; i++) {
       const [port, adminPort] = [await freePort(), await freePort()];
@@ -64,27 +59,17 @@ spec:
     rules:
       - {name: global, requests: {limit: ${LIMIT}, per: 1h}}
 `);
-      const child = spawn(process.execPath, ['bin/warden.js', 'start', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' } });
-      child.stderr!.resume();
+      const child = spawnWarden(file, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' } });
       replicas.push({ url: `http://127.0.0.1:${port}`, admin: `http://127.0.0.1:${adminPort}`, child });
     }
     await Promise.all(replicas.map((r) => until(async () => (await readyz(r)).includes('redis up'), 30_000)));
   });
 
   after(async () => {
-    await Promise.all(
-      replicas.map(
-        (r) =>
-          new Promise<void>((resolve) => {
-            if (r.child.exitCode !== null) return resolve();
-            r.child.once('exit', () => resolve());
-            r.child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(replicas.map((r) => stopProcess(r.child)));
     await redis?.stop();
     await emu?.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   /** `n` requests spread round-robin over the replicas, eight at a time; the status of each. */

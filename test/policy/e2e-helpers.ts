@@ -2,13 +2,10 @@
 // case with the case's policies, and requests sent with node:http (so that
 // Host, X-Forwarded-For and unnormalized paths go out exactly as written).
 import { request } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { loadGateway, startGateway, type RunningGateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/telemetry/log.js';
+import type { Emulator } from '../../src/emulator/index.js';
+import type { RunningGateway } from '../../src/gateway.js';
+import { startEmulatorWithCredentials, startGatewayFromYaml } from '../helpers/gateway.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 export const MODEL_PATH = '/v1/projects/emulator-project/locations/us-central1/publishers/google/models';
 export const PROMPT = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
@@ -32,20 +29,18 @@ export class PolicyBench {
   dir!: string;
 
   async start(): Promise<void> {
-    this.emu = await startEmulator({ port: 0 });
-    this.dir = mkdtempSync(join(tmpdir(), 'warden-policy-'));
-    await this.emu.writeCredentials(join(this.dir, 'credentials'));
+    this.dir = makeTempDir('warden-policy-');
+    this.emu = await startEmulatorWithCredentials(this.dir);
   }
 
   async close(): Promise<void> {
     await this.emu.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    removeDir(this.dir);
   }
 
   /** A Warden running `policies` (ISSUER in them is replaced by the dev issuer's URL). */
   async warden(policies: string, o: { policy?: string; metadata?: string } = {}): Promise<RunningGateway> {
-    const file = join(this.dir, `warden-${Math.random().toString(36).slice(2)}.yaml`);
-    writeFileSync(file, `apiVersion: warden.dev/v1alpha1
+    const yaml = `apiVersion: warden.dev/v1alpha1
 kind: Gateway
 metadata: ${o.metadata ?? '{name: warden}'}
 spec:
@@ -61,9 +56,9 @@ metadata: {name: dev}
 spec:
   jwtRules: [{issuer: "${this.emu.issuer}", jwksUri: "${this.emu.issuer}/jwks", audiences: [warden]}]
 ---
-${policies.replaceAll('ISSUER', this.emu.issuer)}`);
-    const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-    return startGateway(loadGateway(file), { log: createLogger({ destination: quiet }), listen: { port: 0 }, admin: { port: 0 } });
+${policies.replaceAll('ISSUER', this.emu.issuer)}`;
+    const { gw } = await startGatewayFromYaml(yaml, { dir: this.dir, file: `warden-${Math.random().toString(36).slice(2)}.yaml`, quiet: true });
+    return gw;
   }
 
   async call(gw: RunningGateway, c: CallSpec): Promise<{ outcome: Outcome; status: number; body: string }> {
