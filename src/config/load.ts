@@ -132,7 +132,9 @@ export function parseConfig(text: string, file: string, baseDir: string): Loaded
     const parsed = (schema as z.ZodType).safeParse(raw);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        report(issue.path as FieldPath, issue.message, hintFor(issue));
+        // A misspelt key is reported on its own line, not on its parent's.
+        const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? [...issue.path, issue.keys[0]] : issue.path;
+        report(path as FieldPath, issue.message, hintFor(issue));
       }
       continue;
     }

@@ -1,0 +1,145 @@
+// The command line as a new user meets it: `warden demo` in an empty
+// directory, `warden token` from the same directory, a first call; `warden
+// config check` on a broken file; `warden emulator --write-credentials`.
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { stopProcess, waitForOutput } from '../helpers/process.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
+
+const WARDEN = resolve('bin/warden.js');
+const run = promisify(execFile);
+
+/** Runs `warden ARGS` in `cwd`; resolves with the exit code and output, whatever the code. */
+async function warden(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [WARDEN, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('warden demo, as a new user runs it', () => {
+  let dir: string;
+  let demo: ChildProcess;
+  let gateway: string;
+  let admin: string;
+  before(async () => {
+    dir = makeTempDir('warden-cli-');
+    demo = spawn(process.execPath, [WARDEN, 'demo', '--port', '0', '--admin-port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    const m = await waitForOutput(demo, demo.stdout!, /gateway\s+(http:\S+)[\s\S]*admin\s+(http:\S+)[\s\S]*Press Ctrl-C/, { what: 'warden demo', timeoutMs: 60_000 });
+    gateway = m[1]!;
+    admin = m[2]!;
+  });
+  after(async () => {
+    await stopProcess(demo);
+    removeDir(dir);
+  });
+
+  it('prints copy-paste lines that work: token, then an authenticated generateContent', async () => {
+    const engineer = await warden(dir, 'token', '--sub', 'alice', '--group', 'ml-engineers');
+    assert.equal(engineer.code, 0, engineer.stderr);
+    const token = engineer.stdout.trim();
+    assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const url = `${gateway}/v1/projects/emulator-project/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent`;
+    const body = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hello, Warden' }] }] });
+    const res = await fetch(url, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    assert.equal(res.status, 200);
+    assert.match(JSON.stringify(await res.json()), /Hello, Warden/);
+
+    const analyst = (await warden(dir, 'token', '--sub', 'bob', '--group', 'analysts')).stdout.trim();
+    const job = await fetch(`${gateway}/v1/projects/emulator-project/locations/us-central1/customJobs`, {
+      method: 'POST', body: '{"displayName":"train"}', headers: { authorization: `Bearer ${analyst}`, 'content-type': 'application/json' },
+    });
+    assert.equal(job.status, 403);
+    assert.equal(((await job.json()) as { error: { status: string } }).error.status, 'PERMISSION_DENIED');
+    assert.equal((await fetch(`${admin}/healthz`)).status, 200);
+  });
+
+  it('leaves an ordinary config and an audit log the audit commands read', async () => {
+    const config = join(dir, '.warden', 'demo', 'warden.yaml');
+    assert.ok(existsSync(config));
+    assert.equal((await warden(dir, 'config', 'check', '-c', config)).code, 0);
+    // The demo's audit writer batches; poll the query until the call above shows.
+    let out = '';
+    for (let i = 0; i < 50 && !out.includes('gemini-2.0-flash'); i++) {
+      out = (await warden(dir, 'audit', 'query', '-c', config)).stdout;
+      if (!out.includes('gemini-2.0-flash')) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(out, /gemini-2\.0-flash/);
+    assert.match(out, /alice/);
+  });
+
+  it('tells the user what to do when no demo runs', async () => {
+    const empty = makeTempDir('warden-cli-empty-');
+    try {
+      const r = await warden(empty, 'token');
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /npm start/);
+    } finally {
+      removeDir(empty);
+    }
+  });
+});
+
+describe('warden config check', () => {
+  it('reports every problem with file, line and hint, exit 1', async () => {
+    const dir = makeTempDir('warden-check-');
+    try {
+      const file = join(dir, 'bad.yaml');
+      writeFileSync(file, `apiVersion: warden.dev/v1alpha1
+kind: Gateway
+metadata: {name: bad}
+spec:
+  routes:
+    - name: vertex
+      provider: vertx
+      upstream: https://us-central1-aiplatform.googleapis.com
+      credential: missing
+      timout: 30s
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: p}
+spec:
+  rules:
+    - when:
+        - key: request.modle
+          values: [gemini*]
+`);
+      const r = await warden(dir, 'config', 'check', '-c', file);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /bad\.yaml:7:\d+: .*provider/);
+      assert.match(r.stderr, /bad\.yaml:10:\d+: .*timout[\s\S]*hint:/);
+      assert.match(r.stderr, /bad\.yaml:18:\d+: .*request\.modle/);
+      assert.equal((await warden(dir, 'start', '-c', file)).code, 1, 'start refuses the same file');
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
+
+describe('warden emulator --write-credentials', () => {
+  it('writes key files that point at the running emulator', async () => {
+    const dir = makeTempDir('warden-emu-');
+    const emu = spawn(process.execPath, [WARDEN, 'emulator', '--port', '0', '--write-credentials', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const m = await waitForOutput(emu, emu.stdout!, /listening on (http:\S+)[\s\S]*subject-token/, { what: 'warden emulator', timeoutMs: 30_000 });
+      const sa = JSON.parse(readFileSync(join(dir, 'service-account.json'), 'utf8')) as { type: string; token_uri: string };
+      assert.equal(sa.type, 'service_account');
+      assert.equal(sa.token_uri, `${m[1]}/token`);
+      const ext = JSON.parse(readFileSync(join(dir, 'external-account.json'), 'utf8')) as { type: string; token_url: string };
+      assert.equal(ext.type, 'external_account');
+      assert.ok(ext.token_url.startsWith(m[1]!));
+      assert.ok(readFileSync(join(dir, 'subject-token.txt'), 'utf8').length > 20);
+    } finally {
+      await stopProcess(emu);
+      removeDir(dir);
+    }
+  });
+});
