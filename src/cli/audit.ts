@@ -41,7 +41,8 @@ export async function audit(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const { values } = parseArgs({ args: rest, options: OPTIONS });
   if (values.help || !sub || !['verify', 'query', 'export'].includes(sub)) {
-    console.log(USAGE);
+    // Asked for: usage on stdout, exit 0. A usage mistake: usage on stderr, exit 2.
+    (values.help ? console.log : console.error)(USAGE);
     return values.help ? 0 : 2;
   }
   const source = resolveSource(values);

@@ -5,7 +5,8 @@ import { compileConfig } from '../gateway.js';
 export async function configCheck(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help || !values.config) {
-    console.log('usage: warden config check -c FILE\n\nReports every problem in the config with its file, line and a hint; exit 1 if there is any.');
+    // Asked for: usage on stdout, exit 0. A usage mistake: usage on stderr, exit 2.
+    (values.help ? console.log : console.error)('usage: warden config check -c FILE\n\nReports every problem in the config with its file, line and a hint; exit 1 if there is any.');
     return values.help ? 0 : 2;
   }
   const config = loadConfigFile(values.config);

@@ -41,7 +41,8 @@ export async function explain(argv: string[]): Promise<number> {
     },
   });
   if (values.help || !values.config) {
-    console.log(HELP);
+    // Asked for: usage on stdout, exit 0. A usage mistake: usage on stderr, exit 2.
+    (values.help ? console.log : console.error)(HELP);
     return values.help ? 0 : 2;
   }
   const headers: Record<string, string> = {};

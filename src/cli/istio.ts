@@ -46,7 +46,8 @@ export async function istio(argv: string[]): Promise<number> {
     },
   });
   if (values.help || !values.config) {
-    console.log(USAGE);
+    // Asked for: usage on stdout, exit 0. A usage mistake: usage on stderr, exit 2.
+    (values.help ? console.log : console.error)(USAGE);
     return values.help ? 0 : 2;
   }
   const config = loadConfigFile(values.config);

@@ -6,7 +6,8 @@ import { createLogger } from '../telemetry/log.js';
 export async function start(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help || !values.config) {
-    console.log('usage: warden start -c FILE\n\nRuns the gateway described by FILE (a multi-document YAML config).');
+    // Asked for: usage on stdout, exit 0. A usage mistake: usage on stderr, exit 2.
+    (values.help ? console.log : console.error)('usage: warden start -c FILE\n\nRuns the gateway described by FILE (a multi-document YAML config).');
     return values.help ? 0 : 2;
   }
   let parts;
