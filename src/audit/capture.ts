@@ -1,11 +1,12 @@
 // What the audit record keeps of a body: its SHA-256 and size always, its
 // text only on routes that ask for it (storePrompts), and then at most 1 MiB.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 
 const MAX_TEXT_BYTES = 1024 * 1024;
 
 export function sha256Hex(buf: Buffer): string {
-  return createHash('sha256').update(buf).digest('hex');
+  // One-shot: no Hash object per request.
+  return hash('sha256', buf, 'hex');
 }
 
 /** Follows a body chunk by chunk (the response, as it streams to the caller). */

@@ -39,10 +39,11 @@ abstract class FragmentObserver implements UsageObserver {
   private done = false;
   private final: Usage | undefined;
 
-  protected readonly onFragment = (bytes: Buffer, truncated: boolean): void => {
+  // A method, not an arrow field: the loader keeps function names with one defineProperty per closure.
+  protected onFragment(bytes: Buffer, truncated: boolean): void {
     if (truncated) this.acc.add(usageFromTail(bytes.toString('utf8')));
     else addUsageFromJson(this.acc, bytes);
-  };
+  }
 
   push(chunk: Buffer): void {
     if (this.done) return;
@@ -71,7 +72,7 @@ abstract class FragmentObserver implements UsageObserver {
 }
 
 class SseObserver extends FragmentObserver {
-  private readonly sse = new SseSplitter(this.onFragment, MAX_WHOLE_BYTES, TAIL_BYTES);
+  private readonly sse = new SseSplitter(this.onFragment.bind(this), MAX_WHOLE_BYTES, TAIL_BYTES);
   protected feed(chunk: Buffer): void {
     this.sse.push(chunk);
   }
@@ -81,7 +82,7 @@ class SseObserver extends FragmentObserver {
 }
 
 class JsonArrayObserver extends FragmentObserver {
-  private readonly splitter = new JsonArraySplitter(this.onFragment, MAX_WHOLE_BYTES, TAIL_BYTES);
+  private readonly splitter = new JsonArraySplitter(this.onFragment.bind(this), MAX_WHOLE_BYTES, TAIL_BYTES);
   protected feed(chunk: Buffer): void {
     this.splitter.push(chunk);
   }

@@ -69,19 +69,23 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
     let remaining: number | undefined;
     let held: Buffer | undefined;
     let settled = false;
-    const settle = () => {
-      if (settled) return;
-      settled = true;
-      res.off('close', onClientClose);
-      resolve(outcome);
+    // Methods, not named arrows: the loader keeps function names, one defineProperty per named closure per request.
+    const local = {
+      settle(): void {
+        if (settled) return;
+        settled = true;
+        res.off('close', local.onClientClose);
+        resolve(outcome);
+      },
+      onClientClose(): void {
+        if (res.writableFinished) return;
+        outcome.aborted = true;
+        controller?.abort(new Error('client closed the connection'));
+        local.settle();
+      },
     };
-    const onClientClose = () => {
-      if (res.writableFinished) return;
-      outcome.aborted = true;
-      controller?.abort(new Error('client closed the connection'));
-      settle();
-    };
-    res.on('close', onClientClose);
+    const settle = local.settle;
+    res.on('close', local.onClientClose);
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {

@@ -23,7 +23,17 @@ const GEN_AI_OPERATION: Record<string, string> = {
 const GEN_AI_PROVIDER: Record<string, string> = { vertex: 'gcp.vertex_ai', openai: 'openai' };
 
 export class Recorder {
-  constructor(private readonly writer: AuditWriter | undefined, private readonly metrics: Metrics, private readonly log: Logger) {}
+  /**
+   * The access log: the same logger without redaction. Its line is built
+   * below from fixed fields that never carry a credential (no headers, no
+   * query, no token), and pino's wildcard redaction of every field was the
+   * largest single cost of the record stage.
+   */
+  private readonly log: Logger;
+
+  constructor(private readonly writer: AuditWriter | undefined, private readonly metrics: Metrics, log: Logger) {
+    this.log = log.child({}, { redact: [] });
+  }
 
   /** False while the audit trail cannot take records (sink down, spool full, fail-closed): requests are refused then. */
   get accepting(): boolean {
