@@ -3,15 +3,21 @@
 import { createHash, hash, type Hash } from 'node:crypto';
 
 const MAX_TEXT_BYTES = 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 export function sha256Hex(buf: Buffer): string {
   // One-shot: no Hash object per request.
   return hash('sha256', buf, 'hex');
 }
 
-/** Follows a body chunk by chunk (the response, as it streams to the caller). */
+/**
+ * Follows a body chunk by chunk (the response, as it streams to the caller).
+ * Most answers arrive in one chunk: that one is kept and hashed in one shot
+ * at the end; a Hash object is made only when a second chunk comes.
+ */
 export class BodyCapture {
-  private readonly hash: Hash = createHash('sha256');
+  private hash?: Hash;
+  private first?: Buffer;
   private digest?: string;
   private chunks?: Buffer[];
   private kept = 0;
@@ -22,7 +28,12 @@ export class BodyCapture {
   }
 
   push(chunk: Buffer): void {
-    this.hash.update(chunk);
+    if (this.hash) this.hash.update(chunk);
+    else if (this.first === undefined) this.first = chunk;
+    else {
+      this.hash = createHash('sha256').update(this.first).update(chunk);
+      this.first = undefined;
+    }
     this.bytes += chunk.length;
     if (this.chunks && this.kept < MAX_TEXT_BYTES) {
       const part = chunk.subarray(0, MAX_TEXT_BYTES - this.kept);
@@ -32,7 +43,8 @@ export class BodyCapture {
   }
 
   sha256(): string {
-    this.digest ??= this.hash.digest('hex');
+    this.digest ??= this.hash ? this.hash.digest('hex') : hash('sha256', this.first ?? EMPTY, 'hex');
+    this.first = undefined;
     return this.digest;
   }
 
