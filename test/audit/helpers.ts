@@ -5,6 +5,7 @@ import { chownSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditRecord } from '../../src/audit/record.js';
 import type { AuditWriter } from '../../src/audit/writer.js';
+import { devIssuerAuthentication } from '../../src/cli/demo.js';
 import type { Logger } from '../../src/telemetry/log.js';
 import { memoryLogger as keptLines } from '../helpers/logs.js';
 import { freePort, stopProcess, until, waitForOutput } from '../helpers/process.js';
@@ -107,15 +108,7 @@ spec:
       google: {file: ./credentials/service-account.json}
   audit: ${o.audit}
 ${o.telemetry ? `  telemetry: ${o.telemetry}\n` : ''}---
-apiVersion: security.istio.io/v1
-kind: RequestAuthentication
-metadata: {name: dev-issuer}
-spec:
-  jwtRules:
-    - issuer: ${o.issuer}
-      audiences: [warden]
-      jwksUri: ${o.issuer}/jwks
----
+${devIssuerAuthentication(o.issuer, 'warden')}---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: ml-engineers}

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { stopProcess, waitForOutput } from '../helpers/process.js';
+import { stopProcess, until, waitForOutput } from '../helpers/process.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const WARDEN = resolve('bin/warden.js');
@@ -67,10 +67,7 @@ describe('warden demo, as a new user runs it', () => {
     assert.equal((await warden(dir, 'config', 'check', '-c', config)).code, 0);
     // The demo's audit writer batches; poll the query until the call above shows.
     let out = '';
-    for (let i = 0; i < 50 && !out.includes('gemini-2.0-flash'); i++) {
-      out = (await warden(dir, 'audit', 'query', '-c', config)).stdout;
-      if (!out.includes('gemini-2.0-flash')) await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(async () => (out = (await warden(dir, 'audit', 'query', '-c', config)).stdout).includes('gemini-2.0-flash'), 'the call in audit query', 15_000, 100);
     assert.match(out, /gemini-2\.0-flash/);
     assert.match(out, /alice/);
   });

@@ -7,6 +7,7 @@ import type { RunningGateway } from '../../src/gateway.js';
 import { startGatewayFromYaml } from '../helpers/gateway.js';
 import { closeServer, listen } from '../helpers/http-server.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
+import { until } from '../helpers/process.js';
 
 interface Seen {
   method: string;
@@ -164,7 +165,7 @@ spec:
       req.setTimeout(2000, () => reject(new Error('no first chunk')));
       req.end();
     });
-    for (let i = 0; i < 50 && upstreamClosed === closedBefore; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => upstreamClosed > closedBefore, 'the upstream connection to close');
     assert.equal(upstreamClosed, closedBefore + 1);
   });
 });

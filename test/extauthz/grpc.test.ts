@@ -8,6 +8,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { EXTERNAL_AUTH_PROTO, LOADER_OPTIONS, type CheckRequest } from '../../src/extauthz/proto.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { MODEL_PATH, PROMPT, TRAINER, TRAINING_PATH, meshConfig, sidecarCheck } from './mesh.js';
+import { until } from '../helpers/process.js';
 
 interface Answer {
   status: { code: number; message?: string };
@@ -164,8 +165,8 @@ describe('ext_authz gRPC (envoy.service.auth.v3.Authorization/Check)', () => {
   });
 
   it('records every check like a proxied request', async () => {
-    await new Promise((r) => setTimeout(r, 50));
     const line = (id: string) => s.logs.find((l) => l.requestId === id);
+    await until(() => ['grpc-allow-1', 'grpc-deny-1', 'grpc-unauth-1'].every((id) => line(id)), 'the checks\' access log lines');
     assert.deepEqual(
       ['grpc-allow-1', 'grpc-deny-1', 'grpc-unauth-1'].map((id) => [line(id)?.decision, line(id)?.status]),
       [['allow', 200], ['deny', 403], ['deny', 401]],

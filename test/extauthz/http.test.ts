@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { HEADERS_TO_REMOVE } from '../../src/extauthz/http-server.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { MODEL_PATH, PROMPT, TRAINING_PATH, VERTEX_HOST, meshConfig } from './mesh.js';
+import { until } from '../helpers/process.js';
 
 interface Reply {
   status: number;
@@ -94,8 +95,8 @@ describe('ext_authz HTTP (envoyExtAuthzHttp)', () => {
   });
 
   it('records every check', async () => {
-    await new Promise((r) => setTimeout(r, 50));
     const line = (id: string) => s.logs.find((l) => l.requestId === id);
+    await until(() => ['http-allow-1', 'http-deny-1', 'http-unauth-1', 'http-query-1'].every((id) => line(id)), 'the checks\' access log lines');
     assert.deepEqual(
       ['http-allow-1', 'http-deny-1', 'http-unauth-1', 'http-query-1'].map((id) => [line(id)?.decision, line(id)?.status]),
       [['allow', 200], ['deny', 403], ['deny', 401], ['allow', 400]],

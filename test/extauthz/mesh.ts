@@ -2,6 +2,7 @@
 // the CheckRequest an Istio sidecar sends (shape from istio.io's ext_authz
 // task: SPIFFE principals on both peers, XFCC, pseudo-headers, request id).
 import type { CheckRequest } from '../../src/extauthz/proto.js';
+import { devIssuerAuthentication } from '../../src/cli/demo.js';
 
 export const VERTEX_HOST = 'us-central1-aiplatform.googleapis.com';
 export const MODEL_PATH = '/v1/projects/emulator-project/locations/us-central1/publishers/google/models/gemini-2.0-flash';
@@ -30,15 +31,7 @@ spec:
     - name: vertex-sa
       google: {file: ./credentials/service-account.json}
 ---
-apiVersion: security.istio.io/v1
-kind: RequestAuthentication
-metadata: {name: dev-issuer}
-spec:
-  jwtRules:
-    - issuer: ${o.issuer}
-      audiences: [warden]
-      jwksUri: ${o.issuer}/jwks
----
+${devIssuerAuthentication(o.issuer, 'warden')}---
 # Workloads in namespace ml, for ML engineers, may call everything.
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy

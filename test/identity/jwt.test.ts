@@ -6,6 +6,7 @@ import { createPublicKey } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { gatewayYaml, startEcho, startTestGateway, type Echo, type TestGateway } from './helpers.js';
+import { until } from '../helpers/process.js';
 
 const ISS = 'https://idp.example';
 const STRICT = 'https://strict.example';
@@ -79,7 +80,7 @@ spec:
       headers: { 'x-request-id': id, ...(o.token !== undefined ? { authorization: `Bearer ${o.token}` } : {}), ...o.headers },
     });
     await res.arrayBuffer();
-    await new Promise((r) => setTimeout(r, 15));
+    await until(() => t.logOf(id) !== undefined, `the access log line of ${id}`);
     return { status: res.status, www: res.headers.get('www-authenticate'), reason: t.logOf(id)?.error, log: t.logOf(id) };
   };
 

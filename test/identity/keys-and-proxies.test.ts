@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { gatewayYaml, startEcho, startTestGateway, type Echo, type TestGateway } from './helpers.js';
+import { until } from '../helpers/process.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const BATCH_KEY = 'wk_batch_7f3a9c0e5b2d4a1f';
@@ -60,7 +61,7 @@ spec:
     const id = `kp-${++n}`;
     const res = await fetch(t.gw.url + path, { headers: { 'x-request-id': id, ...headers } });
     await res.arrayBuffer();
-    await new Promise((r) => setTimeout(r, 15));
+    await until(() => t.logOf(id) !== undefined, `the access log line of ${id}`);
     return { status: res.status, log: t.logOf(id)! };
   }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import { gatewayYaml, makePki, startEcho, startTestGateway, type Echo, type Pki, type TestGateway } from './helpers.js';
+import { until } from '../helpers/process.js';
 
 const SIDECAR = 'spiffe://cluster.local/ns/istio-system/sa/ingress';
 
@@ -62,7 +63,7 @@ spec:
     const id = `mtls-${++n}`;
     const res = await request(`${gw.gw.url}/v1/things`, { dispatcher: agent, headers: { 'x-request-id': id, ...headers } });
     await res.body.text();
-    await new Promise((r) => setTimeout(r, 15));
+    await until(() => gw.logOf(id) !== undefined, `the access log line of ${id}`);
     return { status: res.statusCode, log: gw.logOf(id)! };
   }
 

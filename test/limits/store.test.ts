@@ -6,6 +6,7 @@ import type { LimitsSpec } from '../../src/config/schema.js';
 import { Limits } from '../../src/limits/limits.js';
 import type { Principal, Target } from '../../src/types.js';
 import { startRedis, type RedisProcess } from './redis-server.js';
+import { until } from '../helpers/process.js';
 
 const target: Target = { provider: 'vertex', operation: 'generateContent', operationClass: 'inference', stream: false, model: 'gemini-2.0-flash' };
 const alice: Principal = { requestPrincipal: 'iss/alice', groups: ['ml', 'eng'], methods: ['jwt'] };
@@ -16,14 +17,6 @@ function spec(rules: LimitsSpec['rules'], store: LimitsSpec['store'] = {}): Limi
   return { store, rules };
 }
 const rule = (r: Partial<LimitsSpec['rules'][number]> & { name: string }): LimitsSpec['rules'][number] => ({ by: [], match: {}, ...r });
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('limits (memory store)', () => {
   it('counts requests per principal and refuses the one over the limit with Retry-After', async () => {
@@ -93,7 +86,7 @@ describe('limits (redis store)', () => {
     });
     const a = new Limits(s);
     const b = new Limits(s);
-    await until(() => a.ready && b.ready && a.status().includes('up') && b.status().includes('up'));
+    await until(() => a.ready && b.ready && a.status().includes('up') && b.status().includes('up'), 'both limiters up');
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).admit(scope(alice), 10)));
     assert.equal(results.filter((r) => r?.ticket).length, 5);
     assert.equal(results.filter((r) => r?.refused).length, 3);
@@ -110,10 +103,10 @@ describe('limits (redis store)', () => {
       }),
       registry,
     );
-    await until(() => limits.status() === 'limits: redis up');
+    await until(() => limits.status() === 'limits: redis up', 'redis up');
     assert.ok((await limits.admit(scope(alice), 1))?.ticket);
     await r2.stop();
-    await until(() => limits.status().includes('unreachable'));
+    await until(() => limits.status().includes('unreachable'), 'redis reported unreachable');
     assert.equal(limits.ready, true, 'local fallback keeps the replica ready');
     const local = await Promise.all([1, 2, 3].map(() => limits.admit(scope(alice), 1)));
     assert.deepEqual(local.map((q) => !!q?.ticket), [true, true, false], 'half of the limit, locally');
@@ -122,7 +115,7 @@ describe('limits (redis store)', () => {
     assert.match(metrics, /warden_limits_store_up 0/);
     assert.match(metrics, /warden_limits_local_fallback_total 3/);
     const back = await startRedis(r2.port);
-    await until(() => limits.status() === 'limits: redis up', 8000);
+    await until(() => limits.status() === 'limits: redis up', 'redis up again', 8000);
     const q = await limits.admit(scope(alice), 1);
     assert.ok(q?.ticket && !q.record.local, 'counted in Redis again');
     await limits.close();
@@ -134,9 +127,9 @@ describe('limits (redis store)', () => {
     const limits = new Limits(spec([rule({ name: 'fc', requests: { limit: 4, per: '1m' } })], {
       redis: { url: r3.url, keyPrefix: 't3:', timeout: '200ms', unavailable: 'deny', localShare: 1 },
     }));
-    await until(() => limits.status() === 'limits: redis up');
+    await until(() => limits.status() === 'limits: redis up', 'redis up');
     await r3.stop();
-    await until(() => !limits.ready);
+    await until(() => !limits.ready, 'limits not ready');
     await assert.rejects(limits.admit(scope(alice), 1), (e: { reason?: string; httpStatus?: number }) => e.reason === 'LIMITS_UNAVAILABLE' && e.httpStatus === 503);
     await limits.close();
   });
