@@ -1,49 +1,19 @@
 // `warden istio render`: the manifests it writes are valid Kubernetes and
 // Istio objects (kubernetes-models' published schemas; the mesh's extension
-// provider against the JSON schema kept in ./schemas) and say what the config
-// says: ports, probes, key files, the CUSTOM policy's provider.
+// provider against the JSON schema kept in ./schemas; both through
+// ./manifests.ts, which helm.test.ts shares) and say what the config says:
+// ports, probes, key files, the CUSTOM policy's provider.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Ajv } from 'ajv';
-import { parseAllDocuments } from 'yaml';
-import { ConfigMap, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { AuthorizationPolicy, RequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1';
-import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1beta1';
-import { DestinationRule, Gateway, ServiceEntry, VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1';
-import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha1';
 import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/load.js';
 import { renderManifests, type RenderOptions } from '../../src/istio/render.js';
-import { configFilePaths } from '../../src/istio/render/secret-files.js';
 import { startEmulatorWithCredentials } from '../helpers/gateway.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-
-const MODELS: Record<string, new (o: never) => { validate(): void }> = {
-  'v1/ConfigMap': ConfigMap,
-  'v1/Service': Service,
-  'apps/v1/Deployment': Deployment,
-  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
-  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
-  'security.istio.io/v1/AuthorizationPolicy': AuthorizationPolicy,
-  // @kubernetes-models/istio@2 has PeerAuthentication only as v1beta1, whose schema v1 kept unchanged.
-  'security.istio.io/v1/PeerAuthentication': class {
-    constructor(private readonly d: { apiVersion: string }) {}
-    validate() {
-      new PeerAuthentication({ ...this.d, apiVersion: 'security.istio.io/v1beta1' } as never).validate();
-    }
-  },
-  'security.istio.io/v1/RequestAuthentication': RequestAuthentication,
-  'networking.istio.io/v1beta1/ServiceEntry': ServiceEntry,
-  'networking.istio.io/v1beta1/Gateway': Gateway,
-  'networking.istio.io/v1beta1/VirtualService': VirtualService,
-  'networking.istio.io/v1beta1/DestinationRule': DestinationRule,
-  'install.istio.io/v1alpha1/IstioOperator': IstioOperator,
-};
+import { MODELS, assertConfigFilesMounted, assertValidManifests, parseManifests, validExtensionProvider, type Doc } from './manifests.js';
 
 const CONFIG = `apiVersion: warden.dev/v1alpha1
 kind: Gateway
@@ -99,36 +69,6 @@ const OPTIONS: RenderOptions = {
   trustDomain: 'cluster.local', secret: 'warden-files',
 };
 
-/**
- * Every file the config in `configMap` reads is a file of a directory the
- * Deployment mounts from a Secret (a key that volume projects); returns the paths.
- */
-export function assertConfigFilesMounted(deployment: Doc, configMap: Doc): string[] {
-  const pod = deployment.spec!.template.spec;
-  const config = parseConfig(configMap.data!['warden.yaml'], 'warden.yaml', '/etc/warden');
-  assert.deepEqual(config.problems, []);
-  const paths = [...new Set(configFilePaths(config.gateway.value))];
-  for (const path of paths) {
-    const slash = path.lastIndexOf('/');
-    const [dir, file] = [path.slice(0, slash), path.slice(slash + 1)];
-    const mounts = pod.containers[0].volumeMounts.filter((m: { mountPath: string }) => m.mountPath === dir);
-    assert.equal(mounts.length, 1, `${path}: no volume is mounted at ${dir}`);
-    const volume = pod.volumes.find((v: { name: string }) => v.name === mounts[0].name);
-    assert.ok(volume?.secret, `${path}: ${dir} is not a Secret volume`);
-    assert.equal(mounts[0].subPath, undefined);
-    if (volume.secret.items) assert.ok(volume.secret.items.some((i: { path: string }) => i.path === file), `${path}: the Secret volume does not project ${file}`);
-  }
-  return paths;
-}
-
-interface Doc {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string };
-  spec?: Record<string, any>;
-  data?: Record<string, string>;
-}
-
 describe('warden istio render', () => {
   let dir: string;
   let docs: Doc[];
@@ -142,17 +82,13 @@ describe('warden istio render', () => {
     const code = await main(['istio', 'render', '-c', join(dir, 'warden.yaml'), '-o', join(dir, 'out.yaml'), '--image', 'registry.example.com/warden:0.1.0', '--replicas', '3']);
     assert.equal(code, 0);
     text = readFileSync(join(dir, 'out.yaml'), 'utf8');
-    docs = parseAllDocuments(text).map((d) => d.toJS() as Doc).filter(Boolean);
+    docs = parseManifests(text);
   });
   after(() => removeDir(dir));
 
   it('writes only objects that validate against the Kubernetes and Istio schemas', () => {
     assert.ok(docs.length >= 15, `got ${docs.length} documents`);
-    for (const d of docs) {
-      const Model = MODELS[`${d.apiVersion}/${d.kind}`];
-      assert.ok(Model, `no schema for ${d.apiVersion} ${d.kind}`);
-      assert.doesNotThrow(() => new Model(d as never).validate(), `${d.kind} ${d.metadata.name}`);
-    }
+    assertValidManifests(docs);
     // The validation is real: a wrong type is caught.
     const broken = structuredClone(find('Deployment')) as Doc;
     broken.spec!.replicas = 'three';
@@ -160,8 +96,7 @@ describe('warden istio render', () => {
   });
 
   it('renders the mesh extension providers as Istio reads them', () => {
-    const schema = JSON.parse(readFileSync(new URL('./schemas/mesh-extension-provider.schema.json', import.meta.url), 'utf8'));
-    const valid = new Ajv({ allErrors: true }).compile(schema);
+    const valid = validExtensionProvider;
     const providers = find('IstioOperator').spec!.meshConfig.extensionProviders as Record<string, any>[];
     assert.deepEqual(providers.map((p) => p.name), ['warden-ext-authz-grpc', 'warden-ext-authz-http']);
     for (const p of providers) assert.ok(valid(p), JSON.stringify(valid.errors));

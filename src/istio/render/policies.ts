@@ -7,8 +7,8 @@ import type { LoadedConfig } from '../../config/load.js';
 import type { AuthorizationPolicyDoc, RequestAuthenticationDoc } from '../../config/schema.js';
 import type { Labels, Manifest, Ports, RenderOptions } from '../manifest.js';
 
-/** Condition keys only Warden understands: Istio would reject a policy that uses them. */
-const WARDEN_KEY = /^request\.(model|publisher|operation|operation_class|project|location|stream|endpoint)$|^warden\./;
+/** Condition keys only Warden understands: Istio would reject a policy that uses them (the chart's _helpers.tpl has the same pattern). */
+export const WARDEN_KEY = /^request\.(model|publisher|operation|operation_class|project|location|stream|endpoint)$|^warden\./;
 
 export function strictMtls(metadata: Manifest['metadata'], labels: Labels): Manifest {
   return {

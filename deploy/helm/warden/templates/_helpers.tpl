@@ -5,6 +5,9 @@ app.kubernetes.io/name: warden
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{- /* The egress gateway's labels (JSON): egress.selector, else Istio's default gateway's. */ -}}
+{{- define "warden.egressSelector" -}}{{ .Values.egress.selector | default (dict "istio" "egressgateway") | toJson }}{{- end -}}
+
 {{- define "warden.serviceHost" -}}{{ .Release.Name }}.{{ .Release.Namespace }}.svc.{{ .Values.trustDomain }}{{- end -}}
 
 {{- /* The Secret's keys are files of one mounted directory (never subPath, which Kubernetes does not update). */ -}}
@@ -13,3 +16,32 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- /* The config's file paths as `warden istio render` finds them: the value of every `file` or `…File` key (RE2, group 1), comments removed first. */ -}}
 {{- define "warden.commentPattern" -}}(?m)(^|\s)#.*${{- end -}}
 {{- define "warden.filePattern" -}}[\s{,](?:file|[A-Za-z0-9]*File)\s*:\s*["']?([^\s"',}\]]+){{- end -}}
+
+{{- /* The config's documents (fromYaml of each, as a JSON list); a document that is not YAML fails the install. */ -}}
+{{- define "warden.configDocs" -}}
+{{- $docs := list }}
+{{- range regexSplit "(?m)^---[ \t]*(#.*)?$" .Values.config -1 }}
+{{- $doc := fromYaml . }}
+{{- if hasKey $doc "Error" }}{{ fail (printf "the config is not YAML: %s" $doc.Error) }}{{ end }}
+{{- if $doc }}{{ $docs = append $docs $doc }}{{ end }}
+{{- end }}
+{{- toJson $docs }}
+{{- end -}}
+
+{{- /* A path from the config as the pod sees it: relative paths resolve against the config's directory. */ -}}
+{{- define "warden.inPod" -}}{{ if isAbs . }}{{ clean . }}{{ else }}{{ clean (printf "/etc/warden/%s" .) }}{{ end }}{{- end -}}
+
+{{- /* The directories of the files Warden writes (audit.sqlite, audit.spool.dir) outside /etc/warden: each gets a writable volume, as `warden istio render` gives it (JSON list). */ -}}
+{{- define "warden.stateDirs" -}}
+{{- $dirs := list }}
+{{- range include "warden.configDocs" . | fromJsonArray }}
+{{- if eq (toString .kind) "Gateway" }}
+{{- with dig "spec" "audit" "sqlite" "" . }}{{ $dirs = append $dirs (include "warden.inPod" . | dir) }}{{ end }}
+{{- with dig "spec" "audit" "spool" "dir" "" . }}{{ $dirs = append $dirs (include "warden.inPod" .) }}{{ end }}
+{{- end }}
+{{- end }}
+{{- without (uniq $dirs) "/etc/warden" | toJson }}
+{{- end -}}
+
+{{- /* Condition keys only Warden understands (src/istio/render/policies.ts WARDEN_KEY): Istio would reject a policy that uses them. */ -}}
+{{- define "warden.wardenOnlyKeyPattern" -}}^request\.(model|publisher|operation|operation_class|project|location|stream|endpoint)$|^warden\.{{- end -}}
