@@ -3,26 +3,41 @@
 // load: interleaved rounds, medians, and the ratio — run-to-run noise here is
 // ~15%, so only the ratio within one run means anything.
 //
-//   node --import tsx bench/audit.ts [--seconds 5] [--rounds 3] [--connections 32] [--cpu-prof DIR]
+//   node --import tsx bench/audit.ts [--seconds 5] [--rounds 3] [--connections 32] [--pin process|thread] [--cpu-prof DIR]
 //
 // Besides requests/s it reports the gateways' CPU time per request (user +
-// system, from /proc), which a busy machine disturbs much less than the rate.
+// system, all threads, from /proc), which a busy machine disturbs much less
+// than the rate.
 //
-// With `taskset` present, the gateway under test runs on CPU 0 and the load
-// generator and stub upstream share CPU 1.
+// With `taskset` present, the load generator and stub upstream share CPU 1,
+// and the gateways get CPU 0:
+//   --pin process  every thread of each gateway on CPU 0 (default): all the
+//                  CPU the audit costs, SQLite's thread included, comes out
+//                  of the one core that answers requests;
+//   --pin thread   each gateway's main thread on CPU 0, its other threads
+//                  (V8's GC helpers, the SQLite audit thread) free to run on
+//                  either CPU: a pod with more than one CPU.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
 import { benchConfig, PROMPT_BODY as BODY } from './lib/config.js';
-import { cpus, cpuSeconds, pinning } from './lib/cpu.js';
+import { cpus, cpuSeconds, pinning, pinThread } from './lib/cpu.js';
 import { freePort, startUpstream, startWarden, stopAll } from './lib/procs.js';
 import { median } from './lib/stats.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '32' }, 'cpu-prof': { type: 'string' } },
+  options: {
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '32' },
+    pin: { type: 'string', default: 'process' },
+    'cpu-prof': { type: 'string' },
+  },
 });
+if (values.pin !== 'process' && values.pin !== 'thread') throw new Error(`--pin process|thread, not ${values.pin}`);
+const PIN_THREAD = values.pin === 'thread';
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
@@ -62,11 +77,13 @@ try {
     writeFileSync(join(dir, `${k}.yaml`), benchConfig({ name: 'bench', port, adminPort, upstream: stub.url, credential: 'bearer: {file: ./token.txt}', spec: audit }));
     // Logs at warn: the bench measures the gateway, not a pipe full of access lines.
     const prof = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(values['cpu-prof'], k)] : [];
-    const proc = await startWarden(GATEWAY_CPU, join(dir, `${k}.yaml`), `http://127.0.0.1:${adminPort}/readyz`, {
+    const proc = await startWarden(PIN_THREAD ? undefined : GATEWAY_CPU, join(dir, `${k}.yaml`), `http://127.0.0.1:${adminPort}/readyz`, {
       nodeArgs: prof,
       stdio: 'inherit',
       env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' },
     });
+    // Started unpinned and ready: the threads it has made so far stay free, the main thread goes to CPU 0.
+    if (PIN_THREAD) pinThread(proc.pid!, GATEWAY_CPU);
     pids[k] = proc.pid!;
     gateways[k] = `http://127.0.0.1:${port}`;
     await load(gateways[k], 2); // warm-up: JIT, connections
@@ -90,7 +107,7 @@ try {
   const list = (xs: number[]) => xs.map((r) => r.toFixed(0)).join(', ');
   console.log(`audit off: ${off.toFixed(0)} req/s  (rounds: ${list(rates.off)})`);
   console.log(`audit on:  ${on.toFixed(0)} req/s  (rounds: ${list(rates.on)})`);
-  console.log(`on/off = ${(on / off).toFixed(3)} (${((1 - on / off) * 100).toFixed(1)}% slower with the SQLite audit${pinning ? `; gateway pinned to CPU ${GATEWAY_CPU}` : ''})`);
+  console.log(`on/off = ${(on / off).toFixed(3)} (${((1 - on / off) * 100).toFixed(1)}% slower with the SQLite audit${pinning ? `; gateway ${PIN_THREAD ? 'main thread' : 'process'} pinned to CPU ${GATEWAY_CPU}` : ''})`);
   if (cpu.on.length && cpu.off.length) {
     const cOn = median(cpu.on);
     const cOff = median(cpu.off);

@@ -44,3 +44,14 @@ export function cpuSeconds(pid: number): number {
     return NaN;
   }
 }
+
+/**
+ * Moves one thread (`taskset -pc` without -a) to `cpu`. For the main thread
+ * (tid = pid) of a process that started unpinned: the threads it had made by
+ * then (V8's GC helpers, an audit store's thread) stay free to run on any CPU.
+ */
+export function pinThread(tid: number, cpu: number | undefined): void {
+  if (!pinning || cpu === undefined) return;
+  const r = spawnSync('taskset', ['-pc', String(cpu), String(tid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset -pc ${cpu} ${tid}: ${r.stderr}`);
+}

@@ -12,6 +12,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { JsonlAuditStore } from './jsonl.js';
 import { PostgresAuditStore } from './postgres.js';
 import type { AuditReader, AuditSink } from './sink.js';
+import { SqliteThreadSink } from './sqlite-sink.js';
 import { SqliteAuditStore } from './sqlite.js';
 import { AuditWriter } from './writer.js';
 
@@ -97,13 +98,20 @@ export function loadKey(plan: AuditPlan, opts: { create: boolean }): Buffer {
   return readKeyFile(plan.keyFile);
 }
 
+/** The writer's store: SQLite on its own thread, the others as they are (their I/O does not block). */
+function openSink(store: StoreSpec): AuditSink {
+  if (store.kind !== 'sqlite') return openStore(store);
+  mkdirSync(dirname(store.file), { recursive: true });
+  return new SqliteThreadSink(store.file);
+}
+
 export async function openAuditWriter(plan: AuditPlan, log: Logger, metrics: Metrics): Promise<AuditWriter> {
   const key = loadKey(plan, { create: true });
   if (plan.generatedKey) {
     log.warn({ keyFile: plan.keyFile }, 'audit.hmacKeyFile is not set: the hash chain uses a key generated next to the spool; keep a copy elsewhere for tamper evidence');
   }
   return AuditWriter.open({
-    sink: openStore(plan.store),
+    sink: openSink(plan.store),
     key,
     chain: plan.chain,
     spoolDir: join(plan.spoolDir, plan.chain),

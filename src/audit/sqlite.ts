@@ -1,5 +1,6 @@
 // SQLite store, the embedded default: WAL, synchronous=NORMAL, one
-// transaction per batch. The writer calls it off the request path.
+// transaction per batch. The gateway's writer reaches it on a thread of its
+// own (sqlite-sink.ts); `warden audit` reads it directly.
 import Database from 'better-sqlite3';
 import type { ChainHead } from './chain.js';
 import { ADDED_COLUMNS, COLUMNS, columnType, fromRow, toRow, whereClause } from './columns.js';
