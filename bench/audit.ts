@@ -3,7 +3,7 @@
 // load: interleaved rounds, medians, and the ratio — run-to-run noise here is
 // ~15%, so only the ratio within one run means anything.
 //
-//   node --import tsx bench/audit.ts [--seconds 5] [--rounds 3] [--connections 32] [--pin process|thread] [--cpu-prof DIR]
+//   node --import tsx bench/audit.ts [--seconds 5] [--rounds 3] [--connections 32] [--warmup 5] [--pin process|thread] [--cpu-prof DIR]
 //
 // Besides requests/s it reports the gateways' CPU time per request (user +
 // system, all threads, from /proc), which a busy machine disturbs much less
@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
 import { benchConfig, PROMPT_BODY as BODY } from './lib/config.js';
-import { cpus, cpuSeconds, pinning, pinThread } from './lib/cpu.js';
+import { cpus, cpuSeconds, pinning, pinThread, repin } from './lib/cpu.js';
 import { freePort, startUpstream, startWarden, stopAll } from './lib/procs.js';
 import { median } from './lib/stats.js';
 
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     pin: { type: 'string', default: 'process' },
+    warmup: { type: 'string', default: '5' },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -63,6 +64,8 @@ async function load(url: string, seconds: number): Promise<{ rate: number; done:
   return { rate, done };
 }
 
+// The load generator is this process: on CPU 1 with the stub, off the gateways' core.
+repin(process.pid, OTHER_CPU);
 const dir = makeTempDir('warden-bench-audit-');
 try {
   // The stub upstream wants a bearer token: both gateways send the same static one.
@@ -86,20 +89,26 @@ try {
     if (PIN_THREAD) pinThread(proc.pid!, GATEWAY_CPU);
     pids[k] = proc.pid!;
     gateways[k] = `http://127.0.0.1:${port}`;
-    await load(gateways[k], 2); // warm-up: JIT, connections
+    await load(gateways[k], Number(values.warmup)); // warm-up: JIT (the first seconds run ~50% dearer), connections
   }
   const rates = { on: [] as number[], off: [] as number[] };
-  /** Gateway CPU microseconds per request, per round. */
+  /** Gateway CPU microseconds per request, per round: all threads, and the main thread alone. */
   const cpu = { on: [] as number[], off: [] as number[] };
+  const mainCpu = { on: [] as number[], off: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const k of round % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
       const before = cpuSeconds(pids[k]);
+      const mainBefore = cpuSeconds(pids[k], pids[k]);
       const { rate, done } = await load(gateways[k], SECONDS);
       // The SQLite writer may still be storing the round's last batch: give it a moment before reading the clock.
       await new Promise((r) => setTimeout(r, 100));
       const after = cpuSeconds(pids[k]);
+      const mainAfter = cpuSeconds(pids[k], pids[k]);
       rates[k].push(rate);
-      if (!Number.isNaN(before) && !Number.isNaN(after)) cpu[k].push(((after - before) * 1e6) / done);
+      if (!Number.isNaN(before) && !Number.isNaN(after)) {
+        cpu[k].push(((after - before) * 1e6) / done);
+        mainCpu[k].push(((mainAfter - mainBefore) * 1e6) / done);
+      }
     }
   }
   const on = median(rates.on);
@@ -113,6 +122,8 @@ try {
     const cOff = median(cpu.off);
     console.log(`gateway CPU per request: off ${cOff.toFixed(0)} µs (rounds: ${list(cpu.off)}), on ${cOn.toFixed(0)} µs (rounds: ${list(cpu.on)})`);
     console.log(`CPU per request on/off = ${(cOn / cOff).toFixed(3)} (the audit costs ${(cOn - cOff).toFixed(0)} µs per request)`);
+    const [mOn, mOff] = [median(mainCpu.on), median(mainCpu.off)];
+    console.log(`main thread alone (the one answering requests): off ${mOff.toFixed(0)} µs, on ${mOn.toFixed(0)} µs per request = ${(mOn / mOff).toFixed(3)} (the audit costs it ${(mOn - mOff).toFixed(0)} µs)`);
   }
 } finally {
   await stopAll();

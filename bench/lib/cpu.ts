@@ -34,10 +34,14 @@ export function repin(pid: number, cpu: number | undefined): void {
   if (r.status !== 0) throw new Error(`taskset -pc ${cpu} ${pid}: ${r.stderr}`);
 }
 
-/** CPU seconds (user + system) a process has used so far; NaN where /proc is missing. */
-export function cpuSeconds(pid: number): number {
+/**
+ * CPU seconds (user + system) a process has used so far, all its threads;
+ * with `tid`, that one thread's (the main thread's tid is the pid). NaN where
+ * /proc is missing.
+ */
+export function cpuSeconds(pid: number, tid?: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime (fields 14, 15)
   } catch {

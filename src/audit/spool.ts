@@ -66,14 +66,15 @@ export class Spool {
     return this.totalBytes;
   }
 
-  /** Queues a record, given with its canonical text, for the next `flush`; it is durable only after that. */
-  append(r: ChainedRecord, canonicalText: string): void {
+  /** Queues a record, given with its canonical text, for the next `flush`; it is durable only after that. Returns its line. */
+  append(r: ChainedRecord, canonicalText: string): string {
     // hash and prevHash are hex: nothing to escape.
     const line = `["${r.hash}","${r.prevHash}",${canonicalText}]\n`;
     this.pending.push(line);
     this.pendingFirst ??= r.seq;
     this.totalBytes += Buffer.byteLength(line);
     this.last = { seq: r.seq, hash: r.hash };
+    return line;
   }
 
   /** Writes what `append` queued, in one write: one syscall per event-loop turn, not per record. */
@@ -154,6 +155,12 @@ export class Spool {
   }
 }
 
+/** One spool line back to its record (either layout); throws on a torn line. */
+export function parseSpoolLine(line: string): ChainedRecord {
+  const value = JSON.parse(line) as ChainedRecord | [string, string, unknown[]];
+  return Array.isArray(value) ? fromCanonical(value[2], value[1], value[0]) : value;
+}
+
 function parseSegment(file: string): { records: ChainedRecord[]; goodBytes: number; size: number } {
   const buf = readFileSync(file);
   const records: ChainedRecord[] = [];
@@ -162,8 +169,7 @@ function parseSegment(file: string): { records: ChainedRecord[]; goodBytes: numb
     const nl = buf.indexOf(0x0a, start);
     if (nl < 0) break;
     try {
-      const value = JSON.parse(buf.toString('utf8', start, nl)) as ChainedRecord | [string, string, unknown[]];
-      records.push(Array.isArray(value) ? fromCanonical(value[2], value[1], value[0]) : value);
+      records.push(parseSpoolLine(buf.toString('utf8', start, nl)));
     } catch {
       break; // a torn write: everything from here on is cut off
     }

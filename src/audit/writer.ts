@@ -48,6 +48,8 @@ export interface AuditStatus {
 export class AuditWriter {
   private readonly chain: Chain;
   private memory: ChainedRecord[] = [];
+  /** The spool line of each record in `memory`, at the same index. */
+  private lines: string[] = [];
   private waiting: (() => void)[] = [];
   private flushing = false;
   private timer?: NodeJS.Timeout;
@@ -109,14 +111,15 @@ export class AuditWriter {
       return false;
     }
     const linked = this.chain.link(r);
-    this.spool.append(linked, this.chain.lastCanonical);
+    const line = this.spool.append(linked, this.chain.lastCanonical);
     if (durable) this.waiting.push(durable);
     if (!this.flushing) {
       this.flushing = true;
       setImmediate(() => this.flushSpool());
     }
     this.memory.push(linked);
-    if (this.memory.length > (this.opts.maxQueue ?? 10_000)) this.memory = []; // the spool has them
+    this.lines.push(line);
+    if (this.memory.length > (this.opts.maxQueue ?? 10_000)) this.memory = this.lines = []; // the spool has them
     this.schedule(this.memory.length >= BATCH ? 0 : FLUSH_MS);
     return true;
   }
@@ -184,11 +187,11 @@ export class AuditWriter {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const batch = this.nextBatch();
+      const { records: batch, lines } = this.nextBatch();
       if (!batch.length) break;
       const started = performance.now();
       try {
-        await this.opts.sink.append(batch);
+        await this.opts.sink.append(batch, lines);
       } catch (e) {
         if (this.sinkUp) {
           this.opts.log.warn({ sink: this.opts.sink.kind, err: (e as Error).message }, 'audit sink unavailable: records wait in the spool');
@@ -208,13 +211,16 @@ export class AuditWriter {
     if (Date.now() - this.lastCheckpoint >= this.opts.checkpointMs) await this.checkpoint().catch(() => {});
   }
 
-  private nextBatch(): ChainedRecord[] {
+  private nextBatch(): { records: ChainedRecord[]; lines?: string[] } {
     const from = this.spool.committed.seq + 1;
     let skip = 0;
     while (skip < this.memory.length && this.memory[skip].seq < from) skip++;
-    if (skip) this.memory = this.memory.slice(skip);
-    if (this.memory.length && this.memory[0].seq === from) return this.memory.slice(0, BATCH);
-    return this.spool.read(from, BATCH);
+    if (skip) {
+      this.memory = this.memory.slice(skip);
+      this.lines = this.lines.slice(skip);
+    }
+    if (this.memory.length && this.memory[0].seq === from) return { records: this.memory.slice(0, BATCH), lines: this.lines.slice(0, BATCH) };
+    return { records: this.spool.read(from, BATCH) };
   }
 
   /** A signed statement of how far the chain has been stored; a removed tail cannot hide behind it. */

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { threadId } from 'node:worker_threads';
 import { Chain } from '../../src/audit/chain.js';
+import { canonical } from '../../src/audit/record.js';
+import { Spool } from '../../src/audit/spool.js';
 import { SqliteThreadSink } from '../../src/audit/sqlite-sink.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite.js';
 import { verify } from '../../src/audit/verify.js';
@@ -22,14 +24,18 @@ const KEY = Buffer.alloc(32, 9);
 const thread = (sink: SqliteThreadSink) => (sink as unknown as { worker?: Worker }).worker;
 
 describe('SqliteThreadSink', () => {
-  it('stores batches in order on another thread, each replayed record once, and reports the head', async () => {
+  it('stores batches (as spool lines or objects) in order on another thread, each replayed record once, and reports the head', async () => {
     const file = join(dir, 'stored.db');
     const sink = new SqliteThreadSink(file);
     const chain = new Chain('c1', KEY);
     const recs = Array.from({ length: 120 }, (_, i) => chain.link(sampleRecord(i + 1)));
     assert.equal(await sink.head('c1'), undefined);
-    await sink.append(recs.slice(0, 70));
-    await sink.append(recs.slice(50)); // overlaps: a replay after a crash
+    // As the writer hands them over: with their spool lines (read back on the thread).
+    const spool = Spool.open(join(dir, 'stored.spool'));
+    const lines = recs.map((r) => spool.append(r, canonical(r)));
+    spool.close();
+    await sink.append(recs.slice(0, 70), lines.slice(0, 70));
+    await sink.append(recs.slice(50)); // overlaps: a replay after a crash, as objects
     await sink.checkpoint(chain.checkpoint({ seq: 120, hash: recs[119].hash }));
     assert.deepEqual(await sink.head('c1'), { seq: 120, hash: recs[119].hash });
     assert.ok(thread(sink) && thread(sink)!.threadId !== threadId, 'SQLite runs on a thread of its own');
