@@ -23,6 +23,7 @@ import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
+import { listenOn } from './listen.js';
 import { Metrics } from './telemetry/metrics.js';
 import { Tracing } from './telemetry/tracing.js';
 import { createLogger, type Logger } from './telemetry/log.js';
@@ -129,8 +130,25 @@ export async function startGateway(parts: Parts, opts: { log?: Logger; listen?: 
   ]), explain: (d) => explainRequest(explainDeps(parts), d) });
   const listen = { ...spec.listen, ...opts.listen };
   const adminListen = { ...spec.admin, ...opts.admin };
-  await Promise.all([listenOn(server, listen.host, listen.port), listenOn(admin, adminListen.host, adminListen.port)]);
-  const extAuthz = spec.extAuthz
+  let extAuthz: RunningExtAuthz | undefined;
+  const close = async () => {
+    await extAuthz?.close();
+    stopTlsWatch?.();
+    parts.identifier.stop();
+    parts.credentials.close();
+    server.closeAllConnections();
+    admin.closeAllConnections();
+    await Promise.all([closeServer(server), closeServer(admin)]);
+    await Promise.all(parts.routes.map((r) => r.pool.close()));
+    await audit?.close();
+    await tracing?.shutdown();
+    metrics.close();
+    await limits?.close();
+  };
+  // A port that is taken fails the start with what was already opened closed again.
+  try {
+    await Promise.all([listenOn(server, listen.host, listen.port, 'spec.listen.port'), listenOn(admin, adminListen.host, adminListen.port, 'spec.admin.port')]);
+    extAuthz = spec.extAuthz
     ? await startExtAuthz(spec.extAuthz, {
         guardrails: parts.guardrails,
         limits,
@@ -143,6 +161,10 @@ export async function startGateway(parts: Parts, opts: { log?: Logger; listen?: 
         fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
       }, listen.host)
     : undefined;
+  } catch (e) {
+    await close();
+    throw e;
+  }
   const url = urlOf(server, tls ? 'https' : 'http');
   const adminUrl = urlOf(admin, 'http');
   return {
@@ -151,20 +173,7 @@ export async function startGateway(parts: Parts, opts: { log?: Logger; listen?: 
     metrics,
     audit,
     extAuthz,
-    async close() {
-      await extAuthz?.close();
-      stopTlsWatch?.();
-      parts.identifier.stop();
-      parts.credentials.close();
-      server.closeAllConnections();
-      admin.closeAllConnections();
-      await Promise.all([closeServer(server), closeServer(admin)]);
-      await Promise.all(parts.routes.map((r) => r.pool.close()));
-      await audit?.close();
-      await tracing?.shutdown();
-      metrics.close();
-      await limits?.close();
-    },
+    close,
   };
 }
 
@@ -194,16 +203,6 @@ function readiness(checks: (ReadinessCheck | undefined)[]): ReadinessCheck | und
 function auditDetail(audit: AuditWriter): string {
   const s = audit.status();
   return `audit: ${s.sink} ${s.sinkUp ? 'up' : 'DOWN'}, ${s.pending} pending, spool ${s.spoolBytes} bytes${s.accepting ? '' : ' (full: refusing requests)'}`;
-}
-
-function listenOn(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function closeServer(server: Server): Promise<void> {

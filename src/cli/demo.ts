@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator/index.js';
 import { loadGateway, startGateway } from '../gateway.js';
+import { ListenError } from '../listen.js';
 import { createLogger } from '../telemetry/log.js';
 import { DEMO_DIR, writeDemoState } from './demo-state.js';
 import { untilSignal } from './start.js';
@@ -104,8 +105,8 @@ everyone else is denied. Files go to .warden/demo/.`);
     gw = await startGateway(loadGateway(file), { log });
   } catch (e) {
     await emu.close();
-    if ((e as { code?: string }).code === 'EADDRINUSE') {
-      console.error(`warden demo: port ${(e as { port?: number }).port ?? port} is in use; pick others with --port and --admin-port`);
+    if (e instanceof ListenError) {
+      console.error(`warden demo: ${e.message}; pick other ports with --port and --admin-port`);
       return 1;
     }
     throw e;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem } from '../config/load.js';
 import { loadGateway, startGateway } from '../gateway.js';
+import { ListenError } from '../listen.js';
 import { createLogger } from '../telemetry/log.js';
 
 export async function start(argv: string[]): Promise<number> {
@@ -20,7 +21,14 @@ export async function start(argv: string[]): Promise<number> {
     return 1;
   }
   const log = createLogger();
-  const gw = await startGateway(parts, { log });
+  let gw;
+  try {
+    gw = await startGateway(parts, { log });
+  } catch (e) {
+    if (!(e instanceof ListenError)) throw e;
+    console.error(`warden: not started: ${e.message}`);
+    return 1;
+  }
   log.info({ url: gw.url, admin: gw.adminUrl }, 'warden listening');
   await untilSignal(gw);
   return 0;

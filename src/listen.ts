@@ -1,0 +1,27 @@
+// Listening where the config says, and failing clearly when it cannot: the
+// error names the address and the config field, so `warden start` can say
+// which port is taken instead of printing a stack trace.
+import type { Server } from 'node:net';
+
+/** Listens; a failure (a port in use, an address not on this host) names the config field. */
+export function listenOn(server: Server, host: string, port: number, field: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (e: NodeJS.ErrnoException) => reject(new ListenError(field, host, port, e));
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
+
+/** Warden cannot listen where its config says: the start fails with this. */
+export class ListenError extends Error {
+  constructor(field: string, host: string, port: number, cause: NodeJS.ErrnoException | Error) {
+    // grpc-js reports the errno only inside its message.
+    const code = ('code' in cause && cause.code) || /\b(EADDRINUSE|EADDRNOTAVAIL|EACCES)\b/.exec(cause.message)?.[1];
+    const why = { EADDRINUSE: 'the port is in use', EADDRNOTAVAIL: 'the address is not on this host', EACCES: 'not permitted (a port below 1024 needs privileges)' }[code || ''] ?? cause.message;
+    super(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port} (${field}): ${why}`, { cause });
+    this.name = 'ListenError';
+  }
+}
