@@ -18,6 +18,11 @@ export const tsx = (file: string, ...args: string[]) => [process.execPath, '--im
 /** Every process started here and not yet gone. */
 export const children: ChildProcess[] = [];
 
+// A bench that dies (an exception, Ctrl-C, its stdout piped into `head`) takes
+// its servers with it: left behind, they idle on the cores the next bench pins to.
+process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => process.exit(130));
+
 export function spawnPinned(cpu: number | undefined, argv: string[], o: { stdio?: StdioOptions; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
   const [cmd, args] = pinnedArgv(cpu, argv);
   const proc = spawn(cmd, args, { cwd: ROOT, stdio: o.stdio ?? ['ignore', 'pipe', 'inherit'], env: o.env ?? process.env });
