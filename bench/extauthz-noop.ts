@@ -16,6 +16,7 @@ import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } f
 import { createServer, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { authorizationService, type CheckRequest, type CheckResponse } from '../src/extauthz/proto.js';
+import { grpcFrame } from './lib/h2load.js';
 
 const [mode, answerBase64] = process.argv.slice(2);
 if ((mode !== 'http2' && mode !== 'grpc-js') || !answerBase64) {
@@ -38,10 +39,7 @@ if (mode === 'grpc-js') {
     console.log(`listening http://127.0.0.1:${port}`);
   });
 } else {
-  // The gRPC length-prefixed message: flag byte 0 (uncompressed), 4-byte length, the message.
-  const frame = Buffer.alloc(5 + answer.length);
-  frame.writeUInt32BE(answer.length, 1);
-  answer.copy(frame, 5);
+  const frame = grpcFrame(answer);
   const server = createServer();
   server.on('stream', (stream: ServerHttp2Stream) => {
     stream.on('data', () => {});

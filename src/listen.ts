@@ -15,13 +15,16 @@ export function listenOn(server: Server, host: string, port: number, field: stri
   });
 }
 
+/** `host:port`, with an IPv6 address in brackets. */
+export const hostPort = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+
 /** Warden cannot listen where its config says: the start fails with this. */
 export class ListenError extends Error {
   constructor(field: string, host: string, port: number, cause: NodeJS.ErrnoException | Error) {
     // grpc-js reports the errno only inside its message.
     const code = ('code' in cause && cause.code) || /\b(EADDRINUSE|EADDRNOTAVAIL|EACCES)\b/.exec(cause.message)?.[1];
     const why = { EADDRINUSE: 'the port is in use', EADDRNOTAVAIL: 'the address is not on this host', EACCES: 'not permitted (a port below 1024 needs privileges)' }[code || ''] ?? cause.message;
-    super(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port} (${field}): ${why}`, { cause });
+    super(`cannot listen on ${hostPort(host, port)} (${field}): ${why}`, { cause });
     this.name = 'ListenError';
   }
 }

@@ -47,9 +47,8 @@ export interface AuditStatus {
 
 export class AuditWriter {
   private readonly chain: Chain;
-  private memory: ChainedRecord[] = [];
-  /** The spool line of each record in `memory`, at the same index. */
-  private lines: string[] = [];
+  /** Records waiting for the sink, each with its spool line (a store on another thread is sent the lines). */
+  private memory: { record: ChainedRecord; line: string }[] = [];
   private waiting: (() => void)[] = [];
   private flushing = false;
   private timer?: NodeJS.Timeout;
@@ -117,9 +116,8 @@ export class AuditWriter {
       this.flushing = true;
       setImmediate(() => this.flushSpool());
     }
-    this.memory.push(linked);
-    this.lines.push(line);
-    if (this.memory.length > (this.opts.maxQueue ?? 10_000)) this.memory = this.lines = []; // the spool has them
+    this.memory.push({ record: linked, line });
+    if (this.memory.length > (this.opts.maxQueue ?? 10_000)) this.memory = []; // the spool has them
     this.schedule(this.memory.length >= BATCH ? 0 : FLUSH_MS);
     return true;
   }
@@ -214,12 +212,12 @@ export class AuditWriter {
   private nextBatch(): { records: ChainedRecord[]; lines?: string[] } {
     const from = this.spool.committed.seq + 1;
     let skip = 0;
-    while (skip < this.memory.length && this.memory[skip].seq < from) skip++;
-    if (skip) {
-      this.memory = this.memory.slice(skip);
-      this.lines = this.lines.slice(skip);
+    while (skip < this.memory.length && this.memory[skip].record.seq < from) skip++;
+    if (skip) this.memory = this.memory.slice(skip);
+    if (this.memory.length && this.memory[0].record.seq === from) {
+      const batch = this.memory.slice(0, BATCH);
+      return { records: batch.map((e) => e.record), lines: batch.map((e) => e.line) };
     }
-    if (this.memory.length && this.memory[0].seq === from) return { records: this.memory.slice(0, BATCH), lines: this.lines.slice(0, BATCH) };
     return { records: this.spool.read(from, BATCH) };
   }
 

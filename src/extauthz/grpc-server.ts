@@ -1,7 +1,7 @@
 // envoy.service.auth.v3.Authorization/Check over gRPC. Plain HTTP/2 on the
 // listener: in the mesh, Warden's own sidecar terminates Envoy's mTLS.
 import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { ListenError } from '../listen.js';
+import { hostPort, ListenError } from '../listen.js';
 import type { Checker } from './check.js';
 import { fromCheckRequest } from './check-request.js';
 import { toCheckResponse } from './check-response.js';
@@ -28,7 +28,7 @@ export async function startGrpcServer(checker: Checker, host: string, port: numb
     },
   });
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(hostPort(host, port), ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(new ListenError('spec.extAuthz.grpc.port', host, port, err)) : resolve(p),
     ),
   );
