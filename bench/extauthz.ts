@@ -43,7 +43,9 @@
 // no measured Warden check took 200 ms; Warden minted exactly one Google token.
 //
 // BENCH_NODE_ARGS adds node flags to Warden and the node no-op servers alike
-// (e.g. --single-threaded-gc); BENCH_SERVER_STDOUT=1 keeps Warden's stdout.
+// (e.g. --single-threaded-gc); BENCH_SERVER_STDOUT=1 keeps Warden's stdout;
+// BENCH_SERVERS=warden,grpc-js (names as listed above, by prefix) measures only those
+// (the grpc-js no-op still calibrates the schedule); BENCH_MAX=0 skips the max phase.
 import type { ChildProcess } from 'node:child_process';
 import { Client, credentials, status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,6 +68,10 @@ const WARMUP = knob('BENCH_WARMUP_SECONDS', 3);
 const ROUNDS = knob('BENCH_ROUNDS', 3);
 const INFLIGHT = knob('BENCH_INFLIGHT', 32);
 const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+const SERVERS = process.env.BENCH_SERVERS?.split(',').filter(Boolean);
+const MAX_PHASE = knob('BENCH_MAX', 1) !== 0;
+/** Whether BENCH_SERVERS (if set) names this server. */
+const chosen = (name: string) => !SERVERS || SERVERS.some((s) => name.startsWith(s));
 const [SERVER_CPU, CLIENT_CPU] = [cpus[0], cpus[1]];
 /** Envoy denies a check it has no answer to after Istio's provider timeout. */
 const DEADLINE_MS = 200;
@@ -178,6 +184,7 @@ async function main(): Promise<void> {
     const grpcNoop: Target = { name: 'grpc-js no-op', floor: 'gRPC library', url: grpcjs.url, proc: grpcjs.proc, paced: [], max: [] };
     const wardenTarget: Target = { name: 'warden', floor: '', url: `http://127.0.0.1:${grpcPort}`, proc: warden, paced: [], max: [] };
     targets.push(grpcNoop, wardenTarget);
+    const measured = targets.filter((t) => chosen(t.name));
 
     // ---------- h2load runs ----------
     // What Warden's counter must show against what h2load saw (see the checks at the end).
@@ -274,7 +281,7 @@ async function main(): Promise<void> {
     const pacedLine = (r: number, t: Target, p: Paced) =>
       `  ${String(r).padStart(5)} ${t.name.padEnd(18)} ${fmt(p.rate).padStart(8)} ${ms(p.p50)} ${ms(p.p90)} ${ms(p.p99)} ${ms(p.p999)} ${ms(p.max)}   ${fmt(p.cpu).padStart(12)}`;
     for (let r = 0; r < ROUNDS; r++) {
-      for (const t of rotate(targets, r)) {
+      for (const t of rotate(measured, r)) {
         const p = await paced(t, script, warmupChecks);
         t.paced.push(p);
         console.log(pacedLine(r + 1, t, p));
@@ -297,8 +304,8 @@ async function main(): Promise<void> {
       }
       return { rate: counts.succeeded / seconds, cpu: (cpu * 1e6) / counts.succeeded };
     };
-    console.log(`max: h2load -c 1 -m ${INFLIGHT} -D ${SECONDS} (closed loop), after ${WARMUP} s of it unmeasured for each server`);
-    const maxTargets = [grpcNoop, wardenTarget];
+    const maxTargets = MAX_PHASE ? [grpcNoop, wardenTarget].filter((t) => measured.includes(t)) : [];
+    if (maxTargets.length) console.log(`max: h2load -c 1 -m ${INFLIGHT} -D ${SECONDS} (closed loop), after ${WARMUP} s of it unmeasured for each server`);
     for (const t of maxTargets) await closed(t, WARMUP);
     for (let r = 0; r < ROUNDS; r++) {
       for (const t of rotate(maxTargets, r)) {
@@ -312,7 +319,7 @@ async function main(): Promise<void> {
     const med = (xs: Paced[], k: keyof Paced) => median(xs.map((x) => x[k]));
     console.log(`\npaced, medians of ${ROUNDS_TEXT}`);
     console.log(`  server             floor of           checks/s     p50     p90     p99   p99.9     max ms   CPU µs/check`);
-    for (const t of targets) {
+    for (const t of measured) {
       const p = t.paced;
       console.log(
         `  ${t.name.padEnd(18)} ${t.floor.padEnd(18)} ${fmt(med(p, 'rate')).padStart(8)} ${ms(med(p, 'p50'))} ${ms(med(p, 'p90'))} ${ms(med(p, 'p99'))} ${ms(med(p, 'p999'))} ${ms(med(p, 'max'))}   ${fmt(med(p, 'cpu')).padStart(12)}`,
@@ -320,19 +327,20 @@ async function main(): Promise<void> {
     }
     const ratios = (base: Target) => wardenTarget.paced.map((w, i) => w.p99 / base.paced[i]!.p99);
     const x = (r: number) => `${r.toFixed(1)}×`;
-    for (const base of [grpcNoop, targets.find((t) => t.name === 'node:http2 no-op')!]) {
+    const bases = measured.includes(wardenTarget) ? [grpcNoop, targets.find((t) => t.name === 'node:http2 no-op')!].filter((t) => measured.includes(t)) : [];
+    for (const base of bases) {
       const rs = ratios(base);
       console.log(`warden p99 / ${base.name} p99 of the same round: ${x(median(rs))} (rounds: ${rs.map(x).join(', ')})`);
     }
     const wp99 = med(wardenTarget.paced, 'p99');
-    console.log(
+    if (measured.includes(wardenTarget)) console.log(
       `issue #7 target, p99 < 1 ms at 1,000 checks/s: warden ${wp99.toFixed(2)} ms at ${fmt(med(wardenTarget.paced, 'rate'))}/s — ${wp99 < 1 ? 'met' : 'not met'}; ` +
-        `the grpc-js no-op alone ${med(grpcNoop.paced, 'p99').toFixed(2)} ms`,
+        (grpcNoop.paced.length ? `the grpc-js no-op alone ${med(grpcNoop.paced, 'p99').toFixed(2)} ms` : 'the grpc-js no-op not measured'),
     );
     const gm = { rate: median(grpcNoop.max.map((m) => m.rate)), cpu: median(grpcNoop.max.map((m) => m.cpu)) };
     const wm = { rate: median(wardenTarget.max.map((m) => m.rate)), cpu: median(wardenTarget.max.map((m) => m.cpu)) };
-    console.log(`\nmax, medians of ${ROUNDS_TEXT}: grpc-js no-op ${fmt(gm.rate)} checks/s (${fmt(gm.cpu)} µs CPU each); warden ${fmt(wm.rate)} checks/s (${fmt(wm.cpu)} µs CPU each)`);
-    console.log(`warden / grpc-js no-op: ${(wm.rate / gm.rate).toFixed(2)}× checks/s, ${(wm.cpu / gm.cpu).toFixed(2)}× CPU per check (+${fmt(wm.cpu - gm.cpu)} µs)`);
+    if (maxTargets.length === 2) console.log(`\nmax, medians of ${ROUNDS_TEXT}: grpc-js no-op ${fmt(gm.rate)} checks/s (${fmt(gm.cpu)} µs CPU each); warden ${fmt(wm.rate)} checks/s (${fmt(wm.cpu)} µs CPU each)`);
+    if (maxTargets.length === 2) console.log(`warden / grpc-js no-op: ${(wm.rate / gm.rate).toFixed(2)}× checks/s, ${(wm.cpu / gm.cpu).toFixed(2)}× CPU per check (+${fmt(wm.cpu - gm.cpu)} µs)`);
 
     // ---------- checks ----------
     // Every check answered within the deadline was counted allowed. A late one
@@ -344,7 +352,7 @@ async function main(): Promise<void> {
     const others = Object.keys(counted1).filter((o) => o !== ALLOWED && grew(o) !== 0);
     const refused = others.reduce((n, o) => n + grew(o), 0);
     const sum = (t: Target, k: 'late' | 'lateWarm') => t.paced.reduce((n, p) => n + p[k], 0);
-    const late = targets.map((t) => `${t.name} ${sum(t, 'late')} (warm-up ${sum(t, 'lateWarm')})`).join(', ');
+    const late = measured.map((t) => `${t.name} ${sum(t, 'late')} (warm-up ${sum(t, 'lateWarm')})`).join(', ');
     const mints = emu.stats.byGrant['jwt-bearer'] ?? 0;
     console.log(
       `\nchecks: warden_requests_total{${ALLOWED}} +${fmt(grew(ALLOWED))} for ${fmt(wardenChecks)} checks h2load completed` +
