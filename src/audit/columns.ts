@@ -35,15 +35,35 @@ const KINDS = COLUMNS.map((c) => c.kind);
 export function toRow(r: StoredRecord, dialect: 'sqlite' | 'postgres'): unknown[] {
   const rec = r as unknown as Record<string, unknown>;
   const row = new Array<unknown>(FIELD_NAMES.length);
-  for (let i = 0; i < FIELD_NAMES.length; i++) {
-    const v = rec[FIELD_NAMES[i]];
-    const kind = KINDS[i];
-    if (v === undefined || v === null) row[i] = null;
-    else if (kind === 'list' || kind === 'json') row[i] = JSON.stringify(v);
-    else if (kind === 'bool') row[i] = dialect === 'sqlite' ? (v ? 1 : 0) : v;
-    else row[i] = v;
+  for (let i = 0; i < FIELD_NAMES.length; i++) row[i] = cell(rec[FIELD_NAMES[i]], KINDS[i], dialect);
+  return row;
+}
+
+/**
+ * The row of a record given as its canonical values (`canonical()`'s array:
+ * chain, seq, then FIELDS in order) and its links: the same row `toRow` makes
+ * of that record, without building the record object in between. A record
+ * read back from its canonical text has its list fields defaulted to `[]`
+ * (`fromCanonical`); absent ones are stored as `[]` here for the same row.
+ */
+export function canonicalRow(values: readonly unknown[], prevHash: string, hash: string, dialect: 'sqlite' | 'postgres'): unknown[] {
+  const row = new Array<unknown>(FIELD_NAMES.length);
+  row[0] = values[0];
+  row[1] = values[1];
+  row[2] = prevHash;
+  row[3] = hash;
+  for (let i = 4; i < FIELD_NAMES.length; i++) {
+    const v = values[i - 2];
+    row[i] = v == null && KINDS[i] === 'list' ? '[]' : cell(v, KINDS[i], dialect);
   }
   return row;
+}
+
+function cell(v: unknown, kind: FieldKind, dialect: 'sqlite' | 'postgres'): unknown {
+  if (v === undefined || v === null) return null;
+  if (kind === 'list' || kind === 'json') return JSON.stringify(v);
+  if (kind === 'bool') return dialect === 'sqlite' ? (v ? 1 : 0) : v;
+  return v;
 }
 
 export function fromRow(row: Record<string, unknown>): StoredRecord {

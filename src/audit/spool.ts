@@ -13,6 +13,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChainHead } from './chain.js';
+import { canonicalRow, toRow } from './columns.js';
 import { fromCanonical, type ChainedRecord } from './record.js';
 
 const SEGMENT_BYTES = 4 * 1024 * 1024;
@@ -159,6 +160,16 @@ export class Spool {
 export function parseSpoolLine(line: string): ChainedRecord {
   const value = JSON.parse(line) as ChainedRecord | [string, string, unknown[]];
   return Array.isArray(value) ? fromCanonical(value[2], value[1], value[0]) : value;
+}
+
+/**
+ * One spool line as a store row (COLUMNS order). From the canonical layout
+ * the row is made straight from the values: building the record object first
+ * (dynamic keys, then read back by name) cost ~4× the JSON.parse itself.
+ */
+export function spoolLineRow(line: string, dialect: 'sqlite' | 'postgres'): unknown[] {
+  const value = JSON.parse(line) as ChainedRecord | [string, string, unknown[]];
+  return Array.isArray(value) ? canonicalRow(value[2], value[1], value[0], dialect) : toRow(value, dialect);
 }
 
 function parseSegment(file: string): { records: ChainedRecord[]; goodBytes: number; size: number } {

@@ -6,7 +6,6 @@
 // The store's methods are synchronous inside, so each message is done before
 // the next one is read: answers go back in order, each with its id.
 import { parentPort, workerData } from 'node:worker_threads';
-import { parseSpoolLine } from './spool.js';
 import { SqliteAuditStore } from './sqlite.js';
 import type { SinkReply, SinkRequest } from './sqlite-sink.js';
 
@@ -18,7 +17,7 @@ port.on('message', async (m: SinkRequest) => {
   try {
     store ??= new SqliteAuditStore((workerData as { file: string }).file);
     if (m.op === 'append') await store.append(m.records);
-    else if (m.op === 'appendLines') await store.append(m.lines.map(parseSpoolLine));
+    else if (m.op === 'appendLines') await store.appendLines(m.lines);
     else if (m.op === 'checkpoint') await store.checkpoint(m.checkpoint);
     else if (m.op === 'head') reply.head = await store.head(m.chain);
     else await store.close();

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { ChainHead } from './chain.js';
 import { ADDED_COLUMNS, COLUMNS, columnType, fromRow, toRow, whereClause } from './columns.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
+import { spoolLineRow } from './spool.js';
 import type { AuditFilter, AuditReader, AuditSink } from './sink.js';
 import type { StoredRecord } from './verify.js';
 
@@ -13,7 +14,8 @@ const ROWS_PER_INSERT = 10;
 export class SqliteAuditStore implements AuditSink, AuditReader {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
-  private readonly insertMany?: (rows: ChainedRecord[]) => void;
+  /** Rows in COLUMNS order, in one transaction. */
+  private readonly insertRows?: (rows: unknown[][]) => void;
 
   constructor(file: string, opts: { readonly?: boolean } = {}) {
     this.db = new Database(file, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
@@ -30,19 +32,19 @@ export class SqliteAuditStore implements AuditSink, AuditReader {
     // statement steps and native calls); rows keep their order, and so their ids.
     const insertGroup = this.db.prepare(`INSERT OR IGNORE INTO audit (${cols.join(', ')}) VALUES ${Array(ROWS_PER_INSERT).fill(values).join(', ')}`);
     const width = cols.length;
-    this.insertMany = this.db.transaction((rows: ChainedRecord[]) => {
+    this.insertRows = this.db.transaction((rows: unknown[][]) => {
       let i = 0;
       if (rows.length >= ROWS_PER_INSERT) {
         const params = new Array<unknown>(width * ROWS_PER_INSERT);
         for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
           for (let j = 0; j < ROWS_PER_INSERT; j++) {
-            const row = toRow(rows[i + j], 'sqlite');
+            const row = rows[i + j];
             for (let k = 0; k < width; k++) params[j * width + k] = row[k];
           }
           insertGroup.run(params);
         }
       }
-      for (; i < rows.length; i++) insert.run(toRow(rows[i], 'sqlite'));
+      for (; i < rows.length; i++) insert.run(rows[i]);
     });
   }
 
@@ -68,8 +70,17 @@ export class SqliteAuditStore implements AuditSink, AuditReader {
   }
 
   async append(records: ChainedRecord[]): Promise<void> {
-    if (!this.insertMany) throw new Error('the audit store was opened read-only');
-    this.insertMany(records);
+    this.writable(records.map((r) => toRow(r, 'sqlite')));
+  }
+
+  /** The same as `append` for records given as their spool lines (the gateway's audit thread gets these). */
+  async appendLines(lines: string[]): Promise<void> {
+    this.writable(lines.map((line) => spoolLineRow(line, 'sqlite')));
+  }
+
+  private writable(rows: unknown[][]): void {
+    if (!this.insertRows) throw new Error('the audit store was opened read-only');
+    this.insertRows(rows);
   }
 
   async checkpoint(c: Checkpoint): Promise<void> {

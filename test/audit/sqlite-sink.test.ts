@@ -49,6 +49,31 @@ describe('SqliteThreadSink', () => {
     await reader.close();
   });
 
+  it('stores a record given as its spool line exactly as the record itself: every column, every kind of field', async () => {
+    // The thread makes rows straight from the lines' canonical values; the same rows as from the records.
+    const chain = new Chain('c2', KEY);
+    const recs = [
+      sampleRecord(1),
+      sampleRecord(2, { stream: true, upstreamStatus: 503, upstreamMs: 12.5, ttfbMs: 3.25, prompt: 'héllo "quoted"\n', response: 'ok' }),
+      sampleRecord(3, { findings: [{ type: 'EMAIL', category: 'pii', direction: 'request', action: 'redact', count: 2, locations: ['contents[0]'] }] }),
+      sampleRecord(4, { quota: { rules: ['per-caller'], estimatedTokens: 12, settledTokens: 30 }, via: 'spiffe://cluster.local/ns/istio-system/sa/gw' }),
+      sampleRecord(5, { groups: [], authMethods: ['mtls', 'jwt'], auditMarks: ['audit-all'], rule: 2, policy: 'ml' }),
+      sampleRecord(6, { stream: false, promptTokens: undefined, requestSha256: undefined }),
+    ].map((r) => chain.link(r));
+    const spool = Spool.open(join(dir, 'rows.spool'));
+    const lines = recs.map((r) => spool.append(r, canonical(r)));
+    spool.close();
+    const [fromRecords, fromLines] = [new SqliteAuditStore(join(dir, 'rows-a.db')), new SqliteAuditStore(join(dir, 'rows-b.db'))];
+    await fromRecords.append(recs);
+    // An older spool's layout (the record object itself) is still read.
+    await fromLines.appendLines([...lines.slice(0, -1), `${JSON.stringify(recs.at(-1))}\n`]);
+    const rows = (store: SqliteAuditStore) => (store as unknown as { db: { prepare(sql: string): { all(): unknown[] } } }).db.prepare('SELECT * FROM audit ORDER BY id').all();
+    assert.equal(rows(fromLines).length, recs.length);
+    assert.deepEqual(rows(fromLines), rows(fromRecords));
+    assert.equal(verify(KEY, await fromLines.records(), []).ok, true);
+    await Promise.all([fromRecords.close(), fromLines.close()]);
+  });
+
   it("rejects with the store's own message when the file cannot be opened, and opens it on a later call", async () => {
     const file = join(dir, 'later', 'a.db');
     const sink = new SqliteThreadSink(file);
