@@ -205,6 +205,14 @@ export class AuditWriter {
       this.retryMs = RETRY_MIN_MS;
       const last = batch.at(-1)!;
       this.spool.commit({ seq: last.seq, hash: last.hash });
+      // Straight on only with a full batch waiting (a backlog after an outage, or
+      // more than BATCH records a flush period); otherwise the timer gathers the
+      // next one: sent as soon as the last was stored, batches stayed ~50 rows at
+      // 6,000 requests/s, and each batch's fixed cost (handover, commit) with them.
+      if (this.pendingCount() < BATCH) {
+        if (this.pendingCount() > 0) this.schedule(FLUSH_MS);
+        break;
+      }
     }
     if (Date.now() - this.lastCheckpoint >= this.opts.checkpointMs) await this.checkpoint().catch(() => {});
   }
