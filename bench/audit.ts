@@ -9,6 +9,9 @@
 // system, all threads, from /proc), which a busy machine disturbs much less
 // than the rate.
 //
+// The load generator is h2load --h1 (nghttp2-client: C, a fraction of a core)
+// when installed, else an undici loop in this process (a whole core).
+//
 // With `taskset` present, the load generator and stub upstream share CPU 1,
 // and the gateways get CPU 0:
 //   --pin process  every thread of each gateway on CPU 0 (default): all the
@@ -24,6 +27,7 @@ import { Pool } from 'undici';
 import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
 import { benchConfig, PROMPT_BODY as BODY } from './lib/config.js';
 import { cpus, cpuSeconds, pinning, pinThread, repin } from './lib/cpu.js';
+import { h2load, installed, NGHTTP2_PACKAGES } from './lib/h2load.js';
 import { freePort, startUpstream, startWarden, stopAll } from './lib/procs.js';
 import { median } from './lib/stats.js';
 
@@ -45,7 +49,23 @@ const CONNECTIONS = Number(values.connections);
 const PATH = '/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent';
 const [GATEWAY_CPU, OTHER_CPU] = [cpus[0], cpus[1]];
 
-async function load(url: string, seconds: number): Promise<{ rate: number; done: number }> {
+/** The load generator: h2load (C) when installed, else undici in this process. */
+const H2LOAD = installed('h2load');
+const bodyFile = (dir: string) => join(dir, 'body.json');
+
+/**
+ * CONNECTIONS HTTP/1.1 connections, one request in flight on each, for
+ * `seconds`; every answer must be 200. h2load leaves most of CPU 1 free, where
+ * a gateway's other threads (the audit's among them, with --pin thread) can
+ * run; the undici loop takes all of it.
+ */
+async function load(url: string, seconds: number, dir: string): Promise<{ rate: number; done: number }> {
+  if (H2LOAD) {
+    const args = ['--h1', '-c', String(CONNECTIONS), '-m', '1', '-D', String(seconds), '-d', bodyFile(dir), '-H', 'content-type: application/json', url + PATH];
+    const { counts } = await h2load(OTHER_CPU, args);
+    if (counts.failed || counts.errored || counts.succeeded !== counts.done) throw new Error(`h2load against ${url}: ${JSON.stringify(counts)}`);
+    return { rate: counts.succeeded / seconds, done: counts.succeeded };
+  }
   const pool = new Pool(url, { connections: CONNECTIONS });
   const deadline = performance.now() + seconds * 1000;
   let done = 0;
@@ -72,6 +92,7 @@ try {
   const stub = await startUpstream(OTHER_CPU);
   writeFileSync(join(dir, 'token.txt'), 'bench-token\n');
   writeFileSync(join(dir, 'audit.key'), 'bench-audit-key-'.repeat(4));
+  writeFileSync(bodyFile(dir), BODY);
   const gateways = { on: '', off: '' };
   const pids = { on: 0, off: 0 };
   for (const k of ['on', 'off'] as const) {
@@ -89,7 +110,7 @@ try {
     if (PIN_THREAD) pinThread(proc.pid!, GATEWAY_CPU);
     pids[k] = proc.pid!;
     gateways[k] = `http://127.0.0.1:${port}`;
-    await load(gateways[k], Number(values.warmup)); // warm-up: JIT (the first seconds run ~50% dearer), connections
+    await load(gateways[k], Number(values.warmup), dir); // warm-up: JIT (the first seconds run ~50% dearer), connections
   }
   const rates = { on: [] as number[], off: [] as number[] };
   /** Gateway CPU microseconds per request, per round: all threads, and the main thread alone. */
@@ -99,7 +120,7 @@ try {
     for (const k of round % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
       const before = cpuSeconds(pids[k]);
       const mainBefore = cpuSeconds(pids[k], pids[k]);
-      const { rate, done } = await load(gateways[k], SECONDS);
+      const { rate, done } = await load(gateways[k], SECONDS, dir);
       // The SQLite writer may still be storing the round's last batch: give it a moment before reading the clock.
       await new Promise((r) => setTimeout(r, 100));
       const after = cpuSeconds(pids[k]);
@@ -114,6 +135,7 @@ try {
   const on = median(rates.on);
   const off = median(rates.off);
   const list = (xs: number[]) => xs.map((r) => r.toFixed(0)).join(', ');
+  console.log(`load: ${H2LOAD ? 'h2load --h1' : `undici in the bench process (h2load is not installed: ${NGHTTP2_PACKAGES})`}, ${CONNECTIONS} connections, on CPU ${OTHER_CPU} with the stub upstream`);
   console.log(`audit off: ${off.toFixed(0)} req/s  (rounds: ${list(rates.off)})`);
   console.log(`audit on:  ${on.toFixed(0)} req/s  (rounds: ${list(rates.on)})`);
   console.log(`on/off = ${(on / off).toFixed(3)} (${((1 - on / off) * 100).toFixed(1)}% slower with the SQLite audit${pinning ? `; gateway ${PIN_THREAD ? 'main thread' : 'process'} pinned to CPU ${GATEWAY_CPU}` : ''})`);
