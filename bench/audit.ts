@@ -139,6 +139,9 @@ try {
   console.log(`audit off: ${off.toFixed(0)} req/s  (rounds: ${list(rates.off)})`);
   console.log(`audit on:  ${on.toFixed(0)} req/s  (rounds: ${list(rates.on)})`);
   console.log(`on/off = ${(on / off).toFixed(3)} (${((1 - on / off) * 100).toFixed(1)}% slower with the SQLite audit${pinning ? `; gateway ${PIN_THREAD ? 'main thread' : 'process'} pinned to CPU ${GATEWAY_CPU}` : ''})`);
+  // Each round's two runs are adjacent in time: their ratio is not moved by what the machine did between rounds.
+  const paired = rates.on.map((r, i) => r / rates.off[i]!);
+  console.log(`on/off of each round: ${paired.map((r) => r.toFixed(3)).join(', ')}; median ${median(paired).toFixed(3)}`);
   if (cpu.on.length && cpu.off.length) {
     const cOn = median(cpu.on);
     const cOff = median(cpu.off);
