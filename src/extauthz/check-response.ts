@@ -28,7 +28,8 @@ export function toCheckResponse(v: Verdict): CheckResponse {
     status: { code: GRPC_CODE[v.error.code], message: v.error.message },
     deniedResponse: {
       status: { code: v.response.status },
-      headers: headerOptions({ ...v.response.headers, 'x-request-id': v.metadata.requestId }),
+      // Object.assign, not `{ ...a, more }`: see makeTarget (providers/target.ts).
+      headers: headerOptions(Object.assign({}, v.response.headers, { 'x-request-id': v.metadata.requestId })),
       body: v.response.body,
     },
     dynamicMetadata,

@@ -43,14 +43,16 @@ async function handle(checker: Checker, pathPrefix: string, req: IncomingMessage
   const input = await checkInput(req, pathPrefix);
   const verdict = await checker.check(input, { removesQuery: false });
   if (verdict.allowed) {
-    const headers: Record<string, string> = { ...verdict.upstreamHeaders };
+    // Object.assign, not `{ ...a, more }`: see makeTarget (providers/target.ts).
+    const headers: Record<string, string | number> = Object.assign({}, verdict.upstreamHeaders);
     if (verdict.removeHeaders.length) headers[HEADERS_TO_REMOVE] = verdict.removeHeaders.join(',');
-    res.writeHead(200, { ...headers, 'content-length': 0 });
+    headers['content-length'] = 0;
+    res.writeHead(200, headers);
     res.end();
     return;
   }
   const out = verdict.response;
-  res.writeHead(out.status, { ...out.headers, 'x-request-id': verdict.metadata.requestId, 'content-length': Buffer.byteLength(out.body) });
+  res.writeHead(out.status, Object.assign({}, out.headers, { 'x-request-id': verdict.metadata.requestId, 'content-length': Buffer.byteLength(out.body) }));
   res.end(out.body);
 }
 

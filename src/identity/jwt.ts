@@ -33,6 +33,11 @@ export interface VerifiedJwt {
   location: TokenLocation;
 }
 
+/** A verified token as found this time. Spelled out, not `{ ...jwt, location }`: see makeTarget (providers/target.ts). */
+function located(jwt: Omit<VerifiedJwt, 'location'>, location: TokenLocation): VerifiedJwt {
+  return { token: jwt.token, issuer: jwt.issuer, subject: jwt.subject, claims: jwt.claims, rule: jwt.rule, location };
+}
+
 interface CacheEntry {
   jwt: Omit<VerifiedJwt, 'location'>;
   issuer: Issuer;
@@ -91,7 +96,7 @@ export class JwtAuthenticator {
     const cached = this.cache.get(token);
     if (cached && cached.expiresAt > Date.now() && cached.issuer.keys.has(cached.kid)) {
       checkLocation(location, cached.jwt.issuer);
-      return { ...cached.jwt, location };
+      return located(cached.jwt, location);
     }
     if (cached) this.cache.delete(token);
 
@@ -116,7 +121,7 @@ export class JwtAuthenticator {
       if (this.cache.size >= this.opts.cacheSize) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(token, { jwt, issuer: entry.issuer, kid: verified.kid, expiresAt: (verified.claims.exp as number) * 1000 });
     }
-    return { ...jwt, location };
+    return located(jwt, location);
   }
 }
 

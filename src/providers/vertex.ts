@@ -255,5 +255,5 @@ function other(scope: Scope, publisher?: string, model?: string, endpoint?: stri
 
 /** A Vertex target in `scope` (project, location, API version). */
 function vertexTarget(scope: Scope, p: Omit<TargetParts, 'project' | 'location' | 'apiVersion'>): Target {
-  return makeTarget('vertex', { ...p, project: scope.project, location: scope.location, apiVersion: scope.apiVersion });
+  return makeTarget('vertex', p, scope);
 }

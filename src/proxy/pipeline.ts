@@ -136,6 +136,7 @@ function sendError(res: ServerResponse, ex: Exchange, provider: Provider): () =>
   const body = Buffer.from(out.body);
   ex.response = new BodyCapture(false);
   ex.response.push(body);
-  res.writeHead(out.status, { ...out.headers, 'x-request-id': ex.req.id, 'content-length': body.length });
+  // Object.assign, not `{ ...a, more }`: see makeTarget (providers/target.ts).
+  res.writeHead(out.status, Object.assign({}, out.headers, { 'x-request-id': ex.req.id, 'content-length': body.length }));
   return () => res.end(body);
 }
