@@ -1,7 +1,8 @@
-// How the audit writer hands records to its store: batches gathered over the
-// flush period while the store is busy, straight on only with a backlog of a
-// full batch. The store is the real SQLite one on its thread, slowed down and
-// counted (a store under load takes milliseconds per batch).
+// How the audit writer hands records to its store: what arrives while the
+// store is busy waits for the next flush instead of following the stored batch
+// at once; a backlog of full batches goes straight on. The store is the real
+// SQLite one on its thread, behind a gate the test opens (a store under load
+// takes a while per batch), with each batch's size noted.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -12,26 +13,41 @@ import { SqliteThreadSink } from '../../src/audit/sqlite-sink.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite.js';
 import { verify } from '../../src/audit/verify.js';
 import { AuditWriter } from '../../src/audit/writer.js';
+import { until } from '../helpers/process.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { drained, memoryLogger, sampleRecord } from './helpers.js';
 
 const dir = makeTempDir('warden-audit-writer-');
 after(() => removeDir(dir));
 const KEY = Buffer.alloc(32, 5);
-const STORE_MS = 30;
-/** The writer's flush period and batch size (src/audit/writer.ts). */
-const FLUSH_MS = 100;
+/** The writer's batch size (src/audit/writer.ts). */
 const BATCH = 500;
 
-/** The SQLite thread sink, each batch delayed by STORE_MS and its size noted. */
-class SlowSink implements AuditSink {
+/** The SQLite thread sink behind a gate; notes each batch's size, and how many batches had been sent one event-loop turn after each was stored. */
+class GatedSink implements AuditSink {
   readonly kind = 'sqlite';
   readonly batches: number[] = [];
+  readonly sentByNextTurn: number[] = [];
+  private gate?: { opened: Promise<void>; open: () => void };
   constructor(private readonly inner: SqliteThreadSink) {}
+
+  closeGate(): void {
+    let open!: () => void;
+    const opened = new Promise<void>((r) => (open = r));
+    this.gate = { opened, open };
+  }
+
+  openGate(): void {
+    this.gate?.open();
+    this.gate = undefined;
+  }
+
   async append(records: ChainedRecord[], lines?: string[]): Promise<void> {
     this.batches.push(records.length);
-    await new Promise((r) => setTimeout(r, STORE_MS));
+    await this.gate?.opened;
     await this.inner.append(records, lines);
+    // The writer's own continuation runs before this: a batch it sends straight on is counted here.
+    setImmediate(() => this.sentByNextTurn.push(this.batches.length));
   }
   checkpoint(c: Checkpoint): Promise<void> {
     return this.inner.checkpoint(c);
@@ -44,9 +60,9 @@ class SlowSink implements AuditSink {
   }
 }
 
-async function open(name: string): Promise<{ writer: AuditWriter; sink: SlowSink; file: string }> {
+async function open(name: string): Promise<{ writer: AuditWriter; sink: GatedSink; file: string }> {
   const file = join(dir, `${name}.db`);
-  const sink = new SlowSink(new SqliteThreadSink(file));
+  const sink = new GatedSink(new SqliteThreadSink(file));
   const writer = await AuditWriter.open({
     sink, key: KEY, chain: name, spoolDir: join(dir, `${name}.spool`), spoolMaxBytes: 1 << 30,
     failOpen: false, checkpointMs: 60_000, log: memoryLogger().log,
@@ -66,23 +82,20 @@ async function stored(file: string): Promise<number[]> {
 }
 
 describe('AuditWriter batching', () => {
-  it('gathers what arrives while the store is busy into the next flush, instead of sending it as soon as the last batch is stored', async () => {
+  it('keeps what arrived while the store was busy for the next flush, instead of sending it as soon as the batch before is stored', async () => {
     const { writer, sink, file } = await open('steady');
-    const started = performance.now();
-    let n = 0;
-    // About one record a millisecond for 400 ms, as requests finishing.
-    while (performance.now() - started < 400) {
-      writer.write(sampleRecord(++n));
-      await new Promise((r) => setTimeout(r, 1));
-    }
+    sink.closeGate();
+    for (let i = 1; i <= 10; i++) writer.write(sampleRecord(i));
+    await until(() => sink.batches.length === 1, 'the first batch to reach the store');
+    // The store is busy with those ten: these arrive meanwhile.
+    for (let i = 11; i <= 30; i++) writer.write(sampleRecord(i));
+    sink.openGate();
     await drained(writer);
-    const elapsed = performance.now() - started;
-    // One batch per flush period (plus the last); sending on after each stored
-    // batch instead would make one per STORE_MS, about three times as many.
-    assert.ok(sink.batches.length <= Math.ceil(elapsed / FLUSH_MS) + 1, `${sink.batches.length} batches in ${Math.round(elapsed)} ms: ${sink.batches.join(', ')}`);
-    assert.equal(sink.batches.reduce((a, b) => a + b, 0), n);
+    // One turn after the first batch was stored, still one batch sent: the twenty waited for the flush.
+    assert.equal(sink.sentByNextTurn[0], 1);
+    assert.deepEqual(sink.batches, [10, 20]);
     await writer.close();
-    assert.deepEqual(await stored(file), Array.from({ length: n }, (_, i) => i + 1));
+    assert.deepEqual(await stored(file), Array.from({ length: 30 }, (_, i) => i + 1));
   });
 
   it('sends full batches straight on while a backlog of at least one batch waits, then gathers the rest', async () => {
@@ -91,6 +104,8 @@ describe('AuditWriter batching', () => {
     for (let i = 1; i <= n; i++) writer.write(sampleRecord(i));
     await drained(writer);
     assert.deepEqual(sink.batches, [BATCH, BATCH, 200]);
+    // The second full batch followed the first within a turn; the remainder did not follow the second.
+    assert.deepEqual(sink.sentByNextTurn, [2, 2, 3]);
     await writer.close();
     assert.deepEqual(await stored(file), Array.from({ length: n }, (_, i) => i + 1));
   });
