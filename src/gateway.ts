@@ -23,7 +23,7 @@ import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
-import { listenOn } from './listen.js';
+import { hostPort, listenOn } from './listen.js';
 import { Metrics } from './telemetry/metrics.js';
 import { Tracing } from './telemetry/tracing.js';
 import { createLogger, type Logger } from './telemetry/log.js';
@@ -92,10 +92,12 @@ export async function startGateway(parts: Parts, opts: { log?: Logger; listen?: 
   const recorder = new Recorder(audit, metrics, log);
   parts.guardrails?.registerMetrics(metrics.registry);
   const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
+  // One matcher for both ways in: the proxy listener and ext_authz.
+  const matchRoute = routeMatcher(parts.routes);
   const handler = createHandler({
     guardrails: parts.guardrails,
     limits,
-    matchRoute: routeMatcher(parts.routes),
+    matchRoute,
     identifier: parts.identifier,
     authorizer: parts.authorizer,
     credentials: parts.credentials,
@@ -149,18 +151,18 @@ export async function startGateway(parts: Parts, opts: { log?: Logger; listen?: 
   try {
     await Promise.all([listenOn(server, listen.host, listen.port, 'spec.listen.port'), listenOn(admin, adminListen.host, adminListen.port, 'spec.admin.port')]);
     extAuthz = spec.extAuthz
-    ? await startExtAuthz(spec.extAuthz, {
-        guardrails: parts.guardrails,
-        limits,
-        routes: parts.routes,
-        matchRoute: routeMatcher(parts.routes),
-        identifier: parts.identifier,
-        authorizer: parts.authorizer,
-        credentials: parts.credentials,
-        recorder,
-        fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
-      }, listen.host)
-    : undefined;
+      ? await startExtAuthz(spec.extAuthz, {
+          guardrails: parts.guardrails,
+          limits,
+          routes: parts.routes,
+          matchRoute,
+          identifier: parts.identifier,
+          authorizer: parts.authorizer,
+          credentials: parts.credentials,
+          recorder,
+          fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
+        }, listen.host)
+      : undefined;
   } catch (e) {
     await close();
     throw e;
@@ -211,6 +213,5 @@ function closeServer(server: Server): Promise<void> {
 
 function urlOf(server: Server, scheme: 'http' | 'https'): string {
   const a = server.address() as AddressInfo;
-  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-  return `${scheme}://${host}:${a.port}`;
+  return `${scheme}://${hostPort(a.address, a.port)}`;
 }

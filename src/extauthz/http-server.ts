@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toWardenError } from '../errors.js';
-import { listenOn } from '../listen.js';
+import { hostPort, listenOn } from '../listen.js';
 import { BUFFER_LIMIT, readBody } from '../proxy/body.js';
 import { requestInfo } from '../proxy/request-info.js';
 import type { Checker } from './check.js';
@@ -33,7 +33,7 @@ export async function startHttpServer(checker: Checker, host: string, port: numb
   await listenOn(server, host, port, 'spec.extAuthz.http.port');
   const a = server.address() as AddressInfo;
   return {
-    url: `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
+    url: `http://${hostPort(a.address, a.port)}`,
     port: a.port,
     close: () => closeServer(server),
   };
