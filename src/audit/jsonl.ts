@@ -32,14 +32,13 @@ export class JsonlAuditStore implements AuditSink, AuditReader {
     return head;
   }
 
-  async records(filter: AuditFilter = {}): Promise<StoredRecord[]> {
-    const out: StoredRecord[] = [];
+  async *records(filter: AuditFilter = {}): AsyncIterable<StoredRecord> {
+    let n = 0;
     for await (const { value, line } of this.lines()) {
       if (!('seq' in value) || !matchesFilter(value, filter)) continue;
-      out.push({ ...value, storeId: line });
-      if (filter.limit && out.length >= filter.limit) break;
+      yield Object.assign(value, { storeId: line });
+      if (filter.limit && ++n >= filter.limit) return;
     }
-    return out;
   }
 
   async checkpoints(): Promise<Checkpoint[]> {

@@ -13,16 +13,20 @@ export interface PostgresOptions {
   url: string;
   password?: string;
   table?: string;
+  /** Rows per query when reading back (`warden audit`). */
+  pageRows?: number;
 }
 
 export class PostgresAuditStore implements AuditSink, AuditReader {
   readonly kind = 'postgres';
   private readonly pool: pg.Pool;
   private readonly table: string;
+  private readonly pageRows: number;
   private ready?: Promise<void>;
 
   constructor(opts: PostgresOptions) {
     this.table = opts.table ?? 'warden_audit';
+    this.pageRows = opts.pageRows ?? 5000;
     this.pool = new pg.Pool({ connectionString: opts.url, password: opts.password, max: 2, connectionTimeoutMillis: 5000 });
     // An outage surfaces as a failed append; an idle client's error must not crash the process.
     this.pool.on('error', () => {});
@@ -95,16 +99,28 @@ export class PostgresAuditStore implements AuditSink, AuditReader {
     return rows[0] && { seq: Number(rows[0].seq), hash: rows[0].hash as string };
   }
 
-  async records(filter: AuditFilter = {}): Promise<StoredRecord[]> {
+  async *records(filter: AuditFilter = {}): AsyncIterable<StoredRecord> {
     const where = whereClause(filter, (i) => `$${i}`);
-    const limit = filter.limit ? ` LIMIT ${Math.trunc(filter.limit)}` : '';
-    try {
-      const { rows } = await this.pool.query(`SELECT * FROM ${this.table} ${where.sql} ORDER BY id${limit}`, where.params);
-      return rows.map(fromRow);
-    } catch (e) {
-      // undefined_column: a table from before findings were recorded (read without migrating) has none.
-      if (filter.finding && (e as { code?: string }).code === '42703') return [];
-      throw e;
+    const after = `$${where.params.length + 1}`;
+    const sql = `SELECT * FROM ${this.table} ${where.sql ? `${where.sql} AND` : 'WHERE'} id > ${after} ORDER BY id LIMIT `;
+    // Page by page after the last id seen (the primary key's index): each page is one short query.
+    let left = filter.limit ? Math.trunc(filter.limit) : Infinity;
+    // From bigint's least value: a row put in by hand below id 1 is read (and judged) too.
+    let last: unknown = '-9223372036854775808';
+    while (left > 0) {
+      const page = Math.min(this.pageRows, left);
+      let rows: Record<string, unknown>[];
+      try {
+        ({ rows } = await this.pool.query(sql + page, [...where.params, last]));
+      } catch (e) {
+        // undefined_column: a table from before findings were recorded (read without migrating) has none.
+        if (filter.finding && (e as { code?: string }).code === '42703') return;
+        throw e;
+      }
+      for (const row of rows) yield fromRow(row);
+      if (rows.length < page) return;
+      last = rows.at(-1)!.id;
+      left -= rows.length;
     }
   }
 

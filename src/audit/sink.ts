@@ -37,8 +37,11 @@ export interface AuditFilter {
 }
 
 export interface AuditReader {
-  /** Records in storage order, filtered. */
-  records(filter?: AuditFilter): Promise<StoredRecord[]>;
+  /**
+   * Records in storage order, filtered, as the store reads them: a log of any
+   * length is never held whole (`warden audit verify` reads millions).
+   */
+  records(filter?: AuditFilter): AsyncIterable<StoredRecord>;
   checkpoints(): Promise<Checkpoint[]>;
   close(): Promise<void>;
 }

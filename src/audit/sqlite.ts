@@ -93,13 +93,15 @@ export class SqliteAuditStore implements AuditSink, AuditReader {
     return row && { seq: Number(row.seq), hash: row.hash };
   }
 
-  async records(filter: AuditFilter = {}): Promise<StoredRecord[]> {
+  async *records(filter: AuditFilter = {}): AsyncIterable<StoredRecord> {
     // Read-only on a log from before findings were recorded: none has one.
-    if (filter.finding && !this.hasColumn('findings')) return [];
+    if (filter.finding && !this.hasColumn('findings')) return;
     const where = whereClause(filter, () => '?');
     const limit = filter.limit ? ` LIMIT ${Math.trunc(filter.limit)}` : '';
-    const rows = this.db.prepare(`SELECT * FROM audit ${where.sql} ORDER BY id${limit}`).all(...where.params) as Record<string, unknown>[];
-    return rows.map(fromRow);
+    // Row by row from SQLite's cursor (a caller that stops early closes it).
+    for (const row of this.db.prepare(`SELECT * FROM audit ${where.sql} ORDER BY id${limit}`).iterate(...where.params)) {
+      yield fromRow(row as Record<string, unknown>);
+    }
   }
 
   private hasColumn(name: string): boolean {

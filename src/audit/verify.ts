@@ -1,6 +1,13 @@
 // Checks a whole audit log: every record's HMAC, every link, the sequence of
 // each chain in storage order, and every signed checkpoint. Reports the first
 // problem per log as the kind of tampering it most plausibly is.
+//
+// The log is read once, in storage order, and never held: each chain keeps a
+// few fields of state, so a log of any length verifies in constant memory.
+// Two judgements need a record still to come — whether a record with a bad
+// HMAC is followed by one that links around it, and whether a missing seq
+// turns up later (moved) or never (removed) — so a chain with a problem stays
+// open until the record that decides it, or the end of the log.
 import { timingSafeEqual } from 'node:crypto';
 import { checkpointSignature, recordHash } from './chain.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
@@ -29,75 +36,154 @@ export interface VerifyResult {
 export type StoredRecord = ChainedRecord & { storeId?: string | number };
 
 /** `records` in storage order (all chains interleaved, as written). */
-export function verify(key: Buffer, records: StoredRecord[], checkpoints: Checkpoint[]): VerifyResult {
-  const byChain = new Map<string, StoredRecord[]>();
-  for (const r of records) {
-    let list = byChain.get(r.chain);
-    if (!list) byChain.set(r.chain, (list = []));
-    list.push(r);
-  }
-  const result: VerifyResult = { ok: true, records: records.length, chains: byChain.size, checkpoints: checkpoints.length };
-  for (const [chain, list] of byChain) {
-    const vouched = Math.max(0, ...checkpoints.filter((c) => c.chain === chain).map((c) => c.seq));
-    const problem = verifyChain(key, chain, list, vouched);
-    if (problem) return { ...result, ok: false, problem };
-  }
-  for (const c of checkpoints) {
-    const problem = verifyCheckpoint(key, c, byChain.get(c.chain) ?? []);
-    if (problem) return { ...result, ok: false, problem };
-  }
-  return result;
+export function verify(key: Buffer, records: Iterable<StoredRecord>, checkpoints: Checkpoint[]): VerifyResult {
+  const v = new LogVerifier(key, checkpoints);
+  for (const r of records) v.add(r);
+  return v.result();
 }
 
-/** `vouched`: the highest seq a checkpoint claims; a bad record past it at the tail was added, not edited. */
-function verifyChain(key: Buffer, chain: string, list: StoredRecord[], vouched: number): VerifyProblem | undefined {
-  const seqs = new Set(list.map((r) => r.seq));
-  const seen = new Set<number>();
-  let prev: { seq: number; hash: string } = { seq: 0, hash: '' };
-  for (let i = 0; i < list.length; i++) {
-    const r = list[i];
-    const at = (kind: TamperKind, message: string): VerifyProblem => ({ kind, chain, seq: r.seq, storeId: r.storeId, message });
-    if (!sameHex(recordHash(key, r), r.hash)) {
-      // A record that does not fit its place, whose neighbours still link around it, or that was appended
-      // past the last checkpoint, was slipped in; one that fits was edited in place.
-      const next = list[i + 1];
-      const fits = r.seq === prev.seq + 1 && r.prevHash === prev.hash;
-      const appended = !next && vouched > 0 && r.seq > vouched;
-      if (!fits || appended || seen.has(r.seq) || (next && next.prevHash === prev.hash && next.seq === prev.seq + 1)) {
-        return at('inserted', `record ${describe(r)} was not written by Warden (its HMAC does not match) and does not belong in the chain`);
+/** The same, reading the records as a store streams them. */
+export async function verifyStream(key: Buffer, records: AsyncIterable<StoredRecord>, checkpoints: Checkpoint[]): Promise<VerifyResult> {
+  const v = new LogVerifier(key, checkpoints);
+  for await (const r of records) v.add(r);
+  return v.result();
+}
+
+type Link = { seq: number; hash: string };
+
+/** One chain's state while the log is read. */
+interface ChainState {
+  name: string;
+  /** The last record that linked: every seq 1..prev.seq has been seen, in order. */
+  prev: Link;
+  /** The seq of the chain's last record in storage order (checkpoints vouch up to here). */
+  lastSeq: number;
+  /** The highest seq a checkpoint claims; a bad record past it at the tail was added, not edited. */
+  vouched: number;
+  /** This chain's checkpoints by seq, and whether the record there matched each. */
+  checkpoints: Map<number, Checkpoint[]>;
+  mismatched: Map<Checkpoint, StoredRecord>;
+  /** Settled: the chain's first problem. */
+  problem?: VerifyProblem;
+  /** A record with a bad HMAC, judged by the record after it. */
+  forged?: { record: StoredRecord; prev: Link };
+  /** A record that skipped seq `missing`: moved if that seq comes later, removed if never. */
+  gap?: { record: StoredRecord; prev: Link; missing: number };
+}
+
+class LogVerifier {
+  private readonly chains = new Map<string, ChainState>();
+  private count = 0;
+
+  constructor(private readonly key: Buffer, private readonly cps: Checkpoint[]) {}
+
+  add(r: StoredRecord): void {
+    this.count++;
+    const c = this.chain(r.chain);
+    c.lastSeq = r.seq;
+    const vouching = c.checkpoints.get(r.seq);
+    if (vouching) {
+      for (const cp of vouching) if (!c.mismatched.has(cp) && !sameHex(r.hash, cp.hash)) c.mismatched.set(cp, r);
+      // Only the first record at a checkpointed seq is compared, as a reader looking it up would find it.
+      c.checkpoints.delete(r.seq);
+    }
+    if (c.forged) return this.judgeForged(c, r);
+    if (c.gap) {
+      if (r.seq === c.gap.missing) c.problem = reordered(c.gap.record, c.gap.missing);
+      if (c.problem) c.gap = undefined;
+      return;
+    }
+    if (!c.problem) this.step(c, r);
+  }
+
+  result(): VerifyResult {
+    for (const c of this.chains.values()) {
+      if (c.forged) this.judgeForged(c, undefined);
+      if (c.gap) c.problem = removed(c.name, c.gap.prev, c.gap.record);
+    }
+    const result: VerifyResult = { ok: true, records: this.count, chains: this.chains.size, checkpoints: this.cps.length };
+    // Chains in the order they first appear, then the checkpoints.
+    const problem = [...this.chains.values()].find((c) => c.problem)?.problem ?? this.checkpointProblem();
+    return problem ? Object.assign(result, { ok: false, problem }) : result;
+  }
+
+  private chain(name: string): ChainState {
+    let c = this.chains.get(name);
+    if (!c) {
+      c = { name, prev: { seq: 0, hash: '' }, lastSeq: 0, vouched: 0, checkpoints: new Map(), mismatched: new Map() };
+      for (const cp of this.cps) {
+        if (cp.chain !== name) continue;
+        c.vouched = Math.max(c.vouched, cp.seq);
+        const same = c.checkpoints.get(cp.seq);
+        if (same) same.push(cp);
+        else c.checkpoints.set(cp.seq, [cp]);
       }
-      return at('changed', `record ${describe(r)} was changed after it was written (its HMAC does not match its content)`);
+      this.chains.set(name, c);
+    }
+    return c;
+  }
+
+  private step(c: ChainState, r: StoredRecord): void {
+    const prev = c.prev;
+    if (!sameHex(recordHash(this.key, r), r.hash)) {
+      c.forged = { record: r, prev };
+      return;
     }
     if (r.seq === prev.seq + 1 && r.prevHash === prev.hash) {
-      seen.add(r.seq);
-      prev = { seq: r.seq, hash: r.hash };
-      continue;
+      c.prev = { seq: r.seq, hash: r.hash };
+      return;
     }
-    if (seen.has(r.seq)) return at('inserted', `record ${describe(r)} appears twice`);
-    if (r.seq <= prev.seq || (r.seq > prev.seq + 1 && seqs.has(prev.seq + 1))) {
-      return at('reordered', `record ${describe(r)} is out of order: expected seq ${prev.seq + 1} here`);
-    }
-    if (r.seq > prev.seq + 1) {
-      return { kind: 'removed', chain, seq: prev.seq + 1, storeId: r.storeId,
-        message: `records ${prev.seq + 1}..${r.seq - 1} of chain ${chain} were removed (the log jumps from seq ${prev.seq} to ${r.seq})` };
-    }
-    return at('changed', `record ${describe(r)} does not link to its predecessor`);
+    // Every seq up to prev.seq has been seen once already.
+    if (r.seq >= 1 && r.seq <= prev.seq) c.problem = at(r, 'inserted', `record ${describe(r)} appears twice`);
+    else if (r.seq <= prev.seq) c.problem = reordered(r, prev.seq + 1);
+    else if (r.seq > prev.seq + 1) c.gap = { record: r, prev, missing: prev.seq + 1 };
+    else c.problem = at(r, 'changed', `record ${describe(r)} does not link to its predecessor`);
   }
-  return undefined;
+
+  /**
+   * A record that does not fit its place, whose neighbours still link around it, or that was appended
+   * past the last checkpoint, was slipped in; one that fits was edited in place.
+   */
+  private judgeForged(c: ChainState, next: StoredRecord | undefined): void {
+    const { record: r, prev } = c.forged!;
+    c.forged = undefined;
+    const fits = r.seq === prev.seq + 1 && r.prevHash === prev.hash;
+    const appended = !next && c.vouched > 0 && r.seq > c.vouched;
+    const twice = r.seq >= 1 && r.seq <= prev.seq;
+    c.problem = !fits || appended || twice || (next && next.prevHash === prev.hash && next.seq === prev.seq + 1)
+      ? at(r, 'inserted', `record ${describe(r)} was not written by Warden (its HMAC does not match) and does not belong in the chain`)
+      : at(r, 'changed', `record ${describe(r)} was changed after it was written (its HMAC does not match its content)`);
+  }
+
+  private checkpointProblem(): VerifyProblem | undefined {
+    for (const cp of this.cps) {
+      const problem = (kind: TamperKind, seq: number, message: string): VerifyProblem => ({ kind, chain: cp.chain, seq, message });
+      if (!sameHex(checkpointSignature(this.key, cp), cp.signature)) {
+        return problem('checkpoint', cp.seq, `checkpoint at seq ${cp.seq} of chain ${cp.chain} has an invalid signature`);
+      }
+      const c = this.chains.get(cp.chain);
+      const last = c?.lastSeq ?? 0;
+      if (cp.seq > last) {
+        return problem('removed', last + 1, `records ${last + 1}..${cp.seq} of chain ${cp.chain} were removed (a checkpoint signed at ${cp.time} vouches for seq ${cp.seq})`);
+      }
+      const r = c?.mismatched.get(cp);
+      if (r) return problem('changed', cp.seq, `record ${describe(r)} differs from the one checkpointed at ${cp.time}`);
+    }
+    return undefined;
+  }
 }
 
-function verifyCheckpoint(key: Buffer, c: Checkpoint, list: StoredRecord[]): VerifyProblem | undefined {
-  const at = (kind: TamperKind, seq: number, message: string): VerifyProblem => ({ kind, chain: c.chain, seq, message });
-  if (!sameHex(checkpointSignature(key, c), c.signature)) {
-    return at('checkpoint', c.seq, `checkpoint at seq ${c.seq} of chain ${c.chain} has an invalid signature`);
-  }
-  const last = list.at(-1)?.seq ?? 0;
-  if (c.seq > last) {
-    return at('removed', last + 1, `records ${last + 1}..${c.seq} of chain ${c.chain} were removed (a checkpoint signed at ${c.time} vouches for seq ${c.seq})`);
-  }
-  const r = list.find((x) => x.seq === c.seq);
-  if (r && !sameHex(r.hash, c.hash)) return at('changed', c.seq, `record ${describe(r)} differs from the one checkpointed at ${c.time}`);
-  return undefined;
+function at(r: StoredRecord, kind: TamperKind, message: string): VerifyProblem {
+  return { kind, chain: r.chain, seq: r.seq, storeId: r.storeId, message };
+}
+
+function reordered(r: StoredRecord, expected: number): VerifyProblem {
+  return at(r, 'reordered', `record ${describe(r)} is out of order: expected seq ${expected} here`);
+}
+
+function removed(chain: string, prev: Link, r: StoredRecord): VerifyProblem {
+  return { kind: 'removed', chain, seq: prev.seq + 1, storeId: r.storeId,
+    message: `records ${prev.seq + 1}..${r.seq - 1} of chain ${chain} were removed (the log jumps from seq ${prev.seq} to ${r.seq})` };
 }
 
 function describe(r: StoredRecord): string {

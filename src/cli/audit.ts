@@ -1,10 +1,12 @@
 // `warden audit verify | query | export`: read an audit store back. The store
 // and key come from the config file (-c) or are named directly.
-import { writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadKey, openStore, planAudit, readKeyFile, type AuditPlan, type StoreSpec } from '../audit/config.js';
 import type { AuditFilter } from '../audit/sink.js';
-import { verify } from '../audit/verify.js';
+import type { ChainedRecord } from '../audit/record.js';
+import { verifyStream } from '../audit/verify.js';
 import { formatProblem, loadConfigFile } from '../config/load.js';
 
 const USAGE = `usage: warden audit <verify|query|export> (-c FILE | --sqlite FILE | --postgres URL | --jsonl FILE) [options]
@@ -58,7 +60,8 @@ export async function audit(argv: string[]): Promise<number> {
         return 2;
       }
       const key = values.key ? readKeyFile(values.key) : loadKey(source.plan!, { create: false });
-      const result = verify(key, await store.records(), await store.checkpoints());
+      const checkpoints = await store.checkpoints();
+      const result = await verifyStream(key, store.records(), checkpoints);
       if (!result.ok) {
         const p = result.problem!;
         console.log(`TAMPERED (${p.kind}): ${p.message}`);
@@ -72,24 +75,59 @@ export async function audit(argv: string[]): Promise<number> {
       console.error(`warden audit ${sub}: ${filter}`);
       return 2;
     }
-    const records = await store.records(filter);
-    if (sub === 'export') {
-      const text = records.map(({ storeId: _, ...r }) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
-      if (values.output) writeFileSync(values.output, text);
-      else process.stdout.write(text);
-      return 0;
+    // Record by record as the store reads them: an export of any size holds one chunk at a time.
+    const out = chunkedWriter(sub === 'export' ? values.output : undefined);
+    let count = 0;
+    try {
+      for await (const { storeId: _, ...r } of store.records(filter)) {
+        count++;
+        await out.write(sub === 'export' ? JSON.stringify(r) : queryLine(r));
+      }
+    } finally {
+      await out.close();
     }
-    for (const r of records) {
-      const findings = r.findings?.map((f) => `${f.type}/${f.direction}/${f.action}/${f.count}`).join(',');
-      const quota = r.quota?.exceeded ? `exceeded:${r.quota.exceeded}` : r.quota ? r.quota.rules.join(',') : '';
-      console.log([r.time, r.requestId, r.principal ?? '-', r.model ?? '-', r.operation ?? '-', r.decision, r.status, r.totalTokens ?? '-', r.policy ?? '-',
-        findings || '-', quota || '-', r.via ?? '-'].join('\t'));
-    }
-    console.error(`${records.length} record(s)`);
+    if (sub === 'query') console.error(`${count} record(s)`);
     return 0;
   } finally {
     await store.close();
   }
+}
+
+function queryLine(r: ChainedRecord): string {
+  const findings = r.findings?.map((f) => `${f.type}/${f.direction}/${f.action}/${f.count}`).join(',');
+  const quota = r.quota?.exceeded ? `exceeded:${r.quota.exceeded}` : r.quota ? r.quota.rules.join(',') : '';
+  return [r.time, r.requestId, r.principal ?? '-', r.model ?? '-', r.operation ?? '-', r.decision, r.status, r.totalTokens ?? '-', r.policy ?? '-',
+    findings || '-', quota || '-', r.via ?? '-'].join('\t');
+}
+
+/**
+ * Lines to FILE (created or truncated at once, so a bad path fails before
+ * anything is read) or to stdout, ~64 KB per write; stdout's own buffer is
+ * let drain when full.
+ */
+function chunkedWriter(file: string | undefined): { write(line: string): Promise<void>; close(): Promise<void> } {
+  const fd = file === undefined ? undefined : openSync(file, 'w', 0o640);
+  let chunk = '';
+  const flush = async () => {
+    if (!chunk) return;
+    const text = chunk;
+    chunk = '';
+    if (fd !== undefined) writeSync(fd, text);
+    else if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+  };
+  return {
+    async write(line) {
+      chunk += line + '\n';
+      if (chunk.length >= 1 << 16) await flush();
+    },
+    async close() {
+      try {
+        await flush();
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    },
+  };
 }
 
 function resolveSource(values: Record<string, string | boolean | undefined>): { store: StoreSpec; plan?: AuditPlan } | string {

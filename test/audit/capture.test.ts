@@ -9,7 +9,7 @@ import { BodyCapture } from '../../src/audit/capture.js';
 import { Chain, recordHash } from '../../src/audit/chain.js';
 import { canonical, FIELDS, fromCanonical, V1_FIELDS } from '../../src/audit/record.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite.js';
-import { sampleRecord } from './helpers.js';
+import { collect, sampleRecord } from './helpers.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -46,7 +46,7 @@ describe('SqliteAuditStore batches', () => {
       const store = new SqliteAuditStore(join(dir, 'a.db'));
       await store.append(recs.slice(0, 23));
       await store.append(recs.slice(11, 47)); // a replay overlapping what is stored
-      const got = await store.records();
+      const got = await collect(store.records());
       assert.deepEqual(got.map((r) => r.seq), recs.map((r) => r.seq));
       assert.deepEqual(got.map((r) => r.hash), recs.map((r) => r.hash));
       assert.equal((await store.head('c'))?.seq, 47);

@@ -13,7 +13,7 @@ import type { AuditReader, AuditSink } from '../../src/audit/sink.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite.js';
 import { verify, type TamperKind } from '../../src/audit/verify.js';
 import { AuditWriter } from '../../src/audit/writer.js';
-import { memoryLogger, Postgres, runCli, sampleRecord } from './helpers.js';
+import { collect, memoryLogger, Postgres, runCli, sampleRecord } from './helpers.js';
 
 const KEY = Buffer.from('k'.repeat(64));
 const N = 10;
@@ -35,7 +35,7 @@ async function fill(dir: string, sink: AuditSink): Promise<void> {
 }
 
 async function check(reader: AuditReader) {
-  return verify(KEY, await reader.records(), await reader.checkpoints());
+  return verify(KEY, await collect(reader.records()), await reader.checkpoints());
 }
 
 const TAMPERING: { name: string; kind: TamperKind; seq: number; act(t: Tamperer): Promise<void> }[] = [
@@ -60,6 +60,14 @@ const TAMPERING: { name: string; kind: TamperKind; seq: number; act(t: Tamperer)
       await t.exec(`UPDATE ${t.table} SET id = ${b} WHERE seq = 3`);
       await t.exec(`UPDATE ${t.table} SET id = ${a} WHERE seq = 4`);
     },
+  },
+  {
+    name: 'a record slipped in before the first one',
+    kind: 'inserted',
+    seq: N + 5,
+    act: (t) =>
+      t.exec(`INSERT INTO ${t.table} (id, chain, seq, prev_hash, hash, time, request_id, groups, auth_methods, stream, decision, audit_marks, reason, status, latency_ms)
+        SELECT -1, chain, ${N + 5}, '', '${'0'.repeat(64)}', time, 'forged', groups, auth_methods, stream, 'allow', audit_marks, '', 200, 1 FROM ${t.table} WHERE seq = 1`),
   },
   { name: 'the tail cut off', kind: 'removed', seq: N - 1, act: (t) => t.exec(`DELETE FROM ${t.table} WHERE seq >= ${N - 1}`) },
 ];
@@ -159,7 +167,8 @@ describe('audit hash chain in PostgreSQL', () => {
         return ids;
       },
     };
-    return { reader: new PostgresAuditStore({ url: pgServer.url, table }), tamperer };
+    // Three rows a page: every case reads the log across page boundaries.
+    return { reader: new PostgresAuditStore({ url: pgServer.url, table, pageRows: 3 }), tamperer };
   }
 
   it('verifies an untouched log and counts its records', async () => {

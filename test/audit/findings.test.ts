@@ -19,7 +19,7 @@ import { SqliteAuditStore } from '../../src/audit/sqlite.js';
 import { verify, type StoredRecord } from '../../src/audit/verify.js';
 import { AuditWriter } from '../../src/audit/writer.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { drained, memoryLogger, Postgres, runCli, sampleRecord } from './helpers.js';
+import { collect, drained, memoryLogger, Postgres, runCli, sampleRecord } from './helpers.js';
 
 const KEY = Buffer.from('k'.repeat(64));
 
@@ -124,7 +124,7 @@ async function continueChain(dir: string, sink: AuditSink, n: number): Promise<v
 }
 
 async function check(reader: AuditReader) {
-  return verify(KEY, await reader.records(), await reader.checkpoints());
+  return verify(KEY, await collect(reader.records()), await reader.checkpoints());
 }
 
 /** The v1 table: every column but the added ones. */
@@ -162,7 +162,7 @@ describe('audit store upgrade: SQLite', () => {
     assert.ok(['findings', 'quota', 'via'].every((c) => columnsOf(file).includes(c)));
     const reader = new SqliteAuditStore(file, { readonly: true });
     const result = await check(reader);
-    const records = await reader.records();
+    const records = await collect(reader.records());
     await reader.close();
     assert.equal(result.ok, true, result.problem?.message);
     assert.equal(result.records, 6);
@@ -235,7 +235,7 @@ describe('audit store upgrade: JSON lines', () => {
       const result = await check(reader);
       assert.equal(result.ok, true, result.problem?.message);
       assert.equal(result.records, 5);
-      assert.deepEqual((await reader.records({ finding: 'EMAIL' })).map((r) => r.seq), [4, 5]);
+      assert.deepEqual((await collect(reader.records({ finding: 'EMAIL' }))).map((r) => r.seq), [4, 5]);
       await reader.close();
       // Tampering with a finding in the file.
       writeFileSync(file, readFileSync(file, 'utf8').replace('"count":1', '"count":2'));
@@ -281,7 +281,7 @@ describe('audit store upgrade: PostgreSQL', () => {
     }
     // Read-only use of the old table: a --finding filter finds nothing rather than failing.
     const early = new PostgresAuditStore({ url: pgServer.url, table });
-    assert.deepEqual(await early.records({ finding: 'EMAIL' }), []);
+    assert.deepEqual(await collect(early.records({ finding: 'EMAIL' })), []);
     await early.close();
 
     await continueChain(dir, new PostgresAuditStore({ url: pgServer.url, table }), 3);
@@ -292,8 +292,8 @@ describe('audit store upgrade: PostgreSQL', () => {
     const result = await check(reader);
     assert.equal(result.ok, true, result.problem?.message);
     assert.equal(result.records, 6);
-    assert.deepEqual((await reader.records({ finding: 'PROMPT_INJECTION' })).map((r) => r.seq), [4, 5, 6]);
-    assert.deepEqual((await reader.records({ finding: 'EMAIL' }))[0]!.findings, FINDINGS);
+    assert.deepEqual((await collect(reader.records({ finding: 'PROMPT_INJECTION' }))).map((r) => r.seq), [4, 5, 6]);
+    assert.deepEqual((await collect(reader.records({ finding: 'EMAIL' })))[0]!.findings, FINDINGS);
 
     await sql(`UPDATE ${table} SET findings = replace(findings, '"count":1', '"count":0') WHERE seq = 5`);
     const tampered = await check(reader);
@@ -389,7 +389,7 @@ describe('findings, quota and via through the gateway', () => {
     for (const row of db.prepare('SELECT * FROM audit').all() as Record<string, unknown>[]) rows.set(String(row.request_id), row);
     db.close();
     const store = new SqliteAuditStore(join(s.dir, 'audit.db'), { readonly: true });
-    for (const r of await store.records()) records.set(r.requestId, r);
+    for (const r of await collect(store.records())) records.set(r.requestId, r);
     await store.close();
   });
   after(() => s?.close());

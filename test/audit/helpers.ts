@@ -152,3 +152,10 @@ export async function runCli(args: string[]): Promise<{ code: number; out: strin
     process.stdout.write = write;
   }
 }
+
+/** What a store's `records` streams, as one array (the logs in these tests are small). */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of items) out.push(x);
+  return out;
+}

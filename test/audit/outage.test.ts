@@ -7,7 +7,7 @@ import { PostgresAuditStore } from '../../src/audit/postgres.js';
 import { verify } from '../../src/audit/verify.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { freePort, until } from '../helpers/process.js';
-import { gatewayConfig, MODEL_PATH, Postgres, PROMPT } from './helpers.js';
+import { collect, gatewayConfig, MODEL_PATH, Postgres, PROMPT } from './helpers.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -64,7 +64,7 @@ describe('PostgreSQL outage mid-traffic', () => {
     await until(() => s.gw.audit!.status().pending === 0, 'the spool to replay', 20_000);
 
     const reader = new PostgresAuditStore({ url: pgServer.url });
-    const records = await reader.records();
+    const records = await collect(reader.records());
     const result = verify(Buffer.from(KEY), records, await reader.checkpoints());
     await reader.close();
     assert.deepEqual(records.map((r) => r.requestId), ids, 'every request once, in order');

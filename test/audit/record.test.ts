@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { SqliteAuditStore } from '../../src/audit/sqlite.js';
 import type { StoredRecord } from '../../src/audit/verify.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { drained, gatewayConfig, MODEL_PATH, PROMPT, runCli } from './helpers.js';
+import { collect, drained, gatewayConfig, MODEL_PATH, PROMPT, runCli } from './helpers.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -41,7 +41,7 @@ describe('audit record through the gateway', () => {
     await call('marked', `${MODEL_PATH}/gemini-2.5-pro:generateContent`, alice);
     await drained(s.gw.audit!);
     const store = new SqliteAuditStore(join(s.dir, 'audit.db'), { readonly: true });
-    for (const r of await store.records()) records.set(r.requestId, r);
+    for (const r of await collect(store.records())) records.set(r.requestId, r);
     await store.close();
   });
   after(() => s?.close());

@@ -15,7 +15,7 @@ import { SqliteAuditStore } from '../../src/audit/sqlite.js';
 import { verify } from '../../src/audit/verify.js';
 import type { Worker } from 'node:worker_threads';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { sampleRecord } from './helpers.js';
+import { collect, sampleRecord } from './helpers.js';
 
 const dir = makeTempDir('warden-sqlite-sink-');
 after(() => removeDir(dir));
@@ -42,7 +42,7 @@ describe('SqliteThreadSink', () => {
     await sink.close();
 
     const reader = new SqliteAuditStore(file, { readonly: true });
-    const stored = await reader.records();
+    const stored = await collect(reader.records());
     assert.deepEqual(stored.map((r) => r.seq), recs.map((r) => r.seq));
     const report = verify(KEY, stored, await reader.checkpoints());
     assert.equal(report.ok, true, JSON.stringify(report));
@@ -70,7 +70,7 @@ describe('SqliteThreadSink', () => {
     const rows = (store: SqliteAuditStore) => (store as unknown as { db: { prepare(sql: string): { all(): unknown[] } } }).db.prepare('SELECT * FROM audit ORDER BY id').all();
     assert.equal(rows(fromLines).length, recs.length);
     assert.deepEqual(rows(fromLines), rows(fromRecords));
-    assert.equal(verify(KEY, await fromLines.records(), []).ok, true);
+    assert.equal(verify(KEY, await collect(fromLines.records()), []).ok, true);
     await Promise.all([fromRecords.close(), fromLines.close()]);
   });
 
@@ -102,7 +102,7 @@ describe('SqliteThreadSink', () => {
     assert.equal((await sink.head('c3'))?.seq, 2000);
     await sink.close();
     const reader = new SqliteAuditStore(file, { readonly: true });
-    assert.equal((await reader.records()).length, 2000);
+    assert.equal((await collect(reader.records())).length, 2000);
     await reader.close();
   });
 });

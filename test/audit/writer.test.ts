@@ -15,7 +15,7 @@ import { verify } from '../../src/audit/verify.js';
 import { AuditWriter } from '../../src/audit/writer.js';
 import { until } from '../helpers/process.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { drained, memoryLogger, sampleRecord } from './helpers.js';
+import { collect, drained, memoryLogger, sampleRecord } from './helpers.js';
 
 const dir = makeTempDir('warden-audit-writer-');
 after(() => removeDir(dir));
@@ -73,7 +73,7 @@ async function open(name: string): Promise<{ writer: AuditWriter; sink: GatedSin
 async function stored(file: string): Promise<number[]> {
   const reader = new SqliteAuditStore(file, { readonly: true });
   try {
-    const records = await reader.records();
+    const records = await collect(reader.records());
     assert.equal(verify(KEY, records, await reader.checkpoints()).ok, true);
     return records.map((r) => r.seq);
   } finally {
