@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PostgresAuditStore } from '../../src/audit/postgres.js';
 import type { AuditReader, AuditSink } from '../../src/audit/sink.js';
+import { Chain } from '../../src/audit/chain.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite.js';
 import { verify, type TamperKind } from '../../src/audit/verify.js';
 import { AuditWriter } from '../../src/audit/writer.js';
@@ -71,6 +72,50 @@ const TAMPERING: { name: string; kind: TamperKind; seq: number; act(t: Tamperer)
   },
   { name: 'the tail cut off', kind: 'removed', seq: N - 1, act: (t) => t.exec(`DELETE FROM ${t.table} WHERE seq >= ${N - 1}`) },
 ];
+
+describe('verifying interleaved chains (two replicas, one store)', () => {
+  /** Replicas a and b taking turns, 20 records each, in storage order. */
+  function log() {
+    const a = new Chain('a', KEY);
+    const b = new Chain('b', KEY);
+    return Array.from({ length: 40 }, (_, i) => (i % 2 ? b : a).link(sampleRecord(i)));
+  }
+  const problem = (list: ReturnType<typeof log>) => {
+    const r = verify(KEY, list, []);
+    return r.problem && { kind: r.problem.kind, chain: r.problem.chain, seq: r.problem.seq };
+  };
+
+  it('verifies both', () => {
+    const r = verify(KEY, log(), []);
+    assert.deepEqual([r.ok, r.records, r.chains], [true, 40, 2]);
+  });
+
+  it('tells a record moved far down the log (reordered) from one removed', () => {
+    const moved = log();
+    moved.push(...moved.splice(4, 1)); // a's seq 3, now last, after 35 records of both chains
+    assert.deepEqual(problem(moved), { kind: 'reordered', chain: 'a', seq: 4 });
+    const removed = log();
+    removed.splice(4, 1);
+    assert.deepEqual(problem(removed), { kind: 'removed', chain: 'a', seq: 3 });
+  });
+
+  it("judges a forged record by its own chain's next record, not the next row", () => {
+    const edited = log();
+    edited[10]!.model = 'cheaper-model'; // a's seq 6, in place: a's seq 7 still links to it
+    assert.deepEqual(problem(edited), { kind: 'changed', chain: 'a', seq: 6 });
+    const slipped = log();
+    const forged = { ...slipped[10]!, requestId: 'forged' }; // a's seq 6 with another request id: it fits after a's seq 5
+    slipped.splice(9, 0, forged); // a5, forged, b5, a6: a's own next record links around it, the next row (b5) does not
+    assert.deepEqual(problem(slipped), { kind: 'inserted', chain: 'a', seq: 6 });
+  });
+
+  it('reports the problem of the chain that appears first, whichever row comes first', () => {
+    const both = log();
+    both[30]!.decision = 'allow'; // a's seq 16
+    both.splice(3, 1); // b's seq 2
+    assert.deepEqual(problem(both), { kind: 'changed', chain: 'a', seq: 16 });
+  });
+});
 
 describe('audit hash chain in SQLite', () => {
   let dir: string;
