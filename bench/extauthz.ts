@@ -143,9 +143,10 @@ async function main(): Promise<void> {
     const checkFile = join(dir, 'check.bin');
     writeFileSync(checkFile, grpcFrame(message));
 
-    // The first check goes through grpc-js. Cold, fetching the JWKS and minting
-    // the Google token can take longer than Warden's check timeout (100 ms): it
-    // then answers UNAVAILABLE (CHECK_TIMEOUT), as Envoy would see, and the next try finds both cached.
+    // The first check goes through grpc-js. /readyz waited for the JWKS and the
+    // Google token, but a cold process (nothing compiled yet) may still take longer
+    // than Warden's check timeout (100 ms): it then answers UNAVAILABLE
+    // (CHECK_TIMEOUT), as Envoy would see, and the next try runs warm.
     let answer = await grpcCheck(`127.0.0.1:${grpcPort}`, message);
     let wardenAnswer = method.responseDeserialize(answer) as CheckResponse;
     for (let tries = 1; wardenAnswer.status?.code === grpcStatus.UNAVAILABLE && tries < 5; tries++) {

@@ -127,6 +127,7 @@ export async function startGateway(parts: Parts, opts: { log?: Logger; listen?: 
   parts.identifier.start(log);
   parts.credentials.start();
   const admin = createAdminServer({ metrics, credentials: parts.credentials, wardenJwks: () => parts.identifier.tokens.jwks(), readiness: readiness([
+    () => warmUp(parts),
     limits && (() => ({ ready: limits.ready, detail: limits.status() })),
     audit && (() => ({ ready: audit.accepting, detail: auditDetail(audit) })),
   ]), explain: (d) => explainRequest(explainDeps(parts), d) });
@@ -200,6 +201,19 @@ function readiness(checks: (ReadinessCheck | undefined)[]): ReadinessCheck | und
     const results = present.map((c) => c());
     return { ready: results.every((r) => r.ready), detail: results.map((r) => r.detail).join('\n') };
   };
+}
+
+/**
+ * Not ready until the first JWKS fetches and shared-credential mints that
+ * start() began have finished, so that the first requests a pod is sent do
+ * not wait on them (an ext_authz check would outlast its timeout). Finished
+ * means well or not, as Envoy's listeners wait for their remote JWKS: a
+ * failure is logged and retried, and keeps only the requests that need it
+ * failing, not the whole pod out of service.
+ */
+function warmUp(parts: Parts): { ready: boolean; detail: string } {
+  const waiting = [...parts.identifier.warming(), ...parts.credentials.warming()];
+  return { ready: !waiting.length, detail: waiting.length ? `warm-up: waiting for ${waiting.join(', ')}` : 'warm-up: done' };
 }
 
 function auditDetail(audit: AuditWriter): string {

@@ -61,9 +61,9 @@ export class CachedToken {
     throw this.unavailable(Date.now());
   }
 
-  /** Mint now (in the background) without waiting for a request: warm-up and key rotation. */
-  warm(): void {
-    if (!this.inflight) void this.refresh();
+  /** Mint now (in the background) without waiting for a request: warm-up and key rotation. Settles when that mint has, well or not. */
+  warm(): Promise<void> {
+    return this.inflight ?? this.refresh();
   }
 
   /** The key material changed: mint from the new source, keep serving the old token meanwhile. */

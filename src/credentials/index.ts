@@ -62,6 +62,8 @@ export class Credentials {
   private readonly selectors = new Map<string, CredentialSelector>();
   /** Per-caller tokens, in least-recently-used order. */
   private readonly callers = new Map<string, CachedToken>();
+  /** Shared credentials whose first mint since start() has not finished. */
+  private readonly priming = new Set<string>();
 
   constructor(
     specs: CredentialSpec[],
@@ -107,8 +109,15 @@ export class Credentials {
   start(): void {
     for (const c of this.byName.values()) {
       c.file?.watch(() => this.reload(c));
-      c.shared?.warm();
+      if (!c.shared) continue;
+      this.priming.add(c.spec.name);
+      void c.shared.warm().then(() => this.priming.delete(c.spec.name));
     }
+  }
+
+  /** What start() began and has not finished: the first mint of each shared credential. */
+  warming(): string[] {
+    return [...this.priming].map((name) => `credential ${name}`);
   }
 
   close(): void {

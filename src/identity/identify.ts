@@ -62,6 +62,11 @@ export class Identifier {
     this.parts.apiKeyFile?.watch(log);
   }
 
+  /** What start() began and has not finished: the first key set fetch of each remote issuer. */
+  warming(): string[] {
+    return this.parts.jwt.warming().map((issuer) => `the JWKS of ${issuer}`);
+  }
+
   stop(): void {
     this.parts.jwt.stop();
     this.parts.apiKeyFile?.close();

@@ -26,6 +26,7 @@ export class KeySet {
   private inFlight?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private onError?: (err: Error) => void;
+  private firstFetch = false;
 
   private constructor(private readonly remote?: KeySetOptions) {}
 
@@ -57,11 +58,19 @@ export class KeySet {
     }
   };
 
+  /** True from start() until the first fetch has finished, well or not: readiness waits for it. */
+  get warming(): boolean {
+    return this.firstFetch;
+  }
+
   /** Fetch now and keep refreshing in the background; a failure here is not fatal. */
   start(onError?: (err: Error) => void): void {
     if (!this.remote || this.timer) return;
     this.onError = onError;
-    this.refetch(true).catch(() => {});
+    this.firstFetch = true;
+    this.refetch(true)
+      .catch(() => {})
+      .finally(() => (this.firstFetch = false));
     this.timer = setInterval(() => {
       this.fetchOnce().catch((e: Error) => this.onError?.(e));
     }, this.remote.refreshMs);

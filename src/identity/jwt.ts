@@ -84,6 +84,11 @@ export class JwtAuthenticator {
     for (const { issuer } of this.issuers.values()) issuer.keys.stop();
   }
 
+  /** The issuers whose first key set fetch since start() has not finished yet. */
+  warming(): string[] {
+    return [...this.issuers.values()].filter(({ issuer }) => issuer.keys.warming).map(({ issuer }) => issuer.name);
+  }
+
   /** The verified token, undefined when the request carries none, or a 401 WardenError. */
   async authenticate(req: RequestInfo): Promise<VerifiedJwt | undefined> {
     const found = findToken(req, this.locations, this.opts.skipBearer);
