@@ -103,7 +103,7 @@ spec:
 
   it('fall back to local limits when Redis dies, and share again once it is back', async () => {
     await redis.stop();
-    await Promise.all(replicas.map((r) => until(async () => (await readyz(r)) === '200 ready\nlimits: redis unreachable (local fallback)\n')));
+    await Promise.all(replicas.map((r) => until(async () => (await readyz(r)) === '200 ready\nwarm-up: done\nlimits: redis unreachable (local fallback)\n')));
     const during = await traffic(30);
     assert.equal(ok(during), 3 * Math.floor(LIMIT * SHARE), 'each replica enforces its share on its own');
     const metrics = await (await fetch(`${replicas[0]!.admin}/metrics`)).text();
