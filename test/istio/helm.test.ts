@@ -78,6 +78,7 @@ const VARIANTS: Variant[] = [
     check: (find) => {
       assert.deepEqual(find('HorizontalPodAutoscaler').spec!.minReplicas, 2);
       assert.deepEqual(find('HorizontalPodAutoscaler').spec!.maxReplicas, 10);
+      assert.equal(find('Deployment').spec!.replicas, undefined, 'the autoscaler owns the replica count');
       assert.equal(find('PodDisruptionBudget').spec!.maxUnavailable, 1);
       assert.equal(find('AuthorizationPolicy', 'vertex-ext-authz').spec!.provider.name, 'warden-ext-authz-grpc');
       assert.deepEqual(find('Gateway').spec!.selector, { istio: 'egressgateway' });

@@ -49,7 +49,8 @@ export function deployment(
     kind: 'Deployment',
     metadata,
     spec: {
-      replicas: o.replicas,
+      // No `replicas`: the HorizontalPodAutoscaler owns the count (from o.replicas up), and a
+      // re-applied manifest that named one would reset it, as Kubernetes' HPA docs warn.
       selector: { matchLabels: labels },
       template: {
         metadata: {
