@@ -18,8 +18,10 @@
 //                  CPU the audit costs, SQLite's thread included, comes out
 //                  of the one core that answers requests;
 //   --pin thread   each gateway's main thread on CPU 0, its other threads
-//                  (V8's GC helpers, the SQLite audit thread) free to run on
-//                  either CPU: a pod with more than one CPU.
+//                  (V8's GC and compiler helpers, the SQLite audit thread,
+//                  all made before the main thread is moved) on CPU 1 with
+//                  the load generator and the stub: a pod with more than one
+//                  CPU, whose second one is busy too.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -106,7 +108,8 @@ try {
       stdio: 'inherit',
       env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' },
     });
-    // Started unpinned and ready: the threads it has made so far stay free, the main thread goes to CPU 0.
+    // Started on this process's CPU (1) and ready: the threads it has made so far (the audit thread
+    // among them: it opens the store at start) stay there, the main thread goes to CPU 0.
     if (PIN_THREAD) pinThread(proc.pid!, GATEWAY_CPU);
     pids[k] = proc.pid!;
     gateways[k] = `http://127.0.0.1:${port}`;

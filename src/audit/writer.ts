@@ -226,7 +226,7 @@ export class AuditWriter {
       const batch = this.memory.slice(0, BATCH);
       return { records: batch.map((e) => e.record), lines: batch.map((e) => e.line) };
     }
-    return { records: this.spool.read(from, BATCH) };
+    return this.spool.read(from, BATCH);
   }
 
   /** A signed statement of how far the chain has been stored; a removed tail cannot hide behind it. */

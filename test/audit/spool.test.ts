@@ -26,7 +26,7 @@ it('reads back canonical-text lines and old JSON lines, and cuts a torn tail', (
     const last = readdirSync(dir).filter((f) => f.startsWith('seg-')).sort().at(-1)!;
     appendFileSync(join(dir, last), '["torn",');
     spool = Spool.open(dir);
-    const back = spool.read(1, 10);
+    const { records: back, lines } = spool.read(1, 10);
     spool.close();
     assert.deepEqual(back.map((r) => r.seq), [1, 2]);
     for (const r of back) assert.equal(recordHash(KEY, r), r.hash, `seq ${r.seq} reads back as written`);
@@ -34,6 +34,51 @@ it('reads back canonical-text lines and old JSON lines, and cuts a torn tail', (
     assert.equal(back[1].traceId, undefined);
     assert.deepEqual(back[1].groups, ['ml-engineers']);
     assert.equal(back[1].prevHash, old.hash);
+    assert.deepEqual(lines, [JSON.stringify(old) + '\n', `["${rec.hash}","${rec.prevHash}",${chain.lastCanonical}]\n`], 'each record comes with its line as written');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('reads back while records are still appended: each line parsed once, across segments', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-spool-'));
+  try {
+    const chain = new Chain('c', KEY);
+    const spool = Spool.open(dir);
+    // ~2 KB lines, written 100 at a time as event-loop turns would: 5,000 of them fill two 4 MB segments and start a third.
+    const written: string[] = [];
+    const append = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const r = chain.link(sampleRecord(written.length + 1, { reason: 'r'.repeat(1500) }));
+        written.push(spool.append(r, chain.lastCanonical));
+        if (written.length % 100 === 0) spool.flush();
+      }
+      spool.flush();
+    };
+    append(100);
+    const first = spool.read(1, 10);
+    assert.deepEqual(first.records.map((r) => r.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // The sink stored 1..10; more arrive; the next read starts at 11.
+    append(4900);
+    let from = 11;
+    const again = spool.read(from, 3);
+    assert.deepEqual(again.records.map((r) => r.seq), [11, 12, 13]);
+    // Parsed once: a later read of the same seq hands over the very same object.
+    assert.equal(spool.read(from, 1).records[0], again.records[0]);
+    const seen: number[] = [];
+    const lines: string[] = [];
+    for (;;) {
+      const batch = spool.read(from, 500);
+      if (!batch.records.length) break;
+      seen.push(...batch.records.map((r) => r.seq));
+      lines.push(...batch.lines);
+      from = batch.records.at(-1)!.seq + 1;
+      if (from > 2000 && written.length === 5000) append(1); // one more while reading
+    }
+    assert.deepEqual(seen, Array.from({ length: 4991 }, (_, i) => i + 11));
+    assert.deepEqual(lines, written.slice(10));
+    assert.ok(readdirSync(dir).filter((f) => f.startsWith('seg-')).length >= 3, 'the records span several segments');
+    spool.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
