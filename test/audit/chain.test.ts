@@ -216,6 +216,18 @@ describe('audit hash chain in PostgreSQL', () => {
     return { reader: new PostgresAuditStore({ url: pgServer.url, table, pageRows: 3 }), tamperer };
   }
 
+  it('reads a filtered log page by page, up to the limit', async () => {
+    const { reader } = await store();
+    try {
+      // Three rows a query: allowed records 1-4 and 6-9 span three pages; the limit stops inside the third.
+      assert.deepEqual((await collect(reader.records({ decision: 'allow', limit: 7 }))).map((r) => r.seq), [1, 2, 3, 4, 6, 7, 8]);
+      assert.deepEqual((await collect(reader.records({ decision: 'deny' }))).map((r) => r.seq), [5, 10]);
+      assert.deepEqual((await collect(reader.records())).map((r) => r.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('verifies an untouched log and counts its records', async () => {
     const { reader } = await store();
     const result = await check(reader);
