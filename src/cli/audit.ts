@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadKey, openStore, planAudit, readKeyFile, type AuditPlan, type StoreSpec } from '../audit/config.js';
-import type { AuditFilter } from '../audit/sink.js';
+import type { AuditFilter, AuditReader } from '../audit/sink.js';
 import type { ChainedRecord } from '../audit/record.js';
 import { verifyStream } from '../audit/verify.js';
 import { formatProblem, loadConfigFile } from '../config/load.js';
@@ -52,44 +52,91 @@ export async function audit(argv: string[]): Promise<number> {
     console.error(`warden audit: ${source}`);
     return 2;
   }
-  const store = openStore(source.store, { readonly: true });
+  if (sub === 'verify' && !values.key && !source.plan) {
+    console.error('warden audit verify: which key? pass --key FILE, or -c with the config');
+    return 2;
+  }
+  // Exit 2 when the log could not be read (or the output not written), as for a usage mistake:
+  // a job that runs `verify` tells "tampered" (1) from "could not check" (2).
+  let store: (AuditReader & { close(): Promise<void> }) | undefined;
   try {
-    if (sub === 'verify') {
-      if (!values.key && !source.plan) {
-        console.error('warden audit verify: which key? pass --key FILE, or -c with the config');
-        return 2;
-      }
-      const key = values.key ? readKeyFile(values.key) : loadKey(source.plan!, { create: false });
-      const checkpoints = await store.checkpoints();
-      const result = await verifyStream(key, store.records(), checkpoints);
-      if (!result.ok) {
-        const p = result.problem!;
-        console.log(`TAMPERED (${p.kind}): ${p.message}`);
-        return 1;
-      }
-      console.log(`OK: ${result.records} record(s) in ${result.chains} chain(s) verified, ${result.checkpoints} checkpoint(s)`);
-      return 0;
-    }
-    const filter = parseFilter(values);
-    if (typeof filter === 'string') {
-      console.error(`warden audit ${sub}: ${filter}`);
-      return 2;
-    }
-    // Record by record as the store reads them: an export of any size holds one chunk at a time.
-    const out = chunkedWriter(sub === 'export' ? values.output : undefined);
-    let count = 0;
-    try {
-      for await (const { storeId: _, ...r } of store.records(filter)) {
-        count++;
-        await out.write(sub === 'export' ? JSON.stringify(r) : queryLine(r));
-      }
-    } finally {
-      await out.close();
-    }
-    if (sub === 'query') console.error(`${count} record(s)`);
-    return 0;
+    store = openStore(source.store, { readonly: true });
+    return await run(sub, store, values, source.plan);
+  } catch (e) {
+    console.error(`warden audit ${sub}: ${e instanceof CliTrouble ? e.message : `cannot read ${storeName(source.store)}: ${(e as Error).message}`}`);
+    return 2;
   } finally {
-    await store.close();
+    await store?.close().catch(() => {});
+  }
+}
+
+/** A problem that is not the store's (the key, the output file): its message is whole. */
+class CliTrouble extends Error {}
+
+async function run(sub: string, store: AuditReader, values: Record<string, string | boolean | undefined>, plan: AuditPlan | undefined): Promise<number> {
+  if (sub === 'verify') {
+    const key = verifyKey(values.key as string | undefined, plan);
+    const checkpoints = await store.checkpoints();
+    const result = await verifyStream(key, store.records(), checkpoints);
+    if (!result.ok) {
+      const p = result.problem!;
+      console.log(`TAMPERED (${p.kind}): ${p.message}`);
+      return 1;
+    }
+    console.log(`OK: ${result.records} record(s) in ${result.chains} chain(s) verified, ${result.checkpoints} checkpoint(s)`);
+    return 0;
+  }
+  const filter = parseFilter(values);
+  if (typeof filter === 'string') {
+    console.error(`warden audit ${sub}: ${filter}`);
+    return 2;
+  }
+  // Record by record as the store reads them: an export of any size holds one chunk at a time.
+  const out = chunkedWriter(sub === 'export' ? (values.output as string | undefined) : undefined);
+  let count = 0;
+  try {
+    for await (const { storeId: _, ...r } of store.records(filter)) {
+      count++;
+      await out.write(sub === 'export' ? JSON.stringify(r) : queryLine(r));
+    }
+  } finally {
+    await out.close();
+  }
+  if (sub === 'query') console.error(`${count} record(s)`);
+  return 0;
+}
+
+/** The HMAC key: --key FILE, or the config's hmacKeyFile (never created here). */
+function verifyKey(file: string | undefined, plan: AuditPlan | undefined): Buffer {
+  let key: Buffer;
+  try {
+    key = file ? readKeyFile(file) : loadKey(plan!, { create: false });
+  } catch (e) {
+    throw new CliTrouble(`cannot read the HMAC key: ${(e as Error).message}`);
+  }
+  // An empty key would report every record as changed.
+  if (!key.length) throw new CliTrouble(`the HMAC key file ${file ?? plan!.keyFile} is empty`);
+  return key;
+}
+
+/** The store as the messages name it; a PostgreSQL URL without its password. */
+function storeName(s: StoreSpec): string {
+  switch (s.kind) {
+    case 'sqlite':
+      return `the SQLite audit store ${s.file}`;
+    case 'jsonl':
+      return s.file === '-' ? 'the JSON lines audit log on stdout' : `the JSON lines audit log ${s.file}`;
+    case 'postgres': {
+      let url = s.url;
+      try {
+        const u = new URL(s.url);
+        if (u.password) u.password = '***';
+        url = u.toString();
+      } catch {
+        url = 'the configured URL';
+      }
+      return `the PostgreSQL audit store ${url} (table ${s.table})`;
+    }
   }
 }
 
@@ -106,14 +153,26 @@ function queryLine(r: ChainedRecord): string {
  * let drain when full.
  */
 function chunkedWriter(file: string | undefined): { write(line: string): Promise<void>; close(): Promise<void> } {
-  const fd = file === undefined ? undefined : openSync(file, 'w', 0o640);
+  let fd: number | undefined;
+  try {
+    fd = file === undefined ? undefined : openSync(file, 'w', 0o640);
+  } catch (e) {
+    throw new CliTrouble(`cannot write ${file}: ${(e as Error).message}`);
+  }
   let chunk = '';
   const flush = async () => {
     if (!chunk) return;
     const text = chunk;
     chunk = '';
-    if (fd !== undefined) writeSync(fd, text);
-    else if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+    if (fd === undefined) {
+      if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+      return;
+    }
+    try {
+      writeSync(fd, text);
+    } catch (e) {
+      throw new CliTrouble(`cannot write ${file}: ${(e as Error).message}`);
+    }
   };
   return {
     async write(line) {
