@@ -83,7 +83,13 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(parts: Parts, opts: { log?: Logger; listen?: { host?: string; port?: number }; admin?: { host?: string; port?: number } } = {}): Promise<RunningGateway> {
+/** How long /readyz waits for the warm-up at most: a fetch or mint that hangs must not keep a pod out of service for good. */
+const WARM_UP_LIMIT_MS = 30_000;
+
+export async function startGateway(
+  parts: Parts,
+  opts: { log?: Logger; listen?: { host?: string; port?: number }; admin?: { host?: string; port?: number }; warmUpLimitMs?: number } = {},
+): Promise<RunningGateway> {
   const spec = parts.config.gateway.value;
   const log = opts.log ?? createLogger();
   const metrics = new Metrics({ groups: spec.telemetry.metrics.groups });
@@ -127,7 +133,7 @@ export async function startGateway(parts: Parts, opts: { log?: Logger; listen?: 
   parts.identifier.start(log);
   parts.credentials.start();
   const admin = createAdminServer({ metrics, credentials: parts.credentials, wardenJwks: () => parts.identifier.tokens.jwks(), readiness: readiness([
-    () => warmUp(parts),
+    warmUp(parts, opts.warmUpLimitMs ?? WARM_UP_LIMIT_MS, log),
     limits && (() => ({ ready: limits.ready, detail: limits.status() })),
     audit && (() => ({ ready: audit.accepting, detail: auditDetail(audit) })),
   ]), explain: (d) => explainRequest(explainDeps(parts), d) });
@@ -209,11 +215,20 @@ function readiness(checks: (ReadinessCheck | undefined)[]): ReadinessCheck | und
  * not wait on them (an ext_authz check would outlast its timeout). Finished
  * means well or not, as Envoy's listeners wait for their remote JWKS: a
  * failure is logged and retried, and keeps only the requests that need it
- * failing, not the whole pod out of service.
+ * failing, not the whole pod out of service. After `limitMs` the pod is
+ * ready whatever is still pending (said in the detail, and logged once).
  */
-function warmUp(parts: Parts): { ready: boolean; detail: string } {
-  const waiting = [...parts.identifier.warming(), ...parts.credentials.warming()];
-  return { ready: !waiting.length, detail: waiting.length ? `warm-up: waiting for ${waiting.join(', ')}` : 'warm-up: done' };
+function warmUp(parts: Parts, limitMs: number, log: Logger): ReadinessCheck {
+  const started = performance.now();
+  let warned = false;
+  return () => {
+    const waiting = [...parts.identifier.warming(), ...parts.credentials.warming()];
+    if (!waiting.length) return { ready: true, detail: 'warm-up: done' };
+    if (performance.now() - started < limitMs) return { ready: false, detail: `warm-up: waiting for ${waiting.join(', ')}` };
+    if (!warned) log.warn({ waiting, limitSeconds: limitMs / 1000 }, 'warm-up unfinished: ready anyway; requests that need what is pending wait for it');
+    warned = true;
+    return { ready: true, detail: `warm-up: still waiting for ${waiting.join(', ')} (ready anyway after ${limitMs / 1000} s)` };
+  };
 }
 
 function auditDetail(audit: AuditWriter): string {

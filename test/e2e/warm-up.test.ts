@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Emulator } from '../../src/emulator/index.js';
 import { demoConfig } from '../../src/cli/demo.js';
+import { loadGateway, startGateway } from '../../src/gateway.js';
 import { startEmulatorWithCredentials, startGatewayFromYaml, type YamlGateway } from '../helpers/gateway.js';
+import { quietLogger } from '../helpers/logs.js';
 import { closeServer, listen } from '../helpers/http-server.js';
 import { until } from '../helpers/process.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
@@ -69,14 +71,18 @@ describe('readiness waits for the warm-up', () => {
   });
 
   /** The demo config with the JWKS and the service account's token endpoint behind `gate`. */
-  async function gateway(gate: Gate, name: string): Promise<YamlGateway> {
+  async function gateway(gate: Gate, name: string, warmUpLimitMs?: number): Promise<YamlGateway> {
     const sa = JSON.parse(readFileSync(join(dir, 'credentials/service-account.json'), 'utf8'));
     writeFileSync(join(dir, `${name}-sa.json`), JSON.stringify({ ...sa, token_uri: `${gate.url}/token` }));
     const yaml = demoConfig({ port: 0, adminPort: 0, emulatorUrl: emu.url, issuer: emu.issuer, audience: 'warden' })
       .replace(`jwksUri: ${emu.issuer}/jwks`, `jwksUri: ${gate.url}/oidc/jwks`)
       .replace('file: ./credentials/service-account.json', `file: ./${name}-sa.json`)
       .replace('sqlite: ./audit.db', `sqlite: ./${name}.db`);
-    return startGatewayFromYaml(yaml, { dir, file: `${name}.yaml`, quiet: true });
+    if (warmUpLimitMs === undefined) return startGatewayFromYaml(yaml, { dir, file: `${name}.yaml`, quiet: true });
+    const configFile = join(dir, `${name}.yaml`);
+    writeFileSync(configFile, yaml);
+    const gw = await startGateway(loadGateway(configFile), { log: quietLogger(), listen: { port: 0 }, admin: { port: 0 }, warmUpLimitMs });
+    return { gw, configFile, logs: [] };
   }
 
   const readyz = async (s: YamlGateway) => {
@@ -113,6 +119,21 @@ describe('readiness waits for the warm-up', () => {
       assert.equal(res.status, 200, await res.text());
       assert.deepEqual(['/oidc/jwks', '/token'].map((path) => gate.seen.filter((p) => p === path).length), [1, 1]);
     } finally {
+      await s.gw.close();
+      await closeServer(gate.server);
+    }
+  });
+
+  it('is ready after its limit (30 s by default) even if a mint never finishes, and says so', async () => {
+    const gate = await new Gate(emu.url, ['/token']).start();
+    const s = await gateway(gate, 'hung', 1000);
+    try {
+      await until(() => gate.seen.includes('/token'), 'the mint');
+      assert.equal((await readyz(s)).status, 503);
+      await until(async () => (await readyz(s)).status === 200, 'readiness');
+      assert.match((await readyz(s)).body, /^ready\nwarm-up: still waiting for credential vertex-sa \(ready anyway after 1 s\)\n/);
+    } finally {
+      gate.release('/token');
       await s.gw.close();
       await closeServer(gate.server);
     }
