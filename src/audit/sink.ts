@@ -10,12 +10,17 @@ export interface AuditSink {
   /**
    * Store records of one chain, in order, all or nothing. Idempotent per
    * (chain, seq), so that a replay after a crash stores each record once.
-   * Rejects when the store is unavailable. `lines`, when the writer has
-   * them, are the same records as their spool lines (`["hash","prevHash",
-   * canonical]`): a store on another thread sends those instead of the
-   * objects, at a fraction of the copying.
+   * Rejects when the store is unavailable.
    */
-  append(records: ChainedRecord[], lines?: string[]): Promise<void>;
+  append(records: ChainedRecord[]): Promise<void>;
+  /**
+   * The same for records given as their spool lines (`["hash","prevHash",
+   * canonical]`), for a store that makes its rows from those (the SQLite
+   * thread). The writer then sends lines only, and keeps no record object
+   * waiting for the store, which the garbage collector would otherwise copy
+   * and promote (see docs/audit.md, How records are written).
+   */
+  appendLines?(lines: string[]): Promise<void>;
   checkpoint(c: Checkpoint): Promise<void>;
   /** The last record of `chain` the store holds, to continue the chain after a restart. */
   head(chain: string): Promise<ChainHead | undefined>;

@@ -46,8 +46,12 @@ export class SqliteThreadSink implements AuditSink {
 
   constructor(private readonly file: string) {}
 
-  async append(records: ChainedRecord[], lines?: string[]): Promise<void> {
-    await this.call(lines ? { op: 'appendLines', lines } : { op: 'append', records });
+  async append(records: ChainedRecord[]): Promise<void> {
+    await this.call({ op: 'append', records });
+  }
+
+  async appendLines(lines: string[]): Promise<void> {
+    await this.call({ op: 'appendLines', lines });
   }
 
   async checkpoint(checkpoint: Checkpoint): Promise<void> {

@@ -47,8 +47,10 @@ export interface AuditStatus {
 
 export class AuditWriter {
   private readonly chain: Chain;
-  /** Records waiting for the sink, each with its spool line (a store on another thread is sent the lines). */
-  private memory: { record: ChainedRecord; line: string }[] = [];
+  /** Records waiting for the sink: position and spool line, and the record itself for a sink that takes records. */
+  private memory: { seq: number; hash: string; line: string; record?: ChainedRecord }[] = [];
+  /** The sink takes spool lines (the SQLite thread): no record object is kept waiting for it. */
+  private readonly byLines: boolean;
   private waiting: (() => void)[] = [];
   private flushing = false;
   private timer?: NodeJS.Timeout;
@@ -63,6 +65,7 @@ export class AuditWriter {
 
   private constructor(private readonly opts: AuditWriterOptions, private readonly spool: Spool, head: ChainHead) {
     this.chain = new Chain(opts.chain, opts.key, head);
+    this.byLines = typeof opts.sink.appendLines === 'function';
     this.lastCheckpoint = Date.now();
     // Also when traffic stops: the last batch gets its checkpoint too.
     this.checkpointTimer = setInterval(() => void this.pump(), opts.checkpointMs).unref();
@@ -116,7 +119,7 @@ export class AuditWriter {
       this.flushing = true;
       setImmediate(() => this.flushSpool());
     }
-    this.memory.push({ record: linked, line });
+    this.memory.push({ seq: linked.seq, hash: linked.hash, line, record: this.byLines ? undefined : linked });
     if (this.memory.length > (this.opts.maxQueue ?? 10_000)) this.memory = []; // the spool has them
     this.schedule(this.memory.length >= BATCH ? 0 : FLUSH_MS);
     return true;
@@ -185,11 +188,12 @@ export class AuditWriter {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const { records: batch, lines } = this.nextBatch();
-      if (!batch.length) break;
+      const batch = this.nextBatch();
+      if (!batch) break;
       const started = performance.now();
       try {
-        await this.opts.sink.append(batch, lines);
+        if (this.byLines) await this.opts.sink.appendLines!(batch.lines);
+        else await this.opts.sink.append(batch.records());
       } catch (e) {
         if (this.sinkUp) {
           this.opts.log.warn({ sink: this.opts.sink.kind, err: (e as Error).message }, 'audit sink unavailable: records wait in the spool');
@@ -203,8 +207,7 @@ export class AuditWriter {
       if (!this.sinkUp) this.opts.log.info({ sink: this.opts.sink.kind, pending: this.pendingCount() }, 'audit sink is back: replaying the spool');
       this.sinkUp = true;
       this.retryMs = RETRY_MIN_MS;
-      const last = batch.at(-1)!;
-      this.spool.commit({ seq: last.seq, hash: last.hash });
+      this.spool.commit(batch.last);
       // Straight on only with a full batch waiting (a backlog after an outage, or
       // more than BATCH records a flush period); otherwise the timer gathers the
       // next one: sent as soon as the last was stored, batches stayed ~50 rows at
@@ -217,16 +220,20 @@ export class AuditWriter {
     if (Date.now() - this.lastCheckpoint >= this.opts.checkpointMs) await this.checkpoint().catch(() => {});
   }
 
-  private nextBatch(): { records: ChainedRecord[]; lines?: string[] } {
+  /** The next records for the sink, from memory when it holds them, else read back from the spool. */
+  private nextBatch(): { last: ChainHead; lines: string[]; records(): ChainedRecord[] } | undefined {
     const from = this.spool.committed.seq + 1;
     let skip = 0;
-    while (skip < this.memory.length && this.memory[skip].record.seq < from) skip++;
+    while (skip < this.memory.length && this.memory[skip].seq < from) skip++;
     if (skip) this.memory = this.memory.slice(skip);
-    if (this.memory.length && this.memory[0].record.seq === from) {
+    if (this.memory.length && this.memory[0].seq === from) {
       const batch = this.memory.slice(0, BATCH);
-      return { records: batch.map((e) => e.record), lines: batch.map((e) => e.line) };
+      const last = batch.at(-1)!;
+      return { last: { seq: last.seq, hash: last.hash }, lines: batch.map((e) => e.line), records: () => batch.map((e) => e.record!) };
     }
-    return this.spool.read(from, BATCH);
+    const { records, lines } = this.spool.read(from, BATCH);
+    const last = records.at(-1);
+    return last && { last: { seq: last.seq, hash: last.hash }, lines, records: () => records };
   }
 
   /** A signed statement of how far the chain has been stored; a removed tail cannot hide behind it. */

@@ -34,7 +34,7 @@ describe('SqliteThreadSink', () => {
     const spool = Spool.open(join(dir, 'stored.spool'));
     const lines = recs.map((r) => spool.append(r, canonical(r)));
     spool.close();
-    await sink.append(recs.slice(0, 70), lines.slice(0, 70));
+    await sink.appendLines(lines.slice(0, 70));
     await sink.append(recs.slice(50)); // overlaps: a replay after a crash, as objects
     await sink.checkpoint(chain.checkpoint({ seq: 120, hash: recs[119].hash }));
     assert.deepEqual(await sink.head('c1'), { seq: 120, hash: recs[119].hash });

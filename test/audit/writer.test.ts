@@ -5,6 +5,8 @@
 // takes a while per batch), with each batch's size noted.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { after, describe, it } from 'node:test';
 import type { ChainHead } from '../../src/audit/chain.js';
 import type { ChainedRecord, Checkpoint } from '../../src/audit/record.js';
@@ -42,10 +44,16 @@ class GatedSink implements AuditSink {
     this.gate = undefined;
   }
 
-  async append(records: ChainedRecord[], lines?: string[]): Promise<void> {
-    this.batches.push(records.length);
+  append(records: ChainedRecord[]): Promise<void> {
+    return this.pass(records.length, () => this.inner.append(records));
+  }
+  appendLines(lines: string[]): Promise<void> {
+    return this.pass(lines.length, () => this.inner.appendLines(lines));
+  }
+  private async pass(size: number, store: () => Promise<void>): Promise<void> {
+    this.batches.push(size);
     await this.gate?.opened;
-    await this.inner.append(records, lines);
+    await store();
     // The writer's own continuation runs before this: a batch it sends straight on is counted here.
     setImmediate(() => this.sentByNextTurn.push(this.batches.length));
   }
@@ -109,4 +117,26 @@ describe('AuditWriter batching', () => {
     await writer.close();
     assert.deepEqual(await stored(file), Array.from({ length: n }, (_, i) => i + 1));
   });
+
+  it('keeps no record object waiting for a store that takes spool lines', async () => {
+    const { writer, sink, file } = await open('lines');
+    sink.closeGate();
+    // A record the gateway is done with, as after its response went out: only the writer could still hold it.
+    const gone = new WeakRef(((r) => (writer.write(r), r))(sampleRecord(1)));
+    await until(() => sink.batches.length === 1, 'the batch to reach the store');
+    writer.write(sampleRecord(2)); // waits in memory for the next batch
+    await new Promise((r) => setImmediate(r)); // a WeakRef's target lives at least until the job that made it ends
+    collectGarbage();
+    assert.equal(gone.deref(), undefined, 'the record object was kept while its batch waited for the store');
+    sink.openGate();
+    await drained(writer);
+    await writer.close();
+    assert.deepEqual(await stored(file), [1, 2]);
+  });
 });
+
+/** A full garbage collection now (V8's gc(), exposed to this process only). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
