@@ -146,19 +146,7 @@ export class Spool {
     } finally {
       closeSync(fd);
     }
-    let start = 0;
-    for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, start)) {
-      const line = buf.toString('utf8', start, nl + 1);
-      let record: ChainedRecord;
-      try {
-        record = parseSpoolLine(line);
-      } catch {
-        break; // only whole lines are written; a bad one stops the read here, as at open
-      }
-      c.entries.push({ record, line });
-      start = nl + 1;
-    }
-    c.bytes += start;
+    c.bytes += parseLines(buf, c.entries);
     return c.entries;
   }
 
@@ -222,17 +210,28 @@ export function spoolLineRow(line: string, dialect: 'sqlite' | 'postgres'): unkn
 
 function parseSegment(file: string): { records: ChainedRecord[]; goodBytes: number; size: number } {
   const buf = readFileSync(file);
-  const records: ChainedRecord[] = [];
+  const entries: Entry[] = [];
+  const goodBytes = parseLines(buf, entries);
+  return { records: entries.map((e) => e.record), goodBytes, size: statSync(file).size };
+}
+
+/**
+ * Appends the whole lines of `buf` to `out`, parsed, and returns the bytes
+ * they take. A line that does not parse ends it there: a torn write, at open;
+ * while running only whole lines are written.
+ */
+function parseLines(buf: Buffer, out: Entry[]): number {
   let start = 0;
-  for (;;) {
-    const nl = buf.indexOf(0x0a, start);
-    if (nl < 0) break;
+  for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, start)) {
+    const line = buf.toString('utf8', start, nl + 1);
+    let record: ChainedRecord;
     try {
-      records.push(parseSpoolLine(buf.toString('utf8', start, nl)));
+      record = parseSpoolLine(line);
     } catch {
-      break; // a torn write: everything from here on is cut off
+      break;
     }
+    out.push({ record, line });
     start = nl + 1;
   }
-  return { records, goodBytes: start, size: statSync(file).size };
+  return start;
 }

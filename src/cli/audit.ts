@@ -58,10 +58,15 @@ export async function audit(argv: string[]): Promise<number> {
   }
   // Exit 2 when the log could not be read (or the output not written), as for a usage mistake:
   // a job that runs `verify` tells "tampered" (1) from "could not check" (2).
-  let store: (AuditReader & { close(): Promise<void> }) | undefined;
+  const filter = parseFilter(values);
+  if (typeof filter === 'string') {
+    console.error(`warden audit ${sub}: ${filter}`);
+    return 2;
+  }
+  let store: AuditReader | undefined;
   try {
     store = openStore(source.store, { readonly: true });
-    return await run(sub, store, values, source.plan);
+    return await run(sub, store, filter, values, source.plan);
   } catch (e) {
     console.error(`warden audit ${sub}: ${e instanceof CliTrouble ? e.message : `cannot read ${storeName(source.store)}: ${(e as Error).message}`}`);
     return 2;
@@ -73,7 +78,7 @@ export async function audit(argv: string[]): Promise<number> {
 /** A problem that is not the store's (the key, the output file): its message is whole. */
 class CliTrouble extends Error {}
 
-async function run(sub: string, store: AuditReader, values: Record<string, string | boolean | undefined>, plan: AuditPlan | undefined): Promise<number> {
+async function run(sub: string, store: AuditReader, filter: AuditFilter, values: Record<string, string | boolean | undefined>, plan: AuditPlan | undefined): Promise<number> {
   if (sub === 'verify') {
     const key = verifyKey(values.key as string | undefined, plan);
     const checkpoints = await store.checkpoints();
@@ -85,11 +90,6 @@ async function run(sub: string, store: AuditReader, values: Record<string, strin
     }
     console.log(`OK: ${result.records} record(s) in ${result.chains} chain(s) verified, ${result.checkpoints} checkpoint(s)`);
     return 0;
-  }
-  const filter = parseFilter(values);
-  if (typeof filter === 'string') {
-    console.error(`warden audit ${sub}: ${filter}`);
-    return 2;
   }
   // Record by record as the store reads them: an export of any size holds one chunk at a time.
   const out = chunkedWriter(sub === 'export' ? (values.output as string | undefined) : undefined);

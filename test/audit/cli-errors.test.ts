@@ -2,29 +2,14 @@
 // failed, exit 2 ("could not check", apart from verify's 1, "tampered"), never
 // a stack trace, and never a password from a PostgreSQL URL.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { Chain } from '../../src/audit/chain.js';
-import { SqliteAuditStore } from '../../src/audit/sqlite.js';
 import { freePort } from '../helpers/process.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { sampleRecord } from './helpers.js';
+import { runAuditCli, writeSqliteLog } from './helpers.js';
 
-const WARDEN = join(import.meta.dirname, '../../bin/warden.js');
 const KEY = Buffer.from('k'.repeat(64));
-
-async function warden(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [WARDEN, 'audit', ...args]);
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: x.code ?? -1, out: x.stdout ?? '', err: x.stderr ?? '' };
-  }
-}
 
 describe('warden audit: what it cannot read or write', () => {
   let dir: string;
@@ -34,11 +19,7 @@ describe('warden audit: what it cannot read or write', () => {
     dir = makeTempDir('warden-audit-cli-');
     db = join(dir, 'audit.db');
     key = join(dir, 'audit.key');
-    writeFileSync(key, KEY);
-    const chain = new Chain('replica-a', KEY);
-    const store = new SqliteAuditStore(db);
-    await store.append([1, 2, 3].map((i) => chain.link(sampleRecord(i))));
-    await store.close();
+    await writeSqliteLog(db, key, KEY, 3);
   });
   after(() => removeDir(dir));
 
@@ -71,7 +52,7 @@ describe('warden audit: what it cannot read or write', () => {
   ];
   for (const c of cases) {
     it(`names ${c.name}, exit 2`, async () => {
-      const r = await warden(c.args());
+      const r = await runAuditCli(c.args());
       assert.equal(r.code, 2, r.err);
       assert.match(r.err, c.err());
       assert.equal(r.out, '');
@@ -80,13 +61,13 @@ describe('warden audit: what it cannot read or write', () => {
 
   it('names a PostgreSQL server that does not answer, without the password in its URL', async () => {
     const port = await freePort();
-    const r = await warden(['verify', '--postgres', `postgres://warden:s3cret-pw@127.0.0.1:${port}/audit`, '--key', key]);
+    const r = await runAuditCli(['verify', '--postgres', `postgres://warden:s3cret-pw@127.0.0.1:${port}/audit`, '--key', key]);
     assert.equal(r.code, 2, r.err);
     assert.equal(r.err, `warden audit verify: cannot read the PostgreSQL audit store postgres://warden:***@127.0.0.1:${port}/audit (table warden_audit): connect ECONNREFUSED 127.0.0.1:${port}\n`);
   });
 
   it('still verifies the log it can read: exit 0', async () => {
-    const r = await warden(['verify', '--sqlite', db, '--key', key]);
+    const r = await runAuditCli(['verify', '--sqlite', db, '--key', key]);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, 'OK: 3 record(s) in 1 chain(s) verified, 0 checkpoint(s)\n');
   });

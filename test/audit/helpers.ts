@@ -1,9 +1,12 @@
 // Shared by the audit tests: records to write, a real PostgreSQL server on a
 // free loopback port, and waiting for the writer to drain.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chownSync } from 'node:fs';
+import { execFile, spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Chain } from '../../src/audit/chain.js';
 import type { AuditRecord } from '../../src/audit/record.js';
+import { SqliteAuditStore } from '../../src/audit/sqlite.js';
 import type { AuditWriter } from '../../src/audit/writer.js';
 import { devIssuerAuthentication } from '../../src/cli/demo.js';
 import type { Logger } from '../../src/telemetry/log.js';
@@ -158,4 +161,31 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of items) out.push(x);
   return out;
+}
+
+/** `warden audit …` as its own process (`nodeArgs` for node itself, e.g. a heap cap): exit code, stdout, stderr. */
+export async function runAuditCli(args: string[], nodeArgs: string[] = []): Promise<{ code: number; out: string; err: string }> {
+  const warden = join(import.meta.dirname, '../../bin/warden.js');
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...nodeArgs, warden, 'audit', ...args], { maxBuffer: 1 << 20 });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (e) {
+    const x = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: x.code ?? -1, out: x.stdout ?? '', err: x.stderr ?? '' };
+  }
+}
+
+/**
+ * A SQLite audit log of chain `replica-a` holding sampleRecord(1..n), written
+ * a thousand at a time, with `key` in `keyFile`; a checkpoint at the end when asked.
+ */
+export async function writeSqliteLog(file: string, keyFile: string, key: Buffer, n: number, o: { checkpoint?: boolean } = {}): Promise<void> {
+  writeFileSync(keyFile, key);
+  const chain = new Chain('replica-a', key);
+  const store = new SqliteAuditStore(file);
+  for (let i = 0; i < n; i += 1000) {
+    await store.append(Array.from({ length: Math.min(1000, n - i) }, (_, j) => chain.link(sampleRecord(i + j + 1))));
+  }
+  if (o.checkpoint) await store.checkpoint(chain.checkpoint(chain.position));
+  await store.close();
 }

@@ -3,32 +3,18 @@
 // record in memory, 60,000 records loaded at once need well over the 40 MB
 // the child process may use; read as a stream they fit with room to spare.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { Chain } from '../../src/audit/chain.js';
-import { SqliteAuditStore } from '../../src/audit/sqlite.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { sampleRecord } from './helpers.js';
+import { runAuditCli, writeSqliteLog } from './helpers.js';
 
 const N = 60_000;
 const HEAP_MB = 40;
 const KEY = Buffer.from('k'.repeat(64));
-const WARDEN = join(import.meta.dirname, '../../bin/warden.js');
-
 /** `warden audit …` in a child process whose V8 heap is capped. */
-async function warden(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [`--max-old-space-size=${HEAP_MB}`, WARDEN, 'audit', ...args], { maxBuffer: 1 << 20 });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: x.code ?? -1, out: x.stdout ?? '', err: x.stderr ?? '' };
-  }
-}
+const warden = (args: string[]) => runAuditCli(args, [`--max-old-space-size=${HEAP_MB}`]);
 
 describe(`a ${N.toLocaleString('en')}-record log, read with a ${HEAP_MB} MB heap`, () => {
   let dir: string;
@@ -39,14 +25,7 @@ describe(`a ${N.toLocaleString('en')}-record log, read with a ${HEAP_MB} MB heap
     dir = makeTempDir('warden-large-log-');
     db = join(dir, 'audit.db');
     keyFile = join(dir, 'audit.key');
-    writeFileSync(keyFile, KEY);
-    const chain = new Chain('replica-a', KEY);
-    const store = new SqliteAuditStore(db);
-    for (let i = 0; i < N; i += 1000) {
-      await store.append(Array.from({ length: 1000 }, (_, j) => chain.link(sampleRecord(i + j + 1))));
-    }
-    await store.checkpoint(chain.checkpoint(chain.position));
-    await store.close();
+    await writeSqliteLog(db, keyFile, KEY, N, { checkpoint: true });
   });
   after(() => removeDir(dir));
 
