@@ -15,12 +15,13 @@ export interface AuditSink {
   append(records: ChainedRecord[]): Promise<void>;
   /**
    * The same for records given as their spool lines (`["hash","prevHash",
-   * canonical]`), for a store that makes its rows from those (the SQLite
-   * thread). The writer then sends lines only, and keeps no record object
-   * waiting for the store, which the garbage collector would otherwise copy
-   * and promote (see docs/audit.md, How records are written).
+   * canonical]`, each ending in a newline), for a store that makes its rows
+   * from those (the SQLite thread). The writer then holds the spool's own
+   * Buffers for it, outside the heap, and no record object, which the
+   * garbage collector would otherwise copy and promote (see docs/audit.md,
+   * How records are written).
    */
-  appendLines?(lines: string[]): Promise<void>;
+  appendLines?(lines: Buffer): Promise<void>;
   checkpoint(c: Checkpoint): Promise<void>;
   /** The last record of `chain` the store holds, to continue the chain after a restart. */
   head(chain: string): Promise<ChainHead | undefined>;

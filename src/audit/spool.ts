@@ -12,6 +12,7 @@
 // power cut (the sink's own durability covers what it has stored).
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SpoolChunk } from './backlog.js';
 import type { ChainHead } from './chain.js';
 import { canonicalRow, toRow } from './columns.js';
 import { fromCanonical, type ChainedRecord } from './record.js';
@@ -38,6 +39,7 @@ export class Spool {
   /** The segment being read back: its first `bytes` parsed, minus the entries already handed over. */
   private cache?: { file: string; bytes: number; entries: Entry[] };
   private pending: string[] = [];
+  private pendingEnds: number[] = [];
   private pendingFirst?: number;
   /** The last record the sink is known to hold. */
   committed: ChainHead = { seq: 0, hash: '' };
@@ -74,33 +76,47 @@ export class Spool {
     return this.totalBytes;
   }
 
-  /** Queues a record, given with its canonical text, for the next `flush`; it is durable only after that. Returns its line. */
+  /** Queues a record, given with its canonical text, for the next `take`; it is durable only once that chunk is written. Returns its line. */
   append(r: ChainedRecord, canonicalText: string): string {
     // hash and prevHash are hex: nothing to escape.
     const line = `["${r.hash}","${r.prevHash}",${canonicalText}]\n`;
+    const bytes = Buffer.byteLength(line);
     this.pending.push(line);
+    this.pendingEnds.push((this.pendingEnds.at(-1) ?? 0) + bytes);
     this.pendingFirst ??= r.seq;
-    this.totalBytes += Buffer.byteLength(line);
+    this.totalBytes += bytes;
     this.last = { seq: r.seq, hash: r.hash };
     return line;
   }
 
-  /** Writes what `append` queued, in one write: one syscall per event-loop turn, not per record. */
-  flush(): void {
-    if (!this.pending.length) return;
-    const data = Buffer.from(this.pending.join(''));
+  /** What `append` queued, as one chunk (and no longer queued); `write` it next. */
+  take(): SpoolChunk | undefined {
+    if (!this.pending.length) return undefined;
+    const chunk = { firstSeq: this.pendingFirst!, data: Buffer.from(this.pending.join('')), ends: this.pendingEnds };
+    this.pending = [];
+    this.pendingEnds = [];
+    this.pendingFirst = undefined;
+    return chunk;
+  }
+
+  /** Writes a chunk `take` gave, in one write: one syscall per event-loop turn, not per record. */
+  write(chunk: SpoolChunk): void {
     let seg = this.segments.at(-1);
     if (!seg || this.fd === undefined || seg.bytes >= SEGMENT_BYTES) {
       if (this.fd !== undefined) closeSync(this.fd);
-      seg = { file: join(this.dir, `seg-${String(this.pendingFirst).padStart(12, '0')}.jsonl`), firstSeq: this.pendingFirst!, lastSeq: 0, bytes: 0 };
+      seg = { file: join(this.dir, `seg-${String(chunk.firstSeq).padStart(12, '0')}.jsonl`), firstSeq: chunk.firstSeq, lastSeq: 0, bytes: 0 };
       this.fd = openSync(seg.file, 'a', 0o600);
       this.segments.push(seg);
     }
-    this.pending = [];
-    this.pendingFirst = undefined;
-    writeSync(this.fd, data);
-    seg.lastSeq = this.last!.seq;
-    seg.bytes += data.length;
+    writeSync(this.fd, chunk.data);
+    seg.lastSeq = chunk.firstSeq + chunk.ends.length - 1;
+    seg.bytes += chunk.data.length;
+  }
+
+  /** Writes whatever is queued. */
+  flush(): void {
+    const chunk = this.take();
+    if (chunk) this.write(chunk);
   }
 
   /**

@@ -15,7 +15,7 @@ import type { AuditSink } from './sink.js';
 
 export type SinkRequest = { id: number } & (
   | { op: 'append'; records: ChainedRecord[] }
-  | { op: 'appendLines'; lines: string[] }
+  | { op: 'appendLines'; lines: Uint8Array }
   | { op: 'checkpoint'; checkpoint: Checkpoint }
   | { op: 'head'; chain: string }
   | { op: 'close' }
@@ -50,7 +50,7 @@ export class SqliteThreadSink implements AuditSink {
     await this.call({ op: 'append', records });
   }
 
-  async appendLines(lines: string[]): Promise<void> {
+  async appendLines(lines: Buffer): Promise<void> {
     await this.call({ op: 'appendLines', lines });
   }
 

@@ -73,9 +73,14 @@ export class SqliteAuditStore implements AuditSink, AuditReader {
     this.writable(records.map((r) => toRow(r, 'sqlite')));
   }
 
-  /** The same as `append` for records given as their spool lines (the gateway's audit thread gets these). */
-  async appendLines(lines: string[]): Promise<void> {
-    this.writable(lines.map((line) => spoolLineRow(line, 'sqlite')));
+  /** The same as `append` for records given as their spool lines (the gateway's audit thread gets these; a Buffer arrives there as a Uint8Array). */
+  async appendLines(lines: Uint8Array): Promise<void> {
+    const rows: unknown[][] = [];
+    const buf = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength);
+    for (let start = 0, nl = buf.indexOf(0x0a); nl >= 0; start = nl + 1, nl = buf.indexOf(0x0a, start)) {
+      rows.push(spoolLineRow(buf.toString('utf8', start, nl), 'sqlite'));
+    }
+    this.writable(rows);
   }
 
   private writable(rows: unknown[][]): void {

@@ -6,6 +6,7 @@
 // with 503) unless the operator chose fail-open.
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { Backlog, type Batch } from './backlog.js';
 import { Chain, type ChainHead } from './chain.js';
 import type { AuditRecord, ChainedRecord } from './record.js';
 import type { AuditSink } from './sink.js';
@@ -47,9 +48,10 @@ export interface AuditStatus {
 
 export class AuditWriter {
   private readonly chain: Chain;
-  /** Records waiting for the sink: position and spool line, and the record itself for a sink that takes records. */
-  private memory: { seq: number; hash: string; line: string; record?: ChainedRecord }[] = [];
-  /** The sink takes spool lines (the SQLite thread): no record object is kept waiting for it. */
+  /** Records waiting for the sink, as the spool wrote them (and as objects, for a sink that takes records). */
+  private readonly memory = new Backlog();
+  /** The records of this turn's chunk, kept for a sink that takes records; none for one that takes spool lines (the SQLite thread). */
+  private turnRecords?: ChainedRecord[];
   private readonly byLines: boolean;
   private waiting: (() => void)[] = [];
   private flushing = false;
@@ -113,15 +115,14 @@ export class AuditWriter {
       return false;
     }
     const linked = this.chain.link(r);
-    const line = this.spool.append(linked, this.chain.lastCanonical);
+    this.spool.append(linked, this.chain.lastCanonical);
+    if (!this.byLines) (this.turnRecords ??= []).push(linked);
     if (durable) this.waiting.push(durable);
     if (!this.flushing) {
       this.flushing = true;
       setImmediate(() => this.flushSpool());
     }
-    this.memory.push({ seq: linked.seq, hash: linked.hash, line, record: this.byLines ? undefined : linked });
-    if (this.memory.length > (this.opts.maxQueue ?? 10_000)) this.memory = []; // the spool has them
-    this.schedule(this.memory.length >= BATCH ? 0 : FLUSH_MS);
+    this.schedule(this.memory.size >= BATCH ? 0 : FLUSH_MS);
     return true;
   }
 
@@ -155,15 +156,22 @@ export class AuditWriter {
     await this.opts.sink.close();
   }
 
+  /** Writes this turn's records to the spool, and keeps them for the sink. */
   private flushSpool(): void {
     this.flushing = false;
     const waiting = this.waiting;
     this.waiting = [];
-    try {
-      this.spool.flush();
-    } catch (e) {
-      // The disk refused: these records exist only in memory now. Said loudly; the answers still go out.
-      this.opts.log.error({ err: (e as Error).message, records: waiting.length }, 'AUDIT SPOOL WRITE FAILED: records are not durable until the sink stores them');
+    const chunk = this.spool.take();
+    if (chunk) {
+      this.memory.push(chunk, this.turnRecords);
+      this.turnRecords = undefined;
+      if (this.memory.size > (this.opts.maxQueue ?? 10_000)) this.memory.clear(); // the spool has them
+      try {
+        this.spool.write(chunk);
+      } catch (e) {
+        // The disk refused: these records exist only in memory now. Said loudly; the answers still go out.
+        this.opts.log.error({ err: (e as Error).message, records: chunk.ends.length }, 'AUDIT SPOOL WRITE FAILED: records are not durable until the sink stores them');
+      }
     }
     for (const done of waiting) done();
   }
@@ -193,7 +201,7 @@ export class AuditWriter {
       const started = performance.now();
       try {
         if (this.byLines) await this.opts.sink.appendLines!(batch.lines);
-        else await this.opts.sink.append(batch.records());
+        else await this.opts.sink.append(batch.records!);
       } catch (e) {
         if (this.sinkUp) {
           this.opts.log.warn({ sink: this.opts.sink.kind, err: (e as Error).message }, 'audit sink unavailable: records wait in the spool');
@@ -221,19 +229,14 @@ export class AuditWriter {
   }
 
   /** The next records for the sink, from memory when it holds them, else read back from the spool. */
-  private nextBatch(): { last: ChainHead; lines: string[]; records(): ChainedRecord[] } | undefined {
+  private nextBatch(): Batch | undefined {
+    this.flushSpool(); // this turn's records too, in order
     const from = this.spool.committed.seq + 1;
-    let skip = 0;
-    while (skip < this.memory.length && this.memory[skip].seq < from) skip++;
-    if (skip) this.memory = this.memory.slice(skip);
-    if (this.memory.length && this.memory[0].seq === from) {
-      const batch = this.memory.slice(0, BATCH);
-      const last = batch.at(-1)!;
-      return { last: { seq: last.seq, hash: last.hash }, lines: batch.map((e) => e.line), records: () => batch.map((e) => e.record!) };
-    }
+    this.memory.dropBefore(from);
+    if (this.memory.firstSeq === from) return this.memory.peek(BATCH);
     const { records, lines } = this.spool.read(from, BATCH);
     const last = records.at(-1);
-    return last && { last: { seq: last.seq, hash: last.hash }, lines, records: () => records };
+    return last && { last: { seq: last.seq, hash: last.hash }, count: records.length, lines: Buffer.from(lines.join('')), records };
   }
 
   /** A signed statement of how far the chain has been stored; a removed tail cannot hide behind it. */

@@ -34,7 +34,7 @@ describe('SqliteThreadSink', () => {
     const spool = Spool.open(join(dir, 'stored.spool'));
     const lines = recs.map((r) => spool.append(r, canonical(r)));
     spool.close();
-    await sink.appendLines(lines.slice(0, 70));
+    await sink.appendLines(Buffer.from(lines.slice(0, 70).join('')));
     await sink.append(recs.slice(50)); // overlaps: a replay after a crash, as objects
     await sink.checkpoint(chain.checkpoint({ seq: 120, hash: recs[119].hash }));
     assert.deepEqual(await sink.head('c1'), { seq: 120, hash: recs[119].hash });
@@ -66,7 +66,7 @@ describe('SqliteThreadSink', () => {
     const [fromRecords, fromLines] = [new SqliteAuditStore(join(dir, 'rows-a.db')), new SqliteAuditStore(join(dir, 'rows-b.db'))];
     await fromRecords.append(recs);
     // An older spool's layout (the record object itself) is still read.
-    await fromLines.appendLines([...lines.slice(0, -1), `${JSON.stringify(recs.at(-1))}\n`]);
+    await fromLines.appendLines(Buffer.from([...lines.slice(0, -1), `${JSON.stringify(recs.at(-1))}\n`].join('')));
     const rows = (store: SqliteAuditStore) => (store as unknown as { db: { prepare(sql: string): { all(): unknown[] } } }).db.prepare('SELECT * FROM audit ORDER BY id').all();
     assert.equal(rows(fromLines).length, recs.length);
     assert.deepEqual(rows(fromLines), rows(fromRecords));

@@ -47,8 +47,8 @@ class GatedSink implements AuditSink {
   append(records: ChainedRecord[]): Promise<void> {
     return this.pass(records.length, () => this.inner.append(records));
   }
-  appendLines(lines: string[]): Promise<void> {
-    return this.pass(lines.length, () => this.inner.appendLines(lines));
+  appendLines(lines: Buffer): Promise<void> {
+    return this.pass(lines.toString().split('\n').length - 1, () => this.inner.appendLines(lines));
   }
   private async pass(size: number, store: () => Promise<void>): Promise<void> {
     this.batches.push(size);
@@ -132,6 +132,28 @@ describe('AuditWriter batching', () => {
     await drained(writer);
     await writer.close();
     assert.deepEqual(await stored(file), [1, 2]);
+  });
+
+  it("holds the waiting records' lines outside the heap, in the spool's own Buffers", async () => {
+    const { writer, sink, file } = await open('off-heap');
+    sink.closeGate();
+    writer.write(sampleRecord(1));
+    await until(() => sink.batches.length === 1, 'the first batch to reach the store');
+    // 2,000 records of ~5.5 KB (a stored prompt) wait while the store is busy: 11 MB of lines.
+    const prompt = 'p'.repeat(5000);
+    collectGarbage();
+    const before = process.memoryUsage();
+    for (let i = 2; i <= 2001; i++) writer.write(sampleRecord(i, { prompt }));
+    await new Promise((r) => setImmediate(r)); // written to the spool, held for the store
+    collectGarbage();
+    const held = process.memoryUsage();
+    const mb = (n: number) => Math.round(n / 1e5) / 10;
+    assert.ok(held.arrayBuffers - before.arrayBuffers > 10e6, `the lines are held off the heap (+${mb(held.arrayBuffers - before.arrayBuffers)} MB of Buffers)`);
+    assert.ok(held.heapUsed - before.heapUsed < 3e6, `the heap holds no copy of them (+${mb(held.heapUsed - before.heapUsed)} MB)`);
+    sink.openGate();
+    await drained(writer);
+    await writer.close();
+    assert.deepEqual(await stored(file), Array.from({ length: 2001 }, (_, i) => i + 1));
   });
 });
 
