@@ -122,7 +122,7 @@ export class AuditWriter {
       this.flushing = true;
       setImmediate(() => this.flushSpool());
     }
-    this.schedule(this.memory.size >= BATCH ? 0 : FLUSH_MS);
+    this.schedule(this.pendingCount() >= BATCH ? 0 : FLUSH_MS);
     return true;
   }
 
