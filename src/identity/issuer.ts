@@ -14,8 +14,6 @@ export interface IssuerOptions {
 
 export interface Verified {
   claims: JWTPayload;
-  /** The key id that verified it, so that a cached result dies with its key. */
-  kid?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -44,7 +42,7 @@ export class Issuer {
   }
 
   async verify(token: string): Promise<Verified> {
-    const { payload, protectedHeader } = await jwtVerify(token, this.keys.resolve, {
+    const { payload } = await jwtVerify(token, this.keys.resolve, {
       issuer: this.name,
       audience: this.audiences,
       algorithms: this.opts.algorithms,
@@ -55,7 +53,7 @@ export class Issuer {
     if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + this.opts.clockSkewS) {
       throw new IssuedInFuture();
     }
-    return { claims: payload, kid: protectedHeader.kid };
+    return { claims: payload };
   }
 
   /** OIDC discovery: the issuer's metadata names its `jwks_uri`, and must name the issuer itself. */

@@ -21,7 +21,9 @@ export class KeysUnavailable extends Error {}
 
 export class KeySet {
   private getKey?: JWTVerifyGetKey;
-  private kids = new Set<string>();
+  /** The installed keys as JSON, and a count of the times they changed. */
+  private installed = '';
+  private changes = 0;
   private lastFetch = -Infinity;
   private inFlight?: Promise<void>;
   private timer?: NodeJS.Timeout;
@@ -40,9 +42,15 @@ export class KeySet {
     return new KeySet(opts);
   }
 
-  /** Whether `kid` is in the current set: a cached verification is only good while its key is. */
-  has(kid: string | undefined): boolean {
-    return kid === undefined ? this.getKey !== undefined : this.kids.has(kid);
+  /**
+   * Which key set this is: it changes whenever the keys do (a background
+   * refresh that finds the same keys keeps it). A verification cached under
+   * one version is not trusted under another: a key removed or replaced
+   * under the same kid, or a token without a kid that an old key verified,
+   * is verified again against the current keys.
+   */
+  get version(): number {
+    return this.changes;
   }
 
   /** The key for a token header; refetches once (rate-limited) when the key is unknown. */
@@ -118,8 +126,11 @@ export class KeySet {
   private install(jwks: JSONWebKeySet): void {
     // Symmetric keys are dropped: a public key set must never verify HMAC tokens.
     const keys = jwks.keys.filter((k: JWK) => k.kty !== 'oct');
+    const text = JSON.stringify(keys);
+    if (text === this.installed) return;
     this.getKey = createLocalJWKSet({ keys });
-    this.kids = new Set(keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string'));
+    this.installed = text;
+    this.changes++;
   }
 }
 

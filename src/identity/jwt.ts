@@ -1,8 +1,8 @@
 // JWT bearer authentication with Istio RequestAuthentication semantics: a
 // token that is present must be valid (else 401 with a specific reason); no
 // token means no request principal, and policy decides. Verified tokens are
-// cached until they expire, and only while the key that verified them is
-// still in the issuer's key set.
+// cached until they expire, and only while the issuer's key set is the one
+// that verified them.
 import { decodeJwt, errors as joseErrors, type JWTPayload } from 'jose';
 import type { JwtRule } from '../config/schema.js';
 import type { RequestInfo } from '../types.js';
@@ -41,7 +41,8 @@ function located(jwt: Omit<VerifiedJwt, 'location'>, location: TokenLocation): V
 interface CacheEntry {
   jwt: Omit<VerifiedJwt, 'location'>;
   issuer: Issuer;
-  kid?: string;
+  /** The issuer's key set version it was verified under (KeySet.version). */
+  keys: number;
   expiresAt: number;
 }
 
@@ -99,7 +100,7 @@ export class JwtAuthenticator {
     }
 
     const cached = this.cache.get(token);
-    if (cached && cached.expiresAt > Date.now() && cached.issuer.keys.has(cached.kid)) {
+    if (cached && cached.expiresAt > Date.now() && cached.keys === cached.issuer.keys.version) {
       checkLocation(location, cached.jwt.issuer);
       return located(cached.jwt, location);
     }
@@ -115,6 +116,9 @@ export class JwtAuthenticator {
     if (!entry) throw unauthenticated('ISSUER_UNKNOWN', `JWT rejected: issuer ${JSON.stringify(unverified.iss ?? null)} is not trusted`);
     checkLocation(location, entry.rule.issuer);
 
+    // Taken before verifying: keys that change meanwhile (a refetch for an unknown kid)
+    // cost one more verification later, never a cached one that the old keys vouched for.
+    const keys = entry.issuer.keys.version;
     let verified;
     try {
       verified = await entry.issuer.verify(token);
@@ -124,7 +128,7 @@ export class JwtAuthenticator {
     const jwt = { token, issuer: entry.rule.issuer, subject: String(verified.claims.sub ?? ''), claims: verified.claims, rule: entry.rule };
     if (this.opts.cacheSize > 0) {
       if (this.cache.size >= this.opts.cacheSize) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(token, { jwt, issuer: entry.issuer, kid: verified.kid, expiresAt: (verified.claims.exp as number) * 1000 });
+      this.cache.set(token, { jwt, issuer: entry.issuer, keys, expiresAt: (verified.claims.exp as number) * 1000 });
     }
     return located(jwt, location);
   }
