@@ -26,7 +26,6 @@ interface Held extends SpoolChunk {
 /** Up to `max` records for the sink: their lines (one Buffer of its own), the records when held, and the last one's place in the chain. */
 export interface Batch {
   last: ChainHead;
-  count: number;
   lines: Buffer;
   records?: ChainedRecord[];
 }
@@ -95,7 +94,7 @@ export class Backlog {
     let at = 0;
     for (const p of parts) at += p.copy(lines, at);
     const { chunk, index } = last;
-    return { last: { seq: chunk.firstSeq + index, hash: lineHash(chunk.data, lineStart(chunk, index)) }, count, lines, records };
+    return { last: { seq: chunk.firstSeq + index, hash: lineHash(chunk.data, lineStart(chunk, index)) }, lines, records };
   }
 }
 

@@ -236,7 +236,7 @@ export class AuditWriter {
     if (this.memory.firstSeq === from) return this.memory.peek(BATCH);
     const { records, lines } = this.spool.read(from, BATCH);
     const last = records.at(-1);
-    return last && { last: { seq: last.seq, hash: last.hash }, count: records.length, lines: Buffer.from(lines.join('')), records };
+    return last && { last: { seq: last.seq, hash: last.hash }, lines: Buffer.from(lines.join('')), records };
   }
 
   /** A signed statement of how far the chain has been stored; a removed tail cannot hide behind it. */
