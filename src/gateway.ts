@@ -233,7 +233,8 @@ function warmUp(parts: Parts, limitMs: number, log: Logger): ReadinessCheck {
 
 function auditDetail(audit: AuditWriter): string {
   const s = audit.status();
-  return `audit: ${s.sink} ${s.sinkUp ? 'up' : 'DOWN'}, ${s.pending} pending, spool ${s.spoolBytes} bytes${s.accepting ? '' : ' (full: refusing requests)'}`;
+  const trouble = !s.spoolWritable ? 'cannot be written' : s.accepting ? '' : 'full';
+  return `audit: ${s.sink} ${s.sinkUp ? 'up' : 'DOWN'}, ${s.pending} pending, spool ${s.spoolBytes} bytes${trouble ? ` (${trouble}${s.accepting ? '' : ': refusing requests'})` : ''}`;
 }
 
 function closeServer(server: Server): Promise<void> {

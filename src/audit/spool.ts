@@ -10,7 +10,7 @@
 // the last record the sink is known to hold. Writes reach
 // the page cache, not the platter: the spool survives a process crash, not a
 // power cut (the sink's own durability covers what it has stored).
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpoolChunk } from './backlog.js';
 import type { ChainHead } from './chain.js';
@@ -108,7 +108,15 @@ export class Spool {
       this.fd = openSync(seg.file, 'a', 0o600);
       this.segments.push(seg);
     }
-    writeSync(this.fd, chunk.data);
+    // All of it or none: a write cut short (the disk filled up) is cut back off, so that the
+    // segment stays whole lines and the chunk can be written again, whole, later.
+    let written = 0;
+    try {
+      while (written < chunk.data.length) written += writeSync(this.fd, chunk.data, written);
+    } catch (e) {
+      if (written) ftruncateSync(this.fd, seg.bytes);
+      throw e;
+    }
     seg.lastSeq = chunk.firstSeq + chunk.ends.length - 1;
     seg.bytes += chunk.data.length;
   }

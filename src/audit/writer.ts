@@ -6,7 +6,7 @@
 // with 503) unless the operator chose fail-open.
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { Backlog, type Batch } from './backlog.js';
+import { Backlog, type Batch, type SpoolChunk } from './backlog.js';
 import { Chain, type ChainHead } from './chain.js';
 import type { AuditRecord, ChainedRecord } from './record.js';
 import type { AuditSink } from './sink.js';
@@ -42,6 +42,8 @@ export interface AuditStatus {
   /** Records written to the spool and not yet stored by the sink. */
   pending: number;
   spoolBytes: number;
+  /** False while the disk refuses the spool's writes (a full disk, an I/O error). */
+  spoolWritable: boolean;
   accepting: boolean;
   dropped: number;
 }
@@ -54,6 +56,15 @@ export class AuditWriter {
   private turnRecords?: ChainedRecord[];
   private readonly byLines: boolean;
   private waiting: (() => void)[] = [];
+  /**
+   * Turns' records the spool could not write (the disk refused), oldest
+   * first. They are retried before anything newer, so the spool stays in
+   * order, and are let go of once the sink holds them; meanwhile they exist
+   * only in memory, and the writer takes no new record: as with a full
+   * spool, the gateway refuses requests unless fail-open.
+   */
+  private unwritten: SpoolChunk[] = [];
+  private spoolFailing = false;
   private flushing = false;
   private timer?: NodeJS.Timeout;
   private readonly checkpointTimer: NodeJS.Timeout;
@@ -93,9 +104,14 @@ export class AuditWriter {
     return writer;
   }
 
-  /** False while the spool is full (and not fail-open): the gateway refuses new requests then. */
+  /** False while the spool is full or cannot be written (and not fail-open): the gateway refuses new requests then. */
   get accepting(): boolean {
-    return this.opts.failOpen || this.spool.bytes < this.opts.spoolMaxBytes;
+    return this.opts.failOpen || this.room;
+  }
+
+  /** Whether a new record can be made durable: the spool has room, and the disk takes its writes. */
+  private get room(): boolean {
+    return this.spool.bytes < this.opts.spoolMaxBytes && !this.unwritten.length;
   }
 
   /**
@@ -105,13 +121,13 @@ export class AuditWriter {
    * share one write), and the sink gets it later. False when it was dropped.
    */
   write(r: AuditRecord, durable?: () => void): boolean {
-    if (this.spool.bytes >= this.opts.spoolMaxBytes || this.closed) {
+    if (!this.room || this.closed) {
       durable?.();
       this.dropped++;
       this.opts.metrics?.auditDropped.inc();
       // Loud on purpose: this request is not in the audit trail.
       this.opts.log.error({ requestId: r.requestId, spoolBytes: this.spool.bytes, failOpen: this.opts.failOpen },
-        'AUDIT RECORD DROPPED: the audit sink is down and the spool is full');
+        this.unwritten.length ? 'AUDIT RECORD DROPPED: the audit spool cannot be written' : 'AUDIT RECORD DROPPED: the audit sink is down and the spool is full');
       return false;
     }
     const linked = this.chain.link(r);
@@ -133,6 +149,7 @@ export class AuditWriter {
       sinkUp: this.sinkUp,
       pending: this.chain.position.seq - this.spool.committed.seq,
       spoolBytes: this.spool.bytes,
+      spoolWritable: !this.unwritten.length,
       accepting: this.accepting,
       dropped: this.dropped,
     };
@@ -156,7 +173,7 @@ export class AuditWriter {
     await this.opts.sink.close();
   }
 
-  /** Writes this turn's records to the spool, and keeps them for the sink. */
+  /** Writes this turn's records to the spool (after any it could not write before), and keeps them for the sink. */
   private flushSpool(): void {
     this.flushing = false;
     const waiting = this.waiting;
@@ -165,15 +182,32 @@ export class AuditWriter {
     if (chunk) {
       this.memory.push(chunk, this.turnRecords);
       this.turnRecords = undefined;
-      if (this.memory.size > (this.opts.maxQueue ?? 10_000)) this.memory.clear(); // the spool has them
-      try {
-        this.spool.write(chunk);
-      } catch (e) {
-        // The disk refused: these records exist only in memory now. Said loudly; the answers still go out.
-        this.opts.log.error({ err: (e as Error).message, records: chunk.ends.length }, 'AUDIT SPOOL WRITE FAILED: records are not durable until the sink stores them');
-      }
+      this.unwritten.push(chunk);
     }
+    this.writeUnwritten();
+    // Beyond maxQueue the spool has them (never while some exist only in memory).
+    if (this.memory.size > (this.opts.maxQueue ?? 10_000) && !this.unwritten.length) this.memory.clear();
+    // The answers still go out: their records wait in memory for the sink, and new requests are refused meanwhile.
     for (const done of waiting) done();
+  }
+
+  private writeUnwritten(): void {
+    while (this.unwritten.length) {
+      try {
+        this.spool.write(this.unwritten[0]);
+      } catch (e) {
+        if (!this.spoolFailing) {
+          // Loud, once until a write succeeds: these records are in memory only, and requests are refused.
+          this.opts.log.error({ err: (e as Error).message, records: this.unwritten.reduce((n, c) => n + c.ends.length, 0), failOpen: this.opts.failOpen },
+            'AUDIT SPOOL WRITE FAILED: records are not durable until the sink stores them, and new records are refused until the spool can be written');
+        }
+        this.spoolFailing = true;
+        return;
+      }
+      this.unwritten.shift();
+      if (this.spoolFailing) this.opts.log.warn({}, 'audit spool writable again');
+      this.spoolFailing = false;
+    }
   }
 
   private pendingCount(): number {
@@ -216,6 +250,8 @@ export class AuditWriter {
       this.sinkUp = true;
       this.retryMs = RETRY_MIN_MS;
       this.spool.commit(batch.last);
+      // What could not be spooled but is stored now needs the spool no more.
+      this.unwritten = this.unwritten.filter((c) => c.firstSeq + c.ends.length - 1 > batch.last.seq);
       // Straight on only with a full batch waiting (a backlog after an outage, or
       // more than BATCH records a flush period); otherwise the timer gathers the
       // next one: sent as soon as the last was stored, batches stayed ~50 rows at

@@ -74,7 +74,7 @@ export class Checker {
       ex.route = route;
       if (input.problem) throw input.problem;
       if (!this.parts.recorder.accepting) {
-        throw new WardenError('UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'the audit trail cannot take records (sink down, spool full)');
+        throw new WardenError('UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'the audit trail cannot take records (sink down and spool full, or the spool cannot be written)');
       }
       const admission = await withDeadline(admit(this.parts, ex, route, input.body), Math.min(this.parts.timeoutMs, opts.budgetMs ?? Infinity));
       if (admission.guard) ex.findings = admission.guard.findings.list;

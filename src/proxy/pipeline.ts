@@ -60,7 +60,7 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
   if (!route) throw new WardenError('NOT_FOUND', 'NO_ROUTE', `no route for ${info.host}${info.path}`);
   ex.route = route;
   if (!parts.recorder.accepting) {
-    throw new WardenError('UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'the audit trail cannot take records (sink down, spool full)');
+    throw new WardenError('UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'the audit trail cannot take records (sink down and spool full, or the spool cannot be written)');
   }
 
   // With guardrails, bodies up to guardrails.maxScanBytes are read whole so that they can be scanned.

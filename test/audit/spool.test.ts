@@ -2,6 +2,7 @@
 // back spools written in the older one-JSON-object-per-line form, and cuts off
 // a torn last line.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,35 @@ it('reads back while records are still appended: each line parsed once, across s
     assert.deepEqual(lines, written.slice(10));
     assert.ok(readdirSync(dir).filter((f) => f.startsWith('seg-')).length >= 3, 'the records span several segments');
     spool.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('keeps whole lines when the disk fills mid-write: a cut-short write is cut back off, and a later one lands after the last whole chunk', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-spool-'));
+  try {
+    // A child whose files may not grow past 8 KiB (`ulimit -f`): a write that crosses it is cut
+    // short, the next fails with EFBIG, as on a full disk. Chunks of ~3 KB: the third crosses it.
+    const script = `
+      import { Chain } from ${JSON.stringify(new URL('../../src/audit/chain.ts', import.meta.url).href)};
+      import { Spool } from ${JSON.stringify(new URL('../../src/audit/spool.ts', import.meta.url).href)};
+      import { sampleRecord } from ${JSON.stringify(new URL('./helpers.ts', import.meta.url).href)};
+      const chain = new Chain('c', Buffer.from(${JSON.stringify(KEY.toString())}));
+      const spool = Spool.open(${JSON.stringify(dir)});
+      const turn = (n, size) => {
+        for (let i = 0; i < n; i++) { const r = chain.link(sampleRecord(chain.position.seq + 1, { reason: 'r'.repeat(size) })); spool.append(r, chain.lastCanonical); }
+        try { spool.write(spool.take()); return 'written'; } catch (e) { return e.code; }
+      };
+      console.log(JSON.stringify([turn(3, 600), turn(3, 600), turn(3, 600), turn(1, 100)]));
+    `;
+    const out = execFileSync('bash', ['-c', 'ulimit -f 8 && exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, script], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), ['written', 'written', 'EFBIG', 'written']);
+    const spool = Spool.open(dir);
+    const { records } = spool.read(1, 100);
+    spool.close();
+    // Records 7-9 were refused whole; record 10, written after them, follows 1-6 intact.
+    assert.deepEqual(records.map((r) => r.seq), [1, 2, 3, 4, 5, 6, 10]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@
 // SQLite one on its thread, behind a gate the test opens (a store under load
 // takes a while per batch), with each batch's size noted.
 import assert from 'node:assert/strict';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -68,14 +69,15 @@ class GatedSink implements AuditSink {
   }
 }
 
-async function open(name: string): Promise<{ writer: AuditWriter; sink: GatedSink; file: string }> {
+async function open(name: string): Promise<{ writer: AuditWriter; sink: GatedSink; file: string; logs: Record<string, unknown>[] }> {
   const file = join(dir, `${name}.db`);
   const sink = new GatedSink(new SqliteThreadSink(file));
+  const { log, lines: logs } = memoryLogger();
   const writer = await AuditWriter.open({
     sink, key: KEY, chain: name, spoolDir: join(dir, `${name}.spool`), spoolMaxBytes: 1 << 30,
-    failOpen: false, checkpointMs: 60_000, log: memoryLogger().log,
+    failOpen: false, checkpointMs: 60_000, log,
   });
-  return { writer, sink, file };
+  return { writer, sink, file, logs };
 }
 
 async function stored(file: string): Promise<number[]> {
@@ -154,6 +156,35 @@ describe('AuditWriter batching', () => {
     await drained(writer);
     await writer.close();
     assert.deepEqual(await stored(file), Array.from({ length: 2001 }, (_, i) => i + 1));
+  });
+});
+
+describe('AuditWriter when the disk refuses the spool', () => {
+  it('takes no new record while the spool cannot be written, and loses none it took: they reach the store from memory', async () => {
+    const { writer, sink, file, logs } = await open('disk-full');
+    // The spool's first segment is /dev/full: every write to it fails with ENOSPC, as on a full disk.
+    symlinkSync('/dev/full', join(dir, 'disk-full.spool', 'seg-000000000001.jsonl'));
+    sink.closeGate();
+    const durable: number[] = [];
+    assert.equal(writer.write(sampleRecord(1), () => durable.push(1)), true);
+    assert.equal(writer.write(sampleRecord(2), () => durable.push(2)), true);
+    await new Promise((r) => setImmediate(r)); // the turn's spool write, refused
+    assert.deepEqual(durable, [1, 2], 'their answers still go out');
+    assert.equal(writer.accepting, false, 'fail closed: the gateway refuses requests');
+    assert.equal(writer.status().spoolWritable, false);
+    assert.equal(writer.write(sampleRecord(3)), false, 'a record that could not be made durable is not taken');
+    const failed = logs.filter((l) => String(l.msg).startsWith('AUDIT SPOOL WRITE FAILED'));
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].records, 2);
+    assert.match(String(failed[0].err), /ENOSPC/);
+    assert.ok(logs.some((l) => l.msg === 'AUDIT RECORD DROPPED: the audit spool cannot be written' && l.requestId === 'req-3'));
+
+    // The store takes what only memory held; with nothing left that needs the spool, records are taken again.
+    sink.openGate();
+    await until(() => writer.accepting, 'the writer to take records again');
+    await drained(writer);
+    await writer.close();
+    assert.deepEqual(await stored(file), [1, 2]);
   });
 });
 
