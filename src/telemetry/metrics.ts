@@ -47,7 +47,7 @@ export class Metrics {
     this.auditWriteSeconds = histogram('warden_audit_write_duration_seconds', 'Time to store one batch of audit records in the sink', ['sink'], [
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,
     ]);
-    this.auditDropped = counter('warden_audit_dropped_total', 'Audit records lost because the sink was down and the spool full');
+    this.auditDropped = counter('warden_audit_dropped_total', 'Audit records not kept: the spool was full (sink down) or could not be written');
     const sources = this.auditSources;
     const gauge = (name: string, help: string, value: (s: AuditStatus) => number) =>
       new Gauge({
@@ -65,6 +65,8 @@ export class Metrics {
     gauge('warden_audit_queue_depth', 'Audit records not yet stored by the sink', (s) => s.pending);
     gauge('warden_audit_spool_bytes', 'Disk used by the audit spool', (s) => s.spoolBytes);
     gauge('warden_audit_sink_up', '1 while the audit sink accepts writes', (s) => Number(s.sinkUp));
+    gauge('warden_audit_spool_writable', '1 while the disk takes the audit spool\'s writes', (s) => Number(s.spoolWritable));
+    gauge('warden_audit_accepting', '1 while the audit trail takes new records; 0 while requests are refused (spool full or unwritable, not fail-open)', (s) => Number(s.accepting));
 
     const onMint = (m: unknown) => {
       const e = m as TokenMintEvent;

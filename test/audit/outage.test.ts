@@ -110,6 +110,8 @@ describe('audit spool full', () => {
         }
         const metrics = await (await fetch(`${s.gw.adminUrl}/metrics`)).text();
         assert.match(metrics, /warden_audit_sink_up\{sink="postgres"\} 0/);
+        assert.match(metrics, /warden_audit_spool_writable\{sink="postgres"\} 1/);
+        assert.match(metrics, new RegExp(`warden_audit_accepting\\{sink="postgres"\\} ${failOpen ? 1 : 0}`));
         assert.match(metrics, /warden_audit_spool_bytes\{sink="postgres"\} [1-9]\d*/);
       } finally {
         await s.close();

@@ -75,6 +75,8 @@ describe('metrics after a known traffic mix', () => {
     assert.ok(sample(text, 'warden_jwks_refreshes_total', { uri: `${s.emu.issuer}/jwks`, result: 'ok' })! >= 1);
     assert.equal(sample(text, 'warden_audit_queue_depth', { sink: 'sqlite' }), 0);
     assert.equal(sample(text, 'warden_audit_sink_up', { sink: 'sqlite' }), 1);
+    assert.equal(sample(text, 'warden_audit_spool_writable', { sink: 'sqlite' }), 1);
+    assert.equal(sample(text, 'warden_audit_accepting', { sink: 'sqlite' }), 1);
     assert.ok(sample(text, 'warden_audit_write_duration_seconds_count', { sink: 'sqlite' })! >= 1);
     assert.equal(sample(text, 'warden_audit_dropped_total', {}), 0);
   });
