@@ -61,7 +61,8 @@ export class AuditWriter {
    * first. They are retried before anything newer, so the spool stays in
    * order, and are let go of once the sink holds them; meanwhile they exist
    * only in memory, and the writer takes no new record: as with a full
-   * spool, the gateway refuses requests unless fail-open.
+   * spool, the gateway refuses requests (fail-open, it serves them and keeps
+   * up to maxQueue more records in memory for the sink, then drops loudly).
    */
   private unwritten: SpoolChunk[] = [];
   private spoolFailing = false;
@@ -115,13 +116,27 @@ export class AuditWriter {
   }
 
   /**
+   * Whether a new record can be kept: made durable, or, fail-open while the
+   * disk refuses the spool, held in memory for the sink (up to maxQueue of
+   * them) rather than dropped.
+   */
+  private get canKeep(): boolean {
+    if (this.room) return true;
+    return this.opts.failOpen && this.spool.bytes < this.opts.spoolMaxBytes && this.unwrittenRecords() < (this.opts.maxQueue ?? 10_000);
+  }
+
+  private unwrittenRecords(): number {
+    return this.unwritten.reduce((n, c) => n + c.ends.length, 0);
+  }
+
+  /**
    * Links the record (in place: `r` becomes the chained record, the caller
    * must not reuse it) and queues it for the spool; `durable` runs once it is
    * written there (within this event-loop turn; records finishing together
    * share one write), and the sink gets it later. False when it was dropped.
    */
   write(r: AuditRecord, durable?: () => void): boolean {
-    if (!this.room || this.closed) {
+    if (!this.canKeep || this.closed) {
       durable?.();
       this.dropped++;
       this.opts.metrics?.auditDropped.inc();
@@ -198,7 +213,7 @@ export class AuditWriter {
       } catch (e) {
         if (!this.spoolFailing) {
           // Loud, once until a write succeeds: these records are in memory only, and requests are refused.
-          this.opts.log.error({ err: (e as Error).message, records: this.unwritten.reduce((n, c) => n + c.ends.length, 0), failOpen: this.opts.failOpen },
+          this.opts.log.error({ err: (e as Error).message, records: this.unwrittenRecords(), failOpen: this.opts.failOpen },
             'AUDIT SPOOL WRITE FAILED: records are not durable until the sink stores them, and new records are refused until the spool can be written');
         }
         this.spoolFailing = true;

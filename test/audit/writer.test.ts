@@ -69,13 +69,13 @@ class GatedSink implements AuditSink {
   }
 }
 
-async function open(name: string): Promise<{ writer: AuditWriter; sink: GatedSink; file: string; logs: Record<string, unknown>[] }> {
+async function open(name: string, o: { failOpen?: boolean; maxQueue?: number } = {}): Promise<{ writer: AuditWriter; sink: GatedSink; file: string; logs: Record<string, unknown>[] }> {
   const file = join(dir, `${name}.db`);
   const sink = new GatedSink(new SqliteThreadSink(file));
   const { log, lines: logs } = memoryLogger();
   const writer = await AuditWriter.open({
     sink, key: KEY, chain: name, spoolDir: join(dir, `${name}.spool`), spoolMaxBytes: 1 << 30,
-    failOpen: false, checkpointMs: 60_000, log,
+    failOpen: o.failOpen ?? false, maxQueue: o.maxQueue, checkpointMs: 60_000, log,
   });
   return { writer, sink, file, logs };
 }
@@ -160,23 +160,28 @@ describe('AuditWriter batching', () => {
 });
 
 describe('AuditWriter when the disk refuses the spool', () => {
-  it('takes no new record while the spool cannot be written, and loses none it took: they reach the store from memory', async () => {
-    const { writer, sink, file, logs } = await open('disk-full');
-    // The spool's first segment is /dev/full: every write to it fails with ENOSPC, as on a full disk.
-    symlinkSync('/dev/full', join(dir, 'disk-full.spool', 'seg-000000000001.jsonl'));
-    sink.closeGate();
+  /** A writer whose spool's first segment is /dev/full: every write to it fails with ENOSPC, as on a full disk. */
+  async function onFullDisk(name: string, failOpen: boolean) {
+    const w = await open(name, { failOpen, maxQueue: 5 });
+    symlinkSync('/dev/full', join(dir, `${name}.spool`, 'seg-000000000001.jsonl'));
+    w.sink.closeGate();
     const durable: number[] = [];
-    assert.equal(writer.write(sampleRecord(1), () => durable.push(1)), true);
-    assert.equal(writer.write(sampleRecord(2), () => durable.push(2)), true);
+    assert.equal(w.writer.write(sampleRecord(1), () => durable.push(1)), true);
+    assert.equal(w.writer.write(sampleRecord(2), () => durable.push(2)), true);
     await new Promise((r) => setImmediate(r)); // the turn's spool write, refused
     assert.deepEqual(durable, [1, 2], 'their answers still go out');
-    assert.equal(writer.accepting, false, 'fail closed: the gateway refuses requests');
-    assert.equal(writer.status().spoolWritable, false);
-    assert.equal(writer.write(sampleRecord(3)), false, 'a record that could not be made durable is not taken');
-    const failed = logs.filter((l) => String(l.msg).startsWith('AUDIT SPOOL WRITE FAILED'));
+    assert.equal(w.writer.status().spoolWritable, false);
+    const failed = w.logs.filter((l) => String(l.msg).startsWith('AUDIT SPOOL WRITE FAILED'));
     assert.equal(failed.length, 1);
     assert.equal(failed[0].records, 2);
     assert.match(String(failed[0].err), /ENOSPC/);
+    return w;
+  }
+
+  it('fail-closed: takes no new record while the spool cannot be written, and loses none it took: they reach the store from memory', async () => {
+    const { writer, sink, file, logs } = await onFullDisk('disk-full', false);
+    assert.equal(writer.accepting, false, 'the gateway refuses requests');
+    assert.equal(writer.write(sampleRecord(3)), false, 'a record that could not be made durable is not taken');
     assert.ok(logs.some((l) => l.msg === 'AUDIT RECORD DROPPED: the audit spool cannot be written' && l.requestId === 'req-3'));
 
     // The store takes what only memory held; with nothing left that needs the spool, records are taken again.
@@ -185,6 +190,23 @@ describe('AuditWriter when the disk refuses the spool', () => {
     await drained(writer);
     await writer.close();
     assert.deepEqual(await stored(file), [1, 2]);
+  });
+
+  it('fail-open: serves on, holding up to maxQueue records in memory for the store, then drops loudly', async () => {
+    const { writer, sink, file, logs } = await onFullDisk('disk-full-open', true);
+    assert.equal(writer.accepting, true);
+    // maxQueue is 5 here: records 3-5 join 1 and 2 in memory; 6 is one too many.
+    for (let i = 3; i <= 5; i++) {
+      assert.equal(writer.write(sampleRecord(i)), true);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(writer.write(sampleRecord(6)), false);
+    assert.ok(logs.some((l) => l.msg === 'AUDIT RECORD DROPPED: the audit spool cannot be written' && l.requestId === 'req-6'));
+    assert.equal(logs.filter((l) => String(l.msg).startsWith('AUDIT SPOOL WRITE FAILED')).length, 1, 'logged once, not per write');
+    sink.openGate();
+    await drained(writer);
+    await writer.close();
+    assert.deepEqual(await stored(file), [1, 2, 3, 4, 5]);
   });
 });
 
