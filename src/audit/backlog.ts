@@ -23,10 +23,19 @@ interface Held extends SpoolChunk {
   from: number;
 }
 
-/** Up to `max` records for the sink: their lines (one Buffer of its own), the records when held, and the last one's place in the chain. */
+/** The last record a chunk holds. */
+export function lastSeq(c: SpoolChunk): number {
+  return c.firstSeq + c.ends.length - 1;
+}
+
+/**
+ * Up to `max` records for the sink: the records when held, their lines as
+ * one Buffer of its own (made on demand: only a store that takes lines wants
+ * them), and the last one's place in the chain.
+ */
 export interface Batch {
   last: ChainHead;
-  lines: Buffer;
+  lines(): Buffer;
   records?: ChainedRecord[];
 }
 
@@ -52,8 +61,7 @@ export class Backlog {
   dropBefore(seq: number): void {
     while (this.chunks.length) {
       const c = this.chunks[0];
-      const lastSeq = c.firstSeq + c.ends.length - 1;
-      if (lastSeq < seq) {
+      if (lastSeq(c) < seq) {
         this.chunks.shift();
         this.size -= c.ends.length - c.from;
         continue;
@@ -88,11 +96,14 @@ export class Backlog {
       last = { chunk: c, index: to - 1 };
     }
     if (!last) return undefined;
-    // A Buffer of exactly its own bytes: a store on another thread is sent it whole, and a
-    // view into a larger (pooled) one would take the whole pool slab with it.
-    const lines = Buffer.allocUnsafeSlow(bytes);
-    let at = 0;
-    for (const p of parts) at += p.copy(lines, at);
+    const lines = () => {
+      // A Buffer of exactly its own bytes: a store on another thread is sent it whole, and a
+      // view into a larger (pooled) one would take the whole pool slab with it.
+      const out = Buffer.allocUnsafeSlow(bytes);
+      let at = 0;
+      for (const p of parts) at += p.copy(out, at);
+      return out;
+    };
     const { chunk, index } = last;
     return { last: { seq: chunk.firstSeq + index, hash: lineHash(chunk.data, lineStart(chunk, index)) }, lines, records };
   }

@@ -12,7 +12,7 @@
 // power cut (the sink's own durability covers what it has stored).
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SpoolChunk } from './backlog.js';
+import { lastSeq, type SpoolChunk } from './backlog.js';
 import type { ChainHead } from './chain.js';
 import { canonicalRow, toRow } from './columns.js';
 import { fromCanonical, type ChainedRecord } from './record.js';
@@ -117,7 +117,7 @@ export class Spool {
       if (written) ftruncateSync(this.fd, seg.bytes);
       throw e;
     }
-    seg.lastSeq = chunk.firstSeq + chunk.ends.length - 1;
+    seg.lastSeq = lastSeq(chunk);
     seg.bytes += chunk.data.length;
   }
 

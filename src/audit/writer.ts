@@ -6,7 +6,7 @@
 // with 503) unless the operator chose fail-open.
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { Backlog, type Batch, type SpoolChunk } from './backlog.js';
+import { Backlog, lastSeq, type Batch, type SpoolChunk } from './backlog.js';
 import { Chain, type ChainHead } from './chain.js';
 import type { AuditRecord, ChainedRecord } from './record.js';
 import type { AuditSink } from './sink.js';
@@ -55,6 +55,8 @@ export class AuditWriter {
   /** The records of this turn's chunk, kept for a sink that takes records; none for one that takes spool lines (the SQLite thread). */
   private turnRecords?: ChainedRecord[];
   private readonly byLines: boolean;
+  /** Records kept in memory for the sink at most (opts.maxQueue). */
+  private readonly maxQueue: number;
   private waiting: (() => void)[] = [];
   /**
    * Turns' records the spool could not write (the disk refused), oldest
@@ -80,6 +82,7 @@ export class AuditWriter {
   private constructor(private readonly opts: AuditWriterOptions, private readonly spool: Spool, head: ChainHead) {
     this.chain = new Chain(opts.chain, opts.key, head);
     this.byLines = typeof opts.sink.appendLines === 'function';
+    this.maxQueue = opts.maxQueue ?? 10_000;
     this.lastCheckpoint = Date.now();
     // Also when traffic stops: the last batch gets its checkpoint too.
     this.checkpointTimer = setInterval(() => void this.pump(), opts.checkpointMs).unref();
@@ -122,7 +125,7 @@ export class AuditWriter {
    */
   private get canKeep(): boolean {
     if (this.room) return true;
-    return this.opts.failOpen && this.spool.bytes < this.opts.spoolMaxBytes && this.unwrittenRecords() < (this.opts.maxQueue ?? 10_000);
+    return this.opts.failOpen && this.spool.bytes < this.opts.spoolMaxBytes && this.unwrittenRecords() < this.maxQueue;
   }
 
   private unwrittenRecords(): number {
@@ -162,7 +165,7 @@ export class AuditWriter {
       sink: this.opts.sink.kind,
       chain: this.opts.chain,
       sinkUp: this.sinkUp,
-      pending: this.chain.position.seq - this.spool.committed.seq,
+      pending: this.pendingCount(),
       spoolBytes: this.spool.bytes,
       spoolWritable: !this.unwritten.length,
       accepting: this.accepting,
@@ -201,7 +204,7 @@ export class AuditWriter {
     }
     this.writeUnwritten();
     // Beyond maxQueue the spool has them (never while some exist only in memory).
-    if (this.memory.size > (this.opts.maxQueue ?? 10_000) && !this.unwritten.length) this.memory.clear();
+    if (this.memory.size > this.maxQueue && !this.unwritten.length) this.memory.clear();
     // The answers still go out: their records wait in memory for the sink, and new requests are refused meanwhile.
     for (const done of waiting) done();
   }
@@ -249,7 +252,7 @@ export class AuditWriter {
       if (!batch) break;
       const started = performance.now();
       try {
-        if (this.byLines) await this.opts.sink.appendLines!(batch.lines);
+        if (this.byLines) await this.opts.sink.appendLines!(batch.lines());
         else await this.opts.sink.append(batch.records!);
       } catch (e) {
         if (this.sinkUp) {
@@ -266,7 +269,7 @@ export class AuditWriter {
       this.retryMs = RETRY_MIN_MS;
       this.spool.commit(batch.last);
       // What could not be spooled but is stored now needs the spool no more.
-      this.unwritten = this.unwritten.filter((c) => c.firstSeq + c.ends.length - 1 > batch.last.seq);
+      this.unwritten = this.unwritten.filter((c) => lastSeq(c) > batch.last.seq);
       // Straight on only with a full batch waiting (a backlog after an outage, or
       // more than BATCH records a flush period); otherwise the timer gathers the
       // next one: sent as soon as the last was stored, batches stayed ~50 rows at
@@ -287,7 +290,7 @@ export class AuditWriter {
     if (this.memory.firstSeq === from) return this.memory.peek(BATCH);
     const { records, lines } = this.spool.read(from, BATCH);
     const last = records.at(-1);
-    return last && { last: { seq: last.seq, hash: last.hash }, lines: Buffer.from(lines.join('')), records };
+    return last && { last: { seq: last.seq, hash: last.hash }, lines: () => Buffer.from(lines.join('')), records };
   }
 
   /** A signed statement of how far the chain has been stored; a removed tail cannot hide behind it. */

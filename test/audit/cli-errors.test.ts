@@ -4,44 +4,34 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { freePort } from '../helpers/process.js';
-import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { runAuditCli, writeSqliteLog } from './helpers.js';
+import { runAuditCli, sqliteLogFixture } from './helpers.js';
 
 const KEY = Buffer.from('k'.repeat(64));
 
 describe('warden audit: what it cannot read or write', () => {
-  let dir: string;
-  let db: string;
-  let key: string;
-  before(async () => {
-    dir = makeTempDir('warden-audit-cli-');
-    db = join(dir, 'audit.db');
-    key = join(dir, 'audit.key');
-    await writeSqliteLog(db, key, KEY, 3);
-  });
-  after(() => removeDir(dir));
+  const log = sqliteLogFixture('warden-audit-cli-', KEY, 3);
 
   const cases: { name: string; args: () => string[]; err: () => RegExp }[] = [
     {
       name: 'a SQLite file that is not there',
-      args: () => ['verify', '--sqlite', join(dir, 'missing.db'), '--key', key],
-      err: () => new RegExp(`^warden audit verify: cannot read the SQLite audit store ${join(dir, 'missing.db')}: unable to open database file\\n$`),
+      args: () => ['verify', '--sqlite', join(log.dir, 'missing.db'), '--key', log.keyFile],
+      err: () => new RegExp(`^warden audit verify: cannot read the SQLite audit store ${join(log.dir, 'missing.db')}: unable to open database file\\n$`),
     },
     {
       name: 'a key file that is not there',
-      args: () => ['verify', '--sqlite', db, '--key', join(dir, 'missing.key')],
+      args: () => ['verify', '--sqlite', log.db, '--key', join(log.dir, 'missing.key')],
       err: () => /^warden audit verify: cannot read the HMAC key: ENOENT: no such file or directory, open '.*missing\.key'\n$/,
     },
     {
       name: 'an empty key file (it would call every record changed)',
-      args: () => (writeFileSync(join(dir, 'empty.key'), '\n'), ['verify', '--sqlite', db, '--key', join(dir, 'empty.key')]),
+      args: () => (writeFileSync(join(log.dir, 'empty.key'), '\n'), ['verify', '--sqlite', log.db, '--key', join(log.dir, 'empty.key')]),
       err: () => /^warden audit verify: the HMAC key file .*empty\.key is empty\n$/,
     },
     {
       name: 'an export to a directory that is not there',
-      args: () => ['export', '--sqlite', db, '-o', join(dir, 'no/such/dir/out.jsonl')],
+      args: () => ['export', '--sqlite', log.db, '-o', join(log.dir, 'no/such/dir/out.jsonl')],
       err: () => /^warden audit export: cannot write .*no\/such\/dir\/out\.jsonl: ENOENT: no such file or directory/,
     },
     {
@@ -61,13 +51,13 @@ describe('warden audit: what it cannot read or write', () => {
 
   it('names a PostgreSQL server that does not answer, without the password in its URL', async () => {
     const port = await freePort();
-    const r = await runAuditCli(['verify', '--postgres', `postgres://warden:s3cret-pw@127.0.0.1:${port}/audit`, '--key', key]);
+    const r = await runAuditCli(['verify', '--postgres', `postgres://warden:s3cret-pw@127.0.0.1:${port}/audit`, '--key', log.keyFile]);
     assert.equal(r.code, 2, r.err);
     assert.equal(r.err, `warden audit verify: cannot read the PostgreSQL audit store postgres://warden:***@127.0.0.1:${port}/audit (table warden_audit): connect ECONNREFUSED 127.0.0.1:${port}\n`);
   });
 
   it('still verifies the log it can read: exit 0', async () => {
-    const r = await runAuditCli(['verify', '--sqlite', db, '--key', key]);
+    const r = await runAuditCli(['verify', '--sqlite', log.db, '--key', log.keyFile]);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, 'OK: 3 record(s) in 1 chain(s) verified, 0 checkpoint(s)\n');
   });

@@ -3,6 +3,7 @@
 import { execFile, spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { promisify } from 'node:util';
 import { Chain } from '../../src/audit/chain.js';
 import type { AuditRecord } from '../../src/audit/record.js';
@@ -176,16 +177,25 @@ export async function runAuditCli(args: string[], nodeArgs: string[] = []): Prom
 }
 
 /**
- * A SQLite audit log of chain `replica-a` holding sampleRecord(1..n), written
- * a thousand at a time, with `key` in `keyFile`; a checkpoint at the end when asked.
+ * For the enclosing suite: a temp dir holding an SQLite log of `n` records
+ * (chain replica-a, optionally with a checkpoint at its end) and its HMAC key
+ * file, made before the suite's tests and removed after them.
  */
-export async function writeSqliteLog(file: string, keyFile: string, key: Buffer, n: number, o: { checkpoint?: boolean } = {}): Promise<void> {
-  writeFileSync(keyFile, key);
-  const chain = new Chain('replica-a', key);
-  const store = new SqliteAuditStore(file);
-  for (let i = 0; i < n; i += 1000) {
-    await store.append(Array.from({ length: Math.min(1000, n - i) }, (_, j) => chain.link(sampleRecord(i + j + 1))));
-  }
-  if (o.checkpoint) await store.checkpoint(chain.checkpoint(chain.position));
-  await store.close();
+export function sqliteLogFixture(prefix: string, key: Buffer, n: number, o: { checkpoint?: boolean } = {}): { dir: string; db: string; keyFile: string } {
+  const f = { dir: '', db: '', keyFile: '' };
+  before(async () => {
+    f.dir = makeTempDir(prefix);
+    f.db = join(f.dir, 'audit.db');
+    f.keyFile = join(f.dir, 'audit.key');
+    writeFileSync(f.keyFile, key);
+    const chain = new Chain('replica-a', key);
+    const store = new SqliteAuditStore(f.db);
+    for (let i = 0; i < n; i += 1000) {
+      await store.append(Array.from({ length: Math.min(1000, n - i) }, (_, j) => chain.link(sampleRecord(i + j + 1))));
+    }
+    if (o.checkpoint) await store.checkpoint(chain.checkpoint(chain.position));
+    await store.close();
+  });
+  after(() => removeDir(f.dir));
+  return f;
 }

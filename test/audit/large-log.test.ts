@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { runAuditCli, writeSqliteLog } from './helpers.js';
+import { runAuditCli, sqliteLogFixture } from './helpers.js';
 
 const N = 60_000;
 const HEAP_MB = 40;
@@ -17,27 +16,17 @@ const KEY = Buffer.from('k'.repeat(64));
 const warden = (args: string[]) => runAuditCli(args, [`--max-old-space-size=${HEAP_MB}`]);
 
 describe(`a ${N.toLocaleString('en')}-record log, read with a ${HEAP_MB} MB heap`, () => {
-  let dir: string;
-  let db: string;
-  let keyFile: string;
-
-  before(async () => {
-    dir = makeTempDir('warden-large-log-');
-    db = join(dir, 'audit.db');
-    keyFile = join(dir, 'audit.key');
-    await writeSqliteLog(db, keyFile, KEY, N, { checkpoint: true });
-  });
-  after(() => removeDir(dir));
+  const log = sqliteLogFixture('warden-large-log-', KEY, N, { checkpoint: true });
 
   it('verify counts every record', async () => {
-    const r = await warden(['verify', '--sqlite', db, '--key', keyFile]);
+    const r = await warden(['verify', '--sqlite', log.db, '--key', log.keyFile]);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, `OK: ${N} record(s) in 1 chain(s) verified, 1 checkpoint(s)\n`);
   });
 
   it('export writes every record as a JSON line, in order', async () => {
-    const file = join(dir, 'export.jsonl');
-    const r = await warden(['export', '--sqlite', db, '-o', file]);
+    const file = join(log.dir, 'export.jsonl');
+    const r = await warden(['export', '--sqlite', log.db, '-o', file]);
     assert.equal(r.code, 0, r.err);
     const lines = readFileSync(file, 'utf8').split('\n');
     assert.equal(lines.pop(), '');
@@ -46,12 +35,12 @@ describe(`a ${N.toLocaleString('en')}-record log, read with a ${HEAP_MB} MB heap
   });
 
   it('verify names a record changed near the end', async () => {
-    const tampered = join(dir, 'tampered.db');
-    writeFileSync(tampered, readFileSync(db));
+    const tampered = join(log.dir, 'tampered.db');
+    writeFileSync(tampered, readFileSync(log.db));
     const edit = new Database(tampered);
     edit.prepare(`UPDATE audit SET decision = 'allow' WHERE seq = ?`).run(N - 10);
     edit.close();
-    const r = await warden(['verify', '--sqlite', tampered, '--key', keyFile]);
+    const r = await warden(['verify', '--sqlite', tampered, '--key', log.keyFile]);
     assert.equal(r.code, 1, r.err);
     assert.match(r.out, new RegExp(`^TAMPERED \\(changed\\): record seq ${N - 10} of chain replica-a \\(row ${N - 10}\\), request req-${N - 10} was changed`));
   });
