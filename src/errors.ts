@@ -4,6 +4,7 @@
 // caller's protocol (see src/providers/errors.ts).
 
 export type RpcCode =
+  | 'CANCELLED'
   | 'INVALID_ARGUMENT'
   | 'UNAUTHENTICATED'
   | 'PERMISSION_DENIED'
@@ -15,7 +16,10 @@ export type RpcCode =
   | 'INTERNAL'
   | 'UNIMPLEMENTED';
 
-const HTTP_STATUS: Record<RpcCode, number> = {
+/** The HTTP status of each code, as Google's APIs map them. */
+export const HTTP_STATUS: Record<RpcCode, number> = {
+  // The caller went away: nothing is sent, but the record and metrics say 499, as Google's APIs and nginx do.
+  CANCELLED: 499,
   INVALID_ARGUMENT: 400,
   UNAUTHENTICATED: 401,
   PERMISSION_DENIED: 403,
@@ -30,6 +34,7 @@ const HTTP_STATUS: Record<RpcCode, number> = {
 
 /** gRPC numeric codes, for ext_authz and google.rpc.Status `code` in gRPC form. */
 export const GRPC_CODE: Record<RpcCode, number> = {
+  CANCELLED: 1,
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,

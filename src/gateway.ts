@@ -24,6 +24,7 @@ import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
 import { hostPort, listenOn } from './listen.js';
+import { onTokenMint } from './telemetry/events.js';
 import { Metrics } from './telemetry/metrics.js';
 import { Tracing } from './telemetry/tracing.js';
 import { createLogger, type Logger } from './telemetry/log.js';
@@ -92,9 +93,9 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const spec = parts.config.gateway.value;
   const log = opts.log ?? createLogger();
-  const metrics = new Metrics({ groups: spec.telemetry.metrics.groups });
+  const metrics = new Metrics(spec.telemetry.metrics);
   const audit = parts.audit ? await openAuditWriter(parts.audit, log, metrics) : undefined;
-  const tracing = Tracing.create(spec.telemetry.otlp);
+  const tracing = Tracing.create(spec.telemetry.otlp, log, metrics);
   const recorder = new Recorder(audit, metrics, log);
   parts.guardrails?.registerMetrics(metrics.registry);
   const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
@@ -131,6 +132,11 @@ export async function startGateway(
     server = createServer(serverOptions, onRequest);
   }
   parts.identifier.start(log);
+  // The first failure of a streak and the recovery, not every retry: the metrics count those.
+  const stopMintLog = onTokenMint((e) => {
+    if (!e.ok && e.streak === 1) log.warn({ credential: e.credential, kind: e.kind, err: e.error }, 'upstream token mint failed; retrying with backoff');
+    else if (e.ok && e.failuresBefore) log.info({ credential: e.credential, failures: e.failuresBefore }, 'upstream token minted again');
+  });
   parts.credentials.start();
   const admin = createAdminServer({ metrics, credentials: parts.credentials, wardenJwks: () => parts.identifier.tokens.jwks(), readiness: readiness([
     warmUp(parts, opts.warmUpLimitMs ?? WARM_UP_LIMIT_MS, log),
@@ -145,6 +151,7 @@ export async function startGateway(
     stopTlsWatch?.();
     parts.identifier.stop();
     parts.credentials.close();
+    stopMintLog();
     server.closeAllConnections();
     admin.closeAllConnections();
     await Promise.all([closeServer(server), closeServer(admin)]);
@@ -167,6 +174,7 @@ export async function startGateway(
           authorizer: parts.authorizer,
           credentials: parts.credentials,
           recorder,
+          tracing,
           fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
         }, listen.host)
       : undefined;

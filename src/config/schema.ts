@@ -358,6 +358,8 @@ const telemetry = z
       .object({
         /** Principal groups that get their own `group` label value on token metrics; others count as "other". */
         groups: z.array(z.string()).default([]),
+        /** How many model names get their own `model` label value (each once the upstream has answered an allowed request for it); the rest count as "other". */
+        maxModels: z.number().int().min(0).max(10_000).default(100),
       })
       .strict()
       .prefault({}),

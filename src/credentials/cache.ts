@@ -105,7 +105,7 @@ export class CachedToken {
       this.stats.consecutiveFailures = this.streak;
       this.stats.lastError = (e as Error).message;
       this.nextAttemptAt = Date.now() + Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (this.streak - 1));
-      publishTokenMint({ credential: this.credential, kind: this.source.kind, seconds: (performance.now() - started) / 1000, ok: false });
+      publishTokenMint({ credential: this.credential, kind: this.source.kind, seconds: (performance.now() - started) / 1000, ok: false, streak: this.streak, error: this.stats.lastError });
       this.schedule(this.nextAttemptAt);
       return;
     }
@@ -116,6 +116,7 @@ export class CachedToken {
       refreshAt: t.expiresAt - Math.min(REFRESH_AHEAD_MS, lifetime / 4),
       usableUntil: t.expiresAt - Math.min(MIN_VALIDITY_MS, lifetime / 10),
     };
+    const failuresBefore = this.streak;
     this.streak = 0;
     this.nextAttemptAt = 0;
     this.stats.mints++;
@@ -123,7 +124,7 @@ export class CachedToken {
     this.stats.lastMint = now;
     this.stats.lastExpiry = t.expiresAt;
     this.stats.lastError = undefined;
-    publishTokenMint({ credential: this.credential, kind: this.source.kind, seconds: (performance.now() - started) / 1000, ok: true });
+    publishTokenMint({ credential: this.credential, kind: this.source.kind, seconds: (performance.now() - started) / 1000, ok: true, streak: 0, failuresBefore });
     this.schedule(this.current.refreshAt);
   }
 

@@ -3,22 +3,9 @@
 // text for the metadata server), so the writers are kept separate.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RpcCode } from '../errors.js';
+import { HTTP_STATUS, type RpcCode } from '../errors.js';
 
 export const MAX_BODY_BYTES = 50 * 1024 * 1024;
-
-const RPC_HTTP: Record<RpcCode, number> = {
-  INVALID_ARGUMENT: 400,
-  FAILED_PRECONDITION: 400,
-  UNAUTHENTICATED: 401,
-  PERMISSION_DENIED: 403,
-  NOT_FOUND: 404,
-  RESOURCE_EXHAUSTED: 429,
-  INTERNAL: 500,
-  UNIMPLEMENTED: 501,
-  UNAVAILABLE: 503,
-  DEADLINE_EXCEEDED: 504,
-};
 
 export class BodyTooLargeError extends Error {
   constructor() {
@@ -84,7 +71,7 @@ export function sendText(
 
 /** google.rpc.Status in the JSON form Google's REST front ends use. */
 export function rpcError(code: RpcCode, message: string) {
-  return { error: { code: RPC_HTTP[code], message, status: code } };
+  return { error: { code: HTTP_STATUS[code], message, status: code } };
 }
 
 export function sendRpcError(
@@ -93,7 +80,7 @@ export function sendRpcError(
   message: string,
   headers: Record<string, string> = {},
 ): void {
-  sendJson(res, RPC_HTTP[code], rpcError(code, message), headers);
+  sendJson(res, HTTP_STATUS[code], rpcError(code, message), headers);
 }
 
 /** RFC 6749 §5.2 error body, as oauth2.googleapis.com and sts.googleapis.com send it. */

@@ -9,6 +9,7 @@ import { admit, type Admission, type AdmissionParts } from '../proxy/admission.j
 import type { Exchange } from '../proxy/exchange.js';
 import type { Recorder } from '../proxy/record.js';
 import type { Route } from '../proxy/route.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import type { Principal, RequestInfo } from '../types.js';
 import type { CheckInput } from './check-request.js';
 
@@ -16,6 +17,8 @@ export interface CheckerParts extends AdmissionParts {
   routes: Route[];
   matchRoute: (req: RequestInfo) => Route | undefined;
   recorder: Recorder;
+  /** Present when OTLP export is configured: a span per check, as for a proxied request. */
+  tracing?: Tracing;
   /** Renders errors for checks that matched no route. */
   fallbackProvider: Provider;
   /** A check that takes longer is refused, so that Warden, not Envoy's timeout, says why. */
@@ -48,6 +51,7 @@ export type Verdict =
     }
   | { allowed: false; metadata: CheckMetadata; error: WardenError; response: RenderedError };
 
+const CHECK_SPAN = { 'warden.ext_authz': true };
 const ANONYMOUS: Principal = Object.freeze({ groups: [], methods: [] }) as Principal;
 
 export class Checker {
@@ -69,6 +73,7 @@ export class Checker {
       status: 0,
       requestBytes: input.body.buffer?.length,
     };
+    ex.trace = this.parts.tracing?.start(ex.req.method, ex.req.headers, CHECK_SPAN);
     try {
       const route = this.route(input);
       ex.route = route;
@@ -88,6 +93,7 @@ export class Checker {
     } catch (e) {
       const error = toWardenError(e);
       ex.error = error;
+      ex.trace?.fail(error.reason);
       const response = (ex.route?.provider ?? this.parts.fallbackProvider).renderError(error, ex.req.id);
       ex.status = response.status;
       return { allowed: false, metadata: metadataOf(ex), error, response };

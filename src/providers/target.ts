@@ -1,7 +1,11 @@
 // Building Target values: only the keys that are known are set, so Targets
 // compare and serialize cleanly (no `key: undefined`).
 
+import { WardenError } from '../errors.js';
 import type { OperationClass, ProviderKind, Target } from '../types.js';
+
+/** Longer model or endpoint names are refused: none exists, and the name goes into logs, spans and metrics. */
+export const MAX_MODEL_NAME = 256;
 
 export interface TargetParts {
   operation: string;
@@ -24,6 +28,8 @@ export interface TargetParts {
  * pauses (see docs/istio.md, Performance).
  */
 export function makeTarget(provider: ProviderKind, p: TargetParts, scope: Pick<TargetParts, 'project' | 'location' | 'apiVersion'> = p): Target {
+  checkName(p.model);
+  checkName(p.endpoint);
   const stream = p.stream === true;
   const t: Target = { provider, operation: p.operation, operationClass: p.operationClass, stream };
   if (stream && p.streamFormat !== undefined) t.streamFormat = p.streamFormat;
@@ -34,6 +40,12 @@ export function makeTarget(provider: ProviderKind, p: TargetParts, scope: Pick<T
   if (p.endpoint !== undefined) t.endpoint = p.endpoint;
   if (scope.apiVersion !== undefined) t.apiVersion = scope.apiVersion;
   return t;
+}
+
+function checkName(name: string | undefined): void {
+  if (name !== undefined && name.length > MAX_MODEL_NAME) {
+    throw new WardenError('INVALID_ARGUMENT', 'MODEL_INVALID', `the model name is ${name.length} characters long; at most ${MAX_MODEL_NAME}`);
+  }
 }
 
 /** The body as a plain JSON object, or undefined (absent, array, scalar). */

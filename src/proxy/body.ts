@@ -116,8 +116,20 @@ export function bufferedBody(buffer: Buffer, contentType: string | undefined): R
   try {
     return { buffer, json: JSON.parse(buffer.toString('utf8')) };
   } catch (e) {
-    return { buffer, jsonError: (e as Error).message };
+    return { buffer, jsonError: jsonErrorWithoutText(e as Error) };
   }
+}
+
+/**
+ * V8's JSON.parse message without the body text it quotes (`Unexpected token
+ * 's', "{"k":sk-live-hu"... is not valid JSON`): the message reaches the
+ * caller and the audit record, which keep no request text unless asked to.
+ */
+function jsonErrorWithoutText(e: Error): string {
+  // "Expected property name or '}' in JSON at position 1 (line 1 column 2)" and its kin name no text.
+  const at = /^([^"]*) at position (\d+)/.exec(e.message);
+  if (at) return `${at[1]} at position ${at[2]}`;
+  return /end of JSON input/.test(e.message) ? 'Unexpected end of JSON input' : 'Unexpected token';
 }
 
 async function* rest(head: Buffer[], it: AsyncIterator<Buffer>, size: number, maxBytes: number): AsyncIterable<Buffer> {

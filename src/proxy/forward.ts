@@ -37,8 +37,13 @@ export interface ForwardOutcome {
   bytesOut: number;
   /** Set when the upstream failed before the response started; the caller renders it. */
   error?: WardenError;
-  /** The response started and then broke (upstream error or client gone). */
-  aborted?: boolean;
+  /**
+   * The exchange broke off before the caller had the whole answer: the caller
+   * went away, or the upstream's response broke after it had started, or
+   * Warden's response transform refused it (with `abortError`).
+   */
+  aborted?: 'caller' | 'upstream' | 'transform';
+  abortError?: Error;
 }
 
 /**
@@ -79,7 +84,7 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
       },
       onClientClose(): void {
         if (res.writableFinished) return;
-        outcome.aborted = true;
+        outcome.aborted = 'caller';
         controller?.abort(new Error('client closed the connection'));
         local.settle();
       },
@@ -90,7 +95,10 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
         controller = c;
-        if (res.destroyed) c.abort(new Error('client closed the connection'));
+        if (res.destroyed) {
+          outcome.aborted = 'caller';
+          c.abort(new Error('client closed the connection'));
+        }
       },
       onResponseStart(c, statusCode, headers) {
         outcome.upstreamStatus = statusCode;
@@ -112,6 +120,7 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
         try {
           out = transform.chunk(chunk);
         } catch (err) {
+          outcome.abortError = err as Error;
           c.abort(err as Error);
           return;
         }
@@ -133,6 +142,7 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
         try {
           rest = transform.end();
         } catch (err) {
+          outcome.abortError = err as Error;
           handler.onResponseError!(c, err as Error);
           return;
         }
@@ -145,9 +155,11 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
       onResponseError(c, err) {
         if (settled) return;
         outcome.durationMs = performance.now() - started;
-        if (res.headersSent) {
+        if (outcome.aborted === 'caller') {
+          // Gone before the request went out: there is nobody to answer.
+        } else if (res.headersSent) {
           // The caller already has a status line: the only honest signal left is a broken stream.
-          outcome.aborted = true;
+          outcome.aborted = outcome.abortError ? 'transform' : 'upstream';
           res.destroy(err);
         } else {
           outcome.error = upstreamError(err, fr.timeoutMs);

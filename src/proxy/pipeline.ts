@@ -3,14 +3,14 @@
 // Each stage's result lands on the Exchange; only `record` reads it whole.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyCapture, keptText, sha256Hex } from '../audit/capture.js';
-import { toWardenError, WardenError } from '../errors.js';
+import { HTTP_STATUS, toWardenError, WardenError } from '../errors.js';
 import { responseRewriter, type ResponseRewriter } from '../guardrails/response.js';
 import { usageFraming, type Provider, type UsageObserver } from '../providers/index.js';
 import type { Principal } from '../types.js';
 import { admit, type AdmissionParts } from './admission.js';
 import { BUFFER_LIMIT, discardBody, readBody } from './body.js';
 import type { Exchange } from './exchange.js';
-import { forward, neverSent } from './forward.js';
+import { forward, neverSent, type ForwardOutcome } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { requestInfo } from './request-info.js';
 import { normalizePath, type PathNormalization } from '../policy/path.js';
@@ -39,9 +39,12 @@ export function createHandler(parts: PipelineParts) {
       await run(parts, ex, req, res);
     } catch (e) {
       ex.error = toWardenError(e);
+      ex.trace?.fail(ex.error.reason);
       if (!res.headersSent && !res.destroyed) sendErrorBody = sendError(res, ex, ex.route?.provider ?? parts.fallbackProvider);
     } finally {
-      if (res.headersSent || res.destroyed || ex.upstream?.release) ex.status = res.statusCode;
+      // A caller gone before its answer started was sent nothing: 499, not Node's default 200.
+      if (!res.headersSent && res.destroyed) ex.status = CLIENT_CLOSED_STATUS;
+      else if (res.headersSent || ex.upstream?.release) ex.status = res.statusCode;
       // The caller gets the end of its answer only once the record is in the audit spool.
       parts.recorder.record(ex, sendErrorBody ?? ex.upstream?.release);
       discardBody(req);
@@ -113,7 +116,13 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
     },
   );
   ex.upstream = outcome;
+  ex.trace?.annotate(outcome.upstreamStatus === undefined ? route.server : { ...route.server, 'http.response.status_code': outcome.upstreamStatus });
   if (admission.guard) ex.findings = admission.guard.findings.list;
+  // Not thrown: the response has started (or nobody is left to answer); the record says why it is incomplete.
+  if (outcome.aborted) {
+    ex.error = abortError(outcome.aborted, outcome.abortError);
+    ex.trace?.fail(ex.error.reason);
+  }
   if (outcome.error) {
     // No connection: the request never left Warden and costs nothing. Sent but unanswered: it counts, its tokens do not.
     if (neverSent(outcome.error)) admission.quota?.refund();
@@ -122,6 +131,14 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
   }
   ex.usage = observer?.result();
   admission.quota?.settle(ex.usage, (outcome.upstreamStatus ?? 500) < 400);
+}
+
+const CLIENT_CLOSED_STATUS = HTTP_STATUS.CANCELLED;
+
+function abortError(by: NonNullable<ForwardOutcome['aborted']>, cause: Error | undefined): WardenError {
+  if (by === 'caller') return new WardenError('CANCELLED', 'CLIENT_CLOSED', 'the caller closed the connection before the whole answer was sent');
+  if (by === 'upstream') return new WardenError('UNAVAILABLE', 'UPSTREAM_ABORTED', 'the upstream\'s answer broke off after it had started');
+  return new WardenError('INTERNAL', 'RESPONSE_ABORTED', `the answer was cut off: ${cause?.message ?? 'the response transform failed'}`, { cause });
 }
 
 function withQuery(query: string): string {

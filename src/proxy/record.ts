@@ -8,7 +8,7 @@ import type { QuotaRecord } from '../limits/limits.js';
 import type { AuditWriter } from '../audit/writer.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { traceIdOf } from '../telemetry/tracing.js';
+import { traceIdOf, type RequestTrace } from '../telemetry/tracing.js';
 import type { Exchange } from './exchange.js';
 
 /** OpenTelemetry GenAI operation names for the operations that have one. */
@@ -96,24 +96,7 @@ export class Recorder {
     else then?.();
     this.observe(ex, rec, latencyMs);
 
-    ex.trace?.end(
-      rec.model ? `${GEN_AI_OPERATION[rec.operation ?? ''] ?? rec.operation} ${rec.model}` : `${ex.req.method} ${rec.route ?? 'unrouted'}`,
-      {
-        'gen_ai.operation.name': GEN_AI_OPERATION[rec.operation ?? ''] ?? rec.operation ?? '',
-        'gen_ai.provider.name': GEN_AI_PROVIDER[rec.provider ?? ''] ?? rec.provider ?? '',
-        ...(rec.model ? { 'gen_ai.request.model': rec.model } : {}),
-        ...(rec.promptTokens !== undefined ? { 'gen_ai.usage.input_tokens': rec.promptTokens } : {}),
-        ...(rec.outputTokens !== undefined ? { 'gen_ai.usage.output_tokens': rec.outputTokens } : {}),
-        'http.response.status_code': rec.status,
-        'url.path': ex.req.path,
-        'warden.request_id': rec.requestId,
-        'warden.route': rec.route ?? '',
-        'warden.decision': decision,
-        ...(rec.policy ? { 'warden.policy': rec.policy } : {}),
-        ...(rec.principal ? { 'enduser.id': rec.principal } : {}),
-      },
-      ex.error?.reason,
-    );
+    if (ex.trace) endTrace(ex, ex.trace, rec);
 
     this.log.info(
       {
@@ -138,17 +121,53 @@ export class Recorder {
 
   private observe(ex: Exchange, rec: AuditRecord, latencyMs: number): void {
     const m = this.metrics;
-    const labels = { route: rec.route ?? '', model: rec.model ?? '', operation: rec.operation ?? '', status: String(rec.status), decision: rec.decision };
+    const ok = rec.status < 400;
+    const model = m.modelLabel(rec.model, ok && rec.decision === 'allow');
+    const labels = { route: rec.route ?? '', model, operation: rec.operation ?? '', status: String(rec.status), decision: rec.decision };
     m.requests.inc(labels);
     m.duration.observe(labels, latencyMs / 1000);
-    if (rec.upstreamMs !== undefined) m.upstreamDuration.observe({ route: labels.route, status: String(rec.upstreamStatus) }, rec.upstreamMs / 1000);
-    if (rec.stream && rec.ttfbMs !== undefined) m.timeToFirstToken.observe({ route: labels.route, model: labels.model }, rec.ttfbMs / 1000);
+    if (rec.upstreamMs !== undefined) {
+      // No upstream status: the call failed before an answer (timeout, connection).
+      const status = rec.upstreamStatus === undefined ? (ex.error?.reason === 'UPSTREAM_TIMEOUT' ? 'timeout' : 'error') : String(rec.upstreamStatus);
+      m.upstreamDuration.observe({ route: labels.route, status }, rec.upstreamMs / 1000);
+    }
+    if (ex.upstream?.aborted) m.aborted.inc({ route: labels.route, by: ex.upstream.aborted });
+    // Time to the first token of an answer: not of an error body.
+    if (rec.stream && rec.ttfbMs !== undefined && ok) m.timeToFirstToken.observe({ route: labels.route, model }, rec.ttfbMs / 1000);
     const group = m.groupLabel(ex.principal.groups);
     for (const [type, n] of [['input', rec.promptTokens], ['output', rec.outputTokens]] as const) {
       if (!n) continue;
-      m.tokens.inc({ route: labels.route, model: labels.model, type, group }, n);
+      m.tokens.inc({ route: labels.route, model, type, group }, n);
     }
   }
+}
+
+/** The request span's name and attributes, from its record. */
+function endTrace(ex: Exchange, trace: RequestTrace, rec: AuditRecord): void {
+  const operation = rec.operation && (GEN_AI_OPERATION[rec.operation] ?? rec.operation);
+  const provider = rec.provider && (GEN_AI_PROVIDER[rec.provider] ?? rec.provider);
+  // As OpenTelemetry's HTTP conventions have it for server spans: an error is a 5xx (or an answer
+  // cut off), not a 4xx — a refused caller is the gateway at work.
+  const failed = rec.status >= 500 || ex.upstream?.aborted !== undefined;
+  trace.end(
+    operation && rec.model ? `${operation} ${rec.model}` : `${ex.req.method} ${rec.route ?? 'unrouted'}`,
+    {
+      ...(operation ? { 'gen_ai.operation.name': operation } : {}),
+      ...(provider ? { 'gen_ai.provider.name': provider } : {}),
+      ...(rec.model ? { 'gen_ai.request.model': rec.model } : {}),
+      ...(rec.promptTokens !== undefined ? { 'gen_ai.usage.input_tokens': rec.promptTokens } : {}),
+      ...(rec.outputTokens !== undefined ? { 'gen_ai.usage.output_tokens': rec.outputTokens } : {}),
+      'http.response.status_code': rec.status,
+      'url.path': ex.req.path,
+      'warden.request_id': rec.requestId,
+      'warden.route': rec.route ?? '',
+      'warden.decision': rec.decision,
+      ...(rec.policy ? { 'warden.policy': rec.policy } : {}),
+      ...(rec.principal ? { 'enduser.id': rec.principal } : {}),
+      ...(ex.error ? { 'error.type': ex.error.reason } : {}),
+    },
+    failed ? (ex.error?.reason ?? String(rec.status)) : undefined,
+  );
 }
 
 /**

@@ -14,6 +14,8 @@ export interface Route {
   basePath: string;
   headerAllowList: ReadonlySet<string>;
   timeoutMs: number;
+  /** The upstream's host and port, for the forward span (OpenTelemetry's server.address, server.port). */
+  server: { 'server.address': string; 'server.port': number };
 }
 
 export function buildRoute(spec: RouteSpec): Route {
@@ -25,5 +27,6 @@ export function buildRoute(spec: RouteSpec): Route {
     basePath: url.pathname.replace(/\/$/, ''),
     headerAllowList: requestHeaderAllowList(spec.propagateHeaders),
     timeoutMs: durationMs(spec.timeout),
+    server: { 'server.address': url.hostname, 'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)) },
   };
 }

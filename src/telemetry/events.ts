@@ -11,6 +11,11 @@ export interface TokenMintEvent {
   kind: string;
   seconds: number;
   ok: boolean;
+  /** Failures in a row, this one included (0 when ok). */
+  streak: number;
+  /** A failure's message; after a success, how many failures came before it. */
+  error?: string;
+  failuresBefore?: number;
 }
 
 export interface JwksRefreshEvent {
@@ -25,6 +30,13 @@ export const jwksRefreshChannel = diagnostics.channel('warden:identity.jwks-refr
 /** Call after every upstream token mint attempt. */
 export function publishTokenMint(e: TokenMintEvent): void {
   if (tokenMintChannel.hasSubscribers) tokenMintChannel.publish(e);
+}
+
+/** Runs `fn` on every mint attempt from now on; returns the unsubscribe. */
+export function onTokenMint(fn: (e: TokenMintEvent) => void): () => void {
+  const listener = (m: unknown) => fn(m as TokenMintEvent);
+  tokenMintChannel.subscribe(listener);
+  return () => tokenMintChannel.unsubscribe(listener);
 }
 
 /** Call after every fetch of a remote JSON Web Key Set. */

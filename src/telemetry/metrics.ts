@@ -2,12 +2,17 @@
 // they apply (gen_ai.server.request.duration, gen_ai.client.token.usage,
 // gen_ai.server.time_to_first_token). Label sets are bounded: route, model,
 // operation, status, decision, and a principal `group` only from a configured
-// list — never a per-user label.
+// list — never a per-user label. A model name is the caller's to choose, so it
+// becomes a label value only once the upstream has answered an allowed
+// request for it, and for at most `maxModels` names; any other is "other".
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditStatus } from '../audit/writer.js';
-import { jwksRefreshChannel, tokenMintChannel, type JwksRefreshEvent, type TokenMintEvent } from './events.js';
+import { jwksRefreshChannel, onTokenMint, type JwksRefreshEvent, type TokenMintEvent } from './events.js';
 
-const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+// Up to the default route timeout (300 s): long generations and streams land in a bucket, not +Inf.
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/** The label value of models past the bound, or never answered. */
+export const OTHER_MODEL = 'other';
 
 type RequestLabel = 'route' | 'model' | 'operation' | 'status' | 'decision';
 
@@ -20,17 +25,24 @@ export class Metrics {
   readonly timeToFirstToken: Histogram<'route' | 'model'>;
   readonly upstreamDuration: Histogram<'route' | 'status'>;
   readonly tokenMints: Counter<'credential' | 'result'>;
-  readonly tokenMintDuration: Histogram<'credential'>;
+  readonly tokenMintDuration: Histogram<'credential' | 'result'>;
+  /** Responses that broke off after they started, by who broke them (caller, upstream, transform). */
+  readonly aborted: Counter<'route' | 'by'>;
   readonly jwksRefreshes: Counter<'uri' | 'result'>;
   readonly auditWriteSeconds: Histogram<'sink'>;
   readonly auditDropped: Counter;
+  /** Spans handed to the OTLP exporter, by result (ok, error: dropped). */
+  readonly spanExports: Counter<'result'>;
   private readonly groupLabels: ReadonlySet<string>;
+  private readonly modelLabels = new Set<string>();
+  private readonly maxModels: number;
   private readonly auditSources: (() => AuditStatus)[] = [];
   private readonly unsubscribe: () => void;
 
-  constructor(opts: { groups?: readonly string[] } = {}) {
+  constructor(opts: { groups?: readonly string[]; maxModels?: number } = {}) {
     const registers = [this.registry];
     this.groupLabels = new Set(opts.groups ?? []);
+    this.maxModels = opts.maxModels ?? 100;
     collectDefaultMetrics({ register: this.registry });
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Counter<L>({ name, help, labelNames, registers });
     const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets = LATENCY_BUCKETS) =>
@@ -42,11 +54,13 @@ export class Metrics {
     this.timeToFirstToken = histogram('gen_ai_server_time_to_first_token_seconds', 'Streaming responses: time from the upstream call to its first body byte', ['route', 'model']);
     this.upstreamDuration = histogram('warden_upstream_duration_seconds', 'Upstream call duration, from the call to the last response byte', ['route', 'status']);
     this.tokenMints = counter('warden_credential_mints_total', 'Upstream token mints, by credential and result (ok, error)', ['credential', 'result']);
-    this.tokenMintDuration = histogram('warden_credential_mint_duration_seconds', 'Upstream token mint latency', ['credential']);
+    this.tokenMintDuration = histogram('warden_credential_mint_duration_seconds', 'Upstream token mint latency, failures included', ['credential', 'result']);
+    this.aborted = counter('warden_responses_aborted_total', 'Answers cut off after they started, by who cut them: caller (went away), upstream (broke off), transform (Warden refused the rest)', ['route', 'by']);
     this.jwksRefreshes = counter('warden_jwks_refreshes_total', 'Fetches of remote JSON Web Key Sets, by key set URL and result (ok, error)', ['uri', 'result']);
     this.auditWriteSeconds = histogram('warden_audit_write_duration_seconds', 'Time to store one batch of audit records in the sink', ['sink'], [
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,
     ]);
+    this.spanExports = counter('warden_trace_spans_exported_total', 'Spans sent to the OTLP collector, by result (ok; error: the export failed and they were dropped)', ['result']);
     this.auditDropped = counter('warden_audit_dropped_total', 'Audit records not kept: the spool was full (sink down) or could not be written');
     const sources = this.auditSources;
     const gauge = (name: string, help: string, value: (s: AuditStatus) => number) =>
@@ -68,19 +82,19 @@ export class Metrics {
     gauge('warden_audit_spool_writable', '1 while the disk takes the audit spool\'s writes', (s) => Number(s.spoolWritable));
     gauge('warden_audit_accepting', '1 while the audit trail takes new records; 0 while requests are refused (spool full or unwritable, not fail-open)', (s) => Number(s.accepting));
 
-    const onMint = (m: unknown) => {
-      const e = m as TokenMintEvent;
-      this.tokenMints.inc({ credential: e.credential, result: e.ok ? 'ok' : 'error' });
-      if (e.ok) this.tokenMintDuration.observe({ credential: e.credential }, e.seconds);
+    const onMint = (e: TokenMintEvent) => {
+      const labels = { credential: e.credential, result: e.ok ? 'ok' : 'error' };
+      this.tokenMints.inc(labels);
+      this.tokenMintDuration.observe(labels, e.seconds);
     };
     const onJwks = (m: unknown) => {
       const e = m as JwksRefreshEvent;
       this.jwksRefreshes.inc({ uri: e.uri, result: e.ok ? 'ok' : 'error' });
     };
-    tokenMintChannel.subscribe(onMint);
+    const stopMints = onTokenMint(onMint);
     jwksRefreshChannel.subscribe(onJwks);
     this.unsubscribe = () => {
-      tokenMintChannel.unsubscribe(onMint);
+      stopMints();
       jwksRefreshChannel.unsubscribe(onJwks);
     };
   }
@@ -90,6 +104,20 @@ export class Metrics {
     if (!groups.length) return '';
     for (const g of groups) if (this.groupLabels.has(g)) return g;
     return 'other';
+  }
+
+  /**
+   * The bounded `model` label: the model's own name once the upstream has
+   * answered an allowed request for it with success (`answered`), up to
+   * maxModels names; "other" for any other name, so that callers cannot add
+   * series by inventing model names ("" when the request named none).
+   */
+  modelLabel(model: string | undefined, answered: boolean): string {
+    if (!model) return '';
+    if (this.modelLabels.has(model)) return model;
+    if (!answered || this.modelLabels.size >= this.maxModels) return OTHER_MODEL;
+    this.modelLabels.add(model);
+    return model;
   }
 
   watchAudit(status: () => AuditStatus): void {

@@ -4,11 +4,13 @@
 // and exported over OTLP/HTTP (JSON). Parents are passed explicitly — no
 // async context manager — so the request path pays only for the spans.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, defaultTextMapSetter, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { TelemetrySpec } from '../config/schema.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 
 const propagator = new W3CTraceContextPropagator();
 const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
@@ -26,9 +28,9 @@ export class Tracing {
     this.tracer = provider.getTracer('warden');
   }
 
-  static create(spec: TelemetrySpec['otlp']): Tracing | undefined {
+  static create(spec: TelemetrySpec['otlp'], log: Logger, metrics: Metrics): Tracing | undefined {
     if (!spec) return undefined;
-    const exporter = new OTLPTraceExporter({ url: spec.endpoint, headers: spec.headers });
+    const exporter = new ReportingExporter(new OTLPTraceExporter({ url: spec.endpoint, headers: spec.headers }), spec.endpoint, log, metrics);
     return new Tracing(
       new BasicTracerProvider({
         resource: resourceFromAttributes({ 'service.name': spec.serviceName }),
@@ -38,15 +40,15 @@ export class Tracing {
   }
 
   /** The request's span, child of the caller's `traceparent` when it sent one. */
-  start(method: string, headers: Record<string, string>): RequestTrace {
+  start(method: string, headers: Record<string, string>, attributes?: Attributes): RequestTrace {
     const parent = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
-    const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method } }, parent);
+    const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, ...attributes } }, parent);
     return new RequestTrace(this.tracer, span);
   }
 
-  /** Exports what is buffered. */
-  shutdown(): Promise<void> {
-    return this.provider.shutdown();
+  /** Exports what is buffered; a collector that is down loses it (the exporter has said so) and does not fail the shutdown. */
+  async shutdown(): Promise<void> {
+    await this.provider.shutdown().catch(() => {});
   }
 }
 
@@ -67,9 +69,23 @@ export class RequestTrace {
 
   /** `traceparent` (and `tracestate`) naming the current stage's span, for the upstream request. */
   inject(headers: Record<string, string>): void {
+    // The caller's tracestate goes on only with its trace (it is in the span's context then):
+    // beside a new trace, started because the caller's traceparent was invalid, it means nothing.
+    delete headers.tracestate;
     propagator.inject(trace.setSpan(ROOT_CONTEXT, this.current ?? this.root), headers, defaultTextMapSetter);
   }
 
+  /** Attributes of the current stage's span (the forward span's upstream answer). */
+  annotate(attributes: Attributes): void {
+    this.current?.setAttributes(attributes);
+  }
+
+  /** The current stage failed: its span says so, whatever the request's outcome. */
+  fail(reason: string): void {
+    this.current?.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+  }
+
+  /** Ends the request's span; `error` marks it failed (a 5xx, an answer cut off). */
   end(name: string, attributes: Attributes, error?: string): void {
     this.current?.end();
     this.current = undefined;
@@ -77,5 +93,35 @@ export class RequestTrace {
     this.root.setAttributes(attributes);
     if (error) this.root.setStatus({ code: SpanStatusCode.ERROR, message: error });
     this.root.end();
+  }
+}
+
+/**
+ * The OTLP exporter, made to speak up: each batch is counted by result, and a
+ * failing collector is logged when exports start failing and when they work
+ * again (the SDK itself drops the spans silently).
+ */
+class ReportingExporter implements SpanExporter {
+  private failing = false;
+
+  constructor(private readonly inner: SpanExporter, private readonly endpoint: string, private readonly log: Logger, private readonly metrics: Metrics) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      const ok = result.code === ExportResultCode.SUCCESS;
+      this.metrics.spanExports.inc({ result: ok ? 'ok' : 'error' }, spans.length);
+      if (!ok && !this.failing) this.log.warn({ endpoint: this.endpoint, err: result.error?.message, spans: spans.length }, 'OTLP trace export failed: spans are dropped until it works again');
+      else if (ok && this.failing) this.log.info({ endpoint: this.endpoint }, 'OTLP trace export works again');
+      this.failing = !ok;
+      done(result);
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
   }
 }

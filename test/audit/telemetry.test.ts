@@ -5,19 +5,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { sample } from '../helpers/metrics.js';
 import { until } from '../helpers/process.js';
 import { drained, gatewayConfig, MODEL_PATH, PROMPT } from './helpers.js';
-
-/** The value of one sample line, by metric name and exact label set (labels in any order). */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([\w:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.keys(got).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 describe('metrics after a known traffic mix', () => {
   let s: Stack;
@@ -71,7 +61,7 @@ describe('metrics after a known traffic mix', () => {
 
   it('reports token mints, key-set refreshes and the audit pipeline', () => {
     assert.equal(sample(text, 'warden_credential_mints_total', { credential: 'vertex-sa', result: 'ok' }), 1);
-    assert.equal(sample(text, 'warden_credential_mint_duration_seconds_count', { credential: 'vertex-sa' }), 1);
+    assert.equal(sample(text, 'warden_credential_mint_duration_seconds_count', { credential: 'vertex-sa', result: 'ok' }), 1);
     assert.ok(sample(text, 'warden_jwks_refreshes_total', { uri: `${s.emu.issuer}/jwks`, result: 'ok' })! >= 1);
     assert.equal(sample(text, 'warden_audit_queue_depth', { sink: 'sqlite' }), 0);
     assert.equal(sample(text, 'warden_audit_sink_up', { sink: 'sqlite' }), 1);
