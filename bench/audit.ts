@@ -3,7 +3,15 @@
 // load: interleaved rounds, medians, and the ratio — run-to-run noise here is
 // ~15%, so only the ratio within one run means anything.
 //
-//   node --import tsx bench/audit.ts [--seconds 5] [--rounds 3] [--connections 32] [--warmup 5] [--pin process|thread] [--cpu-prof DIR]
+//   node --import tsx bench/audit.ts [--config demo|bare] [--seconds 5] [--rounds 3] [--connections 32] [--warmup 5] [--pin process|thread] [--cpu-prof DIR]
+//
+// --config demo (default): the gateway `npm start` runs (src/cli/demo.ts),
+// with and without its SQLite audit — each request's bearer JWT verified
+// (RS256, cached), the demo's AuthorizationPolicies, a Google access token
+// minted once from the emulator and cached, an access log line per request
+// (to /dev/null). --config bare: one route with a static bearer credential,
+// no authentication, no policy, logs at warn (no access lines): the cheapest
+// request there is, so the one the audit adds most to.
 //
 // Besides requests/s it reports the gateways' CPU time per request (user +
 // system, all threads, from /proc), which a busy machine disturbs much less
@@ -27,6 +35,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
+import { demoConfig } from '../src/cli/demo.js';
+import { startEmulator } from '../src/emulator/index.js';
 import { benchConfig, PROMPT_BODY as BODY } from './lib/config.js';
 import { cpus, cpuSeconds, pinning, pinThread, repin } from './lib/cpu.js';
 import { h2load, installed, NGHTTP2_PACKAGES } from './lib/h2load.js';
@@ -38,6 +48,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
+    config: { type: 'string', default: 'demo' },
     pin: { type: 'string', default: 'process' },
     warmup: { type: 'string', default: '5' },
     'cpu-prof': { type: 'string' },
@@ -45,11 +56,25 @@ const { values } = parseArgs({
 });
 if (values.pin !== 'process' && values.pin !== 'thread') throw new Error(`--pin process|thread, not ${values.pin}`);
 const PIN_THREAD = values.pin === 'thread';
+if (values.config !== 'demo' && values.config !== 'bare') throw new Error(`--config demo|bare, not ${values.config}`);
+const DEMO = values.config === 'demo';
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
-const PATH = '/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent';
+const PATH = '/v1/projects/emulator-project/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent';
 const [GATEWAY_CPU, OTHER_CPU] = [cpus[0], cpus[1]];
+
+/** The gateway's config: the demo's or the bare one, with the SQLite audit or without. */
+function gatewayConfig(audit: boolean, port: number, adminPort: number, upstream: string): string {
+  if (!DEMO) {
+    const spec = audit ? '  audit: {sqlite: ./audit.db, hmacKeyFile: ./audit.key}\n' : '';
+    return benchConfig({ name: 'bench', port, adminPort, upstream, credential: 'bearer: {file: ./token.txt}', spec });
+  }
+  const config = demoConfig({ port, adminPort, emulatorUrl: upstream, issuer: emu!.issuer, audience: 'warden' });
+  const line = '  audit: {sqlite: ./audit.db}\n';
+  if (!config.includes(line)) throw new Error('the demo config has no audit line to replace');
+  return config.replace(line, audit ? '  audit: {sqlite: ./audit.db, hmacKeyFile: ./audit.key}\n' : '');
+}
 
 /** The load generator: h2load (C) when installed, else undici in this process. */
 const H2LOAD = installed('h2load');
@@ -61,9 +86,10 @@ const bodyFile = (dir: string) => join(dir, 'body.json');
  * a gateway's other threads (the audit's among them, with --pin thread) can
  * run; the undici loop takes all of it.
  */
-async function load(url: string, seconds: number, dir: string): Promise<{ rate: number; done: number }> {
+async function load(url: string, seconds: number, dir: string, headers: Record<string, string>): Promise<{ rate: number; done: number }> {
   if (H2LOAD) {
-    const args = ['--h1', '-c', String(CONNECTIONS), '-m', '1', '-D', String(seconds), '-d', bodyFile(dir), '-H', 'content-type: application/json', url + PATH];
+    const h = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+    const args = ['--h1', '-c', String(CONNECTIONS), '-m', '1', '-D', String(seconds), '-d', bodyFile(dir), ...h, url + PATH];
     const { counts } = await h2load(OTHER_CPU, args);
     if (counts.failed || counts.errored || counts.succeeded !== counts.done) throw new Error(`h2load against ${url}: ${JSON.stringify(counts)}`);
     return { rate: counts.succeeded / seconds, done: counts.succeeded };
@@ -73,7 +99,7 @@ async function load(url: string, seconds: number, dir: string): Promise<{ rate: 
   let done = 0;
   const worker = async () => {
     while (performance.now() < deadline) {
-      const { statusCode, body } = await pool.request({ method: 'POST', path: PATH, headers: { 'content-type': 'application/json' }, body: BODY });
+      const { statusCode, body } = await pool.request({ method: 'POST', path: PATH, headers, body: BODY });
       await body.dump();
       if (statusCode !== 200) throw new Error(`status ${statusCode}`);
       done++;
@@ -89,31 +115,35 @@ async function load(url: string, seconds: number, dir: string): Promise<{ rate: 
 // The load generator is this process: on CPU 1 with the stub, off the gateways' core.
 repin(process.pid, OTHER_CPU);
 const dir = makeTempDir('warden-bench-audit-');
+// --config demo: the emulator in this process is the dev issuer (JWKS) and the token endpoint of the one mint.
+const emu = DEMO ? await startEmulator({ port: 0 }) : undefined;
 try {
-  // The stub upstream wants a bearer token: both gateways send the same static one.
   const stub = await startUpstream(OTHER_CPU);
-  writeFileSync(join(dir, 'token.txt'), 'bench-token\n');
   writeFileSync(join(dir, 'audit.key'), 'bench-audit-key-'.repeat(4));
   writeFileSync(bodyFile(dir), BODY);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (emu) {
+    await emu.writeCredentials(join(dir, 'credentials'));
+    headers.authorization = `Bearer ${await emu.mintIdToken({ sub: 'alice', groups: ['ml-engineers'], aud: 'warden', ttlSeconds: 3600 })}`;
+  } else {
+    // The stub upstream wants a bearer token: both gateways send the same static one.
+    writeFileSync(join(dir, 'token.txt'), 'bench-token\n');
+  }
   const gateways = { on: '', off: '' };
   const pids = { on: 0, off: 0 };
   for (const k of ['on', 'off'] as const) {
     const [port, adminPort] = [await freePort(), await freePort()];
-    const audit = k === 'on' ? '  audit: {sqlite: ./audit.db, hmacKeyFile: ./audit.key}\n' : '';
-    writeFileSync(join(dir, `${k}.yaml`), benchConfig({ name: 'bench', port, adminPort, upstream: stub.url, credential: 'bearer: {file: ./token.txt}', spec: audit }));
-    // Logs at warn: the bench measures the gateway, not a pipe full of access lines.
+    writeFileSync(join(dir, `${k}.yaml`), gatewayConfig(k === 'on', port, adminPort, stub.url));
     const prof = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(values['cpu-prof'], k)] : [];
-    const proc = await startWarden(PIN_THREAD ? undefined : GATEWAY_CPU, join(dir, `${k}.yaml`), `http://127.0.0.1:${adminPort}/readyz`, {
-      nodeArgs: prof,
-      stdio: 'inherit',
-      env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' },
-    });
+    // demo: an access line per request, as deployed, to /dev/null; bare: logs at warn, no access lines.
+    const output = DEMO ? {} : { stdio: 'inherit' as const, env: { ...process.env, WARDEN_LOG_LEVEL: 'warn' } };
+    const proc = await startWarden(PIN_THREAD ? undefined : GATEWAY_CPU, join(dir, `${k}.yaml`), `http://127.0.0.1:${adminPort}/readyz`, { nodeArgs: prof, ...output });
     // Started on this process's CPU (1) and ready: the threads it has made so far (the audit thread
     // among them: it opens the store at start) stay there, the main thread goes to CPU 0.
     if (PIN_THREAD) pinThread(proc.pid!, GATEWAY_CPU);
     pids[k] = proc.pid!;
     gateways[k] = `http://127.0.0.1:${port}`;
-    await load(gateways[k], Number(values.warmup), dir); // warm-up: JIT (the first seconds run ~50% dearer), connections
+    await load(gateways[k], Number(values.warmup), dir, headers); // warm-up: JIT (the first seconds run ~50% dearer), connections
   }
   const rates = { on: [] as number[], off: [] as number[] };
   /** Gateway CPU microseconds per request, per round: all threads, and the main thread alone. */
@@ -123,7 +153,7 @@ try {
     for (const k of round % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
       const before = cpuSeconds(pids[k]);
       const mainBefore = cpuSeconds(pids[k], pids[k]);
-      const { rate, done } = await load(gateways[k], SECONDS, dir);
+      const { rate, done } = await load(gateways[k], SECONDS, dir, headers);
       // The SQLite writer may still be storing the round's last batch: give it a moment before reading the clock.
       await new Promise((r) => setTimeout(r, 100));
       const after = cpuSeconds(pids[k]);
@@ -153,7 +183,9 @@ try {
     const [mOn, mOff] = [median(mainCpu.on), median(mainCpu.off)];
     console.log(`main thread alone (the one answering requests): off ${mOff.toFixed(0)} µs, on ${mOn.toFixed(0)} µs per request = ${(mOn / mOff).toFixed(3)} (the audit costs it ${(mOn - mOff).toFixed(0)} µs)`);
   }
+  if (emu && emu.stats.byGrant['jwt-bearer'] !== 2) throw new Error(`each gateway should have minted one Google token, not ${emu.stats.byGrant['jwt-bearer']} in all`);
 } finally {
   await stopAll();
+  await emu?.close();
   removeDir(dir);
 }
