@@ -63,13 +63,15 @@ function headersOf(http: HttpRequestAttributes): Record<string, string> {
 
 /**
  * The body as Envoy sent it (`with_request_body`), as bytes or text. A body
- * Envoy cut short (shorter than the request's declared size) is passed on as
- * bytes only: half a JSON document says nothing reliable about the request.
+ * Envoy cut short (shorter than the request's declared size, or marked
+ * `x-envoy-auth-partial-body: true`) is passed on as bytes only, marked
+ * partial: half a JSON document says nothing reliable about the request. So is
+ * no body at all for a request that has one (Envoy not asked to send it).
  */
 function bodyOf(http: HttpRequestAttributes, headers: Record<string, string>): RequestBody {
   const bytes = http.rawBody?.length ? http.rawBody : http.body ? Buffer.from(http.body, 'utf8') : undefined;
-  if (!bytes) return {};
-  const declared = Number(http.size ?? -1);
-  if (declared > bytes.length) return { buffer: bytes };
+  const declared = Math.max(Number(http.size ?? -1), Number(headers['content-length'] ?? -1));
+  if (!bytes) return declared > 0 || headers['transfer-encoding'] !== undefined ? { partial: true } : {};
+  if (declared > bytes.length || headers['x-envoy-auth-partial-body'] === 'true') return { buffer: bytes, partial: true };
   return bufferedBody(bytes, headers['content-type']);
 }

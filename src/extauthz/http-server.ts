@@ -64,7 +64,7 @@ async function checkInput(req: IncomingMessage, pathPrefix: string): Promise<Che
     // Envoy marks a body it cut at `maxRequestBytes` (it sets this header
     // itself); half a JSON document says nothing reliable: pass bytes only.
     const partial = info.headers['x-envoy-auth-partial-body'] === 'true';
-    return { req: info, body: partial && body.buffer ? { buffer: body.buffer } : body };
+    return { req: info, body: partial ? { buffer: body.buffer, partial: true } : body };
   } catch (e) {
     return { req: info, body: {}, problem: toWardenError(e) };
   }

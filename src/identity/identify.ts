@@ -14,7 +14,7 @@ import { groupsOf, outputHeaders, policyClaims } from './claims.js';
 import type { JwtAuthenticator } from './jwt.js';
 import { unauthenticated } from './reject.js';
 import { spiffeOf, type SpiffeIdentity } from './spiffe.js';
-import { withoutParam } from './token-locations.js';
+import { withoutParams } from './token-locations.js';
 import type { TrustedProxies } from './trusted-proxies.js';
 import { parseXfcc, XfccSyntaxError } from './xfcc.js';
 import type { WardenTokens } from './upstream-token.js';
@@ -27,7 +27,7 @@ export interface Identity {
   consumedHeaders: readonly string[];
   /** Headers the jwtRule asks for (`outputPayloadToHeader`, `outputClaimToHeaders`, `forwardOriginalToken`). */
   upstreamHeaders: Record<string, string>;
-  /** The query string without a consumed `access_token`-style parameter, when one was consumed. */
+  /** The query string without the `access_token`-style parameters, when a token was consumed and the query had one. */
   upstreamQuery?: string;
 }
 
@@ -44,6 +44,8 @@ export interface IdentifierParts {
 export class Identifier {
   readonly tokens: WardenTokens;
   private readonly strip: readonly string[];
+  /** Every query parameter a JWT may travel in (`access_token`, `fromParams`). */
+  private readonly tokenParams: readonly string[];
 
   constructor(private readonly parts: IdentifierParts) {
     this.tokens = parts.tokens;
@@ -54,6 +56,7 @@ export class Identifier {
       for (const o of rule.outputClaimToHeaders ?? []) strip.add(o.header.toLowerCase());
     }
     this.strip = [...strip];
+    this.tokenParams = [...new Set(parts.jwt.tokenLocations.filter((loc) => loc.kind === 'param').map((loc) => loc.name))];
   }
 
   /** Fetch remote key sets and keep them fresh; watch the API key file. */
@@ -103,8 +106,12 @@ export class Identifier {
       const loc = jwt.location;
       if (jwt.rule.forwardOriginalToken) {
         if (loc.kind === 'header') identity.upstreamHeaders[loc.name] = req.headers[loc.name];
-      } else if (loc.kind === 'param') {
-        identity.upstreamQuery = withoutParam(req.query, loc.name);
+      } else if (req.query && this.tokenParams.length) {
+        // Every token parameter goes, not only the location the token was taken from: the same
+        // token sent as `Authorization: Bearer` and `?access_token=` is one token (a different
+        // one would have been TOKEN_AMBIGUOUS), and its copy in the query must not travel on.
+        const query = withoutParams(req.query, this.tokenParams);
+        if (query !== req.query) identity.upstreamQuery = query;
       }
     }
     return identity;

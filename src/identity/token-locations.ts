@@ -90,11 +90,14 @@ function parseCookies(header: string): Map<string, string> {
   return out;
 }
 
-/** The query string without the consumed token parameter (so the token is not forwarded). */
-export function withoutParam(query: string, name: string): string {
+/** The query string without the token parameters `names` (so no token is forwarded). */
+export function withoutParams(query: string, names: readonly string[]): string {
   // Other parameters keep their bytes exactly: re-serialising would re-encode them.
   return query
     .split('&')
-    .filter((part) => !new URLSearchParams(part).has(name))
+    .filter((part) => {
+      const params = new URLSearchParams(part);
+      return !names.some((name) => params.has(name));
+    })
     .join('&');
 }

@@ -3,11 +3,11 @@
 
 import type { ProviderKind } from '../types.js';
 import { renderOpenAIError, renderRpcStatus } from './errors.js';
-import { classifyHttp } from './http.js';
-import { classifyOpenAI } from './openai.js';
+import { classifyHttp, httpModelInBody } from './http.js';
+import { classifyOpenAI, openAIModelInBody } from './openai.js';
 import type { Provider } from './provider.js';
 import { createUsageObserver } from './usage-observer.js';
-import { classifyVertex } from './vertex.js';
+import { classifyVertex, vertexModelInBody } from './vertex.js';
 
 export type { Provider } from './provider.js';
 export type { RenderedError } from './errors.js';
@@ -22,6 +22,7 @@ export { readUsage } from './usage.js';
 export const vertexProvider: Provider = Object.freeze({
   kind: 'vertex',
   classify: classifyVertex,
+  modelInBody: vertexModelInBody,
   renderError: renderRpcStatus,
   usageObserver: createUsageObserver,
 });
@@ -29,6 +30,7 @@ export const vertexProvider: Provider = Object.freeze({
 export const openaiProvider: Provider = Object.freeze({
   kind: 'openai',
   classify: classifyOpenAI,
+  modelInBody: openAIModelInBody,
   renderError: renderOpenAIError,
   usageObserver: createUsageObserver,
 });
@@ -36,6 +38,7 @@ export const openaiProvider: Provider = Object.freeze({
 export const httpProvider: Provider = Object.freeze({
   kind: 'http',
   classify: classifyHttp,
+  modelInBody: httpModelInBody,
   // google.rpc.Status is as good a generic JSON error as any, and carries the request id.
   renderError: renderRpcStatus,
   usageObserver: createUsageObserver,

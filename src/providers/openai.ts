@@ -31,6 +31,11 @@ function unparsed(apiVersion?: string): Target {
   return makeTarget('openai', { operation: 'other', operationClass: 'other', apiVersion });
 }
 
+/** Inference calls name their model (and `stream`) in the body. */
+export function openAIModelInBody(method: string, path: string): boolean {
+  return method === 'POST' && classifyOpenAI(method, path, '', undefined).operationClass === 'inference';
+}
+
 export function classifyOpenAI(method: string, path: string, _query: string, body: unknown): Target {
   const segs = splitPath(path);
   if (segs === undefined) return unparsed();

@@ -15,6 +15,12 @@ export interface Provider {
    * @param body   the parsed JSON request body when the request had a JSON body that was read, else undefined
    */
   classify(method: string, path: string, query: string, body: unknown): Target;
+  /**
+   * Whether classify takes the model (and the stream flag) of a request to `path` from its JSON
+   * body: then policy can decide only once the whole body is read (see readBody's `bufferLimit`).
+   * @param path as for classify
+   */
+  modelInBody(method: string, path: string): boolean;
   /** Render a WardenError in this provider's protocol. */
   renderError(err: WardenError, requestId: string): RenderedError;
   /** Incremental usage extraction from the upstream response body. */

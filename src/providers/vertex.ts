@@ -144,6 +144,20 @@ export function classifyVertex(method: string, path: string, query: string, body
   return verb === undefined ? admin(method, scope) : other(scope);
 }
 
+/** OpenAI-compatible calls (`endpoints/{e}/chat/completions`, …) name their model (and `stream`) in the body. */
+export function vertexModelInBody(method: string, path: string): boolean {
+  if (method !== 'POST') return false;
+  let target: Target;
+  try {
+    target = classifyVertex(method, path, '', undefined);
+  } catch {
+    return false; // a model name too long (MODEL_INVALID): classify refuses the request itself
+  }
+  return OPENAI_COMPATIBLE.has(target.operation);
+}
+
+const OPENAI_COMPATIBLE: ReadonlySet<string> = new Set(['chat.completions', 'completions', 'embeddings']);
+
 function modelCall(
   method: string,
   query: string,

@@ -13,7 +13,7 @@ import type { Credentials, UpstreamHeader } from '../credentials/index.js';
 import type { Identifier } from '../identity/identify.js';
 import type { Authorizer } from '../policy/evaluate.js';
 import type { Principal } from '../types.js';
-import type { RequestBody } from './body.js';
+import { mayBeJson, type RequestBody } from './body.js';
 import type { Exchange } from './exchange.js';
 import type { Route } from './route.js';
 
@@ -53,6 +53,11 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   ex.trace?.stage('classify');
   const target = route.provider.classify(info.method, info.path, info.query, body.json);
   ex.target = target;
+  if (modelUnread(route, info, body)) {
+    // Policy on request.model or request.stream would decide on an absent value: refuse instead.
+    throw new WardenError('INVALID_ARGUMENT', 'BODY_TOO_LARGE_TO_CLASSIFY',
+      'the request body names the model, and it was not read whole (an ext_authz check carries at most its maxRequestBytes)', { httpStatus: 413 });
+  }
 
   ex.trace?.stage('authorize');
   const decision = parts.authorizer.authorize({ req: info, principal: identity.principal, target, route: route.spec.name });
@@ -65,8 +70,10 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   guardRequest(target, body);
   const admission: Admission = { removeHeaders: [...identity.consumedHeaders], addHeaders: identity.upstreamHeaders, query: identity.upstreamQuery };
 
-  // A body over guardrails.maxScanBytes arrives as a stream: it cannot be scanned (see GuardSession.unscanned).
-  const unscanned = body.stream !== undefined && readableBody(target);
+  // A body over guardrails.maxScanBytes is not scanned (see GuardSession.unscanned): it arrives as a
+  // stream, or whole when it names the model (read whole for policy, not for the scanners).
+  const overScan = body.stream !== undefined || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
+  const unscanned = overScan && readableBody(target);
   if (parts.guardrails && (body.json !== undefined || unscanned) && target.operationClass === 'inference') {
     const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy });
     admission.guard = guard;
@@ -94,6 +101,16 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
     throw e;
   }
   return admission;
+}
+
+/**
+ * A JSON body that names the model (and the stream flag) but was not read whole: streaming on
+ * past the buffer limit (the proxy reads such bodies whole, so never there), or cut short or left
+ * out of an ext_authz check.
+ */
+function modelUnread(route: Route, info: Exchange['req'], body: RequestBody): boolean {
+  if (body.stream === undefined && !body.partial) return false;
+  return mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, info.path);
 }
 
 /** The identity token and the upstream credential the request leaves with. */

@@ -1,7 +1,9 @@
 // Reads the request body. Small bodies are read whole (one upstream write is
 // the fastest forward here, and the guards need the text); a body that
 // outgrows the buffer limit streams on to the upstream, still counted against
-// the route's maximum.
+// the route's maximum. A body that names the model (OpenAI-style calls) is
+// read whole up to the route's maximum: policy needs the model before anything
+// may leave.
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { WardenError } from '../errors.js';
@@ -18,6 +20,11 @@ export interface RequestBody {
   json?: unknown;
   /** Why the JSON body did not parse; the request guard decides whether that matters. */
   jsonError?: string;
+  /**
+   * Only the start of the body is here, or none of a body the request has: Envoy cut it at its
+   * `maxRequestBytes`, or sent none, in an ext_authz check. Nothing in it is read.
+   */
+  partial?: true;
 }
 
 /**
@@ -141,6 +148,11 @@ async function* rest(head: Buffer[], it: AsyncIterator<Buffer>, size: number, ma
     if (size > maxBytes) throw tooLarge(maxBytes);
     yield value;
   }
+}
+
+/** Whether a body of this content type may be JSON (bufferedBody parses it): a JSON type, or none. */
+export function mayBeJson(contentType: string | undefined): boolean {
+  return contentType === undefined || contentType === '' || isJson(contentType);
 }
 
 function isJson(contentType: string | undefined): boolean {

@@ -8,7 +8,7 @@ import { responseRewriter, type ResponseRewriter } from '../guardrails/response.
 import { usageFraming, type Provider, type UsageObserver } from '../providers/index.js';
 import type { Principal } from '../types.js';
 import { admit, type AdmissionParts } from './admission.js';
-import { BUFFER_LIMIT, discardBody, readBody } from './body.js';
+import { BUFFER_LIMIT, discardBody, mayBeJson, readBody } from './body.js';
 import type { Exchange } from './exchange.js';
 import { forward, neverSent, type ForwardOutcome } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
@@ -66,8 +66,7 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
     throw new WardenError('UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'the audit trail cannot take records (sink down and spool full, or the spool cannot be written)');
   }
 
-  // With guardrails, bodies up to guardrails.maxScanBytes are read whole so that they can be scanned.
-  const body = await readBody(req, info.headers['content-type'], route.spec.maxBodyBytes, parts.guardrails?.bufferLimit(route.spec) ?? BUFFER_LIMIT);
+  const body = await readBody(req, info.headers['content-type'], route.spec.maxBodyBytes, bufferLimit(parts, route, info));
   ex.requestBytes = body.buffer?.length;
   if (body.buffer) ex.requestSha256 = sha256Hex(body.buffer);
 
@@ -131,6 +130,17 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
   }
   ex.usage = observer?.result();
   admission.quota?.settle(ex.usage, (outcome.upstreamStatus ?? 500) < 400);
+}
+
+/**
+ * How much of the body is read whole before admission. A JSON body that names the model is read
+ * whole, up to the route's maxBodyBytes: policy on request.model (or request.stream) cannot decide
+ * without it, and nothing may leave before it has. Otherwise 1 MiB, or with guardrails
+ * guardrails.maxScanBytes, so that the body can be scanned; larger ones stream on.
+ */
+function bufferLimit(parts: PipelineParts, route: Route, info: Exchange['req']): number {
+  if (mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, info.path)) return route.spec.maxBodyBytes;
+  return parts.guardrails?.bufferLimit(route.spec) ?? BUFFER_LIMIT;
 }
 
 const CLIENT_CLOSED_STATUS = HTTP_STATUS.CANCELLED;

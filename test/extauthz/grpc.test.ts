@@ -96,6 +96,11 @@ describe('ext_authz gRPC (envoy.service.auth.v3.Authorization/Check)', () => {
     assert.ok(!upstream.authorization.includes(token), 'the caller’s token never goes upstream');
     assert.equal(fields(res).principal, `${s.emu.issuer}/alice`);
 
+    // The same token in the header and the query: the header's is used, and the query's copy still goes.
+    const both = await check(sidecarCheck({ path, token, body: PROMPT, requestId: 'grpc-query-3' }));
+    assert.deepEqual(both.status, { code: 0 });
+    assert.deepEqual(both.okResponse!.queryParametersToRemove, ['access_token']);
+
     // Without a consumed token nothing is asked of the query.
     const plain = await check(sidecarCheck({ path: `${MODEL_PATH}:generateContent?alt=json`, token, body: PROMPT, requestId: 'grpc-query-2' }));
     assert.deepEqual(plain.status, { code: 0 });

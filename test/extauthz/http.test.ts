@@ -87,6 +87,13 @@ describe('ext_authz HTTP (envoyExtAuthzHttp)', () => {
     assert.equal(JSON.parse(res.body).error.details[0].reason, 'TOKEN_IN_QUERY');
   });
 
+  it('refuses a token in the query even when the same token also came as Authorization: Bearer', async () => {
+    const token = await s.token('dana', ['analysts']);
+    const res = await check({ path: `${MODEL_PATH}:generateContent?access_token=${token}`, token, body: PROMPT, requestId: 'http-query-2' });
+    assert.equal(res.status, 400);
+    assert.equal(JSON.parse(res.body).error.details[0].reason, 'TOKEN_IN_QUERY');
+  });
+
   it('refuses a body over the check’s 1 MiB limit with 413', async () => {
     const token = await s.token('dana', ['analysts']);
     const big = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'x'.repeat(1024 * 1024 + 10) }] }] });

@@ -125,6 +125,14 @@ spec:
     assert.equal(echo.last!.url, '/v1/things?alt=sse&x=%24y');
   });
 
+  it('removes the access_token parameter when the same token also came as Authorization: Bearer', async () => {
+    const token = await sign({});
+    const r = await call({ token, query: `?alt=sse&access_token=${token}&x=%24y` });
+    assert.equal(r.status, 200);
+    assert.equal(echo.last!.url, '/v1/things?alt=sse&x=%24y');
+    assert.ok(!echo.last!.url.includes(token), 'the caller’s token never reaches the upstream');
+  });
+
   it('sends the payload and nested claims upstream, and strips spoofed identity headers', async () => {
     const token = await sign({ org: { tenant: 'acme' } });
     const r = await call({ token, headers: { 'x-tenant': 'spoofed' } });
