@@ -3,11 +3,11 @@
 // config check` on a broken file; `warden emulator --write-credentials`.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { stopProcess, until, waitForOutput } from '../helpers/process.js';
+import { freePort, stopProcess, until, waitForOutput } from '../helpers/process.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const WARDEN = resolve('bin/warden.js');
@@ -16,7 +16,8 @@ const run = promisify(execFile);
 /** Runs `warden ARGS` in `cwd`; resolves with the exit code and output, whatever the code. */
 async function warden(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [WARDEN, ...args], { cwd });
+    // The timeout only stops a run that would otherwise keep going (a demo that started).
+    const { stdout, stderr } = await run(process.execPath, [WARDEN, ...args], { cwd, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -81,6 +82,65 @@ describe('warden demo, as a new user runs it', () => {
     } finally {
       removeDir(empty);
     }
+  });
+});
+
+describe('a second warden demo while one runs', () => {
+  let dir: string;
+  let demo: ChildProcess;
+  let gateway: string;
+  let port: number;
+  let adminPort: number;
+  before(async () => {
+    dir = makeTempDir('warden-cli-twice-');
+    port = await freePort();
+    adminPort = await freePort();
+    demo = spawn(process.execPath, [WARDEN, 'demo', '--port', String(port), '--admin-port', String(adminPort)], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    gateway = (await waitForOutput(demo, demo.stdout!, /gateway\s+(http:\S+)[\s\S]*Press Ctrl-C/, { what: 'warden demo', timeoutMs: 60_000 }))[1]!;
+  });
+  after(async () => {
+    await stopProcess(demo);
+    removeDir(dir);
+  });
+
+  /** Every file under .warden/demo except the audit log the running demo writes to, by path. */
+  function demoFiles(): Map<string, Buffer> {
+    const files = new Map<string, Buffer>();
+    const root = join(dir, '.warden', 'demo');
+    for (const f of readdirSync(root, { recursive: true, withFileTypes: true })) {
+      const path = join(f.parentPath, f.name);
+      if (f.isFile() && !f.name.startsWith('audit.db')) files.set(path, readFileSync(path));
+    }
+    return files;
+  }
+
+  async function assertFirstDemoAnswers(): Promise<void> {
+    const token = (await warden(dir, 'token', '--sub', 'alice', '--group', 'ml-engineers')).stdout.trim();
+    const res = await fetch(`${gateway}/v1/projects/emulator-project/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent`, {
+      method: 'POST',
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'still there?' }] }] }),
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+    assert.equal(res.status, 200, await res.text());
+  }
+
+  it('on the same ports fails on the port before writing anything, and the first demo keeps working', async () => {
+    const before = demoFiles();
+    assert.ok([...before.keys()].some((f) => f.endsWith('service-account.json')));
+    const second = await warden(dir, 'demo', '--port', String(port), '--admin-port', String(adminPort));
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, new RegExp(`warden demo: cannot listen on 127\\.0\\.0\\.1:${port} .*the port is in use`));
+    assert.deepEqual(demoFiles(), before);
+    await assertFirstDemoAnswers();
+  });
+
+  it('on other ports, from the same directory, refuses before writing anything', async () => {
+    const before = demoFiles();
+    const second = await warden(dir, 'demo', '--port', '0', '--admin-port', '0');
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, new RegExp(`warden demo: a demo is already running from this directory \\(gateway ${gateway}\\)`));
+    assert.deepEqual(demoFiles(), before);
+    await assertFirstDemoAnswers();
   });
 });
 
