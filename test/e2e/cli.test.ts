@@ -181,6 +181,94 @@ spec:
   });
 });
 
+describe('warden config check hints and order', () => {
+  let dir: string;
+  before(() => {
+    dir = makeTempDir('warden-check-hints-');
+  });
+  after(() => removeDir(dir));
+
+  async function check(text: string): Promise<{ code: number; problems: string[] }> {
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, text);
+    const r = await warden(dir, 'config', 'check', '-c', file);
+    // One problem: its `file:line:col: message` line and any `  hint:` line after it.
+    return { code: r.code, problems: r.stderr.split(/\n(?=\S+c\.yaml:\d+:\d+: )/).map((p) => p.replace(/\n\n\d+ problems? in [\s\S]*$/, '').trim()) };
+  }
+
+  it('says "required" only for a field that is missing, not one of the wrong type', async () => {
+    const r = await check(`apiVersion: warden.dev/v1alpha1
+kind: Gateway
+metadata: {name: hints}
+spec:
+  listen: {port: "eighty"}
+  routes:
+    - name: vertex
+      provider: vertex
+      upstream: https://us-central1-aiplatform.googleapis.com
+      maxBodyBytes: 10MB
+    - name: no-upstream
+      provider: vertex
+`);
+    assert.equal(r.code, 1);
+    const port = r.problems.find((p) => p.includes('spec.listen.port'));
+    assert.match(port ?? '', /expected number, received string/);
+    assert.doesNotMatch(port!, /hint: this field is required/);
+    const size = r.problems.find((p) => p.includes('maxBodyBytes'));
+    assert.match(size ?? '', /expected number, received string/);
+    assert.doesNotMatch(size!, /required/);
+    assert.match(r.problems.find((p) => p.includes('spec.routes[1].upstream')) ?? '', /hint: this field is required/);
+    assert.equal(r.problems.filter((p) => p.includes('required')).length, 1, r.problems.join('\n'));
+  });
+
+  it('suggests the known key a misspelt one is nearest to', async () => {
+    const r = await check(`apiVersion: warden.dev/v1alpha1
+kind: Gateway
+metadata: {name: typo}
+spec:
+  routes:
+    - name: vertex
+      provider: vertex
+      upstrem: https://us-central1-aiplatform.googleapis.com
+      xyzzy: 1
+  credentials:
+    - name: sa
+      googel: {file: ./sa.json}
+`);
+    assert.equal(r.code, 1);
+    assert.match(r.problems.find((p) => p.includes('upstrem')) ?? '', /:8:\d+: .*"upstrem"\n\s*hint: did you mean "upstream"\?/);
+    assert.match(r.problems.find((p) => p.includes('googel')) ?? '', /:12:\d+: [\s\S]*hint: did you mean "google"\?/);
+    // Nothing near: the keys that would do.
+    assert.match(r.problems.find((p) => p.includes('xyzzy')) ?? '', /:9:\d+: [\s\S]*hint: remove or correct "xyzzy" \(known here: name, provider, .*upstream/);
+  });
+
+  it('reports problems in line order, whichever check found them', async () => {
+    // The policy (compiled after the Gateway's checks) comes first in the file.
+    const r = await check(`apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: p}
+spec:
+  rules:
+    - when:
+        - key: request.modle
+          values: [gemini*]
+---
+apiVersion: warden.dev/v1alpha1
+kind: Gateway
+metadata: {name: order}
+spec:
+  routes:
+    - name: vertex
+      provider: vertex
+      upstream: https://us-central1-aiplatform.googleapis.com
+      credential: missing
+`);
+    assert.equal(r.code, 1);
+    const lines = r.problems.map((p) => Number(/c\.yaml:(\d+):/.exec(p)?.[1]));
+    assert.deepEqual(lines, [7, 18], r.problems.join('\n'));
+  });
+});
+
 describe('warden <command> --help', () => {
   // Asked-for help: the command's usage on stdout, nothing on stderr, exit 0.
   const commands = async () => {
