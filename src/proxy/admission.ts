@@ -62,7 +62,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   }
 
   ex.trace?.stage('guard');
-  guardRequest(target, body);
+  guardRequest(target, body, info.headers['content-encoding']);
   const admission: Admission = { removeHeaders: [...identity.consumedHeaders], addHeaders: identity.upstreamHeaders, query: identity.upstreamQuery };
 
   // A body over guardrails.maxScanBytes arrives as a stream: it cannot be scanned (see GuardSession.unscanned).
