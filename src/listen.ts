@@ -1,7 +1,7 @@
 // Listening where the config says, and failing clearly when it cannot: the
 // error names the address and the config field, so `warden start` can say
 // which port is taken instead of printing a stack trace.
-import type { Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
 /** Listens; a failure (a port in use, an address not on this host) names the config field. */
 export function listenOn(server: Server, host: string, port: number, field: string): Promise<void> {
@@ -13,6 +13,18 @@ export function listenOn(server: Server, host: string, port: number, field: stri
       resolve();
     });
   });
+}
+
+/**
+ * Fails with the ListenError listenOn would give if `host:port` cannot be
+ * listened on right now; listens for a moment and closes again. Port 0 always
+ * can. For a command that must not change anything when its start would fail.
+ */
+export async function checkCanListen(host: string, port: number, field: string): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await listenOn(probe, host, port, field);
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
 /** `host:port`, with an IPv6 address in brackets. */

@@ -2,11 +2,25 @@ import { parseArgs } from 'node:util';
 import { formatProblem, loadConfigFile } from '../config/load.js';
 import { compileConfig } from '../gateway.js';
 
+const USAGE = 'usage: warden config check -c FILE\n\nReports every problem in the config with its file, line and a hint; exit 1 if there is any.';
+
+/** `warden config <subcommand>`: only `check` so far. */
+export async function config(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'check') return configCheck(rest);
+  if (sub === '--help' || sub === '-h') {
+    console.log(USAGE);
+    return 0;
+  }
+  console.error(sub === undefined ? USAGE : `warden config: unknown subcommand "${sub}"\n\n${USAGE}`);
+  return 2;
+}
+
 export async function configCheck(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help || !values.config) {
     // Asked for: usage on stdout, exit 0. A usage mistake: usage on stderr, exit 2.
-    (values.help ? console.log : console.error)('usage: warden config check -c FILE\n\nReports every problem in the config with its file, line and a hint; exit 1 if there is any.');
+    (values.help ? console.log : console.error)(USAGE);
     return values.help ? 0 : 2;
   }
   const config = loadConfigFile(values.config);

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator/index.js';
 import { loadGateway, startGateway } from '../gateway.js';
-import { ListenError } from '../listen.js';
+import { checkCanListen, ListenError } from '../listen.js';
 import { createLogger } from '../telemetry/log.js';
-import { DEMO_DIR, writeDemoState } from './demo-state.js';
+import { DEMO_DIR, readDemoState, writeDemoState } from './demo-state.js';
 import { untilSignal } from './start.js';
 
 /** The RequestAuthentication that trusts the emulator's dev OIDC issuer. */
@@ -72,6 +72,24 @@ spec:
 `;
 }
 
+/** The gateway URL of the demo whose state .warden/demo holds, if its emulator still answers as that issuer. */
+async function runningDemo(): Promise<string | undefined> {
+  const state = readDemoState();
+  if (!state) return undefined;
+  try {
+    const res = await fetch(`${state.issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(2000) });
+    const doc = res.ok ? ((await res.json()) as { issuer?: unknown }) : undefined;
+    return doc?.issuer === state.issuer ? state.gateway : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function portsTaken(e: ListenError): number {
+  console.error(`warden demo: ${e.message}; is a demo already running? Pick other ports with --port and --admin-port`);
+  return 1;
+}
+
 export async function demo(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -93,6 +111,21 @@ everyone else is denied. Files go to .warden/demo/.`);
   }
   const port = Number(values.port);
   const adminPort = Number(values['admin-port']);
+  // Before anything is written to .warden/demo: a demo already running from
+  // there reloads the credentials and config written below, and would mint
+  // from this run's emulator (gone once this run fails, or stops).
+  try {
+    await checkCanListen('127.0.0.1', port, 'spec.listen.port');
+    await checkCanListen('127.0.0.1', adminPort, 'spec.admin.port');
+  } catch (e) {
+    if (e instanceof ListenError) return portsTaken(e);
+    throw e;
+  }
+  const running = await runningDemo();
+  if (running) {
+    console.error(`warden demo: a demo is already running from this directory (gateway ${running}); use it, or stop it first (a second one would overwrite its files in .warden/demo)`);
+    return 1;
+  }
   const emu = await startEmulator({ port: Number(values['emulator-port']) });
   await emu.writeCredentials(join(DEMO_DIR, 'credentials'));
   const audience = 'warden';
@@ -105,10 +138,7 @@ everyone else is denied. Files go to .warden/demo/.`);
     gw = await startGateway(loadGateway(file), { log });
   } catch (e) {
     await emu.close();
-    if (e instanceof ListenError) {
-      console.error(`warden demo: ${e.message}; pick other ports with --port and --admin-port`);
-      return 1;
-    }
+    if (e instanceof ListenError) return portsTaken(e);
     throw e;
   }
   writeDemoState({ issuer: emu.issuer, clientId: 'warden-dev', clientSecret: 'warden-dev-secret', audience, gateway: gw.url });

@@ -25,9 +25,13 @@ options:
 
 export async function istio(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === '--help' || sub === '-h') {
+    console.log(USAGE);
+    return 0;
+  }
   if (sub !== 'render') {
-    console.error(sub === undefined || sub === '--help' || sub === '-h' ? USAGE : `warden istio: unknown subcommand "${sub}"\n\n${USAGE}`);
-    return sub === '--help' || sub === '-h' ? 0 : 2;
+    console.error(sub === undefined ? USAGE : `warden istio: unknown subcommand "${sub}"\n\n${USAGE}`);
+    return 2;
   }
   const { values } = parseArgs({
     args: rest,

@@ -1,7 +1,7 @@
 // `warden <command>`: the command line. Each command lives in its own module
 // and returns an exit code; this file only dispatches.
 import { audit } from './audit.js';
-import { configCheck } from './config-check.js';
+import { config } from './config-check.js';
 import { demo } from './demo.js';
 import { emulator } from './emulator.js';
 import { explain } from './explain.js';
@@ -34,8 +34,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'token':
         return await token(rest);
       case 'config':
-        if (rest[0] === 'check') return await configCheck(rest.slice(1));
-        break;
+        return await config(rest);
       case 'explain':
         return await explain(rest);
       case 'istio':

@@ -103,8 +103,15 @@ export function parseConfig(text: string, file: string, baseDir: string): Loaded
     problems,
     path: (p) => resolve(baseDir, p),
   };
+  // Problems are kept in file order, whichever stage (schema, policy compile,
+  // credential loading) reports them; at the same place, in report order.
+  const add = (p: ConfigProblem) => {
+    let i = problems.length;
+    while (i > 0 && (problems[i - 1]!.line > p.line || (problems[i - 1]!.line === p.line && problems[i - 1]!.column > p.column))) i--;
+    problems.splice(i, 0, p);
+  };
   if (!Array.isArray(docs)) {
-    problems.push({ file, line: 1, column: 1, message: 'not a YAML stream' });
+    add({ file, line: 1, column: 1, message: 'not a YAML stream' });
     return out;
   }
 
@@ -112,14 +119,14 @@ export function parseConfig(text: string, file: string, baseDir: string): Loaded
   for (const doc of docs) {
     if (doc.errors.length) {
       for (const err of doc.errors) {
-        problems.push({ file, ...at(err.pos[0]), message: `YAML: ${err.message.split('\n')[0]}` });
+        add({ file, ...at(err.pos[0]), message: `YAML: ${err.message.split('\n')[0]}` });
       }
       continue;
     }
     const raw: unknown = doc.toJS();
     if (raw == null) continue; // empty document, e.g. a trailing `---`
     const report: Reporter = (path, message, hint) => {
-      problems.push({ file, ...at(offsetOf(doc, path)), message: `${describe(raw, path)}${message}`, hint });
+      add({ file, ...at(offsetOf(doc, path)), message: `${describe(raw, path)}${message}`, hint });
     };
     const header = raw as { apiVersion?: unknown; kind?: unknown };
     const key = `${String(header.apiVersion)}/${String(header.kind)}` as keyof typeof KINDS;
@@ -132,9 +139,13 @@ export function parseConfig(text: string, file: string, baseDir: string): Loaded
     const parsed = (schema as z.ZodType).safeParse(raw);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        // A misspelt key is reported on its own line, not on its parent's.
-        const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? [...issue.path, issue.keys[0]] : issue.path;
-        report(path as FieldPath, issue.message, hintFor(issue));
+        if (issue.code === 'unrecognized_keys') {
+          // Each misspelt key on its own line, not on its parent's, with the key it may have meant.
+          const known = keysAt(schema as z.ZodType, issue.path);
+          for (const key of issue.keys) report([...issue.path, key] as FieldPath, `Unrecognized key: "${key}"`, unknownKeyHint(key, known));
+        } else {
+          report(issue.path as FieldPath, issue.message, hintFor(issue, raw));
+        }
       }
       continue;
     }
@@ -153,7 +164,7 @@ export function parseConfig(text: string, file: string, baseDir: string): Loaded
     }
   }
   if (gatewayCount === 0 && !problems.length) {
-    problems.push({
+    add({
       file, line: 1, column: 1, message: 'no Gateway document',
       hint: 'add a document with apiVersion: warden.dev/v1alpha1 and kind: Gateway',
     });
@@ -200,9 +211,73 @@ function describe(raw: unknown, path: FieldPath): string {
   return `${m.kind ?? 'document'}${m.metadata?.name ? ` "${m.metadata.name}"` : ''} ${where}: `;
 }
 
-function hintFor(issue: z.core.$ZodIssue): string | undefined {
-  if (issue.code === 'unrecognized_keys') return `remove or correct ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+function unknownKeyHint(key: string, known: string[]): string {
+  const guess = closest(key, known);
+  if (guess) return `did you mean "${guess}"?`;
+  return `remove or correct "${key}"${known.length ? ` (known here: ${known.join(', ')})` : ''}`;
+}
+
+function hintFor(issue: z.core.$ZodIssue, raw: unknown): string | undefined {
   if (issue.code === 'invalid_value' && 'values' in issue) return `one of: ${issue.values.map(String).join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'this field is required';
+  // zod does not keep the input in its issues: look in the document itself.
+  if (issue.code === 'invalid_type' && !hasPath(raw, issue.path)) return 'this field is required';
   return undefined;
+}
+
+/** Whether the parsed document has a value (null counts) at `path`. */
+function hasPath(raw: unknown, path: ReadonlyArray<PropertyKey>): boolean {
+  let v = raw;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, key)) return false;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return true;
+}
+
+/** The keys the schema knows for the object at `path` (every alternative of a union). */
+function keysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
+  let at: z.core.$ZodType[] = [schema];
+  for (const key of [...path, undefined]) {
+    const next: z.core.$ZodType[] = [];
+    const visit = (s: z.core.$ZodType) => {
+      const def = s._zod.def as unknown as Record<string, unknown> & { type: string };
+      if ('innerType' in def) return visit(def.innerType as z.core.$ZodType); // optional, default, prefault, nullable, readonly, catch
+      if (def.type === 'pipe') return visit(def.in as z.core.$ZodType);
+      if (def.type === 'lazy') return visit((def.getter as () => z.core.$ZodType)());
+      if (def.type === 'union') return (def.options as z.core.$ZodType[]).forEach(visit);
+      if (key === undefined) return void next.push(s);
+      if (def.type === 'object' && typeof key === 'string') {
+        const field = (def.shape as Record<string, z.core.$ZodType>)[key];
+        if (field) next.push(field);
+      } else if (def.type === 'array' && typeof key === 'number') next.push(def.element as z.core.$ZodType);
+      else if (def.type === 'record') next.push(def.valueType as z.core.$ZodType);
+    };
+    at.forEach(visit);
+    at = next;
+  }
+  const keys = at.flatMap((s) => (s._zod.def.type === 'object' ? Object.keys((s._zod.def as unknown as { shape: object }).shape) : []));
+  return [...new Set(keys)];
+}
+
+/** The known key nearest to `key`, if it is a plausible misspelling (a third of its letters off at most). */
+function closest(key: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(key.length / 3)) + 1;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance, an adjacent swap counting as one edit. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
 }

@@ -13,8 +13,20 @@ export function readableBody(target: Target): boolean {
   return target.provider !== 'http' && !RAW_BODY.has(target.operation);
 }
 
-export function guardRequest(target: Target, body: RequestBody): void {
+/**
+ * `contentEncoding`: the request's content-encoding header. A body Warden
+ * reads must arrive as it is to be read: a compressed one is refused, not
+ * decompressed (no decompression bomb to bound, and what policy and the
+ * guardrails saw is byte for byte what leaves).
+ */
+export function guardRequest(target: Target, body: RequestBody, contentEncoding?: string): void {
   if (!readableBody(target)) return;
+  const coding = contentEncoding?.trim().toLowerCase();
+  if (coding && coding !== 'identity') {
+    throw new WardenError('INVALID_ARGUMENT', 'CONTENT_ENCODING_UNSUPPORTED',
+      `content-encoding "${contentEncoding!.trim().slice(0, 64)}" is not accepted for ${target.operation}: Warden inspects this request body; send it uncompressed`,
+      { httpStatus: 415, headers: { 'accept-encoding': 'identity' } });
+  }
   if (body.jsonError !== undefined) {
     throw new WardenError('INVALID_ARGUMENT', 'MALFORMED_JSON', `request body is not valid JSON: ${body.jsonError}`);
   }

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { waitForAuditRow } from '../helpers/audit-db.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -145,6 +147,25 @@ describe('gateway end to end (demo config)', () => {
     assert.equal(res.status, 400);
     const body = (await res.json()) as { error: { status: string } };
     assert.equal(body.error.status, 'INVALID_ARGUMENT');
+  });
+
+  it('refuses a compressed body it would have to inspect: 415 CONTENT_ENCODING_UNSUPPORTED, nothing forwarded', async () => {
+    const before = s.emu.stats.vertexCalls;
+    const gzipped = await call(`${MODEL}:generateContent`, { token: engineer, body: gzipSync(PROMPT), headers: { 'content-encoding': 'gzip' } });
+    assert.equal(gzipped.status, 415);
+    assert.equal(gzipped.headers.get('accept-encoding'), 'identity');
+    const body = (await gzipped.json()) as { error: { status: string; message: string; details: { reason: string }[] } };
+    assert.equal(body.error.status, 'INVALID_ARGUMENT');
+    assert.equal(body.error.details[0]!.reason, 'CONTENT_ENCODING_UNSUPPORTED');
+    assert.match(body.error.message, /^content-encoding "gzip" is not accepted for generateContent: .*send it uncompressed$/);
+    // Larger than Warden reads whole (1 MiB): it would have streamed on, unread.
+    const big = gzipSync(randomBytes(1536 * 1024));
+    const streamed = await call(`${MODEL}:generateContent`, { token: engineer, body: big, headers: { 'content-encoding': 'gzip' } });
+    assert.equal(streamed.status, 415);
+    await streamed.body?.cancel();
+    assert.equal(s.emu.stats.vertexCalls, before, 'nothing reached the upstream');
+    // identity is no encoding at all.
+    assert.equal((await call(`${MODEL}:generateContent`, { token: engineer, headers: { 'content-encoding': 'identity' } })).status, 200);
   });
 
   it('serves health, readiness and metrics on the admin port', async () => {
