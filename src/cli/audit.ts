@@ -1,13 +1,11 @@
 // `warden audit verify | query | export`: read an audit store back. The store
 // and key come from the config file (-c) or are named directly.
-import { once } from 'node:events';
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadKey, openStore, planAudit, readKeyFile, type AuditPlan, type StoreSpec } from '../audit/config.js';
+import { loadKey, openStore, readKeyFile, type AuditPlan, type StoreSpec } from '../audit/config.js';
 import type { AuditFilter, AuditReader } from '../audit/sink.js';
-import type { ChainedRecord } from '../audit/record.js';
 import { verifyStream } from '../audit/verify.js';
-import { formatProblem, loadConfigFile } from '../config/load.js';
+import { OPTIONS, parseFilter, resolveSource } from './audit-args.js';
+import { chunkedWriter, CliTrouble, queryLine } from './audit-output.js';
 
 const USAGE = `usage: warden audit <verify|query|export> (-c FILE | --sqlite FILE | --postgres URL | --jsonl FILE) [options]
 
@@ -20,24 +18,6 @@ key:     --key FILE (verify; default: the config's hmacKeyFile)
 filters: --since T --until T (ISO time, or 30m/12h/7d ago), --principal P, --model M, --decision allow|deny,
          --finding TYPE (a guardrail finding such as EMAIL, PROMPT_INJECTION), --limit N`;
 
-const OPTIONS = {
-  config: { type: 'string', short: 'c' },
-  sqlite: { type: 'string' },
-  postgres: { type: 'string' },
-  'password-file': { type: 'string' },
-  table: { type: 'string' },
-  jsonl: { type: 'string' },
-  key: { type: 'string' },
-  since: { type: 'string' },
-  until: { type: 'string' },
-  principal: { type: 'string' },
-  model: { type: 'string' },
-  decision: { type: 'string' },
-  finding: { type: 'string' },
-  limit: { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 export async function audit(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -74,9 +54,6 @@ export async function audit(argv: string[]): Promise<number> {
     await store?.close().catch(() => {});
   }
 }
-
-/** A problem that is not the store's (the key, the output file): its message is whole. */
-class CliTrouble extends Error {}
 
 async function run(sub: string, store: AuditReader, filter: AuditFilter, values: Record<string, string | boolean | undefined>, plan: AuditPlan | undefined): Promise<number> {
   if (sub === 'verify') {
@@ -140,89 +117,3 @@ function storeName(s: StoreSpec): string {
   }
 }
 
-function queryLine(r: ChainedRecord): string {
-  const findings = r.findings?.map((f) => `${f.type}/${f.direction}/${f.action}/${f.count}`).join(',');
-  const quota = r.quota?.exceeded ? `exceeded:${r.quota.exceeded}` : r.quota ? r.quota.rules.join(',') : '';
-  return [r.time, r.requestId, r.principal ?? '-', r.model ?? '-', r.operation ?? '-', r.decision, r.status, r.totalTokens ?? '-', r.policy ?? '-',
-    findings || '-', quota || '-', r.via ?? '-'].join('\t');
-}
-
-/**
- * Lines to FILE (created or truncated at once, so a bad path fails before
- * anything is read) or to stdout, ~64 KB per write; stdout's own buffer is
- * let drain when full.
- */
-function chunkedWriter(file: string | undefined): { write(line: string): Promise<void>; close(): Promise<void> } {
-  let fd: number | undefined;
-  try {
-    fd = file === undefined ? undefined : openSync(file, 'w', 0o640);
-  } catch (e) {
-    throw new CliTrouble(`cannot write ${file}: ${(e as Error).message}`);
-  }
-  let chunk = '';
-  const flush = async () => {
-    if (!chunk) return;
-    const text = chunk;
-    chunk = '';
-    if (fd === undefined) {
-      if (!process.stdout.write(text)) await once(process.stdout, 'drain');
-      return;
-    }
-    try {
-      writeSync(fd, text);
-    } catch (e) {
-      throw new CliTrouble(`cannot write ${file}: ${(e as Error).message}`);
-    }
-  };
-  return {
-    async write(line) {
-      chunk += line + '\n';
-      if (chunk.length >= 1 << 16) await flush();
-    },
-    async close() {
-      try {
-        await flush();
-      } finally {
-        if (fd !== undefined) closeSync(fd);
-      }
-    },
-  };
-}
-
-function resolveSource(values: Record<string, string | boolean | undefined>): { store: StoreSpec; plan?: AuditPlan } | string {
-  const str = (k: string) => values[k] as string | undefined;
-  if (str('sqlite')) return { store: { kind: 'sqlite', file: str('sqlite')! } };
-  if (str('jsonl')) return { store: { kind: 'jsonl', file: str('jsonl')! } };
-  if (str('postgres')) return { store: { kind: 'postgres', url: str('postgres')!, passwordFile: str('password-file'), table: str('table') ?? 'warden_audit' } };
-  if (!str('config')) return 'name the store: -c FILE, --sqlite FILE, --postgres URL or --jsonl FILE';
-  const config = loadConfigFile(str('config')!);
-  if (!config.gateway) return config.problems.map(formatProblem).join('\n') || 'no Gateway document';
-  const plan = planAudit(config.gateway.value.audit, config.path, () => {});
-  if (!plan) return `${str('config')} configures no audit store (spec.audit)`;
-  return { store: plan.store, plan };
-}
-
-function parseFilter(values: Record<string, string | boolean | undefined>): AuditFilter | string {
-  const f: AuditFilter = {};
-  for (const k of ['since', 'until'] as const) {
-    const v = values[k] as string | undefined;
-    if (!v) continue;
-    const t = parseTime(v);
-    if (!t) return `--${k}: "${v}" is neither an ISO time nor an age such as 30m, 12h, 7d`;
-    f[k] = t;
-  }
-  if (values.principal) f.principal = values.principal as string;
-  if (values.model) f.model = values.model as string;
-  if (values.decision) f.decision = values.decision as string;
-  // Finding types are upper case (a custom detector `employee-id` reports EMPLOYEE_ID).
-  if (values.finding) f.finding = (values.finding as string).toUpperCase().replace(/[-.]/g, '_');
-  if (values.limit) f.limit = Number(values.limit);
-  return f;
-}
-
-function parseTime(v: string): string | undefined {
-  const age = /^(\d+)([smhd])$/.exec(v);
-  if (age) return new Date(Date.now() - Number(age[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[age[2] as 's']).toISOString();
-  const t = new Date(v);
-  return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
-}

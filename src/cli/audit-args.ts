@@ -1,0 +1,62 @@
+// `warden audit`'s command line: which store (from the config file or named
+// directly) and which records.
+import { planAudit, type AuditPlan, type StoreSpec } from '../audit/config.js';
+import type { AuditFilter } from '../audit/sink.js';
+import { formatProblem, loadConfigFile } from '../config/load.js';
+
+export const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  sqlite: { type: 'string' },
+  postgres: { type: 'string' },
+  'password-file': { type: 'string' },
+  table: { type: 'string' },
+  jsonl: { type: 'string' },
+  key: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  principal: { type: 'string' },
+  model: { type: 'string' },
+  decision: { type: 'string' },
+  finding: { type: 'string' },
+  limit: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function resolveSource(values: Record<string, string | boolean | undefined>): { store: StoreSpec; plan?: AuditPlan } | string {
+  const str = (k: string) => values[k] as string | undefined;
+  if (str('sqlite')) return { store: { kind: 'sqlite', file: str('sqlite')! } };
+  if (str('jsonl')) return { store: { kind: 'jsonl', file: str('jsonl')! } };
+  if (str('postgres')) return { store: { kind: 'postgres', url: str('postgres')!, passwordFile: str('password-file'), table: str('table') ?? 'warden_audit' } };
+  if (!str('config')) return 'name the store: -c FILE, --sqlite FILE, --postgres URL or --jsonl FILE';
+  const config = loadConfigFile(str('config')!);
+  if (!config.gateway) return config.problems.map(formatProblem).join('\n') || 'no Gateway document';
+  const plan = planAudit(config.gateway.value.audit, config.path, () => {});
+  if (!plan) return `${str('config')} configures no audit store (spec.audit)`;
+  return { store: plan.store, plan };
+}
+
+export function parseFilter(values: Record<string, string | boolean | undefined>): AuditFilter | string {
+  const f: AuditFilter = {};
+  for (const k of ['since', 'until'] as const) {
+    const v = values[k] as string | undefined;
+    if (!v) continue;
+    const t = parseTime(v);
+    if (!t) return `--${k}: "${v}" is neither an ISO time nor an age such as 30m, 12h, 7d`;
+    f[k] = t;
+  }
+  if (values.principal) f.principal = values.principal as string;
+  if (values.model) f.model = values.model as string;
+  if (values.decision) f.decision = values.decision as string;
+  // Finding types are upper case (a custom detector `employee-id` reports EMPLOYEE_ID).
+  if (values.finding) f.finding = (values.finding as string).toUpperCase().replace(/[-.]/g, '_');
+  if (values.limit) f.limit = Number(values.limit);
+  return f;
+}
+
+function parseTime(v: string): string | undefined {
+  const age = /^(\d+)([smhd])$/.exec(v);
+  if (age) return new Date(Date.now() - Number(age[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[age[2] as 's']).toISOString();
+  const t = new Date(v);
+  return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
+}
