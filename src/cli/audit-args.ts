@@ -3,6 +3,7 @@
 import { planAudit, type AuditPlan, type StoreSpec } from '../audit/config.js';
 import type { AuditFilter } from '../audit/sink.js';
 import { formatProblem, loadConfigFile } from '../config/load.js';
+import { auditTable } from '../config/schema.js';
 
 export const OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -27,7 +28,11 @@ export function resolveSource(values: Record<string, string | boolean | undefine
   const str = (k: string) => values[k] as string | undefined;
   if (str('sqlite')) return { store: { kind: 'sqlite', file: str('sqlite')! } };
   if (str('jsonl')) return { store: { kind: 'jsonl', file: str('jsonl')! } };
-  if (str('postgres')) return { store: { kind: 'postgres', url: str('postgres')!, passwordFile: str('password-file'), table: str('table') ?? 'warden_audit' } };
+  const table = str('table') ?? 'warden_audit';
+  const badTable = auditTable.safeParse(table).error;
+  // JSON-quoted: a value with a newline in it still makes one line.
+  if (badTable) return `--table ${JSON.stringify(table)}: not ${badTable.issues[0]!.message} (the rule for audit.postgres.table)`;
+  if (str('postgres')) return { store: { kind: 'postgres', url: str('postgres')!, passwordFile: str('password-file'), table } };
   if (!str('config')) return 'name the store: -c FILE, --sqlite FILE, --postgres URL or --jsonl FILE';
   const config = loadConfigFile(str('config')!);
   if (!config.gateway) return config.problems.map(formatProblem).join('\n') || 'no Gateway document';
