@@ -10,7 +10,20 @@ export function queryLine(r: ChainedRecord): string {
   const findings = r.findings?.map((f) => `${f.type}/${f.direction}/${f.action}/${f.count}`).join(',');
   const quota = r.quota?.exceeded ? `exceeded:${r.quota.exceeded}` : r.quota ? r.quota.rules.join(',') : '';
   return [r.time, r.requestId, r.principal ?? '-', r.model ?? '-', r.operation ?? '-', r.decision, r.status, r.totalTokens ?? '-', r.policy ?? '-',
-    findings || '-', quota || '-', r.via ?? '-'].join('\t');
+    findings || '-', quota || '-', r.via ?? '-'].map(printable).join('\t');
+}
+
+const ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\' };
+
+/**
+ * A field with its control characters (C0, DEL, C1: tab and newline among
+ * them, and what a terminal would act on), the Unicode line separators and
+ * the backslash itself escaped: a caller chooses some fields (the model comes
+ * URL-decoded from the path), and must not be able to make a line that reads
+ * as another record. Escaping the backslash keeps the escapes unambiguous.
+ */
+function printable(v: string | number): string {
+  return String(v).replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\\]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
