@@ -2,7 +2,7 @@
 // directly) and which records.
 import { planAudit, type AuditPlan, type StoreSpec } from '../audit/config.js';
 import type { AuditFilter } from '../audit/sink.js';
-import { formatProblem, loadConfigFile } from '../config/load.js';
+import { ConfigError, loadConfigFile, type ConfigProblem, type LoadedConfig } from '../config/load.js';
 import { auditTable } from '../config/schema.js';
 
 export const OPTIONS = {
@@ -34,11 +34,24 @@ export function resolveSource(values: Record<string, string | boolean | undefine
   if (badTable) return `--table ${JSON.stringify(table)}: not ${badTable.issues[0]!.message} (the rule for audit.postgres.table)`;
   if (str('postgres')) return { store: { kind: 'postgres', url: str('postgres')!, passwordFile: str('password-file'), table } };
   if (!str('config')) return 'name the store: -c FILE, --sqlite FILE, --postgres URL or --jsonl FILE';
-  const config = loadConfigFile(str('config')!);
-  if (!config.gateway) return config.problems.map(formatProblem).join('\n') || 'no Gateway document';
+  let config: LoadedConfig;
+  try {
+    config = loadConfigFile(str('config')!);
+  } catch (e) {
+    if (e instanceof ConfigError) return configTrouble(e.problems);
+    throw e;
+  }
+  if (!config.gateway) return config.problems.length ? configTrouble(config.problems) : `${str('config')}: no Gateway document`;
   const plan = planAudit(config.gateway.value.audit, config.path, () => {});
   if (!plan) return `${str('config')} configures no audit store (spec.audit)`;
   return { store: plan.store, plan };
+}
+
+/** The first problem in one line (`warden config check` lists them all, with hints). */
+function configTrouble(problems: ConfigProblem[]): string {
+  const p = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more: see \`warden config check -c ${p.file}\`)` : '';
+  return `${p.line ? `${p.file}:${p.line}:${p.column}` : p.file}: ${p.message}${more}`;
 }
 
 export function parseFilter(values: Record<string, string | boolean | undefined>): AuditFilter | string {
@@ -48,7 +61,9 @@ export function parseFilter(values: Record<string, string | boolean | undefined>
     if (!v) continue;
     const t = parseTime(v);
     if (!t) return `--${k}: "${v}" is neither an ISO time nor an age such as 30m, 12h, 7d`;
-    f[k] = t;
+    // An age too great for a date (99999999999d) is no time either, and would throw in toISOString.
+    if (Number.isNaN(t.getTime())) return `--${k}: "${v}" is before the earliest time a date can hold`;
+    f[k] = t.toISOString();
   }
   if (values.principal) f.principal = values.principal as string;
   if (values.model) f.model = values.model as string;
@@ -59,9 +74,9 @@ export function parseFilter(values: Record<string, string | boolean | undefined>
   return f;
 }
 
-function parseTime(v: string): string | undefined {
+function parseTime(v: string): Date | undefined {
   const age = /^(\d+)([smhd])$/.exec(v);
-  if (age) return new Date(Date.now() - Number(age[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[age[2] as 's']).toISOString();
+  if (age) return new Date(Date.now() - Number(age[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[age[2] as 's']);
   const t = new Date(v);
-  return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
+  return Number.isNaN(t.getTime()) ? undefined : t;
 }

@@ -29,7 +29,7 @@ export async function audit(argv: string[]): Promise<number> {
   }
   const source = resolveSource(values);
   if (typeof source === 'string') {
-    console.error(`warden audit: ${source}`);
+    console.error(`warden audit ${sub}: ${source}`);
     return 2;
   }
   if (sub === 'verify' && !values.key && !source.plan) {

@@ -1,11 +1,49 @@
 // `warden audit` with arguments it must refuse: one line on stderr, exit 2,
 // before anything is read (and, for --table, before anything reaches SQL).
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { Postgres, runAuditCli, sqliteLogFixture } from './helpers.js';
 
 const KEY = Buffer.from('k'.repeat(64));
+
+/** Runs each case as its own `warden audit` process, several at once. */
+function refuses(cases: { name: string; args: () => string[]; err: () => string | RegExp }[]): void {
+  for (const c of cases) {
+    it(`refuses ${c.name}: one line, exit 2`, async () => {
+      const r = await runAuditCli(c.args());
+      assert.equal(r.code, 2, r.err);
+      const err = c.err();
+      if (typeof err === 'string') assert.equal(r.err, err + '\n');
+      else assert.match(r.err, err);
+      assert.equal(r.out, '');
+    });
+  }
+}
+
+describe('warden audit: config files and filters it cannot use', { concurrency: 4 }, () => {
+  const log = sqliteLogFixture('warden-audit-args-', KEY, 3);
+  refuses([
+    ...['verify', 'query', 'export'].map((sub) => ({
+      name: `a config file that is not there (${sub})`,
+      args: () => [sub, '-c', join(log.dir, 'nope.yaml')],
+      err: () => `warden audit ${sub}: ${join(log.dir, 'nope.yaml')}: cannot read config file: ENOENT: no such file or directory, open '${join(log.dir, 'nope.yaml')}'`,
+    })),
+    {
+      name: 'a config file with problems, naming the first',
+      args: () => (writeFileSync(join(log.dir, 'bad.yaml'), 'apiVersion: warden.dev/v1alpha1\nkind: Gateway\nmetadata: {name: t}\nspec: {nope: 1, nor: 2}\n'),
+        ['verify', '-c', join(log.dir, 'bad.yaml')]),
+      err: () => /^warden audit verify: .*bad\.yaml:4:\d+: [^\n]*\(and \d+ more: see `warden config check -c .*bad\.yaml`\)\n$/,
+    },
+    {
+      name: 'an age too great for a date',
+      args: () => ['query', '--sqlite', log.db, '--since', '99999999999d'],
+      err: () => 'warden audit query: --since: "99999999999d" is before the earliest time a date can hold',
+    },
+  ]);
+});
 
 describe('warden audit --table, against a real PostgreSQL', () => {
   const log = sqliteLogFixture('warden-audit-args-pg-', KEY, 1);
@@ -26,7 +64,7 @@ describe('warden audit --table, against a real PostgreSQL', () => {
     const table = 'warden_audit_checkpoints; drop table victim; --';
     const r = await runAuditCli(['verify', '--postgres', server.url, '--table', table, '--key', log.keyFile]);
     assert.equal(r.code, 2, r.err);
-    assert.equal(r.err, `warden audit: --table "${table}": not a lower-case SQL identifier (the rule for audit.postgres.table)\n`);
+    assert.equal(r.err, `warden audit verify: --table "${table}": not a lower-case SQL identifier (the rule for audit.postgres.table)\n`);
     assert.equal(r.out, '');
     assert.equal((await db.query(`SELECT to_regclass('victim') AS t`)).rows[0].t, 'victim');
   });
