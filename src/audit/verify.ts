@@ -164,7 +164,10 @@ class LogVerifier {
       const c = this.chains.get(cp.chain);
       const last = c?.lastSeq ?? 0;
       if (cp.seq > last) {
-        return problem('removed', last + 1, `records ${last + 1}..${cp.seq} of chain ${cp.chain} were removed (a checkpoint signed at ${cp.time} vouches for seq ${cp.seq})`);
+        // Name all that is missing: up to the highest seq a good checkpoint of this chain vouches for.
+        const top = this.cps.filter((x) => x.chain === cp.chain && x.seq > cp.seq && sameHex(checkpointSignature(this.key, x), x.signature))
+          .reduce((a, b) => (b.seq > a.seq ? b : a), cp);
+        return problem('removed', last + 1, `records ${last + 1}..${top.seq} of chain ${cp.chain} were removed (a checkpoint signed at ${top.time} vouches for seq ${top.seq})`);
       }
       const r = c?.mismatched.get(cp);
       if (r) return problem('changed', cp.seq, `record ${describe(r)} differs from the one checkpointed at ${cp.time}`);

@@ -117,6 +117,21 @@ describe('verifying interleaved chains (two replicas, one store)', () => {
   });
 });
 
+describe('a log cut short past several checkpoints', () => {
+  it('names every record the highest checkpoint vouches for as removed', () => {
+    const chain = new Chain('a', KEY);
+    const records: ReturnType<Chain['link']>[] = [];
+    const checkpoints = [];
+    for (let i = 1; i <= 40; i++) {
+      records.push(chain.link(sampleRecord(i)));
+      if ([10, 14, 32].includes(i)) checkpoints.push(chain.checkpoint(chain.position, `2026-01-01T00:00:${i}Z`));
+    }
+    const r = verify(KEY, records.slice(0, 11), checkpoints); // 12..40 deleted
+    assert.equal(r.problem?.kind, 'removed');
+    assert.equal(r.problem?.message, 'records 12..32 of chain a were removed (a checkpoint signed at 2026-01-01T00:00:32Z vouches for seq 32)');
+  });
+});
+
 describe('audit hash chain in SQLite', () => {
   let dir: string;
   before(() => (dir = mkdtempSync(join(tmpdir(), 'warden-chain-'))));
