@@ -1,7 +1,7 @@
 // `warden audit verify | query | export`: read an audit store back. The store
 // and key come from the config file (-c) or are named directly.
 import { parseArgs } from 'node:util';
-import { loadKey, openStore, readKeyFile, type AuditPlan, type StoreSpec } from '../audit/config.js';
+import { loadKey, openStore, readKeyFile, shortKey, type AuditPlan, type StoreSpec } from '../audit/config.js';
 import type { AuditFilter, AuditReader } from '../audit/sink.js';
 import { verifyStream } from '../audit/verify.js';
 import { OPTIONS, parseFilter, resolveSource } from './audit-args.js';
@@ -63,6 +63,7 @@ async function run(sub: string, store: AuditReader, filter: AuditFilter, values:
     if (!result.ok) {
       const p = result.problem!;
       console.log(`TAMPERED (${p.kind}): ${p.message}`);
+      if (result.hint) console.log(`hint: ${result.hint}`);
       return 1;
     }
     console.log(`OK: ${result.records} record(s) in ${result.chains} chain(s) verified, ${result.checkpoints} checkpoint(s)`);
@@ -93,6 +94,8 @@ function verifyKey(file: string | undefined, plan: AuditPlan | undefined): Buffe
   }
   // An empty key would report every record as changed.
   if (!key.length) throw new CliTrouble(`the HMAC key file ${file ?? plan!.keyFile} is empty`);
+  const short = shortKey(file ?? plan!.keyFile, key);
+  if (short) throw new CliTrouble(`${short} (a key Warden would not write with)`);
   return key;
 }
 
