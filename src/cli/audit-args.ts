@@ -67,16 +67,29 @@ export function parseFilter(values: Record<string, string | boolean | undefined>
   }
   if (values.principal) f.principal = values.principal as string;
   if (values.model) f.model = values.model as string;
-  if (values.decision) f.decision = values.decision as string;
+  if (values.decision) {
+    f.decision = (values.decision as string).toLowerCase();
+    if (f.decision !== 'allow' && f.decision !== 'deny') return `--decision: "${values.decision}" is neither allow nor deny`;
+  }
   // Finding types are upper case (a custom detector `employee-id` reports EMPLOYEE_ID).
   if (values.finding) f.finding = (values.finding as string).toUpperCase().replace(/[-.]/g, '_');
-  if (values.limit) f.limit = Number(values.limit);
+  if (values.limit !== undefined) {
+    f.limit = Number(values.limit);
+    if (!/^[1-9]\d*$/.test(values.limit as string) || !Number.isSafeInteger(f.limit)) return `--limit: "${values.limit}" is not a positive whole number`;
+  }
   return f;
 }
+
+/** A date, a date and time with an optional offset, at least to the minute. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/i;
 
 function parseTime(v: string): Date | undefined {
   const age = /^(\d+)([smhd])$/.exec(v);
   if (age) return new Date(Date.now() - Number(age[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[age[2] as 's']);
-  const t = new Date(v);
+  // Only ISO forms: Date would also take "5" (the year 2001) and other guesses.
+  const iso = ISO_TIME.exec(v);
+  if (!iso) return undefined;
+  // Without an offset, UTC as the records are written and printed (Date would read the local time).
+  const t = new Date(iso[1] && !iso[4] ? `${v}Z` : v);
   return Number.isNaN(t.getTime()) ? undefined : t;
 }

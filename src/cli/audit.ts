@@ -15,8 +15,9 @@ const USAGE = `usage: warden audit <verify|query|export> (-c FILE | --sqlite FIL
 
 store:   -c FILE (the config's spec.audit), or --sqlite FILE, --postgres URL [--password-file F] [--table T], --jsonl FILE
 key:     --key FILE (verify; default: the config's hmacKeyFile)
-filters: --since T --until T (ISO time, or 30m/12h/7d ago), --principal P, --model M, --decision allow|deny,
-         --finding TYPE (a guardrail finding such as EMAIL, PROMPT_INJECTION), --limit N`;
+filters: --since T --until T (ISO time, UTC unless it has an offset; or 30m/12h/7d ago), --principal P, --model M,
+         --decision allow|deny, --finding TYPE (a guardrail finding such as EMAIL, PROMPT_INJECTION),
+         --limit N (the oldest N)`;
 
 
 export async function audit(argv: string[]): Promise<number> {

@@ -37,6 +37,21 @@ describe('warden audit: config files and filters it cannot use', { concurrency: 
         ['verify', '-c', join(log.dir, 'bad.yaml')]),
       err: () => /^warden audit verify: .*bad\.yaml:4:\d+: [^\n]*\(and \d+ more: see `warden config check -c .*bad\.yaml`\)\n$/,
     },
+    ...['0', 'abc', '1.9', '-1', '1e3'].map((n) => ({
+      name: `--limit=${n}`,
+      args: () => ['query', '--sqlite', log.db, `--limit=${n}`],
+      err: () => `warden audit query: --limit: "${n}" is not a positive whole number`,
+    })),
+    {
+      name: '--decision maybe',
+      args: () => ['export', '--sqlite', log.db, '--decision', 'maybe'],
+      err: () => 'warden audit export: --decision: "maybe" is neither allow nor deny',
+    },
+    {
+      name: 'a bare number as a time (Date would read 5 as the year 2001)',
+      args: () => ['query', '--sqlite', log.db, '--since', '5'],
+      err: () => 'warden audit query: --since: "5" is neither an ISO time nor an age such as 30m, 12h, 7d',
+    },
     {
       name: 'an age too great for a date',
       args: () => ['query', '--sqlite', log.db, '--since', '99999999999d'],

@@ -35,4 +35,16 @@ describe('warden audit query: one record, one line', () => {
     assert.equal(fields[3], forged.replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
     assert.equal(fields[8], 'back\\\\slash\\u2028\\u0007');
   });
+
+  it('reads a time without an offset as UTC, as records are printed, whatever the local zone', async () => {
+    const r = await runAuditCli(['query', '--sqlite', db, '--since', '2026-01-01T00:00:02'], [], { TZ: 'America/New_York' });
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.out.split('\n').slice(0, -1).map((l) => l.split('\t')[1]), ['req-2', 'req-3']);
+  });
+
+  it('--limit N: the oldest N matching records; --decision in any case', async () => {
+    const r = await runAuditCli(['query', '--sqlite', db, '--limit', '2', '--decision', 'ALLOW']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.out.split('\n').slice(0, -1).map((l) => l.split('\t')[1]), ['req-1', 'req-2']);
+  });
 });
