@@ -10,7 +10,7 @@ import { chunkedWriter, CliTrouble, queryLine } from './audit-output.js';
 const USAGE = `usage: warden audit <verify|query|export> (-c FILE | --sqlite FILE | --postgres URL | --jsonl FILE) [options]
 
   verify                 check every chain: exit 0 with the count, exit 1 naming the first tampered record
-  query                  print matching records, one per line
+  query                  print matching records, one per line (stdout, or -o FILE)
   export                 write matching records as JSON lines (stdout, or -o FILE)
 
 store:   -c FILE (the config's spec.audit), or --sqlite FILE, --postgres URL [--password-file F] [--table T], --jsonl FILE
@@ -20,13 +20,26 @@ filters: --since T --until T (ISO time, UTC unless it has an offset; or 30m/12h/
          --limit N (the oldest N)`;
 
 
+/** What verify does not honour: it checks the whole log, and a filter taken silently would claim a check it did not make. */
+const NOT_FOR_VERIFY = ['since', 'until', 'principal', 'model', 'decision', 'finding', 'limit', 'output'] as const;
+
 export async function audit(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  const { values } = parseArgs({ args: rest, options: OPTIONS });
-  if (values.help || !sub || !['verify', 'query', 'export'].includes(sub)) {
-    // Asked for: usage on stdout, exit 0. A usage mistake: usage on stderr, exit 2.
-    (values.help ? console.log : console.error)(USAGE);
-    return values.help ? 0 : 2;
+  // The subcommand is the one positional wherever it stands, so that `warden audit --help` is a question too.
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const [sub, ...extra] = positionals;
+  // Asked for: usage on stdout, exit 0. A usage mistake: usage on stderr, exit 2.
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!sub || !['verify', 'query', 'export'].includes(sub) || extra.length) {
+    console.error(USAGE);
+    return 2;
+  }
+  const ignored = sub === 'verify' ? NOT_FOR_VERIFY.find((k) => values[k] !== undefined) : undefined;
+  if (ignored) {
+    console.error(`warden audit verify: --${ignored} is for query and export; verify always checks the whole log`);
+    return 2;
   }
   const source = resolveSource(values);
   if (typeof source === 'string') {
@@ -71,7 +84,7 @@ async function run(sub: string, store: AuditReader, filter: AuditFilter, values:
     return 0;
   }
   // Record by record as the store reads them: an export of any size holds one chunk at a time.
-  const out = chunkedWriter(sub === 'export' ? (values.output as string | undefined) : undefined);
+  const out = chunkedWriter(values.output as string | undefined);
   let count = 0;
   try {
     for await (const { storeId: _, ...r } of store.records(filter)) {

@@ -52,12 +52,24 @@ describe('warden audit: config files and filters it cannot use', { concurrency: 
       args: () => ['query', '--sqlite', log.db, '--since', '5'],
       err: () => 'warden audit query: --since: "5" is neither an ISO time nor an age such as 30m, 12h, 7d',
     },
+    ...[['--since', '1h'], ['--model', 'm'], ['--limit', '5'], ['-o', 'out.txt']].map(([flag, v]) => ({
+      name: `a filter verify would not honour (${flag})`,
+      args: () => ['verify', '--sqlite', log.db, '--key', log.keyFile, flag!, v!],
+      err: () => `warden audit verify: --${flag === '-o' ? 'output' : flag!.slice(2)} is for query and export; verify always checks the whole log`,
+    })),
     {
       name: 'an age too great for a date',
       args: () => ['query', '--sqlite', log.db, '--since', '99999999999d'],
       err: () => 'warden audit query: --since: "99999999999d" is before the earliest time a date can hold',
     },
   ]);
+});
+
+it('warden audit --help: usage on stdout, exit 0', async () => {
+  const r = await runAuditCli(['--help']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^usage: warden audit <verify\|query\|export>/);
+  assert.equal(r.err, '');
 });
 
 describe('warden audit --table, against a real PostgreSQL', () => {

@@ -1,6 +1,7 @@
 // `warden audit query` as its own process: what it prints for records whose
 // fields a caller chose.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Chain } from '../../src/audit/chain.js';
@@ -40,6 +41,15 @@ describe('warden audit query: one record, one line', () => {
     const r = await runAuditCli(['query', '--sqlite', db, '--since', '2026-01-01T00:00:02'], [], { TZ: 'America/New_York' });
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(r.out.split('\n').slice(0, -1).map((l) => l.split('\t')[1]), ['req-2', 'req-3']);
+  });
+
+  it('-o FILE: the lines go to the file, not stdout', async () => {
+    const file = join(dir, 'query.txt');
+    const r = await runAuditCli(['query', '--sqlite', db, '-o', file]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, '');
+    assert.equal(r.err, '3 record(s)\n');
+    assert.deepEqual(readFileSync(file, 'utf8').split('\n').slice(0, -1).map((l) => l.split('\t')[1]), ['req-1', 'req-2', 'req-3']);
   });
 
   it('--limit N: the oldest N matching records; --decision in any case', async () => {
