@@ -3,7 +3,7 @@
 import { planAudit, type AuditPlan, type StoreSpec } from '../audit/config.js';
 import type { AuditFilter } from '../audit/sink.js';
 import { ConfigError, loadConfigFile, type ConfigProblem, type LoadedConfig } from '../config/load.js';
-import { auditTable } from '../config/schema.js';
+import { auditTable, postgresUrl } from '../config/schema.js';
 
 export const OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -32,6 +32,11 @@ export function resolveSource(values: Record<string, string | boolean | undefine
   const badTable = auditTable.safeParse(table).error;
   // JSON-quoted: a value with a newline in it still makes one line.
   if (badTable) return `--table ${JSON.stringify(table)}: not ${badTable.issues[0]!.message} (the rule for audit.postgres.table)`;
+  const url = str('postgres');
+  // Not echoed: a password may be in it. pg would take a bare word for a host name, and fail on DNS.
+  if (url !== undefined && (postgresUrl.safeParse(url).error || !URL.canParse(url))) {
+    return '--postgres: not a postgres:// URL (postgres://USER@HOST:PORT/DATABASE, the form of audit.postgres.url)';
+  }
   if (str('postgres')) return { store: { kind: 'postgres', url: str('postgres')!, passwordFile: str('password-file'), table } };
   if (!str('config')) return 'name the store: -c FILE, --sqlite FILE, --postgres URL or --jsonl FILE';
   let config: LoadedConfig;

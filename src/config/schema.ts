@@ -311,6 +311,9 @@ const route = z
  */
 export const auditTable = z.string().regex(/^[a-z_][a-z0-9_]{0,50}$/, 'a lower-case SQL identifier');
 
+/** `audit.postgres.url`, and `warden audit --postgres`. */
+export const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL');
+
 const audit = z
   .object({
     /** Exactly one store: an SQLite file (the embedded default), PostgreSQL, or JSON lines. */
@@ -318,7 +321,7 @@ const audit = z
     postgres: z
       .object({
         /** `postgres://user@host:port/db`; put the password in `passwordFile`, not here. */
-        url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+        url: postgresUrl,
         passwordFile: z.string().optional(),
         table: auditTable.default('warden_audit'),
       })

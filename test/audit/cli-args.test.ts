@@ -57,6 +57,11 @@ describe('warden audit: config files and filters it cannot use', { concurrency: 
       args: () => ['verify', '--sqlite', log.db, '--key', log.keyFile, flag!, v!],
       err: () => `warden audit verify: --${flag === '-o' ? 'output' : flag!.slice(2)} is for query and export; verify always checks the whole log`,
     })),
+    ...['not-a-url', 'postgres://user:pw@[bad/audit', 'mysql://db/audit'].map((url) => ({
+      name: `--postgres ${url}`,
+      args: () => ['query', '--postgres', url],
+      err: () => 'warden audit query: --postgres: not a postgres:// URL (postgres://USER@HOST:PORT/DATABASE, the form of audit.postgres.url)',
+    })),
     {
       name: 'an age too great for a date',
       args: () => ['query', '--sqlite', log.db, '--since', '99999999999d'],
