@@ -18,6 +18,11 @@ import { AuditWriter } from './writer.js';
 
 const MIN_KEY_BYTES = 32;
 
+/** Why a key is too short to trust, if it is: `warden config check` and `warden audit verify --key` refuse the same keys. */
+export function shortKey(file: string, key: Buffer): string | undefined {
+  return key.length < MIN_KEY_BYTES ? `the HMAC key in ${file} is shorter than ${MIN_KEY_BYTES} bytes` : undefined;
+}
+
 export type StoreSpec =
   | { kind: 'sqlite'; file: string }
   | { kind: 'postgres'; url: string; passwordFile?: string; table: string }
@@ -54,9 +59,8 @@ export function planAudit(spec: AuditSpec, resolvePath: (p: string) => string, r
   if (spec.hmacKeyFile) {
     const file = resolvePath(spec.hmacKeyFile);
     try {
-      if (readKeyFile(file).length < MIN_KEY_BYTES) {
-        report(['audit', 'hmacKeyFile'], `the HMAC key in ${file} is shorter than ${MIN_KEY_BYTES} bytes`, 'e.g. `openssl rand -hex 32 > FILE`');
-      }
+      const short = shortKey(file, readKeyFile(file));
+      if (short) report(['audit', 'hmacKeyFile'], short, 'e.g. `openssl rand -hex 32 > FILE`');
     } catch (e) {
       report(['audit', 'hmacKeyFile'], `cannot read the HMAC key file: ${(e as Error).message}`, 'a secret file with at least 32 bytes, e.g. `openssl rand -hex 32 > FILE`');
     }

@@ -30,6 +30,8 @@ export interface VerifyResult {
   chains: number;
   checkpoints: number;
   problem?: VerifyProblem;
+  /** Set when the key itself is in doubt: nothing checked with it matched (see LogVerifier.keyDoubt). */
+  hint?: string;
 }
 
 /** A record as read back from a store, with the store's own row id. */
@@ -74,6 +76,13 @@ interface ChainState {
 class LogVerifier {
   private readonly chains = new Map<string, ChainState>();
   private count = 0;
+  /**
+   * The log's first record failed its HMAC: with a wrong key every record and
+   * checkpoint would. The record after it in its chain and the checkpoints
+   * are checked with the key too; if none of them matches either, the key is
+   * more likely wrong than the whole log rewritten (which verify cannot tell apart).
+   */
+  private keyDoubt?: { first: StoredRecord; next?: boolean };
 
   constructor(private readonly key: Buffer, private readonly cps: Checkpoint[]) {}
 
@@ -104,7 +113,17 @@ class LogVerifier {
     const result: VerifyResult = { ok: true, records: this.count, chains: this.chains.size, checkpoints: this.cps.length };
     // Chains in the order they first appear, then the checkpoints.
     const problem = [...this.chains.values()].find((c) => c.problem)?.problem ?? this.checkpointProblem();
-    return problem ? Object.assign(result, { ok: false, problem }) : result;
+    return problem ? Object.assign(result, { ok: false, problem }, this.wrongKeyHint()) : result;
+  }
+
+  private wrongKeyHint(): { hint: string } | undefined {
+    if (!this.keyDoubt) return undefined;
+    const { next } = this.keyDoubt;
+    const cpsBad = this.cps.every((cp) => !sameHex(checkpointSignature(this.key, cp), cp.signature));
+    // Nothing else checked: one record cannot tell a wrong key from an edit.
+    if (next === true || !cpsBad || (next === undefined && !this.cps.length)) return undefined;
+    const others = [next === false && 'the record after it', this.cps.length && `every checkpoint (${this.cps.length})`].filter(Boolean).join(' and ');
+    return { hint: `the first record and ${others} fail their HMAC with this key: it is probably not the key the log was written with` };
   }
 
   private chain(name: string): ChainState {
@@ -126,6 +145,7 @@ class LogVerifier {
   private step(c: ChainState, r: StoredRecord): void {
     const prev = c.prev;
     if (!sameHex(recordHash(this.key, r), r.hash)) {
+      if (this.count === 1) this.keyDoubt = { first: r };
       c.forged = { record: r, prev };
       return;
     }
@@ -147,6 +167,7 @@ class LogVerifier {
   private judgeForged(c: ChainState, next: StoredRecord | undefined): void {
     const { record: r, prev } = c.forged!;
     c.forged = undefined;
+    if (next && this.keyDoubt?.first === r) this.keyDoubt.next = sameHex(recordHash(this.key, next), next.hash);
     const fits = r.seq === prev.seq + 1 && r.prevHash === prev.hash;
     const appended = !next && c.vouched > 0 && r.seq > c.vouched;
     const twice = r.seq >= 1 && r.seq <= prev.seq;
@@ -164,7 +185,10 @@ class LogVerifier {
       const c = this.chains.get(cp.chain);
       const last = c?.lastSeq ?? 0;
       if (cp.seq > last) {
-        return problem('removed', last + 1, `records ${last + 1}..${cp.seq} of chain ${cp.chain} were removed (a checkpoint signed at ${cp.time} vouches for seq ${cp.seq})`);
+        // Name all that is missing: up to the highest seq a good checkpoint of this chain vouches for.
+        const top = this.cps.filter((x) => x.chain === cp.chain && x.seq > cp.seq && sameHex(checkpointSignature(this.key, x), x.signature))
+          .reduce((a, b) => (b.seq > a.seq ? b : a), cp);
+        return problem('removed', last + 1, `records ${last + 1}..${top.seq} of chain ${cp.chain} were removed (a checkpoint signed at ${top.time} vouches for seq ${top.seq})`);
       }
       const r = c?.mismatched.get(cp);
       if (r) return problem('changed', cp.seq, `record ${describe(r)} differs from the one checkpointed at ${cp.time}`);

@@ -305,6 +305,15 @@ const route = z
   })
   .strict();
 
+/**
+ * `audit.postgres.table`, and `warden audit --table`: the name is put into SQL
+ * as an identifier (it cannot be a query parameter), so nothing else may pass.
+ */
+export const auditTable = z.string().regex(/^[a-z_][a-z0-9_]{0,50}$/, 'a lower-case SQL identifier');
+
+/** `audit.postgres.url`, and `warden audit --postgres`. */
+export const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL');
+
 const audit = z
   .object({
     /** Exactly one store: an SQLite file (the embedded default), PostgreSQL, or JSON lines. */
@@ -312,9 +321,9 @@ const audit = z
     postgres: z
       .object({
         /** `postgres://user@host:port/db`; put the password in `passwordFile`, not here. */
-        url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+        url: postgresUrl,
         passwordFile: z.string().optional(),
-        table: z.string().regex(/^[a-z_][a-z0-9_]{0,50}$/, 'a lower-case SQL identifier').default('warden_audit'),
+        table: auditTable.default('warden_audit'),
       })
       .strict()
       .optional(),

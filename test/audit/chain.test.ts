@@ -117,6 +117,49 @@ describe('verifying interleaved chains (two replicas, one store)', () => {
   });
 });
 
+describe('a log cut short past several checkpoints', () => {
+  it('names every record the highest checkpoint vouches for as removed', () => {
+    const chain = new Chain('a', KEY);
+    const records: ReturnType<Chain['link']>[] = [];
+    const checkpoints = [];
+    for (let i = 1; i <= 40; i++) {
+      records.push(chain.link(sampleRecord(i)));
+      if ([10, 14, 32].includes(i)) checkpoints.push(chain.checkpoint(chain.position, `2026-01-01T00:00:${i}Z`));
+    }
+    const r = verify(KEY, records.slice(0, 11), checkpoints); // 12..40 deleted
+    assert.equal(r.problem?.kind, 'removed');
+    assert.equal(r.problem?.message, 'records 12..32 of chain a were removed (a checkpoint signed at 2026-01-01T00:00:32Z vouches for seq 32)');
+  });
+});
+
+describe('a key that is not the log\'s', () => {
+  const OTHER = Buffer.from('o'.repeat(64));
+  function written(n: number, checkpointed: boolean) {
+    const chain = new Chain('a', KEY);
+    const records = Array.from({ length: n }, (_, i) => chain.link(sampleRecord(i + 1)));
+    return { records, checkpoints: checkpointed ? [chain.checkpoint(chain.position)] : [] };
+  }
+
+  it('hints at the key only when the first record and all else checked fail their HMAC', () => {
+    const log = written(3, true);
+    const r = verify(OTHER, log.records, log.checkpoints);
+    assert.equal(r.problem?.kind, 'changed');
+    assert.equal(r.hint, 'the first record and the record after it and every checkpoint (1) fail their HMAC with this key: it is probably not the key the log was written with');
+    const single = written(1, true);
+    assert.match(verify(OTHER, single.records, single.checkpoints).hint!, /^the first record and every checkpoint \(1\) fail/);
+    const unsigned = written(3, false);
+    assert.match(verify(OTHER, unsigned.records, []).hint!, /^the first record and the record after it fail/);
+    // No hint when something checks with the key, or nothing else was checked.
+    const edited = written(3, true);
+    edited.records[0]!.model = 'cheaper-model';
+    assert.equal(verify(KEY, edited.records, edited.checkpoints).hint, undefined);
+    const alone = written(1, false);
+    alone.records[0]!.model = 'cheaper-model';
+    assert.equal(verify(KEY, alone.records, []).problem?.kind, 'changed');
+    assert.equal(verify(KEY, alone.records, []).hint, undefined);
+  });
+});
+
 describe('audit hash chain in SQLite', () => {
   let dir: string;
   before(() => (dir = mkdtempSync(join(tmpdir(), 'warden-chain-'))));

@@ -30,6 +30,11 @@ describe('warden audit: what it cannot read or write', () => {
       err: () => /^warden audit verify: the HMAC key file .*empty\.key is empty\n$/,
     },
     {
+      name: 'a key shorter than the config allows (32 bytes)',
+      args: () => (writeFileSync(join(log.dir, 'short.key'), 'k'.repeat(31)), ['verify', '--sqlite', log.db, '--key', join(log.dir, 'short.key')]),
+      err: () => /^warden audit verify: the HMAC key in .*short\.key is shorter than 32 bytes \(a key Warden would not write with\)\n$/,
+    },
+    {
       name: 'an export to a directory that is not there',
       args: () => ['export', '--sqlite', log.db, '-o', join(log.dir, 'no/such/dir/out.jsonl')],
       err: () => /^warden audit export: cannot write .*no\/such\/dir\/out\.jsonl: ENOENT: no such file or directory/,
@@ -54,6 +59,13 @@ describe('warden audit: what it cannot read or write', () => {
     const r = await runAuditCli(['verify', '--postgres', `postgres://warden:s3cret-pw@127.0.0.1:${port}/audit`, '--key', log.keyFile]);
     assert.equal(r.code, 2, r.err);
     assert.equal(r.err, `warden audit verify: cannot read the PostgreSQL audit store postgres://warden:***@127.0.0.1:${port}/audit (table warden_audit): connect ECONNREFUSED 127.0.0.1:${port}\n`);
+  });
+
+  it('a wrong key: tampered (it cannot tell), exit 1, with a hint at the key', async () => {
+    writeFileSync(join(log.dir, 'other.key'), 'o'.repeat(64));
+    const r = await runAuditCli(['verify', '--sqlite', log.db, '--key', join(log.dir, 'other.key')]);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.out, /^TAMPERED \(changed\): record seq 1 of chain replica-a .*\nhint: the first record and the record after it fail their HMAC with this key: it is probably not the key the log was written with\n$/);
   });
 
   it('still verifies the log it can read: exit 0', async () => {

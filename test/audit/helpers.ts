@@ -164,11 +164,11 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** `warden audit …` as its own process (`nodeArgs` for node itself, e.g. a heap cap): exit code, stdout, stderr. */
-export async function runAuditCli(args: string[], nodeArgs: string[] = []): Promise<{ code: number; out: string; err: string }> {
+/** `warden audit …` as its own process (`nodeArgs` for node itself, e.g. a heap cap; `env` over this process's): exit code, stdout, stderr. */
+export async function runAuditCli(args: string[], nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
   const warden = join(import.meta.dirname, '../../bin/warden.js');
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...nodeArgs, warden, 'audit', ...args], { maxBuffer: 1 << 20 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...nodeArgs, warden, 'audit', ...args], { maxBuffer: 1 << 20, env: { ...process.env, ...env } });
     return { code: 0, out: stdout, err: stderr };
   } catch (e) {
     const x = e as { code?: number; stdout?: string; stderr?: string };

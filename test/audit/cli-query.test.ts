@@ -1,0 +1,60 @@
+// `warden audit query` as its own process: what it prints for records whose
+// fields a caller chose.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Chain } from '../../src/audit/chain.js';
+import { SqliteAuditStore } from '../../src/audit/sqlite.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
+import { runAuditCli, sampleRecord } from './helpers.js';
+
+const KEY = Buffer.from('k'.repeat(64));
+
+describe('warden audit query: one record, one line', () => {
+  let dir: string;
+  let db: string;
+  // What a caller can put in the model (URL-decoded from the path): a line break and a whole forged record.
+  const forged = `gemini-2.0-flash\tgenerateContent\tallow\t200\n2026-01-01T00:00:09.000Z\treq-forged\thttps://issuer.example/alice\tgemini`;
+  before(async () => {
+    dir = makeTempDir('warden-audit-query-');
+    db = join(dir, 'audit.db');
+    const chain = new Chain('replica-a', KEY);
+    const store = new SqliteAuditStore(db);
+    await store.append([1, 2, 3].map((i) => chain.link(sampleRecord(i, i === 2 ? { model: forged, policy: 'back\\slash\u2028\u0007' } : {}))));
+    await store.close();
+  });
+  after(() => removeDir(dir));
+
+  it('escapes control characters, line separators and backslashes in every field', async () => {
+    const r = await runAuditCli(['query', '--sqlite', db]);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.split('\n').slice(0, -1);
+    assert.deepEqual(lines.map((l) => l.split('\t')[1]), ['req-1', 'req-2', 'req-3']);
+    assert.ok(lines.every((l) => l.split('\t').length === 12), r.out);
+    const fields = lines[1]!.split('\t');
+    assert.equal(fields[3], forged.replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
+    assert.equal(fields[8], 'back\\\\slash\\u2028\\u0007');
+  });
+
+  it('reads a time without an offset as UTC, as records are printed, whatever the local zone', async () => {
+    const r = await runAuditCli(['query', '--sqlite', db, '--since', '2026-01-01T00:00:02'], [], { TZ: 'America/New_York' });
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.out.split('\n').slice(0, -1).map((l) => l.split('\t')[1]), ['req-2', 'req-3']);
+  });
+
+  it('-o FILE: the lines go to the file, not stdout', async () => {
+    const file = join(dir, 'query.txt');
+    const r = await runAuditCli(['query', '--sqlite', db, '-o', file]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, '');
+    assert.equal(r.err, '3 record(s)\n');
+    assert.deepEqual(readFileSync(file, 'utf8').split('\n').slice(0, -1).map((l) => l.split('\t')[1]), ['req-1', 'req-2', 'req-3']);
+  });
+
+  it('--limit N: the oldest N matching records; --decision in any case', async () => {
+    const r = await runAuditCli(['query', '--sqlite', db, '--limit', '2', '--decision', 'ALLOW']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.out.split('\n').slice(0, -1).map((l) => l.split('\t')[1]), ['req-1', 'req-2']);
+  });
+});
