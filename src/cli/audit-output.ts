@@ -38,6 +38,8 @@ export function chunkedWriter(file: string | undefined): { write(line: string): 
   } catch (e) {
     throw new CliTrouble(`cannot write ${file}: ${(e as Error).message}`);
   }
+  // A reader that stopped (`… | head`) is not a failure to read the store: end quietly, as standard tools do.
+  if (fd === undefined) process.stdout.on('error', endOnClosedPipe);
   let chunk = '';
   const flush = async () => {
     if (!chunk) return;
@@ -68,3 +70,8 @@ export function chunkedWriter(file: string | undefined): { write(line: string): 
   };
 }
 
+
+function endOnClosedPipe(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+}

@@ -2,6 +2,8 @@
 // failed, exit 2 ("could not check", apart from verify's 1, "tampered"), never
 // a stack trace, and never a password from a PostgreSQL URL.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,6 +11,21 @@ import { freePort } from '../helpers/process.js';
 import { runAuditCli, sqliteLogFixture } from './helpers.js';
 
 const KEY = Buffer.from('k'.repeat(64));
+
+describe('warden audit export into a reader that stops early (| head)', () => {
+  const big = sqliteLogFixture('warden-audit-pipe-', KEY, 3000);
+  it('ends quietly, exit 0, blaming nothing', async () => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/warden.js'), 'audit', 'export', '--sqlite', big.db], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    // Read one chunk, then close the pipe as `head -c 100` does.
+    await once(child.stdout, 'data');
+    child.stdout.destroy();
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(err, '');
+    assert.equal(code, 0);
+  });
+});
 
 describe('warden audit: what it cannot read or write', () => {
   const log = sqliteLogFixture('warden-audit-cli-', KEY, 3);
