@@ -36,7 +36,7 @@ export class JsonlAuditStore implements AuditSink, AuditReader {
     let n = 0;
     for await (const { value, line } of this.lines()) {
       if (!('seq' in value) || !matchesFilter(value, filter)) continue;
-      yield Object.assign(value, { storeId: line });
+      yield Object.assign(value, { storeId: `line ${line}` });
       if (filter.limit && ++n >= filter.limit) return;
     }
   }
@@ -69,7 +69,12 @@ export class JsonlAuditStore implements AuditSink, AuditReader {
     for await (const text of rl) {
       line++;
       if (!text.trim()) continue;
-      const value = JSON.parse(text) as Record<string, unknown>;
+      let value: Record<string, unknown>;
+      try {
+        value = JSON.parse(text) as Record<string, unknown>;
+      } catch (e) {
+        throw new Error(`line ${line} is not a JSON record (${(e as Error).message.replace(/, ".*$/s, '')})`);
+      }
       // Absent fields were written as absent; the canonical form reads them as null either way.
       yield { line, value: value as unknown as ChainedRecord | { checkpoint: Checkpoint } };
     }

@@ -211,7 +211,9 @@ function removed(chain: string, prev: Link, r: StoredRecord): VerifyProblem {
 }
 
 function describe(r: StoredRecord): string {
-  return `seq ${r.seq} of chain ${r.chain}${r.storeId !== undefined ? ` (row ${r.storeId})` : ''}, request ${r.requestId}`;
+  // A SQL store's row id, or where a file store has the record (`line 12`).
+  const where = r.storeId === undefined ? '' : typeof r.storeId === 'number' ? ` (row ${r.storeId})` : ` (${r.storeId})`;
+  return `seq ${r.seq} of chain ${r.chain}${where}, request ${r.requestId}`;
 }
 
 function sameHex(a: string, b: string): boolean {

@@ -4,13 +4,49 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { Chain } from '../../src/audit/chain.js';
+import { JsonlAuditStore } from '../../src/audit/jsonl.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { freePort } from '../helpers/process.js';
-import { runAuditCli, sqliteLogFixture } from './helpers.js';
+import { runAuditCli, sampleRecord, sqliteLogFixture } from './helpers.js';
 
 const KEY = Buffer.from('k'.repeat(64));
+
+describe('warden audit verify on a JSON lines log: where in the file', () => {
+  let dir: string;
+  let file: string;
+  let keyFile: string;
+  before(async () => {
+    dir = makeTempDir('warden-audit-jsonl-');
+    [file, keyFile] = [join(dir, 'audit.jsonl'), join(dir, 'audit.key')];
+    writeFileSync(keyFile, KEY);
+    const chain = new Chain('replica-a', KEY);
+    const store = new JsonlAuditStore(file);
+    await store.append([1, 2, 3].map((i) => chain.link(sampleRecord(i))));
+    await store.close();
+  });
+  after(() => removeDir(dir));
+
+  it('names the line of a changed record', async () => {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    writeFileSync(join(dir, 'changed.jsonl'), [lines[0], lines[1]!.replace('"allow"', '"deny"'), ...lines.slice(2)].join('\n'));
+    const r = await runAuditCli(['verify', '--jsonl', join(dir, 'changed.jsonl'), '--key', keyFile]);
+    assert.equal(r.code, 1);
+    assert.match(r.out + r.err, /record seq 2 of chain replica-a \(line 2\)/);
+  });
+
+  it('names the line that is not JSON: could not check, exit 2', async () => {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    writeFileSync(join(dir, 'broken.jsonl'), [lines[0], '{damaged', ...lines.slice(2)].join('\n'));
+    const r = await runAuditCli(['verify', '--jsonl', join(dir, 'broken.jsonl'), '--key', keyFile]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /line 2 is not a JSON record/);
+    assert.doesNotMatch(r.err, /damaged/);
+  });
+});
 
 describe('warden audit export into a reader that stops early (| head)', () => {
   const big = sqliteLogFixture('warden-audit-pipe-', KEY, 3000);
