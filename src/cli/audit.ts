@@ -62,11 +62,20 @@ export async function audit(argv: string[]): Promise<number> {
     store = openStore(source.store, { readonly: true });
     return await run(sub, store, filter, values, source.plan);
   } catch (e) {
-    console.error(`warden audit ${sub}: ${e instanceof CliTrouble ? e.message : `cannot read ${storeName(source.store)}: ${(e as Error).message}`}`);
+    console.error(`warden audit ${sub}: ${e instanceof CliTrouble ? e.message : `cannot read ${storeName(source.store)}: ${(e as Error).message}${neverWritten(e as Error)}`}`);
     return 2;
   } finally {
     await store?.close().catch(() => {});
   }
+}
+
+/**
+ * A store without Warden's tables was never written to: a wrong path, database
+ * or table name far more often than an empty log. Not "OK, 0 records": a
+ * scheduled verify pointed at the wrong place must not pass.
+ */
+function neverWritten(e: Error): string {
+  return /no such table: audit|relation "[^"]+" does not exist/.test(e.message) ? ' (Warden never wrote an audit log there: check the file, database and table)' : '';
 }
 
 async function run(sub: string, store: AuditReader, filter: AuditFilter, values: Record<string, string | boolean | undefined>, plan: AuditPlan | undefined): Promise<number> {

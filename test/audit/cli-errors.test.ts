@@ -73,6 +73,11 @@ describe('warden audit: what it cannot read or write', () => {
       err: () => new RegExp(`^warden audit verify: cannot read the SQLite audit store ${join(log.dir, 'missing.db')}: unable to open database file\\n$`),
     },
     {
+      name: 'a SQLite file Warden never wrote to (not "OK, 0 records")',
+      args: () => (writeFileSync(join(log.dir, 'empty.db'), ''), ['verify', '--sqlite', join(log.dir, 'empty.db'), '--key', log.keyFile]),
+      err: () => /^warden audit verify: cannot read the SQLite audit store .*empty\.db: no such table: audit\w* \(Warden never wrote an audit log there: check the file, database and table\)\n$/,
+    },
+    {
       name: 'a key file that is not there',
       args: () => ['verify', '--sqlite', log.db, '--key', join(log.dir, 'missing.key')],
       err: () => /^warden audit verify: cannot read the HMAC key: ENOENT: no such file or directory, open '.*missing\.key'\n$/,
