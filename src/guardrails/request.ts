@@ -2,7 +2,7 @@
 // Today: the protocol's shape (JSON operations need a JSON object). PII,
 // secret and prompt-injection detectors plug in here.
 import { WardenError } from '../errors.js';
-import type { RequestBody } from '../proxy/body.js';
+import { mayBeJson, type RequestBody } from '../proxy/body.js';
 import type { Target } from '../types.js';
 
 /** Operations whose body is opaque to Warden (the model server defines it). */
@@ -19,8 +19,16 @@ export function readableBody(target: Target): boolean {
  * decompressed (no decompression bomb to bound, and what policy and the
  * guardrails saw is byte for byte what leaves).
  */
-export function guardRequest(target: Target, body: RequestBody, contentEncoding?: string): void {
+export function guardRequest(target: Target, body: RequestBody, contentEncoding?: string, contentType?: string): void {
   if (!readableBody(target)) return;
+  // A body Warden reads as JSON but declared as something else (text/plain) would go unread —
+  // its model unseen by policy, its text by the guardrails — yet an upstream may well parse it.
+  // Form uploads (audio, image edits) are the one other kind these APIs take.
+  if (hasBody(body) && !mayBeJson(contentType) && !/^\s*multipart\/form-data/i.test(contentType!)) {
+    throw new WardenError('INVALID_ARGUMENT', 'CONTENT_TYPE_UNSUPPORTED',
+      `content-type "${contentType!.trim().slice(0, 64)}" is not accepted for ${target.operation}: Warden inspects this request body; send it as application/json`,
+      { httpStatus: 415 });
+  }
   const coding = contentEncoding?.trim().toLowerCase();
   if (coding && coding !== 'identity') {
     throw new WardenError('INVALID_ARGUMENT', 'CONTENT_ENCODING_UNSUPPORTED',
@@ -33,4 +41,8 @@ export function guardRequest(target: Target, body: RequestBody, contentEncoding?
   if (body.json !== undefined && (body.json === null || typeof body.json !== 'object' || Array.isArray(body.json))) {
     throw new WardenError('INVALID_ARGUMENT', 'MALFORMED_JSON', 'request body must be a JSON object');
   }
+}
+
+function hasBody(body: RequestBody): boolean {
+  return body.stream !== undefined || (body.buffer !== undefined && body.buffer.length > 0);
 }

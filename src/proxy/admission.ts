@@ -67,7 +67,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   }
 
   ex.trace?.stage('guard');
-  guardRequest(target, body, info.headers['content-encoding']);
+  guardRequest(target, body, info.headers['content-encoding'], info.headers['content-type']);
   const admission: Admission = { removeHeaders: [...identity.consumedHeaders], addHeaders: identity.upstreamHeaders, query: identity.upstreamQuery };
 
   // A body over guardrails.maxScanBytes is not scanned (see GuardSession.unscanned): it arrives as a

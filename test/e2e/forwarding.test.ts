@@ -130,6 +130,20 @@ spec:
     assert.equal(body.error.type, 'invalid_request_error');
   });
 
+  it('refuses a JSON operation\'s body declared as something else (policy and guardrails would not read it), but forwards form uploads', async () => {
+    const before = seen.length;
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: '{"model":"gpt-4o","messages":[]}', headers: { 'content-type': 'text/plain' } });
+    assert.equal(res.status, 415);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'content_type_unsupported');
+    assert.match(body.error.message, /send it as application\/json/);
+    assert.equal(seen.length, before, 'the upstream never saw it');
+    const form = new FormData();
+    form.set('model', 'whisper-1');
+    form.set('file', new Blob(['RIFF']), 'a.wav');
+    assert.equal((await fetch(`${gw.url}/v1/audio/transcriptions`, { method: 'POST', body: form })).status, 200);
+  });
+
   it('times out a silent upstream with 504', async () => {
     const res = await fetch(`${gw.url}/raw/slow`);
     assert.equal(res.status, 504);
