@@ -161,6 +161,13 @@ function reasonOf(e: unknown): string {
 }
 
 function messageOf(e: unknown): string {
+  // jose's own words ('"exp" claim timestamp check failed') say which check, not what to do.
+  if (e instanceof joseErrors.JWTExpired && typeof e.payload.exp === 'number') {
+    return `the token expired at ${new Date(e.payload.exp * 1000).toISOString()}; get a new one`;
+  }
+  if (e instanceof joseErrors.JWTClaimValidationFailed && e.claim === 'aud') {
+    return `the token's audience ${JSON.stringify(e.payload.aud ?? null)} is not one this gateway accepts for its issuer (RequestAuthentication audiences)`;
+  }
   if (e instanceof joseErrors.JOSEError || e instanceof KeysUnavailable || e instanceof IssuedInFuture) return e.message;
   return 'token could not be verified';
 }

@@ -79,9 +79,9 @@ spec:
     const res = await fetch(`${t.gw.url}/v1/things${o.query ?? ''}`, {
       headers: { 'x-request-id': id, ...(o.token !== undefined ? { authorization: `Bearer ${o.token}` } : {}), ...o.headers },
     });
-    await res.arrayBuffer();
+    const text = await res.text();
     await until(() => t.logOf(id) !== undefined, `the access log line of ${id}`);
-    return { status: res.status, www: res.headers.get('www-authenticate'), reason: t.logOf(id)?.error, log: t.logOf(id) };
+    return { status: res.status, www: res.headers.get('www-authenticate'), reason: t.logOf(id)?.error, log: t.logOf(id), text };
   };
 
   it('accepts a good token and records the request principal', async () => {
@@ -118,6 +118,14 @@ spec:
       assert.equal(r.reason, reason);
     });
   }
+
+  it('says when an expired token expired, and which audience was not accepted', async () => {
+    const exp = now() - 120;
+    const expired = await call({ token: await sign({ exp, iat: now() - 600 }) });
+    assert.match(expired.text, new RegExp(`the token expired at ${new Date(exp * 1000).toISOString()}; get a new one`));
+    const aud = await call({ token: await sign({ aud: 'someone-else' }) });
+    assert.match(aud.text, /the token's audience \\"someone-else\\" is not one this gateway accepts/);
+  });
 
   it('takes the token from the access_token parameter and removes it before forwarding', async () => {
     const r = await call({ query: `?alt=sse&access_token=${await sign({})}&x=%24y` });
