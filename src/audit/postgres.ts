@@ -17,6 +17,39 @@ export interface PostgresOptions {
   pageRows?: number;
 }
 
+/**
+ * The URL with the password in it. pg lets what it parses from the URL win
+ * over the options given beside it, and parses a URL without a password as
+ * the password '', so a `password` option next to one is ignored. It goes in
+ * as the `password` parameter, which pg reads first (also from a URL that
+ * names no host, for a Unix socket, where a user-info password cannot go).
+ */
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  const end = url.includes('#') ? url.indexOf('#') : url.length;
+  const base = url.slice(0, end);
+  return `${base}${base.includes('?') ? '&' : '?'}password=${encodeURIComponent(password)}${url.slice(end)}`;
+}
+
+/**
+ * pg's client, except that a failed connection attempt closes its socket.
+ * After a failure of pg's own making (the server asks for a SCRAM password
+ * and none was given) pg leaves the socket open, and the pool forgets the
+ * client: the server holds it until its authentication_timeout (60 s), and
+ * so does the process, which cannot exit that long after SIGTERM.
+ */
+class Client extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (err: Error | null, client?: pg.Client) => void): void;
+  override connect(callback?: (err: Error | null, client?: pg.Client) => void): Promise<pg.Client> | void {
+    if (!callback) return super.connect();
+    super.connect((err: Error | null) => {
+      if (err) this.connection.stream.destroy();
+      callback(err, this);
+    });
+  }
+}
+
 export class PostgresAuditStore implements AuditSink, AuditReader {
   readonly kind = 'postgres';
   private readonly pool: pg.Pool;
@@ -27,7 +60,7 @@ export class PostgresAuditStore implements AuditSink, AuditReader {
   constructor(opts: PostgresOptions) {
     this.table = opts.table ?? 'warden_audit';
     this.pageRows = opts.pageRows ?? 5000;
-    this.pool = new pg.Pool({ connectionString: opts.url, password: opts.password, max: 2, connectionTimeoutMillis: 5000 });
+    this.pool = new pg.Pool({ connectionString: withPassword(opts.url, opts.password), Client, max: 2, connectionTimeoutMillis: 5000 });
     // An outage surfaces as a failed append; an idle client's error must not crash the process.
     this.pool.on('error', () => {});
   }

@@ -24,6 +24,10 @@ interface Segment {
   firstSeq: number;
   lastSeq: number;
   bytes: number;
+  /** Where each write not yet stored ends: its last record, and the segment's size after it. */
+  writes: { lastSeq: number; end: number }[];
+  /** Bytes at its start the sink holds. */
+  stored: number;
 }
 
 /** A record read back, with its line (what a store on another thread is sent). */
@@ -35,7 +39,12 @@ interface Entry {
 export class Spool {
   private readonly segments: Segment[] = [];
   private fd?: number;
-  private totalBytes = 0;
+  /** Segments roll at this size, so that stored records give their disk back while a spool of any size fills. */
+  private readonly segmentBytes: number;
+  private diskBytes = 0;
+  private queuedBytes = 0;
+  /** Of diskBytes, those the sink holds (in segments not dropped yet). */
+  private storedBytes = 0;
   /** The segment being read back: its first `bytes` parsed, minus the entries already handed over. */
   private cache?: { file: string; bytes: number; entries: Entry[] };
   private pending: string[] = [];
@@ -46,12 +55,20 @@ export class Spool {
   /** The last record in the spool, if any. */
   last?: ChainHead;
 
-  private constructor(private readonly dir: string) {}
+  private constructor(private readonly dir: string, maxBytes: number) {
+    // An eighth of the room: the stored head of the oldest segment, which stays on disk until
+    // all of it is stored, takes little of it.
+    this.segmentBytes = Math.min(SEGMENT_BYTES, Math.ceil(maxBytes / 8));
+  }
 
-  /** Opens (creating) the spool and recovers its state; a torn last line is cut off. */
-  static open(dir: string): Spool {
+  /**
+   * Opens (creating) the spool and recovers its state; a torn last line is
+   * cut off, and segments the state file says are stored are dropped.
+   * `maxBytes` is the room the writer gives it: segments are sized to it.
+   */
+  static open(dir: string, maxBytes = Infinity): Spool {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const spool = new Spool(dir);
+    const spool = new Spool(dir, maxBytes);
     const state = join(dir, 'state.json');
     if (existsSync(state)) spool.committed = JSON.parse(readFileSync(state, 'utf8')).committed as ChainHead;
     const files = readdirSync(dir).filter((f) => /^seg-\d+\.jsonl$/.test(f)).sort();
@@ -63,17 +80,27 @@ export class Spool {
         rmSync(file);
         continue;
       }
-      spool.segments.push({ file, firstSeq: records[0].seq, lastSeq: records.at(-1)!.seq, bytes: goodBytes });
-      spool.totalBytes += goodBytes;
       const last = records.at(-1)!;
+      // As one write: counted stored once all of it is.
+      spool.segments.push({ file, firstSeq: records[0].seq, lastSeq: last.seq, bytes: goodBytes, writes: [{ lastSeq: last.seq, end: goodBytes }], stored: 0 });
+      spool.diskBytes += goodBytes;
       spool.last = { seq: last.seq, hash: last.hash };
     }
+    spool.commit(spool.committed);
     return spool;
   }
 
   /** Bytes on disk, and queued for it. */
   get bytes(): number {
-    return this.totalBytes;
+    return this.diskBytes + this.queuedBytes;
+  }
+
+  /**
+   * Bytes of the records the sink does not hold yet (what a full spool is
+   * full of); a write is counted stored once all of its records are.
+   */
+  get pendingBytes(): number {
+    return this.bytes - this.storedBytes;
   }
 
   /** Queues a record, given with its canonical text, for the next `take`; it is durable only once that chunk is written. Returns its line. */
@@ -84,7 +111,7 @@ export class Spool {
     this.pending.push(line);
     this.pendingEnds.push((this.pendingEnds.at(-1) ?? 0) + bytes);
     this.pendingFirst ??= r.seq;
-    this.totalBytes += bytes;
+    this.queuedBytes += bytes;
     this.last = { seq: r.seq, hash: r.hash };
     return line;
   }
@@ -96,15 +123,18 @@ export class Spool {
     this.pending = [];
     this.pendingEnds = [];
     this.pendingFirst = undefined;
+    this.queuedBytes = 0;
     return chunk;
   }
 
   /** Writes a chunk `take` gave, in one write: one syscall per event-loop turn, not per record. */
   write(chunk: SpoolChunk): void {
     let seg = this.segments.at(-1);
-    if (!seg || this.fd === undefined || seg.bytes >= SEGMENT_BYTES) {
+    if (!seg || this.fd === undefined || seg.bytes >= this.segmentBytes) {
       if (this.fd !== undefined) closeSync(this.fd);
-      seg = { file: join(this.dir, `seg-${String(chunk.firstSeq).padStart(12, '0')}.jsonl`), firstSeq: chunk.firstSeq, lastSeq: 0, bytes: 0 };
+      // A full segment is counted stored once all of it is: its writes need not be held (one per event-loop turn, through a long outage).
+      if (seg) seg.writes = seg.writes.slice(-1);
+      seg = { file: join(this.dir, `seg-${String(chunk.firstSeq).padStart(12, '0')}.jsonl`), firstSeq: chunk.firstSeq, lastSeq: 0, bytes: 0, writes: [], stored: 0 };
       this.fd = openSync(seg.file, 'a', 0o600);
       this.segments.push(seg);
     }
@@ -119,6 +149,8 @@ export class Spool {
     }
     seg.lastSeq = lastSeq(chunk);
     seg.bytes += chunk.data.length;
+    seg.writes.push({ lastSeq: seg.lastSeq, end: seg.bytes });
+    this.diskBytes += chunk.data.length;
   }
 
   /** Writes whatever is queued. */
@@ -131,7 +163,7 @@ export class Spool {
    * Up to `max` records from `fromSeq` on, in order, with their lines. Each
    * line is parsed once: while requests still append to the segment being
    * read (a backlog after an outage, or a sink that fell behind), a read
-   * parses only what was added since the last one — re-parsing the whole
+   * parses only what was added since the last one — re-parsing a whole
    * 4 MB segment per batch cost the request thread ~150 µs a record — and
    * lets go of the entries before `fromSeq`, which the sink holds.
    */
@@ -175,31 +207,30 @@ export class Spool {
   }
 
   /**
-   * The sink holds everything up to `head`: drop the segments it covers. The
-   * state file is written only before a segment goes (and at close): a stale
-   * one after a crash just replays records the sink already holds, which it
-   * ignores by (chain, seq).
+   * The sink holds everything up to `head`: drop the segments it covers, but
+   * the one being appended to until it is full (else every flush would make
+   * a file). The state file is written only before a segment goes (and at
+   * close): a stale one after a crash just replays records the sink already
+   * holds, which it ignores by (chain, seq).
    */
   commit(head: ChainHead): void {
     this.committed = head;
-    const active = this.segments.at(-1);
-    const dropActive = !!active && active.lastSeq <= head.seq && active.bytes >= SEGMENT_BYTES;
-    if ((this.segments.length > 1 && this.segments[0].lastSeq <= head.seq) || dropActive) this.saveState();
-    while (this.segments.length > 1 && this.segments[0].lastSeq <= head.seq) {
+    for (const seg of this.segments) {
+      while (seg.writes.length && seg.writes[0].lastSeq <= head.seq) seg.stored = seg.writes.shift()!.end;
+    }
+    const droppable = (seg: Segment) => seg.lastSeq <= head.seq && (seg !== this.segments.at(-1) || this.fd === undefined || seg.bytes >= this.segmentBytes);
+    if (this.segments.length && droppable(this.segments[0])) this.saveState();
+    while (this.segments.length && droppable(this.segments[0])) {
       const seg = this.segments.shift()!;
+      if (!this.segments.length && this.fd !== undefined) {
+        closeSync(this.fd);
+        this.fd = undefined;
+      }
       rmSync(seg.file, { force: true });
-      this.totalBytes -= seg.bytes;
+      this.diskBytes -= seg.bytes;
       if (this.cache?.file === seg.file) this.cache = undefined;
     }
-    // The active segment, once fully stored and big, starts over.
-    if (dropActive && this.fd !== undefined) {
-      closeSync(this.fd);
-      this.fd = undefined;
-      rmSync(active.file, { force: true });
-      this.totalBytes -= active.bytes;
-      this.segments.pop();
-      this.cache = undefined;
-    }
+    this.storedBytes = this.segments.reduce((n, seg) => n + seg.stored, 0);
   }
 
   private saveState(): void {

@@ -25,7 +25,7 @@ export interface AuditWriterOptions {
   key: Buffer;
   chain: string;
   spoolDir: string;
-  /** Disk the spool may take before the writer stops accepting. */
+  /** Bytes of records not yet stored the spool may hold before the writer stops accepting. */
   spoolMaxBytes: number;
   /** Records kept in memory for the sink; beyond this they are read back from the spool. */
   maxQueue?: number;
@@ -90,7 +90,7 @@ export class AuditWriter {
 
   /** Recovers the spool and the chain's head, then replays whatever the sink does not hold yet. */
   static async open(opts: AuditWriterOptions): Promise<AuditWriter> {
-    const spool = Spool.open(opts.spoolDir);
+    const spool = Spool.open(opts.spoolDir, opts.spoolMaxBytes);
     let stored: ChainHead | undefined;
     let reachable = true;
     try {
@@ -99,7 +99,8 @@ export class AuditWriter {
       reachable = false;
       opts.log.warn({ sink: opts.sink.kind, err: (e as Error).message }, 'audit sink unavailable at start: records wait in the spool');
     }
-    if (stored && stored.seq > spool.committed.seq) spool.committed = stored;
+    // What the sink holds needs no room in the spool: a spool full of it would refuse requests for nothing.
+    if (stored && stored.seq > spool.committed.seq) spool.commit(stored);
     const head = [spool.last, spool.committed, stored].reduce<ChainHead>((a, b) => (b && b.seq > a.seq ? b : a), { seq: 0, hash: '' });
     const writer = new AuditWriter(opts, spool, head);
     writer.sinkUp = reachable;
@@ -115,7 +116,12 @@ export class AuditWriter {
 
   /** Whether a new record can be made durable: the spool has room, and the disk takes its writes. */
   private get room(): boolean {
-    return this.spool.bytes < this.opts.spoolMaxBytes && !this.unwritten.length;
+    return !this.full && !this.unwritten.length;
+  }
+
+  /** The spool holds spoolMaxBytes of records the sink does not (records it holds do not count: they are let go of). */
+  private get full(): boolean {
+    return this.spool.pendingBytes >= this.opts.spoolMaxBytes;
   }
 
   /**
@@ -125,7 +131,7 @@ export class AuditWriter {
    */
   private get canKeep(): boolean {
     if (this.room) return true;
-    return this.opts.failOpen && this.spool.bytes < this.opts.spoolMaxBytes && this.unwrittenRecords() < this.maxQueue;
+    return this.opts.failOpen && !this.full && this.unwrittenRecords() < this.maxQueue;
   }
 
   private unwrittenRecords(): number {
@@ -156,7 +162,8 @@ export class AuditWriter {
       this.flushing = true;
       setImmediate(() => this.flushSpool());
     }
-    this.schedule(this.pendingCount() >= BATCH ? 0 : FLUSH_MS);
+    // A full spool refuses requests until the sink has stored what fills it: no waiting for the flush then.
+    this.schedule(this.pendingCount() >= BATCH || this.full ? 0 : FLUSH_MS);
     return true;
   }
 
@@ -232,8 +239,13 @@ export class AuditWriter {
     return this.chain.position.seq - this.spool.committed.seq;
   }
 
+  /** Pumps in `ms`, unless a pump is due already; one due later gives way to `0`, but not a retry's back-off while the sink is down. */
   private schedule(ms: number): void {
-    if (this.timer || this.closed) return;
+    if (this.closed) return;
+    if (this.timer) {
+      if (ms > 0 || !this.sinkUp) return;
+      clearTimeout(this.timer);
+    }
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.pump();
@@ -271,10 +283,10 @@ export class AuditWriter {
       // What could not be spooled but is stored now needs the spool no more.
       this.unwritten = this.unwritten.filter((c) => lastSeq(c) > batch.last.seq);
       // Straight on only with a full batch waiting (a backlog after an outage, or
-      // more than BATCH records a flush period); otherwise the timer gathers the
+      // more than BATCH records a flush period) or a full spool; otherwise the timer gathers the
       // next one: sent as soon as the last was stored, batches stayed ~50 rows at
       // 6,000 requests/s, and each batch's fixed cost (handover, commit) with them.
-      if (this.pendingCount() < BATCH) {
+      if (this.pendingCount() < BATCH && !this.full) {
         if (this.pendingCount() > 0) this.schedule(FLUSH_MS);
         break;
       }

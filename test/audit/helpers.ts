@@ -57,11 +57,19 @@ export class Postgres {
   private proc?: ChildProcess;
   private constructor(readonly dir: string, readonly port: number, private readonly ids: { uid: number; gid: number }) {}
 
-  static async create(): Promise<Postgres> {
+  /** With `password`, connections over TCP must give it (SCRAM-SHA-256); without, anyone is trusted. */
+  static async create(o: { password?: string } = {}): Promise<Postgres> {
     const ids = { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) };
     const dir = makeTempDir('warden-pg-');
     chownSync(dir, ids.uid, ids.gid);
-    execFileSync(`${PG_BIN}/initdb`, ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], { ...ids, stdio: 'ignore' });
+    const auth = ['--auth=trust'];
+    if (o.password !== undefined) {
+      const pwfile = join(dir, 'pwfile');
+      writeFileSync(pwfile, `${o.password}\n`);
+      chownSync(pwfile, ids.uid, ids.gid);
+      auth.push('--auth-host=scram-sha-256', `--pwfile=${pwfile}`);
+    }
+    execFileSync(`${PG_BIN}/initdb`, ['-D', join(dir, 'data'), '-U', 'postgres', ...auth, '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], { ...ids, stdio: 'ignore' });
     const pg = new Postgres(dir, await freePort(), ids);
     await pg.start();
     return pg;

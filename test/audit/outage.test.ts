@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PostgresAuditStore } from '../../src/audit/postgres.js';
+import { SqliteAuditStore } from '../../src/audit/sqlite.js';
 import { verify } from '../../src/audit/verify.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { freePort, until } from '../helpers/process.js';
@@ -118,4 +119,39 @@ describe('audit spool full', () => {
       }
     });
   }
+});
+
+describe('a small audit spool with a working store', () => {
+  it('drains as the store takes its records: requests go on being served', async () => {
+    // 64 KiB: some fifty records' lines, far less than a segment once was (4 MiB), which was dropped only once that big.
+    const s = await startStack(({ emulatorUrl, issuer }) => gatewayConfig({ emulatorUrl, issuer, audit: '{sqlite: ./audit.db, spool: {maxBytes: 65536}}' }));
+    try {
+      const token = await s.token('alice', ['ml-engineers']);
+      const call = (id: string) =>
+        fetch(`${s.gw.url}${MODEL_PATH}/gemini-2.0-flash:generateContent`, {
+          method: 'POST', body: PROMPT, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': id },
+        });
+      let served = 0;
+      for (let i = 0; i < 120; i++) {
+        const res = await call(`small-${i}`);
+        await res.arrayBuffer();
+        if (res.status === 200) served++;
+      }
+      await until(() => s.gw.audit!.status().pending === 0, 'the records to be stored');
+      assert.equal(s.gw.audit!.accepting, true);
+      const ready = await fetch(`${s.gw.adminUrl}/readyz`);
+      assert.equal(ready.status, 200, await ready.text());
+      const res = await call('small-after');
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+      await until(() => s.gw.audit!.status().pending === 0, 'the last record to be stored');
+      assert.ok(s.gw.audit!.status().spoolBytes < 65536, `spool: ${s.gw.audit!.status().spoolBytes} bytes`);
+      const reader = new SqliteAuditStore(join(s.dir, 'audit.db'), { readonly: true });
+      const records = await collect(reader.records());
+      await reader.close();
+      assert.equal(records.length, served + 1, 'every request served is stored');
+    } finally {
+      await s.close();
+    }
+  });
 });

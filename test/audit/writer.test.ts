@@ -4,7 +4,7 @@
 // SQLite one on its thread, behind a gate the test opens (a store under load
 // takes a while per batch), with each batch's size noted.
 import assert from 'node:assert/strict';
-import { symlinkSync } from 'node:fs';
+import { rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -69,12 +69,12 @@ class GatedSink implements AuditSink {
   }
 }
 
-async function open(name: string, o: { failOpen?: boolean; maxQueue?: number } = {}): Promise<{ writer: AuditWriter; sink: GatedSink; file: string; logs: Record<string, unknown>[] }> {
+async function open(name: string, o: { failOpen?: boolean; maxQueue?: number; spoolMaxBytes?: number } = {}): Promise<{ writer: AuditWriter; sink: GatedSink; file: string; logs: Record<string, unknown>[] }> {
   const file = join(dir, `${name}.db`);
   const sink = new GatedSink(new SqliteThreadSink(file));
   const { log, lines: logs } = memoryLogger();
   const writer = await AuditWriter.open({
-    sink, key: KEY, chain: name, spoolDir: join(dir, `${name}.spool`), spoolMaxBytes: 1 << 30,
+    sink, key: KEY, chain: name, spoolDir: join(dir, `${name}.spool`), spoolMaxBytes: o.spoolMaxBytes ?? 1 << 30,
     failOpen: o.failOpen ?? false, maxQueue: o.maxQueue, checkpointMs: 60_000, log,
   });
   return { writer, sink, file, logs };
@@ -156,6 +156,41 @@ describe('AuditWriter batching', () => {
     await drained(writer);
     await writer.close();
     assert.deepEqual(await stored(file), Array.from({ length: 2001 }, (_, i) => i + 1));
+  });
+});
+
+describe('AuditWriter with a small spool', () => {
+  // 4 KiB: three or four records' lines, far less than a segment once was (4 MiB).
+  const SMALL = 4096;
+
+  it('takes record after record: what the store holds gives its room back', async () => {
+    const { writer, file } = await open('small', { spoolMaxBytes: SMALL });
+    for (let i = 1; i <= 300; i++) {
+      await until(() => writer.accepting, `room in the spool for record ${i}`);
+      assert.equal(writer.write(sampleRecord(i)), true);
+    }
+    await drained(writer);
+    assert.equal(writer.accepting, true);
+    assert.ok(writer.status().spoolBytes < SMALL, `the spool keeps little on disk (${writer.status().spoolBytes} bytes)`);
+    await writer.close();
+    assert.deepEqual(await stored(file), Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+
+  it('after a restart, drops what the store holds instead of counting it as full', async () => {
+    // Spooled and stored with a roomy spool; the state file lost, as after a crash: the segment is still on disk.
+    const first = await open('restart');
+    for (let i = 1; i <= 20; i++) first.writer.write(sampleRecord(i));
+    await drained(first.writer);
+    await first.writer.close();
+    rmSync(join(dir, 'restart.spool', 'state.json'));
+
+    const { writer, file } = await open('restart', { spoolMaxBytes: SMALL });
+    assert.equal(writer.accepting, true, `refusing with ${writer.status().spoolBytes} bytes spooled, all stored`);
+    assert.equal(writer.status().spoolBytes, 0);
+    assert.equal(writer.write(sampleRecord(21)), true);
+    await drained(writer);
+    await writer.close();
+    assert.deepEqual(await stored(file), Array.from({ length: 21 }, (_, i) => i + 1));
   });
 });
 
