@@ -41,7 +41,10 @@ export interface AuditStatus {
   sinkUp: boolean;
   /** Records written to the spool and not yet stored by the sink. */
   pending: number;
+  /** Disk the spool takes, stored segments not yet deleted included. */
   spoolBytes: number;
+  /** Bytes of spooled records the sink does not hold yet: what `spool.maxBytes` bounds. */
+  spoolPendingBytes: number;
   /** False while the disk refuses the spool's writes (a full disk, an I/O error). */
   spoolWritable: boolean;
   accepting: boolean;
@@ -174,6 +177,7 @@ export class AuditWriter {
       sinkUp: this.sinkUp,
       pending: this.pendingCount(),
       spoolBytes: this.spool.bytes,
+      spoolPendingBytes: this.spool.pendingBytes,
       spoolWritable: !this.unwritten.length,
       accepting: this.accepting,
       dropped: this.dropped,

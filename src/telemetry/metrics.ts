@@ -78,6 +78,7 @@ export class Metrics {
       });
     gauge('warden_audit_queue_depth', 'Audit records not yet stored by the sink', (s) => s.pending);
     gauge('warden_audit_spool_bytes', 'Disk used by the audit spool', (s) => s.spoolBytes);
+    gauge('warden_audit_spool_pending_bytes', 'Bytes of spooled audit records the sink does not hold yet; requests are refused (unless fail-open) when this reaches spool.maxBytes', (s) => s.spoolPendingBytes);
     gauge('warden_audit_sink_up', '1 while the audit sink accepts writes', (s) => Number(s.sinkUp));
     gauge('warden_audit_spool_writable', '1 while the disk takes the audit spool\'s writes', (s) => Number(s.spoolWritable));
     gauge('warden_audit_accepting', '1 while the audit trail takes new records; 0 while requests are refused (spool full or unwritable, not fail-open)', (s) => Number(s.accepting));

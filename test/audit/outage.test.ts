@@ -107,13 +107,18 @@ describe('audit spool full', () => {
         } else {
           assert.equal(statuses.at(-1), 503, `statuses: ${statuses}`);
           assert.equal(statuses.filter((x) => x === 200).length, statuses.indexOf(503), 'once full, every request is refused');
-          assert.equal((await fetch(`${s.gw.adminUrl}/readyz`)).status, 503);
+          const ready = await fetch(`${s.gw.adminUrl}/readyz`);
+          assert.equal(ready.status, 503);
+          // What is full: bytes not yet stored, at least spool.maxBytes of them.
+          const unstored = Number(/pending \((\d+) bytes\), spool \d+ bytes \(full: refusing requests\)/.exec(await ready.text())?.[1]);
+          assert.ok(unstored >= 4096, `unstored bytes: ${unstored}`);
         }
         const metrics = await (await fetch(`${s.gw.adminUrl}/metrics`)).text();
         assert.match(metrics, /warden_audit_sink_up\{sink="postgres"\} 0/);
         assert.match(metrics, /warden_audit_spool_writable\{sink="postgres"\} 1/);
         assert.match(metrics, new RegExp(`warden_audit_accepting\\{sink="postgres"\\} ${failOpen ? 1 : 0}`));
         assert.match(metrics, /warden_audit_spool_bytes\{sink="postgres"\} [1-9]\d*/);
+        assert.match(metrics, /warden_audit_spool_pending_bytes\{sink="postgres"\} [1-9]\d*/);
       } finally {
         await s.close();
       }
@@ -146,6 +151,8 @@ describe('a small audit spool with a working store', () => {
       await res.arrayBuffer();
       await until(() => s.gw.audit!.status().pending === 0, 'the last record to be stored');
       assert.ok(s.gw.audit!.status().spoolBytes < 65536, `spool: ${s.gw.audit!.status().spoolBytes} bytes`);
+      // Everything is stored: nothing counts against maxBytes, whatever is still on disk.
+      assert.match(await (await fetch(`${s.gw.adminUrl}/metrics`)).text(), /warden_audit_spool_pending_bytes\{sink="sqlite"\} 0\n/);
       const reader = new SqliteAuditStore(join(s.dir, 'audit.db'), { readonly: true });
       const records = await collect(reader.records());
       await reader.close();
