@@ -59,6 +59,11 @@ export class Identifier {
     this.tokenParams = [...new Set(parts.jwt.tokenLocations.filter((loc) => loc.kind === 'param').map((loc) => loc.name))];
   }
 
+  /** Whether `query` may carry a token parameter: parsed only then (a name can come percent-encoded). */
+  private mayHoldTokenParam(query: string): boolean {
+    return query !== '' && (query.includes('%') || this.tokenParams.some((name) => query.includes(name)));
+  }
+
   /** Fetch remote key sets and keep them fresh; watch the API key file. */
   start(log?: Logger): void {
     this.parts.jwt.start((issuer, err) => log?.warn({ issuer, err: err.message }, 'JWKS fetch failed; the last good key set stays in use'));
@@ -106,7 +111,7 @@ export class Identifier {
       const loc = jwt.location;
       if (jwt.rule.forwardOriginalToken) {
         if (loc.kind === 'header') identity.upstreamHeaders[loc.name] = req.headers[loc.name];
-      } else if (req.query && this.tokenParams.length) {
+      } else if (this.mayHoldTokenParam(req.query)) {
         // Every token parameter goes, not only the location the token was taken from: the same
         // token sent as `Authorization: Bearer` and `?access_token=` is one token (a different
         // one would have been TOKEN_AMBIGUOUS), and its copy in the query must not travel on.

@@ -146,7 +146,9 @@ export function classifyVertex(method: string, path: string, query: string, body
 
 /** OpenAI-compatible calls (`endpoints/{e}/chat/completions`, …) name their model (and `stream`) in the body. */
 export function vertexModelInBody(method: string, path: string): boolean {
-  if (method !== 'POST') return false;
+  // Asked of every request before its body is read: a generateContent call must not pay for a
+  // second classify. Without `/endpoints/` (or an escape that could spell it) it cannot be one.
+  if (method !== 'POST' || (!path.includes('/endpoints/') && !path.includes('%'))) return false;
   let target: Target;
   try {
     target = classifyVertex(method, path, '', undefined);

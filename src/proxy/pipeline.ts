@@ -43,7 +43,7 @@ export function createHandler(parts: PipelineParts) {
       if (!res.headersSent && !res.destroyed) sendErrorBody = sendError(res, ex, ex.route?.provider ?? parts.fallbackProvider);
     } finally {
       // A caller gone before its answer started was sent nothing: 499, not Node's default 200.
-      if (!res.headersSent && res.destroyed) ex.status = CLIENT_CLOSED_STATUS;
+      if (!res.headersSent && res.destroyed) ex.status = HTTP_STATUS.CANCELLED;
       else if (res.headersSent || ex.upstream?.release) ex.status = res.statusCode;
       // The caller gets the end of its answer only once the record is in the audit spool.
       parts.recorder.record(ex, sendErrorBody ?? ex.upstream?.release);
@@ -142,8 +142,6 @@ function bufferLimit(parts: PipelineParts, route: Route, info: Exchange['req']):
   if (mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, info.path)) return route.spec.maxBodyBytes;
   return parts.guardrails?.bufferLimit(route.spec) ?? BUFFER_LIMIT;
 }
-
-const CLIENT_CLOSED_STATUS = HTTP_STATUS.CANCELLED;
 
 function abortError(by: NonNullable<ForwardOutcome['aborted']>, cause: Error | undefined): WardenError {
   if (by === 'caller') return new WardenError('CANCELLED', 'CLIENT_CLOSED', 'the caller closed the connection before the whole answer was sent');
