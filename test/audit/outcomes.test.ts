@@ -329,7 +329,7 @@ spec:
     - {name: minted, provider: vertex, match: {pathPrefix: /minted/}, upstream: "${upstreamUrl}", credential: sa}
   credentials: [{name: sa, google: {file: ./sa.json}}]
   telemetry:
-    otlp: {endpoint: "http://127.0.0.1:${deadCollector}/v1/traces"}
+    otlp: {endpoint: "http://otel:s3cret-collector-pw@127.0.0.1:${deadCollector}/v1/traces?api-key=s3cret-collector-key"}
     metrics: {maxModels: 2}
 `, { dir }));
   });
@@ -353,6 +353,10 @@ spec:
     const text = await (await fetch(`${gw.adminUrl}/metrics`)).text();
     assert.ok(sample(text, 'warden_trace_spans_exported_total', { result: 'error' })! >= 1);
     assert.equal(logs.filter((l) => String(l.msg).startsWith('OTLP trace export failed')).length, 1);
+    // The collector's credentials in its URL stay out of the log.
+    const failure = logs.find((l) => String(l.msg).startsWith('OTLP trace export failed'))!;
+    assert.equal(failure.endpoint, `http://127.0.0.1:${new URL(String(failure.endpoint)).port}/v1/traces`);
+    assert.doesNotMatch(JSON.stringify(logs), /s3cret/);
   });
 
   it('logs the first failed mint of a streak, not every retry, and times failures too', async () => {
