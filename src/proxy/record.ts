@@ -164,7 +164,8 @@ function endTrace(ex: Exchange, trace: RequestTrace, rec: AuditRecord): void {
       'warden.decision': rec.decision,
       ...(rec.policy ? { 'warden.policy': rec.policy } : {}),
       ...(rec.principal ? { 'enduser.id': rec.principal } : {}),
-      ...(ex.error ? { 'error.type': ex.error.reason } : {}),
+      // A failure without a reason of Warden's (the upstream's 5xx, passed on): its status code, as the HTTP conventions have it.
+      ...(ex.error ? { 'error.type': ex.error.reason } : failed ? { 'error.type': String(rec.status) } : {}),
     },
     failed ? (ex.error?.reason ?? String(rec.status)) : undefined,
   );

@@ -253,6 +253,13 @@ spec:
     const failed = await rootSpan('span-500');
     assert.equal(failed.status?.code, ERROR);
     assert.equal(attr(failed, 'http.response.status_code'), 500);
+    // The upstream's own 5xx, passed on: no reason of Warden's, so the status code is the error.type.
+    assert.equal(attr(failed, 'error.type'), '500');
+    // A client span's 4xx and 5xx are errors: the forward span says the upstream failed.
+    const failedForward = await childSpan(failed, 'warden.forward');
+    assert.equal(failedForward.status?.code, ERROR);
+    assert.equal(attr(failedForward, 'http.response.status_code'), 500);
+    assert.equal(attr(failedForward, 'error.type'), '500');
     const denied = await rootSpan('span-403');
     assert.notEqual(denied.status?.code, ERROR);
     assert.equal(attr(denied, 'error.type'), 'POLICY_DENIED');
@@ -261,6 +268,8 @@ spec:
     assert.equal(authorize.status?.message, 'POLICY_DENIED');
     const forward = await childSpan(await rootSpan('span-200'), 'warden.forward');
     assert.equal(attr(forward, 'http.response.status_code'), 200);
+    assert.notEqual(forward.status?.code, ERROR);
+    assert.equal(attr(forward, 'error.type'), undefined);
     assert.equal(attr(forward, 'server.address'), '127.0.0.1');
     assert.equal(attr(forward, 'server.port'), Number(new URL(`http://${(upstream.address() as AddressInfo).address}:${(upstream.address() as AddressInfo).port}`).port));
   });
