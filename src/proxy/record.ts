@@ -136,8 +136,8 @@ export class Recorder {
     if (rec.stream && rec.ttfbMs !== undefined && ok) m.timeToFirstToken.observe({ route: labels.route, model }, rec.ttfbMs / 1000);
     const group = m.groupLabel(ex.principal.groups);
     for (const [type, n] of [['input', rec.promptTokens], ['output', rec.outputTokens]] as const) {
-      if (!n) continue;
-      m.tokens.inc({ route: labels.route, model, type, group }, n);
+      if (n === undefined) continue;
+      m.tokens.observe({ route: labels.route, model, type, group }, n);
     }
   }
 }
