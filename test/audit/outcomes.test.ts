@@ -313,6 +313,7 @@ spec:
 });
 
 describe('a bounded model label, an export that fails, a mint that fails', () => {
+  let issuerPort: number;
   let upstream: Server;
   let gw: RunningGateway;
   let logs: Record<string, unknown>[];
@@ -322,8 +323,8 @@ describe('a bounded model label, an export that fails, a mint that fails', () =>
     upstream = upstreamServer([]);
     const upstreamUrl = await listen(upstream);
     dir = makeTempDir('warden-outcomes-');
-    // Nothing listens on the collector's port, nor on the token endpoint's.
-    const [deadCollector, deadTokenEndpoint] = [await freePort(), await freePort()];
+    // Nothing listens on the collector's port, nor on the token endpoint's, nor on the OIDC issuer's.
+    const [deadCollector, deadTokenEndpoint, deadIssuer] = [await freePort(), await freePort(), await freePort()];
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(join(dir, 'sa.json'), JSON.stringify({
       type: 'service_account', client_email: 'w@p.iam.gserviceaccount.com', private_key_id: 'k1',
@@ -340,7 +341,14 @@ spec:
   telemetry:
     otlp: {endpoint: "http://otel:s3cret-collector-pw@127.0.0.1:${deadCollector}/v1/traces?api-key=s3cret-collector-key"}
     metrics: {maxModels: 2}
+---
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: gone}
+spec:
+  jwtRules: [{issuer: "http://127.0.0.1:${deadIssuer}/oidc"}]
 `, { dir }));
+    issuerPort = deadIssuer;
   });
   after(async () => {
     await gw?.close();
@@ -366,6 +374,12 @@ spec:
     const failure = logs.find((l) => String(l.msg).startsWith('OTLP trace export failed'))!;
     assert.equal(failure.endpoint, `http://127.0.0.1:${new URL(String(failure.endpoint)).port}/v1/traces`);
     assert.doesNotMatch(JSON.stringify(logs), /s3cret/);
+  });
+
+  it('counts a key-set refresh that fails at OIDC discovery, under the discovery document\'s URL', async () => {
+    const labels = { uri: `http://127.0.0.1:${issuerPort}/oidc/.well-known/openid-configuration`, result: 'error' };
+    await until(async () => (sample(await (await fetch(`${gw.adminUrl}/metrics`)).text(), 'warden_jwks_refreshes_total', labels) ?? 0) >= 1, 'the failed refresh to be counted');
+    assert.ok(logs.some((l) => String(l.msg).startsWith('JWKS fetch failed')));
   });
 
   it('logs the first failed mint of a streak, not every retry, and times failures too', async () => {
