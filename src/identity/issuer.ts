@@ -28,12 +28,14 @@ export class Issuer {
     this.name = rule.issuer;
     this.audiences = rule.audiences?.length ? rule.audiences : undefined;
     const timeoutMs = rule.timeout ? durationMs(rule.timeout) : DEFAULT_TIMEOUT_MS;
+    const discovery = `${this.name.replace(/\/$/, '')}/.well-known/openid-configuration`;
     if (rule.jwks !== undefined) {
       this.keys = KeySet.inline(parseJwks(rule.jwks, `inline jwks of ${rule.issuer}`));
     } else {
       const fixed = rule.jwksUri ? new URL(rule.jwksUri) : undefined;
       this.keys = KeySet.remote({
-        locate: fixed ? async () => fixed : () => this.discover(timeoutMs),
+        locate: fixed ? async () => fixed : () => this.discover(discovery, timeoutMs),
+        origin: fixed ? fixed.origin + fixed.pathname : discovery,
         timeoutMs,
         refreshMs: opts.refreshMs,
         minRefetchMs: opts.minRefetchMs,
@@ -57,9 +59,8 @@ export class Issuer {
   }
 
   /** OIDC discovery: the issuer's metadata names its `jwks_uri`, and must name the issuer itself. */
-  private async discover(timeoutMs: number): Promise<URL> {
+  private async discover(url: string, timeoutMs: number): Promise<URL> {
     if (this.discovered) return this.discovered;
-    const url = `${this.name.replace(/\/$/, '')}/.well-known/openid-configuration`;
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
     if (!res.ok) throw new Error(`OIDC discovery at ${url} answered ${res.status}`);
     const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };

@@ -11,6 +11,8 @@ const MAX_JWKS_BYTES = 512 * 1024;
 export interface KeySetOptions {
   /** Where the key set is fetched from; resolved lazily (OIDC discovery) on first use. */
   locate: () => Promise<URL>;
+  /** The metrics' name for the key set until `locate` has answered: the OIDC discovery document's URL (or the jwksUri). */
+  origin: string;
   timeoutMs: number;
   refreshMs: number;
   minRefetchMs: number;
@@ -105,8 +107,10 @@ export class KeySet {
   private fetchOnce(): Promise<void> {
     this.inFlight ??= (async () => {
       this.lastFetch = performance.now();
-      const url = await this.remote!.locate();
+      let url: URL | undefined;
       try {
+        // Inside the try: a failed OIDC discovery is a failed refresh too.
+        url = await this.remote!.locate();
         const res = await fetch(url, { signal: AbortSignal.timeout(this.remote!.timeoutMs), headers: { accept: 'application/json' } });
         const text = await res.text();
         if (!res.ok) throw new Error(`${url} answered ${res.status}`);
@@ -114,7 +118,7 @@ export class KeySet {
         this.install(parseJwks(text, String(url)));
         publishJwksRefresh({ uri: url.origin + url.pathname, ok: true });
       } catch (e) {
-        publishJwksRefresh({ uri: url.origin + url.pathname, ok: false });
+        publishJwksRefresh({ uri: url ? url.origin + url.pathname : this.remote!.origin, ok: false });
         throw e;
       }
     })().finally(() => {

@@ -16,7 +16,7 @@ import { requestInfo } from './request-info.js';
 import { normalizePath, type PathNormalization } from '../policy/path.js';
 import type { Recorder } from './record.js';
 import type { Route } from './route.js';
-import type { Tracing } from '../telemetry/tracing.js';
+import type { RequestTrace, Tracing } from '../telemetry/tracing.js';
 
 export interface PipelineParts extends AdmissionParts {
   matchRoute: (req: Exchange['req']) => Route | undefined;
@@ -115,7 +115,7 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
     },
   );
   ex.upstream = outcome;
-  ex.trace?.annotate(outcome.upstreamStatus === undefined ? route.server : { ...route.server, 'http.response.status_code': outcome.upstreamStatus });
+  if (ex.trace) annotateForward(ex.trace, route, outcome.upstreamStatus);
   if (admission.guard) ex.findings = admission.guard.findings.list;
   // Not thrown: the response has started (or nobody is left to answer); the record says why it is incomplete.
   if (outcome.aborted) {
@@ -141,6 +141,17 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
 function bufferLimit(parts: PipelineParts, route: Route, info: Exchange['req']): number {
   if (mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, info.path)) return route.spec.maxBodyBytes;
   return parts.guardrails?.bufferLimit(route.spec) ?? BUFFER_LIMIT;
+}
+
+/**
+ * The forward span's upstream answer. As OpenTelemetry's HTTP conventions have it for client spans,
+ * a 4xx or 5xx answer is an error, its status code the error.type.
+ */
+function annotateForward(trace: RequestTrace, route: Route, status: number | undefined): void {
+  if (status === undefined) return trace.annotate(route.server);
+  const failed = status >= 400;
+  trace.annotate({ ...route.server, 'http.response.status_code': status, ...(failed ? { 'error.type': String(status) } : {}) });
+  if (failed) trace.fail(String(status));
 }
 
 function abortError(by: NonNullable<ForwardOutcome['aborted']>, cause: Error | undefined): WardenError {

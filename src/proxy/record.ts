@@ -136,8 +136,8 @@ export class Recorder {
     if (rec.stream && rec.ttfbMs !== undefined && ok) m.timeToFirstToken.observe({ route: labels.route, model }, rec.ttfbMs / 1000);
     const group = m.groupLabel(ex.principal.groups);
     for (const [type, n] of [['input', rec.promptTokens], ['output', rec.outputTokens]] as const) {
-      if (!n) continue;
-      m.tokens.inc({ route: labels.route, model, type, group }, n);
+      if (n === undefined) continue;
+      m.tokens.observe({ route: labels.route, model, type, group }, n);
     }
   }
 }
@@ -164,7 +164,8 @@ function endTrace(ex: Exchange, trace: RequestTrace, rec: AuditRecord): void {
       'warden.decision': rec.decision,
       ...(rec.policy ? { 'warden.policy': rec.policy } : {}),
       ...(rec.principal ? { 'enduser.id': rec.principal } : {}),
-      ...(ex.error ? { 'error.type': ex.error.reason } : {}),
+      // A failure without a reason of Warden's (the upstream's 5xx, passed on): its status code, as the HTTP conventions have it.
+      ...(ex.error ? { 'error.type': ex.error.reason } : failed ? { 'error.type': String(rec.status) } : {}),
     },
     failed ? (ex.error?.reason ?? String(rec.status)) : undefined,
   );

@@ -11,6 +11,8 @@ import { jwksRefreshChannel, onTokenMint, type JwksRefreshEvent, type TokenMintE
 
 // Up to the default route timeout (300 s): long generations and streams land in a bucket, not +Inf.
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/** gen_ai.client.token.usage's bucket boundaries, as the convention gives them (powers of 4). */
+const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 /** The label value of models past the bound, or never answered. */
 export const OTHER_MODEL = 'other';
 
@@ -20,8 +22,8 @@ export class Metrics {
   readonly registry = new Registry();
   readonly requests: Counter<RequestLabel>;
   readonly duration: Histogram<RequestLabel>;
-  /** Token spend, by type (input, output); OTel's gen_ai.client.token.usage, as a counter. */
-  readonly tokens: Counter<'route' | 'model' | 'type' | 'group'>;
+  /** Tokens per request, by type (input, output): OTel's gen_ai.client.token.usage, a histogram (its _sum is the spend). */
+  readonly tokens: Histogram<'route' | 'model' | 'type' | 'group'>;
   readonly timeToFirstToken: Histogram<'route' | 'model'>;
   readonly upstreamDuration: Histogram<'route' | 'status'>;
   readonly tokenMints: Counter<'credential' | 'result'>;
@@ -50,7 +52,7 @@ export class Metrics {
     const labelNames = ['route', 'model', 'operation', 'status', 'decision'] as const;
     this.requests = counter('warden_requests_total', 'Requests handled', labelNames);
     this.duration = histogram('gen_ai_server_request_duration_seconds', 'Request duration as the caller saw it', labelNames);
-    this.tokens = counter('gen_ai_client_token_usage_total', 'Tokens reported by the upstream, by type (input, output) and principal group', ['route', 'model', 'type', 'group']);
+    this.tokens = histogram('gen_ai_client_token_usage', 'Tokens per request reported by the upstream, by type (input, output) and principal group', ['route', 'model', 'type', 'group'], TOKEN_BUCKETS);
     this.timeToFirstToken = histogram('gen_ai_server_time_to_first_token_seconds', 'Streaming responses: time from the upstream call to its first body byte', ['route', 'model']);
     this.upstreamDuration = histogram('warden_upstream_duration_seconds', 'Upstream call duration, from the call to the last response byte', ['route', 'status']);
     this.tokenMints = counter('warden_credential_mints_total', 'Upstream token mints, by credential and result (ok, error)', ['credential', 'result']);

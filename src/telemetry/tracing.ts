@@ -30,7 +30,7 @@ export class Tracing {
 
   static create(spec: TelemetrySpec['otlp'], log: Logger, metrics: Metrics): Tracing | undefined {
     if (!spec) return undefined;
-    const exporter = new ReportingExporter(new OTLPTraceExporter({ url: spec.endpoint, headers: spec.headers }), spec.endpoint, log, metrics);
+    const exporter = new ReportingExporter(new OTLPTraceExporter({ url: spec.endpoint, headers: spec.headers }), loggableUrl(spec.endpoint), log, metrics);
     return new Tracing(
       new BasicTracerProvider({
         resource: resourceFromAttributes({ 'service.name': spec.serviceName }),
@@ -94,6 +94,15 @@ export class RequestTrace {
     if (error) this.root.setStatus({ code: SpanStatusCode.ERROR, message: error });
     this.root.end();
   }
+}
+
+/** A URL as logs may show it: without the user, password and query, where a collector's credentials can sit. */
+export function loggableUrl(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  u.search = '';
+  return u.href;
 }
 
 /**

@@ -253,6 +253,13 @@ spec:
     const failed = await rootSpan('span-500');
     assert.equal(failed.status?.code, ERROR);
     assert.equal(attr(failed, 'http.response.status_code'), 500);
+    // The upstream's own 5xx, passed on: no reason of Warden's, so the status code is the error.type.
+    assert.equal(attr(failed, 'error.type'), '500');
+    // A client span's 4xx and 5xx are errors: the forward span says the upstream failed.
+    const failedForward = await childSpan(failed, 'warden.forward');
+    assert.equal(failedForward.status?.code, ERROR);
+    assert.equal(attr(failedForward, 'http.response.status_code'), 500);
+    assert.equal(attr(failedForward, 'error.type'), '500');
     const denied = await rootSpan('span-403');
     assert.notEqual(denied.status?.code, ERROR);
     assert.equal(attr(denied, 'error.type'), 'POLICY_DENIED');
@@ -261,6 +268,8 @@ spec:
     assert.equal(authorize.status?.message, 'POLICY_DENIED');
     const forward = await childSpan(await rootSpan('span-200'), 'warden.forward');
     assert.equal(attr(forward, 'http.response.status_code'), 200);
+    assert.notEqual(forward.status?.code, ERROR);
+    assert.equal(attr(forward, 'error.type'), undefined);
     assert.equal(attr(forward, 'server.address'), '127.0.0.1');
     assert.equal(attr(forward, 'server.port'), Number(new URL(`http://${(upstream.address() as AddressInfo).address}:${(upstream.address() as AddressInfo).port}`).port));
   });
@@ -304,6 +313,7 @@ spec:
 });
 
 describe('a bounded model label, an export that fails, a mint that fails', () => {
+  let issuerPort: number;
   let upstream: Server;
   let gw: RunningGateway;
   let logs: Record<string, unknown>[];
@@ -313,8 +323,8 @@ describe('a bounded model label, an export that fails, a mint that fails', () =>
     upstream = upstreamServer([]);
     const upstreamUrl = await listen(upstream);
     dir = makeTempDir('warden-outcomes-');
-    // Nothing listens on the collector's port, nor on the token endpoint's.
-    const [deadCollector, deadTokenEndpoint] = [await freePort(), await freePort()];
+    // Nothing listens on the collector's port, nor on the token endpoint's, nor on the OIDC issuer's.
+    const [deadCollector, deadTokenEndpoint, deadIssuer] = [await freePort(), await freePort(), await freePort()];
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(join(dir, 'sa.json'), JSON.stringify({
       type: 'service_account', client_email: 'w@p.iam.gserviceaccount.com', private_key_id: 'k1',
@@ -329,9 +339,16 @@ spec:
     - {name: minted, provider: vertex, match: {pathPrefix: /minted/}, upstream: "${upstreamUrl}", credential: sa}
   credentials: [{name: sa, google: {file: ./sa.json}}]
   telemetry:
-    otlp: {endpoint: "http://127.0.0.1:${deadCollector}/v1/traces"}
+    otlp: {endpoint: "http://otel:s3cret-collector-pw@127.0.0.1:${deadCollector}/v1/traces?api-key=s3cret-collector-key"}
     metrics: {maxModels: 2}
+---
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: gone}
+spec:
+  jwtRules: [{issuer: "http://127.0.0.1:${deadIssuer}/oidc"}]
 `, { dir }));
+    issuerPort = deadIssuer;
   });
   after(async () => {
     await gw?.close();
@@ -353,6 +370,16 @@ spec:
     const text = await (await fetch(`${gw.adminUrl}/metrics`)).text();
     assert.ok(sample(text, 'warden_trace_spans_exported_total', { result: 'error' })! >= 1);
     assert.equal(logs.filter((l) => String(l.msg).startsWith('OTLP trace export failed')).length, 1);
+    // The collector's credentials in its URL stay out of the log.
+    const failure = logs.find((l) => String(l.msg).startsWith('OTLP trace export failed'))!;
+    assert.equal(failure.endpoint, `http://127.0.0.1:${new URL(String(failure.endpoint)).port}/v1/traces`);
+    assert.doesNotMatch(JSON.stringify(logs), /s3cret/);
+  });
+
+  it('counts a key-set refresh that fails at OIDC discovery, under the discovery document\'s URL', async () => {
+    const labels = { uri: `http://127.0.0.1:${issuerPort}/oidc/.well-known/openid-configuration`, result: 'error' };
+    await until(async () => (sample(await (await fetch(`${gw.adminUrl}/metrics`)).text(), 'warden_jwks_refreshes_total', labels) ?? 0) >= 1, 'the failed refresh to be counted');
+    assert.ok(logs.some((l) => String(l.msg).startsWith('JWKS fetch failed')));
   });
 
   it('logs the first failed mint of a streak, not every retry, and times failures too', async () => {

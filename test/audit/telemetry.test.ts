@@ -50,8 +50,12 @@ describe('metrics after a known traffic mix', () => {
     const labels = { route: 'vertex', model: 'gemini-2.0-flash', group: 'ml-engineers' };
     assert.ok(usage.input > 0);
     // Non-stream calls only in `usage`; the streams add theirs on top.
-    assert.ok(sample(text, 'gen_ai_client_token_usage_total', { ...labels, type: 'input' })! > usage.input);
-    assert.ok(sample(text, 'gen_ai_client_token_usage_total', { ...labels, type: 'output' })! > usage.output);
+    assert.ok(sample(text, 'gen_ai_client_token_usage_sum', { ...labels, type: 'input' })! > usage.input);
+    assert.ok(sample(text, 'gen_ai_client_token_usage_sum', { ...labels, type: 'output' })! > usage.output);
+    // OTel's gen_ai.client.token.usage is a histogram of tokens per request ({token}: no unit suffix).
+    assert.match(text, /^# TYPE gen_ai_client_token_usage histogram$/m);
+    assert.equal(sample(text, 'gen_ai_client_token_usage_count', { ...labels, type: 'input' }), 5);
+    assert.equal(sample(text, 'gen_ai_client_token_usage_bucket', { ...labels, type: 'input', le: '67108864' }), 5);
     assert.doesNotMatch(text, /alice|carol|bob/);
   });
 

@@ -173,7 +173,7 @@ describe('gateway end to end (demo config)', () => {
     assert.equal((await fetch(`${s.gw.adminUrl}/readyz`)).status, 200);
     const metrics = await (await fetch(`${s.gw.adminUrl}/metrics`)).text();
     assert.match(metrics, /warden_requests_total\{[^}]*model="gemini-2.0-flash"[^}]*\} \d+/);
-    assert.match(metrics, /gen_ai_client_token_usage_total/);
+    assert.match(metrics, /# TYPE gen_ai_client_token_usage histogram/);
   });
 
   it('writes one access log line per request with the decision', () => {
