@@ -72,7 +72,7 @@ export class Recorder {
       policy: ex.decision?.policy,
       rule: ex.decision?.rule,
       auditMarks: ex.decision?.auditMarks ?? [],
-      reason: ex.error ? `${ex.error.reason}: ${ex.error.message}` : (ex.decision?.reason ?? ''),
+      reason: reasonOf(ex),
       credential: ex.credential,
       status: ex.status,
       upstreamStatus: up?.upstreamStatus,
@@ -193,6 +193,19 @@ function auditQuota(q: QuotaRecord): AuditQuota {
   if (q.settledTokens !== undefined) a.settledTokens = q.settledTokens;
   if (q.local) a.local = true;
   return a;
+}
+
+/**
+ * `REASON: message` for errors, else the decision's reason. A policy refusal
+ * tells the caller only "permission denied by policy"; the record keeps the
+ * decision's own explanation (which DENY policy and rule, or that no ALLOW
+ * policy matched), as `warden explain` would give it.
+ */
+function reasonOf(ex: Exchange): string {
+  const err = ex.error;
+  if (!err) return ex.decision?.reason ?? '';
+  if (err.reason === 'POLICY_DENIED' && ex.decision?.action === 'deny') return `POLICY_DENIED: ${ex.decision.reason}`;
+  return `${err.reason}: ${err.message}`;
 }
 
 function round(ms: number): number {
