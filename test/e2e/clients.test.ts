@@ -145,6 +145,23 @@ describe('official clients through Warden (demo config)', { timeout: 120_000 }, 
       assert.equal(row.total_tokens, last);
     });
 
+    it('embedContent: the embeddings\' token counts audited as prompt tokens', async () => {
+      const id = rid('genai-embed');
+      const r = await genai(engineerJwt).models.embedContent({
+        model: 'text-embedding-005',
+        contents: ['embed me through warden', 'and me'],
+        config: { httpOptions: { headers: { 'x-request-id': id } } },
+      });
+      const counts = r.embeddings!.map((e) => e.statistics!.tokenCount!);
+      assert.equal(counts.length, 2);
+      const row = await auditRow(id);
+      assert.equal(row.operation, 'predict');
+      assert.equal(row.model, 'text-embedding-005');
+      assert.equal(row.prompt_tokens, counts[0] + counts[1]);
+      assert.equal(row.total_tokens, counts[0] + counts[1]);
+      assert.equal(row.output_tokens, null);
+    });
+
     it('countTokens', async () => {
       const id = rid('genai-count');
       const r = await genai(analystJwt).models.countTokens({ model: GEMINI, contents: 'count me', config: { httpOptions: { headers: { 'x-request-id': id } } } });
