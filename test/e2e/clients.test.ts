@@ -175,8 +175,9 @@ describe('official clients through Warden (demo config)', { timeout: 120_000 }, 
     it('a wrong token: ApiError 401 carrying the google.rpc.Status', async () => {
       const rejectedBefore = s.emu.stats.rejectedCalls;
       const callsBefore = s.emu.stats.vertexCalls;
+      const id = rid('genai-badtoken');
       const err = await genai('not-a-jwt')
-        .models.generateContent({ model: GEMINI, contents: 'x' })
+        .models.generateContent({ model: GEMINI, contents: 'x', config: { httpOptions: { headers: { 'x-request-id': id } } } })
         .then(() => assert.fail('expected a rejection'), (e: unknown) => e);
       assert.ok(err instanceof ApiError, `got ${String(err)}`);
       assert.equal(err.status, 401);
@@ -184,6 +185,10 @@ describe('official clients through Warden (demo config)', { timeout: 120_000 }, 
       // Warden refused it; nothing reached the emulator.
       assert.equal(s.emu.stats.vertexCalls, callsBefore);
       assert.equal(s.emu.stats.rejectedCalls, rejectedBefore);
+      // The record says what was attempted, though no one was identified and no policy ran.
+      const row = await auditRow(id);
+      assert.deepEqual([row.status, row.decision, row.principal, row.policy, row.credential], [401, 'deny', null, null, null]);
+      assert.deepEqual([row.model, row.operation], [GEMINI, 'generateContent']);
     });
 
     it('no token at all (genai with an API key sends none): ApiError 403 PERMISSION_DENIED', async () => {
