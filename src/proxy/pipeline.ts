@@ -115,6 +115,11 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
     },
   );
   ex.upstream = outcome;
+  // A body that streamed on: its size and digest, once all of it went upstream.
+  if (body.streamed?.sha256) {
+    ex.requestBytes = body.streamed.bytes;
+    ex.requestSha256 = body.streamed.sha256;
+  }
   ex.trace?.annotate(outcome.upstreamStatus === undefined ? route.server : { ...route.server, 'http.response.status_code': outcome.upstreamStatus });
   if (admission.guard) ex.findings = admission.guard.findings.list;
   // Not thrown: the response has started (or nobody is left to answer); the record says why it is incomplete.
