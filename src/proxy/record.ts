@@ -48,7 +48,9 @@ export class Recorder {
     const latencyMs = performance.now() - ex.started;
     const t = ex.target;
     const p = ex.principal;
-    const decision = ex.decision?.action ?? (ex.error ? 'deny' : 'allow');
+    // Whether the request went upstream: a request Warden answered itself with an error was refused,
+    // whichever stage refused it (a guardrail block or a quota after an ALLOW policy too), as ext_authz reports it.
+    const decision = ex.error && !ex.upstream ? 'deny' : (ex.decision?.action ?? 'allow');
     const up = ex.upstream;
     const rec: AuditRecord = {
       time: new Date(Date.now() - latencyMs).toISOString(),
