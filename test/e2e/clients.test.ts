@@ -162,6 +162,20 @@ describe('official clients through Warden (demo config)', { timeout: 120_000 }, 
       assert.equal(row.output_tokens, null);
     });
 
+    it('tunings.tune: a training event, audited with the model it tunes (baseModel)', async () => {
+      const id = rid('genai-tune');
+      // The emulator serves no tuningJobs (404); the record is what matters here.
+      await genai(engineerJwt)
+        .tunings.tune({
+          baseModel: 'gemini-2.0-flash-001',
+          trainingDataset: { gcsUri: 'gs://bucket/train.jsonl' },
+          config: { tunedModelDisplayName: 'tuned', httpOptions: { headers: { 'x-request-id': id } } },
+        })
+        .catch(() => undefined);
+      const row = await auditRow(id);
+      assert.deepEqual([row.operation, row.model, row.decision, row.credential], ['training.create', 'gemini-2.0-flash-001', 'allow', 'vertex-sa']);
+    });
+
     it('countTokens', async () => {
       const id = rid('genai-count');
       const r = await genai(analystJwt).models.countTokens({ model: GEMINI, contents: 'count me', config: { httpOptions: { headers: { 'x-request-id': id } } } });
