@@ -2,6 +2,7 @@
 // shared admission stages (identify → classify → authorize → guard →
 // credential) within the check deadline, record the exchange, and return a
 // verdict the gRPC and HTTP servers each turn into their own answer.
+import { keptText, sha256Hex } from '../audit/capture.js';
 import { toWardenError, WardenError } from '../errors.js';
 import type { RenderedError } from '../providers/errors.js';
 import type { Provider } from '../providers/index.js';
@@ -66,12 +67,15 @@ export class Checker {
    * @param opts.removesQuery whether the protocol can remove query parameters upstream (gRPC yes, HTTP no)
    */
   async check(input: CheckInput, opts: { budgetMs?: number; removesQuery: boolean }): Promise<Verdict> {
+    // Size and digest of the body only when Envoy sent all of it: a partial body's are not the request's.
+    const whole = input.body.partial ? undefined : input.body.buffer;
     const ex: Exchange = {
       req: input.req,
       started: performance.now(),
       principal: ANONYMOUS,
       status: 0,
-      requestBytes: input.body.buffer?.length,
+      requestBytes: whole?.length,
+      requestSha256: whole && sha256Hex(whole),
     };
     ex.trace = this.parts.tracing?.start(ex.req.method, ex.req.headers, CHECK_SPAN);
     try {
@@ -83,6 +87,7 @@ export class Checker {
       }
       const admission = await withDeadline(admit(this.parts, ex, route, input.body), Math.min(this.parts.timeoutMs, opts.budgetMs ?? Infinity));
       if (admission.guard) ex.findings = admission.guard.findings.list;
+      ex.prompt = keptText(whole, route.spec.storePrompts);
       const changes = upstreamChanges(input.req, admission);
       const refusal = unenforceable(admission, changes, opts.removesQuery);
       // The answer never passes through Warden: the prompt estimate stands as the charge.

@@ -4,8 +4,9 @@
 //   OpenAI chat/completions/embeddings:  usage.{prompt_tokens, completion_tokens, total_tokens}
 //   OpenAI Responses, Anthropic (Vertex rawPredict):  usage.{input_tokens, output_tokens, total_tokens?}
 //                         (Responses stream: response.usage; Anthropic stream: message.usage, then usage)
+//   Vertex text embeddings (predict):  predictions[].embeddings.statistics.token_count, summed
 //
-// Only top-level keys (and those two nested spots) are read, so model output
+// Only top-level keys (and those nested spots) are read, so model output
 // that mentions "usage" is never mistaken for it.
 
 import type { Usage } from '../types.js';
@@ -78,7 +79,24 @@ export function readUsage(v: unknown): Usage | undefined {
     const mus = asObj(message['usage']);
     if (mus !== undefined) return fromUsage(mus);
   }
+  if (Array.isArray(o['predictions'])) return fromEmbeddings(o['predictions']);
   return undefined;
+}
+
+/**
+ * Vertex text embeddings (`predict`, what `embedContent` calls) report no
+ * usage object: each prediction counts its own input tokens in
+ * `embeddings.statistics.token_count`. Their sum is the prompt (and total).
+ */
+function fromEmbeddings(predictions: unknown[]): Usage | undefined {
+  let tokens: number | undefined;
+  for (const p of predictions) {
+    const stats = asObj(asObj(asObj(p)?.['embeddings'])?.['statistics']);
+    const n = stats && count(stats['token_count']);
+    if (n === undefined) return undefined;
+    tokens = (tokens ?? 0) + n;
+  }
+  return tokens === undefined ? undefined : { promptTokens: tokens, totalTokens: tokens };
 }
 
 /**
@@ -121,6 +139,8 @@ export class UsageAccumulator {
 }
 
 const NEEDLE = Buffer.from('"usage');
+/** Vertex embeddings' per-prediction count (see fromEmbeddings). */
+const EMBEDDING_NEEDLE = Buffer.from('"token_count"');
 
 /**
  * Add the usage in one complete JSON text (a body, an SSE event's data, an
@@ -128,7 +148,7 @@ const NEEDLE = Buffer.from('"usage');
  * malformed JSON is ignored.
  */
 export function addUsageFromJson(acc: UsageAccumulator, bytes: Buffer): void {
-  if (bytes.indexOf(NEEDLE) === -1) return;
+  if (bytes.indexOf(NEEDLE) === -1 && bytes.indexOf(EMBEDDING_NEEDLE) === -1) return;
   let v: unknown;
   try {
     v = JSON.parse(bytes.toString('utf8'));

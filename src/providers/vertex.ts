@@ -11,7 +11,7 @@
 //        | anything else                            admin (GET) or other
 
 import type { Target } from '../types.js';
-import { bodyModel, bodyStream, makeTarget, type TargetParts } from './target.js';
+import { bodyModel, bodyObject, bodyStream, makeTarget, type TargetParts } from './target.js';
 import { queryWantsSse, splitPath } from './url.js';
 
 /** How an inference verb streams: not at all, always SSE, or as the query says (SSE or JSON array). */
@@ -139,22 +139,26 @@ export function classifyVertex(method: string, path: string, query: string, body
     return verb === undefined ? admin(method, scope, undefined, undefined, rem >= 2 ? segs[i + 1] : undefined) : other(scope);
   }
 
-  if (TRAINING_COLLECTIONS.has(r0)) return training(method, verb, rem, scope);
+  if (TRAINING_COLLECTIONS.has(r0)) return training(method, verb, rem, scope, r0 === 'tuningJobs' ? body : undefined);
 
   return verb === undefined ? admin(method, scope) : other(scope);
 }
 
-/** OpenAI-compatible calls (`endpoints/{e}/chat/completions`, …) name their model (and `stream`) in the body. */
+/**
+ * OpenAI-compatible calls (`endpoints/{e}/chat/completions`, …) name their model (and `stream`) in
+ * the body; so does a tuning job's creation (`tuningJobs`, its `baseModel`).
+ */
 export function vertexModelInBody(method: string, path: string): boolean {
   // Asked of every request before its body is read: a generateContent call must not pay for a
-  // second classify. Without `/endpoints/` (or an escape that could spell it) it cannot be one.
-  if (method !== 'POST' || (!path.includes('/endpoints/') && !path.includes('%'))) return false;
+  // second classify. Without `/endpoints/` or `/tuningJobs` (or an escape that could spell them) it cannot be one.
+  if (method !== 'POST' || (!path.includes('/endpoints/') && !path.includes('/tuningJobs') && !path.includes('%'))) return false;
   let target: Target;
   try {
     target = classifyVertex(method, path, '', undefined);
   } catch {
     return false; // a model name too long (MODEL_INVALID): classify refuses the request itself
   }
+  if (target.operation === 'training.create') return splitPath(path)?.at(-1) === 'tuningJobs';
   return OPENAI_COMPATIBLE.has(target.operation);
 }
 
@@ -189,7 +193,21 @@ function modelCall(
 
 /** `…/endpoints/{e}/chat/completions`: model `publisher/model` in the body. */
 function openAiCompatible(operation: string, scope: Scope, endpoint: string, body: unknown): Target {
-  const full = bodyModel(body);
+  const { publisher, model } = modelName(bodyModel(body));
+  const stream = operation !== 'embeddings' && bodyStream(body);
+  return vertexTarget(scope, {
+    operation,
+    operationClass: 'inference',
+    stream,
+    streamFormat: 'sse',
+    publisher,
+    model,
+    endpoint,
+  });
+}
+
+/** A model named in a body: `model`, `publisher/model`, or a resource name ending in `publishers/{pub}/models/{m}`. */
+function modelName(full: string | undefined): { publisher?: string; model?: string } {
   let publisher: string | undefined;
   let model = full;
   if (full !== undefined) {
@@ -209,19 +227,14 @@ function openAiCompatible(operation: string, scope: Scope, endpoint: string, bod
       }
     }
   }
-  const stream = operation !== 'embeddings' && bodyStream(body);
-  return vertexTarget(scope, {
-    operation,
-    operationClass: 'inference',
-    stream,
-    streamFormat: 'sse',
-    publisher,
-    model,
-    endpoint,
-  });
+  const out: { publisher?: string; model?: string } = {};
+  if (publisher !== undefined) out.publisher = publisher;
+  if (model !== undefined) out.model = model;
+  return out;
 }
 
-function training(method: string, verb: string | undefined, rem: number, scope: Scope): Target {
+/** `body`: a tuningJobs request's, whose creation names the tuned model (`baseModel`). */
+function training(method: string, verb: string | undefined, rem: number, scope: Scope, body?: unknown): Target {
   let operation = 'other';
   if (rem === 1 && verb === undefined) {
     if (method === 'POST') operation = 'training.create';
@@ -233,6 +246,11 @@ function training(method: string, verb: string | undefined, rem: number, scope: 
     } else if (verb === 'cancel' && method === 'POST') {
       operation = 'training.cancel';
     }
+  }
+  if (operation === 'training.create' && body !== undefined) {
+    const base = bodyObject(body)?.['baseModel'];
+    const { publisher, model } = modelName(typeof base === 'string' && base !== '' ? base : undefined);
+    return vertexTarget(scope, { operation, operationClass: 'training', publisher, model });
   }
   return vertexTarget(scope, { operation, operationClass: 'training' });
 }

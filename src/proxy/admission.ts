@@ -47,7 +47,14 @@ export interface Admission {
 export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, body: RequestBody): Promise<Admission> {
   const info = ex.req;
   ex.trace?.stage('identify');
-  const identity = await parts.identifier.identify(info);
+  let identity;
+  try {
+    identity = await parts.identifier.identify(info);
+  } catch (e) {
+    // Refused before classify: the record still says what was called (provider, model, operation).
+    ex.target = classifyForRecord(route, info, body);
+    throw e;
+  }
   ex.principal = identity.principal;
 
   ex.trace?.stage('classify');
@@ -101,6 +108,15 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
     throw e;
   }
   return admission;
+}
+
+/** The target of a request refused before classify, for its record; none if it would not classify. */
+function classifyForRecord(route: Route, info: Exchange['req'], body: RequestBody): Exchange['target'] {
+  try {
+    return route.provider.classify(info.method, info.path, info.query, body.json);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

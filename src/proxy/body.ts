@@ -4,6 +4,7 @@
 // the route's maximum. A body that names the model (OpenAI-style calls) is
 // read whole up to the route's maximum: policy needs the model before anything
 // may leave.
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { WardenError } from '../errors.js';
@@ -16,6 +17,8 @@ export interface RequestBody {
   buffer?: Buffer;
   /** The rest of a large body, as it arrives (starts with what was read so far). */
   stream?: Readable;
+  /** With `stream`: its size and SHA-256, once all of it has gone through the stream. */
+  streamed?: StreamedBody;
   /** Parsed JSON when the body is JSON (by content type) and parsed cleanly. */
   json?: unknown;
   /** Why the JSON body did not parse; the request guard decides whether that matters. */
@@ -25,6 +28,12 @@ export interface RequestBody {
    * `maxRequestBytes`, or sent none, in an ext_authz check. Nothing in it is read.
    */
   partial?: true;
+}
+
+export interface StreamedBody {
+  bytes: number;
+  /** Set when the stream has passed the body's last byte. */
+  sha256?: string;
 }
 
 /**
@@ -93,7 +102,8 @@ class BodyReader {
       this.stop();
       this.req.pause();
       const it = this.req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-      this.resolve({ stream: Readable.from(rest(this.chunks, it, this.size, this.maxBytes), { objectMode: false }) });
+      const streamed: StreamedBody = { bytes: 0 };
+      this.resolve({ stream: Readable.from(rest(this.chunks, it, this.size, this.maxBytes, streamed), { objectMode: false }), streamed });
     }
   }
 
@@ -139,13 +149,22 @@ function jsonErrorWithoutText(e: Error): string {
   return /end of JSON input/.test(e.message) ? 'Unexpected end of JSON input' : 'Unexpected token';
 }
 
-async function* rest(head: Buffer[], it: AsyncIterator<Buffer>, size: number, maxBytes: number): AsyncIterable<Buffer> {
+/** The body past the buffer limit, as it arrives; `streamed` gets its size and digest as it passes. */
+async function* rest(head: Buffer[], it: AsyncIterator<Buffer>, size: number, maxBytes: number, streamed: StreamedBody): AsyncIterable<Buffer> {
+  const hash = createHash('sha256');
+  for (const c of head) hash.update(c);
+  streamed.bytes = size;
   yield* head;
   for (;;) {
     const { value, done } = await it.next();
-    if (done) return;
+    if (done) {
+      streamed.sha256 = hash.digest('hex');
+      return;
+    }
     size += value.length;
     if (size > maxBytes) throw tooLarge(maxBytes);
+    hash.update(value);
+    streamed.bytes = size;
     yield value;
   }
 }

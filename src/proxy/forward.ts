@@ -40,9 +40,10 @@ export interface ForwardOutcome {
   /**
    * The exchange broke off before the caller had the whole answer: the caller
    * went away, or the upstream's response broke after it had started, or
-   * Warden's response transform refused it (with `abortError`).
+   * Warden's response transform refused it.
    */
   aborted?: 'caller' | 'upstream' | 'transform';
+  /** Why a response that had started broke off: the transform's error, or the upstream connection's (a body timeout too). */
   abortError?: Error;
 }
 
@@ -160,6 +161,7 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
         } else if (res.headersSent) {
           // The caller already has a status line: the only honest signal left is a broken stream.
           outcome.aborted = outcome.abortError ? 'transform' : 'upstream';
+          outcome.abortError ??= err;
           res.destroy(err);
         } else {
           outcome.error = upstreamError(err, fr.timeoutMs);
@@ -180,6 +182,11 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
       handler,
     );
   });
+}
+
+/** undici's body timeout: the upstream sent nothing for `timeoutMs` (mid-answer, when the response had started). */
+export function isBodyTimeout(err: Error | undefined): boolean {
+  return (err as { code?: string } | undefined)?.code === 'UND_ERR_BODY_TIMEOUT';
 }
 
 function upstreamError(err: Error, timeoutMs: number): WardenError {

@@ -10,7 +10,7 @@ import type { Principal } from '../types.js';
 import { admit, type AdmissionParts } from './admission.js';
 import { BUFFER_LIMIT, discardBody, mayBeJson, readBody } from './body.js';
 import type { Exchange } from './exchange.js';
-import { forward, neverSent, type ForwardOutcome } from './forward.js';
+import { forward, isBodyTimeout, neverSent, type ForwardOutcome } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { requestInfo } from './request-info.js';
 import { normalizePath, type PathNormalization } from '../policy/path.js';
@@ -115,11 +115,16 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
     },
   );
   ex.upstream = outcome;
+  // A body that streamed on: its size and digest, once all of it went upstream.
+  if (body.streamed?.sha256) {
+    ex.requestBytes = body.streamed.bytes;
+    ex.requestSha256 = body.streamed.sha256;
+  }
   if (ex.trace) annotateForward(ex.trace, route, outcome.upstreamStatus);
   if (admission.guard) ex.findings = admission.guard.findings.list;
   // Not thrown: the response has started (or nobody is left to answer); the record says why it is incomplete.
   if (outcome.aborted) {
-    ex.error = abortError(outcome.aborted, outcome.abortError);
+    ex.error = abortError(outcome.aborted, outcome.abortError, route.timeoutMs);
     ex.trace?.fail(ex.error.reason);
   }
   if (outcome.error) {
@@ -154,8 +159,12 @@ function annotateForward(trace: RequestTrace, route: Route, status: number | und
   if (failed) trace.fail(String(status));
 }
 
-function abortError(by: NonNullable<ForwardOutcome['aborted']>, cause: Error | undefined): WardenError {
+function abortError(by: NonNullable<ForwardOutcome['aborted']>, cause: Error | undefined, timeoutMs: number): WardenError {
   if (by === 'caller') return new WardenError('CANCELLED', 'CLIENT_CLOSED', 'the caller closed the connection before the whole answer was sent');
+  if (by === 'upstream' && isBodyTimeout(cause)) {
+    // Not the upstream breaking off: Warden cut the answer after the upstream went silent for the route's timeout.
+    return new WardenError('DEADLINE_EXCEEDED', 'UPSTREAM_TIMEOUT', `the upstream's answer had started, then sent nothing for ${timeoutMs} ms`, { cause });
+  }
   if (by === 'upstream') return new WardenError('UNAVAILABLE', 'UPSTREAM_ABORTED', 'the upstream\'s answer broke off after it had started');
   return new WardenError('INTERNAL', 'RESPONSE_ABORTED', `the answer was cut off: ${cause?.message ?? 'the response transform failed'}`, { cause });
 }

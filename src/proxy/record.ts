@@ -48,7 +48,9 @@ export class Recorder {
     const latencyMs = performance.now() - ex.started;
     const t = ex.target;
     const p = ex.principal;
-    const decision = ex.decision?.action ?? (ex.error ? 'deny' : 'allow');
+    // Whether the request went upstream: a request Warden answered itself with an error was refused,
+    // whichever stage refused it (a guardrail block or a quota after an ALLOW policy too), as ext_authz reports it.
+    const decision = ex.error && !ex.upstream ? 'deny' : (ex.decision?.action ?? 'allow');
     const up = ex.upstream;
     const rec: AuditRecord = {
       time: new Date(Date.now() - latencyMs).toISOString(),
@@ -72,7 +74,7 @@ export class Recorder {
       policy: ex.decision?.policy,
       rule: ex.decision?.rule,
       auditMarks: ex.decision?.auditMarks ?? [],
-      reason: ex.error ? `${ex.error.reason}: ${ex.error.message}` : (ex.decision?.reason ?? ''),
+      reason: reasonOf(ex),
       credential: ex.credential,
       status: ex.status,
       upstreamStatus: up?.upstreamStatus,
@@ -194,6 +196,19 @@ function auditQuota(q: QuotaRecord): AuditQuota {
   if (q.settledTokens !== undefined) a.settledTokens = q.settledTokens;
   if (q.local) a.local = true;
   return a;
+}
+
+/**
+ * `REASON: message` for errors, else the decision's reason. A policy refusal
+ * tells the caller only "permission denied by policy"; the record keeps the
+ * decision's own explanation (which DENY policy and rule, or that no ALLOW
+ * policy matched), as `warden explain` would give it.
+ */
+function reasonOf(ex: Exchange): string {
+  const err = ex.error;
+  if (!err) return ex.decision?.reason ?? '';
+  if (err.reason === 'POLICY_DENIED' && ex.decision?.action === 'deny') return `POLICY_DENIED: ${ex.decision.reason}`;
+  return `${err.reason}: ${err.message}`;
 }
 
 function round(ms: number): number {

@@ -434,6 +434,9 @@ describe('findings, quota and via through the gateway', () => {
     assert.deepEqual(['quota-1', 'quota-2', 'quota-3'].map((id) => status.get(id)), [200, 200, 429]);
     const over = records.get('quota-3')!;
     assert.equal(over.status, 429);
+    // Refused, though its policy allowed it: `--decision deny` finds it, and the record keeps the policy that allowed it.
+    assert.deepEqual([over.decision, over.policy, records.get('quota-1')!.decision], ['deny', 'staff', 'allow']);
+    assert.match(over.reason, /^RATE_LIMITED: /);
     assert.equal(over.quota!.exceeded, 'two-per-caller');
     assert.deepEqual(over.quota!.rules, ['two-per-caller']);
     assert.equal(over.quota!.settledTokens, undefined);

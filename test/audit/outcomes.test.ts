@@ -75,6 +75,9 @@ interface Rec {
   status: number;
   reason: string;
   model?: string;
+  upstreamStatus?: number;
+  upstreamMs?: number;
+  ttfbMs?: number;
 }
 
 describe('requests that go wrong, as the record, log, metrics and spans tell them', () => {
@@ -171,6 +174,18 @@ spec:
     assert.equal(root.status?.code, ERROR);
     assert.equal(root.status?.message, 'UPSTREAM_ABORTED');
     assert.equal((await childSpan(root, 'warden.forward')).status?.code, ERROR);
+  });
+
+  it('records an upstream that went silent mid-stream past the route timeout as UPSTREAM_TIMEOUT, not as one that broke off', async () => {
+    const res = await post(`/quick${MODELS}/hang:streamGenerateContent?alt=sse`, { headers: { 'x-request-id': 'silent-mid-stream' } });
+    assert.equal(res.status, 200);
+    await assert.rejects(res.text());
+    const rec = await recordOf('silent-mid-stream');
+    assert.equal(rec.status, 200, 'the caller got a 200 status line');
+    assert.equal(rec.upstreamStatus, 200);
+    assert.match(rec.reason, /^UPSTREAM_TIMEOUT: .*300 ms/);
+    assert.ok(rec.upstreamMs! >= 300 && rec.ttfbMs! < rec.upstreamMs!);
+    assert.equal(sample(await metrics(), 'warden_responses_aborted_total', { route: 'quick', by: 'upstream' }), 1);
   });
 
   it('records a caller that left mid-stream as CLIENT_CLOSED, and counts it', async () => {

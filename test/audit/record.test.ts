@@ -103,7 +103,9 @@ describe('audit record through the gateway', () => {
     const d = records.get('denied')!;
     assert.equal(d.decision, 'deny');
     assert.equal(d.status, 403);
-    assert.match(d.reason, /^POLICY_DENIED/);
+    // The caller is told only "permission denied by policy"; the record keeps why.
+    assert.equal(d.reason, 'POLICY_DENIED: no ALLOW policy matched');
+    assert.equal(JSON.parse(bodies.get('denied')!).error.message, 'permission denied by policy');
     assert.equal(d.upstreamStatus, undefined);
     assert.equal(d.credential, undefined);
     assert.deepEqual(records.get('marked')!.auditMarks.map((m) => m.replace(/^.*\//, '')), ['watch-pro']);

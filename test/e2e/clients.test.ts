@@ -145,6 +145,37 @@ describe('official clients through Warden (demo config)', { timeout: 120_000 }, 
       assert.equal(row.total_tokens, last);
     });
 
+    it('embedContent: the embeddings\' token counts audited as prompt tokens', async () => {
+      const id = rid('genai-embed');
+      const r = await genai(engineerJwt).models.embedContent({
+        model: 'text-embedding-005',
+        contents: ['embed me through warden', 'and me'],
+        config: { httpOptions: { headers: { 'x-request-id': id } } },
+      });
+      const counts = r.embeddings!.map((e) => e.statistics!.tokenCount!);
+      assert.equal(counts.length, 2);
+      const row = await auditRow(id);
+      assert.equal(row.operation, 'predict');
+      assert.equal(row.model, 'text-embedding-005');
+      assert.equal(row.prompt_tokens, counts[0] + counts[1]);
+      assert.equal(row.total_tokens, counts[0] + counts[1]);
+      assert.equal(row.output_tokens, null);
+    });
+
+    it('tunings.tune: a training event, audited with the model it tunes (baseModel)', async () => {
+      const id = rid('genai-tune');
+      // The emulator serves no tuningJobs (404); the record is what matters here.
+      await genai(engineerJwt)
+        .tunings.tune({
+          baseModel: 'gemini-2.0-flash-001',
+          trainingDataset: { gcsUri: 'gs://bucket/train.jsonl' },
+          config: { tunedModelDisplayName: 'tuned', httpOptions: { headers: { 'x-request-id': id } } },
+        })
+        .catch(() => undefined);
+      const row = await auditRow(id);
+      assert.deepEqual([row.operation, row.model, row.decision, row.credential], ['training.create', 'gemini-2.0-flash-001', 'allow', 'vertex-sa']);
+    });
+
     it('countTokens', async () => {
       const id = rid('genai-count');
       const r = await genai(analystJwt).models.countTokens({ model: GEMINI, contents: 'count me', config: { httpOptions: { headers: { 'x-request-id': id } } } });
@@ -158,8 +189,9 @@ describe('official clients through Warden (demo config)', { timeout: 120_000 }, 
     it('a wrong token: ApiError 401 carrying the google.rpc.Status', async () => {
       const rejectedBefore = s.emu.stats.rejectedCalls;
       const callsBefore = s.emu.stats.vertexCalls;
+      const id = rid('genai-badtoken');
       const err = await genai('not-a-jwt')
-        .models.generateContent({ model: GEMINI, contents: 'x' })
+        .models.generateContent({ model: GEMINI, contents: 'x', config: { httpOptions: { headers: { 'x-request-id': id } } } })
         .then(() => assert.fail('expected a rejection'), (e: unknown) => e);
       assert.ok(err instanceof ApiError, `got ${String(err)}`);
       assert.equal(err.status, 401);
@@ -167,6 +199,10 @@ describe('official clients through Warden (demo config)', { timeout: 120_000 }, 
       // Warden refused it; nothing reached the emulator.
       assert.equal(s.emu.stats.vertexCalls, callsBefore);
       assert.equal(s.emu.stats.rejectedCalls, rejectedBefore);
+      // The record says what was attempted, though no one was identified and no policy ran.
+      const row = await auditRow(id);
+      assert.deepEqual([row.status, row.decision, row.principal, row.policy, row.credential], [401, 'deny', null, null, null]);
+      assert.deepEqual([row.model, row.operation], [GEMINI, 'generateContent']);
     });
 
     it('no token at all (genai with an API key sends none): ApiError 403 PERMISSION_DENIED', async () => {

@@ -1,6 +1,8 @@
 // Forwarding behaviour against an upstream the test controls: header hygiene,
 // limits, timeouts, unreachable upstreams, disconnects, large bodies.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { RunningGateway } from '../../src/gateway.js';
@@ -8,6 +10,7 @@ import { startGatewayFromYaml } from '../helpers/gateway.js';
 import { closeServer, listen } from '../helpers/http-server.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { until } from '../helpers/process.js';
+import { waitForAuditRow } from '../helpers/audit-db.js';
 
 interface Seen {
   method: string;
@@ -67,6 +70,7 @@ spec:
       match: {pathPrefix: /down/}
       upstream: http://127.0.0.1:1
   credentials: []
+  audit: {sqlite: ./audit.db}
 `, { dir, quiet: true }));
   });
   after(async () => {
@@ -104,11 +108,16 @@ spec:
     assert.equal(got.headers['x-request-id'], res.headers.get('x-request-id'));
   });
 
-  it('streams a body larger than the buffer limit', async () => {
+  it('streams a body larger than the buffer limit, and records its size and SHA-256', async () => {
     const big = Buffer.alloc(3_000_000, 'a');
-    const res = await fetch(`${gw.url}/raw/big`, { method: 'POST', body: big, headers: { 'content-type': 'application/octet-stream' } });
+    big.write('the start', 0);
+    big.write('the end', big.length - 7);
+    const res = await fetch(`${gw.url}/raw/big`, { method: 'POST', body: big, headers: { 'content-type': 'application/octet-stream', 'x-request-id': 'fwd-big-1' } });
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { bytes: number }).bytes, big.length);
+    const row = await waitForAuditRow<{ request_bytes: number; request_sha256: string }>(join(dir, 'audit.db'), 'fwd-big-1');
+    assert.equal(row?.request_bytes, big.length);
+    assert.equal(row?.request_sha256, createHash('sha256').update(big).digest('hex'));
   });
 
   it('refuses a body over the route limit with 413 in the OpenAI error format', async () => {

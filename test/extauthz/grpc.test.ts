@@ -142,9 +142,9 @@ describe('ext_authz gRPC (envoy.service.auth.v3.Authorization/Check)', () => {
     assert.equal(headers['x-request-id'], 'grpc-unauth-1');
     const body = JSON.parse(denied.body) as { error: { code: number; status: string } };
     assert.deepEqual([body.error.code, body.error.status], [401, 'UNAUTHENTICATED']);
-    // identify refused the request: no principal, no target yet.
+    // identify refused the request: no principal, no policy; what was called is still said.
     const { reason, ...meta } = fields(res);
-    assert.deepEqual(meta, { requestId: 'grpc-unauth-1', decision: 'deny', route: 'vertex' });
+    assert.deepEqual(meta, { requestId: 'grpc-unauth-1', decision: 'deny', route: 'vertex', model: 'gemini-2.0-flash', operation: 'generateContent' });
     assert.match(reason, /^TOKEN_/);
   });
 

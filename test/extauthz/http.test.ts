@@ -2,12 +2,15 @@
 // original method, `pathPrefix` + the original path, the original Host and
 // the headers listed in includeRequestHeadersInCheck, plus the body.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HEADERS_TO_REMOVE } from '../../src/extauthz/http-server.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { MODEL_PATH, PROMPT, TRAINING_PATH, VERTEX_HOST, meshConfig } from './mesh.js';
 import { until } from '../helpers/process.js';
+import { waitForAuditRow } from '../helpers/audit-db.js';
 
 interface Reply {
   status: number;
@@ -19,7 +22,7 @@ describe('ext_authz HTTP (envoyExtAuthzHttp)', () => {
   let s: Stack;
   let port: number;
   before(async () => {
-    s = await startStack(meshConfig);
+    s = await startStack((o) => meshConfig({ ...o, audit: '{sqlite: ./audit.db}', storePrompts: true }));
     port = s.gw.extAuthz!.http!.port;
   });
   after(() => s?.close());
@@ -101,12 +104,30 @@ describe('ext_authz HTTP (envoyExtAuthzHttp)', () => {
     assert.equal(res.status, 413);
   });
 
+  it('records the size, SHA-256 and (storePrompts) text of a body Envoy sent whole; neither size nor digest of a partial one', async () => {
+    const analyst = await s.token('dana', ['analysts']);
+    const whole = await check({ path: `${MODEL_PATH}:generateContent`, token: analyst, body: PROMPT, requestId: 'http-body-whole' });
+    // Envoy cut the body at its max_request_bytes: the first bytes only.
+    const cut = PROMPT.slice(0, 20);
+    const partial = await check({ path: `${MODEL_PATH}:generateContent`, token: analyst, body: cut, requestId: 'http-body-partial', extra: { 'x-envoy-auth-partial-body': 'true' } });
+    assert.deepEqual([whole.status, partial.status], [200, 200]);
+    type Row = { request_bytes: number | null; request_sha256: string | null; prompt: string | null };
+    const row = async (id: string) => (await waitForAuditRow<Row>(join(s.dir, 'audit.db'), id))!;
+    const w = await row('http-body-whole');
+    assert.equal(w.request_bytes, Buffer.byteLength(PROMPT));
+    assert.equal(w.request_sha256, createHash('sha256').update(PROMPT).digest('hex'));
+    assert.equal(w.prompt, PROMPT);
+    const p = await row('http-body-partial');
+    assert.deepEqual([p.request_bytes, p.request_sha256, p.prompt], [null, null, null], 'a partial body is not the request body');
+  });
+
   it('records every check', async () => {
     const line = (id: string) => s.logs.find((l) => l.requestId === id);
     await until(() => ['http-allow-1', 'http-deny-1', 'http-unauth-1', 'http-query-1'].every((id) => line(id)), 'the checks\' access log lines');
     assert.deepEqual(
       ['http-allow-1', 'http-deny-1', 'http-unauth-1', 'http-query-1'].map((id) => [line(id)?.decision, line(id)?.status]),
-      [['allow', 200], ['deny', 403], ['deny', 401], ['allow', 400]],
+      // The token-in-query check was allowed by policy, then refused: deny, as the check answered.
+      [['allow', 200], ['deny', 403], ['deny', 401], ['deny', 400]],
     );
   });
 });

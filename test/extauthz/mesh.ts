@@ -11,7 +11,8 @@ export const TRAINER = 'spiffe://cluster.local/ns/ml/sa/trainer';
 export const GATEWAY = 'spiffe://cluster.local/ns/istio-system/sa/istio-egressgateway-service-account';
 export const PROMPT = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hello from the mesh' }] }] });
 
-export function meshConfig(o: { emulatorUrl: string; issuer: string }): string {
+/** `audit`: a `spec.audit` flow mapping (none by default); `storePrompts` for the route. */
+export function meshConfig(o: { emulatorUrl: string; issuer: string; audit?: string; storePrompts?: boolean }): string {
   return `apiVersion: warden.dev/v1alpha1
 kind: Gateway
 metadata: {name: mesh, namespace: warden}
@@ -27,10 +28,11 @@ spec:
       match: {host: ${VERTEX_HOST}}
       upstream: ${o.emulatorUrl}
       credential: vertex-sa
+      storePrompts: ${o.storePrompts ?? false}
   credentials:
     - name: vertex-sa
       google: {file: ./credentials/service-account.json}
----
+${o.audit ? `  audit: ${o.audit}\n` : ''}---
 ${devIssuerAuthentication(o.issuer, 'warden')}---
 # Workloads in namespace ml, for ML engineers, may call everything.
 apiVersion: security.istio.io/v1

@@ -209,6 +209,14 @@ describe('OpenAI usage', () => {
       totalTokens: 12,
     });
   });
+  it('reads Vertex text embeddings\' per-prediction token counts, summed; none if one lacks its count', () => {
+    const embed: Target = { provider: 'vertex', operation: 'predict', operationClass: 'inference', stream: false };
+    const pred = (n?: number) => ({ embeddings: { values: [0.1, -0.2], statistics: n === undefined ? { truncated: false } : { truncated: false, token_count: n } } });
+    const body = (...ns: (number | undefined)[]) => Buffer.from(JSON.stringify({ predictions: ns.map(pred), deployedModelId: '1' }));
+    assert.deepStrictEqual(observe(embed, 'application/json', [body(4, 7)]), { promptTokens: 11, totalTokens: 11 });
+    assert.equal(observe(embed, 'application/json', [body(4, undefined)]), undefined);
+    assert.equal(observe(embed, 'application/json', [Buffer.from('{"predictions":[[1,2]]}')]), undefined);
+  });
   it('reads embeddings usage (no completion tokens)', () => {
     const body = Buffer.from('{"object":"list","data":[],"usage":{"prompt_tokens":8,"total_tokens":8}}');
     assert.deepStrictEqual(observe(openaiJson, 'application/json', [body]), { promptTokens: 8, totalTokens: 8 });

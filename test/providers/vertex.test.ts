@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyVertex } from '../../src/providers/vertex.js';
+import { classifyVertex, vertexModelInBody } from '../../src/providers/vertex.js';
 import type { Target } from '../../src/types.js';
 
 interface Case {
@@ -198,6 +198,11 @@ for (const v of ['v1', 'v1beta1']) {
     cases.push({ method: 'POST', path: `${pl}/${kind}:search`, want: tr('other') });
     cases.push({ method: 'GET', path: `${pl}/${kind}/123/operations/456`, want: tr('other') });
   }
+  // A tuning job names the model it tunes (baseModel); other jobs' bodies name none.
+  const tuning = (extra: Partial<Target>): Target => ({ provider: 'vertex', operation: 'training.create', operationClass: 'training', stream: false, ...scope, apiVersion: v, ...extra });
+  cases.push({ name: `${v} tuningJobs baseModel`, method: 'POST', path: `${pl}/tuningJobs`, body: { baseModel: 'gemini-2.0-flash-001', supervisedTuningSpec: {} }, want: tuning({ model: 'gemini-2.0-flash-001' }) });
+  cases.push({ name: `${v} tuningJobs baseModel resource name`, method: 'POST', path: `${pl}/tuningJobs`, body: { baseModel: 'publishers/google/models/gemini-2.0-flash-001' }, want: tuning({ publisher: 'google', model: 'gemini-2.0-flash-001' }) });
+  cases.push({ name: `${v} customJobs baseModel ignored`, method: 'POST', path: `${pl}/customJobs`, body: { baseModel: 'gemini-2.0-flash-001' }, want: tuning({}) });
 }
 
 // Admin reads and other writes.
@@ -355,5 +360,17 @@ describe('classifyVertex', () => {
     assert.equal(a.model, 'a');
     assert.equal(b.model, 'b');
     assert.notEqual(a, b);
+  });
+});
+
+describe('vertexModelInBody', () => {
+  const pl = '/v1/projects/p/locations/us-central1';
+  it('is true for the calls whose model is in the body: OpenAI-compatible ones and a tuning job\'s creation', () => {
+    assert.equal(vertexModelInBody('POST', `${pl}/endpoints/openapi/chat/completions`), true);
+    assert.equal(vertexModelInBody('POST', `${pl}/tuningJobs`), true);
+    assert.equal(vertexModelInBody('POST', `${pl}/tuningJobs/123:cancel`), false);
+    assert.equal(vertexModelInBody('GET', `${pl}/tuningJobs`), false);
+    assert.equal(vertexModelInBody('POST', `${pl}/customJobs`), false);
+    assert.equal(vertexModelInBody('POST', `${pl}/publishers/google/models/gemini-2.0-flash:generateContent`), false);
   });
 });
