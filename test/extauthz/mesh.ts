@@ -19,7 +19,9 @@ metadata: {name: mesh, namespace: warden}
 spec:
   listen: {host: 127.0.0.1, port: 0}
   admin: {host: 127.0.0.1, port: 0}
+  # Istio's 100 ms default is too short for a first check on a loaded 2-core CI machine (the JWKS fetch, the warming mint).
   extAuthz:
+    timeout: 2s
     grpc: {port: 0}
     http: {port: 0, pathPrefix: /check}
   routes:
