@@ -42,6 +42,23 @@ export interface AuditFilter {
   limit?: number;
 }
 
+/**
+ * A store refuses a batch because it already holds one of the batch's
+ * (chain, seq) with a different record: another writer numbers the same
+ * chain (two replicas given one `audit.chain`, or one that lost its spool
+ * and numbered from 1 again while the store was down), so storing would
+ * lose one of the two records. A batch that only repeats records the store holds (a
+ * replay after a crash) is no conflict.
+ */
+export class ChainConflictError extends Error {
+  readonly code = 'AUDIT_CHAIN_CONFLICT';
+  constructor(readonly chain: string, readonly seq: number, requestId: string | undefined) {
+    super(`chain ${chain} already holds seq ${seq} as a different record than request ${requestId ?? '?'}: two writers number chain ${chain} ` +
+      '(replicas given the same audit.chain, or a replica that lost its spool and started the chain over while the store was down; see docs/audit.md, Several replicas). ' +
+      'These records wait in the spool and are not stored');
+  }
+}
+
 export interface AuditReader {
   /**
    * Records in storage order, filtered, as the store reads them: a log of any

@@ -24,6 +24,8 @@ export type SinkRequest = { id: number } & (
 export interface SinkReply {
   id: number;
   error?: string;
+  /** The error's `code`, if it had one (AUDIT_CHAIN_CONFLICT). */
+  code?: string;
   head?: ChainHead;
 }
 
@@ -89,7 +91,7 @@ export class SqliteThreadSink implements AuditSink {
       this.waiting.delete(r.id);
       // Records wait in the spool, not here: an idle thread must not keep the process alive.
       if (!this.waiting.size) worker.unref();
-      if (r.error) w.reject(new Error(r.error));
+      if (r.error) w.reject(Object.assign(new Error(r.error), r.code && { code: r.code }));
       else w.resolve(r);
     });
     const stopped = (why: string) => {

@@ -76,6 +76,8 @@ export class AuditWriter {
   private readonly checkpointTimer: NodeJS.Timeout;
   private pumping?: Promise<void>;
   private sinkUp = true;
+  /** The sink refused a batch as another writer's (ChainConflictError): logged once until a batch is stored. */
+  private conflict = false;
   private retryMs = RETRY_MIN_MS;
   private lastCheckpoint = 0;
   private checkpointed = 0;
@@ -271,7 +273,11 @@ export class AuditWriter {
         if (this.byLines) await this.opts.sink.appendLines!(batch.lines());
         else await this.opts.sink.append(batch.records!);
       } catch (e) {
-        if (this.sinkUp) {
+        if ((e as { code?: string }).code === 'AUDIT_CHAIN_CONFLICT') {
+          // Not an outage: retrying will not help, and the records pile up in the spool until someone renames a chain.
+          if (!this.conflict) this.opts.log.error({ sink: this.opts.sink.kind, chain: this.opts.chain, err: (e as Error).message }, 'AUDIT CHAIN CONFLICT: the sink refuses this replica\'s records');
+          this.conflict = true;
+        } else if (this.sinkUp) {
           this.opts.log.warn({ sink: this.opts.sink.kind, err: (e as Error).message }, 'audit sink unavailable: records wait in the spool');
         }
         this.sinkUp = false;
@@ -282,6 +288,7 @@ export class AuditWriter {
       this.opts.metrics?.auditWriteSeconds.observe({ sink: this.opts.sink.kind }, (performance.now() - started) / 1000);
       if (!this.sinkUp) this.opts.log.info({ sink: this.opts.sink.kind, pending: this.pendingCount() }, 'audit sink is back: replaying the spool');
       this.sinkUp = true;
+      this.conflict = false;
       this.retryMs = RETRY_MIN_MS;
       this.spool.commit(batch.last);
       // What could not be spooled but is stored now needs the spool no more.
