@@ -89,7 +89,8 @@ async function run(sub: string, store: AuditReader, filter: AuditFilter, values:
       if (result.hint) console.log(`hint: ${result.hint}`);
       return 1;
     }
-    console.log(`OK: ${result.records} record(s) in ${result.chains} chain(s) verified, ${result.checkpoints} checkpoint(s)`);
+    console.log(`OK: ${result.records} record(s) in ${result.chains} chain(s) verified, ${result.checkpoints} checkpoint(s)` +
+      (result.repeated ? ` (${result.repeated} of the records written again, unchanged, by a replay after a crash)` : ''));
     return 0;
   }
   // Record by record as the store reads them: an export of any size holds one chunk at a time.
