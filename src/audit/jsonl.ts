@@ -1,6 +1,6 @@
 // JSON lines, for SIEM shippers: one record per line, to a file or stdout.
 // Checkpoints are lines of their own: {"checkpoint": {...}}.
-import { createReadStream, existsSync, openSync, writeSync, closeSync } from 'node:fs';
+import { createReadStream, existsSync, fstatSync, openSync, statSync, writeSync, closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { ChainHead } from './chain.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
@@ -57,9 +57,25 @@ export class JsonlAuditStore implements AuditSink, AuditReader {
       process.stdout.write(text);
       return;
     }
+    // Rotated by renaming (logrotate's default `create`) or removed: the records go to a new file at the path, not after the old one.
+    if (this.fd !== undefined && !this.stillAtPath(this.fd)) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
     this.fd ??= openSync(this.file, 'a', 0o640);
     // One write per batch: a crash leaves whole lines.
     writeSync(this.fd, text);
+  }
+
+  /** Whether the path still names the open file (one stat per batch, every ~100 ms at most). */
+  private stillAtPath(fd: number): boolean {
+    try {
+      const at = statSync(this.file);
+      const open = fstatSync(fd);
+      return at.ino === open.ino && at.dev === open.dev;
+    } catch {
+      return false;
+    }
   }
 
   private async *lines(): AsyncIterable<{ line: number; value: ChainedRecord | { checkpoint: Checkpoint } }> {
