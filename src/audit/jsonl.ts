@@ -2,9 +2,8 @@
 // Checkpoints are lines of their own: {"checkpoint": {...}}.
 import { createReadStream, existsSync, fstatSync, openSync, statSync, writeSync, closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { ChainHead } from './chain.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
-import { matchesFilter, type AuditFilter, type AuditReader, type AuditSink } from './sink.js';
+import { matchesFilter, type AuditFilter, type AuditReader, type AuditSink, type StoredHead } from './sink.js';
 import type { StoredRecord } from './verify.js';
 
 /** `-` is stdout. */
@@ -23,11 +22,11 @@ export class JsonlAuditStore implements AuditSink, AuditReader {
   }
 
   /** Read back from the file, so that a replay after a crash does not write a record twice. */
-  async head(chain: string): Promise<ChainHead | undefined> {
+  async head(chain: string): Promise<StoredHead | undefined> {
     if (this.file === '-' || !existsSync(this.file)) return undefined;
-    let head: ChainHead | undefined;
+    let head: StoredHead | undefined;
     for await (const { value } of this.lines()) {
-      if ('seq' in value && value.chain === chain) head = { seq: value.seq, hash: value.hash };
+      if ('seq' in value && value.chain === chain) head = { seq: value.seq, hash: value.hash, record: value };
     }
     return head;
   }

@@ -2,10 +2,9 @@
 // replica writes its own chain; (chain, seq) is unique so that a batch
 // replayed after an outage or a crash is stored once.
 import pg from 'pg';
-import type { ChainHead } from './chain.js';
 import { ADDED_COLUMNS, COLUMNS, columnType, fromRow, toRow, whereClause } from './columns.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
-import { ChainConflictError, type AuditFilter, type AuditReader, type AuditSink } from './sink.js';
+import { ChainConflictError, type AuditFilter, type AuditReader, type AuditSink, type StoredHead } from './sink.js';
 import type { StoredRecord } from './verify.js';
 
 export interface PostgresOptions {
@@ -153,10 +152,12 @@ export class PostgresAuditStore implements AuditSink, AuditReader {
     );
   }
 
-  async head(chain: string): Promise<ChainHead | undefined> {
+  async head(chain: string): Promise<StoredHead | undefined> {
     await this.schema();
-    const { rows } = await this.pool.query(`SELECT seq, hash FROM ${this.table} WHERE chain = $1 ORDER BY seq DESC LIMIT 1`, [chain]);
-    return rows[0] && { seq: Number(rows[0].seq), hash: rows[0].hash as string };
+    const { rows } = await this.pool.query(`SELECT * FROM ${this.table} WHERE chain = $1 ORDER BY seq DESC LIMIT 1`, [chain]);
+    if (!rows[0]) return undefined;
+    const { storeId: _, ...record } = fromRow(rows[0]);
+    return { seq: record.seq, hash: record.hash, record };
   }
 
   async *records(filter: AuditFilter = {}): AsyncIterable<StoredRecord> {

@@ -23,10 +23,16 @@ export interface AuditSink {
    */
   appendLines?(lines: Buffer): Promise<void>;
   checkpoint(c: Checkpoint): Promise<void>;
-  /** The last record of `chain` the store holds, to continue the chain after a restart. */
-  head(chain: string): Promise<ChainHead | undefined>;
+  /**
+   * The last record of `chain` the store holds, to continue the chain after
+   * a restart; with the record itself, so that the writer can check it was
+   * sealed with the key it has.
+   */
+  head(chain: string): Promise<StoredHead | undefined>;
   close(): Promise<void>;
 }
+
+export type StoredHead = ChainHead & { record?: ChainedRecord };
 
 /** Filters for `warden audit query` and `export`. All optional; all must hold. */
 export interface AuditFilter {

@@ -9,9 +9,8 @@
 // started again on the next call.
 import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ChainHead } from './chain.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
-import type { AuditSink } from './sink.js';
+import type { AuditSink, StoredHead } from './sink.js';
 
 export type SinkRequest = { id: number } & (
   | { op: 'append'; records: ChainedRecord[] }
@@ -26,7 +25,7 @@ export interface SinkReply {
   error?: string;
   /** The error's `code`, if it had one (AUDIT_CHAIN_CONFLICT). */
   code?: string;
-  head?: ChainHead;
+  head?: StoredHead;
 }
 
 type Op = SinkRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -60,7 +59,7 @@ export class SqliteThreadSink implements AuditSink {
     await this.call({ op: 'checkpoint', checkpoint });
   }
 
-  async head(chain: string): Promise<ChainHead | undefined> {
+  async head(chain: string): Promise<StoredHead | undefined> {
     return (await this.call({ op: 'head', chain })).head;
   }
 

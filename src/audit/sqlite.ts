@@ -2,11 +2,10 @@
 // transaction per batch. The gateway's writer reaches it on a thread of its
 // own (sqlite-sink.ts); `warden audit` reads it directly.
 import Database from 'better-sqlite3';
-import type { ChainHead } from './chain.js';
 import { ADDED_COLUMNS, COLUMNS, columnType, fromRow, toRow, whereClause } from './columns.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
 import { spoolLineRow } from './spool.js';
-import { ChainConflictError, type AuditFilter, type AuditReader, type AuditSink } from './sink.js';
+import { ChainConflictError, type AuditFilter, type AuditReader, type AuditSink, type StoredHead } from './sink.js';
 import type { StoredRecord } from './verify.js';
 
 const ROWS_PER_INSERT = 10;
@@ -101,9 +100,11 @@ export class SqliteAuditStore implements AuditSink, AuditReader {
       .run(c.chain, c.seq, c.hash, c.time, c.signature);
   }
 
-  async head(chain: string): Promise<ChainHead | undefined> {
-    const row = this.db.prepare(`SELECT seq, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1`).get(chain) as ChainHead | undefined;
-    return row && { seq: Number(row.seq), hash: row.hash };
+  async head(chain: string): Promise<StoredHead | undefined> {
+    const row = this.db.prepare(`SELECT * FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1`).get(chain) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    const { storeId: _, ...record } = fromRow(row);
+    return { seq: record.seq, hash: record.hash, record };
   }
 
   async *records(filter: AuditFilter = {}): AsyncIterable<StoredRecord> {

@@ -7,7 +7,7 @@
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { Backlog, lastSeq, type Batch, type SpoolChunk } from './backlog.js';
-import { Chain, type ChainHead } from './chain.js';
+import { Chain, recordHash, type ChainHead } from './chain.js';
 import type { AuditRecord, ChainedRecord } from './record.js';
 import type { AuditSink } from './sink.js';
 import { Spool } from './spool.js';
@@ -99,7 +99,15 @@ export class AuditWriter {
     let stored: ChainHead | undefined;
     let reachable = true;
     try {
-      stored = await opts.sink.head(opts.chain);
+      const last = await opts.sink.head(opts.chain);
+      if (last) stored = { seq: last.seq, hash: last.hash };
+      if (last?.record && recordHash(opts.key, last.record) !== last.hash) {
+        // Not refused: the chain links on, and nothing is lost. But from here `verify` fails this chain with either key.
+        opts.log.error({ sink: opts.sink.kind, chain: opts.chain, seq: last.seq, requestId: last.record.requestId },
+          'AUDIT KEY MISMATCH: the last stored record of this chain does not verify with audit.hmacKeyFile: the key changed since it was written ' +
+          '(or the record was edited). Records written from now on verify with the new key only, those before with the old one only, so ' +
+          '`warden audit verify` will report this chain as tampered at one side or the other: a new key needs a new chain (see docs/audit.md)');
+      }
     } catch (e) {
       reachable = false;
       opts.log.warn({ sink: opts.sink.kind, err: (e as Error).message }, 'audit sink unavailable at start: records wait in the spool');

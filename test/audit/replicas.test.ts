@@ -3,7 +3,8 @@
 // chain (two pods given one `audit.chain`), the store refuses the second
 // writer's clashing records instead of dropping them as replays: the records
 // wait in that replica's spool, it says so loudly, and the first chain stays
-// whole.
+// whole. A replica started with another key than the one its chain was
+// written with says so at once, not at the next scheduled verify.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -117,4 +118,39 @@ describe('two processes on one host sharing an SQLite audit file', () => {
       await b.close();
     }
   });
+});
+
+describe('a replica restarted with another HMAC key', () => {
+  const dir = makeTempDir('warden-audit-rekey-');
+  let pg: Postgres;
+  before(async () => {
+    pg = await Postgres.create();
+  });
+  after(async () => {
+    await pg?.destroy();
+    removeDir(dir);
+  });
+
+  for (const kind of ['postgres', 'sqlite'] as const) {
+    it(`${kind}: logs AUDIT KEY MISMATCH at start when the chain's last record does not verify with the key`, async () => {
+      const run = async (key: Buffer, n: number) => {
+        const log = memoryLogger();
+        const w = await AuditWriter.open({
+          sink: kind === 'postgres' ? new PostgresAuditStore({ url: pg.url, table: 'rekey' }) : new SqliteThreadSink(join(dir, 'audit.db')),
+          key, chain: 'warden-0', spoolDir: join(dir, kind, 'warden-0'), spoolMaxBytes: 1 << 20, failOpen: false, checkpointMs: 60_000, log: log.log,
+        });
+        for (let i = 0; i < n; i++) w.write(sampleRecord(i + 1));
+        await w.close();
+        return log.lines.filter((l) => String(l.msg).startsWith('AUDIT KEY MISMATCH'));
+      };
+      assert.equal((await run(KEY, 3)).length, 0, 'a new chain');
+      assert.equal((await run(KEY, 2)).length, 0, 'the same key');
+      const other = Buffer.alloc(32, 7); // the secret was rotated under a StatefulSet pod (same name, same chain)
+      const mismatch = await run(other, 1);
+      assert.equal(mismatch.length, 1);
+      assert.equal(mismatch[0].level, 50);
+      assert.equal(mismatch[0].seq, 5);
+      assert.equal(mismatch[0].chain, 'warden-0');
+    });
+  }
 });
