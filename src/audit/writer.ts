@@ -47,6 +47,8 @@ export interface AuditStatus {
   spoolPendingBytes: number;
   /** False while the disk refuses the spool's writes (a full disk, an I/O error). */
   spoolWritable: boolean;
+  /** The sink refuses this replica's records as another writer's chain (ChainConflictError). */
+  chainConflict: boolean;
   accepting: boolean;
   dropped: number;
 }
@@ -113,7 +115,11 @@ export class AuditWriter {
       opts.log.warn({ sink: opts.sink.kind, err: (e as Error).message }, 'audit sink unavailable at start: records wait in the spool');
     }
     // What the sink holds needs no room in the spool: a spool full of it would refuse requests for nothing.
-    if (stored && stored.seq > spool.committed.seq) spool.commit(stored);
+    // But the spool's records not known stored are let go of only when the sink ends at the spool's last
+    // record, that very record: else some may be records the sink refused as another writer's seqs
+    // (ChainConflictError), and they are replayed instead — stored once if they are the sink's, refused again, loudly, if not.
+    const unsure = spool.last && spool.last.seq > spool.committed.seq;
+    if (stored && stored.seq > spool.committed.seq && (!unsure || (stored.seq === spool.last!.seq && stored.hash === spool.last!.hash))) spool.commit(stored);
     const head = [spool.last, spool.committed, stored].reduce<ChainHead>((a, b) => (b && b.seq > a.seq ? b : a), { seq: 0, hash: '' });
     const writer = new AuditWriter(opts, spool, head);
     writer.sinkUp = reachable;
@@ -189,6 +195,7 @@ export class AuditWriter {
       spoolBytes: this.spool.bytes,
       spoolPendingBytes: this.spool.pendingBytes,
       spoolWritable: !this.unwritten.length,
+      chainConflict: this.conflict,
       accepting: this.accepting,
       dropped: this.dropped,
     };

@@ -60,7 +60,7 @@ describe('replicas sharing one PostgreSQL audit store', () => {
       spoolMaxBytes: 1 << 20, failOpen: false, checkpointMs: 60_000, log: log.log,
     });
     const aLog = memoryLogger();
-    const a = await open('a', aLog);
+    let a = await open('a', aLog);
     const bLog = memoryLogger();
     let b: AuditWriter | undefined;
     try {
@@ -76,6 +76,8 @@ describe('replicas sharing one PostgreSQL audit store', () => {
       await drained(b);
       await until(() => !a.status().sinkUp, 'the store to refuse A');
       assert.equal(a.status().pending, 3, 'A keeps the three records the store would not take');
+      assert.equal(a.status().chainConflict, true);
+      assert.equal(b.status().chainConflict, false);
       const refused = aLog.lines.filter((l) => l.msg === "AUDIT CHAIN CONFLICT: the sink refuses this replica's records");
       assert.equal(refused.length, 1, 'said once, at error level');
       assert.equal(refused[0].level, 50);
@@ -86,6 +88,13 @@ describe('replicas sharing one PostgreSQL audit store', () => {
       await reader.close();
       assert.deepEqual(stored.map((r) => r.requestId), ['a-1', 'a-2', 'a-3', 'a-4', 'a-5', 'b-1', 'b-2', 'b-3', 'b-4', 'b-5']);
       assert.equal(verify(KEY, stored, []).ok, true);
+      // A restarted as it is: its three records are still refused, not let go of as stored.
+      await a.close(0);
+      const again = memoryLogger();
+      a = await open('a', again);
+      await until(() => again.lines.some((l) => l.msg === "AUDIT CHAIN CONFLICT: the sink refuses this replica's records"), 'the restarted A to be refused');
+      assert.equal(a.status().chainConflict, true);
+      assert.ok(a.status().spoolPendingBytes > 0, 'the records are kept in the spool');
     } finally {
       await a.close(0);
       await b?.close(0);
