@@ -242,7 +242,7 @@ function warmUp(parts: Parts, limitMs: number, log: Logger): ReadinessCheck {
 function auditDetail(audit: AuditWriter): string {
   const s = audit.status();
   const trouble = !s.spoolWritable ? 'cannot be written' : s.accepting ? '' : 'full';
-  return `audit: ${s.sink} ${s.sinkUp ? 'up' : 'DOWN'}, ${s.pending} pending (${s.spoolPendingBytes} bytes), spool ${s.spoolBytes} bytes${trouble ? ` (${trouble}${s.accepting ? '' : ': refusing requests'})` : ''}`;
+  return `audit: ${s.sink} ${s.sinkUp ? 'up' : s.chainConflict ? `REFUSES chain ${s.chain} (another writer numbers it)` : 'DOWN'}, ${s.pending} pending (${s.spoolPendingBytes} bytes), spool ${s.spoolBytes} bytes${trouble ? ` (${trouble}${s.accepting ? '' : ': refusing requests'})` : ''}`;
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -1,10 +1,9 @@
 // JSON lines, for SIEM shippers: one record per line, to a file or stdout.
 // Checkpoints are lines of their own: {"checkpoint": {...}}.
-import { createReadStream, existsSync, openSync, writeSync, closeSync } from 'node:fs';
+import { createReadStream, existsSync, fstatSync, openSync, statSync, writeSync, closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { ChainHead } from './chain.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
-import { matchesFilter, type AuditFilter, type AuditReader, type AuditSink } from './sink.js';
+import { matchesFilter, type AuditFilter, type AuditReader, type AuditSink, type StoredHead } from './sink.js';
 import type { StoredRecord } from './verify.js';
 
 /** `-` is stdout. */
@@ -23,11 +22,11 @@ export class JsonlAuditStore implements AuditSink, AuditReader {
   }
 
   /** Read back from the file, so that a replay after a crash does not write a record twice. */
-  async head(chain: string): Promise<ChainHead | undefined> {
+  async head(chain: string): Promise<StoredHead | undefined> {
     if (this.file === '-' || !existsSync(this.file)) return undefined;
-    let head: ChainHead | undefined;
+    let head: StoredHead | undefined;
     for await (const { value } of this.lines()) {
-      if ('seq' in value && value.chain === chain) head = { seq: value.seq, hash: value.hash };
+      if ('seq' in value && value.chain === chain) head = { seq: value.seq, hash: value.hash, record: value };
     }
     return head;
   }
@@ -57,9 +56,25 @@ export class JsonlAuditStore implements AuditSink, AuditReader {
       process.stdout.write(text);
       return;
     }
+    // Rotated by renaming (logrotate's default `create`) or removed: the records go to a new file at the path, not after the old one.
+    if (this.fd !== undefined && !this.stillAtPath(this.fd)) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
     this.fd ??= openSync(this.file, 'a', 0o640);
     // One write per batch: a crash leaves whole lines.
     writeSync(this.fd, text);
+  }
+
+  /** Whether the path still names the open file (one stat per batch, every ~100 ms at most). */
+  private stillAtPath(fd: number): boolean {
+    try {
+      const at = statSync(this.file);
+      const open = fstatSync(fd);
+      return at.ino === open.ino && at.dev === open.dev;
+    } catch {
+      return false;
+    }
   }
 
   private async *lines(): AsyncIterable<{ line: number; value: ChainedRecord | { checkpoint: Checkpoint } }> {

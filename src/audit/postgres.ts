@@ -2,10 +2,9 @@
 // replica writes its own chain; (chain, seq) is unique so that a batch
 // replayed after an outage or a crash is stored once.
 import pg from 'pg';
-import type { ChainHead } from './chain.js';
 import { ADDED_COLUMNS, COLUMNS, columnType, fromRow, toRow, whereClause } from './columns.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
-import type { AuditFilter, AuditReader, AuditSink } from './sink.js';
+import { ChainConflictError, type AuditFilter, type AuditReader, type AuditSink, type StoredHead } from './sink.js';
 import type { StoredRecord } from './verify.js';
 
 export interface PostgresOptions {
@@ -112,10 +111,37 @@ export class PostgresAuditStore implements AuditSink, AuditReader {
       params.push(...toRow(r, 'postgres'));
       return `(${COLUMNS.map((_, j) => `$${i * n + j + 1}`).join(', ')})`;
     });
-    await this.pool.query(
-      `INSERT INTO ${this.table} (${COLUMNS.map((c) => c.column).join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (chain, seq) DO NOTHING`,
-      params,
-    );
+    const client = await this.pool.connect();
+    try {
+      // One transaction: a batch that clashes with another writer's records is stored not at all.
+      await client.query('BEGIN');
+      const { rows } = await client.query(
+        `INSERT INTO ${this.table} (${COLUMNS.map((c) => c.column).join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (chain, seq) DO NOTHING RETURNING seq`,
+        params,
+      );
+      if (rows.length < records.length) await this.replayedOnly(client, records, rows.map((r: { seq: string }) => Number(r.seq)));
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * The records the store already held (not inserted) must be these very
+   * records, replayed after a crash; one with another hash at the same
+   * (chain, seq) was written by another writer of the chain.
+   */
+  private async replayedOnly(client: pg.PoolClient, records: ChainedRecord[], inserted: number[]): Promise<void> {
+    const done = new Set(inserted);
+    const held = records.filter((r) => !done.has(r.seq));
+    const { rows } = await client.query(`SELECT seq, hash FROM ${this.table} WHERE chain = $1 AND seq = ANY($2::bigint[])`,
+      [held[0].chain, held.map((r) => r.seq)]);
+    const stored = new Map(rows.map((r: { seq: string; hash: string }) => [Number(r.seq), r.hash]));
+    const clash = held.find((r) => stored.get(r.seq) !== r.hash);
+    if (clash) throw new ChainConflictError(clash.chain, clash.seq, clash.requestId);
   }
 
   async checkpoint(c: Checkpoint): Promise<void> {
@@ -126,10 +152,12 @@ export class PostgresAuditStore implements AuditSink, AuditReader {
     );
   }
 
-  async head(chain: string): Promise<ChainHead | undefined> {
+  async head(chain: string): Promise<StoredHead | undefined> {
     await this.schema();
-    const { rows } = await this.pool.query(`SELECT seq, hash FROM ${this.table} WHERE chain = $1 ORDER BY seq DESC LIMIT 1`, [chain]);
-    return rows[0] && { seq: Number(rows[0].seq), hash: rows[0].hash as string };
+    const { rows } = await this.pool.query(`SELECT * FROM ${this.table} WHERE chain = $1 ORDER BY seq DESC LIMIT 1`, [chain]);
+    if (!rows[0]) return undefined;
+    const { storeId: _, ...record } = fromRow(rows[0]);
+    return { seq: record.seq, hash: record.hash, record };
   }
 
   async *records(filter: AuditFilter = {}): AsyncIterable<StoredRecord> {

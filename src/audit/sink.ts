@@ -23,10 +23,16 @@ export interface AuditSink {
    */
   appendLines?(lines: Buffer): Promise<void>;
   checkpoint(c: Checkpoint): Promise<void>;
-  /** The last record of `chain` the store holds, to continue the chain after a restart. */
-  head(chain: string): Promise<ChainHead | undefined>;
+  /**
+   * The last record of `chain` the store holds, to continue the chain after
+   * a restart; with the record itself, so that the writer can check it was
+   * sealed with the key it has.
+   */
+  head(chain: string): Promise<StoredHead | undefined>;
   close(): Promise<void>;
 }
+
+export type StoredHead = ChainHead & { record?: ChainedRecord };
 
 /** Filters for `warden audit query` and `export`. All optional; all must hold. */
 export interface AuditFilter {
@@ -40,6 +46,23 @@ export interface AuditFilter {
   /** Records with a guardrail finding of this type (`EMAIL`, `PROMPT_INJECTION`, …). */
   finding?: string;
   limit?: number;
+}
+
+/**
+ * A store refuses a batch because it already holds one of the batch's
+ * (chain, seq) with a different record: another writer numbers the same
+ * chain (two replicas given one `audit.chain`, or one that lost its spool
+ * and numbered from 1 again while the store was down), so storing would
+ * lose one of the two records. A batch that only repeats records the store holds (a
+ * replay after a crash) is no conflict.
+ */
+export class ChainConflictError extends Error {
+  readonly code = 'AUDIT_CHAIN_CONFLICT';
+  constructor(readonly chain: string, readonly seq: number, requestId: string | undefined) {
+    super(`chain ${chain} already holds seq ${seq} as a different record than request ${requestId ?? '?'}: two writers number chain ${chain} ` +
+      '(replicas given the same audit.chain, or a replica that lost its spool and started the chain over while the store was down; see docs/audit.md, Several replicas). ' +
+      'These records wait in the spool and are not stored');
+  }
 }
 
 export interface AuditReader {

@@ -11,6 +11,7 @@
 // the page cache, not the platter: the spool survives a process crash, not a
 // power cut (the sink's own durability covers what it has stored).
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { lastSeq, type SpoolChunk } from './backlog.js';
 import type { ChainHead } from './chain.js';
@@ -68,6 +69,7 @@ export class Spool {
    */
   static open(dir: string, maxBytes = Infinity): Spool {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    lock(dir);
     const spool = new Spool(dir, maxBytes);
     const state = join(dir, 'state.json');
     if (existsSync(state)) spool.committed = JSON.parse(readFileSync(state, 'utf8')).committed as ChainHead;
@@ -244,6 +246,48 @@ export class Spool {
     this.saveState();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    rmSync(join(this.dir, 'lock'), { force: true });
+  }
+}
+
+/** Another live process holds the spool: `warden start` says so in one line and exits 1. */
+export class SpoolInUseError extends Error {}
+
+/**
+ * One process per spool: DIR/lock names the host and process holding it. Two
+ * writers in one directory would take each other's segments for their own,
+ * number on from each other's records and drop files the other still needs.
+ * A lock left by a process that is gone (killed, or a container restarted:
+ * same host name, its process id free or this process's own) is taken over.
+ */
+function lock(dir: string): void {
+  const file = join(dir, 'lock');
+  const me = `${hostname()} ${process.pid}\n`;
+  for (;;) {
+    try {
+      writeFileSync(file, me, { flag: 'wx', mode: 0o600 });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const [host, pidText] = readFileSync(file, 'utf8').trim().split(' ');
+    const pid = Number(pidText);
+    if (host === hostname() && (pid === process.pid || !alive(pid))) {
+      rmSync(file, { force: true });
+      continue;
+    }
+    throw new SpoolInUseError(`the audit spool ${dir} is in use by process ${pidText} on ${host}: each replica needs a spool directory (and a chain) of its own; ` +
+      `if that process is gone, remove ${file}`);
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

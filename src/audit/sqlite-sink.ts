@@ -9,9 +9,8 @@
 // started again on the next call.
 import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ChainHead } from './chain.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
-import type { AuditSink } from './sink.js';
+import type { AuditSink, StoredHead } from './sink.js';
 
 export type SinkRequest = { id: number } & (
   | { op: 'append'; records: ChainedRecord[] }
@@ -24,7 +23,9 @@ export type SinkRequest = { id: number } & (
 export interface SinkReply {
   id: number;
   error?: string;
-  head?: ChainHead;
+  /** The error's `code`, if it had one (AUDIT_CHAIN_CONFLICT). */
+  code?: string;
+  head?: StoredHead;
 }
 
 type Op = SinkRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -58,7 +59,7 @@ export class SqliteThreadSink implements AuditSink {
     await this.call({ op: 'checkpoint', checkpoint });
   }
 
-  async head(chain: string): Promise<ChainHead | undefined> {
+  async head(chain: string): Promise<StoredHead | undefined> {
     return (await this.call({ op: 'head', chain })).head;
   }
 
@@ -89,7 +90,7 @@ export class SqliteThreadSink implements AuditSink {
       this.waiting.delete(r.id);
       // Records wait in the spool, not here: an idle thread must not keep the process alive.
       if (!this.waiting.size) worker.unref();
-      if (r.error) w.reject(new Error(r.error));
+      if (r.error) w.reject(Object.assign(new Error(r.error), r.code && { code: r.code }));
       else w.resolve(r);
     });
     const stopped = (why: string) => {

@@ -23,6 +23,7 @@ port.on('message', async (m: SinkRequest) => {
     else await store.close();
   } catch (e) {
     reply.error = (e as Error).message;
+    reply.code = (e as { code?: string }).code;
   }
   port.postMessage(reply);
   if (m.op === 'close') port.close();

@@ -2,11 +2,10 @@
 // transaction per batch. The gateway's writer reaches it on a thread of its
 // own (sqlite-sink.ts); `warden audit` reads it directly.
 import Database from 'better-sqlite3';
-import type { ChainHead } from './chain.js';
 import { ADDED_COLUMNS, COLUMNS, columnType, fromRow, toRow, whereClause } from './columns.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
 import { spoolLineRow } from './spool.js';
-import type { AuditFilter, AuditReader, AuditSink } from './sink.js';
+import { ChainConflictError, type AuditFilter, type AuditReader, type AuditSink, type StoredHead } from './sink.js';
 import type { StoredRecord } from './verify.js';
 
 const ROWS_PER_INSERT = 10;
@@ -32,8 +31,11 @@ export class SqliteAuditStore implements AuditSink, AuditReader {
     // statement steps and native calls); rows keep their order, and so their ids.
     const insertGroup = this.db.prepare(`INSERT OR IGNORE INTO audit (${cols.join(', ')}) VALUES ${Array(ROWS_PER_INSERT).fill(values).join(', ')}`);
     const width = cols.length;
+    const storedHash = this.db.prepare('SELECT hash FROM audit WHERE chain = ? AND seq = ?').pluck();
+    const [chain, seq, hash, requestId] = ['chain', 'seq', 'hash', 'requestId'].map((f) => COLUMNS.findIndex((c) => c.field === f));
     this.insertRows = this.db.transaction((rows: unknown[][]) => {
       let i = 0;
+      let added = 0;
       if (rows.length >= ROWS_PER_INSERT) {
         const params = new Array<unknown>(width * ROWS_PER_INSERT);
         for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
@@ -41,10 +43,15 @@ export class SqliteAuditStore implements AuditSink, AuditReader {
             const row = rows[i + j];
             for (let k = 0; k < width; k++) params[j * width + k] = row[k];
           }
-          insertGroup.run(params);
+          added += insertGroup.run(params).changes;
         }
       }
-      for (; i < rows.length; i++) insert.run(rows[i]);
+      for (; i < rows.length; i++) added += insert.run(rows[i]).changes;
+      // A row ignored must be this very record, replayed; another writer's record there is a clash (the transaction is undone).
+      if (added < rows.length) {
+        const clash = rows.find((r) => storedHash.get(r[chain], r[seq]) !== r[hash]);
+        if (clash) throw new ChainConflictError(clash[chain] as string, Number(clash[seq]), clash[requestId] as string);
+      }
     });
   }
 
@@ -93,9 +100,11 @@ export class SqliteAuditStore implements AuditSink, AuditReader {
       .run(c.chain, c.seq, c.hash, c.time, c.signature);
   }
 
-  async head(chain: string): Promise<ChainHead | undefined> {
-    const row = this.db.prepare(`SELECT seq, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1`).get(chain) as ChainHead | undefined;
-    return row && { seq: Number(row.seq), hash: row.hash };
+  async head(chain: string): Promise<StoredHead | undefined> {
+    const row = this.db.prepare(`SELECT * FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1`).get(chain) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    const { storeId: _, ...record } = fromRow(row);
+    return { seq: record.seq, hash: record.hash, record };
   }
 
   async *records(filter: AuditFilter = {}): AsyncIterable<StoredRecord> {

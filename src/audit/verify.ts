@@ -29,6 +29,8 @@ export interface VerifyResult {
   records: number;
   chains: number;
   checkpoints: number;
+  /** Records written again, unchanged, by a replay after a crash (JSON lines to stdout; counted in `records`). */
+  repeated: number;
   problem?: VerifyProblem;
   /** Set when the key itself is in doubt: nothing checked with it matched (see LogVerifier.keyDoubt). */
   hint?: string;
@@ -71,11 +73,20 @@ interface ChainState {
   forged?: { record: StoredRecord; prev: Link };
   /** A record that skipped seq `missing`: moved if that seq comes later, removed if never. */
   gap?: { record: StoredRecord; prev: Link; missing: number };
+  /**
+   * A run of records already seen, written again: a replay after a crash
+   * (the JSON lines store on stdout cannot read back where it stopped). It
+   * must link on from its first record, each HMAC good, up to the chain's
+   * last record and end at that very record (`at.hash === upTo.hash`): as
+   * each hash covers the one before, the whole run is then the same records.
+   */
+  replay?: { first: StoredRecord; at: Link; upTo: Link };
 }
 
 class LogVerifier {
   private readonly chains = new Map<string, ChainState>();
   private count = 0;
+  private repeated = 0;
   /**
    * The log's first record failed its HMAC: with a wrong key every record and
    * checkpoint would. The record after it in its chain and the checkpoints
@@ -97,6 +108,7 @@ class LogVerifier {
       c.checkpoints.delete(r.seq);
     }
     if (c.forged) return this.judgeForged(c, r);
+    if (c.replay) return this.stepReplay(c, c.replay, r);
     if (c.gap) {
       if (r.seq === c.gap.missing) c.problem = reordered(c.gap.record, c.gap.missing);
       if (c.problem) c.gap = undefined;
@@ -109,8 +121,9 @@ class LogVerifier {
     for (const c of this.chains.values()) {
       if (c.forged) this.judgeForged(c, undefined);
       if (c.gap) c.problem = removed(c.name, c.gap.prev, c.gap.record);
+      if (c.replay) c.problem = twice(c.replay.first);
     }
-    const result: VerifyResult = { ok: true, records: this.count, chains: this.chains.size, checkpoints: this.cps.length };
+    const result: VerifyResult = { ok: true, records: this.count, chains: this.chains.size, checkpoints: this.cps.length, repeated: this.repeated };
     // Chains in the order they first appear, then the checkpoints.
     const problem = [...this.chains.values()].find((c) => c.problem)?.problem ?? this.checkpointProblem();
     return problem ? Object.assign(result, { ok: false, problem }, this.wrongKeyHint()) : result;
@@ -153,11 +166,31 @@ class LogVerifier {
       c.prev = { seq: r.seq, hash: r.hash };
       return;
     }
-    // Every seq up to prev.seq has been seen once already.
-    if (r.seq >= 1 && r.seq <= prev.seq) c.problem = at(r, 'inserted', `record ${describe(r)} appears twice`);
+    // Every seq up to prev.seq has been seen once already: written again by a replay, or put in twice.
+    if (r.seq >= 1 && r.seq <= prev.seq) this.stepReplay(c, undefined, r);
     else if (r.seq <= prev.seq) c.problem = reordered(r, prev.seq + 1);
     else if (r.seq > prev.seq + 1) c.gap = { record: r, prev, missing: prev.seq + 1 };
     else c.problem = at(r, 'changed', `record ${describe(r)} does not link to its predecessor`);
+  }
+
+  /** `r` (its HMAC good) in a replayed run, or starting one; a run that goes astray was put in, not replayed. */
+  private stepReplay(c: ChainState, replay: ChainState['replay'], r: StoredRecord): void {
+    const good = sameHex(recordHash(this.key, r), r.hash);
+    if (!replay) {
+      c.replay = { first: r, at: { seq: r.seq, hash: r.hash }, upTo: c.prev };
+      this.repeated++;
+    } else if (good && r.seq === replay.at.seq + 1 && r.prevHash === replay.at.hash) {
+      replay.at = { seq: r.seq, hash: r.hash };
+      this.repeated++;
+    } else {
+      c.problem = good ? twice(replay.first) : at(r, 'changed', `record ${describe(r)} was changed after it was written (its HMAC does not match its content)`);
+      c.replay = undefined;
+      return;
+    }
+    const done = c.replay!;
+    if (done.at.seq < done.upTo.seq) return;
+    c.replay = undefined;
+    if (!sameHex(done.at.hash, done.upTo.hash)) c.problem = twice(done.first);
   }
 
   /**
@@ -199,6 +232,10 @@ class LogVerifier {
 
 function at(r: StoredRecord, kind: TamperKind, message: string): VerifyProblem {
   return { kind, chain: r.chain, seq: r.seq, storeId: r.storeId, message };
+}
+
+function twice(r: StoredRecord): VerifyProblem {
+  return at(r, 'inserted', `record ${describe(r)} appears twice`);
 }
 
 function reordered(r: StoredRecord, expected: number): VerifyProblem {

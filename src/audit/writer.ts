@@ -7,7 +7,7 @@
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { Backlog, lastSeq, type Batch, type SpoolChunk } from './backlog.js';
-import { Chain, type ChainHead } from './chain.js';
+import { Chain, recordHash, type ChainHead } from './chain.js';
 import type { AuditRecord, ChainedRecord } from './record.js';
 import type { AuditSink } from './sink.js';
 import { Spool } from './spool.js';
@@ -47,6 +47,8 @@ export interface AuditStatus {
   spoolPendingBytes: number;
   /** False while the disk refuses the spool's writes (a full disk, an I/O error). */
   spoolWritable: boolean;
+  /** The sink refuses this replica's records as another writer's chain (ChainConflictError). */
+  chainConflict: boolean;
   accepting: boolean;
   dropped: number;
 }
@@ -76,6 +78,8 @@ export class AuditWriter {
   private readonly checkpointTimer: NodeJS.Timeout;
   private pumping?: Promise<void>;
   private sinkUp = true;
+  /** The sink refused a batch as another writer's (ChainConflictError): logged once until a batch is stored. */
+  private conflict = false;
   private retryMs = RETRY_MIN_MS;
   private lastCheckpoint = 0;
   private checkpointed = 0;
@@ -97,13 +101,25 @@ export class AuditWriter {
     let stored: ChainHead | undefined;
     let reachable = true;
     try {
-      stored = await opts.sink.head(opts.chain);
+      const last = await opts.sink.head(opts.chain);
+      if (last) stored = { seq: last.seq, hash: last.hash };
+      if (last?.record && recordHash(opts.key, last.record) !== last.hash) {
+        // Not refused: the chain links on, and nothing is lost. But from here `verify` fails this chain with either key.
+        opts.log.error({ sink: opts.sink.kind, chain: opts.chain, seq: last.seq, requestId: last.record.requestId },
+          'AUDIT KEY MISMATCH: the last stored record of this chain does not verify with audit.hmacKeyFile: the key changed since it was written ' +
+          '(or the record was edited). Records written from now on verify with the new key only, those before with the old one only, so ' +
+          '`warden audit verify` will report this chain as tampered at one side or the other: a new key needs a new chain (see docs/audit.md)');
+      }
     } catch (e) {
       reachable = false;
       opts.log.warn({ sink: opts.sink.kind, err: (e as Error).message }, 'audit sink unavailable at start: records wait in the spool');
     }
     // What the sink holds needs no room in the spool: a spool full of it would refuse requests for nothing.
-    if (stored && stored.seq > spool.committed.seq) spool.commit(stored);
+    // But the spool's records not known stored are let go of only when the sink ends at the spool's last
+    // record, that very record: else some may be records the sink refused as another writer's seqs
+    // (ChainConflictError), and they are replayed instead — stored once if they are the sink's, refused again, loudly, if not.
+    const unsure = spool.last && spool.last.seq > spool.committed.seq;
+    if (stored && stored.seq > spool.committed.seq && (!unsure || (stored.seq === spool.last!.seq && stored.hash === spool.last!.hash))) spool.commit(stored);
     const head = [spool.last, spool.committed, stored].reduce<ChainHead>((a, b) => (b && b.seq > a.seq ? b : a), { seq: 0, hash: '' });
     const writer = new AuditWriter(opts, spool, head);
     writer.sinkUp = reachable;
@@ -179,6 +195,7 @@ export class AuditWriter {
       spoolBytes: this.spool.bytes,
       spoolPendingBytes: this.spool.pendingBytes,
       spoolWritable: !this.unwritten.length,
+      chainConflict: this.conflict,
       accepting: this.accepting,
       dropped: this.dropped,
     };
@@ -271,7 +288,11 @@ export class AuditWriter {
         if (this.byLines) await this.opts.sink.appendLines!(batch.lines());
         else await this.opts.sink.append(batch.records!);
       } catch (e) {
-        if (this.sinkUp) {
+        if ((e as { code?: string }).code === 'AUDIT_CHAIN_CONFLICT') {
+          // Not an outage: retrying will not help, and the records pile up in the spool until someone renames a chain.
+          if (!this.conflict) this.opts.log.error({ sink: this.opts.sink.kind, chain: this.opts.chain, err: (e as Error).message }, 'AUDIT CHAIN CONFLICT: the sink refuses this replica\'s records');
+          this.conflict = true;
+        } else if (this.sinkUp) {
           this.opts.log.warn({ sink: this.opts.sink.kind, err: (e as Error).message }, 'audit sink unavailable: records wait in the spool');
         }
         this.sinkUp = false;
@@ -282,6 +303,7 @@ export class AuditWriter {
       this.opts.metrics?.auditWriteSeconds.observe({ sink: this.opts.sink.kind }, (performance.now() - started) / 1000);
       if (!this.sinkUp) this.opts.log.info({ sink: this.opts.sink.kind, pending: this.pendingCount() }, 'audit sink is back: replaying the spool');
       this.sinkUp = true;
+      this.conflict = false;
       this.retryMs = RETRY_MIN_MS;
       this.spool.commit(batch.last);
       // What could not be spooled but is stored now needs the spool no more.

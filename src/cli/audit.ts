@@ -89,9 +89,15 @@ async function run(sub: string, store: AuditReader, filter: AuditFilter, values:
       if (result.hint) console.log(`hint: ${result.hint}`);
       return 1;
     }
-    console.log(`OK: ${result.records} record(s) in ${result.chains} chain(s) verified, ${result.checkpoints} checkpoint(s)`);
+    console.log(`OK: ${result.records} record(s) in ${result.chains} chain(s) verified, ${result.checkpoints} checkpoint(s)` +
+      (result.repeated ? ` (${result.repeated} of the records written again, unchanged, by a replay after a crash)` : ''));
     return 0;
   }
+  // A whole log exported keeps its checkpoints, as lines of their own (the JSON lines store's form), so that
+  // `verify` on the export catches a tail cut off it too. Read first, as verify does: a checkpoint stored
+  // while the records are read would vouch for records the export does not hold.
+  const whole = sub === 'export' && Object.values(filter).every((v) => v === undefined);
+  const checkpoints = whole ? await store.checkpoints() : [];
   // Record by record as the store reads them: an export of any size holds one chunk at a time.
   const out = chunkedWriter(values.output as string | undefined);
   let count = 0;
@@ -100,6 +106,7 @@ async function run(sub: string, store: AuditReader, filter: AuditFilter, values:
       count++;
       await out.write(sub === 'export' ? JSON.stringify(r) : queryLine(r));
     }
+    for (const checkpoint of checkpoints) await out.write(JSON.stringify({ checkpoint }));
   } finally {
     await out.close();
   }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { SpoolInUseError } from '../audit/spool.js';
 import { ConfigError, formatProblem } from '../config/load.js';
 import { loadGateway, startGateway } from '../gateway.js';
 import { ListenError } from '../listen.js';
@@ -25,7 +26,7 @@ export async function start(argv: string[]): Promise<number> {
   try {
     gw = await startGateway(parts, { log });
   } catch (e) {
-    if (!(e instanceof ListenError)) throw e;
+    if (!(e instanceof ListenError || e instanceof SpoolInUseError)) throw e;
     console.error(`warden: not started: ${e.message}`);
     return 1;
   }

@@ -343,7 +343,14 @@ const audit = z
       .prefault({}),
     /** When the sink is down and the spool full: false refuses requests (503), true serves them unrecorded. */
     failOpen: z.boolean().default(false),
-    checkpointInterval: duration.default('60s'),
+    /**
+     * 1s to 24h: the timer pumps the writer that often (0 would spin it; past
+     * 2^31 ms Node's timers fire every millisecond), and the checkpoint
+     * interval is how much of a log's tail can be cut off unnoticed.
+     */
+    checkpointInterval: duration
+      .refine((d) => durationMs(d) >= 1000 && durationMs(d) <= 24 * 3_600_000, 'between 1s and 24h')
+      .default('60s'),
   })
   .strict()
   .refine((a) => Number(!!a.sqlite) + Number(!!a.postgres) + Number(!!a.jsonl) <= 1, {

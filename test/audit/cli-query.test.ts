@@ -1,13 +1,13 @@
 // `warden audit query` as its own process: what it prints for records whose
-// fields a caller chose.
+// fields a caller chose. `export` of a whole log, then `verify` on the export.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Chain } from '../../src/audit/chain.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { runAuditCli, sampleRecord } from './helpers.js';
+import { runAuditCli, sampleRecord, sqliteLogFixture } from './helpers.js';
 
 const KEY = Buffer.from('k'.repeat(64));
 
@@ -56,5 +56,30 @@ describe('warden audit query: one record, one line', () => {
     const r = await runAuditCli(['query', '--sqlite', db, '--limit', '2', '--decision', 'ALLOW']);
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(r.out.split('\n').slice(0, -1).map((l) => l.split('\t')[1]), ['req-1', 'req-2']);
+  });
+});
+
+describe('warden audit export of a whole log, verified', () => {
+  const log = sqliteLogFixture('warden-audit-export-', KEY, 6, { checkpoint: true });
+
+  it('keeps the checkpoints, so that a tail cut off the export is caught as it is in the store', async () => {
+    const file = join(log.dir, 'export.jsonl');
+    assert.equal((await runAuditCli(['export', '--sqlite', log.db, '-o', file])).code, 0);
+    const lines = readFileSync(file, 'utf8').split('\n').slice(0, -1);
+    assert.deepEqual(lines.map((l) => JSON.parse(l).seq ?? 'checkpoint'), [1, 2, 3, 4, 5, 6, 'checkpoint']);
+    const ok = await runAuditCli(['verify', '--jsonl', file, '--key', log.keyFile]);
+    assert.equal(ok.code, 0, ok.out + ok.err);
+    assert.equal(ok.out, 'OK: 6 record(s) in 1 chain(s) verified, 1 checkpoint(s)\n');
+    // The last two records cut off the copy: its checkpoint vouches for them.
+    writeFileSync(file, [...lines.slice(0, 4), lines[6]].join('\n') + '\n');
+    const cut = await runAuditCli(['verify', '--jsonl', file, '--key', log.keyFile]);
+    assert.equal(cut.code, 1);
+    assert.match(cut.out, /^TAMPERED \(removed\): records 5\.\.6 of chain replica-a were removed/);
+  });
+
+  it('a filtered export is records only', async () => {
+    const r = await runAuditCli(['export', '--sqlite', log.db, '--decision', 'allow']);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(!r.out.includes('"checkpoint"'), r.out);
   });
 });

@@ -43,3 +43,15 @@ it('reports a PostgreSQL store without a key file, an unreadable key, a short ke
 
   assert.match(problems('    sqlite: ./a.db\n    jsonl: "-"')[0].message, /one audit store at a time/);
 });
+
+it('takes a checkpoint interval between 1s and 24h', () => {
+  assert.deepEqual(problems('    sqlite: ./a.db\n    checkpointInterval: 1s'), []);
+  assert.deepEqual(problems('    sqlite: ./a.db\n    checkpointInterval: 24h'), []);
+  // 0 would pump the writer without pause; 1000h overflows Node's timers, which then fire every millisecond.
+  for (const bad of ['0s', '500ms', '1000h']) {
+    const p = problems(`    sqlite: ./a.db\n    checkpointInterval: ${bad}`);
+    assert.equal(p.length, 1, bad);
+    assert.match(p[0].message, /checkpointInterval: between 1s and 24h/);
+    assert.equal(p[0].line, 8);
+  }
+});

@@ -24,14 +24,15 @@ describe(`a ${N.toLocaleString('en')}-record log, read with a ${HEAP_MB} MB heap
     assert.equal(r.out, `OK: ${N} record(s) in 1 chain(s) verified, 1 checkpoint(s)\n`);
   });
 
-  it('export writes every record as a JSON line, in order', async () => {
+  it('export writes every record as a JSON line, in order, then the checkpoint', async () => {
     const file = join(log.dir, 'export.jsonl');
     const r = await warden(['export', '--sqlite', log.db, '-o', file]);
     assert.equal(r.code, 0, r.err);
     const lines = readFileSync(file, 'utf8').split('\n');
     assert.equal(lines.pop(), '');
-    assert.equal(lines.length, N);
+    assert.equal(lines.length, N + 1);
     assert.deepEqual([lines[0], lines[N / 2], lines[N - 1]].map((l) => JSON.parse(l!).seq), [1, N / 2 + 1, N]);
+    assert.equal(JSON.parse(lines[N]!).checkpoint.seq, N);
   });
 
   it('verify names a record changed near the end', async () => {

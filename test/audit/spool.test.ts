@@ -1,14 +1,15 @@
 // The spool keeps records as their canonical text (the HMAC's input), reads
 // back spools written in the older one-JSON-object-per-line form, and cuts off
-// a torn last line.
+// a torn last line. One process at a time holds a spool.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { Chain, recordHash } from '../../src/audit/chain.js';
-import { Spool } from '../../src/audit/spool.js';
+import { Spool, SpoolInUseError } from '../../src/audit/spool.js';
+import { waitForOutput } from '../helpers/process.js';
 import { sampleRecord } from './helpers.js';
 
 const KEY = Buffer.from('s'.repeat(64));
@@ -109,6 +110,30 @@ it('keeps whole lines when the disk fills mid-write: a cut-short write is cut ba
     spool.close();
     // Records 7-9 were refused whole; record 10, written after them, follows 1-6 intact.
     assert.deepEqual(records.map((r) => r.seq), [1, 2, 3, 4, 5, 6, 10]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('is held by one process at a time: a second one is refused while the first lives, and takes over once it was killed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-spool-'));
+  try {
+    // Two replicas configured with one spool directory (and chain): the second would read the first's segments as its own.
+    const script = `
+      import { Spool } from ${JSON.stringify(new URL('../../src/audit/spool.ts', import.meta.url).href)};
+      Spool.open(${JSON.stringify(dir)});
+      console.log('open');
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await waitForOutput(child, child.stdout!, /open/, { what: 'the first spool holder' });
+    assert.throws(() => Spool.open(dir), (e: Error) => e instanceof SpoolInUseError && e.message.includes(`in use by process ${child.pid}`));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // Its lock is left behind (no close), but its process is gone.
+    const spool = Spool.open(dir);
+    spool.close();
+    assert.equal(existsSync(join(dir, 'lock')), false, 'close lets go of the lock');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
