@@ -146,7 +146,10 @@ export async function startGateway(
   const listen = { ...spec.listen, ...opts.listen };
   const adminListen = { ...spec.admin, ...opts.admin };
   let extAuthz: RunningExtAuthz | undefined;
-  const close = async () => {
+  // Once: a second close (a second SIGTERM, a test's cleanup) waits for the first instead of closing closed parts.
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= shutdown());
+  const shutdown = async () => {
     await extAuthz?.close();
     stopTlsWatch?.();
     parts.identifier.stop();

@@ -31,6 +31,8 @@ export type StoreSpec =
 export interface AuditPlan {
   store: StoreSpec;
   keyFile: string;
+  /** Keys the log was written with before keyFile (audit.previousKeyFiles). */
+  previousKeyFiles: string[];
   /** No key file was configured: one is generated in the spool on first start. */
   generatedKey: boolean;
   chain: string;
@@ -56,18 +58,12 @@ export function planAudit(spec: AuditSpec, resolvePath: (p: string) => string, r
       'replicas sharing one database need one key that `warden audit verify` can check every chain with: mount the same secret file on each');
   }
   if (store.kind === 'postgres' && store.passwordFile) checkReadable(store.passwordFile, ['audit', 'postgres', 'passwordFile'], report);
-  if (spec.hmacKeyFile) {
-    const file = resolvePath(spec.hmacKeyFile);
-    try {
-      const short = shortKey(file, readKeyFile(file));
-      if (short) report(['audit', 'hmacKeyFile'], short, 'e.g. `openssl rand -hex 32 > FILE`');
-    } catch (e) {
-      report(['audit', 'hmacKeyFile'], `cannot read the HMAC key file: ${(e as Error).message}`, 'a secret file with at least 32 bytes, e.g. `openssl rand -hex 32 > FILE`');
-    }
-  }
+  if (spec.hmacKeyFile) checkKeyFile(resolvePath(spec.hmacKeyFile), ['audit', 'hmacKeyFile'], report);
+  spec.previousKeyFiles.forEach((f, i) => checkKeyFile(resolvePath(f), ['audit', 'previousKeyFiles', i], report));
   return {
     store,
     keyFile: spec.hmacKeyFile ? resolvePath(spec.hmacKeyFile) : join(spoolDir, 'hmac.key'),
+    previousKeyFiles: spec.previousKeyFiles.map(resolvePath),
     generatedKey: !spec.hmacKeyFile,
     chain: spec.chain ?? hostname(),
     spoolDir,
@@ -75,6 +71,15 @@ export function planAudit(spec: AuditSpec, resolvePath: (p: string) => string, r
     failOpen: spec.failOpen,
     checkpointMs: durationMs(spec.checkpointInterval),
   };
+}
+
+function checkKeyFile(file: string, path: (string | number)[], report: Reporter): void {
+  try {
+    const short = shortKey(file, readKeyFile(file));
+    if (short) report(path, short, 'e.g. `openssl rand -hex 32 > FILE`');
+  } catch (e) {
+    report(path, `cannot read the HMAC key file: ${(e as Error).message}`, 'a secret file with at least 32 bytes, e.g. `openssl rand -hex 32 > FILE`');
+  }
 }
 
 export function openStore(store: StoreSpec, opts: { readonly?: boolean } = {}): AuditSink & AuditReader {
@@ -117,6 +122,7 @@ export async function openAuditWriter(plan: AuditPlan, log: Logger, metrics: Met
   return AuditWriter.open({
     sink: openSink(plan.store),
     key,
+    previousKeys: plan.previousKeyFiles.map(readKeyFile),
     chain: plan.chain,
     spoolDir: join(plan.spoolDir, plan.chain),
     spoolMaxBytes: plan.spoolMaxBytes,

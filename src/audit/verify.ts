@@ -8,6 +8,12 @@
 // HMAC is followed by one that links around it, and whether a missing seq
 // turns up later (moved) or never (removed) — so a chain with a problem stays
 // open until the record that decides it, or the end of the log.
+//
+// A log may span a key change (audit.previousKeyFiles): each chain's records
+// verify with one of the keys given, and a chain moves from key to key only
+// forward — once its records verify with another key, a later record that
+// verifies only with a key it left is not accepted, so a retired (perhaps
+// leaked) key cannot add records after the change.
 import { timingSafeEqual } from 'node:crypto';
 import { checkpointSignature, recordHash } from './chain.js';
 import type { ChainedRecord, Checkpoint } from './record.js';
@@ -34,21 +40,23 @@ export interface VerifyResult {
   problem?: VerifyProblem;
   /** Set when the key itself is in doubt: nothing checked with it matched (see LogVerifier.keyDoubt). */
   hint?: string;
+  /** Where a chain's records go on under another key of those given (the first record under it). */
+  keyChanges: { chain: string; seq: number }[];
 }
 
 /** A record as read back from a store, with the store's own row id. */
 export type StoredRecord = ChainedRecord & { storeId?: string | number };
 
-/** `records` in storage order (all chains interleaved, as written). */
-export function verify(key: Buffer, records: Iterable<StoredRecord>, checkpoints: Checkpoint[]): VerifyResult {
-  const v = new LogVerifier(key, checkpoints);
+/** `records` in storage order (all chains interleaved, as written); `keys`: the HMAC key, or every key the log was written with. */
+export function verify(keys: Buffer | Buffer[], records: Iterable<StoredRecord>, checkpoints: Checkpoint[]): VerifyResult {
+  const v = new LogVerifier(keys, checkpoints);
   for (const r of records) v.add(r);
   return v.result();
 }
 
 /** The same, reading the records as a store streams them. */
-export async function verifyStream(key: Buffer, records: AsyncIterable<StoredRecord>, checkpoints: Checkpoint[]): Promise<VerifyResult> {
-  const v = new LogVerifier(key, checkpoints);
+export async function verifyStream(keys: Buffer | Buffer[], records: AsyncIterable<StoredRecord>, checkpoints: Checkpoint[]): Promise<VerifyResult> {
+  const v = new LogVerifier(keys, checkpoints);
   for await (const r of records) v.add(r);
   return v.result();
 }
@@ -67,6 +75,9 @@ interface ChainState {
   /** This chain's checkpoints by seq, and whether the record there matched each. */
   checkpoints: Map<number, Checkpoint[]>;
   mismatched: Map<Checkpoint, StoredRecord>;
+  /** The index of the key the chain's records verify with so far (-1 before its first good record), and those it left. */
+  key: number;
+  leftKeys: Set<number>;
   /** Settled: the chain's first problem. */
   problem?: VerifyProblem;
   /** A record with a bad HMAC, judged by the record after it. */
@@ -94,8 +105,13 @@ class LogVerifier {
    * more likely wrong than the whole log rewritten (which verify cannot tell apart).
    */
   private keyDoubt?: { first: StoredRecord; next?: boolean };
+  private readonly keys: Buffer[];
+  private readonly keyChanges: VerifyResult['keyChanges'] = [];
 
-  constructor(private readonly key: Buffer, private readonly cps: Checkpoint[]) {}
+  constructor(keys: Buffer | Buffer[], private readonly cps: Checkpoint[]) {
+    this.keys = Array.isArray(keys) ? keys : [keys];
+    if (!this.keys.length) throw new Error('verify needs a key');
+  }
 
   add(r: StoredRecord): void {
     this.count++;
@@ -123,7 +139,7 @@ class LogVerifier {
       if (c.gap) c.problem = removed(c.name, c.gap.prev, c.gap.record);
       if (c.replay) c.problem = twice(c.replay.first);
     }
-    const result: VerifyResult = { ok: true, records: this.count, chains: this.chains.size, checkpoints: this.cps.length, repeated: this.repeated };
+    const result: VerifyResult = { ok: true, records: this.count, chains: this.chains.size, checkpoints: this.cps.length, repeated: this.repeated, keyChanges: this.keyChanges };
     // Chains in the order they first appear, then the checkpoints.
     const problem = [...this.chains.values()].find((c) => c.problem)?.problem ?? this.checkpointProblem();
     return problem ? Object.assign(result, { ok: false, problem }, this.wrongKeyHint()) : result;
@@ -132,17 +148,17 @@ class LogVerifier {
   private wrongKeyHint(): { hint: string } | undefined {
     if (!this.keyDoubt) return undefined;
     const { next } = this.keyDoubt;
-    const cpsBad = this.cps.every((cp) => !sameHex(checkpointSignature(this.key, cp), cp.signature));
+    const cpsBad = this.cps.every((cp) => !this.signed(cp));
     // Nothing else checked: one record cannot tell a wrong key from an edit.
     if (next === true || !cpsBad || (next === undefined && !this.cps.length)) return undefined;
     const others = [next === false && 'the record after it', this.cps.length && `every checkpoint (${this.cps.length})`].filter(Boolean).join(' and ');
-    return { hint: `the first record and ${others} fail their HMAC with this key: it is probably not the key the log was written with` };
+    return { hint: `the first record and ${others} fail their HMAC with ${this.keys.length > 1 ? 'every key given: they are probably not the keys' : 'this key: it is probably not the key'} the log was written with` };
   }
 
   private chain(name: string): ChainState {
     let c = this.chains.get(name);
     if (!c) {
-      c = { name, prev: { seq: 0, hash: '' }, lastSeq: 0, vouched: 0, checkpoints: new Map(), mismatched: new Map() };
+      c = { name, prev: { seq: 0, hash: '' }, lastSeq: 0, vouched: 0, checkpoints: new Map(), mismatched: new Map(), key: -1, leftKeys: new Set() };
       for (const cp of this.cps) {
         if (cp.chain !== name) continue;
         c.vouched = Math.max(c.vouched, cp.seq);
@@ -157,7 +173,7 @@ class LogVerifier {
 
   private step(c: ChainState, r: StoredRecord): void {
     const prev = c.prev;
-    if (!sameHex(recordHash(this.key, r), r.hash)) {
+    if (!this.sealed(c, r)) {
       if (this.count === 1) this.keyDoubt = { first: r };
       c.forged = { record: r, prev };
       return;
@@ -175,7 +191,8 @@ class LogVerifier {
 
   /** `r` (its HMAC good) in a replayed run, or starting one; a run that goes astray was put in, not replayed. */
   private stepReplay(c: ChainState, replay: ChainState['replay'], r: StoredRecord): void {
-    const good = sameHex(recordHash(this.key, r), r.hash);
+    // A replay repeats records already checked, whichever key they were written with.
+    const good = this.keys.some((k) => sameHex(recordHash(k, r), r.hash));
     if (!replay) {
       c.replay = { first: r, at: { seq: r.seq, hash: r.hash }, upTo: c.prev };
       this.repeated++;
@@ -194,13 +211,34 @@ class LogVerifier {
   }
 
   /**
+   * Whether `r`'s HMAC matches under the chain's key, or under another of
+   * the keys given that the chain has not left: it moves on to that key then.
+   */
+  private sealed(c: ChainState, r: StoredRecord): boolean {
+    if (c.key >= 0 && sameHex(recordHash(this.keys[c.key]!, r), r.hash)) return true;
+    const next = this.keys.findIndex((k, i) => i !== c.key && !c.leftKeys.has(i) && sameHex(recordHash(k, r), r.hash));
+    if (next < 0) return false;
+    if (c.key >= 0) {
+      c.leftKeys.add(c.key);
+      this.keyChanges.push({ chain: c.name, seq: r.seq });
+    }
+    c.key = next;
+    return true;
+  }
+
+  /** A checkpoint signed with any of the keys given. */
+  private signed(cp: Checkpoint): boolean {
+    return this.keys.some((k) => sameHex(checkpointSignature(k, cp), cp.signature));
+  }
+
+  /**
    * A record that does not fit its place, whose neighbours still link around it, or that was appended
    * past the last checkpoint, was slipped in; one that fits was edited in place.
    */
   private judgeForged(c: ChainState, next: StoredRecord | undefined): void {
     const { record: r, prev } = c.forged!;
     c.forged = undefined;
-    if (next && this.keyDoubt?.first === r) this.keyDoubt.next = sameHex(recordHash(this.key, next), next.hash);
+    if (next && this.keyDoubt?.first === r) this.keyDoubt.next = this.keys.some((k) => sameHex(recordHash(k, next), next.hash));
     const fits = r.seq === prev.seq + 1 && r.prevHash === prev.hash;
     const appended = !next && c.vouched > 0 && r.seq > c.vouched;
     const twice = r.seq >= 1 && r.seq <= prev.seq;
@@ -212,14 +250,14 @@ class LogVerifier {
   private checkpointProblem(): VerifyProblem | undefined {
     for (const cp of this.cps) {
       const problem = (kind: TamperKind, seq: number, message: string): VerifyProblem => ({ kind, chain: cp.chain, seq, message });
-      if (!sameHex(checkpointSignature(this.key, cp), cp.signature)) {
+      if (!this.signed(cp)) {
         return problem('checkpoint', cp.seq, `checkpoint at seq ${cp.seq} of chain ${cp.chain} has an invalid signature`);
       }
       const c = this.chains.get(cp.chain);
       const last = c?.lastSeq ?? 0;
       if (cp.seq > last) {
         // Name all that is missing: up to the highest seq a good checkpoint of this chain vouches for.
-        const top = this.cps.filter((x) => x.chain === cp.chain && x.seq > cp.seq && sameHex(checkpointSignature(this.key, x), x.signature))
+        const top = this.cps.filter((x) => x.chain === cp.chain && x.seq > cp.seq && this.signed(x))
           .reduce((a, b) => (b.seq > a.seq ? b : a), cp);
         return problem('removed', last + 1, `records ${last + 1}..${top.seq} of chain ${cp.chain} were removed (a checkpoint signed at ${top.time} vouches for seq ${top.seq})`);
       }

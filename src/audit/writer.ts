@@ -23,6 +23,8 @@ const RETRY_MAX_MS = 2000;
 export interface AuditWriterOptions {
   sink: AuditSink;
   key: Buffer;
+  /** Keys the chain may have been written with before `key` (audit.previousKeyFiles): a chain that goes on under a new key is not a mismatch. */
+  previousKeys?: Buffer[];
   chain: string;
   spoolDir: string;
   /** Bytes of records not yet stored the spool may hold before the writer stops accepting. */
@@ -104,11 +106,16 @@ export class AuditWriter {
       const last = await opts.sink.head(opts.chain);
       if (last) stored = { seq: last.seq, hash: last.hash };
       if (last?.record && recordHash(opts.key, last.record) !== last.hash) {
-        // Not refused: the chain links on, and nothing is lost. But from here `verify` fails this chain with either key.
-        opts.log.error({ sink: opts.sink.kind, chain: opts.chain, seq: last.seq, requestId: last.record.requestId },
-          'AUDIT KEY MISMATCH: the last stored record of this chain does not verify with audit.hmacKeyFile: the key changed since it was written ' +
-          '(or the record was edited). Records written from now on verify with the new key only, those before with the old one only, so ' +
-          '`warden audit verify` will report this chain as tampered at one side or the other: a new key needs a new chain (see docs/audit.md)');
+        const log = { sink: opts.sink.kind, chain: opts.chain, seq: last.seq, requestId: last.record.requestId };
+        if (opts.previousKeys?.some((k) => recordHash(k, last.record!) === last.hash)) {
+          opts.log.info(log, 'audit HMAC key changed: this chain goes on under audit.hmacKeyFile after seq `seq`; its records up to there verify with a key in audit.previousKeyFiles');
+        } else {
+          // Not refused: the chain links on, and nothing is lost. But `verify` fails this chain unless it is given the old key too.
+          opts.log.error(log,
+            'AUDIT KEY MISMATCH: the last stored record of this chain does not verify with audit.hmacKeyFile, nor with any key in audit.previousKeyFiles: ' +
+            'the key changed since it was written (or the record was edited). Records from now on verify with the new key, those before with the old one: ' +
+            'list the old key file in audit.previousKeyFiles, or `warden audit verify` reports this chain as tampered (see docs/audit.md, Changing the key)');
+        }
       }
     } catch (e) {
       reachable = false;

@@ -12,7 +12,7 @@ export const OPTIONS = {
   'password-file': { type: 'string' },
   table: { type: 'string' },
   jsonl: { type: 'string' },
-  key: { type: 'string' },
+  key: { type: 'string', multiple: true },
   since: { type: 'string' },
   until: { type: 'string' },
   principal: { type: 'string' },
@@ -24,7 +24,7 @@ export const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export function resolveSource(values: Record<string, string | boolean | undefined>): { store: StoreSpec; plan?: AuditPlan } | string {
+export function resolveSource(values: Record<string, string | string[] | boolean | undefined>): { store: StoreSpec; plan?: AuditPlan } | string {
   const str = (k: string) => values[k] as string | undefined;
   if (str('sqlite')) return { store: { kind: 'sqlite', file: str('sqlite')! } };
   if (str('jsonl')) return { store: { kind: 'jsonl', file: str('jsonl')! } };
@@ -59,7 +59,7 @@ function configTrouble(problems: ConfigProblem[]): string {
   return `${p.line ? `${p.file}:${p.line}:${p.column}` : p.file}: ${p.message}${more}`;
 }
 
-export function parseFilter(values: Record<string, string | boolean | undefined>): AuditFilter | string {
+export function parseFilter(values: Record<string, string | string[] | boolean | undefined>): AuditFilter | string {
   const f: AuditFilter = {};
   for (const k of ['since', 'until'] as const) {
     const v = values[k] as string | undefined;

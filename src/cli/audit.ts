@@ -14,7 +14,7 @@ const USAGE = `usage: warden audit <verify|query|export> (-c FILE | --sqlite FIL
   export                 write matching records as JSON lines (stdout, or -o FILE)
 
 store:   -c FILE (the config's spec.audit), or --sqlite FILE, --postgres URL [--password-file F] [--table T], --jsonl FILE
-key:     --key FILE (verify; default: the config's hmacKeyFile)
+key:     --key FILE (verify; repeat it for a log that spans a key change; default: the config's hmacKeyFile and previousKeyFiles)
 filters: --since T --until T (ISO time, UTC unless it has an offset; or 30m/12h/7d ago), --principal P, --model M,
          --decision allow|deny, --finding TYPE (a guardrail finding such as EMAIL, PROMPT_INJECTION),
          --limit N (the oldest N)`;
@@ -78,11 +78,11 @@ function neverWritten(e: Error): string {
   return /no such table: audit|relation "[^"]+" does not exist/.test(e.message) ? ' (Warden never wrote an audit log there: check the file, database and table)' : '';
 }
 
-async function run(sub: string, store: AuditReader, filter: AuditFilter, values: Record<string, string | boolean | undefined>, plan: AuditPlan | undefined): Promise<number> {
+async function run(sub: string, store: AuditReader, filter: AuditFilter, values: Record<string, string | string[] | boolean | undefined>, plan: AuditPlan | undefined): Promise<number> {
   if (sub === 'verify') {
-    const key = verifyKey(values.key as string | undefined, plan);
+    const keys = verifyKeys(values.key as string[] | undefined, plan);
     const checkpoints = await store.checkpoints();
-    const result = await verifyStream(key, store.records(), checkpoints);
+    const result = await verifyStream(keys, store.records(), checkpoints);
     if (!result.ok) {
       const p = result.problem!;
       console.log(`TAMPERED (${p.kind}): ${p.message}`);
@@ -91,6 +91,7 @@ async function run(sub: string, store: AuditReader, filter: AuditFilter, values:
     }
     console.log(`OK: ${result.records} record(s) in ${result.chains} chain(s) verified, ${result.checkpoints} checkpoint(s)` +
       (result.repeated ? ` (${result.repeated} of the records written again, unchanged, by a replay after a crash)` : ''));
+    if (result.keyChanges.length) console.log(`key changed: ${result.keyChanges.map((k) => `chain ${k.chain} from seq ${k.seq}`).join(', ')}`);
     return 0;
   }
   // A whole log exported keeps its checkpoints, as lines of their own (the JSON lines store's form), so that
@@ -114,17 +115,22 @@ async function run(sub: string, store: AuditReader, filter: AuditFilter, values:
   return 0;
 }
 
-/** The HMAC key: --key FILE, or the config's hmacKeyFile (never created here). */
-function verifyKey(file: string | undefined, plan: AuditPlan | undefined): Buffer {
+/** The HMAC keys: each --key FILE, or the config's hmacKeyFile (never created here) and previousKeyFiles. */
+function verifyKeys(files: string[] | undefined, plan: AuditPlan | undefined): Buffer[] {
+  if (files?.length) return files.map((f) => verifyKey(f, () => readKeyFile(f)));
+  return [verifyKey(plan!.keyFile, () => loadKey(plan!, { create: false })), ...plan!.previousKeyFiles.map((f) => verifyKey(f, () => readKeyFile(f)))];
+}
+
+function verifyKey(file: string, read: () => Buffer): Buffer {
   let key: Buffer;
   try {
-    key = file ? readKeyFile(file) : loadKey(plan!, { create: false });
+    key = read();
   } catch (e) {
     throw new CliTrouble(`cannot read the HMAC key: ${(e as Error).message}`);
   }
   // An empty key would report every record as changed.
-  if (!key.length) throw new CliTrouble(`the HMAC key file ${file ?? plan!.keyFile} is empty`);
-  const short = shortKey(file ?? plan!.keyFile, key);
+  if (!key.length) throw new CliTrouble(`the HMAC key file ${file} is empty`);
+  const short = shortKey(file, key);
   if (short) throw new CliTrouble(`${short} (a key Warden would not write with)`);
   return key;
 }

@@ -331,6 +331,8 @@ const audit = z
     jsonl: z.string().optional(),
     /** Secret key for the hash chain's HMAC (at least 32 bytes); the same file on every replica. */
     hmacKeyFile: z.string().optional(),
+    /** Keys the log was written with before hmacKeyFile (after a key change): `warden audit verify` accepts records under them. */
+    previousKeyFiles: z.array(z.string()).default([]),
     /** This replica's chain name; default: the host name (the pod name in Kubernetes). */
     chain: z.string().regex(/^[\w.:@-]{1,128}$/, 'letters, digits and . : @ - _').optional(),
     spool: z

@@ -192,6 +192,60 @@ describe('a key that is not the log\'s', () => {
   });
 });
 
+describe('a log that spans a key change (audit.previousKeyFiles)', () => {
+  const NEW = Buffer.from('n'.repeat(64));
+  /** Records 1-3 under KEY, 4-6 under NEW: one chain, linked on across the change; a checkpoint under each key. */
+  function rotated() {
+    const old = new Chain('a', KEY);
+    const records = [1, 2, 3].map((i) => old.link(sampleRecord(i)));
+    const checkpoints = [old.checkpoint(old.position)];
+    const renewed = new Chain('a', NEW, old.position);
+    records.push(...[4, 5, 6].map((i) => renewed.link(sampleRecord(i))));
+    checkpoints.push(renewed.checkpoint(renewed.position));
+    return { records, checkpoints, renewed };
+  }
+
+  it('verifies with both keys, in either order, and says where the chain changed key', () => {
+    const log = rotated();
+    for (const keys of [[NEW, KEY], [KEY, NEW]]) {
+      const r = verify(keys, log.records, log.checkpoints);
+      assert.equal(r.ok, true, r.problem?.message);
+      assert.deepEqual(r.keyChanges, [{ chain: 'a', seq: 4 }]);
+    }
+    // With the new key alone the records before the change fail, as before: the old key is needed to vouch for them.
+    const alone = verify(NEW, log.records, log.checkpoints);
+    assert.equal(alone.problem?.seq, 1);
+    assert.equal(alone.hint, undefined, 'the later records verify with it: not a wrong key');
+  });
+
+  it('takes no record under a key the chain has left: a retired key cannot add records after the change', () => {
+    const log = rotated();
+    // Someone holding the old key appends seq 7, linked correctly, sealed with it.
+    const forger = new Chain('a', KEY, log.renewed.position);
+    log.records.push(forger.link(sampleRecord(7, { requestId: 'forged' })));
+    const r = verify([NEW, KEY], log.records, log.checkpoints);
+    assert.equal(r.ok, false);
+    assert.equal(r.problem?.seq, 7);
+    assert.match(r.problem!.message, /HMAC does not match/);
+  });
+
+  it('edits are still caught on either side of the change', () => {
+    for (const seq of [2, 5]) {
+      const log = rotated();
+      log.records[seq - 1]!.model = 'cheaper-model';
+      const r = verify([NEW, KEY], log.records, log.checkpoints);
+      assert.equal(r.problem?.kind, 'changed');
+      assert.equal(r.problem?.seq, seq);
+    }
+  });
+
+  it('hints at the keys when none of those given is the log\'s', () => {
+    const log = rotated();
+    const r = verify([Buffer.from('x'.repeat(64)), Buffer.from('y'.repeat(64))], log.records, log.checkpoints);
+    assert.match(r.hint!, /fail their HMAC with every key given: they are probably not the keys the log was written with$/);
+  });
+});
+
 describe('audit hash chain in SQLite', () => {
   let dir: string;
   before(() => (dir = mkdtempSync(join(tmpdir(), 'warden-chain-'))));

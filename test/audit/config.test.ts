@@ -44,6 +44,16 @@ it('reports a PostgreSQL store without a key file, an unreadable key, a short ke
   assert.match(problems('    sqlite: ./a.db\n    jsonl: "-"')[0].message, /one audit store at a time/);
 });
 
+it('checks each of previousKeyFiles as it checks hmacKeyFile, naming the entry', () => {
+  writeFileSync(join(dir, 'old.key'), `${'o'.repeat(64)}\n`);
+  writeFileSync(join(dir, 'short.key'), 'too-short\n');
+  assert.deepEqual(problems('    sqlite: ./a.db\n    previousKeyFiles: [./old.key]'), []);
+  const bad = problems('    sqlite: ./a.db\n    previousKeyFiles: [./old.key, ./short.key, ./gone.key]');
+  assert.equal(bad.length, 2);
+  assert.match(bad[0].message, /spec\.audit\.previousKeyFiles\[1\]: the HMAC key in .*short\.key is shorter than 32 bytes/);
+  assert.match(bad[1].message, /spec\.audit\.previousKeyFiles\[2\]: cannot read the HMAC key file/);
+});
+
 it('takes a checkpoint interval between 1s and 24h', () => {
   assert.deepEqual(problems('    sqlite: ./a.db\n    checkpointInterval: 1s'), []);
   assert.deepEqual(problems('    sqlite: ./a.db\n    checkpointInterval: 24h'), []);
