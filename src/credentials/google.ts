@@ -7,7 +7,7 @@ import { ExternalAccountSource, subjectSourceOf, type ExternalAccountConfig } fr
 import { ImpersonatedSource, parseImpersonationUrl } from './impersonated.js';
 import { MetadataSource } from './metadata.js';
 import { SelfSignedJwtSource } from './self-signed-jwt.js';
-import { isServiceAccountKey, ServiceAccountSource } from './service-account.js';
+import { isServiceAccountKey, privateKeyProblem, ServiceAccountSource } from './service-account.js';
 import type { TokenSource } from './token-source.js';
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
@@ -46,9 +46,12 @@ function fromFile(json: Record<string, unknown>, spec: GoogleCredentialSpec, sco
     throw new CredentialConfigError(`selfSignedJwt needs a service_account key, not ${String(type)}`, undefined, 'selfSignedJwt');
   }
   switch (type) {
-    case 'service_account':
+    case 'service_account': {
       if (!isServiceAccountKey(json)) throw new CredentialConfigError('a service_account key needs client_email and private_key');
+      const problem = privateKeyProblem(json);
+      if (problem) throw new CredentialConfigError(`the service_account key's ${problem}`);
       return spec.selfSignedJwt ? new SelfSignedJwtSource(json, scopes, spec.selfSignedJwt.audience) : new ServiceAccountSource(json, scopes);
+    }
     case 'external_account': {
       const config = json as unknown as ExternalAccountConfig;
       const subject = subjectSourceOf(config, spec.subjectToken === 'caller');

@@ -2,6 +2,7 @@
 // (RFC 7523), posted to the key file's own `token_uri`. google-auth-library
 // hard-codes Google's URL and ignores `token_uri`, which would make a key for
 // any other token service (the emulator, a private universe) unusable.
+import { createPrivateKey } from 'node:crypto';
 import { importPKCS8, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { describeFailure, MintError, type AccessToken, type TokenSource } from './token-source.js';
 
@@ -20,6 +21,20 @@ export const MAX_JWT_LIFETIME_S = 3600;
 
 export function isServiceAccountKey(json: Record<string, unknown>): json is Record<string, unknown> & ServiceAccountKey {
   return json.type === 'service_account' && typeof json.client_email === 'string' && typeof json.private_key === 'string';
+}
+
+/**
+ * Why the key's private_key cannot sign, if it cannot: checked when the
+ * config is loaded (and by `warden config check`), not at the first mint.
+ * Node's message names the failure, never the key's bytes.
+ */
+export function privateKeyProblem(sa: ServiceAccountKey): string | undefined {
+  try {
+    const key = createPrivateKey(sa.private_key);
+    return key.asymmetricKeyType === 'rsa' ? undefined : `private_key is a ${key.asymmetricKeyType} key; a service account signs with RSA (RS256)`;
+  } catch (e) {
+    return `private_key is not a PEM private key (${(e as Error).message})`;
+  }
 }
 
 /** Signs JWTs as the key's service account (RS256, `kid` = the key id). */

@@ -263,6 +263,10 @@ describe('config problems', () => {
     const sa = await readFile(files.serviceAccount, 'utf8');
     await writeFile(join(dir, 'broken.json'), sa.slice(0, sa.length / 2)); // half a key: the private key is in there
     await writeJson('user.json', { type: 'authorized_user', client_id: 'x', client_secret: 'y', refresh_token: 'z' });
+    // A key whose PEM was damaged (a pasted key with its middle cut out): found now, not at the first mint.
+    const saJson = JSON.parse(sa) as { private_key: string };
+    const pem = saJson.private_key;
+    await writeJson('damaged.json', { ...saJson, private_key: pem.slice(0, 200) + pem.slice(400) });
     const { problems } = credentialsFrom(
       dir,
       `    - {name: a, google: {file: missing.json}}
@@ -284,6 +288,7 @@ describe('config problems', () => {
     - {name: c, google: {file: user.json}}
     - {name: d, google: {file: ${files.externalAccount}, selfSignedJwt: {}}}
     - {name: e, google: {file: ${files.serviceAccount}, subjectToken: caller}}
+    - {name: g, google: {file: damaged.json}}
 `,
       '    - {name: r, provider: vertex, upstream: http://127.0.0.1:9, credentials: [{when: {groups: [x]}, credential: nope}]}\n',
     );
@@ -293,6 +298,7 @@ describe('config problems', () => {
     assert.match(all, /credentials\[2\]\.google\.file: .*credential type "authorized_user" is not supported/);
     assert.match(all, /credentials\[3\]\.google\.selfSignedJwt: .*selfSignedJwt needs a service_account key/);
     assert.match(all, /credentials\[4\]\.google\.subjectToken: .*subjectToken: caller needs an external_account file/);
+    assert.match(all, /credentials\[5\]\.google\.file: .*the service_account key's private_key is not a PEM private key \(/);
     assert.match(all, /routes\[0\]\.credentials\[0\]\.credential: unknown credential "nope"/);
     assert.doesNotMatch(all, /PRIVATE KEY|MII/);
     second.credentials.close();
