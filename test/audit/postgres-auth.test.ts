@@ -93,10 +93,10 @@ describe('PostgreSQL that requires a password', () => {
     writeFileSync(join(gwDir, 'warden.yaml'), gatewayConfig({ emulatorUrl: emu.url, issuer: emu.issuer, audit: audit({}) }));
     const proc = spawnWarden(join(gwDir, 'warden.yaml'), { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      // Listening, after the store refused it (the two lines in either order).
-      await waitForOutput(proc, proc.stdout!, /^(?=[\s\S]*audit sink unavailable at start)(?=[\s\S]*"url":"http)/, { what: 'warden', timeoutMs: 30_000 });
+      // Listening (its SIGTERM handler is set in the same turn), after the store refused it (the two lines in either order).
+      await waitForOutput(proc, proc.stdout!, /^(?=[\s\S]*audit sink unavailable at start)(?=[\s\S]*"msg":"warden listening")/, { what: 'warden', timeoutMs: 30_000 });
       await stopProcess(proc);
-      assert.equal(proc.exitCode, 0);
+      assert.deepEqual({ code: proc.exitCode, signal: proc.signalCode }, { code: 0, signal: null });
     } finally {
       proc.kill('SIGKILL');
       await emu.close();
