@@ -302,6 +302,12 @@ const route = z
     guardrails: guardDirections.optional(),
     /** Keep request and response text in the audit record (after guardrail redaction). Off by default. */
     storePrompts: z.boolean().default(false),
+    /**
+     * OpenAI-style streams (chat/completions, completions) whose caller did not ask for usage: ask the
+     * upstream (`stream_options.include_usage`), record and charge it, hide the usage chunk from the
+     * caller. Off only for an upstream that refuses `stream_options`.
+     */
+    streamUsage: z.boolean().default(true),
   })
   .strict();
 
