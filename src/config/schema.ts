@@ -305,9 +305,11 @@ const route = z
     /**
      * OpenAI-style streams (chat/completions, completions) whose caller did not ask for usage: ask the
      * upstream (`stream_options.include_usage`), record and charge it, hide the usage chunk from the
-     * caller. Off only for an upstream that refuses `stream_options`.
+     * caller. Default: on for `openai` routes; off for `vertex` ones, whose Gemini models report usage
+     * on a stream's finishing chunk unasked (on for Model Garden models that follow OpenAI). Off for an
+     * upstream that refuses `stream_options`.
      */
-    streamUsage: z.boolean().default(true),
+    streamUsage: z.boolean().optional(),
   })
   .strict();
 

@@ -77,7 +77,7 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
 
   // The body that leaves: the caller's, or guard(request)'s redaction of it, asking for stream usage when the caller did not.
   const sent = admission.body ?? body.buffer;
-  const withUsage = route.spec.streamUsage ? askForStreamUsage(target, body.json, sent) : undefined;
+  const withUsage = (route.spec.streamUsage ?? target.provider === 'openai') ? askForStreamUsage(target, body.json, sent) : undefined;
   let observer: UsageObserver | undefined;
   let rewriter: ResponseRewriter | undefined;
   let usageFilter: UsageChunkFilter | undefined;

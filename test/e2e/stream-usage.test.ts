@@ -25,6 +25,11 @@ spec:
       match: {pathPrefix: /v1/chat/}
       upstream: ${emulatorUrl}
       credential: vertex-sa
+    - name: vertex
+      provider: vertex
+      match: {pathPrefix: /v1/projects/}
+      upstream: ${emulatorUrl}
+      credential: vertex-sa
   credentials:
     - name: vertex-sa
       google: {file: ./credentials/service-account.json}
@@ -104,6 +109,22 @@ describe('stream usage on OpenAI routes (Warden asks for include_usage)', { time
     assert.equal(r.status, 200);
     assert.ok(r.prompt_tokens! > 0 && r.output_tokens! > 0, JSON.stringify(r));
     assert.equal(r.total_tokens, r.prompt_tokens! + r.output_tokens!);
+  });
+
+  it('on a vertex route, by default, asks nothing: Gemini reports usage on the finishing chunk unasked, and the caller keeps it', async () => {
+    const id = rid('vertex');
+    const vertex = new OpenAI({ baseURL: `${s.gw.url}/v1/projects/emulator-project/locations/us-central1/endpoints/openapi`, apiKey: 'unused', maxRetries: 0 });
+    const stream = await vertex.chat.completions.create(
+      { model: 'google/gemini-2.0-flash', messages: [{ role: 'user', content: 'count me on vertex' }], stream: true },
+      { headers: { 'x-request-id': id } },
+    );
+    const chunks: { choices: { finish_reason?: string | null }[]; usage?: { total_tokens: number } | null }[] = [];
+    for await (const ch of stream) chunks.push(ch);
+    const last = chunks.at(-1)!;
+    assert.equal(last.choices[0]?.finish_reason, 'stop', 'no separate usage-only chunk was asked for');
+    assert.ok(last.usage && last.usage.total_tokens > 0, `the finishing chunk keeps its usage: ${JSON.stringify(last)}`);
+    const r = await row(id);
+    assert.equal(r.total_tokens, last.usage!.total_tokens);
   });
 
   it('with include_usage true: the caller gets the usage chunk as before, the record has the tokens', async () => {
