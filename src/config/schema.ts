@@ -302,6 +302,14 @@ const route = z
     guardrails: guardDirections.optional(),
     /** Keep request and response text in the audit record (after guardrail redaction). Off by default. */
     storePrompts: z.boolean().default(false),
+    /**
+     * OpenAI-style streams (chat/completions, completions) whose caller did not ask for usage: ask the
+     * upstream (`stream_options.include_usage`), record and charge it, hide the usage chunk from the
+     * caller. Default: on for `openai` routes; off for `vertex` ones, whose Gemini models report usage
+     * on a stream's finishing chunk unasked (on for Model Garden models that follow OpenAI). Off for an
+     * upstream that refuses `stream_options`.
+     */
+    streamUsage: z.boolean().optional(),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 // Vertex AI's OpenAI-compatible surface:
-// `projects/{p}/locations/{l}/endpoints/openapi/chat/completions`.
+// `projects/{p}/locations/{l}/endpoints/openapi/chat/completions`, and a plain
+// OpenAI one (`/v1/chat/completions`) that streams usage as OpenAI does.
 
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +24,10 @@ function messageText(m: Message): string {
   return '';
 }
 
-export async function chatCompletions(res: ServerResponse, body: Record<string, unknown>): Promise<void> {
+/** `vertex`: usage on the finishing chunk unless asked for apart; `openai`: only when asked for. */
+export type ChatFlavour = 'vertex' | 'openai';
+
+export async function chatCompletions(res: ServerResponse, body: Record<string, unknown>, flavour: ChatFlavour = 'vertex'): Promise<void> {
   const messages = Array.isArray(body.messages) ? (body.messages as Message[]).filter((m) => m && typeof m === 'object') : [];
   if (messages.length === 0) {
     sendRpcError(res, 'INVALID_ARGUMENT', 'messages must be a non-empty list.');
@@ -73,7 +77,20 @@ export async function chatCompletions(res: ServerResponse, body: Record<string, 
     chunk([{ index: 0, delta: i === 0 ? { role: 'assistant', content: piece } : { content: piece }, finish_reason: null }]),
   );
   // Exactly one chunk carries usage: OpenAI's separate empty-choices chunk
-  // when asked for, otherwise (as Vertex does) the finishing chunk.
+  // when asked for, otherwise (as Vertex does) the finishing chunk. OpenAI
+  // itself reports nothing unless asked, and when asked puts `usage: null`
+  // in every other chunk.
+  if (flavour === 'openai') {
+    const extra = includeUsage ? { usage: null } : {};
+    const openaiEvents = pieces.map((piece, i) =>
+      chunk([{ index: 0, delta: i === 0 ? { role: 'assistant', content: piece } : { content: piece }, finish_reason: null }], extra),
+    );
+    openaiEvents.push(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }], extra));
+    if (includeUsage) openaiEvents.push(chunk([], { usage }));
+    openaiEvents.push('data: [DONE]\n\n');
+    await writePieces(res, 'text/event-stream', openaiEvents);
+    return;
+  }
   if (includeUsage) {
     events.push(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
     events.push(chunk([], { usage }));

@@ -148,14 +148,15 @@ export async function handleVertex(state: EmulatorState, req: IncomingMessage, r
     }
   }
 
-  m = OPENAI_CHAT.exec(rest);
-  if (m) {
+  // Plain OpenAI (`/v1/chat/completions`), for `provider: openai` routes.
+  const plainOpenAI = rest === 'chat/completions';
+  if (plainOpenAI || OPENAI_CHAT.test(rest)) {
     if (method !== 'POST') {
       notFound(res, url.pathname);
       return;
     }
     const json = parseJson(res, body);
-    if (json) await chatCompletions(res, json);
+    if (json) await chatCompletions(res, json, plainOpenAI ? 'openai' : 'vertex');
     return;
   }
 

@@ -2,11 +2,15 @@
 // mid-line, mid-`\r\n`, mid-UTF-8 character); it calls `onEvent` with each
 // event's data (the `data:` lines' values joined with `\n`), bounded in size.
 // Lines end with `\n` or `\r\n`; other fields (`event:`, `id:`, comments) are
-// ignored.
+// ignored. An optional `onBoundary` hears where each event ends in the chunk
+// being pushed (just past its blank line), after `onEvent` for that event, so
+// that a caller can cut the raw stream at event boundaries.
 
 import { BoundedBytes } from './bounded-bytes.js';
 
 export type FragmentHandler = (bytes: Buffer, truncated: boolean) => void;
+/** `end`: the offset, in the chunk being pushed, just past the blank line that ended an event. */
+export type BoundaryHandler = (end: number) => void;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -34,6 +38,7 @@ export class SseSplitter {
     private readonly onEvent: FragmentHandler,
     cap: number,
     tail: number,
+    private readonly onBoundary?: BoundaryHandler,
   ) {
     this.data = new BoundedBytes(cap, tail);
   }
@@ -46,14 +51,14 @@ export class SseSplitter {
       const end = nl === -1 ? n : nl;
       if (end > pos) this.lineBytes(chunk, pos, end);
       if (nl === -1) return;
-      this.endLine();
       pos = nl + 1;
+      this.endLine(pos);
     }
   }
 
   /** End of input: an event without its closing blank line is still delivered. */
   end(): void {
-    if (this.state !== START || this.prefixLen > 0) this.endLine();
+    if (this.state !== START || this.prefixLen > 0) this.endLine(-1);
     this.dispatch();
   }
 
@@ -86,10 +91,14 @@ export class SseSplitter {
     if (e > s) this.data.push(chunk.subarray(s, e));
   }
 
-  private endLine(): void {
+  /** `at`: where the line ended in the current chunk (-1 at the end of input). */
+  private endLine(at: number): void {
     if (this.state === START) {
       // A blank line (`\n` or `\r\n`) ends the event.
-      if (this.prefixLen === 0 || (this.prefixLen === 1 && this.prefix[0] === CR)) this.dispatch();
+      if (this.prefixLen === 0 || (this.prefixLen === 1 && this.prefix[0] === CR)) {
+        this.dispatch();
+        if (at >= 0) this.onBoundary?.(at);
+      }
     }
     this.state = START;
     this.prefixLen = 0;

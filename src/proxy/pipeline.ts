@@ -6,6 +6,7 @@ import { BodyCapture, keptText, sha256Hex } from '../audit/capture.js';
 import { HTTP_STATUS, toWardenError, WardenError } from '../errors.js';
 import { responseRewriter, type ResponseRewriter } from '../guardrails/response.js';
 import { usageFraming, type Provider, type UsageObserver } from '../providers/index.js';
+import { askForStreamUsage, UsageChunkFilter } from '../providers/stream-usage.js';
 import type { Principal } from '../types.js';
 import { admit, type AdmissionParts } from './admission.js';
 import { BUFFER_LIMIT, discardBody, mayBeJson, readBody } from './body.js';
@@ -74,8 +75,12 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
   const target = ex.target!;
   ex.prompt = keptText(admission.body ?? body.buffer, route.spec.storePrompts);
 
+  // The body that leaves: the caller's, or guard(request)'s redaction of it, asking for stream usage when the caller did not.
+  const sent = admission.body ?? body.buffer;
+  const withUsage = (route.spec.streamUsage ?? target.provider === 'openai') ? askForStreamUsage(target, body.json, sent) : undefined;
   let observer: UsageObserver | undefined;
   let rewriter: ResponseRewriter | undefined;
+  let usageFilter: UsageChunkFilter | undefined;
   const capture = (ex.response = new BodyCapture(route.spec.storePrompts));
   const headers = upstreamRequestHeaders(info.headers, route.headerAllowList, info.id, admission.credentialHeader, admission.removeHeaders, admission.addHeaders);
   ex.trace?.stage('forward');
@@ -86,7 +91,7 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
       method: info.method,
       path: route.basePath + info.path + withQuery(admission.query ?? info.query),
       headers,
-      body: admission.body ?? body.buffer ?? body.stream ?? null,
+      body: withUsage ?? sent ?? body.stream ?? null,
       timeoutMs: route.timeoutMs,
       responseHeaders: { 'x-request-id': info.id, ...admission.quota?.headers },
       holdEnd: true,
@@ -97,18 +102,27 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
         // guard(response): usage and text are read only from successful answers.
         if (status >= 400) return false;
         observer = route.provider.usageObserver(target, contentType);
-        rewriter = admission.guard && responseRewriter(admission.guard, usageFraming(target, contentType));
-        return rewriter !== undefined;
+        const framing = usageFraming(target, contentType);
+        rewriter = admission.guard && responseRewriter(admission.guard, framing);
+        // Warden asked for the usage: the caller gets the stream it asked for, without it.
+        if (withUsage && framing === 'sse') usageFilter = new UsageChunkFilter();
+        return rewriter !== undefined || usageFilter !== undefined;
       },
       chunk(c) {
-        // The usage observer reads what the upstream sent, before any redaction.
+        // The usage observer reads what the upstream sent, before any filtering or redaction.
         observer?.push(c);
-        const out = rewriter ? rewriter.chunk(c) : c;
+        let out: Buffer | undefined = usageFilter ? usageFilter.chunk(c) : c;
+        if (out && rewriter) out = rewriter.chunk(out);
         if (out) capture.push(out);
         return out;
       },
       end() {
-        const rest = rewriter?.end();
+        let rest = usageFilter?.end();
+        if (rewriter) {
+          const a = rest && rewriter.chunk(rest);
+          const b = rewriter.end();
+          rest = a && b ? Buffer.concat([a, b]) : (a ?? b);
+        }
         if (rest) capture.push(rest);
         return rest;
       },
