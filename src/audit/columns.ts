@@ -98,6 +98,8 @@ export function whereClause(f: AuditFilter, param: (i: number) => string): { sql
   }
   if (f.model) add((p) => `model = ${p}`, f.model);
   if (f.decision) add((p) => `decision = ${p}`, f.decision);
+  if (f.route) add((p) => `route = ${p}`, f.route);
+  if (f.operationClass) add((p) => `operation_class = ${p}`, f.operationClass);
   // Matches the serialized `"type":"T"` inside the findings JSON (a quote inside a location would be escaped).
   if (f.finding) add((p) => `findings LIKE ${p} ESCAPE '\\'`, `%${likeEscape(JSON.stringify({ type: f.finding }).slice(1, -1))}%`);
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };

@@ -43,6 +43,9 @@ export interface AuditFilter {
   principal?: string;
   model?: string;
   decision?: string;
+  route?: string;
+  /** inference, training, admin or other: `training` finds every training event. */
+  operationClass?: string;
   /** Records with a guardrail finding of this type (`EMAIL`, `PROMPT_INJECTION`, …). */
   finding?: string;
   limit?: number;
@@ -81,6 +84,8 @@ export function matchesFilter(r: ChainedRecord, f: AuditFilter): boolean {
   if (f.principal && r.principal !== f.principal && r.subject !== f.principal && r.sourcePrincipal !== f.principal) return false;
   if (f.model && r.model !== f.model) return false;
   if (f.decision && r.decision !== f.decision) return false;
+  if (f.route && r.route !== f.route) return false;
+  if (f.operationClass && r.operationClass !== f.operationClass) return false;
   if (f.finding && !r.findings?.some((x) => x.type === f.finding)) return false;
   return true;
 }

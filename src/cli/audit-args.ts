@@ -18,6 +18,8 @@ export const OPTIONS = {
   principal: { type: 'string' },
   model: { type: 'string' },
   decision: { type: 'string' },
+  route: { type: 'string' },
+  class: { type: 'string' },
   finding: { type: 'string' },
   limit: { type: 'string' },
   output: { type: 'string', short: 'o' },
@@ -59,6 +61,8 @@ function configTrouble(problems: ConfigProblem[]): string {
   return `${p.line ? `${p.file}:${p.line}:${p.column}` : p.file}: ${p.message}${more}`;
 }
 
+const OPERATION_CLASSES = ['inference', 'training', 'admin', 'other'];
+
 export function parseFilter(values: Record<string, string | string[] | boolean | undefined>): AuditFilter | string {
   const f: AuditFilter = {};
   for (const k of ['since', 'until'] as const) {
@@ -75,6 +79,11 @@ export function parseFilter(values: Record<string, string | string[] | boolean |
   if (values.decision) {
     f.decision = (values.decision as string).toLowerCase();
     if (f.decision !== 'allow' && f.decision !== 'deny') return `--decision: "${values.decision}" is neither allow nor deny`;
+  }
+  if (values.route) f.route = values.route as string;
+  if (values.class) {
+    f.operationClass = (values.class as string).toLowerCase();
+    if (!OPERATION_CLASSES.includes(f.operationClass)) return `--class: "${values.class}" is not one of ${OPERATION_CLASSES.join(', ')}`;
   }
   // Finding types are upper case (a custom detector `employee-id` reports EMPLOYEE_ID).
   if (values.finding) f.finding = (values.finding as string).toUpperCase().replace(/[-.]/g, '_');

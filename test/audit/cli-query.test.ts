@@ -52,6 +52,36 @@ describe('warden audit query: one record, one line', () => {
     assert.deepEqual(readFileSync(file, 'utf8').split('\n').slice(0, -1).map((l) => l.split('\t')[1]), ['req-1', 'req-2', 'req-3']);
   });
 
+  it('--route and --class (every training event): in SQLite, and in a JSON lines export of it', async () => {
+    const mixed = join(dir, 'mixed.db');
+    const chain = new Chain('replica-b', KEY);
+    const store = new SqliteAuditStore(mixed);
+    await store.append([
+      sampleRecord(1),
+      sampleRecord(2, { operation: 'training.create', operationClass: 'training', model: undefined }),
+      sampleRecord(3, { route: 'openai', provider: 'openai' }),
+      sampleRecord(4, { route: 'openai', provider: 'openai', operation: 'fine_tuning.jobs.create', operationClass: 'training' }),
+    ].map((r) => chain.link(r)));
+    await store.close();
+    const jsonl = join(dir, 'mixed.jsonl');
+    assert.equal((await runAuditCli(['export', '--sqlite', mixed, '-o', jsonl])).code, 0);
+    for (const source of [['--sqlite', mixed], ['--jsonl', jsonl]]) {
+      const ids = async (...args: string[]) => {
+        const r = await runAuditCli(['query', ...source, ...args]);
+        assert.equal(r.code, 0, r.err);
+        return r.out.split('\n').slice(0, -1).map((l) => l.split('\t')[1]);
+      };
+      assert.deepEqual(await ids('--class', 'Training'), ['req-2', 'req-4']);
+      assert.deepEqual(await ids('--route', 'openai'), ['req-3', 'req-4']);
+      assert.deepEqual(await ids('--route', 'openai', '--class', 'inference'), ['req-3']);
+    }
+    const bad = await runAuditCli(['query', '--sqlite', mixed, '--class', 'tuning']);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.err, 'warden audit query: --class: "tuning" is not one of inference, training, admin, other\n');
+    const verify = await runAuditCli(['verify', '--sqlite', mixed, '--key', join(dir, 'none.key'), '--class', 'training']);
+    assert.equal(verify.code, 2, 'verify checks the whole log: it refuses the filter');
+  });
+
   it('--limit N: the oldest N matching records; --decision in any case', async () => {
     const r = await runAuditCli(['query', '--sqlite', db, '--limit', '2', '--decision', 'ALLOW']);
     assert.equal(r.code, 0, r.err);
