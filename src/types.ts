@@ -32,7 +32,8 @@ export interface Principal {
   token?: string;
 }
 
-export type OperationClass = 'inference' | 'training' | 'admin' | 'other';
+export const OPERATION_CLASSES = ['inference', 'training', 'admin', 'other'] as const;
+export type OperationClass = (typeof OPERATION_CLASSES)[number];
 
 export type ProviderKind = 'vertex' | 'openai' | 'http';
 

@@ -51,6 +51,13 @@ export interface AuditFilter {
   limit?: number;
 }
 
+const CHAIN_CONFLICT = 'AUDIT_CHAIN_CONFLICT';
+
+/** A ChainConflictError, also as it comes back from the SQLite thread (an Error carrying its code). */
+export function isChainConflict(e: unknown): boolean {
+  return (e as { code?: unknown } | undefined)?.code === CHAIN_CONFLICT;
+}
+
 /**
  * A store refuses a batch because it already holds one of the batch's
  * (chain, seq) with a different record: another writer numbers the same
@@ -60,7 +67,7 @@ export interface AuditFilter {
  * replay after a crash) is no conflict.
  */
 export class ChainConflictError extends Error {
-  readonly code = 'AUDIT_CHAIN_CONFLICT';
+  readonly code = CHAIN_CONFLICT;
   constructor(readonly chain: string, readonly seq: number, requestId: string | undefined) {
     super(`chain ${chain} already holds seq ${seq} as a different record than request ${requestId ?? '?'}: two writers number chain ${chain} ` +
       '(replicas given the same audit.chain, or a replica that lost its spool and started the chain over while the store was down; see docs/audit.md, Several replicas). ' +

@@ -9,7 +9,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { Backlog, lastSeq, type Batch, type SpoolChunk } from './backlog.js';
 import { Chain, recordHash, type ChainHead } from './chain.js';
 import type { AuditRecord, ChainedRecord } from './record.js';
-import type { AuditSink } from './sink.js';
+import { isChainConflict, type AuditSink } from './sink.js';
 import { Spool } from './spool.js';
 
 const BATCH = 500;
@@ -295,7 +295,7 @@ export class AuditWriter {
         if (this.byLines) await this.opts.sink.appendLines!(batch.lines());
         else await this.opts.sink.append(batch.records!);
       } catch (e) {
-        if ((e as { code?: string }).code === 'AUDIT_CHAIN_CONFLICT') {
+        if (isChainConflict(e)) {
           // Not an outage: retrying will not help, and the records pile up in the spool until someone renames a chain.
           if (!this.conflict) this.opts.log.error({ sink: this.opts.sink.kind, chain: this.opts.chain, err: (e as Error).message }, 'AUDIT CHAIN CONFLICT: the sink refuses this replica\'s records');
           this.conflict = true;

@@ -4,6 +4,7 @@ import { planAudit, type AuditPlan, type StoreSpec } from '../audit/config.js';
 import type { AuditFilter } from '../audit/sink.js';
 import { ConfigError, loadConfigFile, type ConfigProblem, type LoadedConfig } from '../config/load.js';
 import { auditTable, postgresUrl } from '../config/schema.js';
+import { OPERATION_CLASSES } from '../types.js';
 
 export const OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -61,8 +62,6 @@ function configTrouble(problems: ConfigProblem[]): string {
   return `${p.line ? `${p.file}:${p.line}:${p.column}` : p.file}: ${p.message}${more}`;
 }
 
-const OPERATION_CLASSES = ['inference', 'training', 'admin', 'other'];
-
 export function parseFilter(values: Record<string, string | string[] | boolean | undefined>): AuditFilter | string {
   const f: AuditFilter = {};
   for (const k of ['since', 'until'] as const) {
@@ -83,7 +82,7 @@ export function parseFilter(values: Record<string, string | string[] | boolean |
   if (values.route) f.route = values.route as string;
   if (values.class) {
     f.operationClass = (values.class as string).toLowerCase();
-    if (!OPERATION_CLASSES.includes(f.operationClass)) return `--class: "${values.class}" is not one of ${OPERATION_CLASSES.join(', ')}`;
+    if (!(OPERATION_CLASSES as readonly string[]).includes(f.operationClass)) return `--class: "${values.class}" is not one of ${OPERATION_CLASSES.join(', ')}`;
   }
   // Finding types are upper case (a custom detector `employee-id` reports EMPLOYEE_ID).
   if (values.finding) f.finding = (values.finding as string).toUpperCase().replace(/[-.]/g, '_');

@@ -1,6 +1,7 @@
 // The config file's documents, as zod schemas. Objects are strict so that a
 // misspelt field is an error with a line number, not a silently ignored key.
 import { z } from 'zod';
+import { OPERATION_CLASSES } from '../types.js';
 
 const port = z.number().int().min(0).max(65535);
 const name = z.string().regex(/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/i, 'use letters, digits, "-", "_" and "."');
@@ -223,7 +224,7 @@ const credentialWhen = z
     namespaces: z.array(z.string()).optional(),
     models: z.array(z.string()).optional(),
     operations: z.array(z.string()).optional(),
-    operationClasses: z.array(z.enum(['inference', 'training', 'admin', 'other'])).optional(),
+    operationClasses: z.array(z.enum(OPERATION_CLASSES)).optional(),
   })
   .strict();
 

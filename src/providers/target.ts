@@ -55,11 +55,11 @@ export function bodyObject(body: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
-/** `body.model` when it is a non-empty string. */
-export function bodyModel(body: unknown): string | undefined {
+/** `body.model` (or another field naming a model, e.g. a tuning job's `baseModel`) when it is a non-empty string. */
+export function bodyModel(body: unknown, field = 'model'): string | undefined {
   const o = bodyObject(body);
   if (o === undefined) return undefined;
-  const m = o['model'];
+  const m = o[field];
   return typeof m === 'string' && m.length > 0 ? m : undefined;
 }
 

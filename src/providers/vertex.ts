@@ -11,7 +11,7 @@
 //        | anything else                            admin (GET) or other
 
 import type { Target } from '../types.js';
-import { bodyModel, bodyObject, bodyStream, makeTarget, type TargetParts } from './target.js';
+import { bodyModel, bodyStream, makeTarget, type TargetParts } from './target.js';
 import { queryWantsSse, splitPath } from './url.js';
 
 /** How an inference verb streams: not at all, always SSE, or as the query says (SSE or JSON array). */
@@ -227,10 +227,7 @@ function modelName(full: string | undefined): { publisher?: string; model?: stri
       }
     }
   }
-  const out: { publisher?: string; model?: string } = {};
-  if (publisher !== undefined) out.publisher = publisher;
-  if (model !== undefined) out.model = model;
-  return out;
+  return { publisher, model };
 }
 
 /** `body`: a tuningJobs request's, whose creation names the tuned model (`baseModel`). */
@@ -247,12 +244,8 @@ function training(method: string, verb: string | undefined, rem: number, scope: 
       operation = 'training.cancel';
     }
   }
-  if (operation === 'training.create' && body !== undefined) {
-    const base = bodyObject(body)?.['baseModel'];
-    const { publisher, model } = modelName(typeof base === 'string' && base !== '' ? base : undefined);
-    return vertexTarget(scope, { operation, operationClass: 'training', publisher, model });
-  }
-  return vertexTarget(scope, { operation, operationClass: 'training' });
+  const named = operation === 'training.create' ? modelName(bodyModel(body, 'baseModel')) : {};
+  return vertexTarget(scope, { operation, operationClass: 'training', ...named });
 }
 
 /** Reads of resources (models, endpoints, operations, datasets, …) are `admin`; writes are `other`. */
