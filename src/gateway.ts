@@ -13,6 +13,8 @@ import { explainRequest, type ExplainDeps } from './policy/explain.js';
 import { buildAuthorizer } from './policy/index.js';
 import { getProvider } from './providers/index.js';
 import { createHandler } from './proxy/pipeline.js';
+import { answerParserRefusals } from './proxy/refusals.js';
+import { BufferBudget, defaultMaxBufferedBytes } from './admission/buffer-budget.js';
 import { Recorder } from './admission/record.js';
 import { buildRoute, type Route } from './admission/route.js';
 import { routeMatcher } from './admission/routes.js';
@@ -99,19 +101,23 @@ export async function startGateway(
   const recorder = new Recorder(audit, metrics, log);
   parts.guardrails?.registerMetrics(metrics.registry);
   const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
-  // One matcher for both ways in: the proxy listener and ext_authz.
+  const buffers = new BufferBudget(spec.maxBufferedBytes ?? defaultMaxBufferedBytes());
+  // One matcher and one reading of the request target for both ways in: the proxy listener and ext_authz.
   const matchRoute = routeMatcher(parts.routes);
+  const requestTarget = { absoluteForm: spec.listen.absoluteForm, pathNormalization: spec.policy.pathNormalization };
+  const fallbackProvider = parts.routes[0]?.provider ?? getProvider('vertex');
   const handler = createHandler({
     guardrails: parts.guardrails,
     limits,
+    buffers,
     matchRoute,
     identifier: parts.identifier,
     authorizer: parts.authorizer,
     credentials: parts.credentials,
     recorder,
     tracing,
-    fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
-    pathNormalization: spec.policy.pathNormalization,
+    fallbackProvider,
+    requestTarget,
   });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handler(req, res).catch((e) => log.error({ err: e }, 'unhandled error in request pipeline'));
@@ -131,6 +137,7 @@ export async function startGateway(
   } else {
     server = createServer(serverOptions, onRequest);
   }
+  answerParserRefusals(server, recorder, fallbackProvider);
   parts.identifier.start(log);
   // The first failure of a streak and the recovery, not every retry: the metrics count those.
   const stopMintLog = onTokenMint((e) => {
@@ -171,6 +178,7 @@ export async function startGateway(
       ? await startExtAuthz(spec.extAuthz, {
           guardrails: parts.guardrails,
           limits,
+          buffers,
           routes: parts.routes,
           matchRoute,
           identifier: parts.identifier,
@@ -178,7 +186,8 @@ export async function startGateway(
           credentials: parts.credentials,
           recorder,
           tracing,
-          fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
+          fallbackProvider,
+          requestTarget,
         }, listen.host)
       : undefined;
   } catch (e) {

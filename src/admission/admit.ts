@@ -14,10 +14,14 @@ import type { Identifier } from '../identity/identify.js';
 import type { Authorizer } from '../policy/evaluate.js';
 import type { Principal } from '../types.js';
 import { mayBeJson, type RequestBody } from './body.js';
+import type { BufferBudget } from './buffer-budget.js';
 import type { Exchange } from './exchange.js';
+import type { RequestTargetSettings } from './request-target.js';
 import type { Route } from './route.js';
 
 export interface AdmissionParts {
+  /** How the request target is read and its path normalized, before route matching (resolveRequestTarget). */
+  requestTarget: RequestTargetSettings;
   identifier: Identifier;
   authorizer: Authorizer;
   credentials: Credentials;
@@ -25,6 +29,8 @@ export interface AdmissionParts {
   guardrails?: Guardrails;
   /** Quotas (spec.limits); absent: none. */
   limits?: Limits;
+  /** The bound on request-body bytes in memory across requests in flight (spec.maxBufferedBytes). */
+  buffers?: BufferBudget;
 }
 
 export interface Admission {

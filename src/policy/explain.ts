@@ -40,7 +40,7 @@ export type ExplainResult =
 export async function explainRequest(deps: ExplainDeps, d: RequestDescription): Promise<ExplainResult> {
   const req = requestOf(d);
   const route = deps.route(req);
-  if (!route) return { outcome: 'no-route', message: `no route for ${req.host}${req.path} (404 NOT_FOUND)` };
+  if (!route) return { outcome: 'no-route', message: `no route for host "${req.host}" and path "${req.path}" (404 NOT_FOUND)` };
   let principal: Principal;
   try {
     principal = { ...(await deps.identify(req)).principal };

@@ -6,7 +6,7 @@
 //   anything else                                                            other
 
 import type { Target } from '../types.js';
-import { bodyModel, bodyStream, makeTarget } from './target.js';
+import { bodyModel, bodyStream, makeTarget, unclassifiable, UNSPLITTABLE } from './target.js';
 import { splitPath } from './url.js';
 
 /** POST routes (segments after `v1`, joined with `/`) → operation, and whether `body.stream` applies. */
@@ -38,10 +38,10 @@ export function openAIModelInBody(method: string, path: string): boolean {
 
 export function classifyOpenAI(method: string, path: string, _query: string, body: unknown): Target {
   const segs = splitPath(path);
-  if (segs === undefined) return unparsed();
+  if (segs === undefined) throw unclassifiable(UNSPLITTABLE);
   let v = 0;
   while (v < segs.length && v <= MAX_BASE_SEGMENTS && segs[v] !== 'v1') v++;
-  if (v >= segs.length || v > MAX_BASE_SEGMENTS) return unparsed();
+  if (v >= segs.length || v > MAX_BASE_SEGMENTS) return unknownShape(segs, 0, unparsed());
   const apiVersion = 'v1';
   const a = v + 1; // first segment after v1
   const rem = segs.length - a;
@@ -56,10 +56,10 @@ export function classifyOpenAI(method: string, path: string, _query: string, bod
     return makeTarget('openai', { operation: 'models.get', operationClass: 'admin', model, apiVersion });
   }
 
-  if (rem > 2 || method !== 'POST') return unparsed(apiVersion);
+  if (rem > 2 || method !== 'POST') return unknownShape(segs, a, unparsed(apiVersion));
   const key = rem === 1 ? segs[a]! : `${segs[a]!}/${segs[a + 1]!}`;
   const route = INFERENCE_ROUTES.get(key);
-  if (route === undefined) return unparsed(apiVersion);
+  if (route === undefined) return unknownShape(segs, a, unparsed(apiVersion));
   const stream = route.streams && bodyStream(body);
   return makeTarget('openai', {
     operation: route.operation,
@@ -69,4 +69,30 @@ export function classifyOpenAI(method: string, path: string, _query: string, bod
     model: bodyModel(body),
     apiVersion,
   });
+}
+
+/**
+ * `target` for a path of no shape Warden knows, unless it spells a model call in another case
+ * (`/V1/chat/completions`, `/v1/Chat/Completions`, `/v1/MODELS/x`): an upstream that routes without
+ * regard to case would run it, with a model policy never saw. Such a path is refused (MODEL_INVALID).
+ * Exact spellings with another method or more segments (`GET /v1/chat/completions`, stored
+ * completions) stay `other`.
+ */
+function unknownShape(segs: readonly string[], from: number, target: Target): Target {
+  let v = from;
+  if (from === 0) {
+    while (v < segs.length && v <= MAX_BASE_SEGMENTS && segs[v]!.toLowerCase() !== 'v1') v++;
+    if (v >= segs.length || v > MAX_BASE_SEGMENTS) return target;
+    v++;
+  }
+  if (v >= segs.length) return target;
+  const exact = v + 1 < segs.length ? `${segs[v]!}/${segs[v + 1]!}` : segs[v]!;
+  const lower = exact.toLowerCase();
+  const first = lower.split('/', 1)[0]!;
+  if (from === 0 || exact !== lower) {
+    if (first === 'models' || INFERENCE_ROUTES.has(lower) || INFERENCE_ROUTES.has(first)) {
+      throw unclassifiable(`"${segs.slice(Math.max(0, v - 1), v + 2).join('/').slice(0, 80)}" spells a model call in a case or place Warden does not read`);
+    }
+  }
+  return target;
 }

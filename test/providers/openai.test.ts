@@ -31,7 +31,6 @@ const cases: Case[] = [
   { path: '/v1/chat/completions', body: { model: 'gpt-4o', stream: false }, want: t('chat.completions', 'inference', { model: 'gpt-4o' }) },
   { path: '/v1/chat/completions', want: t('chat.completions', 'inference') },
   { path: '/v1/chat/completions', body: 'not an object', want: t('chat.completions', 'inference') },
-  { path: '/v1/chat/completions', body: { model: '' }, want: t('chat.completions', 'inference') },
   {
     path: '/v1/chat/completions',
     body: { model: 'google/gemini-2.0-flash' },
@@ -74,7 +73,26 @@ const cases: Case[] = [
   { path: '/v2/chat/completions', want: { provider: 'openai', operation: 'other', operationClass: 'other', stream: false } },
   { path: '/a/b/c/d/v1/chat/completions', want: { provider: 'openai', operation: 'other', operationClass: 'other', stream: false } },
   { path: '/', want: { provider: 'openai', operation: 'other', operationClass: 'other', stream: false } },
-  { path: '/v1/../v1/chat/completions', want: { provider: 'openai', operation: 'other', operationClass: 'other', stream: false } },
+];
+
+/** Paths and bodies that name a model Warden cannot read: refused (MODEL_INVALID), never `other` without a model. */
+const refused: { method?: string; path: string; body?: unknown }[] = [
+  { path: '/v1/../v1/chat/completions' },
+  { path: '/v1/chat%2Fcompletions' },
+  { path: '/v1/chat%5Ccompletions' },
+  { path: '/v1/chat/%252e%252e/completions' },
+  { path: '/V1/chat/completions' },
+  { path: '/v1/Chat/Completions' },
+  { path: '/openai/v1/EMBEDDINGS' },
+  { method: 'GET', path: '/v1/Models/gpt-4o' },
+  { path: '/v1/chat/completions', body: { model: '' } },
+  { path: '/v1/chat/completions', body: { model: 7 } },
+  { path: '/v1/chat/completions', body: { model: ['gpt-4o'] } },
+  { path: '/v1/chat/completions', body: { model: 'gpt-4o ' } },
+  { path: '/v1/chat/completions', body: { model: 'gpt-4o.' } },
+  { path: '/v1/chat/completions', body: { model: 'gpt-4o\u200b' } },
+  { path: '/v1/chat/completions', body: { model: 'a/../gpt-4o' } },
+  { method: 'GET', path: '/v1/models/gpt-4o%20' },
 ];
 
 describe('classifyOpenAI', () => {
@@ -82,6 +100,15 @@ describe('classifyOpenAI', () => {
     const method = c.method ?? 'POST';
     it(`${method} ${c.path} ${c.body === undefined ? '' : JSON.stringify(c.body)}`, () => {
       assert.deepStrictEqual(classifyOpenAI(method, c.path, '', c.body), c.want);
+    });
+  }
+});
+
+describe('classifyOpenAI refuses what it cannot read', () => {
+  for (const c of refused) {
+    const method = c.method ?? 'POST';
+    it(`${method} ${c.path} ${c.body === undefined ? '' : JSON.stringify(c.body)}`, () => {
+      assert.throws(() => classifyOpenAI(method, c.path, '', c.body), (e: Error & { reason?: string }) => e.reason === 'MODEL_INVALID');
     });
   }
 });
@@ -96,8 +123,8 @@ describe('classifyHttp', () => {
       model: 'llama3',
     });
   });
-  it('has no model without a string body.model', () => {
-    for (const body of [undefined, null, [], { model: 1 }, { model: '' }, 'model']) {
+  it('has no model without a model id in body.model', () => {
+    for (const body of [undefined, null, [], { model: 1 }, { model: '' }, { model: 'Toyota Corolla' }, 'model']) {
       assert.deepStrictEqual(classifyHttp('GET', '/x', 'a=b', body), {
         provider: 'http',
         operation: 'other',
