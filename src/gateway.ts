@@ -18,6 +18,7 @@ import { BufferBudget, defaultMaxBufferedBytes } from './admission/buffer-budget
 import { Recorder } from './admission/record.js';
 import { buildRoute, type Route } from './admission/route.js';
 import { routeMatcher } from './admission/routes.js';
+import { routeNeeds } from './admission/facts.js';
 import { openAuditWriter, planAudit, type AuditPlan } from './audit/config.js';
 import type { AuditWriter } from './audit/writer.js';
 import { createAdminServer, type ReadinessCheck } from './admin/server.js';
@@ -59,6 +60,14 @@ export function compileConfig(config: LoadedConfig): Parts {
   const authorizer = buildAuthorizer(config);
   const credentials = gw ? new Credentials(gw.value.credentials, gw.value.routes, config.path, gw.report) : new Credentials([], [], config.path, () => {});
   const routes = gw ? gw.value.routes.map(buildRoute) : [];
+  for (const r of routes) r.needs = routeNeeds(r.spec.name, authorizer, gw.value);
+  if (gw?.value.extAuthz?.http) {
+    // An HTTP check's peer is Envoy, not the client: there is no client address to judge.
+    for (const name of authorizer.addressPolicies()) {
+      gw.report(['extAuthz', 'http'], `policy ${name} reads the client address (source.ip, remote.ip, ipBlocks, remoteIpBlocks), which an HTTP ext_authz check does not carry (its peer is Envoy)`,
+        'use gRPC ext_authz (it carries the client address), or remove the address from the policy');
+    }
+  }
   const guardrails = gw?.value.guardrails ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report) : undefined;
   if (gw) checkLimits(gw.value, gw.report);
   const audit = gw ? planAudit(gw.value.audit, config.path, gw.report) : undefined;

@@ -163,8 +163,10 @@ class BodyReader {
 /** A body already in memory (read here, or sent whole by Envoy in an ext_authz check). */
 export function bufferedBody(buffer: Buffer, contentType: string | undefined): RequestBody {
   if (!buffer.length) return { buffer };
-  // Without a content type, a body that opens like JSON is treated as JSON.
-  if (contentType ? !isJson(contentType) : buffer[0] !== 0x7b && buffer[0] !== 0x5b) return { buffer };
+  // Without a content type a body is read as JSON, as upstreams read it (leading white space
+  // included, as RFC 8259 allows): one that does not parse is a jsonError, which the request guard
+  // refuses on operations whose body Warden reads.
+  if (contentType && !isJsonType(contentType)) return { buffer };
   try {
     return { buffer, json: JSON.parse(buffer.toString('utf8')) };
   } catch (e) {
@@ -206,10 +208,11 @@ async function* rest(head: Buffer[], it: AsyncIterator<Buffer>, size: number, ma
 
 /** Whether a body of this content type may be JSON (bufferedBody parses it): a JSON type, or none. */
 export function mayBeJson(contentType: string | undefined): boolean {
-  return contentType === undefined || contentType === '' || isJson(contentType);
+  return contentType === undefined || contentType === '' || isJsonType(contentType);
 }
 
-function isJson(contentType: string | undefined): boolean {
+/** A JSON content type (`application/json`, `…+json`). */
+export function isJsonType(contentType: string | undefined): boolean {
   if (!contentType) return false;
   const ct = contentType.toLowerCase();
   return ct.startsWith('application/json') || ct.includes('+json');

@@ -65,6 +65,9 @@ async function handle(checker: Checker, pathPrefix: string, req: IncomingMessage
 async function checkInput(req: IncomingMessage, pathPrefix: string, buffers: BufferBudget | undefined): Promise<CheckInput> {
   const info = requestInfo(req);
   if (pathPrefix && info.path.startsWith(pathPrefix)) info.path = info.path.slice(pathPrefix.length) || '/';
+  // The peer is Envoy, not the caller, and the check carries no verified peer: any XFCC here may be
+  // one the caller wrote (Envoy forwards it unless told to sanitize it), so none is believed.
+  info.sourceUnknown = true;
   try {
     const body = await readBody(req, info.headers['content-type'], BUFFER_LIMIT, BUFFER_LIMIT, buffers);
     // Envoy marks a body it cut at `maxRequestBytes` (it sets this header

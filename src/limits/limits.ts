@@ -1,8 +1,9 @@
 // Quotas: the limit stage of guard(request), and settlement after the answer.
 //
 //   admit   one charge per request across every rule that applies: +1 on each
-//           request counter, the prompt estimate on each token counter
-//           (nothing yet on `output` counters, which are only checked);
+//           request counter, the prompt estimate on each `prompt` token
+//           counter, a reservation of output tokens (the declared maximum)
+//           on `output` counters, both on `total` ones;
 //           over any limit → 429 RESOURCE_EXHAUSTED with Retry-After.
 //   settle  the upstream's usage replaces the estimate; a call that failed
 //           before the model ran gives its tokens back.
@@ -90,15 +91,21 @@ export class Limits {
     return this.store.up ? 'limits: redis up' : `limits: redis unreachable (${this.ready ? 'local fallback' : 'refusing requests'})`;
   }
 
-  /** Charge one request; `undefined` when no rule applies to it. */
-  async admit(scope: LimitScope, promptEstimate: number): Promise<QuotaOutcome | undefined> {
+  /**
+   * Charge one request; `undefined` when no rule applies to it. `outputReserve`: the output tokens
+   * `output` and `total` counters reserve until the answer settles (at most the rule's limit, so that
+   * one request alone always fits): concurrent requests cannot all pass before the first settles.
+   */
+  async admit(scope: LimitScope, promptEstimate: number, outputReserve = 0): Promise<QuotaOutcome | undefined> {
     const now = Date.now();
     const lines: Line[] = [];
     for (const rule of this.rules) {
       for (const subject of rule.subjects(scope)) {
         if (rule.requests) lines.push(this.line(rule, 'requests', rule.requests, subject, 1, now));
         if (rule.tokens) {
-          const inc = rule.tokens.count === 'output' ? 0 : promptEstimate;
+          const reserve = Math.min(outputReserve, rule.tokens.limit);
+          const count = rule.tokens.count;
+          const inc = count === 'output' ? reserve : count === 'total' ? promptEstimate + reserve : promptEstimate;
           lines.push({ ...this.line(rule, 'tokens', rule.tokens, subject, inc, now), count: rule.tokens.count });
         }
       }

@@ -104,8 +104,16 @@ export function bodyModel(body: unknown, field = 'model'): string | undefined {
   throw new WardenError('INVALID_ARGUMENT', 'MODEL_INVALID', `the body's "${field}" is not a model name (a non-empty string)`);
 }
 
-/** `body.stream === true`. */
+/**
+ * `body.stream`: true or false; absent or null is false. Any other value (`"true"`, `1`) is refused
+ * (STREAM_INVALID), not read as false: lenient upstreams stream on such values, and policy, quotas
+ * and stream usage must see the call as the upstream will run it.
+ */
 export function bodyStream(body: unknown): boolean {
   const o = bodyObject(body);
-  return o !== undefined && o['stream'] === true;
+  if (o === undefined) return false;
+  const s = o['stream'];
+  if (s === true) return true;
+  if (s === false || s === undefined || s === null) return false;
+  throw new WardenError('INVALID_ARGUMENT', 'STREAM_INVALID', '"stream" must be true or false (or absent)');
 }

@@ -8,6 +8,7 @@
 //        | endpoints/{e}/chat/completions           OpenAI-compatible (e = openapi or an id)
 //        | endpoints/{e}/completions | embeddings
 //        | {customJobs|pipelineJobs|…}[/{id}[:cancel]]   training
+//        | batchPredictionJobs                      a batch job: the model is in the body
 //        | anything else                            admin (GET) or other
 
 import type { Target } from '../types.js';
@@ -154,6 +155,14 @@ export function classifyVertex(method: string, path: string, query: string, body
 
   if (TRAINING_COLLECTIONS.has(r0)) return training(method, verb, rem, scope, r0 === 'tuningJobs' ? body : undefined);
 
+  if (r0 === 'batchPredictionJobs') {
+    // A batch job runs the model its body names.
+    if (rem === 1 && verb === undefined && method === 'POST') {
+      return vertexTarget(scope, { operation: 'batchPredictionJobs.create', operationClass: 'inference', ...modelName(bodyModel(body)) });
+    }
+    return verb === undefined ? admin(method, scope) : other(scope);
+  }
+
   return unknownShape(segs, i, verb, verb === undefined ? admin(method, scope) : other(scope));
 }
 
@@ -188,7 +197,7 @@ function unknownShape(segs: readonly string[], from: number, verb: string | unde
 export function vertexModelInBody(method: string, path: string): boolean {
   // Asked of every request before its body is read: a generateContent call must not pay for a
   // second classify. Without `/endpoints/` or `/tuningJobs` (or an escape that could spell them) it cannot be one.
-  if (method !== 'POST' || (!path.includes('/endpoints/') && !path.includes('/tuningJobs') && !path.includes('%'))) return false;
+  if (method !== 'POST' || (!path.includes('/endpoints/') && !path.includes('Jobs') && !path.includes('%'))) return false;
   let target: Target;
   try {
     target = classifyVertex(method, path, '', undefined);
@@ -196,7 +205,7 @@ export function vertexModelInBody(method: string, path: string): boolean {
     return false; // a model name too long (MODEL_INVALID): classify refuses the request itself
   }
   if (target.operation === 'training.create') return splitPath(path)?.at(-1) === 'tuningJobs';
-  return OPENAI_COMPATIBLE.has(target.operation);
+  return OPENAI_COMPATIBLE.has(target.operation) || target.operation === 'batchPredictionJobs.create';
 }
 
 const OPENAI_COMPATIBLE: ReadonlySet<string> = new Set(['chat.completions', 'completions', 'embeddings']);
@@ -254,12 +263,14 @@ function modelName(full: string | undefined): { publisher?: string; model?: stri
         publisher = full.slice(0, slash);
         model = full.slice(slash + 1);
       } else {
-        // A resource name: …publishers/{pub}/models/{m}
+        // A resource name: …publishers/{pub}/models/{m}, or …/models/{m} (a model of the project's own)
         const parts = full.split('/');
         const p = parts.lastIndexOf('publishers');
         if (p !== -1 && p + 4 === parts.length && parts[p + 2] === 'models') {
           publisher = parts[p + 1];
           model = parts[p + 3];
+        } else if (parts.length >= 2 && parts[parts.length - 2] === 'models') {
+          model = parts[parts.length - 1];
         }
       }
     }

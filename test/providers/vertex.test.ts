@@ -310,6 +310,9 @@ describe('classifyVertex refuses what it cannot read', () => {
       assert.throws(() => classifyVertex('POST', path, '', undefined), (e: Error & { reason?: string }) => e.reason === 'MODEL_INVALID');
     });
   }
+  it('openapi body with a non-boolean stream: STREAM_INVALID', () => {
+    assert.throws(() => classifyVertex('POST', `${P}/endpoints/openapi/chat/completions`, '', { model: 'google/gemini', stream: 'true' }), (e: Error & { reason?: string }) => e.reason === 'STREAM_INVALID');
+  });
   for (const body of [{ model: 7 }, { model: 'google/Gemini' }, { model: 'a/b/c' }, { model: 'google/gemini ' }]) {
     it(`openapi body ${JSON.stringify(body)}`, () => {
       assert.throws(() => classifyVertex('POST', `${P}/endpoints/openapi/chat/completions`, '', body), (e: Error & { reason?: string }) => e.reason === 'MODEL_INVALID');
@@ -357,8 +360,20 @@ cases.push(
   {
     name: 'openapi model without publisher',
     path: `${P}/endpoints/openapi/chat/completions`,
-    body: { model: 'gemini-2.0-flash', stream: 'true' },
+    body: { model: 'gemini-2.0-flash', stream: false },
     want: inf('chat.completions', { ...scope, endpoint: 'openapi', model: 'gemini-2.0-flash', apiVersion: 'v1' }),
+  },
+  {
+    name: 'batch prediction job: the model its body names',
+    path: `${P}/batchPredictionJobs`,
+    body: { displayName: 'b', model: 'publishers/google/models/gemini-2.5-pro', inputConfig: {} },
+    want: inf('batchPredictionJobs.create', { ...scope, publisher: 'google', model: 'gemini-2.5-pro', apiVersion: 'v1' }),
+  },
+  {
+    name: 'batch prediction job of a project model',
+    path: `${P}/batchPredictionJobs`,
+    body: { model: 'projects/p/locations/l/models/123' },
+    want: inf('batchPredictionJobs.create', { ...scope, model: '123', apiVersion: 'v1' }),
   },
   {
     name: 'openapi model as resource name',
@@ -400,6 +415,7 @@ describe('vertexModelInBody', () => {
   it('is true for the calls whose model is in the body: OpenAI-compatible ones and a tuning job\'s creation', () => {
     assert.equal(vertexModelInBody('POST', `${pl}/endpoints/openapi/chat/completions`), true);
     assert.equal(vertexModelInBody('POST', `${pl}/tuningJobs`), true);
+    assert.equal(vertexModelInBody('POST', `${pl}/batchPredictionJobs`), true);
     assert.equal(vertexModelInBody('POST', `${pl}/tuningJobs/123:cancel`), false);
     assert.equal(vertexModelInBody('GET', `${pl}/tuningJobs`), false);
     assert.equal(vertexModelInBody('POST', `${pl}/customJobs`), false);
