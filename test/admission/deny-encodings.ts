@@ -69,3 +69,57 @@ export const encodedCall: fc.Arbitrary<EncodedCall> = fc
     path += seps[segs.length]! + m + colon + v;
     return { path, absolute };
   });
+
+/** The denied OpenAI-style model, and the calls that name a model in their body. */
+export const DENIED_BODY_MODEL = 'gpt-4o';
+
+export interface BodyCall {
+  path: string;
+  /** The Content-Type header, or undefined for none. */
+  contentType: string | undefined;
+  body: string;
+  /** ext_authz only: Envoy sends this many bytes of the body (the rest cut off), or all. */
+  cutAt?: number;
+}
+
+const bodyPaths = fc.constantFrom(
+  { path: '/openai/v1/chat/completions', model: DENIED_BODY_MODEL },
+  { path: '/openai/v1/completions', model: DENIED_BODY_MODEL },
+  { path: '/openai/v1/responses', model: DENIED_BODY_MODEL },
+  { path: '/openai/v1/fine_tuning/jobs', model: DENIED_BODY_MODEL },
+  { path: '/openai/v1/assistants', model: DENIED_BODY_MODEL },
+  { path: '/openai/v1/threads/thread_1/runs', model: DENIED_BODY_MODEL },
+  { path: '/openai/v1/realtime/sessions', model: DENIED_BODY_MODEL },
+  { path: '/v1/projects/p/locations/us-central1/endpoints/openapi/chat/completions', model: `google/${DENIED}` },
+  { path: '/v1/projects/p/locations/us-central1/batchPredictionJobs', model: `publishers/google/models/${DENIED}` },
+);
+
+/** A JSON string literal of `s`: plain, or with characters as \u escapes (the same string once parsed). */
+const jsonString = (s: string): fc.Arbitrary<string> =>
+  fc.array(fc.integer({ min: 0, max: 3 }), { minLength: s.length, maxLength: s.length }).map((esc) =>
+    `"${[...s].map((c, i) => (esc[i] === 0 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('')}"`,
+  );
+
+/** The denied model, as a string the upstream might still read as it (trailing space or dot, zero-width, NUL), or as itself. */
+const modelValue = (m: string): fc.Arbitrary<string> =>
+  fc.oneof(
+    { weight: 4, arbitrary: jsonString(m) },
+    { weight: 1, arbitrary: fc.constantFrom(`"${m} "`, `" ${m}"`, `"${m}."`, `"${m}\\u200b"`, `"${m}\\u0000"`, `"${m}\\n"`, `["${m}"]`, `{"id":"${m}"}`) },
+  );
+
+export const bodyCall: fc.Arbitrary<BodyCall> = fc
+  .tuple(
+    bodyPaths,
+    fc.constantFrom<string | undefined>(undefined, 'application/json', 'application/json; charset=utf-8', 'Application/JSON', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/vnd.api+json'),
+    fc.constantFrom('', ' ', '\n', '\r\n\t', '\n\n  '),
+    fc.constantFrom('', ',"stream":true', ',"stream":"true"', ',"stream":1', ',"stream":"false"', ',"stream":null'),
+    fc.option(fc.integer({ min: 0, max: 60 }), { freq: 3 }),
+  )
+  .chain(([p, contentType, ws, stream, cutAt]) =>
+    modelValue(p.model).map((model) => ({
+      path: p.path,
+      contentType,
+      body: `${ws}{"model":${model}${stream},"messages":[{"role":"user","content":"hi"}]}`,
+      cutAt: cutAt ?? undefined,
+    })),
+  );

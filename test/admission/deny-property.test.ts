@@ -14,7 +14,7 @@ import { EXTERNAL_AUTH_PROTO, LOADER_OPTIONS, type CheckRequest } from '../../sr
 import { startGatewayFromYaml, type YamlGateway } from '../helpers/gateway.js';
 import { rawRequest, startRecordingUpstream, type RecordingUpstream } from '../helpers/recording-upstream.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { DENIED, encodedCall, type EncodedCall } from './deny-encodings.js';
+import { bodyCall, DENIED, DENIED_BODY_MODEL, encodedCall, type BodyCall, type EncodedCall } from './deny-encodings.js';
 
 const HOST = 'us-central1-aiplatform.googleapis.com';
 const PROMPT = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
@@ -32,17 +32,20 @@ spec:
   extAuthz: {timeout: 5s, grpc: {port: 0}, http: {port: 0, pathPrefix: /check}}
   routes:
     - {name: vertex, provider: vertex, upstream: "${upstream}"}
+    - {name: openai, provider: openai, match: {pathPrefix: /openai/}, upstream: "${upstream}"}
 ---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: no-${DENIED}}
 spec:
   action: DENY
-  rules: [{when: [{key: request.model, values: [${DENIED}]}]}]
+  rules: [{when: [{key: request.model, values: [${DENIED}, ${DENIED_BODY_MODEL}]}]}]
 `;
 }
 
-function grpcCheck(path: string, body: string): CheckRequest {
+function grpcCheck(path: string, body: string, contentType: string | undefined = 'application/json'): CheckRequest {
+  const headers: Record<string, string> = { ':authority': HOST, ':method': 'POST', ':path': path, 'content-length': String(Buffer.byteLength(body)) };
+  if (contentType !== undefined) headers['content-type'] = contentType;
   return {
     attributes: {
       source: { address: { socketAddress: { address: '10.44.0.13', portValue: 52088 } } },
@@ -51,11 +54,11 @@ function grpcCheck(path: string, body: string): CheckRequest {
         http: {
           id: '1',
           method: 'POST',
-          headers: { ':authority': HOST, ':method': 'POST', ':path': path, 'content-type': 'application/json', 'content-length': String(body.length) },
+          headers,
           path,
           host: HOST,
           protocol: 'HTTP/1.1',
-          size: String(body.length),
+          size: String(Buffer.byteLength(body)),
           body,
         },
       },
@@ -63,10 +66,13 @@ function grpcCheck(path: string, body: string): CheckRequest {
   };
 }
 
-function httpCheck(port: number, path: string, body: string): Promise<number> {
+function httpCheck(port: number, path: string, body: string, contentType: string | undefined = 'application/json', partial = false): Promise<number> {
   return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { host: HOST, 'content-length': Buffer.byteLength(body) };
+    if (contentType !== undefined) headers['content-type'] = contentType;
+    if (partial) headers['x-envoy-auth-partial-body'] = 'true';
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path: `/check${path}`, headers: { host: HOST, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      { host: '127.0.0.1', port, method: 'POST', path: `/check${path}`, headers },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode!));
@@ -138,6 +144,37 @@ for (const normalization of ['BASE', 'NONE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_
       );
     });
 
+    if (normalization === 'BASE') {
+      // The model named in a body, however it is sent: content types or none, leading white space,
+      // \\u escapes, look-alike values, non-boolean stream flags, bodies Envoy cut short.
+      it('a denied model in a body: proxy, denied or refused, never forwarded', async () => {
+        await fc.assert(
+          fc.asyncProperty(bodyCall, async (c) => {
+            const before = up.seen.length;
+            const res = await rawRequest(port, postBody(c));
+            assert.ok([400, 403, 413, 415].includes(res.status), `${showBody(c)} → ${res.status} ${res.body}`);
+            assert.equal(up.seen.length, before, `${showBody(c)} reached the upstream`);
+          }),
+          { numRuns: RUNS },
+        );
+      });
+
+      it('a denied model in a body: ext_authz gRPC (whole or cut short) and HTTP, never allowed', async () => {
+        await fc.assert(
+          fc.asyncProperty(bodyCall, async (c) => {
+            const body = c.cutAt === undefined ? c.body : c.body.slice(0, c.cutAt);
+            const req = grpcCheck(c.path, body, c.contentType);
+            req.attributes!.request!.http!.size = String(Buffer.byteLength(c.body));
+            const code = await check(req);
+            assert.ok(code !== 0, `gRPC ${showBody(c)} → allowed`);
+            const status = await httpCheck(g.gw.extAuthz!.http!.port, c.path, body, c.contentType, c.cutAt !== undefined);
+            assert.ok(status !== 200, `HTTP ${showBody(c)} → 200`);
+          }),
+          { numRuns: RUNS },
+        );
+      });
+    }
+
     it('ext_authz HTTP: never allowed', async () => {
       // Envoy sends the check its origin-form path: absolute-form does not occur here.
       await fc.assert(
@@ -150,6 +187,13 @@ for (const normalization of ['BASE', 'NONE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_
     });
   });
 }
+
+function postBody(c: BodyCall): string {
+  const type = c.contentType === undefined ? '' : `Content-Type: ${c.contentType}\r\n`;
+  return `POST ${c.path} HTTP/1.1\r\nHost: ${HOST}\r\n${type}Content-Length: ${Buffer.byteLength(c.body)}\r\nConnection: close\r\n\r\n${c.body}`;
+}
+
+const showBody = (c: BodyCall) => `${c.path} [${c.contentType ?? 'no content-type'}]${c.cutAt === undefined ? '' : ` cut at ${c.cutAt}`} ${JSON.stringify(c.body)}`;
 
 function post(target: string): string {
   return `POST ${target} HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(PROMPT)}\r\nConnection: close\r\n\r\n${PROMPT}`;
