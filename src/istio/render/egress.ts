@@ -88,6 +88,8 @@ export function egress(name: string, hosts: string[], spec: GatewaySpec, o: Rend
       },
     },
     {
+      // The gateway's one policy from Warden: CUSTOM (which, unlike ALLOW, denies nothing it does not
+      // match) and only for the Vertex hosts, so that the rest of the mesh's egress is left alone.
       apiVersion: 'security.istio.io/v1',
       kind: 'AuthorizationPolicy',
       metadata: { name: 'vertex-ext-authz', namespace: ns, labels },
