@@ -1,6 +1,8 @@
-// `count: output` (and `total`) token quotas hold for concurrent requests: a
-// request reserves the output it may produce (its declared maximum, else
-// 1024 tokens, at most the limit) until its answer settles the real count.
+// `count: output` token quotas hold for concurrent requests: a request
+// reserves the output it may produce (its declared maximum, else 1024 tokens)
+// until its answer settles the real count, and a request is refused once what
+// earlier ones used and reserved takes the budget (overshoot: at most one
+// request's reservation).
 // Before, output counters were only checked, so any number of requests in
 // flight passed before the first one settled.
 import assert from 'node:assert/strict';
@@ -69,10 +71,11 @@ spec:
     // Settled at its real 5 output tokens: room again, for requests that declare what they may use.
     const a = chat({ max_tokens: 40 });
     const b = chat({ max_completion_tokens: 40 });
-    await until(() => arrived === 3, 'two requests declaring 40 tokens each, side by side');
-    const c = await chat({ max_tokens: 40 });
-    assert.equal(c.status, 429, '5 + 40 + 40 + 40 > 100');
+    const c = chat({ max_output_tokens: 40 });
+    await until(() => arrived === 4, 'three requests declaring 40 tokens each, side by side (5 + 40 + 40 < 100)');
+    const d = await chat({ max_tokens: 40 });
+    assert.equal(d.status, 429, '5 + 40 + 40 + 40 ≥ 100: the budget is taken by what is used and reserved');
     for (const release of held.splice(0)) release();
-    assert.deepEqual([(await a).status, (await b).status], [200, 200]);
+    assert.deepEqual([(await a).status, (await b).status, (await c).status], [200, 200, 200]);
   });
 });
