@@ -11,6 +11,7 @@ import { readTlsFiles, refuseUnverifiedPeers, tlsServerOptions, watchTlsFiles } 
 import type { Authorizer } from './policy/evaluate.js';
 import { explainRequest, type ExplainDeps } from './policy/explain.js';
 import { buildAuthorizer } from './policy/index.js';
+import { normalizePath } from './policy/path.js';
 import { getProvider } from './providers/index.js';
 import { createHandler } from './proxy/pipeline.js';
 import { answerParserRefusals } from './proxy/refusals.js';
@@ -218,11 +219,13 @@ export async function startGateway(
 /** identify → classify → authorize for a described request (`warden explain`, admin POST /explain). */
 export function explainDeps(parts: Parts): ExplainDeps {
   const match = routeMatcher(parts.routes);
+  const mode = parts.config.gateway.value.policy.pathNormalization;
   return {
     identify: (req) => parts.identifier.identify(req),
     route: (req) => {
       const r = match(req);
-      return r && { name: r.spec.name, classify: (m, p, q, b) => r.provider.classify(m, p, q, b) };
+      // Classified as the gateway does: on the normalized path.
+      return r && { name: r.spec.name, classify: (m, p, q, b) => r.provider.classify(m, normalizePath(p, mode) ?? p, q, b) };
     },
     authorizer: parts.authorizer,
   };

@@ -26,8 +26,7 @@ export function routeNeeds(route: string, authorizer: Authorizer, spec: GatewayS
     if (applies && (rule.match.models || rule.by.includes('model'))) needs |= FACT_MODEL;
   }
   // A credential rule on models would pick another credential (the default) for an unknown model.
-  const spec_ = spec.routes.find((r) => r.name === route);
-  if (spec_?.credentials.some((c) => c.when?.models)) needs |= FACT_MODEL;
+  if (spec.routes.find((r) => r.name === route)?.credentials.some((c) => c.when?.models)) needs |= FACT_MODEL;
   return needs;
 }
 
