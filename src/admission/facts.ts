@@ -47,6 +47,8 @@ export function missingFacts(route: Route, info: RequestInfo, body: RequestBody,
     return new WardenError('INVALID_ARGUMENT', 'BODY_TOO_LARGE_TO_CLASSIFY',
       'the request body names the model, and it was not read whole (an ext_authz check carries at most its maxRequestBytes)', { httpStatus: 413 });
   }
+  // A body that does not parse names nothing: refused as what it is (also on http routes, whose bodies are otherwise not checked).
+  if (body.jsonError !== undefined) return new WardenError('INVALID_ARGUMENT', 'MALFORMED_JSON', `request body is not valid JSON: ${body.jsonError}`);
   const type = info.headers['content-type'];
   if (body.json === undefined && body.buffer?.length && type && !isJsonType(type)) {
     return new WardenError('INVALID_ARGUMENT', 'CONTENT_TYPE_UNSUPPORTED',
