@@ -21,7 +21,7 @@ export async function handleAuthorize(state: EmulatorState, req: IncomingMessage
   const params = req.method === 'POST' ? new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8')) : url.searchParams;
   const bad = checkRequest(params);
   if (bad) return sendText(res, 400, `invalid authorization request: ${bad}\n`);
-  if (req.method !== 'POST') return sendText(res, 200, loginPage(params), { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
+  if (req.method !== 'POST') return sendText(res, 200, loginPage(params), { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
   const user = (params.get('username') ?? '').trim();
   const groups = (params.get('groups') ?? '').split(/[,\s]+/).filter(Boolean);
   if (!USER.test(user) || !groups.every((g) => GROUP.test(g))) {
