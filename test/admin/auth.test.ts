@@ -216,3 +216,35 @@ describe('protected metrics', () => {
     }
   });
 });
+
+describe('behind TLS (publicUrl https)', () => {
+  it('the cookies are Secure (the session one __Host-), and the redirect URI is the public one', async () => {
+    const s = await startConsoleStack({ adminAuth: '    auth:\n      oidc: {issuer: ISSUER, clientId: warden-console}\n      publicUrl: https://warden-admin.example.com/' });
+    try {
+      const start = await fetch(`${s.admin}/auth/login`, { redirect: 'manual' });
+      assert.equal(start.status, 302);
+      assert.match(start.headers.getSetCookie()[0], /^warden-login=[\w-]+; Path=\/auth\/; HttpOnly; SameSite=Lax; Secure; Max-Age=600$/);
+      const to = new URL(start.headers.get('location')!);
+      assert.equal(to.searchParams.get('redirect_uri'), 'https://warden-admin.example.com/auth/callback');
+      const form = new URLSearchParams(to.searchParams);
+      form.set('username', 'tls');
+      form.set('groups', 'warden-readers');
+      const issued = await fetch(`${to.origin}${to.pathname}`, { method: 'POST', body: form, redirect: 'manual' });
+      // The browser would reach the public URL; here its path is taken to the admin port itself.
+      const back = new URL(issued.headers.get('location')!);
+      const callback = await fetch(`${s.admin}${back.pathname}${back.search}`, { headers: { cookie: start.headers.getSetCookie()[0].split(';')[0] }, redirect: 'manual' });
+      assert.equal(callback.status, 200);
+      const session = callback.headers.getSetCookie().find((c) => c.startsWith('__Host-warden-session='));
+      assert.match(session!, /^__Host-warden-session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Secure; Max-Age=28800$/);
+      // A state-changing call from the console's own (public) origin passes the Origin check, another does not.
+      const cookie = session!.split(';')[0];
+      const csrf = (await (await fetch(`${s.admin}/api/session`, { headers: { cookie } })).json()).csrf;
+      const out = await fetch(`${s.admin}/auth/logout`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, origin: 'http://warden-admin.example.com' } });
+      assert.equal(out.status, 403);
+      const ok = await fetch(`${s.admin}/auth/logout`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, origin: 'https://warden-admin.example.com' } });
+      assert.equal(ok.status, 200);
+    } finally {
+      await s.close();
+    }
+  });
+});

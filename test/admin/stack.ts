@@ -41,7 +41,7 @@ spec:
   admin:
     host: 127.0.0.1
     port: 0
-${o.adminAuth ?? `    auth:
+${o.adminAuth?.replace('ISSUER', emu.issuer) ?? `    auth:
       oidc: {issuer: ${emu.issuer}, clientId: warden-console}
       tokenFile: ./admin-token`}
   routes:
