@@ -1,12 +1,17 @@
 // The console's audit: searches over the configured store (the query code
-// behind `warden audit query`), one record's full detail, and the hash
-// chain's verification (`warden audit verify`'s code, on a thread).
+// behind `warden audit query`), one record's full detail, usage, and the hash
+// chain's verification (`warden audit verify`'s code). Every read runs off
+// the request thread: searches and usage on a reader thread, each
+// verification on a thread of its own.
 import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { openStore, type AuditPlan } from '../audit/config.js';
-import type { AuditFilter, AuditReader } from '../audit/sink.js';
+import type { AuditPlan } from '../audit/config.js';
+import type { AuditFilter } from '../audit/sink.js';
 import type { StoredRecord, VerifyResult } from '../audit/verify.js';
+import type { LimitsSpec } from '../config/schema.js';
 import { OPERATION_CLASSES } from '../types.js';
+import type { ReaderRequest } from './reader-thread.js';
+import type { QuotaUse, UsageDimension, UsageReport } from './usage.js';
 
 export interface VerifyStatus {
   running: boolean;
@@ -16,14 +21,24 @@ export interface VerifyStatus {
 
 const MAX_RESULTS = 500;
 
-// As for the SQLite thread: from source the thread is TypeScript, and registers tsx first.
-const THREAD = new URL(`./verify-thread${extname(new URL(import.meta.url).pathname)}`, import.meta.url);
-const ENTRY: [string | URL, { eval?: boolean }] = THREAD.pathname.endsWith('.ts')
-  ? [`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(THREAD.href)}); });`, { eval: true }]
-  : [THREAD, {}];
+type ReaderOp = ReaderRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/**
+ * A module of this folder as a worker's entry. From source it is TypeScript,
+ * and a worker does not inherit the tsx loader bin/warden.js registered: a
+ * one-line bootstrap registers it in the thread first (as the SQLite sink's).
+ */
+function threadEntry(name: string): [string | URL, { eval?: boolean }] {
+  const file = new URL(`./${name}${extname(new URL(import.meta.url).pathname)}`, import.meta.url);
+  return file.pathname.endsWith('.ts')
+    ? [`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); });`, { eval: true }]
+    : [file, {}];
+}
 
 export class AuditQueries {
-  private reader?: AuditReader;
+  private reader?: Worker;
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private verifying?: Promise<void>;
   private status: VerifyStatus = { running: false };
 
@@ -34,27 +49,17 @@ export class AuditQueries {
   }
 
   /** Records matching `f`, newest first, at most MAX_RESULTS. */
-  async search(f: AuditFilter): Promise<StoredRecord[]> {
-    const out: StoredRecord[] = [];
-    const limit = Math.min(f.limit ?? 100, MAX_RESULTS);
-    for await (const r of this.open().records({ ...f, limit, newestFirst: true })) {
-      out.push(r);
-      if (out.length >= limit) break;
-    }
-    return out;
-  }
-
-  /** Every record since `since` (oldest first), for usage charts; at most `max`. */
-  async *since(since: string, max: number): AsyncIterable<StoredRecord> {
-    let n = 0;
-    for await (const r of this.open().records({ since })) {
-      yield r;
-      if (++n >= max) return;
-    }
+  search(f: AuditFilter): Promise<StoredRecord[]> {
+    return this.call({ op: 'search', filter: { ...f, limit: Math.min(f.limit ?? 100, MAX_RESULTS), newestFirst: true } }) as Promise<StoredRecord[]>;
   }
 
   async byRequestId(requestId: string): Promise<StoredRecord | undefined> {
     return (await this.search({ requestId, limit: 1 }))[0];
+  }
+
+  /** Usage since `sinceMs` and quota use of the windows since `quotaSinceMs`, from at most `maxRecords` records. */
+  usage(o: { sinceMs: number; quotaSinceMs: number; nowMs: number; by: UsageDimension; maxRecords: number; limits?: LimitsSpec }): Promise<UsageReport & { quotas: QuotaUse[] }> {
+    return this.call({ op: 'usage', ...o }) as Promise<UsageReport & { quotas: QuotaUse[] }>;
   }
 
   verification(): VerifyStatus {
@@ -67,8 +72,9 @@ export class AuditQueries {
     const startedAt = new Date().toISOString();
     this.status = { ...this.status, running: true };
     const keyFiles = [this.plan.keyFile, ...this.plan.previousKeyFiles];
+    const [entry, opts] = threadEntry('verify-thread');
     this.verifying = new Promise<{ result?: VerifyResult; error?: string }>((resolve) => {
-      const worker = new Worker(ENTRY[0], { ...ENTRY[1], workerData: { store: this.plan.store, keyFiles }, name: 'warden-audit-verify' });
+      const worker = new Worker(entry, { ...opts, workerData: { store: this.plan.store, keyFiles }, name: 'warden-audit-verify' });
       worker.once('message', resolve);
       worker.once('error', (e) => resolve({ error: e.message }));
       worker.once('exit', (code) => resolve({ error: `the verification stopped (exit ${code})` }));
@@ -78,25 +84,45 @@ export class AuditQueries {
     });
   }
 
-  /** Resolves when the running verification (if any) has finished: tests and shutdown. */
-  async settled(): Promise<void> {
-    await this.verifying;
-  }
-
   async close(): Promise<void> {
     await this.verifying;
-    await this.reader?.close().catch(() => {});
-    this.reader = undefined;
+    const reader = this.reader;
+    if (!reader) return;
+    await this.call({ op: 'close' }).catch(() => {});
+    await reader.terminate();
   }
 
-  /** Opened on first use: a SQLite file exists only once the writer has made it. */
-  private open(): AuditReader {
-    try {
-      this.reader ??= openStore(this.plan.store, { readonly: true });
-    } catch (e) {
-      throw new Error(`the audit store cannot be read yet: ${(e as Error).message}`);
-    }
-    return this.reader;
+  private call(op: ReaderOp): Promise<unknown> {
+    const worker = (this.reader ??= this.startReader());
+    const id = this.nextId++;
+    if (!this.waiting.size) worker.ref();
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.postMessage({ ...op, id });
+    });
+  }
+
+  private startReader(): Worker {
+    const [entry, opts] = threadEntry('reader-thread');
+    const worker = new Worker(entry, { ...opts, workerData: { store: this.plan.store }, name: 'warden-audit-reader' });
+    worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+      const w = this.waiting.get(m.id);
+      if (!w) return;
+      this.waiting.delete(m.id);
+      // An idle reader must not keep the process alive.
+      if (!this.waiting.size) worker.unref();
+      if (m.error !== undefined) w.reject(new Error(m.error));
+      else w.resolve(m.result);
+    });
+    const stopped = (why: string) => {
+      if (this.reader !== worker) return;
+      this.reader = undefined;
+      for (const w of this.waiting.values()) w.reject(new Error(`the audit reader thread stopped: ${why}`));
+      this.waiting.clear();
+    };
+    worker.on('error', (e) => stopped(e.message));
+    worker.on('exit', (code) => stopped(`exit code ${code}`));
+    return worker;
   }
 }
 

@@ -56,33 +56,46 @@ export function summarize(r: AuditRecord): TrafficSummary {
 
 const KEEP = 500;
 const HEARTBEAT_MS = 15_000;
+/** A watcher this far behind (a stalled connection) is let go: the console reconnects and gets the backlog. */
+const MAX_BEHIND_BYTES = 1024 * 1024;
 
 export class LiveTraffic {
-  private readonly recent: AuditRecord[] = [];
+  /** The last KEEP records, a ring: `next` is where the next one goes. */
+  private readonly ring: (AuditRecord | undefined)[] = new Array(KEEP);
+  private next = 0;
   private readonly watchers = new Set<ServerResponse>();
   private heartbeat?: NodeJS.Timeout;
 
-  /** The Recorder's listener. */
+  /** The Recorder's listener: on the request path, so one store into the ring unless someone watches. */
   readonly add = (r: AuditRecord): void => {
-    this.recent.push(r);
-    if (this.recent.length > KEEP) this.recent.shift();
+    this.ring[this.next] = r;
+    this.next = (this.next + 1) % KEEP;
     if (!this.watchers.size) return;
     const event = `event: record\ndata: ${JSON.stringify(summarize(r))}\n\n`;
-    for (const res of this.watchers) res.write(event);
+    for (const res of this.watchers) {
+      if (res.writableLength > MAX_BEHIND_BYTES) res.end();
+      else res.write(event);
+    }
   };
+
+  /** The records kept, oldest first. */
+  records(): AuditRecord[] {
+    const out: AuditRecord[] = [];
+    for (let i = 0; i < KEEP; i++) {
+      const r = this.ring[(this.next + i) % KEEP];
+      if (r) out.push(r);
+    }
+    return out;
+  }
 
   /** The last records, newest first. */
   latest(n = KEEP): TrafficSummary[] {
-    return this.recent.slice(-n).reverse().map(summarize);
-  }
-
-  /** The records kept, oldest first. */
-  records(): readonly AuditRecord[] {
-    return this.recent;
+    return this.records().slice(-n).reverse().map(summarize);
   }
 
   find(requestId: string): AuditRecord | undefined {
-    for (let i = this.recent.length - 1; i >= 0; i--) if (this.recent[i].requestId === requestId) return this.recent[i];
+    const all = this.records();
+    for (let i = all.length - 1; i >= 0; i--) if (all[i].requestId === requestId) return all[i];
     return undefined;
   }
 

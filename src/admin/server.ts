@@ -151,9 +151,9 @@ async function api(deps: AdminDeps, req: IncomingMessage, res: ServerResponse, p
     case 'GET /api/credentials':
       return sendJson(res, 200, { credentials: deps.credentials.status() });
     case 'POST /explain':
-      return explainEndpoint(req, res, deps, false);
+      return explainEndpoint(req, res, deps, 'plain');
     case 'POST /api/explain':
-      return explainEndpoint(req, res, deps, true);
+      return explainEndpoint(req, res, deps, 'console');
     case 'GET /api/traffic':
       return sendJson(res, 200, { records: deps.live?.latest() ?? [] });
     case 'GET /api/traffic/stream':
@@ -213,7 +213,8 @@ async function session(deps: AdminDeps, caller: Caller, req: IncomingMessage, re
   });
 }
 
-async function explainEndpoint(req: IncomingMessage, res: ServerResponse, deps: AdminDeps, console: boolean): Promise<void> {
+/** `plain`: POST /explain, a description → the explanation, as before the console. `console`: a record or a description → the explanation and its text. */
+async function explainEndpoint(req: IncomingMessage, res: ServerResponse, deps: AdminDeps, form: 'plain' | 'console'): Promise<void> {
   if (!deps.explain) return sendError(res, 404, 'NOT_FOUND', 'explain is not available');
   const text = await readText(req, EXPLAIN_MAX_BYTES);
   let body: Record<string, unknown>;
@@ -223,7 +224,7 @@ async function explainEndpoint(req: IncomingMessage, res: ServerResponse, deps: 
   } catch {
     return sendJson(res, 400, { error: 'the body is a JSON object: {method, path, host, headers, token, sourcePrincipal, sourceIp, body}' });
   }
-  if (!console) return sendJson(res, 200, await deps.explain(body as RequestDescription));
+  if (form === 'plain') return sendJson(res, 200, await deps.explain(body as RequestDescription));
   // The console: {requestId} explains a recorded request, {request} a described one; both come back with the text `warden explain` prints.
   let result: ExplainResult;
   if (typeof body.requestId === 'string') {
@@ -245,21 +246,18 @@ async function usage(deps: AdminDeps, res: ServerResponse, query: URLSearchParam
   const range = query.get('range') ?? '1h';
   const m = /^(\d{1,4})(m|h|d)$/.exec(range);
   if (!m) return sendError(res, 400, 'INVALID_ARGUMENT', 'range: such as 15m, 1h, 24h or 7d');
-  const now = Date.now();
-  const sinceMs = now - Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm'];
-  const quotaSince = now - longestWindowMs(deps.limits);
-  const quotaRecords: AuditRecord[] = [];
-  const keep = (r: AuditRecord) => {
-    if (r.quota && Date.parse(r.time) >= quotaSince) quotaRecords.push(r);
-    return r;
-  };
-  // The records since the earlier of the two: one read of the store serves both.
-  const from = new Date(Math.min(sinceMs, quotaSince)).toISOString();
-  const source = deps.audit
-    ? mapAsync(deps.audit.since(from, USAGE_MAX_RECORDS), keep)
-    : (deps.live?.records() ?? []).filter((r) => r.time >= from).map(keep);
-  const report = await readStore(() => usageReport(source, { sinceMs, nowMs: now, by, truncatedAt: USAGE_MAX_RECORDS }));
-  sendJson(res, 200, { ...report, source: deps.audit ? `audit store (${deps.audit.store})` : 'this process\'s recent records (no audit store)', quotas: quotaUse(deps.limits, quotaRecords, now) });
+  const nowMs = Date.now();
+  const sinceMs = nowMs - Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm'];
+  const quotaSinceMs = nowMs - longestWindowMs(deps.limits);
+  if (deps.audit) {
+    const report = await readStore(() => deps.audit!.usage({ sinceMs, quotaSinceMs, nowMs, by, maxRecords: USAGE_MAX_RECORDS, limits: deps.limits }));
+    return sendJson(res, 200, { ...report, source: `audit store (${deps.audit.store})` });
+  }
+  // Without an audit store: the records this process keeps for live traffic.
+  const kept = deps.live?.records() ?? [];
+  const report = await usageReport(kept, { sinceMs, nowMs, by, truncatedAt: Infinity });
+  const quotas = quotaUse(deps.limits, kept.filter((r) => r.quota && Date.parse(r.time) >= quotaSinceMs), nowMs);
+  sendJson(res, 200, { ...report, source: 'the last records of this process (no audit store)', quotas });
 }
 
 function health(deps: AdminDeps, res: ServerResponse): void {
@@ -295,10 +293,6 @@ async function readStore<T>(read: () => Promise<T>): Promise<T> {
   } catch (e) {
     throw Object.assign(new Error(`the audit store cannot be read: ${(e as Error).message}`), { status: 503 });
   }
-}
-
-async function* mapAsync<T, U>(it: AsyncIterable<T>, f: (t: T) => U): AsyncIterable<U> {
-  for await (const t of it) yield f(t);
 }
 
 function ownOrigin(deps: AdminDeps, req: IncomingMessage): string {

@@ -23,6 +23,8 @@ export interface UsageReport {
 
 const BUCKETS = 60;
 const MAX_SERIES = 8;
+/** Bucket widths a person reads at a glance; the first that gives at most BUCKETS buckets. */
+const NICE_SECONDS = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 
 function keysOf(r: AuditRecord, by: UsageDimension): string[] {
   switch (by) {
@@ -43,7 +45,8 @@ export function tokensOf(r: AuditRecord): number {
 
 export async function usageReport(records: AsyncIterable<AuditRecord> | Iterable<AuditRecord>, o: { sinceMs: number; nowMs: number; by: UsageDimension; truncatedAt: number }): Promise<UsageReport> {
   const span = Math.max(1, o.nowMs - o.sinceMs);
-  const bucketMs = Math.max(1000, Math.ceil(span / BUCKETS / 1000) * 1000);
+  const wanted = span / BUCKETS / 1000;
+  const bucketMs = (NICE_SECONDS.find((n) => n >= wanted) ?? Math.ceil(wanted / 86400) * 86400) * 1000;
   const first = Math.floor(o.sinceMs / bucketMs) * bucketMs;
   const n = Math.floor((o.nowMs - first) / bucketMs) + 1;
   const byKey = new Map<string, { requests: number[]; tokens: number[]; total: number }>();
