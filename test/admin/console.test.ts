@@ -11,7 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { GEN, startConsoleStack, TRAIN, until, type ConsoleStack } from './stack.js';
+import { until } from '../helpers/process.js';
+import { GEN, startConsoleStack, TRAIN, type ConsoleStack } from './stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -121,8 +122,8 @@ spec:
       await page.getByLabel('Request id').fill(id);
       await page.getByRole('button', { name: 'Search' }).click();
       await page.getByRole('status').filter({ hasText: /records?, newest first/ }).waitFor();
-      return (await page.locator(`tr[data-request-id="${id}"]`).count()) === 1 ? true : undefined;
-    }, 'the record in the audit store');
+      return (await page.locator(`tr[data-request-id="${id}"]`).count()) === 1;
+    }, 'the record in the audit store', 5000, 25);
     await page.getByRole('button', { name: `Show record ${id}` }).click();
     const detail = page.locator('aside.detail');
     await detail.getByRole('heading', { name: `Request ${id}` }).waitFor();
@@ -140,8 +141,8 @@ spec:
     await until(async () => {
       await page.getByRole('button', { name: 'Search' }).click();
       await page.getByRole('status').filter({ hasText: /records?, newest first/ }).waitFor();
-      return (await page.locator(`tr[data-request-id="${id}"]`).count()) === 1 ? true : undefined;
-    }, 'the refused record');
+      return (await page.locator(`tr[data-request-id="${id}"]`).count()) === 1;
+    }, 'the refused record', 5000, 25);
     await page.getByRole('button', { name: `Show record ${id}` }).click();
     await page.getByRole('link', { name: 'Explain this decision' }).click();
     const result = page.getByTestId('explanation');

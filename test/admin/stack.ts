@@ -132,14 +132,3 @@ export async function signIn(admin: string, user: string, groups: string[]): Pro
     fetch: (path, init = {}) => fetch(`${admin}${path}`, { ...init, headers: { cookie, ...(init.headers as Record<string, string>) } }),
   };
 }
-
-/** Polls `check` until it returns a value, at most `ms`. */
-export async function until<T>(check: () => Promise<T | undefined>, what: string, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
