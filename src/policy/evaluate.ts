@@ -102,9 +102,9 @@ export class Authorizer {
     return facts;
   }
 
-  /** Names of enforced policies that read the client address. */
+  /** Names of enforced policies that read the client address, of those that apply to a route. */
   addressPolicies(): string[] {
-    return this.policies.filter((p) => !p.dryRun && p.readsAddress).map((p) => p.name);
+    return this.policies.filter((p) => !p.dryRun && p.readsAddress && (p.scope.routes === 'all' || p.scope.routes.size > 0)).map((p) => p.name);
   }
 
   /** The decision, and every policy's verdict on the request, for `warden explain` and the admin API. */
