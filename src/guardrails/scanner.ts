@@ -9,9 +9,12 @@ const PRIORITY: Record<Category, number> = { secret: 3, custom: 2, pii: 1, injec
 
 export class Scanner {
   private readonly categoryOf = new Map<string, Category>();
+  /** The most context any detector reads before a span it reports (see Detector.lookBehind). */
+  readonly lookBehind: number;
 
   constructor(private readonly detectors: readonly Detector[]) {
     for (const d of detectors) this.categoryOf.set(d.type, d.category);
+    this.lookBehind = Math.max(0, ...detectors.map((d) => d.lookBehind));
   }
 
   get empty(): boolean {

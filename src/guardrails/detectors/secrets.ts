@@ -27,11 +27,11 @@ function looksRandom(v: string): boolean {
 
 export const secretDetectors: readonly Detector[] = [
   regexDetector('GOOGLE_API_KEY', 'secret', GOOGLE_API_KEY, { quick: (t) => t.includes('AIza') }),
-  regexDetector('GOOGLE_SA_KEY_ID', 'secret', GOOGLE_SA_KEY_ID, { group: 1, quick: (t) => t.includes('private_key_id') }),
+  regexDetector('GOOGLE_SA_KEY_ID', 'secret', GOOGLE_SA_KEY_ID, { group: 1, lookBehind: 48, quick: (t) => t.includes('private_key_id') }),
   regexDetector('AWS_ACCESS_KEY', 'secret', AWS_ACCESS_KEY),
   regexDetector('GITHUB_TOKEN', 'secret', GITHUB_TOKEN, { quick: (t) => t.includes('gh') || t.includes('github_pat_') }),
   regexDetector('SLACK_TOKEN', 'secret', SLACK_TOKEN, { quick: (t) => t.includes('xox') || t.includes('hooks.slack.com') }),
   regexDetector('JWT', 'secret', JWT, { quick: (t) => t.includes('eyJ') }),
   regexDetector('PRIVATE_KEY', 'secret', PRIVATE_KEY, { quick: (t) => t.includes('-----BEGIN') }),
-  regexDetector('SECRET_ASSIGNMENT', 'secret', ASSIGNMENT, { group: 1, check: looksRandom }),
+  regexDetector('SECRET_ASSIGNMENT', 'secret', ASSIGNMENT, { group: 1, lookBehind: 96, check: looksRandom }),
 ];

@@ -13,6 +13,13 @@ export interface Match {
 export interface Detector {
   type: string;
   category: Category;
+  /**
+   * Characters before a reported span that the detector reads to decide (a
+   * key name, a JSON member name, a header name). A stream keeps at least this
+   * much of the text it already released, so that a value whose context went
+   * out in an earlier piece is still recognised.
+   */
+  lookBehind: number;
   /** Appends the spans it finds in `text` to `out`. */
   find(text: string, out: Match[]): void;
 }
@@ -26,13 +33,17 @@ export function regexDetector(
   type: string,
   category: Category,
   re: RegExp,
-  opts: { check?: (value: string) => boolean; group?: number; quick?: (text: string) => boolean } = {},
+  opts: { check?: (value: string) => boolean; group?: number; quick?: (text: string) => boolean; lookBehind?: number } = {},
 ): Detector {
   if (!re.global) throw new TypeError(`detector ${type}: the regular expression needs the g flag`);
   if (opts.group !== undefined && !re.hasIndices) throw new TypeError(`detector ${type}: a group needs the d flag`);
+  // A group's span starts after text the pattern read: how much must be said, or streams lose it.
+  if (opts.group !== undefined && opts.lookBehind === undefined) throw new TypeError(`detector ${type}: a group needs lookBehind`);
   return {
     type,
     category,
+    // Without a group the span starts where the match does: a look-behind assertion reads a few characters.
+    lookBehind: opts.lookBehind ?? 8,
     find(text, out) {
       if (opts.quick && !opts.quick(text)) return;
       re.lastIndex = 0;
