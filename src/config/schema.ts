@@ -144,6 +144,8 @@ const guardrails = z
       .array(z.object({ name, pattern: z.string().min(1), ignoreCase: z.boolean().default(false) }).strict())
       .default([]),
     injection: z.object({ threshold: z.number().min(0).max(1).default(0.5) }).strict().prefault({}),
+    /** Regions (ISO 3166 alpha-2) whose national phone formats are recognised, tried in order; absent: a default list. */
+    phone: z.object({ regions: z.array(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 region code such as GB')).min(1).optional() }).strict().prefault({}),
     /** Characters of streamed answer text held back so that a value split across chunks is still caught. */
     streamWindow: z.number().int().min(16).max(4096).default(64),
     /** Request bodies up to this size are read whole and scanned (larger ones cannot be; see `oversize`). */

@@ -1,6 +1,7 @@
 // Guardrails compiled from config, and the per-request session that applies
 // them: guard(request) scans the prompt's text fields, records findings,
 // redacts or refuses; guard(response) rewrites the answer (see response.ts).
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { Counter, type Registry } from 'prom-client';
 import type { Reporter } from '../config/load.js';
 import type { GuardrailsSpec, RouteSpec } from '../config/schema.js';
@@ -32,7 +33,7 @@ export class Guardrails {
   private readonly threshold: number;
 
   constructor(
-    spec: Omit<GuardrailsSpec, 'maxScanBytes' | 'oversize'> & Partial<Pick<GuardrailsSpec, 'maxScanBytes' | 'oversize'>>,
+    spec: Omit<GuardrailsSpec, 'maxScanBytes' | 'oversize' | 'phone'> & Partial<Pick<GuardrailsSpec, 'maxScanBytes' | 'oversize' | 'phone'>>,
     routes: readonly RouteSpec[],
     report: Reporter,
     readonly classifier: InjectionClassifier = heuristicClassifier,
@@ -45,7 +46,11 @@ export class Guardrails {
         report(['guardrails', 'detectors', i, 'pattern'], `not a regular expression: ${(e as Error).message}`, 'JavaScript RegExp syntax, without slashes or flags');
       }
     });
-    const detectors = [...piiDetectors, ...secretDetectors, ...custom];
+    const regions = spec.phone?.regions;
+    regions?.forEach((r, i) => {
+      if (!isSupportedCountry(r)) report(['guardrails', 'phone', 'regions', i], `no phone numbering plan for region "${r}"`, 'an ISO 3166 alpha-2 code with a numbering plan, such as GB, DE, JP');
+    });
+    const detectors = [...piiDetectors(regions?.filter((r) => isSupportedCountry(r))), ...secretDetectors, ...custom];
     this.scanner = new Scanner(detectors);
     this.streamWindow = spec.streamWindow;
     this.maxScanBytes = spec.maxScanBytes ?? 8 * 1024 * 1024;

@@ -20,6 +20,18 @@ export interface Detector {
    * out in an earlier piece is still recognised.
    */
   lookBehind: number;
+  /**
+   * Recognised by where it stands (a key name, a header), not by its own
+   * format: where it overlaps a detector of the same category that knows the
+   * format, that one names the finding (the span covers both).
+   */
+  generic?: boolean;
+  /**
+   * Everything it reports lies inside one run of at least 16 characters
+   * without whitespace (a token, a URL). The Scanner then runs it over those
+   * runs alone, which prose has few of.
+   */
+  token?: boolean;
   /** Appends the spans it finds in `text` to `out`. */
   find(text: string, out: Match[]): void;
 }
