@@ -30,7 +30,8 @@ export class Guardrails {
   /** What happens to a larger body when the request's guardrails redact or block. */
   readonly oversize: 'block' | 'flag';
   private readonly resolver: ActionResolver;
-  private readonly threshold: number;
+  /** injection.threshold: a classifier score at or above it is a finding. */
+  readonly injectionThreshold: number;
 
   constructor(
     spec: Omit<GuardrailsSpec, 'maxScanBytes' | 'oversize' | 'phone'> & Partial<Pick<GuardrailsSpec, 'maxScanBytes' | 'oversize' | 'phone'>>,
@@ -55,7 +56,7 @@ export class Guardrails {
     this.streamWindow = spec.streamWindow;
     this.maxScanBytes = spec.maxScanBytes ?? 8 * 1024 * 1024;
     this.oversize = spec.oversize ?? 'block';
-    this.threshold = spec.injection.threshold;
+    this.injectionThreshold = spec.injection.threshold;
     const types = new Set([...detectors.map((d) => d.type), 'PROMPT_INJECTION']);
     this.resolver = new ActionResolver(spec, routes, types, report);
   }
@@ -66,7 +67,7 @@ export class Guardrails {
   }
 
   session(scope: RequestScope): GuardSession {
-    return new GuardSession(this, this.resolver.resolve(scope), this.threshold);
+    return new GuardSession(this, this.resolver.resolve(scope), this.injectionThreshold);
   }
 
   private findingsCounter?: Counter<'type' | 'direction' | 'action'>;

@@ -5,17 +5,8 @@
 // format beats one that goes by context (`api_key = sk_live_…` is a Stripe
 // key), else the longer one wins, so an IBAN is not also reported as the
 // digits inside it.
+import { runs } from './detectors/runs.js';
 import type { Category, Detector, Match } from './detectors/types.js';
-
-/** Where token detectors look: runs without whitespace of 16 characters or more. */
-const MIN_RUN = 16;
-
-/** JavaScript's \s: ASCII whitespace, NBSP, the Unicode space separators, line and paragraph separators, BOM. */
-function isSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  if (c < 160) return false;
-  return c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
 
 const PRIORITY: Record<Category, number> = { secret: 3, custom: 2, pii: 1, injection: 0 };
 
@@ -74,19 +65,11 @@ export class Scanner {
   private scanTokens(text: string, all: Match[]): void {
     let joined = '';
     const at: number[] = []; // [joinedStart, textStart] pairs
-    // A loop over char codes: about 3× faster here than /\S{16,}/g, which retries inside every word.
-    let start = -1;
-    for (let i = 0; i <= text.length; i++) {
-      if (i < text.length && !isSpace(text.charCodeAt(i))) {
-        if (start < 0) start = i;
-        continue;
-      }
-      if (start >= 0 && i - start >= MIN_RUN) {
-        if (joined.length) joined += '\n';
-        at.push(joined.length, start);
-        joined += text.slice(start, i);
-      }
-      start = -1;
+    const r = runs(text);
+    for (let i = 0; i < r.length; i += 2) {
+      if (joined.length) joined += '\n';
+      at.push(joined.length, r[i]!);
+      joined += text.slice(r[i], r[i + 1]);
     }
     if (!joined.length) return;
     const found: Match[] = [];

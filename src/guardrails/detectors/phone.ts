@@ -18,7 +18,7 @@ export const DEFAULT_PHONE_REGIONS: readonly string[] = ['US', 'GB', 'DE', 'FR',
 
 // Digits with the separators people write; a leading + or 00, parentheses around an area code.
 const CANDIDATE = /(?<![\w+.,/:-])(?:\+|\b00)?\(?\d(?:[\d\u00a0 ().\/-]{5,22})\d(?![\w-]|[.,/:]\d)/g;
-const PHONE_WORD = /(?:phone|tel|telephone|mobile|cell|fax|call|whatsapp|sms|hotline|telefon|téléphone|teléfono|telefono|telefone|portable|handy|móvil|celular|電話|电话|手机|携帯|전화|телефон|тел)\.?\s*(?:number|nr|no|n°|nº|#)?\.?\s*[:：]?\s*$/i;
+const PHONE_WORD = /(?:phone|tel|telephone|mobile|cell|cellphone|fax|call|ring|text|dial|reach|whatsapp|sms|hotline|number|nummer|numéro|número|numero|номер|telefon|téléphone|teléfono|telefono|telefone|portable|handy|móvil|celular|llámame|llama|llamar|appelez|appelle|appeler|chiamami|chiama|chiamare|ruf|anrufen|bel|ligue|zadzwoń|позвони|звоните|電話|电话|手机|携帯|전화|телефон|тел)(?:[\s.-]?(?:me|us|moi|mich|mir|mi|me at|me on|us at|us on|him|her))?(?:\s(?:on|at|al|au|le|il|an|unter|op|para|é|is|ist|est|es))?\.?\s*(?:number|nr|no|n°|nº|#)?\.?\s*[:：]?\s*$/i;
 const DATE = /^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$/;
 const DOTTED_QUAD = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
@@ -28,10 +28,26 @@ function digitCount(s: string): number {
   return n;
 }
 
-function parse(candidate: string, regions: readonly CountryCode[]): boolean {
+/** Lengths of the digit groups of a written number: `020 7946 0018` → 3,4,4. */
+function groups(s: string): string {
+  return (s.match(/\d+/g) ?? []).map((g) => g.length).join(',');
+}
+
+/**
+ * A national-notation candidate is a phone number of a region when it is valid there and written as
+ * that region writes its numbers (libphonenumber's national format: `030 12345678`, `(212) 555-0199`),
+ * or when a phone word says so ("Tel.: 912 345 678"): part numbers and serials grouped otherwise that
+ * happen to be valid somewhere are not.
+ */
+function parse(candidate: string, regions: readonly CountryCode[], said: boolean): boolean {
   const intl = candidate.startsWith('+') || candidate.startsWith('00');
   if (intl) return parsePhoneNumberFromString(candidate.startsWith('00') ? `+${candidate.slice(2)}` : candidate)?.isValid() ?? false;
-  for (const r of regions) if (parsePhoneNumberFromString(candidate, r)?.isValid()) return true;
+  const written = groups(candidate);
+  for (const r of regions) {
+    const n = parsePhoneNumberFromString(candidate, r);
+    if (!n?.isValid()) continue;
+    if (said || !/\D/.test(candidate.trim()) || groups(n.formatNational()) === written) return true;
+  }
   return false;
 }
 
@@ -44,11 +60,12 @@ const CACHE_SIZE = 4096;
 export function phoneDetector(regions: readonly string[] = DEFAULT_PHONE_REGIONS): Detector {
   const codes = regions as readonly CountryCode[];
   const verdicts = new Map<string, boolean>();
-  const valid = (v: string): boolean => {
-    let ok = verdicts.get(v);
+  const valid = (v: string, said: boolean): boolean => {
+    const key = said ? `!${v}` : v;
+    let ok = verdicts.get(key);
     if (ok === undefined) {
       if (verdicts.size >= CACHE_SIZE) verdicts.clear();
-      verdicts.set(v, (ok = parse(v, codes)));
+      verdicts.set(key, (ok = parse(v, codes, said)));
     }
     return ok;
   };
@@ -71,10 +88,11 @@ export function phoneDetector(regions: readonly string[] = DEFAULT_PHONE_REGIONS
         if (n < 7 || n > 15 || DATE.test(v) || DOTTED_QUAD.test(v)) continue;
         const grouped = /[\u00a0 ().\/-]/.test(v);
         const marked = v.startsWith('+') || v.startsWith('00');
-        if (!grouped && !marked && !PHONE_WORD.test(text.slice(Math.max(0, start - 32), start))) continue;
+        const said = PHONE_WORD.test(text.slice(Math.max(0, start - 32), start));
+        if (!grouped && !marked && !said) continue;
         // Mixed separators that phone numbers do not use together (1.5/2.0 figures, ranges).
         if (/\.\s|\s\./.test(v) || /\/.*\//.test(v)) continue;
-        if (valid(v)) out.push({ type: 'PHONE', start, end: start + v.length });
+        if (valid(v, said)) out.push({ type: 'PHONE', start, end: start + v.length });
       }
     },
   };

@@ -1,4 +1,5 @@
-// Credential formats that secretlint's recommended preset does not cover,
+// Credential formats that secretlint's recommended preset does not cover (or
+// covers with a pattern that misses valid keys),
 // written from each vendor's published token format (a fixed prefix, a
 // length, an alphabet). A distinctive prefix keeps them nearly free of false
 // positives; each is tried only when its prefix is in the text.
@@ -42,6 +43,8 @@ const FORMATS: readonly Format[] = [
   { type: 'OPENAI_KEY', prefix: ['sk-'], re: re('sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{40,}|sk-[A-Za-z0-9]{48}') },
   { type: 'ANTHROPIC_KEY', prefix: ['sk-ant-'], re: re('sk-ant-(?:api|admin|sid)\\d\\d-[A-Za-z0-9_-]{32,}') },
   { type: 'AZURE_AD_CLIENT_SECRET', prefix: ['Q~'], re: re('[A-Za-z0-9_~.]{3}\\dQ~[A-Za-z0-9_~.-]{31,34}') },
+  // secretlint's SendGrid rule ends on a word boundary, so a key whose last character is `-` or `_` went unseen.
+  { type: 'SENDGRID_KEY', prefix: ['SG.'], re: re('SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}') },
   { type: 'TWITTER_BEARER_TOKEN', prefix: ['AAAAAAAAAAAAAAAAAAAAA'], re: /A{22}[A-Za-z0-9%]{30,}/g },
 ];
 

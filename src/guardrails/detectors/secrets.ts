@@ -27,6 +27,8 @@ const ASSIGNMENT = new RegExp(
   String.raw`(?::=|=>|[:=])(?<=(${KEYWORD})[A-Za-z0-9_.-]{0,20}["'\]]?\s{0,3}(?::=|=>|[:=]))\s{0,3}(?:"([^"\n]{6,200})"|'([^'\n]{6,200})'|\x60([^\x60\n]{6,200})\x60|([^\s"'\x60,;]{6,200}))`,
   'dgi',
 );
+// .NET and Java XML settings: <add key="DbPassword" value="…"/>, <entry key="api.token" value="…"/>.
+const XML_SETTING = new RegExp(String.raw`\b(?:key|name)\s*=\s*"([^"]*${KEYWORD}[^"]*)"\s+value\s*=\s*"([^"\n]{6,200})"`, 'dgi');
 // "my password is …", "Passwort: …", "mot de passe : …": prose that hands over a password.
 const SAID = /\b(?:password|passwort|passwd|mot de passe|contraseña|contrasena|senha|parola d'ordine|wachtwoord|hasło|пароль|密码|パスワード|비밀번호)\s*(?:is|was|=|:|：|ist|est|es|é|è|é:|är|jest|это)\s*[:：]?\s*["'“]?([^\s"'”]{6,64})/dgiu;
 
@@ -37,10 +39,15 @@ const SAID_HINTS = ['assw', 'ASSW', 'mot de passe', 'Mot de passe', 'ontrase', '
 function codeReference(v: string): boolean {
   return (
     /^(?:settings|config|conf|cfg|os\.environ|os\.getenv|process\.env|import\.meta\.env|env|ENV|System\.getenv|self|this|options|opts|params|args|secrets|vars|ctx|context|request|req|Deno\.env)\b[.[(]/.test(v) ||
-    /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\))?$/.test(v) || // dotted member access
+    (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\))?$/.test(v) && v.split('.').every(identifierWord)) || // dotted member access
     /^[A-Za-z_$][\w$.]*\(.*\)?$/.test(v) || // a call
     /^[A-Za-z_$][\w$.]*\[/.test(v) // an index
   );
+}
+
+/** A name as code spells it (snake_case, camelCase, PascalCase, UPPER_CASE), not a random string. */
+function identifierWord(w: string): boolean {
+  return /^[a-z_$][a-z0-9_$]*$|^[A-Z_][A-Z0-9_]*$|^[A-Za-z][a-z0-9]*(?:[A-Z][a-z0-9]+)*[A-Z]?$/.test(w.replace(/\(\)$/, ''));
 }
 
 /** Words that stand for a value rather than being one. */
@@ -75,7 +82,15 @@ function assignmentDetector(): Detector {
         let end = span[1];
         if (g === 5) while (end > span[0] && /[.)\]}>]/.test(text[end - 1]!)) end--;
         const v = text.slice(span[0], end);
+        if (placeholder(text.slice(span[0], span[1]))) continue;
         if (credentialValue(m[1]!, v)) out.push({ type: 'SECRET_ASSIGNMENT', start: span[0], end });
+      }
+      if (text.includes('value=')) {
+        XML_SETTING.lastIndex = 0;
+        for (let m = XML_SETTING.exec(text); m !== null; m = XML_SETTING.exec(text)) {
+          const [start, end] = m.indices![2]!;
+          if (credentialValue(m[1]!, text.slice(start, end))) out.push({ type: 'SECRET_ASSIGNMENT', start, end });
+        }
       }
       if (!SAID_HINTS.some((h) => text.includes(h))) return;
       SAID.lastIndex = 0;
