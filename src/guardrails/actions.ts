@@ -11,7 +11,7 @@ import type { Category } from './detectors/types.js';
 export type Action = GuardActionName;
 export type Direction = 'request' | 'response';
 
-export const CATEGORIES: readonly Category[] = ['pii', 'secret', 'injection', 'custom'];
+export const CATEGORIES: readonly Category[] = ['pii', 'secret', 'injection', 'harm', 'custom'];
 
 type Layer = ReadonlyMap<string, Action>;
 
@@ -35,13 +35,14 @@ export interface RequestScope {
 export class ActionTable {
   constructor(private readonly layers: readonly Layer[]) {}
 
-  action(type: string, category: Category): Action {
+  /** `otherwise`: when no layer names the type or its category (external guardrails' findings default to flag). */
+  action(type: string, category: Category, otherwise: Action = 'off'): Action {
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const l = this.layers[i]!;
       const a = l.get(type) ?? l.get(category);
       if (a !== undefined) return a;
     }
-    return 'off';
+    return otherwise;
   }
 
   /** Whether some key's last word is `redact` or `block`: content could change or stop the request. */
@@ -146,6 +147,12 @@ export class ActionResolver {
     }
     return { request: new ActionTable(req), response: new ActionTable(res) };
   }
+}
+
+/** Whether a rule's `match` (as written in the config) fits a request. */
+export function ruleMatches(m: { routes?: string[]; policies?: string[]; groups?: string[]; principals?: string[] }, s: RequestScope): boolean {
+  const set = (v?: string[]) => (v ? new Set(v) : undefined);
+  return matches({ routes: set(m.routes), policies: set(m.policies), groups: set(m.groups), principals: set(m.principals) }, s);
 }
 
 function matches(r: CompiledRule, s: RequestScope): boolean {

@@ -8,7 +8,7 @@
 import { runs } from './detectors/runs.js';
 import type { Category, Detector, Match } from './detectors/types.js';
 
-const PRIORITY: Record<Category, number> = { secret: 3, custom: 2, pii: 1, injection: 0 };
+const PRIORITY: Record<Category, number> = { secret: 3, custom: 2, pii: 1, injection: 0, harm: 0 };
 
 export class Scanner {
   private readonly categoryOf = new Map<string, Category>();

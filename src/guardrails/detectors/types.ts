@@ -1,7 +1,8 @@
 // What every detector returns: a typed span of the scanned text. Spans are
 // offsets into the text; the matched value itself never leaves the guard.
 
-export type Category = 'pii' | 'secret' | 'injection' | 'custom';
+/** `harm`: harmful content as external guardrails judge it (Model Armor's RAI, CSAM and malicious-URI filters). */
+export type Category = 'pii' | 'secret' | 'injection' | 'harm' | 'custom';
 
 export interface Match {
   /** Upper-case finding type: `EMAIL`, `CARD`, `AWS_ACCESS_KEY`, a custom detector's name, … */
