@@ -339,7 +339,10 @@ export class GuardSession {
   private async injection(fields: readonly TextField[]): Promise<void> {
     const action = this.actions.request.action('PROMPT_INJECTION', 'injection');
     if (action === 'off') return;
-    const verdict = await this.guardrails.classifier.classify(fields.map((f) => f.value));
+    const verdict = await this.guardrails.classifier.classify(
+      fields.map((f) => f.value),
+      fields.map((f) => f.source),
+    );
     if (verdict.score < this.threshold) return;
     const f = this.findings.add('PROMPT_INJECTION', 'injection', 'request', action, fields.map((x) => x.path).join(',').slice(0, 200));
     this.guardrails.counted('PROMPT_INJECTION', 'request', action);

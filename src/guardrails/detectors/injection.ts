@@ -27,7 +27,8 @@ export interface InjectionVerdict {
 
 export interface InjectionClassifier {
   readonly name: string;
-  classify(texts: readonly string[]): InjectionVerdict | Promise<InjectionVerdict>;
+  /** `sources[i]` says where texts[i] came from: `tool` for a tool's result (indirect injection). */
+  classify(texts: readonly string[], sources?: readonly ('tool' | undefined)[]): InjectionVerdict | Promise<InjectionVerdict>;
 }
 
 /** Where a signal looks and how much it weighs. */
@@ -255,9 +256,16 @@ function scoreOf(fired: ReadonlyMap<string, number>): number {
 
 export const heuristicClassifier: InjectionClassifier = {
   name: 'heuristic',
-  classify(texts) {
+  classify(texts, sources) {
     const fired = new Map<string, number>();
-    for (const t of texts) textSignals(t, fired);
+    texts.forEach((t, i) => {
+      if (sources?.[i] !== 'tool') return textSignals(t, fired);
+      // A tool's result is data: instructions in it are indirect injection, weighed up.
+      const own = new Map<string, number>();
+      textSignals(t, own);
+      for (const [k, w] of own) fired.set(k, Math.max(fired.get(k) ?? 0, w));
+      if (own.size) fired.set('indirect_injection', 0.4);
+    });
     return { score: Math.round(scoreOf(fired) * 1000) / 1000, signals: [...fired.keys()] };
   },
 };
