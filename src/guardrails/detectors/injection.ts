@@ -14,7 +14,7 @@
 // injections — instructions, rules, prompt, restrictions… in every language —
 // and template markers); a group's phrase patterns run only on the text
 // around its own anchors.
-import { AnchorIndex } from './anchors.js';
+import { AnchorIndex, type Scan } from './anchors.js';
 import { LANGUAGES, type Language } from './injection-phrases.js';
 import { decodedRuns, fold, REVERSED_WORDS, ROT13_WORDS, variants } from './normalize.js';
 
@@ -163,10 +163,11 @@ const ANCHORS = new AnchorIndex([
 /** Characters kept on each side of an anchor. */
 const REACH = 160;
 
-/** For each group hit, the parts of `t` around its anchors, joined. */
-export function windows(t: string): Map<string, string> {
+/** For each group hit, the parts of `t` around its anchors, joined; and what the anchor pass noticed. */
+export function windows(t: string): { groups: Map<string, string>; scan: Scan } {
   const ranges = new Map<string, number[]>();
-  for (const h of ANCHORS.find(t)) {
+  const scan = ANCHORS.find(t);
+  for (const h of scan.hits) {
     const a = Math.max(0, h.at - REACH);
     const b = Math.min(t.length, h.at + REACH);
     const r = ranges.get(h.group);
@@ -190,15 +191,15 @@ export function windows(t: string): Map<string, string> {
     }
     out.set(g, text);
   }
-  return out;
+  return { groups: out, scan };
 }
 
 // Talk about attacks is not an attack: a sentence that discusses them (or asks how) weighs less.
 const DISCUSSION = /\b(?:attacks?|example|examples|discuss(?:ed|es|ing)?|explain(?:s|ed|ing)?|article|paper|research|benchmark|red-?team|training|defen[cd]e|defend|detect(?:ion|s|ing)?|mitigat\w*|how (?:do|can) (?:i|we|you)|how to|why (?:did|does|do)|report(?:s|ed)?|blog post|vulnerabilit\w*|study|studies|classif\w*)\b/;
 
-/** Phrase signals of a folded text; returns the anchor groups it hit. */
-function phraseSignals(t: string, fired: Map<string, number>): ReadonlyMap<string, string> {
-  const groups = windows(t);
+/** Phrase signals of a folded text; returns the anchor groups it hit and what the anchor pass noticed. */
+function phraseSignals(t: string, fired: Map<string, number>): { groups: ReadonlyMap<string, string>; scan: Scan } {
+  const { groups, scan } = windows(t);
   const en = groups.get('en');
   if (en) {
     const discussion = DISCUSSION.test(en);
@@ -217,17 +218,17 @@ function phraseSignals(t: string, fired: Map<string, number>): ReadonlyMap<strin
     languageSignals(l, w, fired);
     if (fired.size > before && DISCUSSION.test(w)) for (const [k, v] of fired) if (k.endsWith(`_${l.code}`)) fired.set(k, v * 0.4);
   }
-  return groups;
+  return { groups, scan };
 }
 
 // ------------------------------------------------------------------ hidden text
 
+const NON_ASCII = /[^\x00-\x7f]/;
 const TAG_CHARS = /[\u{E0000}-\u{E007F}]/u;
 const INVISIBLES = /[\u200B-\u200D\u2060\u2062-\u2064\uFEFF]/g;
 const BIDI = /[\u202A-\u202E\u2066-\u2069]/;
 
 function hiddenSignals(raw: string, fired: Map<string, number>): void {
-  if (!/[^\x00-\x7f]/.test(raw)) return;
   if (TAG_CHARS.test(raw)) fired.set('unicode_tags', 0.6);
   if ((raw.match(INVISIBLES)?.length ?? 0) >= 3) fired.set('invisible_text', 0.3);
   if (BIDI.test(raw)) fired.set('bidi_override', 0.3);
@@ -235,12 +236,14 @@ function hiddenSignals(raw: string, fired: Map<string, number>): void {
 
 /** Signals of one text, with its other readings; those found only in another reading are marked obfuscated. */
 function textSignals(raw: string, fired: Map<string, number>, depth = 0): void {
-  hiddenSignals(raw, fired);
-  const folded = fold(raw);
-  const groups = phraseSignals(folded, fired);
+  const nonAscii = NON_ASCII.test(raw);
+  if (nonAscii) hiddenSignals(raw, fired);
+  const folded = nonAscii ? fold(raw) : raw.toLowerCase();
+  const { groups, scan } = phraseSignals(folded, fired);
   const plain = scoreOf(fired);
   const hidden = new Map<string, number>();
-  for (const v of variants(folded, { rot13: groups.has('rot13'), reversed: groups.has('reversed') })) phraseSignals(v, hidden);
+  const signs = { rot13: groups.has('rot13'), reversed: groups.has('reversed'), spaced: scan.spaced, leet: scan.leetWords >= 3 };
+  for (const v of variants(folded, signs)) phraseSignals(v, hidden);
   if (depth === 0) for (const d of decodedRuns(raw)) textSignals(d, hidden, 1);
   if (scoreOf(hidden) > plain) {
     for (const [k, w] of hidden) if (!fired.has(k)) fired.set(k, w);

@@ -94,16 +94,17 @@ function hyphenated(t: string): boolean {
 }
 
 /**
- * Other readings of a folded text (see the file comment); empty when it shows no sign of any. ROT13 and
- * reversed text are read when `signs` says so: the caller's anchor pass finds their words
- * (ROT13_WORDS, REVERSED_WORDS) at no extra cost.
+ * Other readings of a folded text (see the file comment), each when `signs` says the text shows it:
+ * the caller's anchor pass (anchors.ts) notices spaced letters and leet words, and finds the words of
+ * ROT13 and reversed text (ROT13_WORDS, REVERSED_WORDS), at no extra cost. Hyphen-broken words are
+ * counted here.
  */
-export function variants(folded: string, signs: { rot13?: boolean; reversed?: boolean } = {}): string[] {
+export function variants(folded: string, signs: { rot13?: boolean; reversed?: boolean; spaced?: boolean; leet?: boolean }): string[] {
   const out: string[] = [];
   // Only words that mix letters and leet digits: plain numbers stay numbers.
-  const leet = unleet(folded);
+  const leet = signs.leet ? unleet(folded) : undefined;
   if (leet !== undefined) out.push(leet);
-  if (spacedLetters(folded)) {
+  if (signs.spaced) {
     out.push(folded.replace(/(?<![a-z])(?:[a-z][ .]){3,}[a-z](?![a-z])/g, (run) => run.replace(/[ .]/g, '')).replace(/ {2,}/g, ' '));
   }
   if (hyphenated(folded)) out.push(folded.replace(/([a-z])-([a-z])/g, '$1$2'));
@@ -115,20 +116,6 @@ export function variants(folded: string, signs: { rot13?: boolean; reversed?: bo
 /** ROT13 and reversed forms of words injections are made of (ignore, instructions, system, prompt, forget, reveal, disregard, rules). */
 export const ROT13_WORDS = ['vtaber', 'vafgehpgvba', 'flfgrz', 'cebzcg', 'sbetrg', 'erirny', 'qvfertneq', 'ehyrf'];
 export const REVERSED_WORDS = ['erongi', 'snoitcurtsni', 'metsys', 'tpmorp', 'tegrof', 'laever', 'dragersid', 'selur'];
-
-/** Five or more one-letter words in a row, spaced or dotted apart (i g n o r e, i.g.n.o.r.e). */
-function spacedLetters(t: string): boolean {
-  let run = 0;
-  for (let at = t.indexOf(' '); at >= 0; at = t.indexOf(' ', at + 1)) {
-    // `x ` where x is a lone letter (the character before it is not a letter)
-    const c = t.charCodeAt(at - 1);
-    const p = at >= 2 ? t.charCodeAt(at - 2) : 32;
-    if (c >= 97 && c <= 122 && !(p >= 97 && p <= 122)) {
-      if (++run >= 4) return true;
-    } else if (!(c === 32 && run > 0)) run = 0;
-  }
-  return /(?:[a-z]\.){5}/.test(t);
-}
 
 function rot13(s: string): string {
   return s.replace(/[a-z]/g, (ch) => String.fromCharCode(((ch.charCodeAt(0) - 97 + 13) % 26) + 97));
