@@ -45,6 +45,8 @@ export class ActionTable {
     return otherwise;
   }
 
+  private activeMemo?: boolean;
+
   /** Whether some key's last word is `redact` or `block`: content could change or stop the request. */
   get enforcing(): boolean {
     const keys = new Set(this.layers.flatMap((l) => [...l.keys()]));
@@ -61,6 +63,11 @@ export class ActionTable {
 
   /** Whether anything may be scanned: some key's last word is not `off` (every action `off` means no work). */
   get active(): boolean {
+    this.activeMemo ??= this.computeActive();
+    return this.activeMemo;
+  }
+
+  private computeActive(): boolean {
     const keys = new Set(this.layers.flatMap((l) => [...l.keys()]));
     for (const k of keys) {
       for (let i = this.layers.length - 1; i >= 0; i--) {
