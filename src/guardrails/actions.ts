@@ -49,32 +49,23 @@ export class ActionTable {
 
   /** Whether some key's last word is `redact` or `block`: content could change or stop the request. */
   get enforcing(): boolean {
-    const keys = new Set(this.layers.flatMap((l) => [...l.keys()]));
-    for (const k of keys) {
-      for (let i = this.layers.length - 1; i >= 0; i--) {
-        const a = this.layers[i]!.get(k);
-        if (a === undefined) continue;
-        if (a === 'redact' || a === 'block') return true;
-        break;
-      }
-    }
-    return false;
+    return this.someLastWord((a) => a === 'redact' || a === 'block');
   }
 
   /** Whether anything may be scanned: some key's last word is not `off` (every action `off` means no work). */
   get active(): boolean {
-    this.activeMemo ??= this.computeActive();
+    this.activeMemo ??= this.someLastWord((a) => a !== 'off');
     return this.activeMemo;
   }
 
-  private computeActive(): boolean {
-    const keys = new Set(this.layers.flatMap((l) => [...l.keys()]));
-    for (const k of keys) {
-      for (let i = this.layers.length - 1; i >= 0; i--) {
-        const a = this.layers[i]!.get(k);
-        if (a === undefined) continue;
-        if (a !== 'off') return true;
-        break;
+  /** Whether the last layer that names some key says `test` of it (a plain loop: this runs for every request). */
+  private someLastWord(test: (a: Action) => boolean): boolean {
+    const seen = new Set<string>();
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      for (const [k, a] of this.layers[i]!) {
+        if (seen.has(k)) continue;
+        seen.add(k);
+        if (test(a)) return true;
       }
     }
     return false;
