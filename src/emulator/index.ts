@@ -112,6 +112,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     vertexRequests: [],
     modelArmorCalls: [],
     modelArmorConfigs: [],
+    authCodes: new Map(),
   };
 
   const server = createEmulatorServer(state);

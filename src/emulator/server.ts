@@ -8,6 +8,7 @@ import { handleMetadata, isMetadataPath } from './metadata.js';
 import { handleModelArmor, SANITIZE_PATH } from './model-armor.js';
 import { handleToken, handleTokenInfo } from './oauth.js';
 import { discoveryDocument, handleJwks, handleOidcToken } from './oidc.js';
+import { handleAuthorize } from './oidc-login.js';
 import type { EmulatorState } from './state.js';
 import { handleSts } from './sts.js';
 import { handleVertex, isVertexPath } from './vertex.js';
@@ -75,6 +76,10 @@ async function route(state: EmulatorState, req: IncomingMessage, res: ServerResp
     if (sub === '/token') {
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
       return handleOidcToken(state, req, res);
+    }
+    if (sub === '/authorize') {
+      if (method !== 'GET' && method !== 'POST') return methodNotAllowed(res, 'GET, POST');
+      return handleAuthorize(state, req, res, url);
     }
     req.resume();
     return notFound(res, path);
