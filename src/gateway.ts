@@ -76,7 +76,13 @@ export function compileConfig(config: LoadedConfig): Parts {
         'use gRPC ext_authz (it carries the client address), or remove the address from the policy');
     }
   }
-  const guardrails = gw?.value.guardrails ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report) : undefined;
+  const guardrails = gw?.value.guardrails
+    ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report, {
+        credentials: new Set(gw.value.credentials.map((c) => c.name)),
+        // Model Armor is called with Warden's own credential, never a caller's.
+        token: async (name) => (await credentials.header(name, { groups: [], methods: [] })).value.replace(/^Bearer /, ''),
+      })
+    : undefined;
   if (gw) checkLimits(gw.value, gw.report);
   const audit = gw ? planAudit(gw.value.audit, config.path, gw.report) : undefined;
   if (gw) {
