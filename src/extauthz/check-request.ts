@@ -5,7 +5,7 @@
 // peer certificate URI, which is how the identify stage reads mTLS.
 import { randomUUID } from 'node:crypto';
 import type { WardenError } from '../errors.js';
-import { bufferedBody, type RequestBody } from '../proxy/body.js';
+import { bufferedBody, type RequestBody } from '../admission/body.js';
 import type { RequestInfo } from '../types.js';
 import type { CheckRequest, HttpRequestAttributes } from './proto.js';
 

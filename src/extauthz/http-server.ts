@@ -8,8 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { toWardenError } from '../errors.js';
 import { hostPort, listenOn } from '../listen.js';
-import { BUFFER_LIMIT, readBody } from '../proxy/body.js';
-import { requestInfo } from '../proxy/request-info.js';
+import { BUFFER_LIMIT, readBody } from '../admission/body.js';
+import { requestInfo } from '../admission/request-info.js';
 import type { Checker } from './check.js';
 import type { CheckInput } from './check-request.js';
 

@@ -5,7 +5,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Reporter } from '../config/load.js';
 import type { GuardrailsSpec, RouteSpec } from '../config/schema.js';
 import { WardenError } from '../errors.js';
-import { BUFFER_LIMIT } from '../proxy/body.js';
+import { BUFFER_LIMIT } from '../admission/body.js';
 import { ActionResolver, type Action, type ActionTable, type Direction, type RequestScope } from './actions.js';
 import { customDetector } from './detectors/custom.js';
 import { heuristicClassifier, type InjectionClassifier } from './detectors/injection.js';

@@ -2,7 +2,7 @@
 // Today: the protocol's shape (JSON operations need a JSON object). PII,
 // secret and prompt-injection detectors plug in here.
 import { WardenError } from '../errors.js';
-import { mayBeJson, type RequestBody } from '../proxy/body.js';
+import { mayBeJson, type RequestBody } from '../admission/body.js';
 import type { Target } from '../types.js';
 
 /** Operations whose body is opaque to Warden (the model server defines it). */

@@ -5,9 +5,10 @@
 // half-sent response looking complete.
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { WardenError } from '../errors.js';
-import { downstreamResponseHeaders } from './headers.js';
+import type { ForwardOutcome } from '../admission/exchange.js';
+import { downstreamResponseHeaders } from '../admission/headers.js';
 
 export interface ForwardRequest {
   method: string;
@@ -26,26 +27,6 @@ export interface ForwardRequest {
   holdEnd?: boolean;
 }
 
-export interface ForwardOutcome {
-  upstreamStatus?: number;
-  /** Time to the first response body byte, in ms from the forward's start. */
-  ttfbMs?: number;
-  /** Time to the end of the upstream response (or its failure), in ms from the forward's start. */
-  durationMs?: number;
-  /** With `holdEnd`: completes the caller's response. */
-  release?: () => void;
-  bytesOut: number;
-  /** Set when the upstream failed before the response started; the caller renders it. */
-  error?: WardenError;
-  /**
-   * The exchange broke off before the caller had the whole answer: the caller
-   * went away, or the upstream's response broke after it had started, or
-   * Warden's response transform refused it.
-   */
-  aborted?: 'caller' | 'upstream' | 'transform';
-  /** Why a response that had started broke off: the transform's error, or the upstream connection's (a body timeout too). */
-  abortError?: Error;
-}
 
 /**
  * The response path's hook. `start` sees the upstream status and content type
@@ -60,10 +41,6 @@ export interface ResponseTransform {
   start(status: number, contentType: string | undefined): boolean;
   chunk(chunk: Buffer): Buffer | undefined;
   end(): Buffer | undefined;
-}
-
-export function createPool(origin: string): Pool {
-  return new Pool(origin, { connections: 128, keepAliveTimeout: 30_000, connectTimeout: 10_000 });
 }
 
 export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerResponse, transform: ResponseTransform): Promise<ForwardOutcome> {

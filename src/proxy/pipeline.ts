@@ -8,15 +8,15 @@ import { responseRewriter, type ResponseRewriter } from '../guardrails/response.
 import { usageFraming, type Provider, type UsageObserver } from '../providers/index.js';
 import { askForStreamUsage, UsageChunkFilter } from '../providers/stream-usage.js';
 import type { Principal } from '../types.js';
-import { admit, type AdmissionParts } from './admission.js';
-import { BUFFER_LIMIT, discardBody, mayBeJson, readBody } from './body.js';
-import type { Exchange } from './exchange.js';
-import { forward, isBodyTimeout, neverSent, type ForwardOutcome } from './forward.js';
-import { upstreamRequestHeaders } from './headers.js';
-import { requestInfo } from './request-info.js';
+import { admit, type AdmissionParts } from '../admission/admit.js';
+import { BUFFER_LIMIT, discardBody, mayBeJson, readBody } from '../admission/body.js';
+import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
+import { forward, isBodyTimeout, neverSent } from './forward.js';
+import { upstreamRequestHeaders } from '../admission/headers.js';
+import { requestInfo } from '../admission/request-info.js';
 import { normalizePath, type PathNormalization } from '../policy/path.js';
-import type { Recorder } from './record.js';
-import type { Route } from './route.js';
+import type { Recorder } from '../admission/record.js';
+import type { Route } from '../admission/route.js';
 import type { RequestTrace, Tracing } from '../telemetry/tracing.js';
 
 export interface PipelineParts extends AdmissionParts {

@@ -1,5 +1,5 @@
-// The stages every request passes before it may leave, whichever way it
-// arrived (the proxy listener or Envoy's ext_authz):
+// Admission: the stages every request passes before it may leave, whichever
+// front door it came through (the proxy listener, Envoy's ext_authz, ext_proc):
 //   identify → classify → authorize → guard(request) → credential
 // Each stage's result lands on the Exchange. The outcome says what the
 // upstream request must carry; a refusal is thrown as a WardenError.

@@ -4,7 +4,6 @@ import type { Finding } from '../guardrails/findings.js';
 import type { QuotaRecord } from '../limits/limits.js';
 import type { RequestTrace } from '../telemetry/tracing.js';
 import type { Decision, Principal, RequestInfo, Target, Usage } from '../types.js';
-import type { ForwardOutcome } from './forward.js';
 import type { Route } from './route.js';
 
 /** One request's journey: each stage adds its result; `record` reads the whole. */
@@ -38,4 +37,26 @@ export interface Exchange {
   status: number;
   /** Set by `record`: a request is recorded once, before its response's last byte. */
   recorded?: boolean;
+}
+
+/** How the upstream call went, as the front door that forwarded it (the proxy, or Envoy for ext_proc) saw it. */
+export interface ForwardOutcome {
+  upstreamStatus?: number;
+  /** Time to the first response body byte, in ms from the forward's start. */
+  ttfbMs?: number;
+  /** Time to the end of the upstream response (or its failure), in ms from the forward's start. */
+  durationMs?: number;
+  /** With `holdEnd`: completes the caller's response. */
+  release?: () => void;
+  bytesOut: number;
+  /** Set when the upstream failed before the response started; the caller renders it. */
+  error?: WardenError;
+  /**
+   * The exchange broke off before the caller had the whole answer: the caller
+   * went away, or the upstream's response broke after it had started, or
+   * Warden's response transform refused it.
+   */
+  aborted?: 'caller' | 'upstream' | 'transform';
+  /** Why a response that had started broke off: the transform's error, or the upstream connection's (a body timeout too). */
+  abortError?: Error;
 }

@@ -1,8 +1,7 @@
-import type { Pool } from 'undici';
+import { Pool } from 'undici';
 import type { RouteSpec } from '../config/schema.js';
 import { durationMs } from '../config/schema.js';
 import { getProvider, type Provider } from '../providers/index.js';
-import { createPool } from './forward.js';
 import { requestHeaderAllowList } from './headers.js';
 
 /** A configured route with everything the hot path needs prepared once. */
@@ -29,4 +28,9 @@ export function buildRoute(spec: RouteSpec): Route {
     timeoutMs: durationMs(spec.timeout),
     server: { 'server.address': url.hostname, 'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)) },
   };
+}
+
+/** The route's upstream connections: keep-alive, opened on first use. */
+function createPool(origin: string): Pool {
+  return new Pool(origin, { connections: 128, keepAliveTimeout: 30_000, connectTimeout: 10_000 });
 }
