@@ -79,7 +79,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
 
   // A body over guardrails.maxScanBytes is not scanned (see GuardSession.unscanned): it arrives as a
   // stream, or whole when it names the model (read whole for policy, not for the scanners).
-  const overScan = body.stream !== undefined || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
+  const overScan = body.streamed !== undefined || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
   const unscanned = overScan && readableBody(target);
   if (parts.guardrails && (body.json !== undefined || unscanned) && target.operationClass === 'inference') {
     const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy });
@@ -121,11 +121,11 @@ function classifyForRecord(route: Route, info: Exchange['req'], body: RequestBod
 
 /**
  * A JSON body that names the model (and the stream flag) but was not read whole: streaming on
- * past the buffer limit (the proxy reads such bodies whole, so never there), or cut short or left
- * out of an ext_authz check.
+ * past the buffer limit (the proxy reads such bodies whole, so never there; ext_proc holds at most
+ * its bodyBufferBytes), or cut short or left out of an ext_authz check.
  */
 function modelUnread(route: Route, info: Exchange['req'], body: RequestBody): boolean {
-  if (body.stream === undefined && !body.partial) return false;
+  if (body.streamed === undefined && !body.partial) return false;
   return mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, info.path);
 }
 

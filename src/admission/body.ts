@@ -17,7 +17,10 @@ export interface RequestBody {
   buffer?: Buffer;
   /** The rest of a large body, as it arrives (starts with what was read so far). */
   stream?: Readable;
-  /** With `stream`: its size and SHA-256, once all of it has gone through the stream. */
+  /**
+   * Set for a body that streams on past the buffer limit (through `stream` on the proxy; through
+   * Envoy in ext_proc): its size and SHA-256, once all of it has passed.
+   */
   streamed?: StreamedBody;
   /** Parsed JSON when the body is JSON (by content type) and parsed cleanly. */
   json?: unknown;
