@@ -23,6 +23,7 @@ import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
+import { startExtProc, type RunningExtProc } from './extproc/index.js';
 import { hostPort, listenOn } from './listen.js';
 import { onTokenMint } from './telemetry/events.js';
 import { Metrics } from './telemetry/metrics.js';
@@ -81,6 +82,8 @@ export interface RunningGateway {
   audit?: AuditWriter;
   /** The ext_authz listeners, when `spec.extAuthz` configures them. */
   extAuthz?: RunningExtAuthz;
+  /** The ext_proc listener, when `spec.extProc` configures it. */
+  extProc?: RunningExtProc;
   close(): Promise<void>;
 }
 
@@ -99,7 +102,7 @@ export async function startGateway(
   const recorder = new Recorder(audit, metrics, log);
   parts.guardrails?.registerMetrics(metrics.registry);
   const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
-  // One matcher for both ways in: the proxy listener and ext_authz.
+  // One matcher for every way in: the proxy listener, ext_authz and ext_proc.
   const matchRoute = routeMatcher(parts.routes);
   const handler = createHandler({
     guardrails: parts.guardrails,
@@ -146,11 +149,12 @@ export async function startGateway(
   const listen = { ...spec.listen, ...opts.listen };
   const adminListen = { ...spec.admin, ...opts.admin };
   let extAuthz: RunningExtAuthz | undefined;
+  let extProc: RunningExtProc | undefined;
   // Once: a second close (a second SIGTERM, a test's cleanup) waits for the first instead of closing closed parts.
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutdown());
   const shutdown = async () => {
-    await extAuthz?.close();
+    await Promise.all([extAuthz?.close(), extProc?.close()]);
     stopTlsWatch?.();
     parts.identifier.stop();
     parts.credentials.close();
@@ -181,6 +185,21 @@ export async function startGateway(
           fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
         }, listen.host)
       : undefined;
+    extProc = spec.extProc
+      ? await startExtProc(spec.extProc, {
+          guardrails: parts.guardrails,
+          limits,
+          routes: parts.routes,
+          matchRoute,
+          identifier: parts.identifier,
+          authorizer: parts.authorizer,
+          credentials: parts.credentials,
+          recorder,
+          tracing,
+          fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
+          pathNormalization: spec.policy.pathNormalization,
+        }, listen.host)
+      : undefined;
   } catch (e) {
     await close();
     throw e;
@@ -193,6 +212,7 @@ export async function startGateway(
     metrics,
     audit,
     extAuthz,
+    extProc,
     close,
   };
 }

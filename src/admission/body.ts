@@ -46,7 +46,7 @@ export interface StreamedBody {
  */
 export function readBody(req: IncomingMessage, contentType: string | undefined, maxBytes: number, bufferLimit = BUFFER_LIMIT): Promise<RequestBody> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  if (declared > maxBytes) return Promise.reject(bodyTooLarge(maxBytes));
   if (req.method === 'GET' || req.method === 'HEAD') {
     if (!(declared > 0) && !req.headers['transfer-encoding']) return Promise.resolve({});
   }
@@ -97,7 +97,7 @@ class BodyReader {
     if (this.size > this.maxBytes) {
       this.stop();
       this.req.pause();
-      this.reject(tooLarge(this.maxBytes));
+      this.reject(bodyTooLarge(this.maxBytes));
       return;
     }
     this.chunks.push(value);
@@ -165,7 +165,7 @@ async function* rest(head: Buffer[], it: AsyncIterator<Buffer>, size: number, ma
       return;
     }
     size += value.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
+    if (size > maxBytes) throw bodyTooLarge(maxBytes);
     hash.update(value);
     streamed.bytes = size;
     yield value;
@@ -183,7 +183,8 @@ function isJson(contentType: string | undefined): boolean {
   return ct.startsWith('application/json') || ct.includes('+json');
 }
 
-function tooLarge(max: number): WardenError {
+/** A body over the route's maxBodyBytes: 413, whichever front door read it. */
+export function bodyTooLarge(max: number): WardenError {
   return new WardenError('INVALID_ARGUMENT', 'BODY_TOO_LARGE', `request body exceeds the route's limit of ${max} bytes`, { httpStatus: 413 });
 }
 

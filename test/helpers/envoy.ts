@@ -28,8 +28,10 @@ export interface EnvoyOptions {
   routeTo: string;
   /** The route's upstream timeout; Envoy's default is 15 s. */
   routeTimeout?: string;
-  /** The route's `typed_per_filter_config`, by filter name. */
+  /** The virtual host's `typed_per_filter_config`, by filter name (enables a filter the listener disables). */
   perFilterConfig?: Record<string, object>;
+  /** Virtual hosts before the catch-all one, routed the same way, each with its own per-filter config. */
+  otherHosts?: { domains: string[]; perFilterConfig?: Record<string, object> }[];
   /** Extra access log fields: name → Envoy format string. */
   logFields?: Record<string, string>;
   /** Largest request or response body the connection manager buffers for filters (`per_connection_buffer_limit_bytes`). */
@@ -170,17 +172,8 @@ function bootstrap(o: EnvoyOptions, logFile: string): object {
                     route_config: {
                       name: 'local',
                       virtual_hosts: [
-                        {
-                          name: 'all',
-                          domains: ['*'],
-                          routes: [
-                            {
-                              match: { prefix: '/' },
-                              route,
-                              ...(o.perFilterConfig ? { typed_per_filter_config: o.perFilterConfig } : {}),
-                            },
-                          ],
-                        },
+                        ...(o.otherHosts ?? []).map((h, i) => virtualHost(`other-${i}`, h.domains, route, h.perFilterConfig)),
+                        virtualHost('all', ['*'], route, o.perFilterConfig),
                       ],
                     },
                     http_filters: [
@@ -196,6 +189,15 @@ function bootstrap(o: EnvoyOptions, logFile: string): object {
       ],
       clusters: o.clusters.map(cluster),
     },
+  };
+}
+
+function virtualHost(name: string, domains: string[], route: object, perFilterConfig: Record<string, object> | undefined): object {
+  return {
+    name,
+    domains,
+    routes: [{ match: { prefix: '/' }, route }],
+    ...(perFilterConfig ? { typed_per_filter_config: perFilterConfig } : {}),
   };
 }
 
