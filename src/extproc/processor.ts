@@ -98,6 +98,8 @@ export class ExchangeProcessor {
   private rewrites = false;
   private readonly outcome: ForwardOutcome = { bytesOut: 0 };
   private forwardStarted = 0;
+  /** Warden answered with an immediate response or a stream error: Envoy expects nothing more on this stream. */
+  private answered = false;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -404,6 +406,7 @@ export class ExchangeProcessor {
     ex.response.push(Buffer.from(rendered.body));
     this.phase = 'done';
     const meta = this.decisionMetadata();
+    this.answered = true;
     return this.record(() => this.io.send({ immediateResponse: immediate(rendered, ex.req.id, err.reason), dynamicMetadata: meta }));
   }
 
@@ -414,6 +417,7 @@ export class ExchangeProcessor {
     this.phase = 'done';
     this.answer!.finish(this.outcome);
     const rendered = this.route!.provider.renderError(ex.error!, ex.req.id);
+    this.answered = true;
     return this.record(() => this.io.send({ immediateResponse: immediate(rendered, ex.req.id, ex.error!.reason) }));
   }
 
@@ -470,6 +474,7 @@ export class ExchangeProcessor {
     ex.error = err;
     ex.status = err.httpStatus;
     ex.trace?.fail(err.reason);
+    this.answered = true;
     return this.record(() => this.io.fail(grpcCode, `${err.reason}: ${err.message}`));
   }
 
@@ -486,8 +491,12 @@ export class ExchangeProcessor {
     );
   }
 
-  /** After the record: whatever Envoy still sends passes unchanged. */
+  /**
+   * After the record: what Envoy still sends passes unchanged (the rest of its own local reply),
+   * unless Warden has ended the exchange itself (an answer then would be a protocol error).
+   */
   private passOn(m: ProcessingRequest): void {
+    if (this.answered) return;
     switch (m.request) {
       case 'requestHeaders':
         return this.io.send({ requestHeaders: {} });

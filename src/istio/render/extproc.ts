@@ -51,7 +51,7 @@ export function extProcFilter(cluster: string, spec: ExtProcSpec, o: { disabled?
 }
 
 /** What enables the filter on a route or virtual host (it is disabled on the listener). */
-export function extProcEnabled(): Record<string, unknown> {
+export function extProcEnabled(): Record<string, object> {
   return { [FILTER_NAME]: { '@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig', config: {} } };
 }
 
