@@ -63,7 +63,6 @@ export interface StreamIo {
 type Phase =
   | 'headers' // waiting for request_headers
   | 'body' // holding the request body before admission
-  | 'streaming' // admitted; the rest of the request body passes, counted and hashed
   | 'upstream' // the request went on; waiting for the answer
   | 'answer' // the answer's body passes
   | 'done'; // recorded: anything more is passed on unchanged
@@ -92,6 +91,8 @@ export class ExchangeProcessor {
   private held: Buffer[] = [];
   private heldBytes = 0;
   private streamed?: StreamedBody;
+  /** Admitted, and the rest of the request body still passes (counted and hashed). */
+  private bodyStreaming = false;
   private hash?: Hash;
   private admission?: Admission;
   private answer?: AnswerStage;
@@ -126,18 +127,19 @@ export class ExchangeProcessor {
         return this.requestHeaders(m);
       case 'requestBody':
         if (this.phase === 'body') return this.heldBody(m.requestBody?.body ?? EMPTY, m.requestBody?.endOfStream === true);
-        if (this.phase === 'streaming') return this.streamingBody(m.requestBody?.body ?? EMPTY, m.requestBody?.endOfStream === true);
+        // After admission the rest of a large body passes, also once the answer has begun (an upstream may answer early).
+        if (this.bodyStreaming) return this.streamingBody(m.requestBody?.body ?? EMPTY, m.requestBody?.endOfStream === true);
         return this.protocolError(`a request body chunk in phase ${this.phase}`);
       case 'requestTrailers':
         if (this.phase === 'headers') return this.protocolError('request trailers before the request headers');
         // Trailers end the request body (it had no end-of-stream chunk); nothing in them is read.
         if (this.phase === 'body') await this.heldBody(EMPTY, true, false);
-        else if (this.phase === 'streaming') this.streamEnded();
+        else if (this.bodyStreaming) this.streamEnded();
         // A refusal (already answered) ends it here; TypeScript does not see that the await may change the phase.
         if ((this.phase as Phase) === 'done') return;
         return this.io.send({ requestTrailers: {} });
       case 'responseHeaders':
-        if (this.phase === 'upstream' || this.phase === 'streaming') return this.responseHeaders(m);
+        if (this.phase === 'upstream') return this.responseHeaders(m);
         if (this.phase === 'body') return this.localReply(m);
         return this.protocolError(`response headers in phase ${this.phase}`);
       case 'responseBody':
@@ -176,7 +178,7 @@ export class ExchangeProcessor {
     if (m.requestHeaders?.endOfStream) {
       const changes = await this.admitWith({});
       if (!changes) return;
-      this.forwarded('upstream');
+      this.forwarded(false);
       return this.io.send({ requestHeaders: common(changes.headers), dynamicMetadata: this.decisionMetadata() });
     }
     switch (this.mode) {
@@ -187,7 +189,7 @@ export class ExchangeProcessor {
           return;
         }
         // Envoy holds the body until the headers are answered: decide without it; it then streams on, unread.
-        return this.admitUnread({ streamed: { bytes: 0 } }, 'streaming');
+        return this.admitUnread({ streamed: { bytes: 0 } });
       case 'BUFFERED':
       case 'BUFFERED_PARTIAL':
         // Envoy sends the body once the headers are answered; the body's answer carries the changes.
@@ -195,7 +197,7 @@ export class ExchangeProcessor {
         return this.io.send({ requestHeaders: {} });
       case 'NONE':
         // The body never passes Warden: admitted as a body not read, as ext_authz does without one.
-        return this.admitUnread({ partial: true }, 'upstream');
+        return this.admitUnread({ partial: true });
       default:
         return this.refuse(new WardenError('INTERNAL', 'EXT_PROC_MODE',
           `request_body_mode ${this.mode} is not supported: use STREAMED with send_body_without_waiting_for_header_response, BUFFERED, or NONE`));
@@ -203,14 +205,14 @@ export class ExchangeProcessor {
   }
 
   /** Admission before the body is seen; the header answer goes now. */
-  private async admitUnread(body: RequestBody, next: Phase): Promise<void> {
+  private async admitUnread(body: RequestBody): Promise<void> {
     if (body.streamed) {
       this.streamed = body.streamed;
       this.hash = createHash('sha256');
     }
     const changes = await this.admitWith(body);
     if (!changes) return;
-    this.forwarded(next);
+    this.forwarded(body.streamed !== undefined);
     this.io.send({ requestHeaders: common(changes.headers), dynamicMetadata: this.decisionMetadata() });
   }
 
@@ -247,10 +249,10 @@ export class ExchangeProcessor {
     const meta = this.decisionMetadata();
     if (buffered) {
       // One body message: its answer carries the header changes too (Envoy applies them in BUFFERED mode).
-      this.forwarded('upstream');
+      this.forwarded(false);
       return this.io.send({ requestBody: common(changes.headers, changes.body && { body: changes.body }), dynamicMetadata: meta });
     }
-    this.forwarded(end ? 'upstream' : 'streaming');
+    this.forwarded(!end);
     this.io.send({ requestHeaders: common(changes.headers), dynamicMetadata: meta });
     for (let i = 0; i < chunks.length; i++) {
       // A changed body replaces the held chunks: all of it in the last one's answer, the others cleared.
@@ -272,7 +274,7 @@ export class ExchangeProcessor {
 
   /** The whole body has passed: its size and digest for the record. */
   private streamEnded(): void {
-    if (this.phase === 'streaming') this.phase = 'upstream';
+    this.bodyStreaming = false;
     if (!this.streamed || !this.hash) return;
     this.streamed.sha256 = this.hash.digest('hex');
     this.hash = undefined;
@@ -320,19 +322,19 @@ export class ExchangeProcessor {
     return { headers: headerMutation(set, remove), body: leaving.body };
   }
 
-  /** The request leaves (as far as Warden knows: Envoy forwards once it has the answer just sent). */
-  private forwarded(next: Phase): void {
-    this.phase = next;
+  /**
+   * The request leaves (as far as Warden knows: Envoy forwards once it has the answer just sent);
+   * `bodyStreaming`: the rest of its body is still to pass.
+   */
+  private forwarded(bodyStreaming: boolean): void {
+    this.phase = 'upstream';
+    this.bodyStreaming = bodyStreaming;
     this.forwardStarted = performance.now();
   }
 
   // -------------------------------------------------------------- answer
 
   private responseHeaders(m: ProcessingRequest): Promise<void> | void {
-    if (this.phase === 'streaming') {
-      // The upstream answered before the request body ended: what passed is all that was counted.
-      this.hash = undefined;
-    }
     const headers = headersOf(m.responseHeaders?.headers?.headers);
     const status = Number(headers[':status']) || 0;
     const ex = this.ex!;
