@@ -9,11 +9,15 @@ import { renderManifests, toYamlStream } from '../istio/render.js';
 
 const USAGE = `usage: warden istio render -c FILE [options]
 
-Writes the Kubernetes and Istio manifests for running Warden from FILE as
-Istio's external authorizer (and as a gateway), one YAML stream on stdout.
+Writes the Kubernetes and Istio manifests for running Warden from FILE in the
+mesh, one YAML stream on stdout: as Istio's external authorizer (ext_authz), or
+as the egress gateway's external processor (ext_proc), and as a gateway.
 
 options:
-  -c, --config FILE            the Warden config (its Gateway needs spec.extAuthz)
+  -c, --config FILE            the Warden config (its Gateway needs spec.extAuthz or spec.extProc)
+  --mode ext-authz|ext-proc    how the egress gateway involves Warden: a CUSTOM AuthorizationPolicy
+                               (ext_authz) or an EnvoyFilter (ext_proc); default: the one the config
+                               serves (needed when it serves both)
   -o, --output FILE            write here instead of stdout
   --image IMAGE                container image (default warden:0.1.0)
   --replicas N                 minimum replicas (default 2); the HPA may go to --max-replicas (default 10)
@@ -46,6 +50,7 @@ export async function istio(argv: string[]): Promise<number> {
       'egress-service-account': { type: 'string', default: 'istio-egressgateway-service-account' },
       'trust-domain': { type: 'string', default: 'cluster.local' },
       secret: { type: 'string', default: 'warden-files' },
+      mode: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -56,8 +61,20 @@ export async function istio(argv: string[]): Promise<number> {
   }
   const config = loadConfigFile(values.config);
   if (!config.problems.length) compileConfig(config);
-  if (config.gateway && !config.gateway.value.extAuthz) {
-    config.gateway.report([], 'the Gateway has no spec.extAuthz', 'add extAuthz: {grpc: {port: 9191}} (and/or http: {port: 9192, pathPrefix: /check})');
+  const gw = config.gateway?.value;
+  if (values.mode !== undefined && values.mode !== 'ext-authz' && values.mode !== 'ext-proc') {
+    console.error(`warden istio render: --mode is ext-authz or ext-proc, not "${values.mode}"`);
+    return 2;
+  }
+  if (config.gateway && gw && !gw.extAuthz && !gw.extProc) {
+    config.gateway.report([], 'the Gateway has neither spec.extAuthz nor spec.extProc',
+      'add extAuthz: {grpc: {port: 9191}} (and/or http: {port: 9192, pathPrefix: /check}), or extProc: {grpc: {port: 9193}}');
+  } else if (config.gateway && gw) {
+    if (values.mode === 'ext-authz' && !gw.extAuthz) config.gateway.report([], '--mode ext-authz, but the Gateway has no spec.extAuthz', 'add extAuthz: {grpc: {port: 9191}}');
+    if (values.mode === 'ext-proc' && !gw.extProc) config.gateway.report([], '--mode ext-proc, but the Gateway has no spec.extProc', 'add extProc: {grpc: {port: 9193}}');
+    if (values.mode === undefined && gw.extAuthz && gw.extProc) {
+      config.gateway.report([], 'the Gateway serves both spec.extAuthz and spec.extProc: say which the egress gateway uses', 'add --mode ext-authz or --mode ext-proc');
+    }
   }
   if (config.problems.length) {
     for (const p of config.problems) console.error(formatProblem(p));
@@ -79,6 +96,7 @@ export async function istio(argv: string[]): Promise<number> {
     egressServiceAccount: values['egress-service-account'],
     trustDomain: values['trust-domain'],
     secret: values.secret,
+    mode: values.mode as 'ext-authz' | 'ext-proc' | undefined,
   });
   const text = toYamlStream(manifests, notes);
   if (values.output) writeFileSync(values.output, text);

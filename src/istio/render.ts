@@ -6,7 +6,9 @@
 //                   call the ext_authz ports (render/policies);
 //   the mesh        IstioOperator with meshConfig.extensionProviders (render/mesh);
 //   model egress    ServiceEntry, egress Gateway, VirtualService, the TLS-
-//                   originating DestinationRule and the CUSTOM policy (render/egress);
+//                   originating DestinationRule (render/egress), and Warden on the
+//                   model hosts: the CUSTOM policy (ext_authz form, render/egress) or
+//                   the EnvoyFilter inserting ext_proc (ext_proc form, render/extproc);
 //   the config's    RequestAuthentication / AuthorizationPolicy documents (render/policies).
 // Secrets are referenced, never rendered: key files come from a Secret,
 // mounted as a directory that the config's file paths are rewritten into
@@ -17,6 +19,7 @@ import { portsOf, wardenLabels, type Manifest, type RenderOptions } from './mani
 import { autoscaler, disruptionBudget } from './render/autoscaling.js';
 import { configMap, deployment } from './render/deployment.js';
 import { egress, vertexHosts } from './render/egress.js';
+import { extProcEnvoyFilter } from './render/extproc.js';
 import { rewriteConfigPaths, secretLayout } from './render/secret-files.js';
 import { meshConfig } from './render/mesh.js';
 import { configPolicies, extAuthzCallers, strictMtls } from './render/policies.js';
@@ -47,6 +50,8 @@ export function renderManifests(config: LoadedConfig, configText: string, o: Ren
     );
   }
 
+  const mode = o.mode ?? (spec.extAuthz ? 'ext-authz' : 'ext-proc');
+  const hosts = vertexHosts(spec);
   const manifests: Manifest[] = [
     configMap(meta(`${name}-config`), podConfig),
     deployment(name, meta(name), labels, ports, spec, o, secret, podConfig),
@@ -55,8 +60,9 @@ export function renderManifests(config: LoadedConfig, configText: string, o: Ren
     disruptionBudget(meta(name), labels),
     strictMtls(meta(name), labels),
     extAuthzCallers(meta(`${name}-ext-authz-callers`), labels, ports, o),
-    meshConfig(serviceHost, spec, ports, config.requestAuthentications.map((r) => r.value)),
-    ...egress(name, vertexHosts(spec), spec, o),
+    ...(ports.grpcExtAuthz || ports.httpExtAuthz ? [meshConfig(serviceHost, spec, ports, config.requestAuthentications.map((r) => r.value))] : []),
+    ...egress(name, hosts, spec, o, mode === 'ext-authz'),
+    ...(mode === 'ext-proc' && spec.extProc ? [extProcEnvoyFilter(serviceHost, spec.extProc.grpc.port, hosts, spec.extProc, o, name)] : []),
     ...configPolicies(config, o, notes),
   ];
   return { manifests, notes };

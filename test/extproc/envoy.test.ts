@@ -15,11 +15,12 @@ import aiplatform from '@google-cloud/aiplatform';
 import { OAuth2Client } from 'google-auth-library';
 import OpenAI from 'openai';
 import { devIssuerAuthentication } from '../../src/cli/demo.js';
-import { extProcEnabled, extProcFilter } from '../../src/istio/render/extproc.js';
-import type { ExtProcSpec } from '../../src/config/schema.js';
+import { parseConfig } from '../../src/config/load.js';
+import { renderManifests } from '../../src/istio/render.js';
 import { waitForAuditRow } from '../helpers/audit-db.js';
 import { startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
 import { closeServer, listen } from '../helpers/http-server.js';
+import { extProcFromEnvoyFilter } from '../helpers/istio-filters.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 const PROJECT = 'emulator-project';
@@ -28,8 +29,11 @@ const GEMINI = 'gemini-2.0-flash';
 const MODEL_PATH = `/v1/projects/${PROJECT}/locations/${LOCATION}/publishers/google/models/${GEMINI}`;
 const TRAINING_PATH = `/v1/projects/${PROJECT}/locations/${LOCATION}/customJobs`;
 const OPENAPI_PATH = `/v1/projects/${PROJECT}/locations/${LOCATION}/endpoints/openapi/chat/completions`;
-const EXT_PROC: ExtProcSpec = { grpc: { port: 0 }, timeout: '5s', bodyBufferBytes: 1024 * 1024 };
 const WARDEN = 'warden-ext-proc';
+const RENDER = {
+  image: 'warden:test', replicas: 2, maxReplicas: 4, namespace: 'warden', egressNamespace: 'istio-system',
+  egressSelector: { istio: 'egressgateway' }, egressServiceAccount: 'istio-egressgateway-service-account', trustDomain: 'cluster.local', secret: 'warden-files',
+};
 
 const prompt = (text: string) => JSON.stringify({ contents: [{ role: 'user', parts: [{ text }] }] });
 
@@ -136,16 +140,19 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
       { name: 'upstream', port: s.emu.port },
       { name: WARDEN, port: s.gw.extProc!.port, http2: true },
     ];
-    const filter = extProcFilter(WARDEN, EXT_PROC, { disabled: true });
+    // The EnvoyFilter render writes for this config (a cluster's port in place of 0), on the test's cluster.
+    const text = config({ emulatorUrl: s.emu.url, issuer: s.emu.issuer, slowIssuer: slowUrl }).replace('extProc: {grpc: {port: 0}', 'extProc: {grpc: {port: 9193}');
+    const rendered = renderManifests(parseConfig(text, join(s.dir, 'render.yaml'), s.dir), text, RENDER).manifests.find((m) => m.kind === 'EnvoyFilter')!;
+    const { filter, perFilterConfig } = extProcFromEnvoyFilter(rendered, WARDEN);
     // BUFFERED: Envoy sends the body whole once the headers are answered; the body's answer carries the changes.
-    const bufferedFilter = structuredClone(filter) as { typed_config: Record<string, any> };
+    const bufferedFilter = structuredClone(filter);
     bufferedFilter.typed_config.processing_mode.request_body_mode = 'BUFFERED';
     delete bufferedFilter.typed_config.send_body_without_waiting_for_header_response;
     // Envoy waits 0.3 s for each answer: shorter than Warden's admission deadline.
-    const shortFilter = structuredClone(filter) as { typed_config: Record<string, any> };
+    const shortFilter = structuredClone(filter);
     shortFilter.typed_config.message_timeout = '0.3s';
     const start = (f: object) =>
-      startEnvoy({ httpFilters: [f], clusters, routeTo: 'upstream', perFilterConfig: extProcEnabled(), otherHosts: [{ domains: ['other.example.com'] }] });
+      startEnvoy({ httpFilters: [f], clusters, routeTo: 'upstream', perFilterConfig, otherHosts: [{ domains: ['other.example.com'] }] });
     [streamed, buffered, short] = await Promise.all([start(filter), start(bufferedFilter), start(shortFilter)]);
   });
   after(async () => {

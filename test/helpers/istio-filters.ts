@@ -95,3 +95,19 @@ function matchers(names: string[]): object {
     }),
   };
 }
+
+/** The ext_proc form as `warden istio render` writes it, for a test Envoy: the filter and what enables it on a virtual host. */
+export interface RenderedExtProc {
+  /** The HTTP_FILTER patch's value, calling Warden on the test's `cluster` instead of Istio's outbound cluster. */
+  filter: Record<string, any>;
+  /** The VIRTUAL_HOST patch's typed_per_filter_config (the filter is disabled on the listener). */
+  perFilterConfig: Record<string, object>;
+}
+
+export function extProcFromEnvoyFilter(envoyFilter: Record<string, unknown>, cluster: string): RenderedExtProc {
+  const patches = (envoyFilter.spec as { configPatches: unknown }).configPatches as { applyTo: string; patch: { value: Record<string, any> } }[];
+  const filter = structuredClone(patches.find((p) => p.applyTo === 'HTTP_FILTER')!.patch.value);
+  filter.typed_config.grpc_service.envoy_grpc.cluster_name = cluster;
+  const perFilterConfig = patches.find((p) => p.applyTo === 'VIRTUAL_HOST')!.patch.value.typed_per_filter_config as Record<string, object>;
+  return { filter, perFilterConfig };
+}

@@ -20,11 +20,12 @@ export function strictMtls(metadata: Manifest['metadata'], labels: Labels): Mani
 }
 
 /**
- * A Check answer carries a Google token, and a CheckRequest's source principal
- * is taken on Envoy's word: only the egress gateway may call those ports.
+ * A Check answer, and an ext_proc header answer, carries a Google token, and
+ * the caller's identity in both is taken on Envoy's word: only the egress
+ * gateway may call those ports.
  */
 export function extAuthzCallers(metadata: Manifest['metadata'], labels: Labels, ports: Ports, o: RenderOptions): Manifest {
-  const authzPorts = [ports.grpcExtAuthz, ports.httpExtAuthz].filter((p): p is number => !!p).map(String);
+  const authzPorts = [ports.grpcExtAuthz, ports.httpExtAuthz, ports.grpcExtProc].filter((p): p is number => !!p).map(String);
   return {
     apiVersion: 'security.istio.io/v1',
     kind: 'AuthorizationPolicy',
