@@ -41,6 +41,7 @@ export interface EnvoyOptions {
 export interface RunningEnvoy {
   /** http://127.0.0.1:PORT of the listener. */
   url: string;
+  pid: number;
   adminUrl: string;
   /** The access log so far, one parsed object per request. */
   accessLog(): Record<string, unknown>[];
@@ -124,6 +125,7 @@ export async function startEnvoy(o: EnvoyOptions): Promise<RunningEnvoy> {
         : [];
     return {
       url: `http://127.0.0.1:${port}`,
+      pid: proc.pid!,
       adminUrl,
       accessLog,
       async waitForLog(match, what) {
