@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       configFile,
       demoConfig({ port, adminPort, emulatorUrl: upstream.url, issuer: emu.issuer, audience: 'warden' }).replace(
         /(\n {2}admin: .*\n)/,
-        `$1  extAuthz: {grpc: {port: ${authzPort}}, timeout: 1s}\n  extProc: {grpc: {port: ${procPort}}}\n`,
+        `$1  extAuthz: {grpc: {port: ${authzPort}}, timeout: 5s}\n  extProc: {grpc: {port: ${procPort}}, timeout: 5s}\n`,
       ),
     );
     const warden = await startWarden(SUT_CPU, configFile, `http://127.0.0.1:${adminPort}/readyz`);
@@ -105,7 +105,8 @@ async function main(): Promise<void> {
       return e;
     };
     // Render writes 0.2 s (ext_authz) and 2 s (ext_proc's message timeout); at saturation an answer can wait longer
-    // than that in Warden's queue, and a call Envoy then refuses is not a request served: 5 s for both here.
+    // than that in Warden's queue, and a call refused then is not a request served: 5 s for both here, Warden's own
+    // deadlines (extAuthz.timeout, extProc.timeout) likewise.
     const plain = await start([]);
     const authz = await start([extAuthzGrpc({ ...providers[0]!.envoyExtAuthzGrpc, timeout: '5s' })], [{ name: WARDEN_GRPC_CLUSTER, port: authzPort, http2: true }]);
     const procFilter = extProcFilter('warden-ext-proc', config.gateway.value.extProc!) as { typed_config: Record<string, unknown> };
@@ -138,9 +139,9 @@ async function main(): Promise<void> {
     const saturate = (t: Target, seconds: number) =>
       alone(t, async () => {
         const cpu0 = cpuOf(t);
-        const { counts } = await h2load(LOAD_CPU, ['-c', String(CONNECTIONS), '-m', '1', '-D', String(seconds), ...common(t)]);
+        const { counts, stdout } = await h2load(LOAD_CPU, ['-c', String(CONNECTIONS), '-m', '1', '-D', String(seconds), ...common(t)]);
         const cpu = cpuOf(t) - cpu0;
-        if (counts.succeeded !== counts.done || counts.errored || counts.failed) throw new Error(`${t.name}: ${JSON.stringify(counts)}`);
+        if (counts.succeeded !== counts.done || counts.errored || counts.failed) throw new Error(`${t.name}: ${JSON.stringify(counts)}\n${stdout.split('\n').filter((l) => /status codes/.test(l)).join('')}`);
         return { rps: counts.succeeded / seconds, cpu: (cpu * 1e6) / counts.succeeded };
       });
     const pace = (t: Target, seconds: number) =>
