@@ -199,8 +199,9 @@ export class ExchangeProcessor {
         // The body never passes Warden: admitted as a body not read, as ext_authz does without one.
         return this.admitUnread({ partial: true });
       default:
-        return this.refuse(new WardenError('INTERNAL', 'EXT_PROC_MODE',
-          `request_body_mode ${this.mode} is not supported: use STREAMED with send_body_without_waiting_for_header_response, BUFFERED, or NONE`));
+        return this.refuse(new WardenError('INTERNAL', 'EXT_PROC_MODE', this.mode === 'UNKNOWN'
+          ? 'Envoy sent no protocol_config, so Warden cannot tell how the request body will come: use a newer Envoy (1.40 sends it)'
+          : `request_body_mode ${this.mode} is not supported: use STREAMED with send_body_without_waiting_for_header_response, BUFFERED, or NONE`));
     }
   }
 
