@@ -36,7 +36,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { demoConfig } from '../src/cli/demo.js';
 import { startEmulator } from '../src/emulator/index.js';
-import { extProcFilter } from '../src/istio/render/extproc.js';
+import { EXT_PROC_RUNTIME, extProcFilter } from '../src/istio/render/extproc.js';
 import { meshConfig as renderMeshConfig } from '../src/istio/render/mesh.js';
 import { loadConfigFile } from '../src/config/load.js';
 import { startEnvoy, type RunningEnvoy } from '../test/helpers/envoy.js';
@@ -98,8 +98,9 @@ async function main(): Promise<void> {
       meshConfig: { extensionProviders: { envoyExtAuthzGrpc: IstioGrpcProvider }[] };
     }).meshConfig.extensionProviders;
     const upstreamCluster = { name: 'upstream', port: upstreamPort };
+    // Every Envoy with the runtime the rendered EnvoyFilter sets (ext_proc streams closed, not reset), so that they differ only in their filter.
     const start = async (filters: object[], extra: { name: string; port: number; http2: boolean }[] = []) => {
-      const e = await startEnvoy({ httpFilters: filters, clusters: [upstreamCluster, ...extra], routeTo: 'upstream' });
+      const e = await startEnvoy({ httpFilters: filters, clusters: [upstreamCluster, ...extra], routeTo: 'upstream', runtime: EXT_PROC_RUNTIME });
       envoys.push(e);
       repin(e.pid, SUT_CPU);
       return e;

@@ -58,6 +58,11 @@ export interface StreamIo {
   send(r: ProcessingResponse): void;
   /** Ends the stream with a gRPC error status: Envoy fails the request (500) unless failure_mode_allow. */
   fail(code: number, message: string): void;
+  /**
+   * Ends Warden's side cleanly once the exchange needs nothing more, so that Envoy closes the
+   * stream rather than resetting it (Node's HTTP/2 counts resets against a rapid-reset limit).
+   */
+  end(): void;
 }
 
 type Phase =
@@ -383,7 +388,10 @@ export class ExchangeProcessor {
     this.phase = 'done';
     this.answer!.finish(this.outcome);
     const meta = this.usageMetadata();
-    return this.record(() => this.io.send({ ...last, dynamicMetadata: meta }));
+    return this.record(() => {
+      this.io.send({ ...last, dynamicMetadata: meta });
+      this.io.end();
+    });
   }
 
   // ---------------------------------------------------- refusals, failures
@@ -410,7 +418,10 @@ export class ExchangeProcessor {
     this.phase = 'done';
     const meta = this.decisionMetadata();
     this.answered = true;
-    return this.record(() => this.io.send({ immediateResponse: immediate(rendered, ex.req.id, err.reason), dynamicMetadata: meta }));
+    return this.record(() => {
+      this.io.send({ immediateResponse: immediate(rendered, ex.req.id, err.reason), dynamicMetadata: meta });
+      this.io.end();
+    });
   }
 
   /** The answer had started when guard(response) refused the rest: Envoy is told to end it (it resets the stream). */
@@ -421,7 +432,10 @@ export class ExchangeProcessor {
     this.answer!.finish(this.outcome);
     const rendered = this.route!.provider.renderError(ex.error!, ex.req.id);
     this.answered = true;
-    return this.record(() => this.io.send({ immediateResponse: immediate(rendered, ex.req.id, ex.error!.reason) }));
+    return this.record(() => {
+      this.io.send({ immediateResponse: immediate(rendered, ex.req.id, ex.error!.reason) });
+      this.io.end();
+    });
   }
 
   /** Envoy ended the stream before the exchange was complete: recorded with why. */

@@ -38,6 +38,11 @@ export async function startExtProcServer(parts: ProcessorParts, host: string, po
           open = false;
           call.emit('error', { code, details });
         },
+        end() {
+          if (!open) return;
+          open = false;
+          call.end();
+        },
       });
       call.on('data', (m: ProcessingRequest) => processor.message(m));
       // Envoy half-closes once it needs nothing more, or resets the stream (the caller or the upstream went

@@ -143,7 +143,7 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     // The EnvoyFilter render writes for this config (a cluster's port in place of 0), on the test's cluster.
     const text = config({ emulatorUrl: s.emu.url, issuer: s.emu.issuer, slowIssuer: slowUrl }).replace('extProc: {grpc: {port: 0}', 'extProc: {grpc: {port: 9193}');
     const rendered = renderManifests(parseConfig(text, join(s.dir, 'render.yaml'), s.dir), text, RENDER).manifests.find((m) => m.kind === 'EnvoyFilter')!;
-    const { filter, perFilterConfig } = extProcFromEnvoyFilter(rendered, WARDEN);
+    const { filter, perFilterConfig, runtime } = extProcFromEnvoyFilter(rendered, WARDEN);
     // BUFFERED: Envoy sends the body whole once the headers are answered; the body's answer carries the changes.
     const bufferedFilter = structuredClone(filter);
     bufferedFilter.typed_config.processing_mode.request_body_mode = 'BUFFERED';
@@ -152,7 +152,7 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     const shortFilter = structuredClone(filter);
     shortFilter.typed_config.message_timeout = '0.3s';
     const start = (f: object) =>
-      startEnvoy({ httpFilters: [f], clusters, routeTo: 'upstream', perFilterConfig, otherHosts: [{ domains: ['other.example.com'] }] });
+      startEnvoy({ httpFilters: [f], clusters, routeTo: 'upstream', perFilterConfig, runtime, otherHosts: [{ domains: ['other.example.com'] }] });
     [streamed, buffered, short] = await Promise.all([start(filter), start(bufferedFilter), start(shortFilter)]);
   });
   after(async () => {
@@ -435,6 +435,17 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
       assert.match(r.choices[0].message.content ?? '', /vertex openai via ext_proc/);
       assert.equal((await auditRow(oid)).total_tokens, r.usage?.total_tokens);
     });
+  });
+
+  it('Envoy closes each processing stream, never resets it (Node\'s HTTP/2 would take many resets for an attack)', async () => {
+    const stat = async (name: string) => Number(/: (\d+)/.exec(await (await fetch(`${streamed.adminUrl}/stats?filter=^${name.replace(/\./g, '\\.')}$`)).text())?.[1] ?? NaN);
+    const resets = await stat(`cluster.${WARDEN}.http2.tx_reset`);
+    const streams = await stat(`cluster.${WARDEN}.upstream_rq_total`);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => call(streamed, `${MODEL_PATH}:generateContent`, { id: rid(`close-${i}`), token: alice, body: prompt('close me') })));
+    assert.deepEqual([...new Set(answers.map((a) => a.status))], [200]);
+    assert.equal(await stat(`cluster.${WARDEN}.upstream_rq_total`), streams + 20, 'one stream per call');
+    assert.equal(await stat(`cluster.${WARDEN}.http2.tx_reset`), resets, 'no stream reset');
+    assert.equal(await stat(`cluster.${WARDEN}.upstream_cx_total`), 1, 'one connection to Warden throughout');
   });
 
   it('Warden slower than Envoy\'s message timeout: Envoy answers 504 (fail closed), nothing reaches the upstream', async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { devIssuerAuthentication } from '../../src/cli/demo.js';
 import type { ExtProcSpec } from '../../src/config/schema.js';
-import { extProcEnabled, extProcFilter } from '../../src/istio/render/extproc.js';
+import { EXT_PROC_RUNTIME, extProcEnabled, extProcFilter } from '../../src/istio/render/extproc.js';
 import { readAuditDb } from '../helpers/audit-db.js';
 import { startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
 import { closeServer, listen } from '../helpers/http-server.js';
@@ -182,6 +182,7 @@ describe('ext_proc records equal the standalone proxy\'s, field by field', { tim
     envoy = await startEnvoy({
       httpFilters: [extProcFilter('warden', EXT_PROC, { disabled: true })],
       perFilterConfig: extProcEnabled(),
+      runtime: EXT_PROC_RUNTIME,
       clusters: [{ name: 'upstream', port: Number(new URL(upstreamUrl).port) }, { name: 'warden', port: s.gw.extProc!.port, http2: true }],
       routeTo: 'upstream',
     });

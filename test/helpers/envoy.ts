@@ -34,6 +34,10 @@ export interface EnvoyOptions {
   otherHosts?: { domains: string[]; perFilterConfig?: Record<string, object> }[];
   /** Extra access log fields: name → Envoy format string. */
   logFields?: Record<string, string>;
+  /** Runtime values (the bootstrap's static layer): `envoy.reloadable_features.…` flags. */
+  runtime?: Record<string, unknown>;
+  /** Envoy's own log level (stderr); `warning` by default. */
+  logLevel?: string;
   /** Largest request or response body the connection manager buffers for filters (`per_connection_buffer_limit_bytes`). */
   bufferLimitBytes?: number;
 }
@@ -94,7 +98,7 @@ export async function startEnvoy(o: EnvoyOptions): Promise<RunningEnvoy> {
         '-c', configFile,
         '--disable-hot-restart',
         '--concurrency', '1',
-        '-l', 'warning',
+        '-l', o.logLevel ?? 'warning',
         '--admin-address-path', addressFile,
         // The access log reaches its file within 20 ms, so that a test polls for it, not for a 10 s flush.
         '--file-flush-interval-msec', '20',
@@ -146,6 +150,7 @@ function bootstrap(o: EnvoyOptions, logFile: string): object {
   const route: Record<string, unknown> = { cluster: o.routeTo, timeout: o.routeTimeout ?? '30s' };
   return {
     admin: { address: socket(0) },
+    ...(o.runtime ? { layered_runtime: { layers: [{ name: 'static', static_layer: o.runtime }] } } : {}),
     static_resources: {
       listeners: [
         {

@@ -102,6 +102,8 @@ export interface RenderedExtProc {
   filter: Record<string, any>;
   /** The VIRTUAL_HOST patch's typed_per_filter_config (the filter is disabled on the listener). */
   perFilterConfig: Record<string, object>;
+  /** The BOOTSTRAP patch's runtime values. */
+  runtime: Record<string, unknown>;
 }
 
 export function extProcFromEnvoyFilter(envoyFilter: Record<string, unknown>, cluster: string): RenderedExtProc {
@@ -109,5 +111,7 @@ export function extProcFromEnvoyFilter(envoyFilter: Record<string, unknown>, clu
   const filter = structuredClone(patches.find((p) => p.applyTo === 'HTTP_FILTER')!.patch.value);
   filter.typed_config.grpc_service.envoy_grpc.cluster_name = cluster;
   const perFilterConfig = patches.find((p) => p.applyTo === 'VIRTUAL_HOST')!.patch.value.typed_per_filter_config as Record<string, object>;
-  return { filter, perFilterConfig };
+  const bootstrap = patches.find((p) => p.applyTo === 'BOOTSTRAP')!.patch.value as { layered_runtime: { layers: { static_layer: Record<string, unknown> }[] } };
+  const runtime = Object.assign({}, ...bootstrap.layered_runtime.layers.map((l) => l.static_layer)) as Record<string, unknown>;
+  return { filter, perFilterConfig, runtime };
 }

@@ -282,7 +282,14 @@ spec:
     const ef = r.docs.find((d) => d.kind === 'EnvoyFilter')!;
     assert.equal(ef.metadata.namespace, 'istio-system');
     assert.deepEqual(ef.spec!.workloadSelector, { labels: { istio: 'egressgateway' } });
-    const [filter, ...hosts] = ef.spec!.configPatches;
+    const patches = ef.spec!.configPatches as { applyTo: string; patch: Record<string, any>; match: Record<string, any> }[];
+    const filter = patches.find((p) => p.applyTo === 'HTTP_FILTER')!;
+    const hosts = patches.filter((p) => p.applyTo === 'VIRTUAL_HOST');
+    // Envoy closes each processing stream instead of resetting it (Node's HTTP/2 would take the resets for an attack).
+    assert.deepEqual(patches.find((p) => p.applyTo === 'BOOTSTRAP')!.patch, {
+      operation: 'MERGE',
+      value: { layered_runtime: { layers: [{ name: 'warden-ext-proc', static_layer: { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': true } }] } },
+    });
     assert.equal(filter.applyTo, 'HTTP_FILTER');
     assert.deepEqual(filter.patch.operation, 'INSERT_BEFORE');
     const cfg = filter.patch.value;
@@ -295,7 +302,7 @@ spec:
       response_header_mode: 'SEND', response_body_mode: 'STREAMED', response_trailer_mode: 'SEND',
     });
     assert.equal(cfg.typed_config.send_body_without_waiting_for_header_response, true);
-    assert.deepEqual(hosts.map((h: { applyTo: string; match: { routeConfiguration: { vhost: { name: string } } } }) => [h.applyTo, h.match.routeConfiguration.vhost.name]),
+    assert.deepEqual(hosts.map((h) => [h.applyTo, h.match.routeConfiguration.vhost.name]),
       [['VIRTUAL_HOST', 'europe-west4-aiplatform.googleapis.com:80']]);
     // Only the egress gateway may call the ext_proc port: its answers carry a Google token.
     const callers = r.docs.find((d) => d.metadata.name === 'warden-ext-authz-callers')!;

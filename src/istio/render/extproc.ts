@@ -12,6 +12,14 @@
 //   response headers, body STREAMED: an SSE answer reaches the caller event by event;
 //     BUFFERED would hold the whole stream (and fail one larger than Envoy's buffer).
 //   trailers SEND: a body that ends with trailers still ends for Warden, which records then.
+//
+// And one runtime flag (a BOOTSTRAP patch; it applies when the gateway's proxy
+// starts): ext_proc_graceful_grpc_close. Without it Envoy resets each stream
+// (RST_STREAM) once it has the last answer; the HTTP/2 library under Node
+// takes more than 1,000 resets, then 33 a second, on one connection for a
+// rapid-reset attack and closes the connection, failing the calls in flight
+// on it (500). With it Envoy closes each stream, and Warden closes its side
+// after its last answer.
 import type { ExtProcSpec } from '../../config/schema.js';
 import { durationMs } from '../../config/schema.js';
 import { REQUEST_ATTRIBUTES, FILTER_NAME } from '../../extproc/request.js';
@@ -50,6 +58,9 @@ export function extProcFilter(cluster: string, spec: ExtProcSpec, o: { disabled?
   };
 }
 
+/** Envoy runtime values the filter needs: streams closed, not reset (see above). */
+export const EXT_PROC_RUNTIME: Readonly<Record<string, boolean>> = { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': true };
+
 /** What enables the filter on a route or virtual host (it is disabled on the listener). */
 export function extProcEnabled(): Record<string, object> {
   return { [FILTER_NAME]: { '@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig', config: {} } };
@@ -68,6 +79,10 @@ export function extProcEnvoyFilter(serviceHost: string, port: number, hosts: str
           applyTo: 'HTTP_FILTER',
           match: { context: 'GATEWAY', listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.router' } } } } },
           patch: { operation: 'INSERT_BEFORE', value: extProcFilter(cluster, spec, { disabled: true }) },
+        },
+        {
+          applyTo: 'BOOTSTRAP',
+          patch: { operation: 'MERGE', value: { layered_runtime: { layers: [{ name: 'warden-ext-proc', static_layer: { ...EXT_PROC_RUNTIME } }] } } },
         },
         // On for the Vertex AI hosts only: other traffic through the gateway never reaches Warden.
         ...hosts.map((host) => ({
