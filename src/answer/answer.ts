@@ -91,12 +91,17 @@ export class AnswerStage {
 
   /**
    * The answer ended, broke off, or never came (`outcome.error`, thrown for the front door to render):
-   * the exchange gets the outcome, the findings and the usage, and the quota charge is settled.
+   * the exchange gets the outcome, the findings (once the external guardrails reading the answer
+   * have finished) and the usage, and the quota charge is settled.
    */
-  finish(outcome: ForwardOutcome): void {
+  async finish(outcome: ForwardOutcome): Promise<void> {
     const { ex, admission } = this;
     ex.upstream = outcome;
-    if (admission.guard) ex.findings = admission.guard.findings.list;
+    if (admission.guard) {
+      // External guardrails that read the answer finish before the record is written.
+      await admission.guard.settled();
+      ex.findings = admission.guard.findings.list;
+    }
     // Not thrown: the response has started (or nobody is left to answer); the record says why it is incomplete.
     if (outcome.aborted) {
       ex.error = abortError(outcome.aborted, outcome.abortError, this.route.timeoutMs);

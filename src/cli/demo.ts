@@ -11,6 +11,9 @@ import { createLogger } from '../telemetry/log.js';
 import { DEMO_DIR, readDemoState, writeDemoState } from './demo-state.js';
 import { untilSignal } from './start.js';
 
+/** The console's OIDC client at the dev issuer: a public client (PKCE, no secret). */
+export const CONSOLE_CLIENT_ID = 'warden-console';
+
 /** The RequestAuthentication that trusts the emulator's dev OIDC issuer. */
 export function devIssuerAuthentication(issuer: string, audience: string): string {
   return `apiVersion: security.istio.io/v1
@@ -31,7 +34,13 @@ kind: Gateway
 metadata: {name: demo}
 spec:
   listen: {host: 127.0.0.1, port: ${o.port}}
-  admin: {host: 127.0.0.1, port: ${o.adminPort}}
+  admin:
+    host: 127.0.0.1
+    port: ${o.adminPort}
+    # The console at http://127.0.0.1:${o.adminPort}/: people sign in at the dev issuer's login page.
+    # Default policy: group warden-admins may do everything, warden-readers may read (docs/console.md).
+    auth:
+      oidc: {issuer: ${o.issuer}, clientId: ${CONSOLE_CLIENT_ID}}
   routes:
     - name: vertex
       provider: vertex
@@ -143,12 +152,14 @@ everyone else is denied. Files go to .warden/demo/.`);
   }
   writeDemoState({ issuer: emu.issuer, clientId: 'warden-dev', clientSecret: 'warden-dev-secret', audience, gateway: gw.url });
 
+  const stopped = untilSignal(gw, emu); // before saying it runs: see start.ts
   const model = `${gw.url}/v1/projects/${emu.projectId}/locations/us-central1/publishers/google/models`;
   const body = `'{"contents":[{"role":"user","parts":[{"text":"Hello, Warden"}]}]}'`;
   console.log(`
 Warden demo is running.
   gateway   ${gw.url}     (config: ${file})
-  admin     ${gw.adminUrl}    (/healthz /readyz /metrics /credentials)
+  console   ${gw.adminUrl}/    (sign in with any user name; group warden-admins may do everything, warden-readers may read)
+  admin API ${gw.adminUrl}    (/healthz /readyz /metrics open; /api/… after sign-in, see docs/console.md)
   emulator  ${emu.url}    (stand-in for Vertex AI and Google's token services)
 
 Try it (another terminal, same directory):
@@ -175,6 +186,6 @@ Every call is in the tamper-evident audit log:
   npx warden audit verify -c ${join('.warden', 'demo', 'warden.yaml')}
 Press Ctrl-C to stop.
 `);
-  await untilSignal(gw, emu);
+  await stopped;
   return 0;
 }

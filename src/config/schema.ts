@@ -28,7 +28,6 @@ const metadata = z
 
 // ---------------------------------------------------------------- Gateway
 
-const listen = z.object({ host: z.string().default('127.0.0.1'), port: port.default(8080) }).strict();
 
 /** TLS on the data listener; with a client CA, mTLS (peer SPIFFE IDs become source principals). */
 const listenTls = z
@@ -111,7 +110,32 @@ const identity = z
 export const guardAction = z.enum(['off', 'flag', 'redact', 'block']);
 /** Keys: a category (`pii`, `secret`, `injection`, `custom`) or a finding type (`EMAIL`, `CARD`, a custom detector's name). */
 const guardActions = z.record(z.string(), guardAction);
-const guardDirections = z.object({ request: guardActions.optional(), response: guardActions.optional() }).strict();
+
+/** Model Armor templates for the requests a route, rule or the base applies to (docs/guardrails.md "Model Armor"). */
+const modelArmorTemplates = z
+  .object({
+    /** Template for prompts: `projects/P/locations/L/templates/T`, or `T` in guardrails.modelArmor's project and location. */
+    promptTemplate: z.string().min(1).optional(),
+    /** Template for answers. */
+    responseTemplate: z.string().min(1).optional(),
+    /** No Model Armor for these requests. */
+    off: z.boolean().optional(),
+  })
+  .strict();
+/** What to do when an external guardrail (Model Armor, an HTTP service) cannot answer in time. */
+const guardFailure = z.enum(['closed', 'open']);
+
+const guardDirections = z
+  .object({
+    request: guardActions.optional(),
+    response: guardActions.optional(),
+    modelArmor: modelArmorTemplates.optional(),
+    /** Names of spec.guardrails.services that check these requests (replaces the list of an earlier layer). */
+    services: z.array(z.string()).optional(),
+    /** Over the services' and Model Armor's own `failure`, for these requests. */
+    failure: guardFailure.optional(),
+  })
+  .strict();
 
 const guardrails = z
   .object({
@@ -136,6 +160,47 @@ const guardrails = z
               .default({}),
             request: guardActions.optional(),
             response: guardActions.optional(),
+            modelArmor: modelArmorTemplates.optional(),
+            services: z.array(z.string()).optional(),
+            failure: guardFailure.optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    /**
+     * Google Model Armor. On Gemini generateContent / streamGenerateContent calls to a vertex route, the
+     * templates are put into the request (`modelArmorConfig`) and Vertex screens both ways; every other
+     * call is sent to Model Armor's sanitizeUserPrompt / sanitizeModelResponse with Warden's credential.
+     */
+    modelArmor: modelArmorTemplates
+      .extend({
+        /** Project and location of templates named by id; the location also picks the regional endpoint. */
+        project: z.string().min(1).optional(),
+        location: z.string().min(1).default('us-central1'),
+        /** Default: https://modelarmor.{location}.rep.googleapis.com */
+        endpoint: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+        /** The spec.credentials entry whose Google token calls Model Armor (roles/modelarmor.user). */
+        credential: z.string().min(1),
+        /** `inline` where Vertex can screen (Gemini generateContent), the API elsewhere; `api`: always the API. */
+        mode: z.enum(['auto', 'api']).default('auto'),
+        timeout: duration.default('2s'),
+        failure: guardFailure.default('closed'),
+      })
+      .strict()
+      .optional(),
+    /** HTTP guardrail services (Presidio, LLM Guard, Lakera or your own behind an adapter): request in, verdict out. */
+    services: z
+      .array(
+        z
+          .object({
+            name,
+            url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+            /** Which ways the service checks. */
+            directions: z.array(z.enum(['request', 'response'])).min(1).default(['request']),
+            timeout: duration.default('1s'),
+            failure: guardFailure.default('closed'),
+            /** Static headers sent with each call (an API key of the service). */
+            headers: z.record(z.string(), z.string()).default({}),
           })
           .strict(),
       )
@@ -144,6 +209,8 @@ const guardrails = z
       .array(z.object({ name, pattern: z.string().min(1), ignoreCase: z.boolean().default(false) }).strict())
       .default([]),
     injection: z.object({ threshold: z.number().min(0).max(1).default(0.5) }).strict().prefault({}),
+    /** Regions (ISO 3166 alpha-2) whose national phone formats are recognised, tried in order; absent: a default list. */
+    phone: z.object({ regions: z.array(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 region code such as GB')).min(1).optional() }).strict().prefault({}),
     /** Characters of streamed answer text held back so that a value split across chunks is still caught. */
     streamWindow: z.number().int().min(16).max(4096).default(64),
     /** Request bodies up to this size are read whole and scanned (larger ones cannot be; see `oversize`). */
@@ -208,6 +275,8 @@ const limits = z
   .strict();
 
 export type GuardrailsSpec = z.infer<typeof guardrails>;
+export type ModelArmorTemplates = z.infer<typeof modelArmorTemplates>;
+export type GuardFailure = z.infer<typeof guardFailure>;
 export type GuardActionName = z.infer<typeof guardAction>;
 export type LimitsSpec = z.infer<typeof limits>;
 export type LimitRuleSpec = LimitsSpec['rules'][number];
@@ -440,10 +509,52 @@ const extProc = z
   })
   .strict();
 
+// ---------------------------------------------------------------- the admin port (docs/console.md)
+
+/** Sign-in for people (OIDC authorization code flow with PKCE) and a static token for scripts. */
+const adminAuth = z
+  .object({
+    oidc: z
+      .object({
+        /** The issuer's URL; its endpoints come from `/.well-known/openid-configuration`. */
+        issuer: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+        clientId: z.string().min(1),
+        /** A confidential client's secret, in a file (sent with HTTP Basic); none for a public client. */
+        clientSecretFile: z.string().optional(),
+        scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email']),
+        /** The ID token claim that lists the person's groups. */
+        groupsClaim: z.string().min(1).default('groups'),
+      })
+      .strict()
+      .optional(),
+    /** A file holding one static admin token for scripts and CI (`Authorization: Bearer …`); principal `warden/admin-token`. */
+    tokenFile: z.string().optional(),
+    /** The console's address as browsers reach it (the redirect URI is `publicUrl/auth/callback`); https makes the cookies `Secure`. */
+    publicUrl: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+    /** How long a sign-in lasts. */
+    sessionTtl: duration.default('8h'),
+    /** The default admin policy (used when no AuthorizationPolicy selects the admin port): who may do everything… */
+    adminGroups: z.array(z.string().min(1)).default(['warden-admins']),
+    /** …and who may read traffic, audit, usage and health. */
+    readerGroups: z.array(z.string().min(1)).default(['warden-readers']),
+    /** `/metrics` open to anyone who reaches the port (Prometheus), or behind sign-in and policy like the API. */
+    metrics: z.enum(['open', 'protected']).default('open'),
+  })
+  .strict()
+  .refine((a) => !!a.oidc || !!a.tokenFile, { message: 'admin auth needs oidc, tokenFile or both' });
+
+const admin = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: port.default(9901),
+    auth: adminAuth.optional(),
+  })
+  .strict();
+
 export const gatewaySpec = z
   .object({
     listen: dataListen.default({ host: '127.0.0.1', port: 8080 }),
-    admin: listen.default({ host: '127.0.0.1', port: 9901 }),
+    admin: admin.default({ host: '127.0.0.1', port: 9901 }),
     routes: z.array(route).min(1, 'at least one route is needed'),
     credentials: z.array(credential).default([]),
     audit: audit.prefault({}),
@@ -484,6 +595,8 @@ export type IdentitySpec = z.infer<typeof identity>;
 export type PolicySettings = z.infer<typeof policySettings>;
 export type ListenTlsSpec = z.infer<typeof listenTls>;
 export type ApiKeySpec = z.infer<typeof apiKey>;
+export type AdminSpec = z.infer<typeof admin>;
+export type AdminAuthSpec = z.infer<typeof adminAuth>;
 
 // ---------------------------------------------------------------- Istio
 

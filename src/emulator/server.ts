@@ -5,8 +5,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { BodyTooLargeError, MAX_BODY_BYTES, sendJson, sendRpcError, sendText } from './http.js';
 import { GENERATE_ACCESS_TOKEN, handleGenerateAccessToken } from './iam.js';
 import { handleMetadata, isMetadataPath } from './metadata.js';
+import { handleModelArmor, SANITIZE_PATH } from './model-armor.js';
 import { handleToken, handleTokenInfo } from './oauth.js';
 import { discoveryDocument, handleJwks, handleOidcToken } from './oidc.js';
+import { handleAuthorize } from './oidc-login.js';
 import type { EmulatorState } from './state.js';
 import { handleSts } from './sts.js';
 import { handleVertex, isVertexPath } from './vertex.js';
@@ -75,6 +77,10 @@ async function route(state: EmulatorState, req: IncomingMessage, res: ServerResp
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
       return handleOidcToken(state, req, res);
     }
+    if (sub === '/authorize') {
+      if (method !== 'GET' && method !== 'POST') return methodNotAllowed(res, 'GET, POST');
+      return handleAuthorize(state, req, res, url);
+    }
     req.resume();
     return notFound(res, path);
   }
@@ -82,6 +88,8 @@ async function route(state: EmulatorState, req: IncomingMessage, res: ServerResp
     req.resume();
     return handleMetadata(state, req, res, url);
   }
+  const armor = SANITIZE_PATH.exec(path);
+  if (armor) return handleModelArmor(state, req, res, armor);
   if (isVertexPath(path)) return handleVertex(state, req, res, url);
   req.resume();
   notFound(res, path);

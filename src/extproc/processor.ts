@@ -382,11 +382,11 @@ export class ExchangeProcessor {
   }
 
   /** The answer has ended: settled and recorded; the response that completes it goes once the record is spooled. */
-  private finish(last: ProcessingResponse): Promise<void> {
+  private async finish(last: ProcessingResponse): Promise<void> {
     const ex = this.ex!;
     this.outcome.durationMs = performance.now() - this.forwardStarted;
     this.phase = 'done';
-    this.answer!.finish(this.outcome);
+    await this.answer!.finish(this.outcome);
     const meta = this.usageMetadata();
     return this.record(() => {
       this.io.send({ ...last, dynamicMetadata: meta });
@@ -397,14 +397,14 @@ export class ExchangeProcessor {
   // ---------------------------------------------------- refusals, failures
 
   /** Warden's refusal, in the caller's protocol, once the record is spooled. */
-  private refuse(err: WardenError): Promise<void> {
+  private async refuse(err: WardenError): Promise<void> {
     const ex = this.ex!;
     if (this.answer && !ex.upstream) {
       // Refused after the request began to leave (its body outgrew the route's limit): settled as sent.
       this.outcome.durationMs = performance.now() - this.forwardStarted;
       this.outcome.error = err;
       try {
-        this.answer.finish(this.outcome);
+        await this.answer.finish(this.outcome);
       } catch {
         // finish rethrows the outcome's error; it is this refusal.
       }
@@ -425,11 +425,11 @@ export class ExchangeProcessor {
   }
 
   /** The answer had started when guard(response) refused the rest: Envoy is told to end it (it resets the stream). */
-  private cutOff(): Promise<void> {
+  private async cutOff(): Promise<void> {
     const ex = this.ex!;
     this.outcome.durationMs = performance.now() - this.forwardStarted;
     this.phase = 'done';
-    this.answer!.finish(this.outcome);
+    await this.answer!.finish(this.outcome);
     const rendered = this.route!.provider.renderError(ex.error!, ex.req.id);
     this.answered = true;
     return this.record(() => {
@@ -439,7 +439,7 @@ export class ExchangeProcessor {
   }
 
   /** Envoy ended the stream before the exchange was complete: recorded with why. */
-  private endedEarly(why: string): Promise<void> | void {
+  private async endedEarly(why: string): Promise<void> {
     if (this.phase === 'done') return;
     const ex = this.ex;
     this.phase = 'done';
@@ -448,7 +448,7 @@ export class ExchangeProcessor {
       this.outcome.aborted = 'envoy';
       this.outcome.abortError = new Error(why);
       this.outcome.durationMs = performance.now() - this.forwardStarted;
-      this.answer.finish(this.outcome);
+      await this.answer.finish(this.outcome);
       if (!ex.status) ex.status = HTTP_STATUS.CANCELLED;
     } else {
       ex.error = new WardenError('CANCELLED', 'EXT_PROC_CLOSED', `Envoy ended the processing stream before Warden had decided (${why})`);
@@ -473,7 +473,7 @@ export class ExchangeProcessor {
     return this.broken(new WardenError('INTERNAL', 'EXT_PROC_PROTOCOL', `ext_proc protocol: ${what}`), GRPC_INVALID_ARGUMENT);
   }
 
-  private broken(err: WardenError, grpcCode: number): Promise<void> | void {
+  private async broken(err: WardenError, grpcCode: number): Promise<void> {
     if (this.phase === 'done') return;
     this.phase = 'done';
     // A stream that broke before its request headers still had a request behind it: recorded as what is known.
@@ -483,7 +483,7 @@ export class ExchangeProcessor {
       this.outcome.abortError = err;
       this.outcome.durationMs = performance.now() - this.forwardStarted;
       try {
-        this.answer.finish(this.outcome);
+        await this.answer.finish(this.outcome);
       } catch {
         // An outcome error is rethrown; the record below says what happened.
       }

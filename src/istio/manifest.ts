@@ -21,6 +21,10 @@ export interface RenderOptions {
    * Envoy's ext_proc (an EnvoyFilter). Default: the one the config serves (spec.extAuthz / spec.extProc).
    */
   mode?: MeshMode;
+  /** Who may call the admin port (Prometheus): namespaces and/or peer principals (`TD/ns/NS/sa/SA`). */
+  metricsFrom: { namespaces: string[]; principals: string[] };
+  /** Render an SQLite or JSON lines audit file on the pod's emptyDir, which a deleted pod takes with it. */
+  ephemeralAudit: boolean;
 }
 
 export type MeshMode = 'ext-authz' | 'ext-proc';

@@ -98,7 +98,7 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
     ex.requestSha256 = body.streamed.sha256;
   }
   if (ex.trace) annotateForward(ex.trace, route, outcome.upstreamStatus);
-  answer.finish(outcome);
+  await answer.finish(outcome);
 }
 
 /**

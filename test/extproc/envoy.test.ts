@@ -33,6 +33,7 @@ const WARDEN = 'warden-ext-proc';
 const RENDER = {
   image: 'warden:test', replicas: 2, maxReplicas: 4, namespace: 'warden', egressNamespace: 'istio-system',
   egressSelector: { istio: 'egressgateway' }, egressServiceAccount: 'istio-egressgateway-service-account', trustDomain: 'cluster.local', secret: 'warden-files',
+  metricsFrom: { namespaces: ['monitoring'], principals: [] }, ephemeralAudit: true,
 };
 
 const prompt = (text: string) => JSON.stringify({ contents: [{ role: 'user', parts: [{ text }] }] });
