@@ -20,8 +20,11 @@ import { startStack, type Stack } from '../helpers/stack.js';
 const MODELS = '/v1/projects/p1/locations/us-central1/publishers/google/models';
 const EXT_PROC: ExtProcSpec = { grpc: { port: 0 }, timeout: '5s', bodyBufferBytes: 1024 * 1024 };
 
-/** Columns that differ between any two requests: the row's place in the chain, and the clocks. */
-const VOLATILE = new Set(['id', 'chain', 'seq', 'prev_hash', 'hash', 'time', 'latency_ms', 'upstream_ms', 'ttfb_ms']);
+/**
+ * Columns that differ between any two requests: the row's place in the chain, and the clocks; and
+ * here `host`, the address the caller used (the proxy's listener, or Envoy's: in a mesh both are the model's host).
+ */
+const VOLATILE = new Set(['id', 'chain', 'seq', 'prev_hash', 'hash', 'time', 'latency_ms', 'upstream_ms', 'ttfb_ms', 'host']);
 /** Request headers that are the transport's, not the request's: Envoy frames and addresses the upstream request itself. */
 const TRANSPORT = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'x-envoy-expected-rq-timeout-ms']);
 

@@ -431,7 +431,7 @@ kind: Gateway
 metadata: {name: edge, namespace: ai-gateway}
 spec:
   listen: {host: 0.0.0.0, port: 8080}
-  admin: {host: 0.0.0.0, port: 9901}
+  admin: {host: 0.0.0.0, port: 9901, auth: {oidc: {issuer: "https://idp.example.com", clientId: warden-console}}}
   extProc: {grpc: {port: 9193}}
   routes:
     - {name: eu, provider: vertex, match: {host: europe-west4-aiplatform.googleapis.com}, upstream: https://europe-west4-aiplatform.googleapis.com}
