@@ -45,7 +45,13 @@ const listenTls = z
   });
 
 const dataListen = z
-  .object({ host: z.string().default('127.0.0.1'), port: port.default(8080), tls: listenTls.optional() })
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: port.default(8080),
+    tls: listenTls.optional(),
+    /** Absolute-form request targets (`POST http://host/path`, as sent to a proxy): accept, the URL's authority replacing Host (RFC 9112 §3.2.2), or refuse with 400. */
+    absoluteForm: z.enum(['accept', 'refuse']).default('accept'),
+  })
   .strict();
 
 /** Asymmetric JWS algorithms: `none` and HMAC are never accepted (no algorithm confusion). */
@@ -553,7 +559,7 @@ const admin = z
 
 export const gatewaySpec = z
   .object({
-    listen: dataListen.default({ host: '127.0.0.1', port: 8080 }),
+    listen: dataListen.prefault({}),
     admin: admin.default({ host: '127.0.0.1', port: 9901 }),
     routes: z.array(route).min(1, 'at least one route is needed'),
     credentials: z.array(credential).default([]),
@@ -569,6 +575,11 @@ export const gatewaySpec = z
     extAuthz: extAuthz.optional(),
     /** Envoy ext_proc server (an EnvoyFilter inserts the filter); absent = none. */
     extProc: extProc.optional(),
+    /**
+     * Request-body bytes held in memory across all requests in flight; past it, requests that read
+     * a body are refused with 503 and Retry-After. Default: a quarter of the V8 heap limit.
+     */
+    maxBufferedBytes: z.number().int().min(1024 * 1024).optional(),
   })
   .strict();
 

@@ -31,9 +31,9 @@ import { bodyTooLarge, bufferedBody, type RequestBody, type StreamedBody } from 
 import { withDeadline } from '../admission/deadline.js';
 import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
 import type { Recorder } from '../admission/record.js';
+import { noRouteMessage, resolveRequestTarget } from '../admission/request-target.js';
 import type { Route } from '../admission/route.js';
 import { AnswerStage, leavingBody } from '../answer/answer.js';
-import { normalizePath, type PathNormalization } from '../policy/path.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { common, headerMutation, immediate, metadata, replaceChunk } from './mutations.js';
 import type { BodySendMode, HeaderMutation, ProcessingRequest, ProcessingResponse, StructOut } from './proto.js';
@@ -46,7 +46,6 @@ export interface ProcessorParts extends AdmissionParts {
   tracing?: Tracing;
   /** Renders errors for requests that matched no route. */
   fallbackProvider: Provider;
-  pathNormalization: PathNormalization;
   /** Admission that takes longer is refused (ADMISSION_TIMEOUT), before Envoy's message timeout. */
   timeoutMs: number;
   /** Request bodies up to this size are held whole before admission; larger ones stream on. */
@@ -167,12 +166,10 @@ export class ExchangeProcessor {
     this.mode = m.protocolConfig?.requestBodyMode ?? 'UNKNOWN';
     this.waitsForHeaderAnswer = m.protocolConfig?.sendBodyWithoutWaitingForHeaderResponse !== true;
     try {
-      // Route, classify, policy and the upstream all see one path, normalized as Istio would.
-      const path = normalizePath(info.path, this.parts.pathNormalization);
-      if (path === undefined) throw new WardenError('INVALID_ARGUMENT', 'PATH_INVALID', 'the request path holds an encoded NUL');
-      info.path = path;
+      // Route, classify, policy and the upstream all see one authority and one path, as in the proxy.
+      resolveRequestTarget(info, this.parts.requestTarget);
       const route = this.parts.matchRoute(info);
-      if (!route) throw new WardenError('NOT_FOUND', 'NO_ROUTE', `no route for ${info.host}${info.path}`);
+      if (!route) throw new WardenError('NOT_FOUND', 'NO_ROUTE', noRouteMessage(info.host, info.path));
       this.route = ex.route = route;
       if (!this.parts.recorder.accepting) {
         throw new WardenError('UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'the audit trail cannot take records (sink down and spool full, or the spool cannot be written)');

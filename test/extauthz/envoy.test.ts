@@ -93,6 +93,16 @@ spec:
           values: [analysts]
         - key: request.operation
           values: [generateContent, streamGenerateContent, chat.completions]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: no-pro-models}
+spec:
+  action: DENY
+  rules:
+    - when:
+        - key: request.model
+          values: [gemini-2.5-pro]
 `;
 }
 
@@ -248,7 +258,7 @@ describe('ext_authz through real Envoy (Istio envoyExtAuthzGrpc and envoyExtAuth
         assert.equal(row.request_sha256, null);
       });
 
-      it('a body too large to read the model from (OpenAI-style, model in the body): 413, nothing sent', async () => {
+      it('a body too large to read the model from (OpenAI-style, model in the body), on a route whose policy needs the model: 413, nothing sent', async () => {
         const id = rid(`${mode}-partial-openai`);
         const big = JSON.stringify({ model: 'google/gemini-2.0-flash', messages: [{ role: 'user', content: 'y'.repeat(1536 * 1024) }] });
         const res = await call(mode, OPENAPI_PATH, { id, token: bob, body: big });

@@ -102,6 +102,16 @@ spec:
           values: [analysts]
         - key: request.operation
           values: [generateContent, streamGenerateContent, chat.completions]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: no-pro-models}
+spec:
+  action: DENY
+  rules:
+    - when:
+        - key: request.model
+          values: [gemini-2.5-pro]
 `;
 }
 
@@ -308,7 +318,7 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     assert.deepEqual(findings(await auditRow(id)), ['request:UNSCANNED:block']);
   });
 
-  it('a model named in a body over bodyBufferBytes cannot be read: 413, nothing sent', async () => {
+  it('a model named in a body over bodyBufferBytes cannot be read, and a policy needs it: 413, nothing sent', async () => {
     const id = rid('big-openai');
     const body = JSON.stringify({ model: `google/${GEMINI}`, messages: [{ role: 'user', content: 'y'.repeat(1536 * 1024) }] });
     const res = await call(streamed, OPENAPI_PATH, { id, token: bob, body });
