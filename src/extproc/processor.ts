@@ -5,7 +5,8 @@
 //   request_headers   the route; the answer to them waits for the body (STREAMED with
 //                     send_body_without_waiting_for_header_response), or goes at once
 //                     (BUFFERED: the body's answer carries the changes; no body)
-//   request_body      held up to bodyBufferBytes, then admission (identify → classify →
+//   request_body      held up to bodyBufferBytes (counted against maxBufferedBytes with
+//                     every other body Warden holds), then admission (identify → classify →
 //                     authorize → guard(request) → quota → credential, src/admission): the
 //                     header answer sets Warden's credential and removes every header the
 //                     proxy would not forward; the held chunks carry the body that leaves
@@ -94,6 +95,8 @@ export class ExchangeProcessor {
   private waitsForHeaderAnswer = true;
   private held: Buffer[] = [];
   private heldBytes = 0;
+  /** Bytes of the held body taken from the BufferBudget (spec.maxBufferedBytes); given back once the held chunks are answered or the exchange ends. */
+  private taken = 0;
   private streamed?: StreamedBody;
   /** Admitted, and the rest of the request body still passes (counted and hashed). */
   private bodyStreaming = false;
@@ -187,6 +190,7 @@ export class ExchangeProcessor {
       case 'STREAMED':
         if (!this.waitsForHeaderAnswer) {
           // Envoy sends the body on while the header answer waits: Warden sees the body before deciding.
+          if (this.overBudget(this.parts.bodyBufferBytes)) return this.refuse(this.parts.buffers!.refusal());
           this.phase = 'body';
           return;
         }
@@ -195,6 +199,7 @@ export class ExchangeProcessor {
       case 'BUFFERED':
       case 'BUFFERED_PARTIAL':
         // Envoy sends the body once the headers are answered; the body's answer carries the changes.
+        if (this.overBudget(this.route.spec.maxBodyBytes)) return this.refuse(this.parts.buffers!.refusal());
         this.phase = 'body';
         return this.io.send({ requestHeaders: {} });
       case 'NONE':
@@ -205,6 +210,23 @@ export class ExchangeProcessor {
           ? 'Envoy sent no protocol_config, so Warden cannot tell how the request body will come: use a newer Envoy (1.40 sends it)'
           : `request_body_mode ${this.mode} is not supported: use STREAMED with send_body_without_waiting_for_header_response, BUFFERED, or NONE`));
     }
+  }
+
+  /**
+   * Whether the body the request declares (content-length), as much of it as Warden would hold,
+   * would pass maxBufferedBytes: refused at once, as the proxy does, before any of it is held.
+   */
+  private overBudget(holdAtMost: number): boolean {
+    const buffers = this.parts.buffers;
+    const declared = Number(this.ex!.req.headers['content-length'] ?? NaN);
+    return buffers !== undefined && declared > 0 && buffers.used + Math.min(declared, holdAtMost) > buffers.limit;
+  }
+
+  /** Gives back what the held body took of the BufferBudget, and lets go of its chunks. */
+  private giveBack(): void {
+    this.parts.buffers?.give(this.taken);
+    this.taken = 0;
+    this.held = [];
   }
 
   /** Admission before the body is seen; the header answer goes now. */
@@ -222,6 +244,12 @@ export class ExchangeProcessor {
   /** A body chunk before admission: held, until the end of the body or the buffer limit. */
   private async heldBody(chunk: Buffer, end: boolean, answerChunk = true): Promise<void> {
     if (answerChunk) {
+      // Held bodies count against maxBufferedBytes with the proxy's and HTTP ext_authz's: past it, 503.
+      const buffers = this.parts.buffers;
+      if (buffers && chunk.length) {
+        if (!buffers.take(chunk.length)) return this.refuse(buffers.refusal());
+        this.taken += chunk.length;
+      }
       this.held.push(chunk);
       this.heldBytes += chunk.length;
     }
@@ -246,9 +274,10 @@ export class ExchangeProcessor {
       body = { streamed: this.streamed };
     }
     const changes = await this.admitWith(body);
-    if (!changes) return;
     const chunks = this.held;
-    this.held = [];
+    // Decided: the held chunks are answered now (or dropped with the refusal), and no longer count.
+    this.giveBack();
+    if (!changes) return;
     const meta = this.decisionMetadata();
     if (buffered) {
       // One body message: its answer carries the header changes too (Envoy applies them in BUFFERED mode).
@@ -497,6 +526,8 @@ export class ExchangeProcessor {
    * messages after this one wait: Envoy must get its answers in order.
    */
   private record(then?: () => void): Promise<void> {
+    // Whatever ended the exchange, a body still held no longer counts.
+    this.giveBack();
     return new Promise((resolve) =>
       this.parts.recorder.record(this.ex!, () => {
         then?.();
