@@ -170,7 +170,13 @@ export class ExchangeProcessor {
     this.waitsForHeaderAnswer = m.protocolConfig?.sendBodyWithoutWaitingForHeaderResponse !== true;
     try {
       // Route, classify, policy and the upstream all see one authority and one path, as in the proxy.
+      const authority = info.host;
       resolveRequestTarget(info, this.parts.requestTarget);
+      if (info.host !== authority) {
+        // Envoy has already routed by :authority: policy would judge one host while Envoy forwards to another.
+        throw new WardenError('INVALID_ARGUMENT', 'REQUEST_TARGET_INVALID',
+          `the absolute-form request target names host "${info.host.slice(0, 256)}", and Envoy routes by :authority "${authority.slice(0, 256)}"`);
+      }
       const route = this.parts.matchRoute(info);
       if (!route) throw new WardenError('NOT_FOUND', 'NO_ROUTE', noRouteMessage(info.host, info.path));
       this.route = ex.route = route;

@@ -327,6 +327,26 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     assert.equal(upstreamSaw(id), undefined);
   });
 
+  it('fails closed as the proxy does: a denied model in a body without content type, a non-boolean stream, a model segment that does not classify; nothing sent', async () => {
+    const cases = [
+      // No content type and leading white space: read as JSON all the same (a lenient upstream would), so the DENY holds.
+      { path: OPENAPI_PATH, body: '\n{"model":"google/gemini-2.5-pro","messages":[{"role":"user","content":"hi"}]}', type: undefined, status: 403, reason: 'POLICY_DENIED' },
+      { path: OPENAPI_PATH, body: JSON.stringify({ model: `google/${GEMINI}`, stream: 'true', messages: [{ role: 'user', content: 'hi' }] }), type: 'application/json', status: 400, reason: 'STREAM_INVALID' },
+      { path: `${MODEL_PATH}%2F..%2Fgemini-2.5-pro:generateContent`, body: prompt('hi'), type: 'application/json', status: 400, reason: 'MODEL_INVALID' },
+    ];
+    for (const c of cases) {
+      const id = rid(`fail-closed-${c.reason}`);
+      const headers: Record<string, string> = { authorization: `Bearer ${bob}`, 'x-request-id': id };
+      if (c.type) headers['content-type'] = c.type;
+      // Bytes, not a string: fetch would add text/plain to a string body.
+      const res = await fetch(`${streamed.url}${c.path}`, { method: 'POST', headers, body: new TextEncoder().encode(c.body) });
+      const text = await res.text();
+      assert.deepEqual([res.status, JSON.parse(text).error.details[0].reason], [c.status, c.reason], `${c.path}: ${text}`);
+      assert.equal(upstreamSaw(id), undefined);
+      assert.equal((await auditRow(id)).status, c.status);
+    }
+  });
+
   it('a token in the query is consumed and dropped from the path Envoy forwards', async () => {
     const id = rid('query');
     const res = await call(streamed, `${MODEL_PATH}:generateContent?alt=json&access_token=${alice}&x=%24y`, { id, body: prompt('query token') });
