@@ -34,6 +34,7 @@ import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
+import { startExtProc, type RunningExtProc } from './extproc/index.js';
 import { hostPort, listenOn } from './listen.js';
 import { onTokenMint } from './telemetry/events.js';
 import { Metrics } from './telemetry/metrics.js';
@@ -110,6 +111,8 @@ export interface RunningGateway {
   audit?: AuditWriter;
   /** The ext_authz listeners, when `spec.extAuthz` configures them. */
   extAuthz?: RunningExtAuthz;
+  /** The ext_proc listener, when `spec.extProc` configures it. */
+  extProc?: RunningExtProc;
   close(): Promise<void>;
 }
 
@@ -129,7 +132,7 @@ export async function startGateway(
   parts.guardrails?.registerMetrics(metrics.registry);
   const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
   const buffers = new BufferBudget(spec.maxBufferedBytes ?? defaultMaxBufferedBytes());
-  // One matcher and one reading of the request target for both ways in: the proxy listener and ext_authz.
+  // One matcher and one reading of the request target for every way in: the proxy listener, ext_authz and ext_proc.
   const matchRoute = routeMatcher(parts.routes);
   const requestTarget = { absoluteForm: spec.listen.absoluteForm, pathNormalization: spec.policy.pathNormalization };
   const fallbackProvider = parts.routes[0]?.provider ?? getProvider('vertex');
@@ -203,11 +206,12 @@ export async function startGateway(
     issuers: () => issuers.status(),
   });
   let extAuthz: RunningExtAuthz | undefined;
+  let extProc: RunningExtProc | undefined;
   // Once: a second close (a second SIGTERM, a test's cleanup) waits for the first instead of closing closed parts.
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutdown());
   const shutdown = async () => {
-    await extAuthz?.close();
+    await Promise.all([extAuthz?.close(), extProc?.close()]);
     stopTlsWatch?.();
     parts.identifier.stop();
     parts.credentials.close();
@@ -243,6 +247,22 @@ export async function startGateway(
           requestTarget,
         }, listen.host)
       : undefined;
+    extProc = spec.extProc
+      ? await startExtProc(spec.extProc, {
+          guardrails: parts.guardrails,
+          limits,
+          buffers,
+          routes: parts.routes,
+          matchRoute,
+          identifier: parts.identifier,
+          authorizer: parts.authorizer,
+          credentials: parts.credentials,
+          recorder,
+          tracing,
+          fallbackProvider,
+          requestTarget,
+        }, listen.host)
+      : undefined;
   } catch (e) {
     await close();
     throw e;
@@ -255,6 +275,7 @@ export async function startGateway(
     metrics,
     audit,
     extAuthz,
+    extProc,
     close,
   };
 }
