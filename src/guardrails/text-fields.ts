@@ -4,7 +4,8 @@
 // so Vertex's OpenAI-compatible endpoint and OpenAI itself read alike:
 //
 //   requests   Vertex  contents[].parts[].text, systemInstruction, functionCall.args,
-//                      functionResponse.response, instances[] (predict)
+//                      functionResponse.response, executableCode.code, codeExecutionResult.output,
+//                      instances[] (predict); proto field names (function_response) as well
 //              OpenAI  messages[].content (string or [{type:text,text}]), tool_calls[].function.arguments,
 //                      prompt, input, instructions
 //   responses  Vertex  candidates[].content.parts[].text, functionCall.args, predictions[]
@@ -54,18 +55,44 @@ function each(v: unknown, fn: (o: Obj, i: number) => void): void {
   if (Array.isArray(v)) v.forEach((e, i) => { const o = obj(e); if (o) fn(o, i); });
 }
 
-/** Gemini `Content`: parts[] of text, function calls and responses. */
+/**
+ * The keys a protobuf field may be sent under: its JSON name and its proto name
+ * (`functionResponse`, `function_response`), both of which Vertex's JSON parser
+ * accepts. Both are read, so that text under either is scanned.
+ */
+function protoKeys(jsonName: string): readonly string[] {
+  const protoName = jsonName.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return protoName === jsonName ? [jsonName] : [jsonName, protoName];
+}
+const FUNCTION_CALL = protoKeys('functionCall');
+const FUNCTION_RESPONSE = protoKeys('functionResponse');
+const EXECUTABLE_CODE = protoKeys('executableCode');
+const CODE_RESULT = protoKeys('codeExecutionResult');
+const SYSTEM_INSTRUCTION = protoKeys('systemInstruction');
+
+/** Gemini `Content`: parts[] of text, function calls and responses, code and its output. */
 function content(c: Obj, path: string, out: TextField[], channel?: string): void {
   each(c['parts'], (p, j) => {
     const at = `${path}.parts[${j}]`;
     str(p, 'text', `${at}.text`, out, channel === undefined ? undefined : `${channel}.parts[${j}]`);
-    const call = obj(p['functionCall']);
-    if (call) leaves(call, 'args', `${at}.functionCall.args`, out);
-    const resp = obj(p['functionResponse']);
-    if (resp) {
+    for (const key of FUNCTION_CALL) {
+      const call = obj(p[key]);
+      if (call) leaves(call, 'args', `${at}.${key}.args`, out);
+    }
+    for (const key of FUNCTION_RESPONSE) {
+      const resp = obj(p[key]);
+      if (!resp) continue;
       const from = out.length;
-      leaves(resp, 'response', `${at}.functionResponse.response`, out);
+      leaves(resp, 'response', `${at}.${key}.response`, out);
       for (let k = from; k < out.length; k++) out[k]!.source = 'tool';
+    }
+    for (const key of EXECUTABLE_CODE) {
+      const code = obj(p[key]);
+      if (code) str(code, 'code', `${at}.${key}.code`, out);
+    }
+    for (const key of CODE_RESULT) {
+      const result = obj(p[key]);
+      if (result) str(result, 'output', `${at}.${key}.output`, out);
     }
   });
 }
@@ -96,10 +123,11 @@ export function requestTextFields(body: unknown): TextField[] {
   const b = obj(body);
   const out: TextField[] = [];
   if (!b) return out;
-  const sys = b['systemInstruction'] ?? b['system_instruction'];
-  const sysKey = b['systemInstruction'] !== undefined ? 'systemInstruction' : 'system_instruction';
-  if (typeof sys === 'string') str(b, sysKey, sysKey, out);
-  else if (obj(sys)) content(sys as Obj, sysKey, out);
+  for (const key of SYSTEM_INSTRUCTION) {
+    const sys = b[key];
+    if (typeof sys === 'string') str(b, key, key, out);
+    else if (obj(sys)) content(sys as Obj, key, out);
+  }
   each(b['contents'], (c, i) => content(c, `contents[${i}]`, out));
   each(b['messages'], (m, i) => {
     const from = out.length;
