@@ -30,7 +30,7 @@ export interface AdmissionParts {
   guardrails?: Guardrails;
   /** Quotas (spec.limits); absent: none. */
   limits?: Limits;
-  /** The bound on request-body bytes in memory across requests in flight (spec.maxBufferedBytes). */
+  /** The bound on request-body bytes in memory across requests in flight (spec.limits.maxBufferedBytes). */
   buffers?: BufferBudget;
 }
 

@@ -234,6 +234,11 @@ export const limitDimension = z.enum(['principal', 'group', 'route', 'model']);
 
 const limits = z
   .object({
+    /**
+     * Request-body bytes held in memory across all requests in flight; past it, requests that read
+     * a body are refused with 503 and Retry-After. Default: a quarter of the V8 heap limit.
+     */
+    maxBufferedBytes: z.number().int().min(1024 * 1024).optional(),
     store: z
       .object({
         memory: z.object({}).strict().optional(),
@@ -569,17 +574,12 @@ export const gatewaySpec = z
     policy: policySettings.prefault({}),
     /** Detectors and actions over prompts and answers; absent = no scanning. */
     guardrails: guardrails.optional(),
-    /** Request and token quotas; absent = none. */
+    /** Request and token quotas (none without rules), and the bound on request bodies held in memory. */
     limits: limits.optional(),
     /** Envoy ext_authz servers (Istio `AuthorizationPolicy` CUSTOM); absent = none. */
     extAuthz: extAuthz.optional(),
     /** Envoy ext_proc server (an EnvoyFilter inserts the filter); absent = none. */
     extProc: extProc.optional(),
-    /**
-     * Request-body bytes held in memory across all requests in flight; past it, requests that read
-     * a body are refused with 503 and Retry-After. Default: a quarter of the V8 heap limit.
-     */
-    maxBufferedBytes: z.number().int().min(1024 * 1024).optional(),
   })
   .strict();
 

@@ -95,7 +95,7 @@ export class ExchangeProcessor {
   private waitsForHeaderAnswer = true;
   private held: Buffer[] = [];
   private heldBytes = 0;
-  /** Bytes of the held body taken from the BufferBudget (spec.maxBufferedBytes); given back once the held chunks are answered or the exchange ends. */
+  /** Bytes of the held body taken from the BufferBudget (spec.limits.maxBufferedBytes); given back once the held chunks are answered or the exchange ends. */
   private taken = 0;
   private streamed?: StreamedBody;
   /** Admitted, and the rest of the request body still passes (counted and hashed). */
