@@ -11,7 +11,8 @@ import { credentials as grpcCredentials, loadPackageDefinition, type Client, typ
 import { loadSync } from '@grpc/proto-loader';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { ConfigError } from '../../src/config/load.js';
-import { EXTERNAL_AUTH_PROTO, LOADER_OPTIONS, type CheckRequest } from '../../src/extauthz/proto.js';
+import { LOADER_OPTIONS } from '../../src/envoy-api/load.js';
+import { EXTERNAL_AUTH_PROTO, type CheckRequest } from '../../src/extauthz/proto.js';
 import { HEADERS_TO_REMOVE } from '../../src/extauthz/http-server.js';
 import { loadGateway } from '../../src/gateway.js';
 import { waitForAuditRow } from '../helpers/audit-db.js';
