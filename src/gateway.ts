@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfigFile, type LoadedConfig } from './config/load.js';
+import { durationMs } from './config/schema.js';
 import { Credentials } from './credentials/index.js';
 import { buildIdentifier } from './identity/build.js';
 import type { Identifier } from './identity/identify.js';
@@ -22,6 +23,9 @@ import { createAdminServer, type ReadinessCheck } from './admin/server.js';
 import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
+import { McpGate } from './mcp/gate.js';
+import { metadataAnswerer } from './mcp/resource-metadata.js';
+import { McpSessions, MemorySessionStore, RedisSessionStore } from './mcp/sessions.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
 import { hostPort, listenOn } from './listen.js';
 import { onTokenMint } from './telemetry/events.js';
@@ -99,6 +103,7 @@ export async function startGateway(
   const recorder = new Recorder(audit, metrics, log);
   parts.guardrails?.registerMetrics(metrics.registry);
   const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
+  const mcp = mcpGate(spec, parts.authorizer);
   // One matcher for both ways in: the proxy listener and ext_authz.
   const matchRoute = routeMatcher(parts.routes);
   const handler = createHandler({
@@ -112,6 +117,8 @@ export async function startGateway(
     tracing,
     fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
     pathNormalization: spec.policy.pathNormalization,
+    mcp,
+    metadata: metadataAnswerer(spec.routes),
   });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handler(req, res).catch((e) => log.error({ err: e }, 'unhandled error in request pipeline'));
@@ -163,6 +170,7 @@ export async function startGateway(
     await tracing?.shutdown();
     metrics.close();
     await limits?.close();
+    await mcp?.close();
   };
   // A port that is taken fails the start with what was already opened closed again.
   try {
@@ -179,6 +187,7 @@ export async function startGateway(
           recorder,
           tracing,
           fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
+          mcp,
         }, listen.host)
       : undefined;
   } catch (e) {
@@ -204,10 +213,21 @@ export function explainDeps(parts: Parts): ExplainDeps {
     identify: (req) => parts.identifier.identify(req),
     route: (req) => {
       const r = match(req);
-      return r && { name: r.spec.name, classify: (m, p, q, b) => r.provider.classify(m, p, q, b) };
+      return r && { name: r.spec.name, classify: (m, p, q, b, h) => r.provider.classify(m, p, q, b, h) };
     },
     authorizer: parts.authorizer,
   };
+}
+
+/**
+ * MCP routes' gate, when there are any: sessions live where the quotas do (Redis when spec.limits
+ * uses it, so that every replica sees every session), else in this process.
+ */
+function mcpGate(spec: Parts['config']['gateway']['value'], authorizer: Authorizer): McpGate | undefined {
+  if (!spec.routes.some((r) => r.provider === 'mcp')) return undefined;
+  const redis = spec.limits?.store.redis;
+  const store = redis ? new RedisSessionStore({ url: redis.url, keyPrefix: redis.keyPrefix, timeoutMs: durationMs(redis.timeout) }) : new MemorySessionStore();
+  return new McpGate(new McpSessions(store), authorizer);
 }
 
 /** Ready when every configured dependency is. */

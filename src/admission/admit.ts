@@ -12,6 +12,7 @@ import type { Limits, QuotaTicket } from '../limits/limits.js';
 import type { Credentials, UpstreamHeader } from '../credentials/index.js';
 import type { Identifier } from '../identity/identify.js';
 import type { Authorizer } from '../policy/evaluate.js';
+import type { McpGate } from '../mcp/gate.js';
 import type { Principal } from '../types.js';
 import { mayBeJson, type RequestBody } from './body.js';
 import type { Exchange } from './exchange.js';
@@ -25,6 +26,8 @@ export interface AdmissionParts {
   guardrails?: Guardrails;
   /** Quotas (spec.limits); absent: none. */
   limits?: Limits;
+  /** MCP routes' sessions and audience checks; present when a route has provider mcp. */
+  mcp?: McpGate;
 }
 
 export interface Admission {
@@ -44,7 +47,11 @@ export interface Admission {
   quota?: QuotaTicket;
 }
 
-export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, body: RequestBody): Promise<Admission> {
+/**
+ * `mode`: `check` for a front door that never sees the answer (ext_authz): what the answer would
+ * establish (an MCP session's owner) is established by the first request instead.
+ */
+export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, body: RequestBody, mode: 'proxy' | 'check' = 'proxy'): Promise<Admission> {
   const info = ex.req;
   ex.trace?.stage('identify');
   let identity;
@@ -58,8 +65,13 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   ex.principal = identity.principal;
 
   ex.trace?.stage('classify');
-  const target = route.provider.classify(info.method, info.path, info.query, body.json);
+  const target = route.provider.classify(info.method, info.path, info.query, body.json, info.headers);
   ex.target = target;
+  if (target.provider === 'mcp') {
+    // Fail closed: an MCP route without its gate could not check the caller's session.
+    if (!parts.mcp) throw new WardenError('INTERNAL', 'MCP_UNAVAILABLE', 'this front door cannot check MCP sessions');
+    await parts.mcp.admitCaller(ex, route.spec, mode);
+  }
   if (modelUnread(route, info, body)) {
     // Policy on request.model or request.stream would decide on an absent value: refuse instead.
     throw new WardenError('INVALID_ARGUMENT', 'BODY_TOO_LARGE_TO_CLASSIFY',
@@ -75,13 +87,17 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
 
   ex.trace?.stage('guard');
   guardRequest(target, body, info.headers['content-encoding'], info.headers['content-type']);
+  route.provider.checkRequest?.(target, body, info.headers);
   const admission: Admission = { removeHeaders: [...identity.consumedHeaders], addHeaders: identity.upstreamHeaders, query: identity.upstreamQuery };
 
   // A body over guardrails.maxScanBytes is not scanned (see GuardSession.unscanned): it arrives as a
   // stream, or whole when it names the model (read whole for policy, not for the scanners).
-  const overScan = body.stream !== undefined || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
+  // An MCP call decided from its headers alone (an ext_authz check without the body) has arguments nobody read.
+  const unread = body.stream !== undefined || target.mcp?.source === 'headers';
+  const overScan = unread || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
   const unscanned = overScan && readableBody(target);
-  if (parts.guardrails && (body.json !== undefined || unscanned) && target.operationClass === 'inference') {
+  const guarded = target.operationClass === 'inference' || target.operationClass === 'tool';
+  if (parts.guardrails && (body.json !== undefined || unscanned) && guarded) {
     const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy });
     admission.guard = guard;
     try {
@@ -113,7 +129,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
 /** The target of a request refused before classify, for its record; none if it would not classify. */
 function classifyForRecord(route: Route, info: Exchange['req'], body: RequestBody): Exchange['target'] {
   try {
-    return route.provider.classify(info.method, info.path, info.query, body.json);
+    return route.provider.classify(info.method, info.path, info.query, body.json, info.headers);
   } catch {
     return undefined;
   }
@@ -126,7 +142,7 @@ function classifyForRecord(route: Route, info: Exchange['req'], body: RequestBod
  */
 function modelUnread(route: Route, info: Exchange['req'], body: RequestBody): boolean {
   if (body.stream === undefined && !body.partial) return false;
-  return mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, info.path);
+  return mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, info.path, info.headers);
 }
 
 /** The identity token and the upstream credential the request leaves with. */

@@ -47,6 +47,8 @@ export function discoveryDocument(state: EmulatorState) {
   return {
     issuer: state.issuer,
     jwks_uri: `${state.issuer}/jwks`,
+    // Discovery requires it (OpenID Connect Discovery, and MCP clients check): it exists, and refuses.
+    authorization_endpoint: `${state.issuer}/authorize`,
     token_endpoint: `${state.issuer}/token`,
     grant_types_supported: ['client_credentials'],
     response_types_supported: ['token'],
@@ -55,6 +57,11 @@ export function discoveryDocument(state: EmulatorState) {
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     claims_supported: ['iss', 'sub', 'aud', 'iat', 'exp', 'jti', 'scope', 'groups', 'client_id', 'azp'],
   };
+}
+
+/** This issuer signs nobody in interactively: clients use client_credentials at the token endpoint. */
+export function handleAuthorize(res: ServerResponse): void {
+  sendOAuthError(res, 400, 'unsupported_response_type', 'this dev issuer issues tokens by client_credentials only');
 }
 
 export function handleJwks(state: EmulatorState, res: ServerResponse): void {
@@ -80,7 +87,9 @@ export async function handleOidcToken(state: EmulatorState, req: IncomingMessage
   const params = await readTokenParams(req, res);
   if (!params) return;
   const client = clientCredentials(req, params);
-  if (client.id !== OIDC_CLIENT_ID || client.secret !== OIDC_CLIENT_SECRET) {
+  const registered = client.id === undefined ? undefined : state.oidcClients.get(client.id);
+  const known = (client.id === OIDC_CLIENT_ID && client.secret === OIDC_CLIENT_SECRET) || (registered !== undefined && registered.secret === client.secret);
+  if (!known) {
     sendOAuthError(res, 401, 'invalid_client', 'client authentication failed', {
       'www-authenticate': 'Basic realm="warden-dev-oidc"',
     });
@@ -92,13 +101,17 @@ export async function handleOidcToken(state: EmulatorState, req: IncomingMessage
     return;
   }
   const scope = params.get('scope') ?? 'openid';
-  const groups = params.get('groups')
-    ?.split(',')
-    .map((g) => g.trim())
-    .filter(Boolean);
+  // The built-in client may ask for any subject and groups (a test's stand-in); a registered one is itself.
+  const groups = registered
+    ? registered.groups
+    : params
+        .get('groups')
+        ?.split(',')
+        .map((g) => g.trim())
+        .filter(Boolean);
   const ttl = 3600;
   const token = await mintIssuerJwt(state, {
-    sub: params.get('sub') || client.id,
+    sub: (registered ? undefined : params.get('sub')) || client.id!,
     aud: params.get('audience') || params.get('resource') || DEFAULT_AUDIENCE,
     ttlSeconds: ttl,
     ...(groups ? { groups } : {}),

@@ -6,7 +6,7 @@ import { BodyTooLargeError, MAX_BODY_BYTES, sendJson, sendRpcError, sendText } f
 import { GENERATE_ACCESS_TOKEN, handleGenerateAccessToken } from './iam.js';
 import { handleMetadata, isMetadataPath } from './metadata.js';
 import { handleToken, handleTokenInfo } from './oauth.js';
-import { discoveryDocument, handleJwks, handleOidcToken } from './oidc.js';
+import { discoveryDocument, handleAuthorize, handleJwks, handleOidcToken } from './oidc.js';
 import type { EmulatorState } from './state.js';
 import { handleSts } from './sts.js';
 import { handleVertex, isVertexPath } from './vertex.js';
@@ -74,6 +74,10 @@ async function route(state: EmulatorState, req: IncomingMessage, res: ServerResp
     if (sub === '/token') {
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
       return handleOidcToken(state, req, res);
+    }
+    if (sub === '/authorize') {
+      req.resume();
+      return handleAuthorize(res);
     }
     req.resume();
     return notFound(res, path);

@@ -52,6 +52,14 @@ export interface EmulatorState {
   trustedIssuers: Map<string, JWTVerifyGetKey>;
   jobs: JobStore;
   vertexRequests: VertexRequestRecord[];
+  /** Clients of the dev issuer besides the built-in one, each signing in as itself with its groups. */
+  oidcClients: Map<string, OidcClient>;
+}
+
+/** A client of the dev issuer (client_credentials): its token's `sub` is the client id, with these groups. */
+export interface OidcClient {
+  secret: string;
+  groups: string[];
 }
 
 export const VERTEX_REQUEST_LOG_SIZE = 200;

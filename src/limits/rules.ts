@@ -30,7 +30,7 @@ export class LimitRule {
     if (spec.requests) this.requests = { limit: spec.requests.limit, ms: durationMs(spec.requests.per) };
     if (spec.tokens) this.tokens = { limit: spec.tokens.limit, ms: durationMs(spec.tokens.per), count: spec.tokens.count };
     const set = (v?: string[]) => (v ? new Set(v) : undefined);
-    this.match = { routes: set(spec.match.routes), models: set(spec.match.models), groups: set(spec.match.groups), principals: set(spec.match.principals) };
+    this.match = { routes: set(spec.match.routes), models: set(spec.match.models), tools: set(spec.match.tools), groups: set(spec.match.groups), principals: set(spec.match.principals) };
   }
 
   /** The counter ids this request charges under this rule (several when `by: [group]` and the caller is in several). */
@@ -39,12 +39,15 @@ export class LimitRule {
     const who = principalOf(s.principal);
     if (m.routes && !m.routes.has(s.route)) return [];
     if (m.models && !(s.target.model !== undefined && m.models.has(s.target.model))) return [];
+    const tool = s.target.mcp?.tool;
+    if (m.tools && !(tool !== undefined && (m.tools.has(tool) || m.tools.has('*')))) return [];
     if (m.principals && !m.principals.has(who)) return [];
     const groups = m.groups ? s.principal.groups.filter((g) => m.groups!.has(g)) : s.principal.groups;
     if (m.groups && groups.length === 0) return [];
     let keys = [''];
     for (const d of this.by) {
-      const values = d === 'principal' ? [who] : d === 'route' ? [s.route] : d === 'model' ? [s.target.model ?? '-'] : groups.length ? groups : ['-'];
+      const values =
+        d === 'principal' ? [who] : d === 'route' ? [s.route] : d === 'model' ? [s.target.model ?? '-'] : d === 'tool' ? [tool ?? '-'] : groups.length ? groups : ['-'];
       keys = keys.flatMap((k) => values.map((v) => `${k}${d}=${encodeURIComponent(v)};`));
     }
     return keys;

@@ -10,7 +10,7 @@ import type { Authorizer, Explanation } from './evaluate.js';
 export interface ExplainDeps {
   identify(req: RequestInfo): Promise<{ principal: Principal }>;
   /** The route a request goes to: its name and how its provider classifies the request. */
-  route(req: RequestInfo): { name: string; classify(method: string, path: string, query: string, body: unknown): Target } | undefined;
+  route(req: RequestInfo): { name: string; classify(method: string, path: string, query: string, body: unknown, headers?: Record<string, string>): Target } | undefined;
   authorizer: Authorizer;
 }
 
@@ -28,7 +28,7 @@ export interface RequestDescription {
   /** The peer's SPIFFE ID (with or without `spiffe://`), read as a verified mTLS peer's URI SAN. */
   sourcePrincipal?: string;
   sni?: string;
-  /** JSON body, for providers that read the model from it (OpenAI). */
+  /** JSON body, for providers that read the model from it (OpenAI) or the call (MCP's JSON-RPC message). */
   body?: unknown;
 }
 
@@ -52,7 +52,7 @@ export async function explainRequest(deps: ExplainDeps, d: RequestDescription): 
   // (requestOf), so identify derives trust domain, namespace and service account
   // exactly as for a real mTLS peer — and, as for one, a URI that is not a SPIFFE
   // ID gives no source principal at all.
-  const target = route.classify(req.method, req.path, req.query, d.body);
+  const target = route.classify(req.method, req.path, req.query, d.body, req.headers);
   const explanation = deps.authorizer.explain({ req, principal, target, route: route.name });
   const { token: _secret, ...shown } = principal;
   return { outcome: 'decided', principal: shown, target, ...explanation };
@@ -92,6 +92,18 @@ export function formatExplanation(r: ExplainResult): string {
     `  request:   ${r.path ?? '(refused before policies)'} on route ${r.route}; caller ${who}${r.principal.groups.length ? ` (groups ${r.principal.groups.join(', ')})` : ''}; remote.ip ${r.remoteIp}`,
     `  target:    ${r.target.provider} ${r.target.operation} (${r.target.operationClass})${r.target.model ? ` model ${r.target.model}` : ''}${r.target.location ? ` in ${r.target.location}` : ''}${r.target.stream ? ', streaming' : ''}`,
   ];
+  const mcp = r.target.mcp;
+  if (mcp) {
+    const facts = [
+      mcp.method && `method ${mcp.method}`,
+      mcp.tool && `tool ${mcp.tool}`,
+      mcp.prompt && `prompt ${mcp.prompt}`,
+      mcp.resource && `resource ${mcp.resource}`,
+      mcp.arguments && `arguments ${JSON.stringify(mcp.arguments)}`,
+      mcp.source === 'headers' && 'read from the Mcp-Method/Mcp-Name headers',
+    ];
+    lines.push(`  mcp:       ${mcp.kind}${facts.some(Boolean) ? `: ${facts.filter(Boolean).join(', ')}` : ''}`);
+  }
   const src = r.principal;
   if (src.sourcePrincipal) {
     const facts = [

@@ -7,7 +7,9 @@ import { HTTP_STATUS, toWardenError, WardenError } from '../errors.js';
 import { responseRewriter, type ResponseRewriter } from '../guardrails/response.js';
 import { usageFraming, type Provider, type UsageObserver } from '../providers/index.js';
 import { askForStreamUsage, UsageChunkFilter } from '../providers/stream-usage.js';
-import type { Principal } from '../types.js';
+import type { McpAnswer } from '../mcp/gate.js';
+import type { MetadataAnswer } from '../mcp/resource-metadata.js';
+import type { Principal, RequestInfo } from '../types.js';
 import { admit, type AdmissionParts } from '../admission/admit.js';
 import { BUFFER_LIMIT, discardBody, mayBeJson, readBody } from '../admission/body.js';
 import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
@@ -27,6 +29,8 @@ export interface PipelineParts extends AdmissionParts {
   /** Renders errors for requests that matched no route. */
   fallbackProvider: Provider;
   pathNormalization: PathNormalization;
+  /** Documents Warden serves itself: MCP routes' OAuth Protected Resource Metadata. */
+  metadata?: (req: RequestInfo) => MetadataAnswer | undefined;
 }
 
 const ANONYMOUS: Principal = Object.freeze({ groups: [], methods: [] }) as Principal;
@@ -60,6 +64,8 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
   const path = normalizePath(info.path, parts.pathNormalization);
   if (path === undefined) throw new WardenError('INVALID_ARGUMENT', 'PATH_INVALID', 'the request path holds an encoded NUL');
   info.path = path;
+  const metadata = parts.metadata?.(info);
+  if (metadata) return sendMetadata(ex, res, metadata, parts.matchRoute);
   const route = parts.matchRoute(info);
   if (!route) throw new WardenError('NOT_FOUND', 'NO_ROUTE', `no route for ${info.host}${info.path}`);
   ex.route = route;
@@ -80,9 +86,10 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
   const withUsage = (route.spec.streamUsage ?? target.provider === 'openai') ? askForStreamUsage(target, body.json, sent) : undefined;
   let observer: UsageObserver | undefined;
   let rewriter: ResponseRewriter | undefined;
+  let mcp: McpAnswer | undefined;
   let usageFilter: UsageChunkFilter | undefined;
   const capture = (ex.response = new BodyCapture(route.spec.storePrompts));
-  const headers = upstreamRequestHeaders(info.headers, route.headerAllowList, info.id, admission.credentialHeader, admission.removeHeaders, admission.addHeaders);
+  const headers = upstreamRequestHeaders(info.headers, route.headerAllowList, info.id, admission.credentialHeader, admission.removeHeaders, admission.addHeaders, route.headerAllowPrefixes);
   ex.trace?.stage('forward');
   ex.trace?.inject(headers);
   const outcome = await forward(
@@ -98,37 +105,39 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
     },
     res,
     {
-      start(status, contentType) {
+      start(status, contentType, upstreamHeaders) {
+        const framing = usageFraming(target, contentType);
+        // MCP: the call's outcome, list filtering, the session an initialize opens or a DELETE ends.
+        if (target.mcp) mcp = parts.mcp?.answer(ex, route.spec, status, framing, upstreamHeaders);
         // guard(response): usage and text are read only from successful answers.
         if (status >= 400) return false;
         observer = route.provider.usageObserver(target, contentType);
-        const framing = usageFraming(target, contentType);
         rewriter = admission.guard && responseRewriter(admission.guard, framing);
         // Warden asked for the usage: the caller gets the stream it asked for, without it.
         if (withUsage && framing === 'sse') usageFilter = new UsageChunkFilter();
-        return rewriter !== undefined || usageFilter !== undefined;
+        return rewriter !== undefined || usageFilter !== undefined || mcp?.step?.rewrites === true;
       },
       chunk(c) {
         // The usage observer reads what the upstream sent, before any filtering or redaction.
         observer?.push(c);
         let out: Buffer | undefined = usageFilter ? usageFilter.chunk(c) : c;
+        if (out && mcp?.step) out = mcp.step.chunk(out);
         if (out && rewriter) out = rewriter.chunk(out);
         if (out) capture.push(out);
         return out;
       },
       end() {
         let rest = usageFilter?.end();
-        if (rewriter) {
-          const a = rest && rewriter.chunk(rest);
-          const b = rewriter.end();
-          rest = a && b ? Buffer.concat([a, b]) : (a ?? b);
-        }
+        rest = endStep(mcp?.step, rest);
+        rest = endStep(rewriter, rest);
         if (rest) capture.push(rest);
         return rest;
       },
     },
   );
   ex.upstream = outcome;
+  // The answer is complete but for its end: it goes out once the session it opened is bound (or the one it ended forgotten).
+  if (mcp?.ready) await mcp.ready;
   // A body that streamed on: its size and digest, once all of it went upstream.
   if (body.streamed?.sha256) {
     ex.requestBytes = body.streamed.bytes;
@@ -183,6 +192,26 @@ function abortError(by: NonNullable<ForwardOutcome['aborted']>, cause: Error | u
   return new WardenError('INTERNAL', 'RESPONSE_ABORTED', `the answer was cut off: ${cause?.message ?? 'the response transform failed'}`, { cause });
 }
 
+/** A step's output for the last bytes before it, then its own end. */
+function endStep(step: { chunk(c: Buffer): Buffer | undefined; end(): Buffer | undefined } | undefined, before: Buffer | undefined): Buffer | undefined {
+  if (!step) return before;
+  const a = before && step.chunk(before);
+  const b = step.end();
+  return a && b ? Buffer.concat([a, b]) : (a ?? b);
+}
+
+/** A document Warden serves itself (an MCP route's resource metadata): recorded against its route, never forwarded. */
+function sendMetadata(ex: Exchange, res: ServerResponse, m: MetadataAnswer, matchRoute: PipelineParts['matchRoute']): void {
+  ex.route = matchRoute({ ...ex.req, path: m.route.match.pathPrefix ?? '/' });
+  ex.target = { provider: 'mcp', operation: 'resource_metadata', operationClass: 'other', stream: false };
+  ex.decision = { action: 'allow', reason: 'public metadata (RFC 9728)' };
+  const body = Buffer.from(ex.req.method === 'HEAD' ? '' : m.body);
+  ex.response = new BodyCapture(false);
+  ex.response.push(body);
+  res.writeHead(m.status, Object.assign({}, m.headers, { 'x-request-id': ex.req.id, 'content-length': Buffer.byteLength(m.body) }));
+  res.end(body);
+}
+
 function withQuery(query: string): string {
   return query ? `?${query}` : '';
 }
@@ -190,7 +219,7 @@ function withQuery(query: string): string {
 /** Sets the error response's status and headers; the returned function sends its body (after `record`). */
 function sendError(res: ServerResponse, ex: Exchange, provider: Provider): () => void {
   const err = ex.error!;
-  const out = provider.renderError(err, ex.req.id);
+  const out = provider.renderError(err, ex.req.id, { req: ex.req, principal: ex.principal, target: ex.target, route: ex.route?.spec });
   ex.status = out.status;
   const body = Buffer.from(out.body);
   ex.response = new BodyCapture(false);
