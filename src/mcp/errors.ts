@@ -5,6 +5,8 @@
 //   401                        the Bearer challenge naming the Protected Resource Metadata, so
 //                              the client can find its authorization server and sign in
 //   header mismatch            400 and -32020 HeaderMismatch, as the 2026-07-28 revision says
+//   a session not found        404, as a server answers for a session it does not know (the
+//                              client starts a new one); also for another caller's session
 //   anything else              the error's HTTP status, a JSON-RPC error without id
 //
 // A caller who presented no identity at all and was refused by policy is
@@ -37,7 +39,7 @@ export function renderMcpError(e: WardenError, requestId: string, ctx?: ErrorCon
   }
   // A refused request the client is waiting on: answered like any other call, so its SDK rejects that call.
   const answersCall = call?.kind === 'request' && call.id !== undefined;
-  if (answersCall && status !== 401 && err.reason !== 'MCP_HEADER_MISMATCH' && err.reason !== 'MCP_SESSION_UNKNOWN' && status !== 499) status = 200;
+  if (answersCall && status !== 401 && err.reason !== 'MCP_HEADER_MISMATCH' && err.code !== 'NOT_FOUND' && status !== 499) status = 200;
   headers['content-type'] = 'application/json';
   return { status, headers, body: JSON.stringify(errorResponse(err, answersCall ? call!.id : undefined, code, requestId)) };
 }

@@ -145,6 +145,43 @@ describe('MCP through Warden (official SDK client and server)', () => {
     assert.ok(!s.sse.seen.some((r) => r.tool === 'echo'));
   });
 
+  it('pins a session to its caller: another caller presenting its id is refused, the owner goes on', async () => {
+    const { client, transport } = await connect(`${s.gw.url}/mcp`, READER, s.emu.issuer);
+    const session = transport.sessionId!;
+    assert.ok(session);
+    const post = async (token: string, id: string) =>
+      fetch(`${s.gw.url}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': id, 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }),
+      });
+    try {
+      const admin = await s.emu.mintIdToken({ sub: ADMIN.id, groups: ADMIN.groups, aud: `${s.gw.url}/mcp` });
+      const stolen = await post(admin, session);
+      assert.equal(stolen.status, 404);
+      const body = (await stolen.json()) as { error: { message: string; data: { reason: string; requestId: string } } };
+      assert.equal(body.error.data.reason, 'MCP_SESSION_FOREIGN');
+      assert.match(body.error.message, /session not found/);
+      const unknown = await post(admin, 'not-a-session');
+      assert.equal(unknown.status, 404);
+      assert.equal(((await unknown.json()) as { error: { data: { reason: string } } }).error.data.reason, 'MCP_SESSION_UNKNOWN');
+      // The same subject with another token is the same caller.
+      const reader = await s.emu.mintIdToken({ sub: READER.id, groups: READER.groups, aud: `${s.gw.url}/mcp` });
+      assert.equal((await post(reader, session)).status, 200);
+      assert.equal((await client.listTools()).tools.length, 5);
+      const [refused] = await rowsFor(s, (r) => r.request_id === body.error.data.requestId);
+      assert.equal(refused!.decision, 'deny');
+      assert.match(String(refused!.reason), /^MCP_SESSION_FOREIGN/);
+      assert.equal(refused!.principal, `${s.emu.issuer}/${ADMIN.id}`);
+    } finally {
+      await transport.terminateSession();
+      await client.close();
+    }
+    // Ended: its binding is gone, and so is the session for everyone.
+    const reader = await s.emu.mintIdToken({ sub: READER.id, groups: READER.groups, aud: `${s.gw.url}/mcp` });
+    assert.equal((await post(reader, session)).status, 404);
+  });
+
   it('writes one audit record per JSON-RPC call, with the tool, the arguments digest, the outcome and the session', async () => {
     const { client, transport } = await connect(`${s.gw.url}/mcp`, READER, s.emu.issuer);
     try {
