@@ -101,7 +101,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
     const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy });
     admission.guard = guard;
     try {
-      if (unscanned) guard.unscanned();
+      if (unscanned) guard.unscanned(target.mcp?.source === 'headers' ? HEADERS_ONLY : undefined);
       else admission.body = await guard.request(body.json);
     } finally {
       ex.findings = guard.findings.list;
@@ -125,6 +125,8 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   }
   return admission;
 }
+
+const HEADERS_ONLY = 'the MCP call was decided from its Mcp-Method/Mcp-Name headers without its body, so the guardrails cannot scan its arguments: send the body to Warden (ext_authz withRequestBody) or let these guardrails flag only';
 
 /** The target of a request refused before classify, for its record; none if it would not classify. */
 function classifyForRecord(route: Route, info: Exchange['req'], body: RequestBody): Exchange['target'] {

@@ -119,11 +119,12 @@ export class GuardSession {
   }
 
   /**
-   * guard(request) on a body too large to scan (over `maxScanBytes`, streaming on). When this
+   * guard(request) on a body too large to scan (over `maxScanBytes`, streaming on), or not at hand
+   * (`why` says so: an MCP call decided from its headers in an ext_authz check). When this
    * request's guardrails redact or block, it is refused with 413 (fail closed) unless `oversize: flag`;
    * otherwise it passes. Either way an `UNSCANNED` finding records it.
    */
-  unscanned(): void {
+  unscanned(why?: string): void {
     const table = this.actions.request;
     if (!table.active) return;
     const action = table.enforcing && this.guardrails.oversize === 'block' ? 'block' : 'flag';
@@ -133,7 +134,7 @@ export class GuardSession {
       throw new WardenError(
         'INVALID_ARGUMENT',
         'BODY_TOO_LARGE_TO_SCAN',
-        `request body exceeds the ${this.guardrails.maxScanBytes} bytes the guardrails can scan (guardrails.maxScanBytes)`,
+        why ?? `request body exceeds the ${this.guardrails.maxScanBytes} bytes the guardrails can scan (guardrails.maxScanBytes)`,
         { httpStatus: 413 },
       );
     }
