@@ -23,7 +23,8 @@ import { createAdminServer, type ReadinessCheck } from './admin/server.js';
 import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
-import { McpGate } from './mcp/gate.js';
+import { checkAudience, McpGate } from './mcp/gate.js';
+import type { Principal, RequestInfo } from './types.js';
 import { metadataAnswerer } from './mcp/resource-metadata.js';
 import { McpSessions, MemorySessionStore, RedisSessionStore } from './mcp/sessions.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
@@ -213,7 +214,9 @@ export function explainDeps(parts: Parts): ExplainDeps {
     identify: (req) => parts.identifier.identify(req),
     route: (req) => {
       const r = match(req);
-      return r && { name: r.spec.name, classify: (m, p, q, b, h) => r.provider.classify(m, p, q, b, h) };
+      if (!r) return undefined;
+      const checkCaller = r.spec.provider === 'mcp' ? (req: RequestInfo, p: Principal) => checkAudience(r.spec, req, p) : undefined;
+      return { name: r.spec.name, classify: (m, p, q, b, h) => r.provider.classify(m, p, q, b, h), checkCaller };
     },
     authorizer: parts.authorizer,
   };

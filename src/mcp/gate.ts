@@ -46,13 +46,8 @@ export class McpGate {
    * does, so a session it has not seen is bound to the first caller that presents it.
    */
   async admitCaller(ex: McpExchange, route: RouteSpec, mode: 'proxy' | 'check'): Promise<void> {
-    const { principal, req } = ex;
-    if (isResourceServer(route) && principal.methods.includes('jwt') && !audienceMatches(route, req, principal.audiences)) {
-      const description = `the token was not issued for this MCP server (its audience does not name ${resourceUri(route, req)})`;
-      throw new WardenError('UNAUTHENTICATED', 'TOKEN_AUDIENCE', description, {
-        headers: { 'www-authenticate': challenge(route, req, { code: 'invalid_token', description }) },
-      });
-    }
+    const { principal } = ex;
+    checkAudience(route, ex.req, principal);
     const session = ex.target?.mcp?.session;
     if (session === undefined) return;
     await this.sessions.check(session, { caller: callerKey(principal), route: route.name, upstream: route.upstream }, ttlOf(route), mode === 'check');
@@ -91,6 +86,15 @@ export class McpGate {
   close(): Promise<void> {
     return this.sessions.close();
   }
+}
+
+/** RFC 8707: on a route that is an OAuth resource server, a JWT must have been issued for it (401 otherwise). */
+export function checkAudience(route: RouteSpec, req: RequestInfo, principal: Principal): void {
+  if (!isResourceServer(route) || !principal.methods.includes('jwt') || audienceMatches(route, req, principal.audiences)) return;
+  const description = `the token was not issued for this MCP server (its audience does not name ${resourceUri(route, req)})`;
+  throw new WardenError('UNAUTHENTICATED', 'TOKEN_AUDIENCE', description, {
+    headers: { 'www-authenticate': challenge(route, req, { code: 'invalid_token', description }) },
+  });
 }
 
 function ttlOf(route: RouteSpec): number {

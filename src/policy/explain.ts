@@ -10,7 +10,14 @@ import type { Authorizer, Explanation } from './evaluate.js';
 export interface ExplainDeps {
   identify(req: RequestInfo): Promise<{ principal: Principal }>;
   /** The route a request goes to: its name and how its provider classifies the request. */
-  route(req: RequestInfo): { name: string; classify(method: string, path: string, query: string, body: unknown, headers?: Record<string, string>): Target } | undefined;
+  route(req: RequestInfo):
+    | {
+        name: string;
+        classify(method: string, path: string, query: string, body: unknown, headers?: Record<string, string>): Target;
+        /** Checks of the caller the route adds after identify (an MCP route: the token's audience); throws 401s. */
+        checkCaller?(req: RequestInfo, principal: Principal): void;
+      }
+    | undefined;
   authorizer: Authorizer;
 }
 
@@ -44,6 +51,7 @@ export async function explainRequest(deps: ExplainDeps, d: RequestDescription): 
   let principal: Principal;
   try {
     principal = { ...(await deps.identify(req)).principal };
+    route.checkCaller?.(req, principal);
   } catch (e) {
     if (isWardenError(e) && e.httpStatus === 401) return { outcome: 'unauthenticated', reason: e.reason, message: e.message };
     throw e;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { readAuditDb } from '../helpers/audit-db.js';
+import { sample } from '../helpers/metrics.js';
 import { until } from '../helpers/process.js';
 import { SECRET } from './server.js';
 import { ADMIN, connect, READER, startMcpStack, type McpStack } from './stack.js';
@@ -213,5 +214,17 @@ describe('MCP through Warden (official SDK client and server)', () => {
     // The list answer's record says how much was hidden.
     const lists = mcpRows(s).filter((r) => r.call.method === 'tools/list' && r.principal === `${s.emu.issuer}/reader-agent`);
     assert.deepEqual(lists[0]!.call.listed, { total: 6, shown: 5 });
+  });
+
+  it('measures calls with OpenTelemetry’s MCP metric names', async () => {
+    const text = await (await fetch(`${s.gw.adminUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    const count = (name: string, labels: Record<string, string>) => sample(text, `${name}_count`, labels) ?? 0;
+    // The SDK client asks for its latest revision.
+    const labels = { route: 'tools', mcp_method_name: 'tools/call', mcp_protocol_version: '2025-11-25' };
+    assert.notEqual(count('mcp_server_operation_duration_seconds', { ...labels, gen_ai_tool_name: 'read_file', error_type: '' }), 0, 'read_file');
+    assert.notEqual(count('mcp_server_operation_duration_seconds', { ...labels, gen_ai_tool_name: 'fail', error_type: 'tool_error' }), 0, 'fail');
+    // A tool refused before the server answered it does not get a label of its own (callers choose names).
+    assert.notEqual(count('mcp_server_operation_duration_seconds', { ...labels, gen_ai_tool_name: 'other', error_type: 'POLICY_DENIED' }), 0, 'refused');
+    assert.notEqual(count('mcp_server_session_duration_seconds', { route: 'tools', mcp_protocol_version: '2025-11-25' }), 0, 'a session ended by DELETE');
   });
 });

@@ -3,6 +3,8 @@
 // official SDK (one answering with SSE streams, one with JSON), and Warden in
 // front of both as an OAuth resource server, with the policy the docs show:
 // readers may call read-only tools only.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -66,8 +68,15 @@ spec:
         - {key: request.mcp.resource, values: ['file:///private/*']}
 `;
 
-export async function startMcpStack(extra: { gateway?: string; documents?: string } = {}): Promise<McpStack> {
+/**
+ * `routes` and `gateway` are YAML added to spec.routes and to spec; they get the servers' URLs.
+ * `documents`: more documents (policies). `files`: written into the config's directory first.
+ */
+export async function startMcpStack(
+  extra: { routes?: (o: { sse: string; json: string; emulator: string }) => string; gateway?: string; documents?: string; files?: Record<string, string> } = {},
+): Promise<McpStack> {
   const dir = makeTempDir('warden-mcp-');
+  for (const [name, text] of Object.entries(extra.files ?? {})) writeFileSync(join(dir, name), text);
   const emu = await startEmulator({ port: 0 });
   emu.registerOidcClient(READER.id, READER.secret, READER.groups);
   emu.registerOidcClient(ADMIN.id, ADMIN.secret, ADMIN.groups);
@@ -98,6 +107,7 @@ spec:
         authorizationServers: [${emu.issuer}]
       guardrails:
         response: {secret: redact}
+${extra.routes?.({ sse: sse.url, json: json.url, emulator: emu.url }) ?? ''}
   guardrails:
     request: {secret: block}
   audit: {sqlite: ./audit.db}
