@@ -143,6 +143,7 @@ everyone else is denied. Files go to .warden/demo/.`);
   }
   writeDemoState({ issuer: emu.issuer, clientId: 'warden-dev', clientSecret: 'warden-dev-secret', audience, gateway: gw.url });
 
+  const stopped = untilSignal(gw, emu); // before saying it runs: see start.ts
   const model = `${gw.url}/v1/projects/${emu.projectId}/locations/us-central1/publishers/google/models`;
   const body = `'{"contents":[{"role":"user","parts":[{"text":"Hello, Warden"}]}]}'`;
   console.log(`
@@ -175,6 +176,6 @@ Every call is in the tamper-evident audit log:
   npx warden audit verify -c ${join('.warden', 'demo', 'warden.yaml')}
 Press Ctrl-C to stop.
 `);
-  await untilSignal(gw, emu);
+  await stopped;
   return 0;
 }

@@ -23,6 +23,7 @@ subject-token.txt for this emulator into DIR.`);
     return 0;
   }
   const emu = await startEmulator({ host: values.host, port: Number(values.port) });
+  const stopped = untilSignal(emu); // before saying it listens: see start.ts
   console.log(`emulator listening on ${emu.url}`);
   console.log(`  dev OIDC issuer: ${emu.issuer}`);
   console.log(`  metadata server: GCE_METADATA_HOST=${new URL(emu.url).host}`);
@@ -30,6 +31,6 @@ subject-token.txt for this emulator into DIR.`);
     const files = await emu.writeCredentials(values['write-credentials']);
     console.log(`  wrote ${files.serviceAccount}\n  wrote ${files.externalAccount}\n  wrote ${files.subjectToken}`);
   }
-  await untilSignal(emu);
+  await stopped;
   return 0;
 }

@@ -30,8 +30,11 @@ export async function start(argv: string[]): Promise<number> {
     console.error(`warden: not started: ${e.message}`);
     return 1;
   }
+  // The handlers first: whoever reads the line below may signal at once, and until a listener is
+  // set the kernel's default for SIGTERM ends the process outright, without draining.
+  const stopped = untilSignal(gw);
   log.info({ url: gw.url, admin: gw.adminUrl }, 'warden listening');
-  await untilSignal(gw);
+  await stopped;
   return 0;
 }
 

@@ -56,6 +56,10 @@ export function deployment(
         metadata: {
           labels: { ...labels, 'sidecar.istio.io/inject': 'true' },
           annotations: {
+            // The kubelet's probes go to the sidecar's agent, which calls the admin port from inside the
+            // pod: no AuthorizationPolicy stands in their way (render/policies.ts), also in a mesh that
+            // turned the rewrite off by default. Without it, STRICT mTLS would refuse the kubelet's plain HTTP.
+            'sidecar.istio.io/rewriteAppHTTPProbers': 'true',
             // A changed config rolls the pods (the config file is read at start).
             'checksum/config': createHash('sha256').update(configText).digest('hex'),
             'prometheus.io/scrape': 'true',
@@ -92,6 +96,18 @@ export function deployment(
       },
     },
   };
+}
+
+/**
+ * The audit store, when the rendered pod would keep it on its emptyDir (an
+ * SQLite or JSON lines file): what the pod's deletion takes with it. None for
+ * PostgreSQL, JSON lines on stdout, or no store.
+ */
+export function ephemeralAuditStore(spec: GatewaySpec): string | undefined {
+  const { sqlite, jsonl } = spec.audit;
+  if (sqlite) return `SQLite file ${sqlite}`;
+  if (jsonl && jsonl !== '-') return `JSON lines file ${jsonl}`;
+  return undefined;
 }
 
 /** Files Warden writes (SQLite audit, its spool): their directories need a writable volume. */
