@@ -132,6 +132,9 @@ function parse(raw: string): SessionBinding | undefined {
   }
 }
 
+/** Most sessions one process keeps: past it the oldest is forgotten (its client gets 404 and starts a new one). */
+const MAX_SESSIONS = 100_000;
+
 /** Sessions in this process: a single replica, or no Redis configured. Expired entries are swept as they are met and once a minute. */
 export class MemorySessionStore implements SessionStore {
   readonly kind = 'memory';
@@ -150,7 +153,9 @@ export class MemorySessionStore implements SessionStore {
   }
 
   set(key: string, value: string, ttlMs: number): Promise<void> {
+    this.entries.delete(key);
     this.entries.set(key, { value, expires: Date.now() + ttlMs });
+    if (this.entries.size > MAX_SESSIONS) this.entries.delete(this.entries.keys().next().value!);
     return Promise.resolve();
   }
 
