@@ -150,6 +150,7 @@ export async function startGateway(
     warmUp(parts, opts.warmUpLimitMs ?? WARM_UP_LIMIT_MS, log),
     limits && (() => ({ ready: limits.ready, detail: limits.status() })),
     audit && (() => ({ ready: audit.accepting, detail: auditDetail(audit) })),
+    mcp && (() => ({ ready: mcp.sessions.store.ready, detail: mcp.sessions.store.status() })),
   ]), explain: (d) => explainRequest(explainDeps(parts), d) });
   const listen = { ...spec.listen, ...opts.listen };
   const adminListen = { ...spec.admin, ...opts.admin };

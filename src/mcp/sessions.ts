@@ -27,6 +27,10 @@ export interface SessionBinding {
 
 export interface SessionStore {
   readonly kind: string;
+  /** For /readyz: false until a shared store has first been reached. */
+  readonly ready: boolean;
+  /** For /readyz: one line. */
+  status(): string;
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Set only when absent; whether it was set. */
@@ -138,6 +142,7 @@ const MAX_SESSIONS = 100_000;
 /** Sessions in this process: a single replica, or no Redis configured. Expired entries are swept as they are met and once a minute. */
 export class MemorySessionStore implements SessionStore {
   readonly kind = 'memory';
+  readonly ready = true;
   private readonly entries = new Map<string, { value: string; expires: number }>();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -176,6 +181,10 @@ export class MemorySessionStore implements SessionStore {
     return Promise.resolve();
   }
 
+  status(): string {
+    return 'mcp sessions: memory';
+  }
+
   private sweep(): void {
     const now = Date.now();
     for (const [k, e] of this.entries) if (e.expires <= now) this.entries.delete(k);
@@ -189,12 +198,16 @@ export interface RedisSessionOptions {
   timeoutMs: number;
 }
 
-/** Sessions in Redis, shared by every replica. While Redis is unreachable, commands fail at once (the caller decides). */
+/**
+ * Sessions in Redis, shared by every replica. A command waits for a connection being made at most
+ * the store's timeout; while Redis is unreachable, commands fail (the caller decides).
+ */
 export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis';
   private readonly redis: Redis;
+  private reached = false;
 
-  constructor(o: RedisSessionOptions) {
+  constructor(private readonly o: RedisSessionOptions) {
     this.redis = new Redis(o.url, {
       keyPrefix: `${o.keyPrefix}mcp:session:`,
       enableOfflineQueue: false,
@@ -205,22 +218,52 @@ export class RedisSessionStore implements SessionStore {
     });
     // Unreachable Redis shows as failed commands; ioredis reconnects by itself.
     this.redis.on('error', () => {});
+    this.redis.on('ready', () => (this.reached = true));
+  }
+
+  /** Ready once Redis has been reached: sessions bound before then would be this replica's only. */
+  get ready(): boolean {
+    return this.reached;
+  }
+
+  status(): string {
+    return `mcp sessions: redis ${this.redis.status === 'ready' ? 'up' : 'unreachable (sessions not in a replica\'s cache are refused)'}`;
   }
 
   async get(key: string): Promise<string | undefined> {
+    await this.connected();
     return (await this.redis.get(key)) ?? undefined;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.connected();
     await this.redis.set(key, value, 'PX', ttlMs);
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    await this.connected();
     return (await this.redis.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
   async delete(key: string): Promise<void> {
+    await this.connected();
     await this.redis.del(key);
+  }
+
+  /** A connection being made (at start, or after a drop) is waited for, up to the timeout. */
+  private connected(): Promise<void> {
+    if (this.redis.status === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onReady = () => done();
+      const timer = setTimeout(() => done(new Error('redis is not connected')), this.o.timeoutMs);
+      this.redis.once('ready', onReady);
+    });
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import type { RunningGateway } from '../../src/gateway.js';
 import { startGatewayFromYaml } from '../helpers/gateway.js';
+import { until } from '../helpers/process.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { startRedis, type RedisProcess } from '../limits/redis-server.js';
 import { startMcpServer, type TestMcpServer } from './server.js';
@@ -57,6 +58,8 @@ ${READERS_POLICY}`,
       );
       replicas.push(gw);
     }
+    // Ready once each has reached Redis (/readyz says so).
+    for (const gw of replicas) await until(async () => (await fetch(`${gw.adminUrl}/readyz`)).ok, 'the replica to be ready');
   });
   after(async () => {
     for (const gw of replicas) await gw.close();
@@ -82,6 +85,7 @@ ${READERS_POLICY}`,
 
   it('a session opened on one replica is its caller’s on the other, and no one else’s', async () => {
     const [a, b] = replicas as [RunningGateway, RunningGateway];
+    assert.match(await (await fetch(`${a.adminUrl}/readyz`)).text(), /mcp sessions: redis up/);
     const alice = await token('alice', ['readers']);
     const init = await send(a, alice, { body: { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } } });
     assert.equal(init.status, 200);
