@@ -20,6 +20,13 @@ import { routeMatcher } from './admission/routes.js';
 import { openAuditWriter, planAudit, type AuditPlan } from './audit/config.js';
 import type { AuditWriter } from './audit/writer.js';
 import { createAdminServer, type ReadinessCheck } from './admin/server.js';
+import { AuditQueries } from './admin/audit-api.js';
+import { AdminAuth, checkAdminAuthFiles } from './admin/auth.js';
+import { explainRecord } from './admin/explain-record.js';
+import { checkAdminExposure, isLoopback, UNPROTECTED_HINT, unprotectedMessage } from './admin/exposure.js';
+import { IssuerWatch } from './admin/issuers.js';
+import { LiveTraffic } from './admin/live.js';
+import { AdminAccess } from './admin/policy.js';
 import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
@@ -65,6 +72,10 @@ export function compileConfig(config: LoadedConfig): Parts {
   const guardrails = gw?.value.guardrails ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report) : undefined;
   if (gw) checkLimits(gw.value, gw.report);
   const audit = gw ? planAudit(gw.value.audit, config.path, gw.report) : undefined;
+  if (gw) {
+    checkAdminExposure(gw.value.admin, gw.report);
+    checkAdminAuthFiles(gw.value.admin.auth, config.path, gw.report);
+  }
   return { config, identifier, authorizer, credentials, routes, guardrails, audit };
 }
 
@@ -146,14 +157,37 @@ export async function startGateway(
     else if (e.ok && e.failuresBefore) log.info({ credential: e.credential, failures: e.failuresBefore }, 'upstream token minted again');
   });
   parts.credentials.start();
-  const admin = createAdminServer({ metrics, credentials: parts.credentials, wardenJwks: () => parts.identifier.tokens.jwks(), readiness: readiness([
-    warmUp(parts, opts.warmUpLimitMs ?? WARM_UP_LIMIT_MS, log),
-    limits && (() => ({ ready: limits.ready, detail: limits.status() })),
-    audit && (() => ({ ready: audit.accepting, detail: auditDetail(audit) })),
-    mcp && (() => ({ ready: mcp.sessions.store.ready, detail: mcp.sessions.store.status() })),
-  ]), explain: (d) => explainRequest(explainDeps(parts), d) });
   const listen = { ...spec.listen, ...opts.listen };
   const adminListen = { ...spec.admin, ...opts.admin };
+  // The same refusal as config check's, for a host given on the command line.
+  if (!spec.admin.auth && !isLoopback(adminListen.host)) {
+    throw new Error(`${unprotectedMessage(adminListen.host)}\n  hint: ${UNPROTECTED_HINT}`);
+  }
+  // The console: live traffic from the recorder, searches and verification of the audit store.
+  const live = new LiveTraffic();
+  const unsubscribeLive = recorder.subscribe(live.add);
+  const issuers = new IssuerWatch(parts.config.requestAuthentications.flatMap((ra) => ra.value.spec.jwtRules));
+  const groupsClaim = spec.identity.jwt.groupsClaim;
+  const admin = createAdminServer({
+    metrics,
+    credentials: parts.credentials,
+    wardenJwks: () => parts.identifier.tokens.jwks(),
+    readiness: readiness([
+      warmUp(parts, opts.warmUpLimitMs ?? WARM_UP_LIMIT_MS, log),
+      limits && (() => ({ ready: limits.ready, detail: limits.status() })),
+      audit && (() => ({ ready: audit.accepting, detail: auditDetail(audit) })),
+      mcp && (() => ({ ready: mcp.sessions.store.ready, detail: mcp.sessions.store.status() })),
+    ]),
+    explain: (d) => explainRequest(explainDeps(parts), d),
+    explainRecord: (r) => explainRecord(parts.authorizer, groupsClaim, r),
+    auth: spec.admin.auth && new AdminAuth(spec.admin.auth, parts.config.path),
+    access: AdminAccess.fromConfig(parts.config),
+    live,
+    audit: parts.audit && new AuditQueries(parts.audit),
+    auditStatus: audit && (() => audit.status()),
+    limits: spec.limits,
+    issuers: () => issuers.status(),
+  });
   let extAuthz: RunningExtAuthz | undefined;
   // Once: a second close (a second SIGTERM, a test's cleanup) waits for the first instead of closing closed parts.
   let closing: Promise<void> | undefined;
@@ -164,6 +198,9 @@ export async function startGateway(
     parts.identifier.stop();
     parts.credentials.close();
     stopMintLog();
+    unsubscribeLive();
+    issuers.stop();
+    await admin.closeConsole();
     server.closeAllConnections();
     admin.closeAllConnections();
     await Promise.all([closeServer(server), closeServer(admin)]);

@@ -52,6 +52,9 @@ export const FIELDS = [
   ['findings', 'json'],
   ['quota', 'json'],
   ['via', 'text'],
+  ['method', 'text'],
+  ['path', 'text'],
+  ['host', 'text'],
   ['mcp', 'json'],
 ] as const satisfies ReadonlyArray<readonly [string, FieldKind]>;
 
@@ -177,6 +180,10 @@ export interface AuditRecord {
   quota?: AuditQuota;
   /** The trusted proxy (address or SPIFFE ID) whose `x-forwarded-client-cert` gave the source identity. */
   via?: string;
+  /** The request's method, path (without the query) and host, as policy saw them: `warden explain` and the console's explanation of a record start from these. */
+  method?: string;
+  path?: string;
+  host?: string;
   /** MCP routes: the JSON-RPC call and how it was answered. */
   mcp?: AuditMcp;
 }

@@ -110,6 +110,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     trustedIssuers: new Map(),
     jobs: new JobStore(),
     vertexRequests: [],
+    authCodes: new Map(),
     oidcClients: new Map(),
   };
 

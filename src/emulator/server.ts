@@ -6,7 +6,8 @@ import { BodyTooLargeError, MAX_BODY_BYTES, sendJson, sendRpcError, sendText } f
 import { GENERATE_ACCESS_TOKEN, handleGenerateAccessToken } from './iam.js';
 import { handleMetadata, isMetadataPath } from './metadata.js';
 import { handleToken, handleTokenInfo } from './oauth.js';
-import { discoveryDocument, handleAuthorize, handleJwks, handleOidcToken } from './oidc.js';
+import { discoveryDocument, handleJwks, handleOidcToken } from './oidc.js';
+import { handleAuthorize } from './oidc-login.js';
 import type { EmulatorState } from './state.js';
 import { handleSts } from './sts.js';
 import { handleVertex, isVertexPath } from './vertex.js';
@@ -76,8 +77,8 @@ async function route(state: EmulatorState, req: IncomingMessage, res: ServerResp
       return handleOidcToken(state, req, res);
     }
     if (sub === '/authorize') {
-      req.resume();
-      return handleAuthorize(res);
+      if (method !== 'GET' && method !== 'POST') return methodNotAllowed(res, 'GET, POST');
+      return handleAuthorize(state, req, res, url);
     }
     req.resume();
     return notFound(res, path);

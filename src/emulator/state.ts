@@ -52,8 +52,22 @@ export interface EmulatorState {
   trustedIssuers: Map<string, JWTVerifyGetKey>;
   jobs: JobStore;
   vertexRequests: VertexRequestRecord[];
+  /** Authorization codes the dev issuer's login page gave out, until redeemed (once) or expired. */
+  authCodes: Map<string, AuthCode>;
   /** Clients of the dev issuer besides the built-in one, each signing in as itself with its groups. */
   oidcClients: Map<string, OidcClient>;
+}
+
+/** What a code stands for: who signed in, for which client and redirect, and the PKCE challenge it must be redeemed with. */
+export interface AuthCode {
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string;
+  nonce?: string;
+  scope: string;
+  sub: string;
+  groups: string[];
+  expiresAt: number;
 }
 
 /** A client of the dev issuer (client_credentials): its token's `sub` is the client id, with these groups. */
