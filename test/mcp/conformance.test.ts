@@ -83,8 +83,9 @@ spec:
     }
     // It did go through Warden: a record per call, the sampling and elicitation answers (client responses) among them.
     const count = (sql: string) => readAuditDb(join(dir, 'audit.db'), (db) => (db.prepare(sql).get() as { n: number }).n);
+    // (Records are written off the request path: waited for.)
     await until(() => count("SELECT count(*) AS n FROM audit WHERE operation = 'response'") >= 2, 'the records of the client’s answers to the server');
-    assert.ok(count("SELECT count(*) AS n FROM audit WHERE route = 'by-address' AND operation = 'tools/call'") >= 10, 'tool calls recorded');
-    assert.ok(count("SELECT count(*) AS n FROM audit WHERE reason LIKE 'NO_ROUTE%'") >= 1, 'the DNS rebinding probe found no route');
+    await until(() => count("SELECT count(*) AS n FROM audit WHERE route = 'by-address' AND operation = 'tools/call'") >= 10, 'tool call records');
+    await until(() => count("SELECT count(*) AS n FROM audit WHERE reason LIKE 'NO_ROUTE%'") >= 1, 'the record of the DNS rebinding probe, which found no route');
   });
 });

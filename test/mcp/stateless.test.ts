@@ -125,8 +125,10 @@ ${READERS_POLICY}`,
     assert.equal(call.headers['mcp-protocol-version'], VERSION);
     assert.equal(call.headers.authorization, undefined, 'the caller’s token does not reach the server');
     assert.ok(!server.seen.some((r) => r.tool === 'delete_file'));
-    const rows = readAuditDb(`${dir}/audit.db`, (db) => db.prepare("SELECT mcp FROM audit WHERE mcp LIKE '%tools/call%'").all() as { mcp: string }[]);
-    assert.ok(rows.some((r) => (JSON.parse(r.mcp) as { protocolVersion?: string }).protocolVersion === VERSION));
+    // The record keeps the revision (written off the request path: waited for).
+    const modern = () => readAuditDb(`${dir}/audit.db`, (db) => db.prepare("SELECT mcp FROM audit WHERE mcp LIKE '%tools/call%'").all() as { mcp: string }[])
+      .some((r) => (JSON.parse(r.mcp) as { protocolVersion?: string }).protocolVersion === VERSION);
+    await until(modern, 'a tools/call record of the 2026-07-28 revision');
   });
 
   it('answers a header that disagrees with the body with 400 HeaderMismatch, before the server', async () => {
