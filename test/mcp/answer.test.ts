@@ -3,6 +3,8 @@
 // policy keys and the `listing` semantics of conditions on arguments.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { explainRecord } from '../../src/admin/explain-record.js';
+import type { AuditRecord } from '../../src/audit/record.js';
 import { answerStep, type AnswerStep } from '../../src/mcp/answer.js';
 import { filterList } from '../../src/mcp/list-filter.js';
 import { classifyMcp } from '../../src/providers/mcp.js';
@@ -126,6 +128,17 @@ spec:
     assert.equal(decide(tool('read_secret', { path: '/etc/motd' })), 'allow');
     assert.equal(decide({ jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri: 'file:///private/a' } }), 'deny');
     assert.equal(decide({ jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri: 'file:///public/a' } }), 'allow');
+  });
+
+  it('the console explains a recorded call with its MCP facts (arguments when the route kept them)', () => {
+    const record = (mcp: AuditRecord['mcp']) =>
+      ({ requestId: 'r', route: 'tools', provider: 'mcp', operation: 'tools/call', operationClass: 'tool', stream: false, groups: [], authMethods: [], decision: 'deny', reason: '', status: 200, method: 'POST', path: '/mcp', host: 'gw', mcp }) as unknown as AuditRecord;
+    const kept = explainRecord(authorizer, 'groups', record({ kind: 'request', source: 'body', method: 'tools/call', tool: 'read_file', argumentsSha256: 'x', arguments: '{"path":"/private/k"}' }));
+    assert.equal(kept.outcome === 'decided' && kept.decision.action, 'deny');
+    const unkept = explainRecord(authorizer, 'groups', record({ kind: 'request', source: 'body', method: 'tools/call', tool: 'read_file', argumentsSha256: 'x' }));
+    assert.ok(unkept.caveats.some((c) => /arguments are not recorded/.test(c)), unkept.caveats.join('; '));
+    const list = explainRecord(authorizer, 'groups', record({ kind: 'request', source: 'body', method: 'tools/list' }));
+    assert.equal(list.outcome === 'decided' && list.decision.action, 'allow');
   });
 
   it('listing: a condition on the arguments counts as met for ALLOW and as unmet for DENY', () => {
