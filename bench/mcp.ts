@@ -12,7 +12,8 @@
 // Each target keeps one session (initialized first) and every call is the same
 // tools/call of read_file. Processes pinned as bench/run.ts pins them; rounds
 // interleaved; medians of the rounds. Knobs: BENCH_RATE (500), BENCH_ROUNDS (3),
-// BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (16).
+// BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (16),
+// BENCH_NODE_ARGS (node flags for Warden, e.g. --cpu-prof).
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { startEmulator } from '../src/emulator/index.js';
 import { auditRowCount } from '../test/helpers/audit-db.js';
 import { READERS_POLICY } from '../test/mcp/stack.js';
 import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
-import { cpus, pinning, repin } from './lib/cpu.js';
+import { cpus, cpuSeconds, pinning, repin } from './lib/cpu.js';
 import type { LoadResult } from './lib/load.js';
 import { freePort, runLoad, startListening, startWarden, stopAll, tsx } from './lib/procs.js';
 import { fmt, knob, median } from './lib/stats.js';
@@ -42,7 +43,9 @@ interface Target {
   name: 'direct' | 'warden';
   url: string;
   headers: Record<string, string>;
-  runs: LoadResult[];
+  /** The process whose CPU per call is counted: the MCP server, or Warden. */
+  pid: number;
+  runs: (LoadResult & { cpuUs: number })[];
 }
 
 /** initialize + notifications/initialized; the session's headers. */
@@ -99,21 +102,23 @@ spec:
 ${READERS_POLICY}`,
     );
     // The access log (a JSON line per call) is written, to /dev/null.
-    await startWarden(PROXY_CPU, configFile, `http://127.0.0.1:${adminPort}/readyz`);
+    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean);
+    const wardenProc = await startWarden(PROXY_CPU, configFile, `http://127.0.0.1:${adminPort}/readyz`, { nodeArgs });
     const token = await emu.mintIdToken({ sub: 'reader-agent', groups: ['readers'], aud: resource, ttlSeconds: 3600 });
 
     const targets: Target[] = [
-      { name: 'direct', url: upstream.url, headers: await openSession(upstream.url, {}), runs: [] },
-      { name: 'warden', url: resource, headers: await openSession(resource, { authorization: `Bearer ${token}` }), runs: [] },
+      { name: 'direct', url: upstream.url, headers: await openSession(upstream.url, {}), pid: upstream.proc.pid!, runs: [] },
+      { name: 'warden', url: resource, headers: await openSession(resource, { authorization: `Bearer ${token}` }), pid: wardenProc.pid!, runs: [] },
     ];
     const run = (t: Target, duration: number) => runLoad(LOAD_CPU, { url: t.url, headers: t.headers, body: CALL, connections: CONNECTIONS, duration, rate: RATE });
     for (const t of targets) await run(t, WARMUP);
     let calls = 0;
     for (let round = 0; round < ROUNDS; round++) {
       for (const t of round % 2 ? [...targets].reverse() : targets) {
+        const cpu0 = cpuSeconds(t.pid);
         const r = await run(t, SECONDS);
         if (r.non2xx || r.errors) throw new Error(`${t.name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
-        t.runs.push(r);
+        t.runs.push({ ...r, cpuUs: ((cpuSeconds(t.pid) - cpu0) * 1e6) / r.total });
         if (t.name === 'warden') calls += r.total;
       }
     }
@@ -125,9 +130,11 @@ ${READERS_POLICY}`,
     const [direct, warden] = targets as [Target, Target];
     const added = (p: 'p50' | 'p99') => median(warden.runs.map((w, i) => w[p] - direct.runs[i]![p]));
     console.log(`MCP tools/call at ${RATE}/s paced, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s (medians of rounds); load average ${loadavg()[0]!.toFixed(2)}`);
-    console.log('target   calls/s    p50 ms   p99 ms');
+    console.log('target   calls/s    p50 ms   p99 ms   CPU µs/call (server: the MCP server, or Warden alone)');
     for (const t of targets) {
-      console.log(`${t.name.padEnd(8)} ${fmt(median(t.runs.map((r) => r.rps))).padStart(7)}   ${fmt(median(t.runs.map((r) => r.p50)), 3).padStart(6)}   ${fmt(median(t.runs.map((r) => r.p99)), 3).padStart(6)}`);
+      console.log(
+        `${t.name.padEnd(8)} ${fmt(median(t.runs.map((r) => r.rps))).padStart(7)}   ${fmt(median(t.runs.map((r) => r.p50)), 3).padStart(6)}   ${fmt(median(t.runs.map((r) => r.p99)), 3).padStart(6)}   ${fmt(median(t.runs.map((r) => r.cpuUs))).padStart(6)}`,
+      );
     }
     const [a50, a99] = [added('p50'), added('p99')];
     console.log(`added by Warden: p50 ${fmt(a50, 3)} ms (target < 1), p99 ${fmt(a99, 3)} ms (target < 3); ratio warden/direct p50 ${fmt(median(warden.runs.map((w, i) => w.p50 / direct.runs[i]!.p50)), 2)}, p99 ${fmt(median(warden.runs.map((w, i) => w.p99 / direct.runs[i]!.p99)), 2)}`);
