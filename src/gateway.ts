@@ -12,11 +12,15 @@ import { readTlsFiles, refuseUnverifiedPeers, tlsServerOptions, watchTlsFiles } 
 import type { Authorizer } from './policy/evaluate.js';
 import { explainRequest, type ExplainDeps } from './policy/explain.js';
 import { buildAuthorizer } from './policy/index.js';
+import { normalizePath } from './policy/path.js';
 import { getProvider } from './providers/index.js';
 import { createHandler } from './proxy/pipeline.js';
+import { answerParserRefusals } from './proxy/refusals.js';
+import { BufferBudget, defaultMaxBufferedBytes } from './admission/buffer-budget.js';
 import { Recorder } from './admission/record.js';
 import { buildRoute, type Route } from './admission/route.js';
 import { routeMatcher } from './admission/routes.js';
+import { routeNeeds } from './admission/facts.js';
 import { openAuditWriter, planAudit, type AuditPlan } from './audit/config.js';
 import type { AuditWriter } from './audit/writer.js';
 import { createAdminServer, type ReadinessCheck } from './admin/server.js';
@@ -69,7 +73,21 @@ export function compileConfig(config: LoadedConfig): Parts {
   const authorizer = buildAuthorizer(config);
   const credentials = gw ? new Credentials(gw.value.credentials, gw.value.routes, config.path, gw.report) : new Credentials([], [], config.path, () => {});
   const routes = gw ? gw.value.routes.map(buildRoute) : [];
-  const guardrails = gw?.value.guardrails ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report) : undefined;
+  for (const r of routes) r.needs = routeNeeds(r.spec.name, authorizer, gw.value);
+  if (gw?.value.extAuthz?.http) {
+    // An HTTP check's peer is Envoy, not the client: there is no client address to judge.
+    for (const name of authorizer.addressPolicies()) {
+      gw.report(['extAuthz', 'http'], `policy ${name} reads the client address (source.ip, remote.ip, ipBlocks, remoteIpBlocks), which an HTTP ext_authz check does not carry (its peer is Envoy)`,
+        'use gRPC ext_authz (it carries the client address), or remove the address from the policy');
+    }
+  }
+  const guardrails = gw?.value.guardrails
+    ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report, {
+        credentials: new Set(gw.value.credentials.map((c) => c.name)),
+        // Model Armor is called with Warden's own credential, never a caller's.
+        token: async (name) => (await credentials.header(name, { groups: [], methods: [] })).value.replace(/^Bearer /, ''),
+      })
+    : undefined;
   if (gw) checkLimits(gw.value, gw.report);
   const audit = gw ? planAudit(gw.value.audit, config.path, gw.report) : undefined;
   if (gw) {
@@ -116,19 +134,23 @@ export async function startGateway(
   parts.guardrails?.registerMetrics(metrics.registry);
   const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
   const mcp = mcpGate(spec, parts.authorizer);
-  // One matcher for both ways in: the proxy listener and ext_authz.
+  const buffers = new BufferBudget(spec.maxBufferedBytes ?? defaultMaxBufferedBytes());
+  // One matcher and one reading of the request target for both ways in: the proxy listener and ext_authz.
   const matchRoute = routeMatcher(parts.routes);
+  const requestTarget = { absoluteForm: spec.listen.absoluteForm, pathNormalization: spec.policy.pathNormalization };
+  const fallbackProvider = parts.routes[0]?.provider ?? getProvider('vertex');
   const handler = createHandler({
     guardrails: parts.guardrails,
     limits,
+    buffers,
     matchRoute,
     identifier: parts.identifier,
     authorizer: parts.authorizer,
     credentials: parts.credentials,
     recorder,
     tracing,
-    fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
-    pathNormalization: spec.policy.pathNormalization,
+    fallbackProvider,
+    requestTarget,
     mcp,
     metadata: metadataAnswerer(spec.routes),
   });
@@ -150,6 +172,7 @@ export async function startGateway(
   } else {
     server = createServer(serverOptions, onRequest);
   }
+  answerParserRefusals(server, recorder, fallbackProvider);
   parts.identifier.start(log);
   // The first failure of a streak and the recovery, not every retry: the metrics count those.
   const stopMintLog = onTokenMint((e) => {
@@ -218,6 +241,7 @@ export async function startGateway(
       ? await startExtAuthz(spec.extAuthz, {
           guardrails: parts.guardrails,
           limits,
+          buffers,
           routes: parts.routes,
           matchRoute,
           identifier: parts.identifier,
@@ -225,7 +249,8 @@ export async function startGateway(
           credentials: parts.credentials,
           recorder,
           tracing,
-          fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
+          fallbackProvider,
+          requestTarget,
           mcp,
         }, listen.host)
       : undefined;
@@ -248,13 +273,15 @@ export async function startGateway(
 /** identify → classify → authorize for a described request (`warden explain`, admin POST /explain). */
 export function explainDeps(parts: Parts): ExplainDeps {
   const match = routeMatcher(parts.routes);
+  const mode = parts.config.gateway.value.policy.pathNormalization;
   return {
     identify: (req) => parts.identifier.identify(req),
     route: (req) => {
       const r = match(req);
       if (!r) return undefined;
       const checkCaller = r.spec.provider === 'mcp' ? (req: RequestInfo, p: Principal) => checkAudience(r.spec, req, p) : undefined;
-      return { name: r.spec.name, classify: (m, p, q, b, h) => r.provider.classify(m, p, q, b, h), checkCaller };
+      // Classified as the gateway does: on the normalized path.
+      return { name: r.spec.name, classify: (m, p, q, b, h) => r.provider.classify(m, normalizePath(p, mode) ?? p, q, b, h), checkCaller };
     },
     authorizer: parts.authorizer,
   };

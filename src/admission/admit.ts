@@ -7,18 +7,23 @@ import { durationMs } from '../config/schema.js';
 import { WardenError } from '../errors.js';
 import { guardRequest, readableBody } from '../guardrails/request.js';
 import type { Guardrails, GuardSession } from '../guardrails/guard.js';
-import { estimatePromptTokens } from '../limits/estimate.js';
+import { estimatePromptTokens, outputReserve } from '../limits/estimate.js';
 import type { Limits, QuotaTicket } from '../limits/limits.js';
 import type { Credentials, UpstreamHeader } from '../credentials/index.js';
 import type { Identifier } from '../identity/identify.js';
 import type { Authorizer } from '../policy/evaluate.js';
 import type { McpGate } from '../mcp/gate.js';
 import type { Principal } from '../types.js';
-import { mayBeJson, type RequestBody } from './body.js';
+import type { RequestBody } from './body.js';
+import { missingFacts } from './facts.js';
+import type { BufferBudget } from './buffer-budget.js';
 import type { Exchange } from './exchange.js';
+import type { RequestTargetSettings } from './request-target.js';
 import type { Route } from './route.js';
 
 export interface AdmissionParts {
+  /** How the request target is read and its path normalized, before route matching (resolveRequestTarget). */
+  requestTarget: RequestTargetSettings;
   identifier: Identifier;
   authorizer: Authorizer;
   credentials: Credentials;
@@ -28,6 +33,8 @@ export interface AdmissionParts {
   limits?: Limits;
   /** MCP routes' sessions and audience checks; present when a route has provider mcp. */
   mcp?: McpGate;
+  /** The bound on request-body bytes in memory across requests in flight (spec.maxBufferedBytes). */
+  buffers?: BufferBudget;
 }
 
 export interface Admission {
@@ -72,11 +79,11 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
     if (!parts.mcp) throw new WardenError('INTERNAL', 'MCP_UNAVAILABLE', 'this front door cannot check MCP sessions');
     await parts.mcp.admitCaller(ex, route.spec, mode);
   }
-  if (modelUnread(route, info, body)) {
-    // Policy on request.model or request.stream would decide on an absent value: refuse instead.
-    throw new WardenError('INVALID_ARGUMENT', 'BODY_TOO_LARGE_TO_CLASSIFY',
-      'the request body names the model, and it was not read whole (an ext_authz check carries at most its maxRequestBytes)', { httpStatus: 413 });
-  }
+  // The protocol's own reading of the request (MCP: one JSON-RPC message, headers that agree with it) before policy decides on it.
+  route.provider.checkRequest?.(target, body, info.headers);
+  // Policy, quotas or the credential mapping would decide on an absent value: refuse instead.
+  const missing = missingFacts(route, info, body, target);
+  if (missing) throw missing;
 
   ex.trace?.stage('authorize');
   const decision = parts.authorizer.authorize({ req: info, principal: identity.principal, target, route: route.spec.name });
@@ -87,14 +94,13 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
 
   ex.trace?.stage('guard');
   guardRequest(target, body, info.headers['content-encoding'], info.headers['content-type']);
-  route.provider.checkRequest?.(target, body, info.headers);
   const admission: Admission = { removeHeaders: [...identity.consumedHeaders], addHeaders: identity.upstreamHeaders, query: identity.upstreamQuery };
 
   // A body over guardrails.maxScanBytes is not scanned (see GuardSession.unscanned): it arrives as a
-  // stream, or whole when it names the model (read whole for policy, not for the scanners).
-  // An MCP call decided from its headers alone (an ext_authz check without the body) has arguments nobody read.
-  const unread = body.stream !== undefined || target.mcp?.source === 'headers';
-  const overScan = unread || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
+  // stream, or whole when it names the model (read whole for policy, not for the scanners); nor is
+  // one an ext_authz check carries cut short, or not at all: blocked or flagged UNSCANNED as oversize says;
+  // nor the arguments of an MCP call decided from its headers alone.
+  const overScan = body.stream !== undefined || body.partial === true || target.mcp?.source === 'headers' || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
   const unscanned = overScan && readableBody(target);
   const guarded = target.operationClass === 'inference' || target.operationClass === 'tool';
   if (parts.guardrails && (body.json !== undefined || unscanned) && guarded) {
@@ -102,14 +108,14 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
     admission.guard = guard;
     try {
       if (unscanned) guard.unscanned(target.mcp?.source === 'headers' ? HEADERS_ONLY : undefined);
-      else admission.body = await guard.request(body.json);
+      else admission.body = await guard.request(body.json, target);
     } finally {
       ex.findings = guard.findings.list;
     }
   }
   if (parts.limits) {
     const scope = { route: route.spec.name, principal: identity.principal, target };
-    const quota = await parts.limits.admit(scope, estimatePromptTokens(body.json, body.buffer?.length ?? 0));
+    const quota = await parts.limits.admit(scope, estimatePromptTokens(body.json, body.buffer?.length ?? 0), outputReserve(body.json));
     if (quota) {
       ex.quota = quota.record;
       if (quota.refused) throw quota.refused;
@@ -135,16 +141,6 @@ function classifyForRecord(route: Route, info: Exchange['req'], body: RequestBod
   } catch {
     return undefined;
   }
-}
-
-/**
- * A JSON body that names the model (and the stream flag) but was not read whole: streaming on
- * past the buffer limit (the proxy reads such bodies whole, so never there), or cut short or left
- * out of an ext_authz check.
- */
-function modelUnread(route: Route, info: Exchange['req'], body: RequestBody): boolean {
-  if (body.stream === undefined && !body.partial) return false;
-  return mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, info.path, info.headers);
 }
 
 /** The identity token and the upstream credential the request leaves with. */

@@ -17,6 +17,8 @@ export interface Route {
   timeoutMs: number;
   /** The upstream's host and port, for the forward span (OpenTelemetry's server.address, server.port). */
   server: { 'server.address': string; 'server.port': number };
+  /** FACT_* flags its policies, quotas and credential mapping need established (admission/facts.ts); set once the policies are compiled. */
+  needs: number;
 }
 
 export function buildRoute(spec: RouteSpec): Route {
@@ -30,6 +32,7 @@ export function buildRoute(spec: RouteSpec): Route {
     headerAllowPrefixes: spec.provider === 'mcp' ? MCP_HEADER_PREFIXES : [],
     timeoutMs: durationMs(spec.timeout),
     server: { 'server.address': url.hostname, 'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)) },
+    needs: 0,
   };
 }
 

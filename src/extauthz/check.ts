@@ -9,6 +9,7 @@ import type { Provider } from '../providers/index.js';
 import { admit, type Admission, type AdmissionParts } from '../admission/admit.js';
 import type { Exchange } from '../admission/exchange.js';
 import type { Recorder } from '../admission/record.js';
+import { noRouteMessage, resolveRequestTarget } from '../admission/request-target.js';
 import type { Route } from '../admission/route.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { Principal, RequestInfo } from '../types.js';
@@ -79,6 +80,8 @@ export class Checker {
     };
     ex.trace = this.parts.tracing?.start(ex.req.method, ex.req.headers, CHECK_SPAN);
     try {
+      // Normalized here as in the proxy: classify and policy see the path Istio's policies would.
+      resolveRequestTarget(input.req, this.parts.requestTarget);
       const route = this.route(input);
       ex.route = route;
       if (input.problem) throw input.problem;
@@ -116,7 +119,7 @@ export class Checker {
       return named;
     }
     const matched = this.parts.matchRoute(req);
-    if (!matched) throw new WardenError('NOT_FOUND', 'NO_ROUTE', `no route for ${req.host}${req.path}`);
+    if (!matched) throw new WardenError('NOT_FOUND', 'NO_ROUTE', noRouteMessage(req.host, req.path));
     return matched;
   }
 }

@@ -164,19 +164,14 @@ function checkNames(call: McpCall): void {
 }
 
 /**
- * guard(request) for MCP, after the generic checks (a JSON object, not compressed): one JSON-RPC
+ * Before policy decides on what classify read (and before guard(request)'s generic checks): one JSON-RPC
  * message, and on a 2026-07-28 request, headers that say what the body says — a component that
  * routes or decides on the headers must see what the server will execute.
  */
 export function checkMcpRequest(target: Target, body: RequestBody, headers: Record<string, string>): void {
   const call = target.mcp;
   if (!call || call.kind === 'stream' || call.kind === 'end' || call.source === 'headers') return;
-  if (body.json === undefined) {
-    // A POST must carry its message; one cut short (ext_authz's limit) cannot be read.
-    throw new WardenError('INVALID_ARGUMENT', body.partial ? 'BODY_TOO_LARGE_TO_CLASSIFY' : 'MCP_INVALID_REQUEST',
-      body.partial ? 'the JSON-RPC message was not read whole (an ext_authz check carries at most its maxRequestBytes)' : 'an MCP POST carries one JSON-RPC message',
-      { httpStatus: body.partial ? 413 : 400 });
-  }
+  if (body.json === undefined) throw unreadable(body, headers);
   const msg = bodyObject(body.json);
   if (!msg || msg['jsonrpc'] !== '2.0') {
     throw new WardenError('INVALID_ARGUMENT', 'MCP_INVALID_REQUEST', 'the body is not a JSON-RPC 2.0 message (batches are not part of MCP since 2025-06-18)');
@@ -188,6 +183,24 @@ export function checkMcpRequest(target: Target, body: RequestBody, headers: Reco
     throw new WardenError('INVALID_ARGUMENT', 'MCP_INVALID_REQUEST', 'a JSON-RPC request id is a string or a number');
   }
   checkHeaders(call, msg, headers);
+}
+
+/** Why a POST's JSON-RPC message could not be read, in the reasons guard(request) gives other routes. */
+function unreadable(body: RequestBody, headers: Record<string, string>): WardenError {
+  // One cut short (ext_authz's limit), or not sent: nothing in it can be read.
+  if (body.partial || body.stream !== undefined) {
+    return new WardenError('INVALID_ARGUMENT', 'BODY_TOO_LARGE_TO_CLASSIFY', 'the JSON-RPC message was not read whole (an ext_authz check carries at most its maxRequestBytes)', { httpStatus: 413 });
+  }
+  const coding = headers['content-encoding']?.trim().toLowerCase();
+  if (coding && coding !== 'identity') {
+    return new WardenError('INVALID_ARGUMENT', 'CONTENT_ENCODING_UNSUPPORTED', `content-encoding "${coding.slice(0, 64)}" is not accepted: Warden reads the JSON-RPC message; send it uncompressed`,
+      { httpStatus: 415, headers: { 'accept-encoding': 'identity' } });
+  }
+  if (body.jsonError !== undefined) return new WardenError('INVALID_ARGUMENT', 'MALFORMED_JSON', `request body is not valid JSON: ${body.jsonError}`);
+  if (body.buffer?.length) {
+    return new WardenError('INVALID_ARGUMENT', 'CONTENT_TYPE_UNSUPPORTED', `content-type "${(headers['content-type'] ?? '').trim().slice(0, 64)}" is not accepted: an MCP message is application/json`, { httpStatus: 415 });
+  }
+  return new WardenError('INVALID_ARGUMENT', 'MCP_INVALID_REQUEST', 'an MCP POST carries one JSON-RPC message');
 }
 
 function checkHeaders(call: McpCall, msg: Record<string, unknown>, headers: Record<string, string>): void {

@@ -27,7 +27,7 @@ export interface Provider {
   modelInBody(method: string, path: string, headers?: Record<string, string>): boolean;
   /** Render a WardenError in this provider's protocol; `ctx` is the request it answers, when there is one. */
   renderError(err: WardenError, requestId: string, ctx?: ErrorContext): RenderedError;
-  /** Protocol checks at guard(request), after the generic ones: throws a WardenError. */
+  /** Protocol checks that the request is what classify read (MCP: one JSON-RPC message, headers that agree with it), before policy: throws a WardenError. */
   checkRequest?(target: Target, body: RequestBody, headers: Record<string, string>): void;
   /** Incremental usage extraction from the upstream response body. */
   usageObserver(target: Target, contentType: string | undefined): UsageObserver;

@@ -11,12 +11,12 @@ import type { McpAnswer } from '../mcp/gate.js';
 import type { MetadataAnswer } from '../mcp/resource-metadata.js';
 import type { Principal, RequestInfo } from '../types.js';
 import { admit, type AdmissionParts } from '../admission/admit.js';
-import { BUFFER_LIMIT, discardBody, mayBeJson, readBody } from '../admission/body.js';
+import { BUFFER_LIMIT, discardBody, mayBeJson, readBody, releaseBody, type RequestBody } from '../admission/body.js';
 import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
 import { forward, isBodyTimeout, neverSent } from './forward.js';
 import { upstreamRequestHeaders } from '../admission/headers.js';
 import { requestInfo } from '../admission/request-info.js';
-import { normalizePath, type PathNormalization } from '../policy/path.js';
+import { noRouteMessage, resolveRequestTarget } from '../admission/request-target.js';
 import type { Recorder } from '../admission/record.js';
 import type { Route } from '../admission/route.js';
 import type { RequestTrace, Tracing } from '../telemetry/tracing.js';
@@ -28,7 +28,6 @@ export interface PipelineParts extends AdmissionParts {
   tracing?: Tracing;
   /** Renders errors for requests that matched no route. */
   fallbackProvider: Provider;
-  pathNormalization: PathNormalization;
   /** Documents Warden serves itself: MCP routes' OAuth Protected Resource Metadata. */
   metadata?: (req: RequestInfo) => MetadataAnswer | undefined;
 }
@@ -59,21 +58,28 @@ export function createHandler(parts: PipelineParts) {
 
 async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const info = ex.req;
-  // Route, classify, policy and the upstream all see one path, normalized as
-  // Istio would: a dot segment cannot hide a model from policy yet reach it upstream.
-  const path = normalizePath(info.path, parts.pathNormalization);
-  if (path === undefined) throw new WardenError('INVALID_ARGUMENT', 'PATH_INVALID', 'the request path holds an encoded NUL');
-  info.path = path;
+  // Route, classify, policy and the upstream all see one authority and one path.
+  resolveRequestTarget(info, parts.requestTarget);
   const metadata = parts.metadata?.(info);
   if (metadata) return sendMetadata(ex, res, metadata, parts.matchRoute);
   const route = parts.matchRoute(info);
-  if (!route) throw new WardenError('NOT_FOUND', 'NO_ROUTE', `no route for ${info.host}${info.path}`);
+  if (!route) throw new WardenError('NOT_FOUND', 'NO_ROUTE', noRouteMessage(info.host, info.path));
   ex.route = route;
   if (!parts.recorder.accepting) {
     throw new WardenError('UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'the audit trail cannot take records (sink down and spool full, or the spool cannot be written)');
   }
 
-  const body = await readBody(req, info.headers['content-type'], route.spec.maxBodyBytes, bufferLimit(parts, route, info));
+  const body = await readBody(req, info.headers['content-type'], route.spec.maxBodyBytes, bufferLimit(parts, route, info), parts.buffers);
+  try {
+    await admitAndForward(parts, ex, res, route, body);
+  } finally {
+    // Once forwarded (or refused), the body no longer counts against maxBufferedBytes.
+    releaseBody(body, parts.buffers);
+  }
+}
+
+async function admitAndForward(parts: PipelineParts, ex: Exchange, res: ServerResponse, route: Route, body: RequestBody): Promise<void> {
+  const info = ex.req;
   ex.requestBytes = body.buffer?.length;
   if (body.buffer) ex.requestSha256 = sha256Hex(body.buffer);
 
@@ -144,7 +150,11 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
     ex.requestSha256 = body.streamed.sha256;
   }
   if (ex.trace) annotateForward(ex.trace, route, outcome.upstreamStatus);
-  if (admission.guard) ex.findings = admission.guard.findings.list;
+  if (admission.guard) {
+    // External guardrails that read the answer finish before the record is written.
+    await admission.guard.settled();
+    ex.findings = admission.guard.findings.list;
+  }
   // Not thrown: the response has started (or nobody is left to answer); the record says why it is incomplete.
   if (outcome.aborted) {
     ex.error = abortError(outcome.aborted, outcome.abortError, route.timeoutMs);

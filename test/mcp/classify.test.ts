@@ -101,6 +101,22 @@ describe('checkMcpRequest', () => {
     assert.throws(() => check({ jsonrpc: '2.0', id: null, method: 'ping' }), { reason: 'MCP_INVALID_REQUEST' });
   });
 
+  it('says why a message could not be read', () => {
+    const reason = (body: ReturnType<typeof bufferedBody>, headers: Record<string, string> = {}) => {
+      try {
+        checkMcpRequest(classifyMcp('POST', '/', '', body.json, headers), body, headers);
+      } catch (e) {
+        return (e as WardenError).reason;
+      }
+      return 'none';
+    };
+    assert.equal(reason(bufferedBody(Buffer.from('{"jsonrpc":'), 'application/json')), 'MALFORMED_JSON');
+    assert.equal(reason(bufferedBody(Buffer.from('x'), 'application/json'), { 'content-encoding': 'gzip' }), 'CONTENT_ENCODING_UNSUPPORTED');
+    assert.equal(reason(bufferedBody(Buffer.from('ping'), 'text/plain'), { 'content-type': 'text/plain' }), 'CONTENT_TYPE_UNSUPPORTED');
+    assert.equal(reason({ partial: true }), 'BODY_TOO_LARGE_TO_CLASSIFY');
+    assert.equal(reason(bufferedBody(Buffer.alloc(0), 'application/json')), 'MCP_INVALID_REQUEST');
+  });
+
   it('wants 2026-07-28 headers that say what the body says', () => {
     const body = call('tools/call', { name: 'search' });
     check(body, modern({ 'mcp-method': 'tools/call', 'mcp-name': 'search' }));
