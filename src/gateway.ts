@@ -39,6 +39,7 @@ import type { Principal, RequestInfo } from './types.js';
 import { metadataAnswerer } from './mcp/resource-metadata.js';
 import { McpSessions, MemorySessionStore, RedisSessionStore } from './mcp/sessions.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
+import { startExtProc, type RunningExtProc } from './extproc/index.js';
 import { hostPort, listenOn } from './listen.js';
 import { onTokenMint } from './telemetry/events.js';
 import { Metrics } from './telemetry/metrics.js';
@@ -115,6 +116,8 @@ export interface RunningGateway {
   audit?: AuditWriter;
   /** The ext_authz listeners, when `spec.extAuthz` configures them. */
   extAuthz?: RunningExtAuthz;
+  /** The ext_proc listener, when `spec.extProc` configures it. */
+  extProc?: RunningExtProc;
   close(): Promise<void>;
 }
 
@@ -134,8 +137,9 @@ export async function startGateway(
   parts.guardrails?.registerMetrics(metrics.registry);
   const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
   const mcp = mcpGate(spec, parts.authorizer);
+  const metadata = metadataAnswerer(spec.routes);
   const buffers = new BufferBudget(spec.maxBufferedBytes ?? defaultMaxBufferedBytes());
-  // One matcher and one reading of the request target for both ways in: the proxy listener and ext_authz.
+  // One matcher and one reading of the request target for every way in: the proxy listener, ext_authz and ext_proc.
   const matchRoute = routeMatcher(parts.routes);
   const requestTarget = { absoluteForm: spec.listen.absoluteForm, pathNormalization: spec.policy.pathNormalization };
   const fallbackProvider = parts.routes[0]?.provider ?? getProvider('vertex');
@@ -152,7 +156,7 @@ export async function startGateway(
     fallbackProvider,
     requestTarget,
     mcp,
-    metadata: metadataAnswerer(spec.routes),
+    metadata,
   });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handler(req, res).catch((e) => log.error({ err: e }, 'unhandled error in request pipeline'));
@@ -212,11 +216,12 @@ export async function startGateway(
     issuers: () => issuers.status(),
   });
   let extAuthz: RunningExtAuthz | undefined;
+  let extProc: RunningExtProc | undefined;
   // Once: a second close (a second SIGTERM, a test's cleanup) waits for the first instead of closing closed parts.
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutdown());
   const shutdown = async () => {
-    await extAuthz?.close();
+    await Promise.all([extAuthz?.close(), extProc?.close()]);
     stopTlsWatch?.();
     parts.identifier.stop();
     parts.credentials.close();
@@ -254,6 +259,24 @@ export async function startGateway(
           mcp,
         }, listen.host)
       : undefined;
+    extProc = spec.extProc
+      ? await startExtProc(spec.extProc, {
+          guardrails: parts.guardrails,
+          limits,
+          buffers,
+          routes: parts.routes,
+          matchRoute,
+          identifier: parts.identifier,
+          authorizer: parts.authorizer,
+          credentials: parts.credentials,
+          recorder,
+          tracing,
+          fallbackProvider,
+          requestTarget,
+          mcp,
+          metadata,
+        }, listen.host)
+      : undefined;
   } catch (e) {
     await close();
     throw e;
@@ -266,6 +289,7 @@ export async function startGateway(
     metrics,
     audit,
     extAuthz,
+    extProc,
     close,
   };
 }

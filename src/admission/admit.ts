@@ -100,7 +100,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   // stream, or whole when it names the model (read whole for policy, not for the scanners); nor is
   // one an ext_authz check carries cut short, or not at all: blocked or flagged UNSCANNED as oversize says;
   // nor the arguments of an MCP call decided from its headers alone.
-  const overScan = body.stream !== undefined || body.partial === true || target.mcp?.source === 'headers' || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
+  const overScan = body.streamed !== undefined || body.partial === true || target.mcp?.source === 'headers' || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
   const unscanned = overScan && readableBody(target);
   const guarded = target.operationClass === 'inference' || target.operationClass === 'tool';
   if (parts.guardrails && (body.json !== undefined || unscanned) && guarded) {

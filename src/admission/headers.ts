@@ -55,13 +55,17 @@ export function upstreamRequestHeaders(
   // Headers named in `Connection` are hop-by-hop for this request too.
   const connection = incoming.connection?.toLowerCase().split(/\s*,\s*/);
   for (const name in incoming) {
-    const allowed = allow.has(name) || (allowPrefixes.length > 0 && allowPrefixes.some((p) => name.startsWith(p)));
-    if (allowed && !connection?.includes(name) && !remove.includes(name)) out[name] = incoming[name];
+    if (allowedHeader(name, allow, allowPrefixes) && !connection?.includes(name) && !remove.includes(name)) out[name] = incoming[name];
   }
   Object.assign(out, add);
   out['x-request-id'] = requestId;
   if (credential) out[credential.name] = credential.value;
   return out;
+}
+
+/** Whether a request header is on the route's allow-list (by name, or by prefix: MCP's `Mcp-Param-*`). */
+export function allowedHeader(name: string, allow: ReadonlySet<string>, allowPrefixes: readonly string[]): boolean {
+  return allow.has(name) || (allowPrefixes.length > 0 && allowPrefixes.some((p) => name.startsWith(p)));
 }
 
 export function downstreamResponseHeaders(upstream: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {

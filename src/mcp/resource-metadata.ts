@@ -6,7 +6,7 @@
 //   resource  https://gw.example.com/mcp
 //   metadata  https://gw.example.com/.well-known/oauth-protected-resource/mcp
 import type { RouteSpec } from '../config/schema.js';
-import type { RequestInfo } from '../types.js';
+import type { Decision, RequestInfo, Target } from '../types.js';
 
 export const WELL_KNOWN = '/.well-known/oauth-protected-resource';
 
@@ -76,6 +76,16 @@ export function metadataAnswerer(routes: readonly RouteSpec[]): ((req: RequestIn
     }
     return { route, status: 200, headers: METADATA_HEADERS, body: JSON.stringify(document(route, req)) };
   };
+}
+
+/** What a front door records for a metadata document it served (never forwarded: Warden answers it). */
+export const METADATA_TARGET: Target = Object.freeze({ provider: 'mcp', operation: 'resource_metadata', operationClass: 'other', stream: false }) as Target;
+export const METADATA_DECISION: Decision = Object.freeze({ action: 'allow', reason: 'public metadata (RFC 9728)' }) as Decision;
+
+/** The answer's body (none for HEAD) and its headers, with the length of the document. */
+export function metadataResponse(m: MetadataAnswer, method: string, requestId: string): { body: Buffer; headers: Record<string, string> } {
+  const body = Buffer.from(method === 'HEAD' ? '' : m.body);
+  return { body, headers: Object.assign({}, m.headers, { 'x-request-id': requestId, 'content-length': String(Buffer.byteLength(m.body)) }) };
 }
 
 /** Public metadata: any origin may read it (browser-based MCP clients discover through it). */
