@@ -82,6 +82,8 @@ export interface McpCall {
   protocolVersion?: string;
   /** Where the facts were read: the body, or the request headers alone. */
   source: 'body' | 'headers';
+  /** Why the tool, prompt or resource name cannot be decided on (it is then left out of the call): refused by checkMcpRequest. */
+  badName?: string;
 }
 
 /**

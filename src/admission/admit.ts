@@ -104,7 +104,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   const unscanned = overScan && readableBody(target);
   const guarded = target.operationClass === 'inference' || target.operationClass === 'tool';
   if (parts.guardrails && (body.json !== undefined || unscanned) && guarded) {
-    const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy });
+    const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy }, info.id);
     admission.guard = guard;
     try {
       if (unscanned) guard.unscanned(target.mcp?.source === 'headers' ? HEADERS_ONLY : undefined);

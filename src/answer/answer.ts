@@ -19,6 +19,7 @@ import { responseRewriter, type ResponseRewriter } from '../guardrails/response.
 import { usageFraming, type UsageObserver } from '../providers/index.js';
 import { askForStreamUsage, UsageChunkFilter } from '../providers/stream-usage.js';
 import type { McpAnswer, McpGate } from '../mcp/gate.js';
+import { wardenCode } from '../mcp/jsonrpc.js';
 import type { Target } from '../types.js';
 import type { Admission } from '../admission/admit.js';
 import type { RequestBody } from '../admission/body.js';
@@ -110,6 +111,13 @@ export class AnswerStage {
       // External guardrails that read the answer finish before the record is written.
       await admission.guard.settled();
       ex.findings = admission.guard.findings.list;
+      // An answer guard(response) replaced with a refusal (an MCP result carrying injection): refused, in the record.
+      const blocked = admission.guard.findings.blocked('response');
+      if (blocked.length && !outcome.error) {
+        ex.error = new WardenError('PERMISSION_DENIED', 'GUARDRAIL_BLOCKED', `answer blocked by guardrails: ${blocked.join(', ')}`);
+        ex.trace?.fail(ex.error.reason);
+        if (ex.mcp) Object.assign(ex.mcp, { result: 'error', errorCode: wardenCode(403) });
+      }
     }
     // Not thrown: the response has started (or nobody is left to answer); the record says why it is incomplete.
     if (outcome.aborted) {

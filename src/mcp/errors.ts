@@ -14,7 +14,7 @@
 import { WardenError } from '../errors.js';
 import type { ErrorContext } from '../providers/provider.js';
 import type { RenderedError } from '../providers/errors.js';
-import { errorResponse, HEADER_MISMATCH, INVALID_REQUEST, PARSE_ERROR, wardenCode } from './jsonrpc.js';
+import { errorResponse, HEADER_MISMATCH, INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR, wardenCode } from './jsonrpc.js';
 import { challenge, isResourceServer } from './resource-metadata.js';
 
 /** Reasons from identify and the credential stage whose 401 means "no token", not "a bad token". */
@@ -34,7 +34,10 @@ export function renderMcpError(e: WardenError, requestId: string, ctx?: ErrorCon
     code = HEADER_MISMATCH;
   } else if (err.reason === 'MALFORMED_JSON') {
     code = PARSE_ERROR;
-  } else if (err.code === 'INVALID_ARGUMENT' || err.code === 'FAILED_PRECONDITION') {
+  } else if (err.reason === 'MCP_NAME_INVALID') {
+    code = INVALID_PARAMS;
+  } else if ((err.code === 'INVALID_ARGUMENT' || err.code === 'FAILED_PRECONDITION') && err.httpStatus === 400) {
+    // A message that is not a request Warden can pass; too large (413) or of another type (415) keep their own codes.
     code = INVALID_REQUEST;
   }
   // A refused request the client is waiting on: answered like any other call, so its SDK rejects that call.

@@ -6,6 +6,7 @@ import type { WardenError } from '../errors.js';
 /** JSON-RPC's own codes, and the MCP specification's `HeaderMismatch`. */
 export const PARSE_ERROR = -32700;
 export const INVALID_REQUEST = -32600;
+export const INVALID_PARAMS = -32602;
 export const HEADER_MISMATCH = -32020;
 
 /**
@@ -40,6 +41,25 @@ export function decodeHeaderValue(value: string): string | undefined {
   const text = Buffer.from(m[1], 'base64').toString('utf8');
   // Base64 that does not round-trip is not what a client encoded.
   return Buffer.from(text, 'utf8').toString('base64').replace(/=+$/, '') === m[1].replace(/=+$/, '') ? text : undefined;
+}
+
+/** Invisible or layout characters: control, format (zero-width, bidi), separators (any space), private use, unassigned. */
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Z}\p{Co}\p{Cn}]/u;
+
+/**
+ * Why a tool, prompt or resource name cannot be decided on, or undefined. Policy compares names
+ * exactly (MCP names are case-sensitive), so a name that reads as another (a zero-width or bidi
+ * character, a space, a padded name) or that Unicode compatibility normalization turns into
+ * another (fullwidth letters, ligatures) would let a caller reach a tool a DENY rule names on a
+ * server that trims or normalizes: such names are refused. A URI is checked for hidden
+ * characters only (it may be percent-encoded, not normalized).
+ */
+export function nameProblem(name: string, uri = false): string | undefined {
+  if (name.length === 0) return 'is empty';
+  const hidden = HIDDEN.exec(name);
+  if (hidden) return `contains U+${hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} (a control, format, space or unassigned character) at ${hidden.index}`;
+  if (!uri && name.normalize('NFKC') !== name) return `is not in Unicode normalization form NFKC (it would read as "${name.normalize('NFKC').slice(0, 64)}")`;
+  return undefined;
 }
 
 export type JsonRpcId = string | number;

@@ -3,8 +3,10 @@
 // policies would allow the call that uses it (tools/call of the tool,
 // prompts/get of the prompt, resources/read of the resource) for some
 // arguments — `listing` tells the authorizer so (see PolicyInput.listing).
-// An item without its name cannot be judged and is left out.
+// An item without its name cannot be judged and is left out, as is one whose
+// name a call would be refused for (nameProblem).
 import type { McpCall, Target } from '../types.js';
+import { nameProblem } from './jsonrpc.js';
 
 interface ListKind {
   /** The result's array. */
@@ -43,7 +45,7 @@ export function filterList(method: string, result: Record<string, unknown>, base
   if (!kind || !Array.isArray(items)) return undefined;
   const kept = items.filter((item) => {
     const name = typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[kind.field] : undefined;
-    if (typeof name !== 'string') return false;
+    if (typeof name !== 'string' || nameProblem(name, kind.as === 'resource') !== undefined) return false;
     const call: McpCall = { kind: 'request', method: kind.method, [kind.as]: name, source: base.source };
     if (base.session !== undefined) call.session = base.session;
     if (base.protocolVersion !== undefined) call.protocolVersion = base.protocolVersion;

@@ -12,7 +12,7 @@
 // they are read instead, and only from a revision whose server checks them
 // against the body. With the body, they must agree with it (checkMcpRequest).
 import { WardenError } from '../errors.js';
-import { decodeHeaderValue, headersTrusted } from '../mcp/jsonrpc.js';
+import { decodeHeaderValue, headersTrusted, nameProblem } from '../mcp/jsonrpc.js';
 import type { RequestBody } from '../admission/body.js';
 import type { McpCall, Target } from '../types.js';
 import { bodyObject } from './target.js';
@@ -155,11 +155,20 @@ function protocolVersionInBody(body: unknown): string | undefined {
   return bodyObject(body)?.['method'] === 'initialize' && typeof params['protocolVersion'] === 'string' ? params['protocolVersion'] : undefined;
 }
 
+/**
+ * Names policy decides on are the names the server executes, byte for byte: one that could read,
+ * or be normalized by a server, as another name (see nameProblem), or too long for logs and
+ * metrics, is taken out of the call (never recorded, never a label) and the call refused by
+ * checkMcpRequest, which answers its id.
+ */
 function checkNames(call: McpCall): void {
-  for (const [what, v, max] of [['tool', call.tool, MAX_NAME], ['prompt', call.prompt, MAX_NAME], ['resource', call.resource, MAX_URI]] as const) {
-    if (v !== undefined && v.length > max) {
-      throw new WardenError('INVALID_ARGUMENT', 'MCP_NAME_INVALID', `the ${what} name is ${v.length} characters long; at most ${max}`);
-    }
+  for (const [what, max] of [['tool', MAX_NAME], ['prompt', MAX_NAME], ['resource', MAX_URI]] as const) {
+    const v = call[what];
+    if (v === undefined) continue;
+    const problem = v.length > max ? `is ${v.length} characters long; at most ${max}` : nameProblem(v, what === 'resource');
+    if (problem === undefined) continue;
+    delete call[what];
+    call.badName = `the ${what} name ${problem}`;
   }
 }
 
@@ -170,6 +179,7 @@ function checkNames(call: McpCall): void {
  */
 export function checkMcpRequest(target: Target, body: RequestBody, headers: Record<string, string>): void {
   const call = target.mcp;
+  if (call?.badName !== undefined) throw new WardenError('INVALID_ARGUMENT', 'MCP_NAME_INVALID', call.badName);
   if (!call || call.kind === 'stream' || call.kind === 'end' || call.source === 'headers') return;
   if (body.json === undefined) throw unreadable(body, headers);
   const msg = bodyObject(body.json);

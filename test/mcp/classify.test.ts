@@ -69,8 +69,13 @@ describe('classifyMcp', () => {
     assert.equal(mcpModelInBody('GET', '/'), false);
   });
 
-  it('refuses names too long for logs and metrics', () => {
-    assert.throws(() => classifyMcp('POST', '/', '', call('tools/call', { name: 'x'.repeat(257) })), /at most 256/);
+  it('takes names too long for logs and metrics, or that read as another, out of the call; checkMcpRequest refuses it', () => {
+    for (const [name, why] of [['x'.repeat(257), /is 257 characters long; at most 256/], ['read_file\u200b', /contains U\+200B/], ['ｒead_file', /NFKC/], [' read_file', /contains U\+0020/]] as const) {
+      const body = call('tools/call', { name });
+      const t = classifyMcp('POST', '/', '', body);
+      assert.equal(t.mcp!.tool, undefined);
+      assert.throws(() => checkMcpRequest(t, bufferedBody(Buffer.from(JSON.stringify(body)), 'application/json'), {}), (e: unknown) => e instanceof WardenError && e.reason === 'MCP_NAME_INVALID' && why.test(e.message));
+    }
   });
 });
 
