@@ -64,6 +64,8 @@ export async function explainRequest(deps: ExplainDeps, d: RequestDescription): 
   let target: Target;
   try {
     target = route.classify(req.method, req.path, req.query, d.body, req.headers);
+    // An MCP name that could read as another: refused before any policy (checkMcpRequest).
+    if (target.mcp?.badName !== undefined) return { outcome: 'refused', status: 400, reason: 'MCP_NAME_INVALID', message: target.mcp.badName };
   } catch (e) {
     // A request classify refuses (MODEL_INVALID, STREAM_INVALID): refused before any policy, as the gateway would.
     if (isWardenError(e) && e.httpStatus < 500) return { outcome: 'refused', status: e.httpStatus, reason: e.reason, message: e.message };

@@ -134,5 +134,10 @@ describe('MCP upstream credentials, tool quotas, explain', () => {
     const elsewhere = await explain(['-X', 'POST', '--host', 'gw.example', '--path', '/mcp', '--token', token, '--body', body]);
     assert.equal(elsewhere.result, 4);
     assert.match(elsewhere.stdout, /^UNAUTHENTICATED \(401 TOKEN_AUDIENCE\): the token was not issued for this MCP server \(its audience does not name http:\/\/gw.example\/mcp\)/);
+    // A tool name that reads as another is refused before any policy, as the route would.
+    const hidden = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'delete_file\u200b', arguments: { path: '/x' } } });
+    const refused = await explain(['-X', 'POST', '--host', '127.0.0.1', '--path', '/mcp', '--token', token, '--body', hidden]);
+    assert.notEqual(refused.result, 0);
+    assert.match(refused.stdout, /^REFUSED \(400 MCP_NAME_INVALID\): the tool name contains U\+200B/);
   });
 });
