@@ -11,6 +11,9 @@
 //   responses  Vertex  candidates[].content.parts[].text, functionCall.args, predictions[]
 //              OpenAI  choices[].message.content / .delta.content / .text, tool_calls arguments,
 //                      output[].content[].text, `response.output_text.delta` events
+//   MCP (JSON-RPC)     requests   params.arguments (tools/call, prompts/get), params.argument.value (completion)
+//                      responses  result.content[] text and embedded resources, result.structuredContent,
+//                                 result.messages[].content (prompts/get), result.contents[].text (resources/read)
 //
 // In a stream, a field that continues from event to event (a candidate's
 // text, a choice's delta) carries a `channel`: the key its pieces share.
@@ -123,6 +126,7 @@ export function requestTextFields(body: unknown): TextField[] {
   const b = obj(body);
   const out: TextField[] = [];
   if (!b) return out;
+  if (b['jsonrpc'] === '2.0') return mcpRequestFields(b, out);
   for (const key of SYSTEM_INSTRUCTION) {
     const sys = b[key];
     if (typeof sys === 'string') str(b, key, key, out);
@@ -146,6 +150,8 @@ export function responseTextFields(body: unknown, stream = false): TextField[] {
   const b = obj(body);
   const out: TextField[] = [];
   if (!b) return out;
+  // An MCP message is self-contained, in a JSON body or in one SSE event: no text continues across events.
+  if (b['jsonrpc'] === '2.0') return mcpResultFields(b, out);
   each(b['candidates'], (c, i) => {
     const idx = typeof c['index'] === 'number' ? c['index'] : i;
     const ct = obj(c['content']);
@@ -169,6 +175,37 @@ export function responseTextFields(body: unknown, stream = false): TextField[] {
   if (b['type'] === 'response.output_text.done') str(b, 'text', 'text', out);
   const r = obj(b['response']);
   if (r) each(r['output'], (o, i) => each(o['content'], (p, k) => str(p, 'text', `response.output[${i}].content[${k}].text`, out)));
+  return out;
+}
+
+/** An MCP request's arguments: a tool's (any JSON), a prompt's (strings), a completion's partial value. */
+function mcpRequestFields(b: Obj, out: TextField[]): TextField[] {
+  const params = obj(b['params']);
+  if (!params) return out;
+  if (params['arguments'] !== undefined) leaves(params, 'arguments', 'params.arguments', out);
+  const arg = obj(params['argument']);
+  if (arg) str(arg, 'value', 'params.argument.value', out);
+  return out;
+}
+
+/** One MCP content block (text, or a resource embedded with its text). */
+function mcpContent(c: Obj, path: string, out: TextField[]): void {
+  str(c, 'text', `${path}.text`, out);
+  const r = obj(c['resource']);
+  if (r) str(r, 'text', `${path}.resource.text`, out);
+}
+
+/** The text of an MCP answer: a tool's result, a prompt's messages, a resource's contents. */
+function mcpResultFields(b: Obj, out: TextField[]): TextField[] {
+  const r = obj(b['result']);
+  if (!r) return out;
+  each(r['content'], (c, i) => mcpContent(c, `result.content[${i}]`, out));
+  if (r['structuredContent'] !== undefined) leaves(r, 'structuredContent', 'result.structuredContent', out);
+  each(r['messages'], (m, i) => {
+    const c = obj(m['content']);
+    if (c) mcpContent(c, `result.messages[${i}].content`, out);
+  });
+  each(r['contents'], (c, i) => str(c, 'text', `result.contents[${i}].text`, out));
   return out;
 }
 
