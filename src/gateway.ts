@@ -135,15 +135,10 @@ export async function startGateway(
   const tracing = Tracing.create(spec.telemetry.otlp, log, metrics);
   const recorder = new Recorder(audit, metrics, log);
   parts.guardrails?.registerMetrics(metrics.registry);
-<<<<<<< HEAD
   const limits = spec.limits?.rules.length ? new Limits(spec.limits, metrics.registry) : undefined;
-  const buffers = new BufferBudget(spec.limits?.maxBufferedBytes ?? defaultMaxBufferedBytes());
-=======
-  const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
   const mcp = mcpGate(spec, parts.authorizer);
   const metadata = metadataAnswerer(spec.routes);
-  const buffers = new BufferBudget(spec.maxBufferedBytes ?? defaultMaxBufferedBytes());
->>>>>>> mcp
+  const buffers = new BufferBudget(spec.limits?.maxBufferedBytes ?? defaultMaxBufferedBytes());
   // One matcher and one reading of the request target for every way in: the proxy listener, ext_authz and ext_proc.
   const matchRoute = routeMatcher(parts.routes);
   const requestTarget = { absoluteForm: spec.listen.absoluteForm, pathNormalization: spec.policy.pathNormalization };

@@ -31,13 +31,9 @@ export interface AdmissionParts {
   guardrails?: Guardrails;
   /** Quotas (spec.limits); absent: none. */
   limits?: Limits;
-<<<<<<< HEAD
-  /** The bound on request-body bytes in memory across requests in flight (spec.limits.maxBufferedBytes). */
-=======
   /** MCP routes' sessions and audience checks; present when a route has provider mcp. */
   mcp?: McpGate;
-  /** The bound on request-body bytes in memory across requests in flight (spec.maxBufferedBytes). */
->>>>>>> mcp
+  /** The bound on request-body bytes in memory across requests in flight (spec.limits.maxBufferedBytes). */
   buffers?: BufferBudget;
 }
 

@@ -10,7 +10,8 @@ import { credentials, loadPackageDefinition, type Client as GrpcClient, type Ser
 import { loadSync } from '@grpc/proto-loader';
 import { Client, ClientCredentialsProvider, ProtocolError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { EXTERNAL_AUTH_PROTO, LOADER_OPTIONS, type CheckRequest } from '../../src/extauthz/proto.js';
+import { LOADER_OPTIONS } from '../../src/envoy-api/load.js';
+import { EXTERNAL_AUTH_PROTO, type CheckRequest } from '../../src/extauthz/proto.js';
 import type { RunningGateway } from '../../src/gateway.js';
 import { readAuditDb } from '../helpers/audit-db.js';
 import { startGatewayFromYaml } from '../helpers/gateway.js';
