@@ -170,7 +170,9 @@ export class ExchangeProcessor {
     const info = requestInfoOf(m);
     const ex: Exchange = (this.ex = { req: info, started: performance.now(), principal: ANONYMOUS, status: 0 });
     ex.trace = this.parts.tracing?.start(info.method, info.headers, SPAN);
-    this.mode = m.protocolConfig?.requestBodyMode ?? 'UNKNOWN';
+    // NONE is the enum's zero value, which proto3 leaves off the wire: a protocol_config without a
+    // request_body_mode says NONE. Without protocol_config at all (an older Envoy) the mode is unknown.
+    this.mode = m.protocolConfig ? (m.protocolConfig.requestBodyMode ?? 'NONE') : 'UNKNOWN';
     this.waitsForHeaderAnswer = m.protocolConfig?.sendBodyWithoutWaitingForHeaderResponse !== true;
     try {
       // Route, classify, policy and the upstream all see one authority and one path, as in the proxy.
