@@ -195,6 +195,13 @@ export class ExchangeProcessor {
     } catch (e) {
       return this.refuse(toWardenError(e));
     }
+    // Every answer is read (usage, guard(response), the record's size and digest): an answer Envoy
+    // would pass without Warden, whole or past a buffer, would leave all of that unknown.
+    const answerMode = m.protocolConfig ? (m.protocolConfig.responseBodyMode ?? 'NONE') : 'UNKNOWN';
+    if (this.mode !== 'UNKNOWN' && answerMode !== 'STREAMED' && answerMode !== 'BUFFERED') {
+      return this.refuse(new WardenError('INTERNAL', 'EXT_PROC_MODE',
+        `response_body_mode ${answerMode} is not supported: Warden reads every answer (usage, guardrails, the audit record); use STREAMED or BUFFERED`));
+    }
     if (m.requestHeaders?.endOfStream) {
       const changes = await this.admitWith({});
       if (!changes) return;

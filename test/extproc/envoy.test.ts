@@ -137,6 +137,7 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
   let streamed: RunningEnvoy;
   let buffered: RunningEnvoy;
   let none: RunningEnvoy;
+  let answerUnread: RunningEnvoy;
   let short: RunningEnvoy;
   let alice: string;
   let bob: string;
@@ -164,15 +165,18 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     const noneFilter = structuredClone(filter);
     noneFilter.typed_config.processing_mode.request_body_mode = 'NONE';
     delete noneFilter.typed_config.send_body_without_waiting_for_header_response;
+    // The answer passes Envoy without Warden: refused, since usage, guardrails and the record need it.
+    const answerUnreadFilter = structuredClone(filter);
+    answerUnreadFilter.typed_config.processing_mode.response_body_mode = 'NONE';
     // Envoy waits 0.3 s for each answer: shorter than Warden's admission deadline.
     const shortFilter = structuredClone(filter);
     shortFilter.typed_config.message_timeout = '0.3s';
     const start = (f: object) =>
       startEnvoy({ httpFilters: [f], clusters, routeTo: 'upstream', perFilterConfig, runtime, otherHosts: [{ domains: ['other.example.com'] }] });
-    [streamed, buffered, none, short] = await Promise.all([start(filter), start(bufferedFilter), start(noneFilter), start(shortFilter)]);
+    [streamed, buffered, none, answerUnread, short] = await Promise.all([start(filter), start(bufferedFilter), start(noneFilter), start(answerUnreadFilter), start(shortFilter)]);
   });
   after(async () => {
-    await Promise.all([streamed?.stop(), buffered?.stop(), none?.stop(), short?.stop()]);
+    await Promise.all([streamed?.stop(), buffered?.stop(), none?.stop(), answerUnread?.stop(), short?.stop()]);
     await s?.close();
     for (const res of held) res.destroy();
     if (slow) await closeServer(slow);
@@ -272,6 +276,16 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     const got = await call(none, MODEL_PATH, { id: gid, token: alice, method: 'GET' });
     const row = await auditRow(gid);
     assert.deepEqual([row.decision, row.upstream_status, got.status], ['allow', 404, 404], 'forwarded, answered by the upstream (which serves no GET there)');
+  });
+
+  it('response_body_mode NONE: refused (500 EXT_PROC_MODE), recorded; nothing reaches the upstream', async () => {
+    const id = rid('answer-unread');
+    const res = await call(answerUnread, `${MODEL_PATH}:generateContent`, { id, token: alice, body: prompt('hello') });
+    assert.equal(res.status, 500, res.text);
+    assert.equal(JSON.parse(res.text).error.details[0].reason, 'EXT_PROC_MODE');
+    assert.match(JSON.parse(res.text).error.message, /response_body_mode NONE/);
+    assert.equal(upstreamSaw(id), undefined);
+    assert.equal((await auditRow(id)).status, 500);
   });
 
   for (const [mode, envoy] of [['STREAMED', () => streamed], ['BUFFERED', () => buffered]] as const) {
