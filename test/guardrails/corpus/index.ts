@@ -4,6 +4,7 @@
 // false positive when anything at all is reported on it.
 import type { Guardrails } from '../../../src/guardrails/guard.js';
 import { heldOut } from './held-out.js';
+import { heldOutRound2 } from './held-out-2.js';
 import { INJECTION_EN, INJECTION_I18N, INJECTION_OBFUSCATED } from './injection.js';
 import { NEGATIVES } from './negatives.js';
 import { PII } from './pii.js';
@@ -14,7 +15,7 @@ export type { Case, Category } from './types.js';
 
 let all: Case[] | undefined;
 export function corpus(): Case[] {
-  all ??= [...PII, ...documentedSecrets(), ...otherSecrets(), ...INJECTION_EN, ...INJECTION_I18N, ...INJECTION_OBFUSCATED, ...NEGATIVES, ...heldOut()];
+  all ??= [...PII, ...documentedSecrets(), ...otherSecrets(), ...INJECTION_EN, ...INJECTION_I18N, ...INJECTION_OBFUSCATED, ...NEGATIVES, ...heldOut(), ...heldOutRound2()];
   return all;
 }
 
