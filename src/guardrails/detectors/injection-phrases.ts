@@ -31,13 +31,13 @@ export interface Language {
 export const LANGUAGES: readonly Language[] = [
   {
     code: 'de', spaced: true,
-    verbs: ['ignorier', 'vergiss', 'vergessen sie', 'missacht', 'übergeh', 'überspring', 'setze? .{0,20}außer kraft', 'hör auf,? .{0,20}zu befolgen', 'befolge .{0,20}nicht mehr', 'nicht mehr an .{0,20}halten', 'ab jetzt ignorierst'],
+    verbs: ['ignorier', 'vergiss', 'vergessen sie', 'missacht', 'beachte .{0,30}nicht', 'übergeh', 'überspring', 'setze? .{0,20}außer kraft', 'hör auf,? .{0,20}zu befolgen', 'befolge .{0,20}nicht mehr', 'nicht mehr an .{0,20}halten', 'ab jetzt ignorierst'],
     qualifiers: ['vorherig', 'bisherig', 'alle', 'dein', 'ihre', 'obig', 'vorangegangen', 'ursprünglich', 'system', 'sicherheit', 'früher', 'oben'],
     objects: ['anweisung', 'instruktion', 'regeln', 'richtlinie', 'vorgaben', 'befehle', 'einschränkung', 'sicherheitsregeln', 'systemprompt', 'prompt', 'beschränkung'],
-    reveal: ['zeig', 'gib .{0,20}aus', 'gib mir', 'verrat', 'nenn', 'wiederhol', 'druck', 'offenbar', 'enthüll', 'sag mir', 'liste .{0,10}auf'],
-    targets: ['systemprompt', 'system-prompt', 'systemnachricht', 'systemanweisung', 'text über dieser nachricht', 'text oberhalb', 'anweisungen, die (?:du|man dir)', 'ursprünglichen anweisungen', 'anfänglichen anweisungen', 'versteckten anweisungen', 'geheimen anweisungen', 'deine anweisungen', 'deine regeln', 'initialen prompt'],
-    unrestricted: ['ohne (?:jegliche |alle |irgendwelche )?(?:einschränkungen|regeln|filter|beschränkungen|grenzen|zensur)', 'uneingeschränkt', 'ungefiltert', 'unzensiert'],
-    persona: ['du bist (?:jetzt|nun|ab sofort)', 'ab jetzt', 'von nun an', 'ki', 'modell', 'assistent'],
+    reveal: ['zeig', 'gib .{0,60}aus', 'gib mir', 'verrat', 'nenn', 'wiederhol', 'druck', 'offenbar', 'enthüll', 'sag mir', 'liste .{0,10}auf'],
+    targets: ['systemprompt', 'system-prompt', 'systemnachricht', 'systemanweisung', 'system-tags', 'text über dieser nachricht', 'text oberhalb', 'anweisungen, die (?:du|man dir)', 'ursprünglichen anweisungen', 'anfänglichen anweisungen', 'versteckten anweisungen', 'geheimen anweisungen', 'deine anweisungen', 'deine regeln', 'initialen prompt'],
+    unrestricted: ['ohne (?:jegliche |alle |irgendwelche )?(?:einschränkungen|regeln|filter|beschränkungen|grenzen|zensur)', 'uneingeschränkt', 'ungefiltert', 'unzensiert', 'keine (?:regeln|einschränkungen|grenzen|richtlinien|filter)', 'an keine (?:regeln|richtlinien)', 'der alles kann', 'alles kann'],
+    persona: ['du bist (?:jetzt|nun|ab sofort)', '(?:ab sofort|ab jetzt|jetzt|nun) bist du', 'ab jetzt', 'ab sofort', 'von nun an', 'ki', 'modell', 'assistent'],
   },
   {
     code: 'fr', spaced: true,
@@ -46,7 +46,7 @@ export const LANGUAGES: readonly Language[] = [
     objects: ['instruction', 'consigne', 'règle', 'directive', 'indication', 'restriction', 'prompt', 'ordres'],
     reveal: ['révèle', 'révélez', 'affiche', 'affichez', 'montre', 'montrez', 'donne-moi', 'dis-moi', 'dites-moi', 'répète', 'répétez', 'imprime', 'divulgue', 'écris', 'recopie', 'recopiez', 'copie', 'cite', 'récite'],
     targets: ['prompt système', 'prompt du système', 'message système', 'instructions système', 'texte (?:qui se trouve )?au-dessus', 'instructions qu.on t.a données', 'instructions initiales', 'instructions originales', 'consignes cachées', 'instructions cachées', 'tes instructions', 'vos instructions', 'tes consignes', 'vos consignes', 'tes règles'],
-    unrestricted: ['sans (?:aucune |la moindre )?(?:restriction|règle|limite|filtre|censure)s?', 'sans limites', 'non filtrée?', 'non censurée?'],
+    unrestricted: ['sans (?:aucune |la moindre )?(?:restriction|règle|limite|filtre|censure)s?', 'sans limites', 'non filtrée?', 'non censurée?', 'ne suit aucune (?:règle|politique|loi|consigne)', 'aucune (?:règle|limite|restriction)', '(?:ia|intelligence artificielle) (?:rebelle|libérée?|maléfique)'],
     persona: ['tu es (?:maintenant|désormais|à présent)', 'vous êtes (?:maintenant|désormais)', 'désormais', 'ia', 'intelligence artificielle', 'modèle'],
   },
   {
@@ -56,8 +56,8 @@ export const LANGUAGES: readonly Language[] = [
     objects: ['instrucci', 'regla', 'indicaci', 'directri', 'norma', 'restricci', 'prompt', 'órdenes', 'pautas'],
     reveal: ['revela', 'muestra', 'muéstrame', 'dime', 'imprime', 'repite', 'escribe', 'enséñame', 'comparte', 'divulga', 'copia', 'recita', 'cita'],
     targets: ['prompt del sistema', 'prompt de sistema', 'mensaje del sistema', 'instrucciones que te (?:dieron|han dado|dio)', 'texto de arriba', 'instrucciones originales', 'instrucciones iniciales', 'instrucciones ocultas', 'tus instrucciones', 'tus reglas', 'tus directrices'],
-    unrestricted: ['sin (?:ninguna |ningún |ningun )?(?:restricci[oó]n|restricciones|reglas|límites|limites|filtros?|censura)', 'sin filtros', 'sin censura'],
-    persona: ['ahora eres', 'a partir de ahora', 'desde ahora', 'eres una? ', 'ia', 'inteligencia artificial', 'modelo'],
+    unrestricted: ['sin (?:ninguna |ningún |ningun )?(?:restricci[oó]n|restricciones|reglas|límites|limites|filtros?|censura)', 'sin filtros', 'sin censura', 'no sigue ninguna (?:regla|política|norma)', 'ninguna (?:regla|restricción|limitación)', 'ia (?:rebelde|malvada|liberada)', 'sin conciencia'],
+    persona: ['ahora eres', 'a partir de ahora', 'desde ahora', 'eres una? ', 'eres mi', 'ia', 'inteligencia artificial', 'modelo'],
   },
   {
     code: 'pt', spaced: true,
@@ -66,7 +66,7 @@ export const LANGUAGES: readonly Language[] = [
     objects: ['instruç', 'instruc', 'regra', 'diretriz', 'diretrizes', 'orientaç', 'restriç', 'prompt', 'ordens'],
     reveal: ['revele', 'revela', 'mostre', 'mostra', 'diga', 'me diga', 'imprima', 'repita', 'escreva', 'exiba', 'divulgue'],
     targets: ['prompt de sistema', 'prompt do sistema', 'mensagem do sistema', 'instruções de sistema', 'instruções que (?:te|lhe) deram', 'texto acima', 'instruções originais', 'instruções iniciais', 'instruções ocultas', 'regras ocultas', 'suas instruções', 'suas regras'],
-    unrestricted: ['sem (?:nenhuma |qualquer )?(?:restriç(?:ão|ões)|regras|limites|filtros?|censura)'],
+    unrestricted: ['sem (?:nenhuma |qualquer )?(?:restriç(?:ão|ões)|regras|limites|filtros?|censura)', 'não segue nenhuma (?:regra|política|norma)', 'nenhuma (?:regra|restrição|limitação)', 'ia (?:rebelde|malvada|livre)'],
     persona: ['agora você é', 'agora voce e', 'a partir de agora', 'você é', 'ia', 'inteligência artificial', 'modelo'],
   },
   {
@@ -76,7 +76,7 @@ export const LANGUAGES: readonly Language[] = [
     objects: ['istruzion', 'regol', 'indicazion', 'direttiv', 'restrizion', 'prompt', 'linee guida', 'ordini'],
     reveal: ['rivela', 'mostra', 'mostrami', 'dimmi', 'stampa', 'ripeti', 'scrivi', 'divulga', 'elenca'],
     targets: ['prompt di sistema', 'prompt del sistema', 'messaggio di sistema', 'istruzioni che ti hanno dato', 'testo (?:qui )?sopra', 'istruzioni originali', 'istruzioni iniziali', 'istruzioni nascoste', 'prompt nascosto', 'tue istruzioni', 'tue regole'],
-    unrestricted: ['senza (?:alcuna |nessuna )?(?:restrizion[ei]|regole|limiti|filtri|censura)'],
+    unrestricted: ['senza (?:alcuna |nessuna )?(?:restrizion[ei]|regole|limiti|filtri|censura)', 'non segue (?:alcuna|nessuna) (?:regola|politica|norma)', 'nessuna (?:regola|restrizione)', 'ia (?:ribelle|malvagia|libera)'],
     persona: ['ora sei', 'adesso sei', "d'ora in poi", 'da ora in poi', 'ia', 'intelligenza artificiale', 'modello'],
   },
   {
@@ -86,7 +86,7 @@ export const LANGUAGES: readonly Language[] = [
     objects: ['instructie', 'regels', 'richtlijn', 'aanwijzing', 'beperking', 'prompt', 'opdrachten'],
     reveal: ['toon', 'laat .{0,10}zien', 'geef', 'vertel', 'herhaal', 'print', 'onthul', 'schrijf'],
     targets: ['systeemprompt', 'systeem prompt', 'systeembericht', 'oorspronkelijke instructies', 'verborgen instructies', 'je instructies', 'jouw instructies', 'je regels'],
-    unrestricted: ['zonder (?:enige |alle )?(?:beperkingen|regels|grenzen|filters?|censuur)', 'ongefilterd', 'ongecensureerd'],
+    unrestricted: ['zonder (?:enige |alle )?(?:beperkingen|regels|grenzen|filters?|censuur)', 'ongefilterd', 'ongecensureerd', 'geen (?:regels|beperkingen|grenzen)', 'volgt geen (?:regels|beleid)'],
     persona: ['je bent nu', 'vanaf nu', 'ai', 'model'],
   },
   {
@@ -106,7 +106,7 @@ export const LANGUAGES: readonly Language[] = [
     objects: ['instrukcj', 'zasad', 'reguł', 'polece', 'wytyczn', 'ograniczeń', 'ograniczenia', 'prompt'],
     reveal: ['pokaż', 'ujawnij', 'wypisz', 'powtórz', 'podaj', 'wyświetl', 'zdradź'],
     targets: ['prompt systemowy', 'komunikat systemowy', 'oryginalne instrukcje', 'początkowe instrukcje', 'ukryte instrukcje', 'swoje instrukcje', 'twoje instrukcje'],
-    unrestricted: ['bez (?:żadnych )?(?:ograniczeń|zasad|reguł|filtrów|cenzury)'],
+    unrestricted: ['bez (?:żadnych )?(?:ograniczeń|zasad|reguł|filtrów|cenzury)', 'nie przestrzega (?:żadnych )?(?:zasad|reguł)'],
     persona: ['jesteś teraz', 'od teraz', 'ai', 'sztuczna inteligencja', 'model'],
   },
   {
@@ -116,8 +116,8 @@ export const LANGUAGES: readonly Language[] = [
     objects: ['инструкци', 'правил', 'указани', 'ограничени', 'промпт', 'директив', 'команд', 'установк'],
     reveal: ['покажи', 'покажите', 'раскрой', 'выведи', 'выведите', 'повтори', 'напиши', 'расскажи', 'открой', 'распечатай'],
     targets: ['системный промпт', 'системное сообщение', 'текст выше', 'инструкции, которые тебе дали', 'системную подсказку', 'исходные инструкции', 'первоначальные инструкции', 'скрытые инструкции', 'свои инструкции', 'свои правила', 'твои инструкции'],
-    unrestricted: ['без (?:каких-либо |всяких |любых )?(?:ограничений|правил|фильтров|цензуры)'],
-    persona: ['теперь ты', 'отныне ты', 'с этого момента', 'ты теперь', 'ии', 'искусственный интеллект', 'модель'],
+    unrestricted: ['без (?:каких-либо |всяких |любых )?(?:ограничений|правил|фильтров|цензуры)', 'нет (?:никаких )?(?:правил|ограничений|фильтров)', 'не соблюдает (?:никаких )?(?:правил|политик)', 'не следует (?:никаким )?(?:правилам|политикам)', 'злой двойник', 'ии-бунтарь', 'без правил'],
+    persona: ['теперь ты', 'отныне ты', 'с этого момента', 'ты теперь', 'ты —', 'ты -', 'ии', 'искусственный интеллект', 'модель'],
   },
   {
     code: 'uk', spaced: true,
@@ -136,7 +136,7 @@ export const LANGUAGES: readonly Language[] = [
     objects: ['talimat', 'kural', 'yönerge', 'kısıtlama', 'istem', 'prompt', 'komut'],
     reveal: ['göster', 'açıkla', 'yazdır', 'tekrarla', 'söyle', 'ifşa et'],
     targets: ['sistem istemi', 'sistem istemini', 'sistem mesajı', 'orijinal talimat', 'gizli talimat', 'talimatlarını'],
-    unrestricted: ['kısıtlaması olmayan', 'kısıtlamasız', 'sınırsız', 'kuralsız', 'filtresiz', 'hiçbir (?:kısıtlama|kural|sınır)'],
+    unrestricted: ['kısıtlaması olmayan', 'kısıtlamasız', 'sınırsız', 'kuralsız', 'filtresiz', 'hiçbir (?:kısıtlama|kural|sınır)', 'hiçbir kurala uymayan', 'kurallara uymayan'],
     persona: ['artık sen', 'artık', 'bundan sonra', 'yapay zeka', 'model'],
   },
   {
@@ -176,7 +176,7 @@ export const LANGUAGES: readonly Language[] = [
     objects: ['التعليمات', 'تعليمات', 'القواعد', 'قواعد', 'الإرشادات', 'القيود', 'الأوامر', 'موجه'],
     reveal: ['اكشف', 'أظهر', 'اظهر', 'اعرض', 'أخبرني', 'كرر', 'اطبع'],
     targets: ['موجه النظام', 'رسالة النظام', 'التعليمات الأصلية', 'التعليمات الأولية', 'التعليمات المخفية'],
-    unrestricted: ['بلا (?:أي )?(?:قيود|قواعد|حدود|رقابة)', 'بدون (?:أي )?(?:قيود|قواعد|حدود|رقابة)'],
+    unrestricted: ['بلا (?:أي )?(?:قيود|قواعد|حدود|رقابة)', 'بدون (?:أي )?(?:قيود|قواعد|حدود|رقابة)', 'لا يلتزم بأي', 'لا تلتزم بأي'],
     persona: ['أنت الآن', 'انت الان', 'من الآن', 'ذكاء اصطناعي', 'نموذج'],
   },
   {
@@ -186,8 +186,8 @@ export const LANGUAGES: readonly Language[] = [
     objects: ['指令', '指示', '规则', '規則', '说明', '說明', '提示', '限制', '安全策略', '准则', '準則'],
     reveal: ['输出', '輸出', '显示', '顯示', '告诉我', '告訴我', '透露', '泄露', '重复', '重複', '打印', '展示', '给我看', '列出'],
     targets: ['系统提示', '系統提示', '系统设定', '系統設定', '初始设定', '你的设定', '上面的文字', '上面的内容', '初始指令', '原始指令', '隐藏指令', '隱藏指令', '你的指令', '你的规则', '提示词'],
-    unrestricted: ['没有任何限制', '沒有任何限制', '没有限制', '不受任何(?:规则|限制)', '不受限制', '无限制', '無限制', '没有规则', '不受约束'],
-    persona: ['你现在是', '你現在是', '从现在开始', '從現在開始', '人工智能', 'ai'],
+    unrestricted: ['没有任何限制', '沒有任何限制', '没有限制', '不受任何(?:规则|限制)', '不受限制', '无限制', '無限制', '没有规则', '不受约束', '不遵守任何', '不遵循任何', '没有任何(?:规则|道德|政策)', '叛逆的ai', '邪恶的ai'],
+    persona: ['你现在是', '你現在是', '从现在开始', '從現在開始', '你是一个', '请保持角色', '保持角色', '人工智能', 'ai'],
   },
   {
     code: 'ja', spaced: false,
@@ -196,8 +196,8 @@ export const LANGUAGES: readonly Language[] = [
     objects: ['指示', '命令', 'ルール', '規則', '制約', '制限', 'プロンプト', 'ガイドライン', '設定'],
     reveal: ['表示', '出力', '教えて', '見せて', '明かして', '繰り返', '開示', '書き出'],
     targets: ['システムプロンプト', 'システムメッセージ', '初期設定', 'システム設定', '上の文章', '上記の指示', '最初の指示', '初期の指示', '元の指示', '隠された指示', '隠し指示', 'あなたの指示'],
-    unrestricted: ['制限のない', '制限なし', '制限がない', 'ルールのない', 'ルールなし', '検閲なし', '制約のない'],
-    persona: ['あなたは今', '今からあなたは', 'これからあなたは', 'ai', 'モデル'],
+    unrestricted: ['制限のない', '制限なし', '制限がない', 'ルールのない', 'ルールなし', '検閲なし', '制約のない', '(?:どんな|いかなる)(?:ルール|ポリシー|規則)(?:に|にも)従わない', '反逆的な', 'ルールに従わない'],
+    persona: ['あなたは今', '今からあなたは', 'これからあなたは', 'あなたは', 'ai', 'モデル'],
   },
   {
     code: 'ko', spaced: false,
@@ -206,8 +206,8 @@ export const LANGUAGES: readonly Language[] = [
     objects: ['지시', '지침', '규칙', '제한', '프롬프트', '가이드라인'],
     reveal: ['보여', '알려', '출력', '공개', '반복', '말해'],
     targets: ['시스템 프롬프트', '시스템 메시지', '초기 설정', '위의 텍스트', '원래 지시', '초기 지시', '숨겨진 지시', '너의 지시'],
-    unrestricted: ['제한이 없는', '제한 없는', '제한 없이', '규칙이 없는', '필터 없는', '검열 없는'],
-    persona: ['이제 너는', '이제부터', '지금부터', 'ai', '모델'],
+    unrestricted: ['제한이 없는', '제한 없는', '제한 없이', '규칙이 없는', '필터 없는', '검열 없는', '(?:어떤|아무) (?:정책|규칙|제한)도 (?:따르지 않|없)', '반항적인'],
+    persona: ['이제 너는', '너는 이제', '이제부터', '지금부터', 'ai', '모델'],
   },
 ];
 
@@ -235,6 +235,14 @@ export interface Moves {
   answer: string[];
   /** Switches of identity: pretend, act as, play the role. */
   pretend: string[];
+  /** "Everything above", "what came before": the text before, as a thing to ignore. */
+  above: string[];
+  /** Verbs that switch something off: disable, turn off. */
+  disable: string[];
+  /** What keeps a model safe: filters, safety, restrictions, guardrails. */
+  safety: string[];
+  /** "I am your developer", "as your administrator". */
+  authority: string[];
 }
 
 export const MOVES: Readonly<Record<string, Moves>> = {
@@ -248,6 +256,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['leite', 'weiterleit', 'sende', 'schick', 'übermittel', 'lade'],
     answer: ['antworte', 'beantworte', 'antworten sie'],
     pretend: ['tu so, als', 'tu so als', 'stell dir vor, du bist', 'spiel die rolle', 'verhalte dich (?:wie|als)', 'agiere als', 'gib dich als', 'du bist (?:jetzt|nun|ab sofort)'],
+    above: ['alles,? was (?:oben|davor|vorher|zuvor) (?:steht|stand|gesagt wurde|geschrieben)', 'alles (?:oben|obige|vorherige|bisherige|davor)', 'das obige', 'den (?:obigen|vorherigen) text', 'alles bisher gesagte'],
+    disable: ['schalte', 'abschalten', 'ausschalten', 'deaktivier', 'abstellen', 'stell .{0,30} ab', 'umgeh'],
+    safety: ['filter', 'zensur', 'moderation', 'schutzmechanism', 'sicherheitsfilter', 'sicherheitsrichtlinie', 'inhaltsfilter'],
+    authority: ['ich bin dein(?:e)? (?:entwickler|administrator|admin|schöpfer|programmierer|betreiber)', 'als dein(?:e)? (?:entwickler|administrator|admin|schöpfer|betreiber)'],
   },
   fr: {
     yours: ['tes', 'ton', 'ta', 'vos', 'votre'],
@@ -259,6 +271,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['envoie', 'envoyez', 'transfère', 'transférez', 'transmets', 'transmettez', 'expédie'],
     answer: ['réponds', 'répondez'],
     pretend: ['fais comme si', 'faites comme si', 'imagine que tu', 'imaginez que vous', 'joue le rôle', 'agis comme', 'agissez comme', 'comporte-toi comme', 'fais semblant', 'incarne', 'tu es (?:maintenant|désormais|à présent)'],
+    above: ['tout ce qui (?:précède|est (?:écrit )?(?:au-dessus|ci-dessus)|a été dit)', 'ce qui précède', 'le texte ci-dessus', 'tout ce qui est au-dessus', 'tout le texte précédent'],
+    disable: ['désactive', 'désactiver', 'désactivez', 'coupe', 'contourne', 'éteins'],
+    safety: ['filtre', 'censure', 'modération', 'garde-fou', 'restrictions de sécurité'],
+    authority: ['(?:je suis|en tant que) (?:ton|votre) (?:développeur|administrateur|créateur|concepteur|opérateur)'],
   },
   es: {
     yours: ['tus', 'tu', 'sus', 'su'],
@@ -270,6 +286,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['envía', 'envie', 'envíe', 'reenvía', 'manda', 'transfiere', 'remite'],
     answer: ['responde', 'contesta', 'responda', 'conteste'],
     pretend: ['finge', 'finja', 'actúa como', 'actua como', 'imagina que eres', 'haz de cuenta', 'interpreta el papel', 'hazte pasar', 'compórtate como', 'ahora eres'],
+    above: ['todo lo (?:anterior|de arriba|que está arriba|dicho)', 'lo anterior', 'el texto (?:anterior|de arriba)'],
+    disable: ['desactiva', 'desactivar', 'desactive', 'apaga', 'evita'],
+    safety: ['filtro', 'censura', 'moderación', 'salvaguardas?(?![\\p{L}])'],
+    authority: ['(?:soy|como) tu (?:desarrollador|administrador|creador|programador|operador)'],
   },
   pt: {
     yours: ['suas', 'seus', 'sua', 'seu', 'tuas', 'teus'],
@@ -281,6 +301,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['envie', 'envia', 'encaminhe', 'mande', 'transfira'],
     answer: ['responda', 'responde'],
     pretend: ['finja', 'finge', 'aja como', 'imagine que você', 'faça de conta', 'interprete o papel', 'comporte-se como', 'agora você é'],
+    above: ['tudo (?:o que está |o que foi dito )?(?:acima|antes)', 'o texto acima', 'tudo o que foi dito'],
+    disable: ['desative', 'desativa', 'desativar', 'desligue', 'desliga', 'contorne'],
+    safety: ['filtro', 'censura', 'moderação'],
+    authority: ['(?:sou|como) (?:o )?seu (?:desenvolvedor|administrador|criador|programador)'],
   },
   it: {
     yours: ['tue', 'tuoi', 'tua', 'tuo', 'sue', 'suoi', 'vostre', 'vostri'],
@@ -292,6 +316,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['invia', 'inoltra', 'manda', 'trasferisci'],
     answer: ['rispondi', 'risponda'],
     pretend: ['fai finta', 'fingi', 'comportati come', 'immagina di essere', 'agisci come', 'interpreta il ruolo', 'ora sei', 'adesso sei'],
+    above: ["tutto (?:quello|ciò) che (?:c'è|è) sopra", 'tutto (?:quanto )?(?:sopra|precede)', 'il testo (?:sopra|precedente)', 'tutto ciò che precede'],
+    disable: ['disattiva', 'disattivare', 'spegni', 'aggira'],
+    safety: ['filtro', 'filtri', 'censura', 'moderazione'],
+    authority: ['(?:sono|come) (?:il )?tuo (?:sviluppatore|amministratore|creatore|programmatore)'],
   },
   nl: {
     yours: ['je', 'jouw', 'uw'],
@@ -303,6 +331,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['stuur', 'verstuur', 'doorsturen', 'stuur door'],
     answer: ['antwoord', 'beantwoord'],
     pretend: ['doe alsof', 'gedraag je als', 'speel de rol', 'stel je voor dat je', 'je bent nu'],
+    above: ['alles (?:wat )?hierboven(?: staat)?', 'de tekst hierboven', 'alles hiervoor'],
+    disable: ['schakel .{0,30} uit', 'uitschakelen', 'zet .{0,30} uit', 'omzeil'],
+    safety: ['filter', 'censuur', 'moderatie'],
+    authority: ['(?:ik ben|als) je (?:ontwikkelaar|beheerder|maker)'],
   },
   sv: {
     yours: ['dina', 'din', 'ditt'],
@@ -314,6 +346,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['skicka', 'vidarebefordra'],
     answer: ['svara', 'besvara'],
     pretend: ['låtsas', 'agera som', 'spela rollen', 'föreställ dig att du', 'du är nu'],
+    above: ['allt (?:ovan|ovanför|ovanstående)', 'texten ovan'],
+    disable: ['stäng av', 'inaktivera'],
+    safety: ['filter', 'censur'],
+    authority: ['(?:jag är|som) din (?:utvecklare|administratör|skapare)'],
   },
   pl: {
     yours: ['twoje', 'twoich', 'swoje', 'swoich', 'twój', 'twoja', 'wasze'],
@@ -325,6 +361,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['wyślij', 'przekaż', 'prześlij'],
     answer: ['odpowiadaj', 'odpowiedz'],
     pretend: ['udawaj', 'zachowuj się jak', 'wciel się', 'wyobraź sobie, że jesteś', 'jesteś teraz', 'od teraz jesteś'],
+    above: ['wszystko (?:powyżej|wcześniej|co jest wyżej)', 'powyższy tekst', 'to, co powyżej'],
+    disable: ['wyłącz', 'dezaktywuj', 'obejdź'],
+    safety: ['filtr', 'cenzur', 'moderacj'],
+    authority: ['(?:jestem|jako) twó(?:j|im) (?:deweloper|programist|administrator|twórc)'],
   },
   ru: {
     yours: ['твои', 'твоих', 'твой', 'твоя', 'твоё', 'ваши', 'ваших', 'свои', 'своих'],
@@ -336,6 +376,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['перешли', 'отправь', 'пришли', 'перешлите', 'отправьте', 'пересылай'],
     answer: ['отвечай', 'ответь', 'отвечайте'],
     pretend: ['притворись', 'представь, что ты', 'представь что ты', 'веди себя как', 'действуй как', 'сыграй роль', 'играй роль', 'теперь ты', 'ты теперь'],
+    above: ['вс[её],? что (?:написано |сказано |было )?выше', 'вс[её] вышесказанное', 'вс[её] вышенаписанное', 'текст выше', 'вс[её] предыдущее', 'вс[её],? что было (?:до этого|раньше)'],
+    disable: ['отключи', 'отключить', 'выключи', 'выключить', 'обойди'],
+    safety: ['фильтр', 'цензур', 'модераци'],
+    authority: ['(?:я|как) тво(?:й|им|ему) (?:разработчик|администратор|создател|создатель)', 'я твой (?:разработчик|администратор|создатель)'],
   },
   uk: {
     yours: ['твої', 'твоїх', 'свої', 'своїх', 'ваші'],
@@ -347,6 +391,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['надішли', 'перешли', 'відправ'],
     answer: ['відповідай', 'відповідайте'],
     pretend: ['вдавай', 'уяви, що ти', 'поводься як', 'тепер ти'],
+    above: ['вс[еі],? що (?:написано )?вище', 'текст вище'],
+    disable: ['вимкни', 'відключи'],
+    safety: ['фільтр', 'цензур'],
+    authority: ['(?:я|як) тві(?:й|ій) (?:розробник|адміністратор)'],
   },
   tr: {
     yours: ['senin', 'sizin', 'kuralların', 'talimatların'],
@@ -358,6 +406,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['gönder', 'ilet'],
     answer: ['cevap ver', 'yanıt ver', 'cevapla', 'yanıtla'],
     pretend: ['gibi davran', 'rol yap', 'farz et', 'rolüne gir', 'artık sen'],
+    above: ['yukarıdaki her şey', 'yukarıdakileri', 'yukarıdaki (?:metni|talimatları|içeriği)', 'önceki her şey'],
+    disable: ['kapat', 'devre dışı bırak'],
+    safety: ['filtre', 'sansür'],
+    authority: ['(?:ben|olarak) senin (?:geliştiricin|yöneticin|yaratıcın)', 'geliştiricin olarak'],
   },
   id: {
     yours: ['mu', 'anda', 'kamu'],
@@ -369,6 +421,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['kirim', 'teruskan'],
     answer: ['jawab', 'jawablah'],
     pretend: ['anggap dirimu', 'berpura-pura', 'bertindak sebagai', 'berperan sebagai', 'bayangkan kamu'],
+    above: ['semua (?:yang )?di atas', 'semua (?:yang )?sebelumnya', 'teks di atas'],
+    disable: ['matikan', 'nonaktifkan'],
+    safety: ['filter', 'sensor'],
+    authority: ['(?:saya|sebagai) pengembang(?:mu| anda)'],
   },
   vi: {
     yours: ['của bạn'],
@@ -380,6 +436,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['gửi', 'chuyển tiếp'],
     answer: ['trả lời', 'hãy trả lời'],
     pretend: ['giả vờ', 'hãy đóng vai', 'đóng vai', 'hành động như', 'từ giờ bạn là', 'bây giờ bạn là'],
+    above: ['mọi thứ ở trên', 'tất cả (?:những gì )?ở trên', 'nội dung (?:ở )?trên'],
+    disable: ['tắt', 'vô hiệu hóa'],
+    safety: ['bộ lọc', 'kiểm duyệt'],
+    authority: ['(?:tôi là|với tư cách là) (?:nhà phát triển|quản trị viên) của bạn'],
   },
   hi: {
     yours: ['तुम्हारे', 'तुम्हारी', 'आपके', 'आपकी', 'अपने'],
@@ -391,6 +451,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['भेजो', 'भेजें', 'भेज दो'],
     answer: ['जवाब दो', 'जवाब दें', 'उत्तर दो'],
     pretend: ['नाटक करो', 'की तरह व्यवहार', 'मान लो', 'अब तुम', 'अब से तुम'],
+    above: ['ऊपर (?:लिखा |कहा )?(?:गया )?सब कुछ', 'ऊपर की सभी बातें', 'ऊपर का सब'],
+    disable: ['बंद कर', 'निष्क्रिय कर'],
+    safety: ['फ़िल्टर', 'फिल्टर', 'सेंसर'],
+    authority: ['मैं (?:तुम्हारा|आपका) (?:डेवलपर|निर्माता|व्यवस्थापक)'],
   },
   ar: {
     yours: ['ك ', 'الخاصة بك', 'لديك'],
@@ -402,6 +466,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['أرسل', 'ارسل', 'حوّل'],
     answer: ['أجب', 'اجب'],
     pretend: ['تظاهر', 'تصرف ك', 'تقمص دور', 'من الآن', 'أنت الآن'],
+    above: ['كل ما سبق', 'كل ما ورد أعلاه', 'ما سبق', 'النص أعلاه'],
+    disable: ['عطّل', 'عطل', 'أوقف', 'اوقف'],
+    safety: ['المرشح', 'الفلتر', 'الرقابة'],
+    authority: ['(?:أنا|بصفتي) (?:مطورك|المطور الخاص بك|مسؤولك)'],
   },
   zh: {
     yours: ['你的', '您的', '你收到的'],
@@ -413,6 +481,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['发送', '发到', '转发', '发给', '上传', '傳送', '發送'],
     answer: ['回答'],
     pretend: ['假装', '假裝', '扮演', '充当', '想象你是', '你现在是', '你現在是', '从现在开始你是', '从现在起'],
+    above: ['上面的(?:所有)?内容', '以上(?:所有)?内容', '上面所有', '上述(?:所有)?内容', '之前的所有内容', '上面的一切', '以上的一切', '上面说的'],
+    disable: ['关闭', '關閉', '关掉', '禁用', '绕过'],
+    safety: ['过滤', '過濾', '审查', '審查', '安全限制', '安全准则'],
+    authority: ['我是你的(?:开发者|開發者|开发人员|管理员|创造者|创建者)', '作为你的(?:开发者|開發者|开发人员|管理员|创造者)'],
   },
   ja: {
     yours: ['あなたの', 'きみの', '君の'],
@@ -424,6 +496,10 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['送って', '送信', '転送'],
     answer: ['答えて', '回答して'],
     pretend: ['ふりをして', 'として振る舞', 'として行動', '演じて', 'なりきって', 'あなたは今'],
+    above: ['上記の内容', '上記(?:の指示)?', 'これまでの内容', '以上の内容', '上の(?:内容|文章|指示)'],
+    disable: ['無効に', 'オフに', '外して'],
+    safety: ['フィルター', 'フィルタ', '検閲', '安全制限'],
+    authority: ['(?:私は)?あなたの(?:開発者|管理者|作成者)(?:です|として)'],
   },
   ko: {
     yours: ['너의', '당신의', '네 '],
@@ -435,5 +511,9 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     send: ['보내', '전송', '전달'],
     answer: ['답해', '대답해', '답변해'],
     pretend: ['척해', '역할을 해', '처럼 행동', '이제 너는', '지금부터 너는'],
+    above: ['위의 (?:모든 )?내용', '위 내용', '이전 내용', '위에 있는 (?:모든 )?것'],
+    disable: ['끄', '꺼', '비활성화'],
+    safety: ['필터', '검열', '안전 제한'],
+    authority: ['(?:나는 )?(?:너의|당신의) (?:개발자|관리자|제작자)'],
   },
 };

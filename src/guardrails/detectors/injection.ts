@@ -69,7 +69,7 @@ const TURN = /(?:^|\n)[ \t]*(?:#{1,4}[ \t]*)?(system|assistant|user|human|ai|ins
 const TEMPLATE: Signal[] = [
   re('template_tokens', 0.6, /<\|(?:im_start|im_end|im_sep|system|user|assistant|endoftext|begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|fim_prefix|fim_middle|fim_suffix)\|>|\[\/?inst\]|<<\/?sys>>|<(?:start|end)_of_turn>|<\/s>\s*<s>/),
   re('fake_system_turn', 0.35, /(?:^|\n)\s*(?:#{1,4}\s*)?(?:system|assistant|human|developer)\s*:|(?:^|\n)\s*#{2,4}\s*(?:instruction|instructions|response|input)\s*:?\s*(?:\n|$)|<\/?(?:system|im_start|im_end)>/),
-  re('fake_system_message', 0.5, /\[(?:system|assistant|developer|admin)\]\(#[^)\n]*\)|(?:^|\n)\s*#{2,}\s*(?:system|instructions?|admin|developer)\s*#*\s*(?:\n|$)|<\/(?:user_?input|user|context|document|data|input|query|email|page)>\s*<(?:system|instructions?|admin|developer)>|\b(?:system|admin|administrator|developer|root)\s+(?:message|note|notice|override|instruction|prompt|update|alert)\s*:|(?:^|\n)[ \t]*[-=#*\[(<]*[ \t]*end of (?:the )?(?:user )?(?:input|prompt|message|conversation|document|context|email|data)[ \t]*[-=#*\])>.:!]*[ \t]*(?:\n|$)|"role"\s*:\s*"(?:system|developer)"/),
+  re('fake_system_message', 0.5, /\[(?:system|assistant|developer|admin)\]\(#[^)\n]*\)|\[(?:system|admin|developer)(?: (?:message|note|notice|override))?\]\s*:|(?:^|\n)\s*#{2,}\s*(?:system|instructions?|admin|developer)\s*#*\s*(?:\n|$)|<\/(?:user_?input|user|context|document|data|input|query|email|page)>\s*<(?:system|instructions?|admin|developer)>|\b(?:system|admin|administrator|developer|root)\s+(?:message|note|notice|override|instruction|prompt|update|alert)\s*:|(?:^|\n)[ \t]*[-=#*\[(<]*[ \t]*end of (?:the )?(?:user )?(?:input|prompt|message|conversation|document|context|email|data)[ \t]*[-=#*\])>.:!]*[ \t]*(?:\n|$)|"role"\s*:\s*"(?:system|developer)"\s*,\s*"content"\s*:\s*"/),
   re('fake_assistant_reply', 0.3, /(?:^|\n)\s*(?:assistant|ai|model)\s*:\s*(?:sure|okay|ok|certainly|of course|yes|understood)\b/),
   // Two or more turn headers of different roles inside one message: a forged conversation.
   {
@@ -101,6 +101,12 @@ interface Compiled {
   address?: RegExp;
   send?: RegExp;
   answer?: RegExp;
+  ignoreAbove?: RegExp;
+  safetyOff?: RegExp;
+  authority?: RegExp;
+  named?: RegExp;
+  /** The language's own switches of identity (its persona list also holds words like `ai` and `model`). */
+  pretend?: RegExp;
 }
 
 /** Whole words in languages written with spaces (a possessive such as `tu` is not the start of `tutorial`). */
@@ -133,6 +139,11 @@ function compile(l: Language): Compiled {
       address: anyOf(m.address),
       send: whole(l.spaced, m.send),
       answer: whole(l.spaced, m.answer),
+      ignoreAbove: new RegExp(`(?:${v})${near}(?:${words(m.above)})|(?:${words(m.above)})${near}(?:${v})`, 'u'),
+      safetyOff: new RegExp(`(?:${starts(l.spaced, m.disable)})${near}(?:${words(m.safety)})|(?:${words(m.safety)})${near}(?:${starts(l.spaced, m.disable)})`, 'u'),
+      authority: anyOf(m.authority),
+      pretend: whole(l.spaced, m.pretend),
+      named: /(?<![\p{L}])(?:dan|stan|dude|aim|jailbreak|developer mode)(?![\p{L}])/u,
     }),
   };
 }
@@ -165,6 +176,10 @@ function languageSignals(l: Compiled, window: string, fired: Map<string, number>
     set(l.yours!.test(around) ? 'instructions_void' : 'instructions_void_weak', l.yours!.test(around) ? 0.7 : l.prior!.test(around) ? 0.45 : 0.3);
   }
   if (l.refuse!.test(window)) set('refusal_suppression', 0.5);
+  if (l.ignoreAbove!.test(window)) set('ignore_instructions', 0.7);
+  if (l.safetyOff!.test(window)) set('safety_disabled', 0.55);
+  if (l.authority!.test(window)) set('authority_claim', 0.45);
+  if (l.pretend!.test(window) && l.named!.test(window)) set('named_persona', 0.35);
   if (l.modes!.test(window)) set('mode_switch', 0.45);
   if (l.answer!.test(window) && l.unrestricted.test(window)) set('unrestricted_answer', 0.45);
   const sends = l.send!.test(window) && DESTINATION.test(window);
@@ -194,7 +209,7 @@ const TEMPLATE_ANCHORS = ['[system]', '[assistant]', '[developer]', '</', '<|', 
 /** A language's phrases that mark where to read: its objects and targets, and the moves that need no object. */
 function anchorPhrases(l: Language): string[] {
   const m = MOVES[l.code];
-  return [...l.objects, ...l.targets, ...l.unrestricted, ...(m ? [...m.refuse, ...m.modes, ...m.address] : [])];
+  return [...l.objects, ...l.targets, ...l.unrestricted, ...(m ? [...m.refuse, ...m.modes, ...m.address, ...m.above, ...m.safety, ...m.authority] : [])];
 }
 
 function literalWords(pattern: string): string[] {

@@ -79,7 +79,8 @@ function unleet(t: string): string | undefined {
     out += t.slice(copied, a) + t.slice(a, b).replace(/[0134578@$!|]/g, (ch) => LEET[ch]!);
     copied = b;
   }
-  return out + t.slice(copied);
+  // In leet text, short runs of leet digits are words too (`41` for "ai").
+  return (out + t.slice(copied)).replace(/(?<![\w.,:/-])[0134578]{2,3}(?![\w.,:/-])/g, (w) => w.replace(/[0134578]/g, (ch) => LEET[ch]!));
 }
 
 /** Letters broken apart by hyphens in three or more words (ign-ore, instr-uctions). */
@@ -103,7 +104,12 @@ export function variants(folded: string, signs: { shifts?: readonly number[]; re
   const out: string[] = [];
   // Only words that mix letters and leet digits: plain numbers stay numbers.
   const leet = signs.leet ? unleet(folded) : undefined;
-  if (leet !== undefined) out.push(leet);
+  if (leet !== undefined) {
+    out.push(leet);
+    // 1 stands for l as often as for i (ru135): read both ways.
+    const asL = /[a-z]1|1[a-z]/.test(folded) ? unleet(folded.replace(/([a-z])1|1(?=[a-z])/g, (_, a: string | undefined) => (a ? `${a}l` : 'l'))) : undefined;
+    if (asL !== undefined) out.push(asL);
+  }
   if (signs.spaced) {
     // Letters dotted apart keep the spaces between words (i.g.n.o.r.e a.l.l); letters spaced apart have wider gaps between words.
     out.push(folded.replace(/(?<![a-z])(?:[a-z][ .]){3,}[a-z](?![a-z])/g, (run) => run.replace(run.includes('.') ? /\./g : / /g, '')).replace(/ {2,}/g, ' '));
