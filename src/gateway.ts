@@ -11,11 +11,15 @@ import { readTlsFiles, refuseUnverifiedPeers, tlsServerOptions, watchTlsFiles } 
 import type { Authorizer } from './policy/evaluate.js';
 import { explainRequest, type ExplainDeps } from './policy/explain.js';
 import { buildAuthorizer } from './policy/index.js';
+import { normalizePath } from './policy/path.js';
 import { getProvider } from './providers/index.js';
 import { createHandler } from './proxy/pipeline.js';
+import { answerParserRefusals } from './proxy/refusals.js';
+import { BufferBudget, defaultMaxBufferedBytes } from './admission/buffer-budget.js';
 import { Recorder } from './admission/record.js';
 import { buildRoute, type Route } from './admission/route.js';
 import { routeMatcher } from './admission/routes.js';
+import { routeNeeds } from './admission/facts.js';
 import { openAuditWriter, planAudit, type AuditPlan } from './audit/config.js';
 import type { AuditWriter } from './audit/writer.js';
 import { createAdminServer, type ReadinessCheck } from './admin/server.js';
@@ -30,6 +34,7 @@ import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
+import { startExtProc, type RunningExtProc } from './extproc/index.js';
 import { hostPort, listenOn } from './listen.js';
 import { onTokenMint } from './telemetry/events.js';
 import { Metrics } from './telemetry/metrics.js';
@@ -64,6 +69,14 @@ export function compileConfig(config: LoadedConfig): Parts {
   const authorizer = buildAuthorizer(config);
   const credentials = gw ? new Credentials(gw.value.credentials, gw.value.routes, config.path, gw.report) : new Credentials([], [], config.path, () => {});
   const routes = gw ? gw.value.routes.map(buildRoute) : [];
+  for (const r of routes) r.needs = routeNeeds(r.spec.name, authorizer, gw.value);
+  if (gw?.value.extAuthz?.http) {
+    // An HTTP check's peer is Envoy, not the client: there is no client address to judge.
+    for (const name of authorizer.addressPolicies()) {
+      gw.report(['extAuthz', 'http'], `policy ${name} reads the client address (source.ip, remote.ip, ipBlocks, remoteIpBlocks), which an HTTP ext_authz check does not carry (its peer is Envoy)`,
+        'use gRPC ext_authz (it carries the client address), or remove the address from the policy');
+    }
+  }
   const guardrails = gw?.value.guardrails
     ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report, {
         credentials: new Set(gw.value.credentials.map((c) => c.name)),
@@ -98,6 +111,8 @@ export interface RunningGateway {
   audit?: AuditWriter;
   /** The ext_authz listeners, when `spec.extAuthz` configures them. */
   extAuthz?: RunningExtAuthz;
+  /** The ext_proc listener, when `spec.extProc` configures it. */
+  extProc?: RunningExtProc;
   close(): Promise<void>;
 }
 
@@ -116,19 +131,23 @@ export async function startGateway(
   const recorder = new Recorder(audit, metrics, log);
   parts.guardrails?.registerMetrics(metrics.registry);
   const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
-  // One matcher for both ways in: the proxy listener and ext_authz.
+  const buffers = new BufferBudget(spec.maxBufferedBytes ?? defaultMaxBufferedBytes());
+  // One matcher and one reading of the request target for every way in: the proxy listener, ext_authz and ext_proc.
   const matchRoute = routeMatcher(parts.routes);
+  const requestTarget = { absoluteForm: spec.listen.absoluteForm, pathNormalization: spec.policy.pathNormalization };
+  const fallbackProvider = parts.routes[0]?.provider ?? getProvider('vertex');
   const handler = createHandler({
     guardrails: parts.guardrails,
     limits,
+    buffers,
     matchRoute,
     identifier: parts.identifier,
     authorizer: parts.authorizer,
     credentials: parts.credentials,
     recorder,
     tracing,
-    fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
-    pathNormalization: spec.policy.pathNormalization,
+    fallbackProvider,
+    requestTarget,
   });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handler(req, res).catch((e) => log.error({ err: e }, 'unhandled error in request pipeline'));
@@ -148,6 +167,7 @@ export async function startGateway(
   } else {
     server = createServer(serverOptions, onRequest);
   }
+  answerParserRefusals(server, recorder, fallbackProvider);
   parts.identifier.start(log);
   // The first failure of a streak and the recovery, not every retry: the metrics count those.
   const stopMintLog = onTokenMint((e) => {
@@ -186,11 +206,12 @@ export async function startGateway(
     issuers: () => issuers.status(),
   });
   let extAuthz: RunningExtAuthz | undefined;
+  let extProc: RunningExtProc | undefined;
   // Once: a second close (a second SIGTERM, a test's cleanup) waits for the first instead of closing closed parts.
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutdown());
   const shutdown = async () => {
-    await extAuthz?.close();
+    await Promise.all([extAuthz?.close(), extProc?.close()]);
     stopTlsWatch?.();
     parts.identifier.stop();
     parts.credentials.close();
@@ -214,6 +235,7 @@ export async function startGateway(
       ? await startExtAuthz(spec.extAuthz, {
           guardrails: parts.guardrails,
           limits,
+          buffers,
           routes: parts.routes,
           matchRoute,
           identifier: parts.identifier,
@@ -221,7 +243,24 @@ export async function startGateway(
           credentials: parts.credentials,
           recorder,
           tracing,
-          fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
+          fallbackProvider,
+          requestTarget,
+        }, listen.host)
+      : undefined;
+    extProc = spec.extProc
+      ? await startExtProc(spec.extProc, {
+          guardrails: parts.guardrails,
+          limits,
+          buffers,
+          routes: parts.routes,
+          matchRoute,
+          identifier: parts.identifier,
+          authorizer: parts.authorizer,
+          credentials: parts.credentials,
+          recorder,
+          tracing,
+          fallbackProvider,
+          requestTarget,
         }, listen.host)
       : undefined;
   } catch (e) {
@@ -236,6 +275,7 @@ export async function startGateway(
     metrics,
     audit,
     extAuthz,
+    extProc,
     close,
   };
 }
@@ -243,11 +283,13 @@ export async function startGateway(
 /** identify → classify → authorize for a described request (`warden explain`, admin POST /explain). */
 export function explainDeps(parts: Parts): ExplainDeps {
   const match = routeMatcher(parts.routes);
+  const mode = parts.config.gateway.value.policy.pathNormalization;
   return {
     identify: (req) => parts.identifier.identify(req),
     route: (req) => {
       const r = match(req);
-      return r && { name: r.spec.name, classify: (m, p, q, b) => r.provider.classify(m, p, q, b) };
+      // Classified as the gateway does: on the normalized path.
+      return r && { name: r.spec.name, classify: (m, p, q, b) => r.provider.classify(m, normalizePath(p, mode) ?? p, q, b) };
     },
     authorizer: parts.authorizer,
   };

@@ -15,6 +15,8 @@ export interface Route {
   timeoutMs: number;
   /** The upstream's host and port, for the forward span (OpenTelemetry's server.address, server.port). */
   server: { 'server.address': string; 'server.port': number };
+  /** FACT_* flags its policies, quotas and credential mapping need established (admission/facts.ts); set once the policies are compiled. */
+  needs: number;
 }
 
 export function buildRoute(spec: RouteSpec): Route {
@@ -27,6 +29,7 @@ export function buildRoute(spec: RouteSpec): Route {
     headerAllowList: requestHeaderAllowList(spec.propagateHeaders),
     timeoutMs: durationMs(spec.timeout),
     server: { 'server.address': url.hostname, 'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)) },
+    needs: 0,
   };
 }
 

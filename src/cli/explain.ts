@@ -101,6 +101,7 @@ export async function explain(argv: string[]): Promise<number> {
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatExplanation(result));
     if (result.outcome === 'no-route') return 5;
     if (result.outcome === 'unauthenticated') return 4;
+    if (result.outcome === 'refused') return 3;
     return result.decision.action === 'allow' ? 0 : 3;
   } finally {
     parts.identifier.stop();

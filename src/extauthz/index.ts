@@ -18,7 +18,7 @@ export async function startExtAuthz(spec: ExtAuthzSpec, parts: Omit<CheckerParts
   const grpc = spec.grpc ? await startGrpcServer(checker, host, spec.grpc.port) : undefined;
   let http: RunningHttpServer | undefined;
   try {
-    http = spec.http ? await startHttpServer(checker, host, spec.http.port, spec.http.pathPrefix ?? '') : undefined;
+    http = spec.http ? await startHttpServer(checker, host, spec.http.port, spec.http.pathPrefix ?? '', parts.buffers) : undefined;
   } catch (e) {
     await grpc?.close();
     throw e;

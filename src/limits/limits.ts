@@ -1,8 +1,9 @@
 // Quotas: the limit stage of guard(request), and settlement after the answer.
 //
 //   admit   one charge per request across every rule that applies: +1 on each
-//           request counter, the prompt estimate on each token counter
-//           (nothing yet on `output` counters, which are only checked);
+//           request counter, the prompt estimate on each `prompt` and `total`
+//           token counter, a reservation of output tokens (the declared
+//           maximum) on `output` counters, which refuse only once used up;
 //           over any limit → 429 RESOURCE_EXHAUSTED with Retry-After.
 //   settle  the upstream's usage replaces the estimate; a call that failed
 //           before the model ran gives its tokens back.
@@ -20,7 +21,7 @@ import { MemoryStore } from './memory-store.js';
 import { RedisStore } from './redis-store.js';
 import { LimitRule, type LimitScope, type TokenCount, type Window } from './rules.js';
 import { durationMs } from '../config/schema.js';
-import type { Charge, CounterStore } from './store.js';
+import { exceeds, type Charge, type CounterStore } from './store.js';
 
 interface Line {
   rule: LimitRule;
@@ -90,16 +91,26 @@ export class Limits {
     return this.store.up ? 'limits: redis up' : `limits: redis unreachable (${this.ready ? 'local fallback' : 'refusing requests'})`;
   }
 
-  /** Charge one request; `undefined` when no rule applies to it. */
-  async admit(scope: LimitScope, promptEstimate: number): Promise<QuotaOutcome | undefined> {
+  /**
+   * Charge one request; `undefined` when no rule applies to it. `outputReserve`: the output tokens
+   * `output` counters reserve until the answer settles, so that requests in flight see each other's:
+   * a request is refused once the budget is used up by what earlier ones used and reserved, never for
+   * its own reservation (what must fit is its prompt estimate on `prompt` and `total` counters, and
+   * some budget left on `output` ones).
+   */
+  async admit(scope: LimitScope, promptEstimate: number, outputReserve = 0): Promise<QuotaOutcome | undefined> {
     const now = Date.now();
     const lines: Line[] = [];
     for (const rule of this.rules) {
       for (const subject of rule.subjects(scope)) {
         if (rule.requests) lines.push(this.line(rule, 'requests', rule.requests, subject, 1, now));
         if (rule.tokens) {
-          const inc = rule.tokens.count === 'output' ? 0 : promptEstimate;
-          lines.push({ ...this.line(rule, 'tokens', rule.tokens, subject, inc, now), count: rule.tokens.count });
+          const count = rule.tokens.count;
+          const fits = count === 'output' ? 0 : promptEstimate;
+          // Only `output` counters reserve: `total` ones pre-charge the prompt, as their x-ratelimit headers tell.
+          const line = this.line(rule, 'tokens', rule.tokens, subject, count === 'output' ? outputReserve : fits, now);
+          line.charge.fits = fits;
+          lines.push({ ...line, count });
         }
       }
     }
@@ -114,7 +125,7 @@ export class Limits {
       let worst: Line | undefined;
       lines.forEach((l, i) => {
         const v = result.values[i]!;
-        const over = l.charge.increment > 0 ? v + l.charge.increment > l.charge.limit : v >= l.charge.limit;
+        const over = exceeds(v, l.charge.fits ?? l.charge.increment, l.charge.limit);
         if (over && (!worst || l.resetMs > worst.resetMs)) worst = l;
       });
       const w = worst ?? lines[0]!;
