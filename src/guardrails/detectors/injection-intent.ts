@@ -45,8 +45,12 @@ const gap = (n: number) => `${B}{0,${n}}`;
 const CONTROL_STEMS = [
   'instruct', 'rule', 'guideline', 'guidance', 'directive', 'polic', 'constraint', 'restrict', 'limitation', 'filter', 'safeguard',
   'guardrail', 'programming', 'conditioning', 'ethic', 'moral', 'principle', 'protocol', 'prompt', 'persona', 'context', 'orders', 'config',
-  'system', 'training', 'safety', 'setup', 'preprompt', 'pre-prompt', 'everything', 'anything', 'the', 'what', 'all',
+  'system', 'training', 'safety', 'setup', 'preprompt', 'pre-prompt', 'everything', 'anything',
 ];
+// "the above", "what was said before", "all you were told": objects too, but their first words are
+// everywhere in prose — anchored by their last word instead, and read back to where they start.
+const BACK_STEMS = new Set(['above', 'before', 'told', 'given', 'taught', 'instructed']);
+const BACK_START = /\b(?:the|what|all|everything|anything)\b/g;
 const CONTROL_WORD = /(?:instructions?|rules?|guidelines?|guidance|directives?|polic(?:y|ies)|constraints?|restrictions?|limitations?|filters?|safeguards?|guardrails?|programming|conditioning|ethics?|morals?|moral (?:code|compass)|principles?|protocols?|(?:system |initial |original |hidden |secret |pre-?)?prompts?|preprompt|personas?|context(?: window)?|orders|config(?:uration)?|system (?:message|instructions?|prompt|settings)|safety (?:layer|rules|settings|training|protocols?|features?|measures?)|training|safety|setup)\b/y;
 // "everything you were told", "anything above": an object too, always the model's.
 const EVERYTHING = /(?:all\s+(?:of\s+)?)?the above(?=\s*(?:[.,;:!?)"']|$|\b(?:and|instead|then|text|instructions?|messages?|prompt|lines|content|rules|conversation)\b))|what(?:'s| is| was) (?:written |said )?(?:above|before)|(?:everything|anything|all)\s+(?:(?:that\s+)?you(?:'ve| have)?\s+(?:were|was|been|got|received)\s+(?:\w+\s+)?(?:told|given|taught|instructed)|(?:written |said )?(?:above|before (?:this|that|my|now))|(?:in )?(?:your|the) (?:context|prompt|instructions))/y;
@@ -124,6 +128,19 @@ const WHAT_BEFORE = /\bwhat (?:is|are|was|were|does|do|did)\s+(?:(?:written|said
 const CLAUSE_JOIN = /\b(?:and|then|but|or|so|before|after)\b|,\s*\w+ing\b/;
 /** A void that says whose it is: "the usual rules don't apply to you". */
 const VOID_FOR_YOU = /^[^.!?;\n]{0,60}?\b(?:apply|applies|exist|matter|count)\s+(?:to|for)\s+(?:you|this (?:conversation|chat|session)|here)\b|^[^.!?;\n]{0,60}?\b(?:apply|applies|exist)\s+here\b/;
+
+/** Where an object such as "all of the above" that ends in the word at `at` starts; -1: none does. */
+function backStart(t: string, at: number): number {
+  const from = Math.max(0, at - 60);
+  const w = t.slice(from, at);
+  BACK_START.lastIndex = 0;
+  for (let m = BACK_START.exec(w); m !== null; m = BACK_START.exec(w)) {
+    const p = from + m.index;
+    EVERYTHING.lastIndex = p;
+    if (EVERYTHING.test(t) && EVERYTHING.lastIndex > at) return p;
+  }
+  return -1;
+}
 
 /** Override, reveal and nullify around one control object at `at`; returns where the object ends. */
 function aroundObject(t: string, at: number, fired: Fired): number {
@@ -267,7 +284,7 @@ export const INTENT_ANCHORS: readonly string[] = [
   'tool', 'function', 'action', 'command', 'plugin', 'script', 'call', 'invoke', 'execut', 'run', 'trigger', 'http', 'https', 'send', 'forward', 'upload', 'post', 'email', 'mail', 'transmit', 'exfiltr', 'leak', 'append', 'attach', 'embed', 'encod', 'include', 'insert',
   // addressed to an AI
   'ai', 'llm', 'llms', 'assistant', 'assistants', 'model', 'models', 'agent', 'agents', 'chatbot', 'chatbots', 'bot', 'bots', 'gpt', 'language', 'automated', 'crawler', 'copilot', 'claude', 'gemini', 'chatgpt',
-  'mention', 'tell', 'inform', 'notify', 'knowing', 'told', 'instructed', 'programmed', 'given',
+  'mention', 'tell', 'inform', 'notify', 'knowing', 'told', 'instructed', 'programmed', 'given', 'taught', 'above', 'before',
   // new orders, modes
   'new', 'current', 'real', 'actual', 'updated', 'revised', 'priority', 'override', 'mode', 'enable', 'enter', 'activat', 'unlock', 'welcome',
   // allegiance, reset, permission
@@ -302,6 +319,10 @@ export function intentSignals(t: string, hits: readonly Hit[], fired: Fired, raw
     if (regions.length && a <= regions[regions.length - 1]!) regions[regions.length - 1] = Math.max(regions[regions.length - 1]!, b);
     else regions.push(a, b);
     if (at >= lastObject && OBJECT_STEMS.has(stem)) lastObject = aroundObject(t, at, fired) + 1;
+    else if (BACK_STEMS.has(stem)) {
+      const start = backStart(t, at);
+      if (start >= lastObject) lastObject = aroundObject(t, start, fired) + 1;
+    }
     if (USER_STEMS.has(stem) && USER_TARGET.test(at0(t, at, 70, 30))) {
       const before = t.slice(Math.max(0, at - 90), at);
       const verb = before.search(new RegExp(`\\b(?:${OVERRIDE_STRONG})\\b`));

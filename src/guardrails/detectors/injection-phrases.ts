@@ -267,7 +267,7 @@ export const MOVES: Readonly<Record<string, Moves>> = {
     nullify: ['ne sont plus valables', 'ne sont plus valides', "ne s'appliquent plus", "ne s'applique plus", 'sont annulée?s', 'annulée?s', 'abrogée?s', 'caduques?', 'désactivée?s', 'levée?s', 'ne comptent plus', "n'ont plus cours", 'sont obsolètes', 'ne sont plus en vigueur'],
     refuse: ['ne refuse jamais', 'ne refuses jamais', 'ne refusez jamais', 'sans refuser', 'sans jamais refuser', 'ne jamais refuser', 'tu ne peux pas refuser', 'interdit de refuser'],
     modes: ['mode développeur', 'mode developpeur', 'mode jailbreak', 'mode sans restriction', 'mode débridé', 'mode admin'],
-    address: ["(?:à|pour) l'(?:ia|assistant|agent|intelligence artificielle)", "(?:à|pour) l'assistant ia", "(?:à|pour) (?:le|tout) (?:modèle|assistant|chatbot)", 'chère ia', 'note pour l'],
+    address: ["(?:à|pour) l'(?:ia|assistant|agent|intelligence artificielle)", "(?:à|pour) l'assistant ia", "(?:à|pour) (?:le|tout) (?:modèle|assistant|chatbot)", 'chère ia', "(?:à|pour) l'attention (?:de l'ia|du modèle|de l'assistant)"],
     send: ['envoie', 'envoyez', 'transfère', 'transférez', 'transmets', 'transmettez', 'expédie'],
     answer: ['réponds', 'répondez'],
     pretend: ['fais comme si', 'faites comme si', 'imagine que tu', 'imaginez que vous', 'joue le rôle', 'agis comme', 'agissez comme', 'comporte-toi comme', 'fais semblant', 'incarne', 'tu es (?:maintenant|désormais|à présent)'],
