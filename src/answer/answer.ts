@@ -78,13 +78,17 @@ export class AnswerStage {
     return out;
   }
 
-  end(): Buffer | undefined {
-    let rest = this.usageFilter?.end();
-    if (this.rewriter) {
-      const a = rest && this.rewriter.chunk(rest);
-      const b = this.rewriter.end();
-      rest = a && b ? Buffer.concat([a, b]) : (a ?? b);
-    }
+  /** The rest; a promise when guard(response) holds the answer for the external guardrails that read it. */
+  end(): Buffer | undefined | Promise<Buffer | undefined> {
+    const rest = this.usageFilter?.end();
+    if (!this.rewriter) return this.captured(rest);
+    const a = rest && this.rewriter.chunk(rest);
+    const b = this.rewriter.end();
+    const join = (b: Buffer | undefined) => this.captured(a && b ? Buffer.concat([a, b]) : (a ?? b));
+    return b instanceof Promise ? b.then(join) : join(b);
+  }
+
+  private captured(rest: Buffer | undefined): Buffer | undefined {
     if (rest) this.capture.push(rest);
     return rest;
   }
