@@ -35,6 +35,8 @@ export interface AdmissionParts {
   mcp?: McpGate;
   /** The bound on request-body bytes in memory across requests in flight (spec.limits.maxBufferedBytes). */
   buffers?: BufferBudget;
+  /** The front door cannot change the request body (ext_authz): Model Armor screens prompts by its API, never inline. */
+  fixedBody?: boolean;
 }
 
 export interface Admission {
@@ -108,7 +110,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
     admission.guard = guard;
     try {
       if (unscanned) guard.unscanned(target.mcp?.source === 'headers' ? HEADERS_ONLY : undefined);
-      else admission.body = await guard.request(body.json, target);
+      else admission.body = await guard.request(body.json, target, { inline: !parts.fixedBody });
     } finally {
       ex.findings = guard.findings.list;
     }

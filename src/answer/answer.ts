@@ -89,10 +89,17 @@ export class AnswerStage {
     return out;
   }
 
-  end(): Buffer | undefined {
-    let rest = this.usageFilter?.end();
-    rest = endStep(this.mcp?.step, rest);
-    rest = endStep(this.rewriter, rest);
+  /** The rest; a promise when guard(response) holds the answer for the external guardrails that read it. */
+  end(): Buffer | undefined | Promise<Buffer | undefined> {
+    const rest = endStep(this.mcp?.step, this.usageFilter?.end());
+    if (!this.rewriter) return this.captured(rest);
+    const a = rest && this.rewriter.chunk(rest);
+    const b = this.rewriter.end();
+    const join = (b: Buffer | undefined) => this.captured(a && b ? Buffer.concat([a, b]) : (a ?? b));
+    return b instanceof Promise ? b.then(join) : join(b);
+  }
+
+  private captured(rest: Buffer | undefined): Buffer | undefined {
     if (rest) this.capture.push(rest);
     return rest;
   }
