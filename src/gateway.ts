@@ -3,7 +3,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfigFile, type LoadedConfig } from './config/load.js';
+import { ConfigError, formatProblem, loadConfigFile, type LoadedConfig } from './config/load.js';
+import { reportRestartOnly, watchConfig } from './config/reload.js';
+import { durationMs } from './config/schema.js';
+import { drain, InFlight, type Drainable, type Flight } from './drain.js';
+import { KeptState } from './state.js';
+import { buildInfo } from './version.js';
 import { Credentials } from './credentials/index.js';
 import { buildIdentifier } from './identity/build.js';
 import type { Identifier } from './identity/identify.js';
@@ -22,6 +27,7 @@ import { createAdminServer, type ReadinessCheck } from './admin/server.js';
 import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
+import { Checker } from './extauthz/check.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
 import { hostPort, listenOn } from './listen.js';
 import { onTokenMint } from './telemetry/events.js';
@@ -39,12 +45,18 @@ export interface Parts {
   guardrails?: Guardrails;
   /** spec.audit, resolved; absent when no audit store is configured. */
   audit?: AuditPlan;
+  /** What this config holds that outlives it when a reload leaves its part of the config alone (state.ts). */
+  state: KeptState;
 }
 
-/** Compile everything that can fail on bad config; collect problems instead of stopping at the first. */
-export function compileConfig(config: LoadedConfig): Parts {
+/**
+ * Compile everything that can fail on bad config; collect problems instead of stopping at the first.
+ * `previous`: the running config's state, which a reload's compile takes over where its part is unchanged.
+ */
+export function compileConfig(config: LoadedConfig, previous?: KeptState): Parts {
+  const state = new KeptState(previous);
   const gw = config.gateway;
-  const identifier = buildIdentifier(config);
+  const identifier = buildIdentifier(config, state);
   const tls = gw?.value.listen.tls;
   if (tls) {
     try {
@@ -55,12 +67,12 @@ export function compileConfig(config: LoadedConfig): Parts {
     }
   }
   const authorizer = buildAuthorizer(config);
-  const credentials = gw ? new Credentials(gw.value.credentials, gw.value.routes, config.path, gw.report) : new Credentials([], [], config.path, () => {});
-  const routes = gw ? gw.value.routes.map(buildRoute) : [];
+  const credentials = gw ? new Credentials(gw.value.credentials, gw.value.routes, config.path, gw.report, { state }) : new Credentials([], [], config.path, () => {});
+  const routes = gw ? gw.value.routes.map((r) => buildRoute(r, state)) : [];
   const guardrails = gw?.value.guardrails ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report) : undefined;
   if (gw) checkLimits(gw.value, gw.report);
   const audit = gw ? planAudit(gw.value.audit, config.path, gw.report) : undefined;
-  return { config, identifier, authorizer, credentials, routes, guardrails, audit };
+  return { config, identifier, authorizer, credentials, routes, guardrails, audit, state };
 }
 
 /** Load and compile; throws ConfigError listing every problem. */
@@ -81,49 +93,107 @@ export interface RunningGateway {
   audit?: AuditWriter;
   /** The ext_authz listeners, when `spec.extAuthz` configures them. */
   extAuthz?: RunningExtAuthz;
+  /** The config in service now. */
+  readonly config: LoadedConfig;
+  /** Load, check and compile the config file again, and put it in service if it is good (see reload()). */
+  reload(trigger: string): Promise<ReloadOutcome>;
+  /**
+   * Graceful shutdown (drain.ts): readiness fails at once, new connections are served for
+   * shutdown.drainDelay, requests in flight get shutdown.timeout to finish, the rest are cut.
+   * Once: a second call waits for the first.
+   */
+  shutdown(signal?: string): Promise<void>;
+  /** Shutdown without the waits: what is in flight is cut now (a test's cleanup; a second signal). */
   close(): Promise<void>;
 }
+
+export type ReloadOutcome = { applied: true; hash: string } | { applied: false; problems: string[] };
 
 /** How long /readyz waits for the warm-up at most: a fetch or mint that hangs must not keep a pod out of service for good. */
 const WARM_UP_LIMIT_MS = 30_000;
 
+/** One config in service: its compiled parts, and the handlers built on them. */
+interface Serving {
+  parts: Parts;
+  limits?: Limits;
+  handle: ReturnType<typeof createHandler>;
+  checker?: Checker;
+  /** Requests and checks running on this config. */
+  active: number;
+  /** Set once a newer config took over: run when the last request on this one ends. */
+  retire?: () => void;
+}
+
 export async function startGateway(
-  parts: Parts,
-  opts: { log?: Logger; listen?: { host?: string; port?: number }; admin?: { host?: string; port?: number }; warmUpLimitMs?: number } = {},
+  first: Parts,
+  opts: { log?: Logger; listen?: { host?: string; port?: number }; admin?: { host?: string; port?: number }; warmUpLimitMs?: number; watchConfig?: boolean } = {},
 ): Promise<RunningGateway> {
-  const spec = parts.config.gateway.value;
+  const spec = first.config.gateway.value;
   const log = opts.log ?? createLogger();
   const metrics = new Metrics(spec.telemetry.metrics);
-  const audit = parts.audit ? await openAuditWriter(parts.audit, log, metrics) : undefined;
+  const build = buildInfo();
+  metrics.buildInfo.set({ version: build.version, commit: build.commit ?? '', node: build.node }, 1);
+  const audit = first.audit ? await openAuditWriter(first.audit, log, metrics) : undefined;
   const tracing = Tracing.create(spec.telemetry.otlp, log, metrics);
   const recorder = new Recorder(audit, metrics, log);
-  parts.guardrails?.registerMetrics(metrics.registry);
-  const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
-  // One matcher for both ways in: the proxy listener and ext_authz.
-  const matchRoute = routeMatcher(parts.routes);
-  const handler = createHandler({
-    guardrails: parts.guardrails,
-    limits,
-    matchRoute,
-    identifier: parts.identifier,
-    authorizer: parts.authorizer,
-    credentials: parts.credentials,
-    recorder,
-    tracing,
-    fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
-    pathNormalization: spec.policy.pathNormalization,
-  });
+  const startedAt = new Date();
+
+  /** A compiled config → the handlers that serve on it; its new parts start (kept ones are running already). */
+  const serve = (parts: Parts): Serving => {
+    const s = parts.config.gateway.value;
+    parts.guardrails?.registerMetrics(metrics.registry);
+    const limits = s.limits ? new Limits(s.limits, metrics.registry, parts.state) : undefined;
+    // One matcher for both ways in: the proxy listener and ext_authz.
+    const matchRoute = routeMatcher(parts.routes);
+    const fallbackProvider = parts.routes[0]?.provider ?? getProvider('vertex');
+    const admission = { guardrails: parts.guardrails, limits, identifier: parts.identifier, authorizer: parts.authorizer, credentials: parts.credentials };
+    const handle = createHandler({ ...admission, matchRoute, recorder, tracing, fallbackProvider, pathNormalization: s.policy.pathNormalization });
+    const checker = s.extAuthz && new Checker({ ...admission, routes: parts.routes, matchRoute, recorder, tracing, fallbackProvider, timeoutMs: durationMs(s.extAuthz.timeout) });
+    parts.identifier.start(log);
+    parts.credentials.start();
+    metrics.configInfo.reset();
+    metrics.configInfo.set({ hash: parts.config.hash }, 1);
+    return { parts, limits, handle, checker, active: 0 };
+  };
+  let current = serve(first);
+  const leave = (s: Serving) => {
+    if (--s.active === 0 && s.retire) s.retire();
+  };
+
+  // Front doors: each counts its requests for the drain (drain.ts).
+  let draining = false;
+  const proxyFlight = new InFlight();
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    handler(req, res).catch((e) => log.error({ err: e }, 'unhandled error in request pipeline'));
+    // A request runs to its end on the config it started with.
+    const on = current;
+    on.active++;
+    // While draining, each answer tells the caller's client to reconnect (to another replica).
+    if (draining) res.setHeader('connection', 'close');
+    const flight: Flight = { shutdown: false };
+    const done = proxyFlight.add(() => {
+      flight.shutdown = true;
+      res.destroy();
+    });
+    // Over once its record is written and its response closed, in either order.
+    let pending = 2;
+    const end = () => {
+      if (--pending > 0) return;
+      done();
+      leave(on);
+    };
+    res.once('close', end);
+    on.handle(req, res, flight)
+      .catch((e) => log.error({ err: e }, 'unhandled error in request pipeline'))
+      .finally(end);
   };
   const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 0 };
   const tls = spec.listen.tls;
   let stopTlsWatch: (() => void) | undefined;
   let server: Server;
   if (tls) {
-    const https = createHttpsServer({ ...serverOptions, ...tlsServerOptions(tls, readTlsFiles(tls, parts.config.path)) }, onRequest);
+    const https = createHttpsServer({ ...serverOptions, ...tlsServerOptions(tls, readTlsFiles(tls, first.config.path)) }, onRequest);
     if (tls.clientCertificate === 'optional') refuseUnverifiedPeers(https);
-    stopTlsWatch = watchTlsFiles(https, tls, parts.config.path, {
+    stopTlsWatch = watchTlsFiles(https, tls, first.config.path, {
       reloaded: () => log.info('TLS certificate or client trust bundle reloaded'),
       failed: (err) => log.warn({ err: err.message }, 'TLS files could not be reloaded; the previous ones stay in use'),
     });
@@ -131,58 +201,137 @@ export async function startGateway(
   } else {
     server = createServer(serverOptions, onRequest);
   }
-  parts.identifier.start(log);
   // The first failure of a streak and the recovery, not every retry: the metrics count those.
   const stopMintLog = onTokenMint((e) => {
     if (!e.ok && e.streak === 1) log.warn({ credential: e.credential, kind: e.kind, err: e.error }, 'upstream token mint failed; retrying with backoff');
     else if (e.ok && e.failuresBefore) log.info({ credential: e.credential, failures: e.failuresBefore }, 'upstream token minted again');
   });
-  parts.credentials.start();
-  const admin = createAdminServer({ metrics, credentials: parts.credentials, wardenJwks: () => parts.identifier.tokens.jwks(), readiness: readiness([
-    warmUp(parts, opts.warmUpLimitMs ?? WARM_UP_LIMIT_MS, log),
-    limits && (() => ({ ready: limits.ready, detail: limits.status() })),
-    audit && (() => ({ ready: audit.accepting, detail: auditDetail(audit) })),
-  ]), explain: (d) => explainRequest(explainDeps(parts), d) });
+  const admin = createAdminServer({
+    metrics,
+    credentials: { status: () => current.parts.credentials.status() },
+    wardenJwks: () => current.parts.identifier.tokens.jwks(),
+    readiness: readiness([
+      () => (draining ? { ready: false, detail: `shutting down: ${proxyFlight.size + checkFlight.size} request(s) in flight` } : undefined),
+      warmUp(() => current.parts, opts.warmUpLimitMs ?? WARM_UP_LIMIT_MS, log),
+      () => (current.limits ? { ready: current.limits.ready, detail: current.limits.status() } : undefined),
+      audit && (() => ({ ready: audit.accepting, detail: auditDetail(audit) })),
+    ]),
+    explain: (d) => explainRequest(explainDeps(current.parts), d),
+    version: () => ({ ...build, configHash: current.parts.config.hash, startTime: startedAt.toISOString() }),
+  });
   const listen = { ...spec.listen, ...opts.listen };
   const adminListen = { ...spec.admin, ...opts.admin };
+
+  // ext_authz checks run on the config in service when they arrive, as proxied requests do.
+  const checkFlight = new InFlight();
+  const checks = {
+    check(input: Parameters<Checker['check']>[0], o: Parameters<Checker['check']>[1]) {
+      const on = current;
+      on.active++;
+      // A check lasts at most its timeout: it is never cut, only waited for.
+      const done = checkFlight.add(() => {});
+      return on.checker!.check(input, o).finally(() => {
+        done();
+        leave(on);
+      });
+    },
+  };
   let extAuthz: RunningExtAuthz | undefined;
-  // Once: a second close (a second SIGTERM, a test's cleanup) waits for the first instead of closing closed parts.
+  let serverClosed: Promise<void> | undefined;
+  const stopServer = () => {
+    serverClosed ??= new Promise((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+  };
+  const listeners = (): Drainable[] => [
+    {
+      inFlight: proxyFlight,
+      stopAccepting: stopServer,
+      async close() {
+        stopServer();
+        server.closeAllConnections();
+        await serverClosed;
+      },
+    },
+    ...(extAuthz ? [{ inFlight: checkFlight, stopAccepting: () => extAuthz!.stopAccepting(), close: () => extAuthz!.close() }] : []),
+  ];
+
+  // Reloads, one at a time, in the order asked.
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reloads = (result: 'applied' | 'rejected') => metrics.configReloads.inc({ result });
+  const reload = (trigger: string): Promise<ReloadOutcome> => {
+    const next = reloading.then(() => reloadNow(trigger));
+    reloading = next.catch(() => {});
+    return next;
+  };
+  const reloadNow = async (trigger: string): Promise<ReloadOutcome> => {
+    if (draining) return { applied: false, problems: ['shutting down'] };
+    const running = current;
+    const file = running.parts.config.file;
+    let config: LoadedConfig;
+    try {
+      config = loadConfigFile(file);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      return rejected(trigger, file, e.problems.map(formatProblem));
+    }
+    // As `warden config check` does: compile even after structural problems, to report them all.
+    const parts = compileConfig(config, running.parts.state);
+    if (!config.problems.length) reportRestartOnly(running.parts.config, config);
+    if (config.problems.length) {
+      await parts.state.discard();
+      return rejected(trigger, file, config.problems.map(formatProblem));
+    }
+    const next = serve(parts);
+    current = next;
+    const kept = parts.state.keys().filter((k) => parts.state.kept(k)).length;
+    const retire = () => {
+      running.parts.identifier.release();
+      parts.state.releasePrevious().catch((e) => log.warn({ err: (e as Error).message }, 'a part the previous config held did not stop cleanly'));
+    };
+    if (running.active === 0) retire();
+    else running.retire = retire;
+    reloads('applied');
+    log.info({ trigger, file, hash: config.hash, previousHash: running.parts.config.hash, kept, made: parts.state.keys().length - kept }, 'config reloaded');
+    return { applied: true, hash: config.hash };
+  };
+  const rejected = (trigger: string, file: string, problems: string[]): ReloadOutcome => {
+    reloads('rejected');
+    log.error({ trigger, file, problems, hash: current.parts.config.hash }, 'config rejected; the running config stays in service');
+    return { applied: false, problems };
+  };
+  const configWatch = opts.watchConfig === false ? undefined : watchConfig(first.config.file, () => void reload('file changed'));
+
+  // Once: a second shutdown (a second SIGTERM, a test's cleanup) waits for the first, and hurries it.
+  let hurry!: () => void;
+  const hurried = new Promise<void>((resolve) => (hurry = resolve));
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= shutdown());
-  const shutdown = async () => {
-    await extAuthz?.close();
+  const shutdown = (signal?: string, o: { quiet?: boolean } = {}) => (closing ??= stop(signal, o.quiet ?? false));
+  const stop = async (signal: string | undefined, quiet: boolean) => {
+    draining = true;
+    configWatch?.close();
+    await reloading;
+    const s = current.parts.config.gateway.value.shutdown;
+    const times = { drainDelayMs: durationMs(s.drainDelay), timeoutMs: durationMs(s.timeout) };
+    if (!quiet) log.info({ signal, inFlight: proxyFlight.size + checkFlight.size, drainDelay: s.drainDelay, timeout: s.timeout }, 'shutdown started: not ready, draining');
+    const result = await drain(listeners(), times, hurried);
+    if (!quiet) log.info({ ...result }, 'shutdown complete');
     stopTlsWatch?.();
-    parts.identifier.stop();
-    parts.credentials.close();
     stopMintLog();
-    server.closeAllConnections();
+    current.parts.identifier.release();
     admin.closeAllConnections();
-    await Promise.all([closeServer(server), closeServer(admin)]);
-    await Promise.all(parts.routes.map((r) => r.pool.close()));
+    await closeServer(admin);
+    await current.parts.state.stop();
     await audit?.close();
     await tracing?.shutdown();
     metrics.close();
-    await limits?.close();
   };
   // A port that is taken fails the start with what was already opened closed again.
   try {
     await Promise.all([listenOn(server, listen.host, listen.port, 'spec.listen.port'), listenOn(admin, adminListen.host, adminListen.port, 'spec.admin.port')]);
-    extAuthz = spec.extAuthz
-      ? await startExtAuthz(spec.extAuthz, {
-          guardrails: parts.guardrails,
-          limits,
-          routes: parts.routes,
-          matchRoute,
-          identifier: parts.identifier,
-          authorizer: parts.authorizer,
-          credentials: parts.credentials,
-          recorder,
-          tracing,
-          fallbackProvider: parts.routes[0]?.provider ?? getProvider('vertex'),
-        }, listen.host)
-      : undefined;
+    extAuthz = spec.extAuthz ? await startExtAuthz(spec.extAuthz, checks, listen.host) : undefined;
   } catch (e) {
-    await close();
+    hurry();
+    await shutdown(undefined, { quiet: true });
     throw e;
   }
   const url = urlOf(server, tls ? 'https' : 'http');
@@ -193,7 +342,15 @@ export async function startGateway(
     metrics,
     audit,
     extAuthz,
-    close,
+    get config() {
+      return current.parts.config;
+    },
+    reload,
+    shutdown: (signal) => shutdown(signal),
+    close: () => {
+      hurry();
+      return shutdown();
+    },
   };
 }
 
@@ -210,12 +367,11 @@ export function explainDeps(parts: Parts): ExplainDeps {
   };
 }
 
-/** Ready when every configured dependency is. */
-function readiness(checks: (ReadinessCheck | undefined)[]): ReadinessCheck | undefined {
-  const present = checks.filter((c): c is ReadinessCheck => c !== undefined);
-  if (!present.length) return undefined;
+/** Ready when every configured dependency is. A check answers undefined when it has nothing to say (no quotas). */
+function readiness(checks: (ReadinessCheck | (() => ReturnType<ReadinessCheck> | undefined) | undefined)[]): ReadinessCheck {
+  const present = checks.filter((c) => c !== undefined);
   return () => {
-    const results = present.map((c) => c());
+    const results = present.map((c) => c()).filter((r) => r !== undefined);
     return { ready: results.every((r) => r.ready), detail: results.map((r) => r.detail).join('\n') };
   };
 }
@@ -229,12 +385,18 @@ function readiness(checks: (ReadinessCheck | undefined)[]): ReadinessCheck | und
  * failing, not the whole pod out of service. After `limitMs` the pod is
  * ready whatever is still pending (said in the detail, and logged once).
  */
-function warmUp(parts: Parts, limitMs: number, log: Logger): ReadinessCheck {
+function warmUp(parts: () => Parts, limitMs: number, log: Logger): ReadinessCheck {
   const started = performance.now();
   let warned = false;
+  // Once warm, warm for good: a reload's new issuer or credential warms up while the pod keeps serving.
+  let done = false;
   return () => {
-    const waiting = [...parts.identifier.warming(), ...parts.credentials.warming()];
-    if (!waiting.length) return { ready: true, detail: 'warm-up: done' };
+    const p = parts();
+    const waiting = done ? [] : [...p.identifier.warming(), ...p.credentials.warming()];
+    if (!waiting.length) {
+      done = true;
+      return { ready: true, detail: 'warm-up: done' };
+    }
     if (performance.now() - started < limitMs) return { ready: false, detail: `warm-up: waiting for ${waiting.join(', ')}` };
     if (!warned) log.warn({ waiting, limitSeconds: limitMs / 1000 }, 'warm-up unfinished: ready anyway; requests that need what is pending wait for it');
     warned = true;

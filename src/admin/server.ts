@@ -1,5 +1,5 @@
-// The admin listener: health, readiness, Prometheus metrics and credential
-// status. Kept off the data port so that it can be firewalled separately.
+// The admin listener: health, readiness, Prometheus metrics, credential
+// status and the running version. Kept off the data port so that it can be firewalled separately.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Credentials } from '../credentials/index.js';
 import { WARDEN_JWKS_PATH } from '../identity/upstream-token.js';
@@ -11,11 +11,13 @@ export type ReadinessCheck = () => { ready: boolean; detail: string };
 
 export function createAdminServer(deps: {
   metrics: Metrics;
-  credentials: Credentials;
+  credentials: Pick<Credentials, 'status'>;
   wardenJwks?: () => object;
   readiness?: ReadinessCheck;
   /** POST /explain: a request description (JSON) → the policy explanation (docs/policy.md). */
   explain?: (description: RequestDescription) => Promise<unknown>;
+  /** GET /version: version, commit, Node.js version, config hash, start time. */
+  version?: () => object;
 }): Server {
   return createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -31,6 +33,9 @@ export function createAdminServer(deps: {
       }
       case '/metrics':
         return send(res, 200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());
+      case '/version':
+        if (deps.version) return send(res, 200, 'application/json', JSON.stringify(deps.version(), null, 2));
+        return send(res, 404, 'text/plain', 'not found\n');
       case '/credentials':
         return send(res, 200, 'application/json', JSON.stringify({ credentials: deps.credentials.status() }, null, 2));
       case WARDEN_JWKS_PATH:

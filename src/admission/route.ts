@@ -2,6 +2,7 @@ import { Pool } from 'undici';
 import type { RouteSpec } from '../config/schema.js';
 import { durationMs } from '../config/schema.js';
 import { getProvider, type Provider } from '../providers/index.js';
+import { stateKey, type KeptState } from '../state.js';
 import { requestHeaderAllowList } from './headers.js';
 
 /** A configured route with everything the hot path needs prepared once. */
@@ -17,12 +18,13 @@ export interface Route {
   server: { 'server.address': string; 'server.port': number };
 }
 
-export function buildRoute(spec: RouteSpec): Route {
+/** `state`: a reload keeps the route's upstream connections while its name and origin stay (state.ts). */
+export function buildRoute(spec: RouteSpec, state?: KeptState): Route {
   const url = new URL(spec.upstream);
   return {
     spec,
     provider: getProvider(spec.provider),
-    pool: createPool(url.origin),
+    pool: state ? state.take(stateKey('pool', spec.name, url.origin), () => createPool(url.origin), (p) => p.close()) : createPool(url.origin),
     basePath: url.pathname.replace(/\/$/, ''),
     headerAllowList: requestHeaderAllowList(spec.propagateHeaders),
     timeoutMs: durationMs(spec.timeout),

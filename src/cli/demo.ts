@@ -9,7 +9,8 @@ import { loadGateway, startGateway } from '../gateway.js';
 import { checkCanListen, ListenError } from '../listen.js';
 import { createLogger } from '../telemetry/log.js';
 import { DEMO_DIR, readDemoState, writeDemoState } from './demo-state.js';
-import { untilSignal } from './start.js';
+import { catchSignals, type Signals } from './signals.js';
+import { serveUntilStopped } from './start.js';
 
 /** The RequestAuthentication that trusts the emulator's dev OIDC issuer. */
 export function devIssuerAuthentication(issuer: string, audience: string): string {
@@ -41,6 +42,8 @@ spec:
     - name: vertex-sa
       google: {file: ./credentials/service-account.json}
   audit: {sqlite: ./audit.db}
+  # Nothing routes to this machine through a load balancer: stop without waiting for one to notice.
+  shutdown: {drainDelay: 0s, timeout: 10s}
 ---
 ${devIssuerAuthentication(o.issuer, o.audience)}---
 # ML engineers may call everything, training jobs included.
@@ -126,7 +129,16 @@ everyone else is denied. Files go to .warden/demo/.`);
     console.error(`warden demo: a demo is already running from this directory (gateway ${running}); use it, or stop it first (a second one would overwrite its files in .warden/demo)`);
     return 1;
   }
-  const emu = await startEmulator({ port: Number(values['emulator-port']) });
+  const signals = catchSignals();
+  try {
+    return await runDemo(signals, port, adminPort, Number(values['emulator-port']));
+  } finally {
+    signals.release();
+  }
+}
+
+async function runDemo(signals: Signals, port: number, adminPort: number, emulatorPort: number): Promise<number> {
+  const emu = await startEmulator({ port: emulatorPort });
   await emu.writeCredentials(join(DEMO_DIR, 'credentials'));
   const audience = 'warden';
   const file = join(DEMO_DIR, 'warden.yaml');
@@ -175,6 +187,7 @@ Every call is in the tamper-evident audit log:
   npx warden audit verify -c ${join('.warden', 'demo', 'warden.yaml')}
 Press Ctrl-C to stop.
 `);
-  await untilSignal(gw, emu);
+  // The gateway drains first: the emulator answers its requests in flight.
+  await serveUntilStopped(signals, gw, () => emu.close());
   return 0;
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator/index.js';
-import { untilSignal } from './start.js';
+import { catchSignals } from './signals.js';
 
 export async function emulator(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -22,6 +22,7 @@ routes accept only access tokens it minted itself.
 subject-token.txt for this emulator into DIR.`);
     return 0;
   }
+  const signals = catchSignals();
   const emu = await startEmulator({ host: values.host, port: Number(values.port) });
   console.log(`emulator listening on ${emu.url}`);
   console.log(`  dev OIDC issuer: ${emu.issuer}`);
@@ -30,6 +31,8 @@ subject-token.txt for this emulator into DIR.`);
     const files = await emu.writeCredentials(values['write-credentials']);
     console.log(`  wrote ${files.serviceAccount}\n  wrote ${files.externalAccount}\n  wrote ${files.subjectToken}`);
   }
-  await untilSignal(emu);
+  await signals.stopped;
+  await emu.close();
+  signals.release();
   return 0;
 }

@@ -1,51 +1,57 @@
 import { parseArgs } from 'node:util';
 import { SpoolInUseError } from '../audit/spool.js';
 import { ConfigError, formatProblem } from '../config/load.js';
-import { loadGateway, startGateway } from '../gateway.js';
+import { loadGateway, startGateway, type RunningGateway } from '../gateway.js';
 import { ListenError } from '../listen.js';
 import { createLogger } from '../telemetry/log.js';
+import { buildInfo } from '../version.js';
+import { catchSignals, type Signals } from './signals.js';
 
 export async function start(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help || !values.config) {
     // Asked for: usage on stdout, exit 0. A usage mistake: usage on stderr, exit 2.
-    (values.help ? console.log : console.error)('usage: warden start -c FILE\n\nRuns the gateway described by FILE (a multi-document YAML config).');
+    (values.help ? console.log : console.error)(`usage: warden start -c FILE
+
+Runs the gateway described by FILE (a multi-document YAML config).
+SIGTERM or SIGINT: drain and stop (spec.shutdown); a second one stops at once.
+SIGHUP, or a change of FILE: reload it (a config with problems is refused, the running one stays).`);
     return values.help ? 0 : 2;
   }
-  let parts;
+  const signals = catchSignals();
   try {
-    parts = loadGateway(values.config);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    for (const p of e.problems) console.error(formatProblem(p));
-    console.error(`\nnot started: ${e.problems.length} problem(s) in ${values.config} (see 'warden config check -c ${values.config}')`);
-    return 1;
+    let parts;
+    try {
+      parts = loadGateway(values.config);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      for (const p of e.problems) console.error(formatProblem(p));
+      console.error(`\nnot started: ${e.problems.length} problem(s) in ${values.config} (see 'warden config check -c ${values.config}')`);
+      return 1;
+    }
+    const log = createLogger();
+    let gw;
+    try {
+      gw = await startGateway(parts, { log });
+    } catch (e) {
+      if (!(e instanceof ListenError || e instanceof SpoolInUseError)) throw e;
+      console.error(`warden: not started: ${e.message}`);
+      return 1;
+    }
+    const b = buildInfo();
+    log.info({ url: gw.url, admin: gw.adminUrl, version: b.version, commit: b.commit, node: b.node, config: values.config, configHash: gw.config.hash }, 'warden listening');
+    await serveUntilStopped(signals, gw);
+    return 0;
+  } finally {
+    signals.release();
   }
-  const log = createLogger();
-  let gw;
-  try {
-    gw = await startGateway(parts, { log });
-  } catch (e) {
-    if (!(e instanceof ListenError || e instanceof SpoolInUseError)) throw e;
-    console.error(`warden: not started: ${e.message}`);
-    return 1;
-  }
-  log.info({ url: gw.url, admin: gw.adminUrl }, 'warden listening');
-  await untilSignal(gw);
-  return 0;
 }
 
-/** Resolve after SIGINT/SIGTERM, once in-flight work is closed and the audit flushed. */
-export function untilSignal(...running: { close(): Promise<void> }[]): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = async () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      await Promise.all(running.map((r) => r.close()));
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+/** SIGHUP reloads; the first SIGTERM or SIGINT drains and stops, a second one cuts what is left; then `after` (the demo's emulator). */
+export async function serveUntilStopped(signals: Signals, gw: RunningGateway, after?: () => Promise<void>): Promise<void> {
+  signals.onHangup(() => void gw.reload('SIGHUP'));
+  const signal = await signals.stopped;
+  signals.onAgain(() => void gw.close());
+  await gw.shutdown(signal);
+  await after?.();
 }
-

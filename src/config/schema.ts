@@ -425,6 +425,16 @@ const extAuthz = z
   .strict()
   .refine((e) => !!e.grpc || !!e.http, { message: 'extAuthz needs grpc, http or both' });
 
+/** Graceful shutdown on SIGTERM or SIGINT (docs/configuration.md "Shutdown"). */
+const shutdown = z
+  .object({
+    /** After the signal, readiness fails at once and new connections are still served this long, while endpoints catch up. */
+    drainDelay: duration.default('5s'),
+    /** Then requests in flight (streams too) get this long to finish; what is left is cut and recorded as SHUTDOWN. */
+    timeout: duration.default('25s'),
+  })
+  .strict();
+
 export const gatewaySpec = z
   .object({
     listen: dataListen.default({ host: '127.0.0.1', port: 8080 }),
@@ -441,6 +451,7 @@ export const gatewaySpec = z
     limits: limits.optional(),
     /** Envoy ext_authz servers (Istio `AuthorizationPolicy` CUSTOM); absent = none. */
     extAuthz: extAuthz.optional(),
+    shutdown: shutdown.prefault({}),
   })
   .strict();
 
@@ -457,6 +468,7 @@ export type GatewayDoc = z.infer<typeof gatewayDoc>;
 export type GatewaySpec = z.infer<typeof gatewaySpec>;
 export type RouteSpec = z.infer<typeof route>;
 export type ExtAuthzSpec = z.infer<typeof extAuthz>;
+export type ShutdownSpec = z.infer<typeof shutdown>;
 export type AuditSpec = z.infer<typeof audit>;
 export type TelemetrySpec = z.infer<typeof telemetry>;
 export type CredentialSpec = z.infer<typeof credential>;

@@ -5,6 +5,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Reporter } from '../config/load.js';
 import type { GuardrailsSpec, RouteSpec } from '../config/schema.js';
 import { WardenError } from '../errors.js';
+import { registered } from '../telemetry/metrics.js';
 import { BUFFER_LIMIT } from '../admission/body.js';
 import { ActionResolver, type Action, type ActionTable, type Direction, type RequestScope } from './actions.js';
 import { customDetector } from './detectors/custom.js';
@@ -68,12 +69,12 @@ export class Guardrails {
 
   /** Count findings in `warden_guardrail_findings_total` (once the gateway has a registry). */
   registerMetrics(registry: Registry): void {
-    this.findingsCounter = new Counter({
-      name: 'warden_guardrail_findings_total',
+    this.findingsCounter = registered(registry, 'warden_guardrail_findings_total', (name) => new Counter({
+      name,
       help: 'Guardrail findings by type, direction and the action taken',
       labelNames: ['type', 'direction', 'action'],
       registers: [registry],
-    });
+    }));
   }
 
   /** @internal one finding, for metrics */

@@ -21,6 +21,8 @@ import { RedisStore } from './redis-store.js';
 import { LimitRule, type LimitScope, type TokenCount, type Window } from './rules.js';
 import { durationMs } from '../config/schema.js';
 import type { Charge, CounterStore } from './store.js';
+import { stateKey, type KeptState } from '../state.js';
+import { registered } from '../telemetry/metrics.js';
 
 interface Line {
   rule: LimitRule;
@@ -53,29 +55,18 @@ export class Limits {
   readonly store: CounterStore;
   private readonly rejections?: Counter<'rule' | 'kind'>;
 
-  constructor(spec: LimitsSpec, registry?: Registry) {
+  /**
+   * `state`: a reload keeps the counter store (and so every count) while `spec.store` is unchanged
+   * (state.ts); counters are keyed by rule name, so a rule that keeps its name keeps its counts.
+   */
+  constructor(spec: LimitsSpec, registry?: Registry, state?: KeptState) {
     this.rules = spec.rules.map((r) => new LimitRule(r));
-    const redis = spec.store.redis;
-    this.prefix = redis ? '' : 'warden:';
-    if (redis) {
-      const metrics = registry && {
-        up: new Gauge({ name: 'warden_limits_store_up', help: 'Whether the Redis quota store is reachable (1) or not (0)', registers: [registry] }),
-        errors: new Counter({ name: 'warden_limits_store_errors_total', help: 'Quota store commands that failed', registers: [registry] }),
-        fallbacks: new Counter({ name: 'warden_limits_local_fallback_total', help: 'Requests counted locally while Redis was unreachable', registers: [registry] }),
-      };
-      this.store = new RedisStore({
-        url: redis.url,
-        keyPrefix: redis.keyPrefix,
-        timeoutMs: durationMs(redis.timeout),
-        unavailable: redis.unavailable,
-        localShare: redis.localShare,
-        metrics,
-      });
-    } else {
-      this.store = new MemoryStore();
-    }
+    this.prefix = spec.store.redis ? '' : 'warden:';
+    const open = () => openStore(spec.store, registry);
+    this.store = state ? state.take(stateKey('limits-store', spec.store), open, (s) => s.close()) : open();
     if (registry) {
-      this.rejections = new Counter({ name: 'warden_ratelimit_rejections_total', help: 'Requests refused by a quota', labelNames: ['rule', 'kind'], registers: [registry] });
+      this.rejections = registered(registry, 'warden_ratelimit_rejections_total', (name) =>
+        new Counter({ name, help: 'Requests refused by a quota', labelNames: ['rule', 'kind'], registers: [registry] }));
     }
   }
 
@@ -143,6 +134,24 @@ export class Limits {
       resetMs: start + w.ms - now,
     };
   }
+}
+
+function openStore(spec: LimitsSpec['store'], registry?: Registry): CounterStore {
+  const redis = spec.redis;
+  if (!redis) return new MemoryStore();
+  const metrics = registry && {
+    up: registered(registry, 'warden_limits_store_up', (name) => new Gauge({ name, help: 'Whether the Redis quota store is reachable (1) or not (0)', registers: [registry] })),
+    errors: registered(registry, 'warden_limits_store_errors_total', (name) => new Counter({ name, help: 'Quota store commands that failed', registers: [registry] })),
+    fallbacks: registered(registry, 'warden_limits_local_fallback_total', (name) => new Counter({ name, help: 'Requests counted locally while Redis was unreachable', registers: [registry] })),
+  };
+  return new RedisStore({
+    url: redis.url,
+    keyPrefix: redis.keyPrefix,
+    timeoutMs: durationMs(redis.timeout),
+    unavailable: redis.unavailable,
+    localShare: redis.localShare,
+    metrics,
+  });
 }
 
 /** One admitted request's charge, until it is settled. */

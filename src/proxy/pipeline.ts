@@ -8,6 +8,7 @@ import { responseRewriter, type ResponseRewriter } from '../guardrails/response.
 import { usageFraming, type Provider, type UsageObserver } from '../providers/index.js';
 import { askForStreamUsage, UsageChunkFilter } from '../providers/stream-usage.js';
 import type { Principal } from '../types.js';
+import { shutdownError, type Flight } from '../drain.js';
 import { admit, type AdmissionParts } from '../admission/admit.js';
 import { BUFFER_LIMIT, discardBody, mayBeJson, readBody } from '../admission/body.js';
 import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
@@ -32,7 +33,8 @@ export interface PipelineParts extends AdmissionParts {
 const ANONYMOUS: Principal = Object.freeze({ groups: [], methods: [] }) as Principal;
 
 export function createHandler(parts: PipelineParts) {
-  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `flight` is the gateway's mark for this request: set when shutdown cut it (drain.ts). */
+  return async function handle(req: IncomingMessage, res: ServerResponse, flight?: Flight): Promise<void> {
     const ex: Exchange = { req: requestInfo(req), started: performance.now(), principal: ANONYMOUS, status: 0 };
     ex.trace = parts.tracing?.start(ex.req.method, ex.req.headers);
     let sendErrorBody: (() => void) | undefined;
@@ -43,8 +45,14 @@ export function createHandler(parts: PipelineParts) {
       ex.trace?.fail(ex.error.reason);
       if (!res.headersSent && !res.destroyed) sendErrorBody = sendError(res, ex, ex.route?.provider ?? parts.fallbackProvider);
     } finally {
+      if (flight?.shutdown) {
+        // Cut by Warden's shutdown: its reason, not CLIENT_CLOSED (the connection closed under the caller too).
+        ex.error = shutdownError();
+        ex.trace?.fail(ex.error.reason);
+        ex.status = res.headersSent ? res.statusCode : ex.error.httpStatus;
+      }
       // A caller gone before its answer started was sent nothing: 499, not Node's default 200.
-      if (!res.headersSent && res.destroyed) ex.status = HTTP_STATUS.CANCELLED;
+      else if (!res.headersSent && res.destroyed) ex.status = HTTP_STATUS.CANCELLED;
       else if (res.headersSent || ex.upstream?.release) ex.status = res.statusCode;
       // The caller gets the end of its answer only once the record is in the audit spool.
       parts.recorder.record(ex, sendErrorBody ?? ex.upstream?.release);

@@ -5,7 +5,7 @@
 // list — never a per-user label. A model name is the caller's to choose, so it
 // becomes a label value only once the upstream has answered an allowed
 // request for it, and for at most `maxModels` names; any other is "other".
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { AuditStatus } from '../audit/writer.js';
 import { jwksRefreshChannel, onTokenMint, type JwksRefreshEvent, type TokenMintEvent } from './events.js';
 
@@ -15,6 +15,14 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 /** The label value of models past the bound, or never answered. */
 export const OTHER_MODEL = 'other';
+
+/**
+ * The registry's metric of that name, made once: a reloaded config's parts (quotas, guardrails)
+ * count on in the series the previous config's parts began.
+ */
+export function registered<T extends Metric>(registry: Registry, name: string, make: (name: string) => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make(name);
+}
 
 type RequestLabel = 'route' | 'model' | 'operation' | 'status' | 'decision';
 
@@ -35,6 +43,11 @@ export class Metrics {
   readonly auditDropped: Counter;
   /** Spans handed to the OTLP exporter, by result (ok, error: dropped). */
   readonly spanExports: Counter<'result'>;
+  /** 1, labelled with what this Warden is (version.ts). */
+  readonly buildInfo: Gauge<'version' | 'commit' | 'node'>;
+  /** 1, labelled with the hash of the config in service (it changes on a reload). */
+  readonly configInfo: Gauge<'hash'>;
+  readonly configReloads: Counter<'result'>;
   private readonly groupLabels: ReadonlySet<string>;
   private readonly modelLabels = new Set<string>();
   private readonly maxModels: number;
@@ -63,6 +76,9 @@ export class Metrics {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,
     ]);
     this.spanExports = counter('warden_trace_spans_exported_total', 'Spans sent to the OTLP collector, by result (ok; error: the export failed and they were dropped)', ['result']);
+    this.buildInfo = new Gauge({ name: 'warden_build_info', help: 'Always 1; the labels say which Warden runs: version, commit (when known) and Node.js version', labelNames: ['version', 'commit', 'node'], registers });
+    this.configInfo = new Gauge({ name: 'warden_config_info', help: 'Always 1; the label is the hash of the config in service (the first 16 hex digits of its SHA-256)', labelNames: ['hash'], registers });
+    this.configReloads = counter('warden_config_reloads_total', 'Config reloads (file change or SIGHUP), by result: applied, rejected (the running config stays)', ['result']);
     this.auditDropped = counter('warden_audit_dropped_total', 'Audit records not kept: the spool was full (sink down) or could not be written');
     const sources = this.auditSources;
     const gauge = (name: string, help: string, value: (s: AuditStatus) => number) =>

@@ -292,6 +292,9 @@ describe('Helm chart deploy/helm/warden, rendered by Helm', { concurrency: 2 }, 
       // The config goes into the pod as given; a changed config rolls the pods.
       assert.equal(find('ConfigMap').data!['warden.yaml'], v.config);
       assert.match(find('Deployment').spec!.template.metadata.annotations['checksum/config'], /^[0-9a-f]{64}$/);
+      // As `warden istio render` makes them from the default spec.shutdown (5 s + 25 s).
+      assert.equal(find('Deployment').spec!.template.metadata.annotations['proxy.istio.io/config'], '{"terminationDrainDuration":"30s"}');
+      assert.equal(find('Deployment').spec!.template.spec.terminationGracePeriodSeconds, 35);
       v.check(find, docs);
 
       assert.deepEqual(providers.map((p) => p.name), v.providers);

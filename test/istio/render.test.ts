@@ -140,6 +140,9 @@ describe('warden istio render', () => {
       CONFIG.replace('file: ./credentials/service-account.json', 'file: /etc/warden/secrets/warden-files/service-account.json'),
     );
     assert.match(dep.spec!.template.metadata.annotations['checksum/config'], /^[0-9a-f]{64}$/);
+    // Warden drains for spec.shutdown's drainDelay + timeout (5 s + 25 s): its sidecar serves as long, the pod gets 5 s more.
+    assert.deepEqual(JSON.parse(dep.spec!.template.metadata.annotations['proxy.istio.io/config']), { terminationDrainDuration: '30s' });
+    assert.equal(pod.terminationGracePeriodSeconds, 35);
     assert.match(text, /# note: .*kubectl -n ai-gateway create secret generic warden-files --from-file=service-account\.json=\.\/credentials\/service-account\.json/);
     assert.doesNotMatch(text, /PRIVATE KEY/, 'key material is never rendered');
     assert.deepEqual(find('HorizontalPodAutoscaler').spec!.minReplicas, 3);

@@ -4,7 +4,7 @@
 // writable volumes where it keeps state.
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { GatewaySpec } from '../../config/schema.js';
+import { durationMs, type GatewaySpec } from '../../config/schema.js';
 import { CONFIG_DIR, CONFIG_PATH, containerPorts, inPod, type Labels, type Manifest, type Ports, type RenderOptions } from '../manifest.js';
 import type { SecretLayout } from './secret-files.js';
 
@@ -44,6 +44,7 @@ export function deployment(
     mounts.push({ name: `state-${i}`, mountPath: dir });
   });
   const probe = (path: string) => ({ httpGet: { path, port: 'http-admin' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
+  const drain = drainSeconds(spec);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -61,11 +62,15 @@ export function deployment(
             'prometheus.io/scrape': 'true',
             'prometheus.io/port': String(ports.admin),
             'prometheus.io/path': '/metrics',
+            // The pod's own sidecar carries every request to Warden: it keeps doing so while Warden drains.
+            'proxy.istio.io/config': JSON.stringify({ terminationDrainDuration: `${drain}s` }),
           },
         },
         spec: {
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-          terminationGracePeriodSeconds: 30,
+          // Warden's drain (spec.shutdown), and a few seconds to flush the audit and exit. No preStop
+          // sleep: after SIGTERM Warden serves on for drainDelay itself (the image has no `sleep`).
+          terminationGracePeriodSeconds: drain + EXIT_SECONDS,
           topologySpreadConstraints: [
             { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
           ],
@@ -92,6 +97,14 @@ export function deployment(
       },
     },
   };
+}
+
+/** Seconds the pod gets beyond Warden's drain: the audit writer's last flush, and the exit. */
+const EXIT_SECONDS = 5;
+
+/** How long Warden takes at most to drain after SIGTERM: spec.shutdown's drainDelay + timeout, in whole seconds. */
+function drainSeconds(spec: GatewaySpec): number {
+  return Math.ceil((durationMs(spec.shutdown.drainDelay) + durationMs(spec.shutdown.timeout)) / 1000);
 }
 
 /** Files Warden writes (SQLite audit, its spool): their directories need a writable volume. */

@@ -45,3 +45,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{- /* Condition keys only Warden understands (src/istio/render/policies.ts WARDEN_KEY): Istio would reject a policy that uses them. */ -}}
 {{- define "warden.wardenOnlyKeyPattern" -}}^request\.(model|publisher|operation|operation_class|project|location|stream|endpoint)$|^warden\.{{- end -}}
+
+{{/* Seconds Warden takes at most to drain after SIGTERM: the config's spec.shutdown drainDelay + timeout. */}}
+{{- define "warden.drainSeconds" -}}
+{{- add .Values.shutdown.drainDelaySeconds .Values.shutdown.timeoutSeconds -}}
+{{- end }}
