@@ -138,7 +138,7 @@ everyone else is denied. Files go to .warden/demo/.`);
 }
 
 async function runDemo(signals: Signals, port: number, adminPort: number, emulatorPort: number): Promise<number> {
-  const emu = await startEmulator({ port: emulatorPort });
+  const emu = await startEmulator({ port: emulatorPort, defaultKeyAtStart: true });
   await emu.writeCredentials(join(DEMO_DIR, 'credentials'));
   const audience = 'warden';
   const file = join(DEMO_DIR, 'warden.yaml');
@@ -160,7 +160,7 @@ async function runDemo(signals: Signals, port: number, adminPort: number, emulat
   console.log(`
 Warden demo is running.
   gateway   ${gw.url}     (config: ${file})
-  admin     ${gw.adminUrl}    (/healthz /readyz /metrics /credentials)
+  admin     ${gw.adminUrl}    (/healthz /readyz /version /metrics /credentials)
   emulator  ${emu.url}    (stand-in for Vertex AI and Google's token services)
 
 Try it (another terminal, same directory):

@@ -1,5 +1,6 @@
 // Shared by the audit tests: records to write, a real PostgreSQL server on a
 // free loopback port, and waiting for the writer to drain.
+import '../helpers/source.js';
 import { execFile, spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
