@@ -14,7 +14,9 @@ import { buildIdentifier } from './identity/build.js';
 import type { Identifier } from './identity/identify.js';
 import { readTlsFiles, refuseUnverifiedPeers, tlsServerOptions, watchTlsFiles } from './identity/tls.js';
 import type { Authorizer } from './policy/evaluate.js';
-import { explainRequest, type ExplainDeps } from './policy/explain.js';
+import { explainRequest, type ExplainDeps, type GuardPreview } from './policy/explain.js';
+import { isWardenError } from './errors.js';
+import { estimatePromptTokens } from './limits/estimate.js';
 import { buildAuthorizer } from './policy/index.js';
 import { getProvider } from './providers/index.js';
 import { createHandler } from './proxy/pipeline.js';
@@ -216,7 +218,7 @@ export async function startGateway(
       () => (current.limits ? { ready: current.limits.ready, detail: current.limits.status() } : undefined),
       audit && (() => ({ ready: audit.accepting, detail: auditDetail(audit) })),
     ]),
-    explain: (d) => explainRequest(explainDeps(current.parts), d),
+    explain: (d) => explainRequest(explainDeps(current.parts, { limits: current.limits, counted: true }), d),
     version: () => ({ ...build, configHash: current.parts.config.hash, startTime: startedAt.toISOString() }),
   });
   const listen = { ...spec.listen, ...opts.listen };
@@ -354,9 +356,15 @@ export async function startGateway(
   };
 }
 
-/** identify → classify → authorize for a described request (`warden explain`, admin POST /explain). */
-export function explainDeps(parts: Parts): ExplainDeps {
+/**
+ * identify → classify → authorize for a described request (`warden explain`, admin POST /explain),
+ * then guard(request) and the quotas as a dry run. `quota.counted`: whether `quota.limits` holds the
+ * live counters (the gateway's own, or a shared Redis), so that their values mean something.
+ */
+export function explainDeps(parts: Parts, quota?: { limits?: Limits; counted: boolean }): ExplainDeps {
   const match = routeMatcher(parts.routes);
+  const guardrails = parts.guardrails;
+  const limits = quota?.limits;
   return {
     identify: (req) => parts.identifier.identify(req),
     route: (req) => {
@@ -364,6 +372,22 @@ export function explainDeps(parts: Parts): ExplainDeps {
       return r && { name: r.spec.name, classify: (m, p, q, b) => r.provider.classify(m, p, q, b) };
     },
     authorizer: parts.authorizer,
+    guard: guardrails && (async (scope, target, body) => {
+      // As admission does: only inference bodies are scanned.
+      if (target.operationClass !== 'inference') return undefined;
+      const session = guardrails.session(scope, true);
+      let blocked: GuardPreview['blocked'];
+      let redacted = false;
+      try {
+        redacted = (await session.request(body)) !== undefined;
+      } catch (e) {
+        if (!isWardenError(e)) throw e;
+        blocked = { reason: e.reason, message: e.message };
+      }
+      const findings = session.findings.list.map((f) => ({ type: f.type, direction: f.direction, action: f.action, count: f.count }));
+      return { findings, redacted, ...(blocked ? { blocked } : {}) };
+    }),
+    quota: limits && ((scope, body) => limits.preview(scope, estimatePromptTokens(body, body === undefined ? 0 : JSON.stringify(body).length), { counted: quota!.counted })),
   };
 }
 

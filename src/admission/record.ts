@@ -93,6 +93,8 @@ export class Recorder {
       findings: ex.findings && auditFindings(ex.findings),
       quota: ex.quota && auditQuota(ex.quota),
       via: p.via,
+      method: ex.req.method,
+      path: ex.req.path,
     };
     if (this.writer) this.writer.write(rec, then);
     else then?.();

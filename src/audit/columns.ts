@@ -90,6 +90,7 @@ export function whereClause(f: AuditFilter, param: (i: number) => string): { sql
     params.push(v);
     parts.push(sql(param(params.length)));
   };
+  if (f.requestId) add((p) => `request_id = ${p}`, f.requestId);
   if (f.since) add((p) => `time >= ${p}`, f.since);
   if (f.until) add((p) => `time < ${p}`, f.until);
   if (f.principal) {

@@ -52,6 +52,8 @@ export const FIELDS = [
   ['findings', 'json'],
   ['quota', 'json'],
   ['via', 'text'],
+  ['method', 'text'],
+  ['path', 'text'],
 ] as const satisfies ReadonlyArray<readonly [string, FieldKind]>;
 
 /**
@@ -150,6 +152,9 @@ export interface AuditRecord {
   quota?: AuditQuota;
   /** The trusted proxy (address or SPIFFE ID) whose `x-forwarded-client-cert` gave the source identity. */
   via?: string;
+  /** The request's method, and its path as the caller sent it, normalized as policy saw it (no query: it may carry a token). */
+  method?: string;
+  path?: string;
 }
 
 /** A record as the chain stores it: linked to its predecessor and sealed with the HMAC key. */

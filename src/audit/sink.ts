@@ -36,6 +36,8 @@ export type StoredHead = ChainHead & { record?: ChainedRecord };
 
 /** Filters for `warden audit query` and `export`. All optional; all must hold. */
 export interface AuditFilter {
+  /** One request's record (its `x-request-id`): why was it refused? */
+  requestId?: string;
   /** ISO times, inclusive `since`, exclusive `until`. */
   since?: string;
   until?: string;
@@ -86,6 +88,7 @@ export interface AuditReader {
 }
 
 export function matchesFilter(r: ChainedRecord, f: AuditFilter): boolean {
+  if (f.requestId && r.requestId !== f.requestId) return false;
   if (f.since && r.time < f.since) return false;
   if (f.until && r.time >= f.until) return false;
   if (f.principal && r.principal !== f.principal && r.subject !== f.principal && r.sourcePrincipal !== f.principal) return false;

@@ -61,8 +61,9 @@ export class Guardrails {
     return route.provider === 'http' ? BUFFER_LIMIT : Math.max(BUFFER_LIMIT, this.maxScanBytes);
   }
 
-  session(scope: RequestScope): GuardSession {
-    return new GuardSession(this, this.resolver.resolve(scope), this.threshold);
+  /** `dryRun`: `warden explain`'s, whose findings count in no metric. */
+  session(scope: RequestScope, dryRun = false): GuardSession {
+    return new GuardSession(this, this.resolver.resolve(scope), this.threshold, dryRun);
   }
 
   private findingsCounter?: Counter<'type' | 'direction' | 'action'>;
@@ -91,7 +92,12 @@ export class GuardSession {
     readonly guardrails: Guardrails,
     readonly actions: Record<Direction, ActionTable>,
     private readonly threshold: number,
+    private readonly dryRun = false,
   ) {}
+
+  private count(type: string, direction: Direction, action: Action): void {
+    if (!this.dryRun) this.guardrails.counted(type, direction, action);
+  }
 
   /**
    * guard(request) on a parsed JSON body. Returns the body to forward when
@@ -129,7 +135,7 @@ export class GuardSession {
     if (!table.active) return;
     const action = table.enforcing && this.guardrails.oversize === 'block' ? 'block' : 'flag';
     this.findings.add('UNSCANNED', 'unscanned', 'request', action, 'body');
-    this.guardrails.counted('UNSCANNED', 'request', action);
+    this.count('UNSCANNED', 'request', action);
     if (action === 'block') {
       throw new WardenError(
         'INVALID_ARGUMENT',
@@ -146,7 +152,7 @@ export class GuardSession {
     const verdict = await this.guardrails.classifier.classify(fields.map((f) => f.value));
     if (verdict.score < this.threshold) return;
     const f = this.findings.add('PROMPT_INJECTION', 'injection', 'request', action, fields.map((x) => x.path).join(',').slice(0, 200));
-    this.guardrails.counted('PROMPT_INJECTION', 'request', action);
+    this.count('PROMPT_INJECTION', 'request', action);
     f.score = Math.max(f.score ?? 0, verdict.score);
     f.signals = verdict.signals;
   }
@@ -161,7 +167,7 @@ export class GuardSession {
       const action = table.action(m.type, category);
       if (action === 'off') continue;
       this.findings.add(m.type, category, direction, action, `${path}[${offset + m.start}:${offset + m.end}]`);
-      this.guardrails.counted(m.type, direction, action);
+      this.count(m.type, direction, action);
       if (action === 'redact') redact.push(m);
     }
     return applyRedactions(text, redact, this.placeholders);

@@ -20,7 +20,7 @@ import { MemoryStore } from './memory-store.js';
 import { RedisStore } from './redis-store.js';
 import { LimitRule, type LimitScope, type TokenCount, type Window } from './rules.js';
 import { durationMs } from '../config/schema.js';
-import type { Charge, CounterStore } from './store.js';
+import { exceeds, type Charge, type CounterStore } from './store.js';
 import { stateKey, type KeptState } from '../state.js';
 import { registered } from '../telemetry/metrics.js';
 
@@ -45,6 +45,16 @@ export interface QuotaRecord {
   settledTokens?: number;
   /** Local fallback counted this request (Redis unreachable). */
   local?: boolean;
+}
+
+/** What the quotas would do with a request now, nothing charged (`warden explain`). */
+export interface QuotaPreview {
+  /** Each counter the request would be charged on. */
+  counters: { rule: string; kind: 'requests' | 'tokens'; limit: number; windowSeconds: number; used?: number; wouldRefuse: boolean }[];
+  /** The rule that would refuse it now, if one would. */
+  refusedBy?: string;
+  /** Whether the counts are known: not from a process other than the gateway's when the counters are in its memory. */
+  counted: boolean;
 }
 
 export type QuotaOutcome = { record: QuotaRecord } & ({ ticket: QuotaTicket; refused?: undefined } | { ticket?: undefined; refused: WardenError });
@@ -83,17 +93,7 @@ export class Limits {
 
   /** Charge one request; `undefined` when no rule applies to it. */
   async admit(scope: LimitScope, promptEstimate: number): Promise<QuotaOutcome | undefined> {
-    const now = Date.now();
-    const lines: Line[] = [];
-    for (const rule of this.rules) {
-      for (const subject of rule.subjects(scope)) {
-        if (rule.requests) lines.push(this.line(rule, 'requests', rule.requests, subject, 1, now));
-        if (rule.tokens) {
-          const inc = rule.tokens.count === 'output' ? 0 : promptEstimate;
-          lines.push({ ...this.line(rule, 'tokens', rule.tokens, subject, inc, now), count: rule.tokens.count });
-        }
-      }
-    }
+    const lines = this.lines(scope, promptEstimate, Date.now());
     if (lines.length === 0) return undefined;
     const result = await this.store.charge(lines.map((l) => l.charge));
     const headers = rateHeaders(lines, result.values);
@@ -120,8 +120,37 @@ export class Limits {
     return { record, ticket: new QuotaTicket(lines, result.store ?? this.store, headers, record) };
   }
 
+  /** The counters admit() would charge, with their values now, charging nothing; undefined when no rule applies. */
+  async preview(scope: LimitScope, promptEstimate: number, o: { counted: boolean }): Promise<QuotaPreview | undefined> {
+    const lines = this.lines(scope, promptEstimate, Date.now());
+    if (!lines.length) return undefined;
+    const values = o.counted ? await this.store.peek(lines.map((l) => l.charge.key)) : undefined;
+    const counters = lines.map((l, i) => {
+      const used = values?.[i];
+      return {
+        rule: l.rule.name, kind: l.kind, limit: l.charge.limit, windowSeconds: l.window.ms / 1000,
+        ...(used === undefined ? {} : { used }), wouldRefuse: used !== undefined && exceeds(used, l.charge.increment, l.charge.limit),
+      };
+    });
+    return { counters, refusedBy: counters.find((c) => c.wouldRefuse)?.rule, counted: o.counted };
+  }
+
   close(): Promise<void> {
     return this.store.close();
+  }
+
+  private lines(scope: LimitScope, promptEstimate: number, now: number): Line[] {
+    const lines: Line[] = [];
+    for (const rule of this.rules) {
+      for (const subject of rule.subjects(scope)) {
+        if (rule.requests) lines.push(this.line(rule, 'requests', rule.requests, subject, 1, now));
+        if (rule.tokens) {
+          const inc = rule.tokens.count === 'output' ? 0 : promptEstimate;
+          lines.push({ ...this.line(rule, 'tokens', rule.tokens, subject, inc, now), count: rule.tokens.count });
+        }
+      }
+    }
+    return lines;
   }
 
   private line(rule: LimitRule, kind: 'requests' | 'tokens', w: Window, subject: string, increment: number, now: number): Omit<Line, 'count'> {
