@@ -369,7 +369,7 @@ export function explainDeps(parts: Parts, quota?: { limits?: Limits; counted: bo
     identify: (req) => parts.identifier.identify(req),
     route: (req) => {
       const r = match(req);
-      return r && { name: r.spec.name, classify: (m, p, q, b) => r.provider.classify(m, p, q, b) };
+      return r && { name: r.spec.name, classify: (m, p, q, b) => r.provider.classify(m, r.upstreamPath(p), q, b) };
     },
     authorizer: parts.authorizer,
     guard: guardrails && (async (scope, target, body) => {

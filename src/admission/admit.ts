@@ -58,7 +58,8 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   ex.principal = identity.principal;
 
   ex.trace?.stage('classify');
-  const target = route.provider.classify(info.method, info.path, info.query, body.json);
+  // The provider reads the path its upstream gets (after the route's rewrite); policy, below, the caller's.
+  const target = route.provider.classify(info.method, route.upstreamPath(info.path), info.query, body.json);
   ex.target = target;
   if (modelUnread(route, info, body)) {
     // Policy on request.model or request.stream would decide on an absent value: refuse instead.
@@ -113,7 +114,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
 /** The target of a request refused before classify, for its record; none if it would not classify. */
 function classifyForRecord(route: Route, info: Exchange['req'], body: RequestBody): Exchange['target'] {
   try {
-    return route.provider.classify(info.method, info.path, info.query, body.json);
+    return route.provider.classify(info.method, route.upstreamPath(info.path), info.query, body.json);
   } catch {
     return undefined;
   }
@@ -126,7 +127,7 @@ function classifyForRecord(route: Route, info: Exchange['req'], body: RequestBod
  */
 function modelUnread(route: Route, info: Exchange['req'], body: RequestBody): boolean {
   if (body.stream === undefined && !body.partial) return false;
-  return mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, info.path);
+  return mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, route.upstreamPath(info.path));
 }
 
 /** The identity token and the upstream credential the request leaves with. */

@@ -12,6 +12,11 @@ export interface Route {
   pool: Pool;
   /** The upstream URL's path, prepended to the request path ('' for none). */
   basePath: string;
+  /**
+   * The route's `rewrite` of the request path (the path itself without one): what the upstream
+   * gets after `basePath`, and what the provider classifies. Policy sees the caller's path.
+   */
+  upstreamPath(path: string): string;
   headerAllowList: ReadonlySet<string>;
   timeoutMs: number;
   /** The upstream's host and port, for the forward span (OpenTelemetry's server.address, server.port). */
@@ -26,10 +31,30 @@ export function buildRoute(spec: RouteSpec, state?: KeptState): Route {
     provider: getProvider(spec.provider),
     pool: state ? state.take(stateKey('pool', spec.name, url.origin), () => createPool(url.origin), (p) => p.close()) : createPool(url.origin),
     basePath: url.pathname.replace(/\/$/, ''),
+    upstreamPath: rewriter(spec),
     headerAllowList: requestHeaderAllowList(spec.propagateHeaders),
     timeoutMs: durationMs(spec.timeout),
     server: { 'server.address': url.hostname, 'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)) },
   };
+}
+
+function rewriter(spec: RouteSpec): (path: string) => string {
+  const r = spec.rewrite;
+  if (r?.prefix !== undefined) {
+    // Envoy's prefix_rewrite: the matched prefix, replaced as written (mind the slashes: /openai → / makes //v1).
+    const matched = spec.match.pathPrefix ?? '/';
+    const to = r.prefix;
+    return (path) => (path.startsWith(matched) ? to + path.slice(matched.length) : path);
+  }
+  if (r?.stripPrefix !== undefined) {
+    const strip = r.stripPrefix.replace(/\/$/, '');
+    return (path) => {
+      if (!path.startsWith(strip)) return path;
+      const rest = path.slice(strip.length);
+      return rest.startsWith('/') ? rest : `/${rest}`;
+    };
+  }
+  return (path) => path;
 }
 
 /** The route's upstream connections: keep-alive, opened on first use. */

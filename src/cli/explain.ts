@@ -177,7 +177,7 @@ async function explainRecorded(parts: Parts, quota: { limits?: Limits; counted: 
     ...explainDeps(parts, quota),
     // The record's caller, as verified then (the token itself is never recorded), on the route it took.
     identify: async () => ({ principal }),
-    route: () => route && { name: route.spec.name, classify: (m, p, q, b) => route.provider.classify(m, p, q, b) },
+    route: () => route && { name: route.spec.name, classify: (m, p, q, b) => route.provider.classify(m, route.upstreamPath(p), q, b) },
   };
   const now = await explainRequest(recorded, { method: record.method ?? 'POST', path: record.path ?? '/', host: undefined });
   if (json) {

@@ -192,6 +192,15 @@ function checkGateway({ value, report }: Located<GatewaySpec>): void {
   value.routes.forEach((r, i) => {
     if (routes.has(r.name)) report(['routes', i, 'name'], `duplicate route name "${r.name}"`);
     routes.add(r.name);
+    const matched = r.match.pathPrefix;
+    if (r.rewrite?.prefix !== undefined && matched === undefined) {
+      report(['routes', i, 'rewrite', 'prefix'], 'rewrite.prefix replaces match.pathPrefix, and this route has none', 'set match.pathPrefix, or use rewrite.stripPrefix');
+    }
+    const strip = r.rewrite?.stripPrefix;
+    if (strip !== undefined && !matched?.startsWith(strip)) {
+      report(['routes', i, 'rewrite', 'stripPrefix'], `stripPrefix ${strip} is not a prefix of every path this route matches (match.pathPrefix ${matched ?? '/'})`,
+        `set match.pathPrefix to ${strip}/ (or longer)`);
+    }
     if (r.credential && !credentials.has(r.credential)) {
       report(['routes', i, 'credential'], `unknown credential "${r.credential}"`,
         credentials.size ? `defined credentials: ${[...credentials].join(', ')}` : 'define it under spec.credentials');

@@ -277,6 +277,18 @@ const route = z
       .strict()
       .default({}),
     upstream: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+    /**
+     * The path the upstream gets: `stripPrefix` removes a prefix (`/openai/v1/x` → `/v1/x`), `prefix`
+     * replaces `match.pathPrefix` as Envoy's `prefix_rewrite` does. Policy sees the path as the caller sent it.
+     */
+    rewrite: z
+      .object({
+        stripPrefix: z.string().startsWith('/', 'a path prefix starts with "/"').optional(),
+        prefix: z.string().startsWith('/', 'a path prefix starts with "/"').optional(),
+      })
+      .strict()
+      .refine((r) => Number(r.stripPrefix !== undefined) + Number(r.prefix !== undefined) === 1, { message: 'rewrite takes one of stripPrefix and prefix' })
+      .optional(),
     /** The default upstream credential: used when no `credentials` rule matches. */
     credential: z.string().optional(),
     /** Identity mapping: the first rule whose `when` matches the caller picks the credential. */

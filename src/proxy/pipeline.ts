@@ -65,6 +65,7 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
   const info = ex.req;
   // Route, classify, policy and the upstream all see one path, normalized as
   // Istio would: a dot segment cannot hide a model from policy yet reach it upstream.
+  // A route's rewrite changes only its prefix, for classify and the upstream.
   const path = normalizePath(info.path, parts.pathNormalization);
   if (path === undefined) throw new WardenError('INVALID_ARGUMENT', 'PATH_INVALID', 'the request path holds an encoded NUL');
   info.path = path;
@@ -97,7 +98,7 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
     route.pool,
     {
       method: info.method,
-      path: route.basePath + info.path + withQuery(admission.query ?? info.query),
+      path: route.basePath + route.upstreamPath(info.path) + withQuery(admission.query ?? info.query),
       headers,
       body: withUsage ?? sent ?? body.stream ?? null,
       timeoutMs: route.timeoutMs,
@@ -166,7 +167,7 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
  * guardrails.maxScanBytes, so that the body can be scanned; larger ones stream on.
  */
 function bufferLimit(parts: PipelineParts, route: Route, info: Exchange['req']): number {
-  if (mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, info.path)) return route.spec.maxBodyBytes;
+  if (mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, route.upstreamPath(info.path))) return route.spec.maxBodyBytes;
   return parts.guardrails?.bufferLimit(route.spec) ?? BUFFER_LIMIT;
 }
 
