@@ -77,29 +77,64 @@ export class PostgresAuditStore implements AuditSink, AuditReader {
   }
 
   private async createSchema(): Promise<void> {
-    await this.pool.query(
-      `CREATE TABLE IF NOT EXISTS ${this.table} (
-        id bigserial PRIMARY KEY,
-        ${COLUMNS.map((c) => `${c.column} ${columnType(c.kind, 'postgres')}`).join(',\n        ')},
-        UNIQUE (chain, seq));
-      CREATE INDEX IF NOT EXISTS ${this.table}_time ON ${this.table} (time);
-      CREATE INDEX IF NOT EXISTS ${this.table}_request_id ON ${this.table} (request_id);
-      CREATE TABLE IF NOT EXISTS ${this.table}_checkpoints (
-        chain text NOT NULL, seq bigint NOT NULL, hash text NOT NULL, time text NOT NULL, signature text NOT NULL,
-        PRIMARY KEY (chain, seq));`,
-    );
-    // A table from before the later fields gets their columns; its records keep verifying (see V1_FIELDS).
-    // Looked up first, so that an up-to-date table takes no ALTER TABLE lock at every start.
-    const { rows } = await this.pool.query(
-      `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`,
-      [this.table],
-    );
-    const have = new Set(rows.map((r: { column_name: string }) => r.column_name));
-    const missing = ADDED_COLUMNS.filter((c) => !have.has(c.column));
-    if (missing.length) {
-      await this.pool.query(
-        missing.map((c) => `ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS ${c.column} ${columnType(c.kind, 'postgres')};`).join('\n'),
+    await this.transaction(async (client) => {
+      // Replicas starting together on an empty database would race: CREATE … IF NOT EXISTS is
+      // not atomic against itself, and the loser fails on a catalog index (`duplicate key value
+      // violates unique constraint "pg_type_typname_nsp_index"`). They take turns under a lock
+      // named for the table, which goes with the transaction.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`warden audit schema ${this.table}`]);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${this.table} (
+          id bigserial PRIMARY KEY,
+          ${COLUMNS.map((c) => `${c.column} ${columnType(c.kind, 'postgres')}`).join(',\n          ')},
+          UNIQUE (chain, seq));
+        CREATE INDEX IF NOT EXISTS ${this.table}_time ON ${this.table} (time);
+        CREATE INDEX IF NOT EXISTS ${this.table}_request_id ON ${this.table} (request_id);
+        CREATE TABLE IF NOT EXISTS ${this.table}_checkpoints (
+          chain text NOT NULL, seq bigint NOT NULL, hash text NOT NULL, time text NOT NULL, signature text NOT NULL,
+          PRIMARY KEY (chain, seq));`,
       );
+      // A table from before the later fields gets their columns; its records keep verifying (see V1_FIELDS).
+      // Looked up first, so that an up-to-date table takes no ALTER TABLE lock at every start.
+      const { rows } = await client.query(
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`,
+        [this.table],
+      );
+      const have = new Set(rows.map((r: { column_name: string }) => r.column_name));
+      const missing = ADDED_COLUMNS.filter((c) => !have.has(c.column));
+      if (missing.length) {
+        await client.query(
+          missing.map((c) => `ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS ${c.column} ${columnType(c.kind, 'postgres')};`).join('\n'),
+        );
+      }
+    });
+  }
+
+  /**
+   * Runs `work` in a transaction on a client of its own. While checked out, a
+   * client has none of the pool's listeners: the server going away meanwhile
+   * (a restart's fast shutdown, `57P01 terminating connection due to
+   * administrator command`) would be an unhandled 'error' event, which ends
+   * the process. Here it fails the transaction instead, the client is
+   * dropped, and the caller's batch stays in the spool for the writer's retry.
+   */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const lost = (e: Error) => (broken ??= e);
+    client.on('error', lost);
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      // One that cannot roll back (its connection is gone) does not go back to the pool either.
+      await client.query('ROLLBACK').catch(lost);
+      throw e;
+    } finally {
+      client.off('error', lost);
+      client.release(broken);
     }
   }
 
@@ -112,22 +147,14 @@ export class PostgresAuditStore implements AuditSink, AuditReader {
       params.push(...toRow(r, 'postgres'));
       return `(${COLUMNS.map((_, j) => `$${i * n + j + 1}`).join(', ')})`;
     });
-    const client = await this.pool.connect();
-    try {
-      // One transaction: a batch that clashes with another writer's records is stored not at all.
-      await client.query('BEGIN');
+    // One transaction: a batch that clashes with another writer's records is stored not at all.
+    await this.transaction(async (client) => {
       const { rows } = await client.query(
         `INSERT INTO ${this.table} (${COLUMNS.map((c) => c.column).join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (chain, seq) DO NOTHING RETURNING seq`,
         params,
       );
       if (rows.length < records.length) await this.replayedOnly(client, records, rows.map((r: { seq: string }) => Number(r.seq)));
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**

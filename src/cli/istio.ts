@@ -1,27 +1,37 @@
 // `warden istio render -c FILE`: reads and checks the config, and writes the
-// manifests src/istio/render.ts makes from it as one YAML stream (stdout or
-// -o FILE); notes about what was adapted or left out go to stderr too.
+// manifests src/istio/render.ts makes from it as one YAML stream for
+// `kubectl apply` (stdout or -o FILE), and the mesh config for `istioctl
+// install -f` apart (--mesh-config-out FILE); notes about what was adapted or
+// left out, and warnings, go to stderr too.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatProblem, loadConfigFile } from '../config/load.js';
 import { compileConfig } from '../gateway.js';
-import { renderManifests, toYamlStream } from '../istio/render.js';
+import { meshConfigFile, RenderRefusedError, renderManifests, toYamlStream } from '../istio/render.js';
 
 const USAGE = `usage: warden istio render -c FILE [options]
 
 Writes the Kubernetes and Istio manifests for running Warden from FILE as
-Istio's external authorizer (and as a gateway), one YAML stream on stdout.
+Istio's external authorizer (and as a gateway), one YAML stream for
+kubectl apply on stdout; the mesh config (an IstioOperator naming Warden as
+an extension provider, for istioctl install -f) goes to its own file.
 
 options:
   -c, --config FILE            the Warden config (its Gateway needs spec.extAuthz)
   -o, --output FILE            write here instead of stdout
+  --mesh-config-out FILE       write the IstioOperator overlay here (it is never in the apply stream)
   --image IMAGE                container image (default warden:0.1.0)
   --replicas N                 minimum replicas (default 2); the HPA may go to --max-replicas (default 10)
   --namespace NS               Warden's namespace (default: the Gateway's metadata.namespace, else warden)
   --egress-namespace NS        where the Istio egress gateway runs (default istio-system)
   --egress-service-account SA  its service account (default istio-egressgateway-service-account)
   --trust-domain TD            the mesh's trust domain (default cluster.local)
-  --secret NAME                Secret holding the config's key files (default warden-files)`;
+  --secret NAME                Secret holding the config's key files (default warden-files)
+  --metrics-namespace NS       a namespace whose workloads may call the admin port (Prometheus);
+                               repeatable; default monitoring unless --metrics-principal is given
+  --metrics-principal P        a peer identity that may call the admin port, TRUST_DOMAIN/ns/NS/sa/SA; repeatable
+  --ephemeral-audit            render an SQLite or JSON lines audit file on the pod's emptyDir
+                               anyway (refused without it: a deleted pod takes its records along)`;
 
 export async function istio(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -46,6 +56,10 @@ export async function istio(argv: string[]): Promise<number> {
       'egress-service-account': { type: 'string', default: 'istio-egressgateway-service-account' },
       'trust-domain': { type: 'string', default: 'cluster.local' },
       secret: { type: 'string', default: 'warden-files' },
+      'mesh-config-out': { type: 'string' },
+      'metrics-namespace': { type: 'string', multiple: true },
+      'metrics-principal': { type: 'string', multiple: true },
+      'ephemeral-audit': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -69,20 +83,41 @@ export async function istio(argv: string[]): Promise<number> {
     console.error('warden istio render: --replicas must be at least 1 and --max-replicas at least --replicas');
     return 2;
   }
-  const { manifests, notes } = renderManifests(config, readFileSync(values.config, 'utf8'), {
-    image: values.image,
-    replicas,
-    maxReplicas,
-    namespace: values.namespace ?? config.gatewayMetadata?.namespace ?? 'warden',
-    egressNamespace: values['egress-namespace'],
-    egressSelector: { istio: 'egressgateway' },
-    egressServiceAccount: values['egress-service-account'],
-    trustDomain: values['trust-domain'],
-    secret: values.secret,
-  });
-  const text = toYamlStream(manifests, notes);
+  const principals = values['metrics-principal'] ?? [];
+  const namespaces = values['metrics-namespace'] ?? (principals.length ? [] : ['monitoring']);
+  const bad = principals.find((p) => p.includes(':'));
+  if (bad !== undefined) {
+    console.error(`warden istio render: --metrics-principal ${bad}: write a peer identity as Istio does, TRUST_DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT, without spiffe://`);
+    return 2;
+  }
+  let rendered;
+  try {
+    rendered = renderManifests(config, readFileSync(values.config, 'utf8'), {
+      image: values.image,
+      replicas,
+      maxReplicas,
+      namespace: values.namespace ?? config.gatewayMetadata?.namespace ?? 'warden',
+      egressNamespace: values['egress-namespace'],
+      egressSelector: { istio: 'egressgateway' },
+      egressServiceAccount: values['egress-service-account'],
+      trustDomain: values['trust-domain'],
+      secret: values.secret,
+      metricsFrom: { namespaces, principals },
+      ephemeralAudit: values['ephemeral-audit'],
+    });
+  } catch (e) {
+    if (!(e instanceof RenderRefusedError)) throw e;
+    console.error(`warden istio render: not rendered: ${e.message}`);
+    return 1;
+  }
+  const { manifests, meshConfig, notes, warnings } = rendered;
+  const meshOut = values['mesh-config-out'];
+  if (meshOut) writeFileSync(meshOut, meshConfigFile(meshConfig));
+  else notes.push('the mesh config (the IstioOperator naming Warden as an extension provider) is not in this stream, which is for kubectl apply: write it with --mesh-config-out FILE and install it with istioctl install -f FILE (docs/istio.md)');
+  const text = toYamlStream(manifests, notes, warnings);
   if (values.output) writeFileSync(values.output, text);
   else process.stdout.write(text);
+  for (const w of warnings) console.error(`warning: ${w}`);
   for (const n of notes) console.error(`note: ${n}`);
   return 0;
 }

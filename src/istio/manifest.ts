@@ -16,6 +16,10 @@ export interface RenderOptions {
   trustDomain: string;
   /** Secret holding the key files the config names. */
   secret: string;
+  /** Who may call the admin port (Prometheus): namespaces and/or peer principals (`TD/ns/NS/sa/SA`). */
+  metricsFrom: { namespaces: string[]; principals: string[] };
+  /** Render an SQLite or JSON lines audit file on the pod's emptyDir, which a deleted pod takes with it. */
+  ephemeralAudit: boolean;
 }
 
 export type Manifest = Record<string, unknown> & {

@@ -1,13 +1,16 @@
-// Everything a cluster with Istio needs to run Warden from one config, in
-// the order `kubectl apply` wants it:
+// Everything a cluster with Istio needs to run Warden from one config. The
+// stream for `kubectl apply`, in the order it wants it:
 //   Warden itself   ConfigMap, Deployment, Service, HPA, PDB (render/deployment,
 //                   render/service, render/autoscaling);
-//   its guard       PeerAuthentication STRICT, and only the egress gateway may
-//                   call the ext_authz ports (render/policies);
-//   the mesh        IstioOperator with meshConfig.extensionProviders (render/mesh);
+//   its guard       PeerAuthentication STRICT, and who may call which port
+//                   (render/policies);
 //   model egress    ServiceEntry, egress Gateway, VirtualService, the TLS-
-//                   originating DestinationRule and the CUSTOM policy (render/egress);
-//   the config's    RequestAuthentication / AuthorizationPolicy documents (render/policies).
+//                   originating DestinationRule and the CUSTOM policy (render/egress).
+// Apart from it, the mesh's side for `istioctl install -f`: an IstioOperator
+// with meshConfig.extensionProviders (render/mesh), which is no cluster
+// object and must not sit in the apply stream.
+// The config's own RequestAuthentication / AuthorizationPolicy documents are
+// Warden's to enforce and are not rendered (render/policies says why).
 // Secrets are referenced, never rendered: key files come from a Secret,
 // mounted as a directory that the config's file paths are rewritten into
 // (render/secret-files), so that a rotated key reaches the running pod.
@@ -15,21 +18,47 @@ import { stringify } from 'yaml';
 import type { LoadedConfig } from '../config/load.js';
 import { portsOf, wardenLabels, type Manifest, type RenderOptions } from './manifest.js';
 import { autoscaler, disruptionBudget } from './render/autoscaling.js';
-import { configMap, deployment } from './render/deployment.js';
+import { configMap, deployment, ephemeralAuditStore } from './render/deployment.js';
 import { egress, vertexHosts } from './render/egress.js';
 import { rewriteConfigPaths, secretLayout } from './render/secret-files.js';
 import { meshConfig } from './render/mesh.js';
-import { configPolicies, extAuthzCallers, strictMtls } from './render/policies.js';
+import { configDocumentsNote, portAccess, strictMtls } from './render/policies.js';
 import { service } from './render/service.js';
 
 export type { Manifest, RenderOptions } from './manifest.js';
 
-/** The manifests for `config`, whose text is `configText`. `notes` says what was adapted or left out. */
-export function renderManifests(config: LoadedConfig, configText: string, o: RenderOptions): { manifests: Manifest[]; notes: string[] } {
+/** A config the renderer will not turn into manifests as they are asked for; the message says what to change. */
+export class RenderRefusedError extends Error {}
+
+export interface Rendered {
+  /** For `kubectl apply`. */
+  manifests: Manifest[];
+  /** The IstioOperator overlay with Warden's extension providers, for `istioctl install -f`. */
+  meshConfig: Manifest;
+  /** What was adapted or left out. */
+  notes: string[];
+  /** What was rendered although it is unsafe, because an option asked for it. */
+  warnings: string[];
+}
+
+/** The manifests for `config`, whose text is `configText`. */
+export function renderManifests(config: LoadedConfig, configText: string, o: RenderOptions): Rendered {
   const spec = config.gateway.value;
   const notes: string[] = [];
+  const warnings: string[] = [];
   const name = config.gatewayMetadata?.name || 'warden';
   const ports = portsOf(spec);
+  const ephemeral = ephemeralAuditStore(spec);
+  if (ephemeral && !o.ephemeralAudit) {
+    throw new RenderRefusedError(
+      `the config keeps its audit log in the ${ephemeral}, which the rendered Deployment puts on the pod's emptyDir: ` +
+        'a pod deleted by the autoscaler scaling down, a rollout or a node drain takes its audit records with it. ' +
+        'Use audit.postgres (the replicas share one database, see docs/audit.md), or jsonl: - (stdout, for a log shipper), ' +
+        'or keep the file on a PersistentVolumeClaim (one per pod: a StatefulSet, which this render does not write). ' +
+        '--ephemeral-audit renders it anyway',
+    );
+  }
+  if (ephemeral) warnings.push(`the audit log (${ephemeral}) is on the pod's emptyDir: its records are lost when the pod is deleted (--ephemeral-audit)`);
   if (spec.listen.host !== '0.0.0.0' && spec.listen.host !== '::') {
     notes.push(`spec.listen.host is ${spec.listen.host}: other pods cannot reach Warden; use 0.0.0.0 in the config`);
   }
@@ -46,6 +75,8 @@ export function renderManifests(config: LoadedConfig, configText: string, o: Ren
         `create it from the config's directory: kubectl -n ${o.namespace} create secret generic ${o.secret}${from}`,
     );
   }
+  const documents = configDocumentsNote(config, o);
+  if (documents) notes.push(documents);
 
   const manifests: Manifest[] = [
     configMap(meta(`${name}-config`), podConfig),
@@ -54,12 +85,10 @@ export function renderManifests(config: LoadedConfig, configText: string, o: Ren
     autoscaler(name, meta(name), o),
     disruptionBudget(meta(name), labels),
     strictMtls(meta(name), labels),
-    extAuthzCallers(meta(`${name}-ext-authz-callers`), labels, ports, o),
-    meshConfig(serviceHost, spec, ports, config.requestAuthentications.map((r) => r.value)),
+    portAccess(meta(`${name}-ext-authz-callers`), labels, ports, o),
     ...egress(name, vertexHosts(spec), spec, o),
-    ...configPolicies(config, o, notes),
   ];
-  return { manifests, notes };
+  return { manifests, meshConfig: meshConfig(serviceHost, spec, ports, config.requestAuthentications.map((r) => r.value)), notes, warnings };
 }
 
 /** `s` as one word for sh. */
@@ -67,8 +96,16 @@ function shellWord(s: string): string {
   return /^[-\w./@:=+,]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** One multi-document YAML stream, the notes as comments at its head. */
-export function toYamlStream(manifests: Manifest[], notes: string[] = []): string {
-  const head = `# Generated by 'warden istio render'.\n${notes.map((n) => `# note: ${n}\n`).join('')}`;
+/** One multi-document YAML stream, the warnings and notes as comments at its head. */
+export function toYamlStream(manifests: Manifest[], notes: string[] = [], warnings: string[] = []): string {
+  const head = `# Generated by 'warden istio render'.\n${warnings.map((w) => `# WARNING: ${w}\n`).join('')}${notes.map((n) => `# note: ${n}\n`).join('')}`;
   return head + manifests.map((m) => `---\n${stringify(m, { lineWidth: 0, aliasDuplicateObjects: false })}`).join('');
+}
+
+/** The mesh config's own file: an IstioOperator overlay for `istioctl install -f`, never for `kubectl apply`. */
+export function meshConfigFile(meshConfig: Manifest): string {
+  return "# Generated by 'warden istio render --mesh-config-out': Warden as the mesh's ext_authz provider.\n" +
+    '# Install with istioctl install -f THIS_FILE (beside your other overlays), or put spec.meshConfig in\n' +
+    "# istiod's Helm values; if your mesh config lists extensionProviders already, add these entries to that list.\n" +
+    `---\n${stringify(meshConfig, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }

@@ -13,6 +13,10 @@
 //     (`helm install --dry-run=client`) validates as Istio's extensionProviders;
 //   - for one config, the chart installs what `warden istio render -c` writes,
 //     object for object, and its notes carry the render's IstioOperator providers;
+//   - what it installs is safe as the render's is: on the shared egress gateway
+//     only the CUSTOM policy for the Vertex hosts (Istio leaves other egress
+//     alone), the admin port only for the metrics scraper, an audit file on the
+//     pod's emptyDir only when asked for (and then a warning);
 //   - Helm enforces values.schema.json, and the chart's own checks refuse
 //     configs and values that cannot work, each with an error naming the value.
 import assert from 'node:assert/strict';
@@ -22,9 +26,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { WARDEN_KEY } from '../../src/istio/render/policies.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { assertConfigFilesMounted, assertValidManifests, parseManifests, validExtensionProvider, type Doc } from './manifests.js';
+import { assertConfigFilesMounted, assertValidManifests, meshDecision, parseManifests, validExtensionProvider, type Doc } from './manifests.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHART = join(ROOT, 'deploy/helm/warden');
@@ -168,29 +171,30 @@ spec: {rules: [{cel: "true"}]}
     ),
     values: {
       trustDomain: 'corp.example',
+      ephemeralAudit: true,
       ports: { grpcExtAuthz: 0, httpExtAuthz: 9192 },
       extAuthz: { provider: 'http' },
       files: { secretName: 'edge-files', items: [{ key: 'sa.json' }] },
       egress: { namespace: 'egress', selector: { app: 'egress-gw' }, serviceAccount: 'egress-sa' },
     },
-    objects: [
-      ...CORE, ...EGRESS, 'AuthorizationPolicy/ml', 'AuthorizationPolicy/vertex-ext-authz', 'HorizontalPodAutoscaler/warden',
-      'PodDisruptionBudget/warden', 'RequestAuthentication/corp-idp', 'VirtualService/vertex-egress-0',
-    ],
+    objects: [...CORE, ...EGRESS, 'AuthorizationPolicy/vertex-ext-authz', 'HorizontalPodAutoscaler/warden', 'PodDisruptionBudget/warden', 'VirtualService/vertex-egress-0'],
     providers: ['warden-ext-authz-http'],
     check: (find, docs) => {
       assert.deepEqual(find('AuthorizationPolicy', 'warden-ext-authz-callers').spec!.rules[0], {
         from: [{ source: { principals: ['corp.example/ns/egress/sa/egress-sa'] } }],
         to: [{ operation: { ports: ['9192'] } }],
       });
-      for (const d of docs.filter((d) => d.metadata.namespace && d.metadata.name !== 'google-token-services' && d.metadata.name !== 'ml')) {
+      for (const d of docs.filter((d) => d.metadata.namespace && d.metadata.name !== 'google-token-services')) {
         assert.equal(d.metadata.namespace, 'egress', `${d.kind} ${d.metadata.name}`);
       }
       assert.deepEqual(find('Gateway').spec!.selector, { app: 'egress-gw' });
       assert.deepEqual(find('AuthorizationPolicy', 'vertex-ext-authz').spec!.selector, { matchLabels: { app: 'egress-gw' } });
       assert.equal(find('VirtualService').spec!.http[0].route[0].destination.host, 'istio-egressgateway.egress.svc.corp.example');
-      assert.deepEqual(find('RequestAuthentication').spec!.selector, { matchLabels: { app: 'egress-gw' } });
-      assert.deepEqual(find('AuthorizationPolicy', 'ml').spec!.selector, { matchLabels: { app: 'ml' } });
+      // The config's own documents are Warden's to enforce: nothing of them on the gateway, nor in namespace ml.
+      assert.equal(docs.some((d) => d.kind === 'RequestAuthentication' || d.metadata.name === 'ml' || d.metadata.name === 'training'), false);
+      const gateway = { namespace: 'egress', labels: { app: 'egress-gw' } };
+      assert.equal(meshDecision(docs, gateway, { host: 'api.github.com', port: 80, from: { namespace: 'web' } }).decision, 'allow');
+      assert.deepEqual(meshDecision(docs, gateway, { host: 'us-central1-aiplatform.googleapis.com', port: 80, from: { namespace: 'web' } }).asks, ['warden-ext-authz-http']);
       const pod = find('Deployment').spec!.template.spec;
       assert.deepEqual(pod.containers[0].volumeMounts.filter((m: { name: string }) => m.name.startsWith('state-')), [
         { name: 'state-0', mountPath: '/var/lib/warden' }, { name: 'state-1', mountPath: '/etc/warden/spool' },
@@ -241,6 +245,11 @@ describe('Helm chart deploy/helm/warden, rendered by Helm', { concurrency: 2 }, 
     const r = await template(...a);
     assert.equal(r.code, 0, r.stderr);
     return parseManifests(r.stdout);
+  };
+  const one = (docs: Doc[], kind: string, name?: string) => {
+    const d = docs.find((d) => d.kind === kind && (name === undefined || d.metadata.name === name));
+    assert.ok(d, `no ${kind} ${name ?? ''}`);
+    return d;
   };
   const failure = async (...a: Parameters<typeof template>) => {
     const r = await template(...a);
@@ -356,11 +365,13 @@ spec:
     const orig = console.error;
     console.error = (m: string) => errors.push(m);
     try {
-      assert.equal(await istio(['render', '-c', join(src, 'warden.yaml'), '-o', join(src, 'out.yaml')]), 0, errors.join('\n'));
+      const args = ['render', '-c', join(src, 'warden.yaml'), '-o', join(src, 'out.yaml'), '--mesh-config-out', join(src, 'mesh.yaml'), '--ephemeral-audit'];
+      assert.equal(await istio(args), 0, errors.join('\n'));
     } finally {
       console.error = orig;
     }
     const render = parseManifests(readFileSync(join(src, 'out.yaml'), 'utf8'));
+    const [mesh] = parseManifests(readFileSync(join(src, 'mesh.yaml'), 'utf8'));
     const renderOne = (kind: string) => render.find((d) => d.kind === kind)!;
 
     // The chart's config is the render's ConfigMap's (file paths in the Secret's directory); its values say the rest.
@@ -368,6 +379,7 @@ spec:
     const keys = renderOne('Deployment').spec!.template.spec.volumes.find((v: { name: string }) => v.name === 'files').secret.items.map((i: { key: string }) => i.key);
     assert.deepEqual(keys, ['api-key.txt', 'token.txt']);
     const values = {
+      ephemeralAudit: true,
       ports: { httpExtAuthz: 9192 },
       extAuthz: { identityHeaders: ['x-jwt-payload'] },
       files: { items: keys.map((key: string) => ({ key })) },
@@ -378,10 +390,15 @@ spec:
 
     // The same objects, in the same namespaces; the render's IstioOperator is the chart's notes.
     const id = (d: Doc) => `${d.kind} ${d.metadata.namespace ?? 'ai-gateway'}/${d.metadata.name}`;
-    const mesh = renderOne('IstioOperator');
-    assert.deepEqual(chart.map(id).sort(), render.filter((d) => d !== mesh).map(id).sort());
-    assert.ok(chart.some((d) => d.kind === 'RequestAuthentication'));
-    assert.ok(!chart.some((d) => d.metadata.name === 'gemini-only'), 'a policy with request.model is Warden’s alone');
+    assert.equal(mesh.kind, 'IstioOperator');
+    assert.deepEqual(chart.map(id).sort(), render.map(id).sort());
+    // On the shared egress gateway: other egress untouched, and a model call from outside namespace ml (which gemini-only,
+    // a request.model policy Istio cannot read, may allow) refused by nobody but Warden.
+    const gateway = { namespace: 'istio-system', labels: { istio: 'egressgateway' } };
+    assert.deepEqual(meshDecision(chart, gateway, { host: 'api.github.com', port: 80, from: { namespace: 'web' } }), { asks: [], decision: 'allow', reason: 'no ALLOW policy applies' });
+    assert.deepEqual(meshDecision(chart, gateway, { host: 'us-central1-aiplatform.googleapis.com', port: 80, from: { namespace: 'web' } }),
+      { asks: ['warden-ext-authz-grpc'], decision: 'allow', reason: 'no ALLOW policy applies' });
+    assert.ok(!chart.some((d) => ['corp-idp', 'ml-namespace', 'gemini-only'].includes(d.metadata.name)), 'the config’s documents are Warden’s to enforce');
     // Object for object, field for field, but for what the chart adds: the pull policy, and no namespace on the release's own.
     for (const d of chart) {
       const twin = render.find((r) => id(r) === id(d))!;
@@ -411,8 +428,36 @@ spec:
     assert.match(await failure(config, values, [], 'edge', 'ai-gateway'), /the config reads \.\/credentials\/token\.txt, which is not mounted/);
   });
 
-  it('leaves out the same Warden-only condition keys as the render', () => {
-    assert.equal(define('warden.wardenOnlyKeyPattern'), WARDEN_KEY.source);
+  it('opens the admin port only to the metrics scraper (metrics.namespaces, metrics.principals), and has the probes rewritten', async () => {
+    const base = { files: { items: [{ key: 'service-account.json' }] } };
+    const warden = { namespace: 'warden', labels: { 'app.kubernetes.io/name': 'warden', 'app.kubernetes.io/instance': 'warden' } };
+    const admin = (docs: Doc[], namespace: string, serviceAccount?: string) =>
+      meshDecision(docs, warden, { host: 'warden', port: 9901, from: { namespace, serviceAccount } }).decision;
+    const plain = await rendered(DEFAULT_CONFIG, base);
+    assert.equal(admin(plain, 'monitoring'), 'allow');
+    assert.equal(admin(plain, 'web'), 'deny');
+    assert.equal(meshDecision(plain, warden, { host: 'warden', port: 8080, from: { namespace: 'web' } }).decision, 'allow');
+    assert.equal(meshDecision(plain, warden, { host: 'warden', port: 9191, from: { namespace: 'web' } }).decision, 'deny');
+    assert.equal(one(plain, 'Deployment').spec!.template.metadata.annotations['sidecar.istio.io/rewriteAppHTTPProbers'], 'true');
+    const named = await rendered(DEFAULT_CONFIG, { ...base, metrics: { namespaces: [], principals: ['cluster.local/ns/observability/sa/prometheus'] } });
+    assert.equal(admin(named, 'observability', 'prometheus'), 'allow');
+    assert.equal(admin(named, 'observability', 'grafana'), 'deny');
+    assert.equal(admin(named, 'monitoring'), 'deny');
+    const nobody = await rendered(DEFAULT_CONFIG, { ...base, metrics: { namespaces: [], principals: [] } });
+    assert.equal(admin(nobody, 'monitoring'), 'deny');
+    assertValidManifests(nobody);
+  });
+
+  it('refuses an audit file on the pod’s emptyDir unless ephemeralAudit is true, and then warns in the notes', async () => {
+    const base = { files: { items: [{ key: 'service-account.json' }] } };
+    for (const [audit, what] of [['{sqlite: ./audit.db}', 'SQLite file ./audit.db'], ['{jsonl: /var/log/audit.jsonl}', 'JSON lines file /var/log/audit.jsonl']]) {
+      const config = `${DEFAULT_CONFIG}  audit: ${audit}\n`;
+      assert.match(await failure(config, base), new RegExp(`the config keeps its audit log in the ${what.replace(/\./g, '\\.')}, which the Deployment puts on the pod's emptyDir.*PersistentVolumeClaim.*ephemeralAudit: true installs it anyway`));
+      const r = await helm(['install', 'warden', CHART, '-n', 'warden', '--dry-run=client', '-o', 'json', ...valueArgs(config, { ...base, ephemeralAudit: true })]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match((JSON.parse(r.stdout) as { info: { notes: string } }).info.notes, new RegExp(`WARNING: the audit log \\(${what.replace(/\./g, '\\.')}\\) is on the pod's emptyDir`));
+    }
+    for (const audit of ['{postgres: {url: "postgres://warden@db/warden"}}', '{jsonl: "-"}']) assert.equal((await template(`${DEFAULT_CONFIG}  audit: ${audit}\n`, base)).code, 0, audit);
   });
 
   it('has Helm enforce values.schema.json: wrong values fail the render, each named', async () => {
@@ -426,6 +471,8 @@ spec:
       ['ports.http=70000', /at '\/ports\/http': maximum/],
       ['files.items[0].path=/etc/warden/credentials/service-account.json', /at '\/files\/items\/0': additional properties 'path' not allowed/],
       ['files.secretName=Warden_Files', /at '\/files\/secretName': 'Warden_Files' does not match pattern/],
+      ['metrics.principals[0]=spiffe://cluster.local/ns/monitoring/sa/prometheus', /at '\/metrics\/principals\/0': 'spiffe:.*' does not match pattern/],
+      ['ephemeralAudit=yes', /at '\/ephemeralAudit': got string, want boolean/],
     ];
     const stderr = await failure(DEFAULT_CONFIG, base, wrong.flatMap(([v]) => ['--set', v]));
     assert.match(stderr, /values don't meet the specifications of the schema/);

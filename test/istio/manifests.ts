@@ -2,8 +2,10 @@
 // chart) check their output with: a YAML stream read as Kubernetes reads it,
 // each object validated against the Kubernetes and Istio schemas
 // kubernetes-models publishes, the mesh's extension providers against
-// ./schemas/mesh-extension-provider.schema.json, and the config's files
-// found in the Secret the Deployment mounts.
+// ./schemas/mesh-extension-provider.schema.json, the config's files found in
+// the Secret the Deployment mounts, and what Istio decides for a request from
+// the AuthorizationPolicies rendered for a workload (Warden's own evaluator,
+// which follows Istio's rules, as the referee).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
@@ -21,7 +23,10 @@ import {
 import { DestinationRule, Gateway, ServiceEntry, VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1';
 import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha1';
 import { parseConfig } from '../../src/config/load.js';
+import { authorizationPolicyDoc } from '../../src/config/schema.js';
 import { configFilePaths } from '../../src/istio/render/secret-files.js';
+import { compilePolicies } from '../../src/policy/compile.js';
+import { Authorizer } from '../../src/policy/evaluate.js';
 
 export interface Doc {
   apiVersion: string;
@@ -31,7 +36,23 @@ export interface Doc {
   data?: Record<string, string>;
 }
 
-/** The schema of each `apiVersion/kind` Warden's manifests use. */
+/** Validates a `served` object against the schema of `known`, the version kubernetes-models has, whose schema Istio serves unchanged. */
+const asVersion = (known: string, Model: new (o: never) => { validate(): void }) =>
+  class {
+    constructor(private readonly d: { apiVersion: string }) {}
+    validate() {
+      new Model({ ...this.d, apiVersion: known } as never).validate();
+    }
+  };
+
+/**
+ * The schema of each `apiVersion/kind` Warden's manifests use. Networking
+ * objects are `networking.istio.io/v1` (served since Istio 1.22, where
+ * `v1beta1` is kept for old objects); @kubernetes-models/istio@2 (the last
+ * major for Node 20) has them only as v1beta1, whose schema the v1 API
+ * promoted unchanged, so v1 objects are validated against it. A v1beta1
+ * object has no entry: the renderers write none.
+ */
 export const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   'v1/ConfigMap': ConfigMap,
   'v1/Service': Service,
@@ -41,18 +62,13 @@ export const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   'security.istio.io/v1/AuthorizationPolicy': AuthorizationPolicy,
   'security.istio.io/v1beta1/AuthorizationPolicy': AuthorizationPolicyV1beta1,
   // @kubernetes-models/istio@2 has PeerAuthentication only as v1beta1, whose schema v1 kept unchanged.
-  'security.istio.io/v1/PeerAuthentication': class {
-    constructor(private readonly d: { apiVersion: string }) {}
-    validate() {
-      new PeerAuthentication({ ...this.d, apiVersion: 'security.istio.io/v1beta1' } as never).validate();
-    }
-  },
+  'security.istio.io/v1/PeerAuthentication': asVersion('security.istio.io/v1beta1', PeerAuthentication),
   'security.istio.io/v1/RequestAuthentication': RequestAuthentication,
   'security.istio.io/v1beta1/RequestAuthentication': RequestAuthenticationV1beta1,
-  'networking.istio.io/v1beta1/ServiceEntry': ServiceEntry,
-  'networking.istio.io/v1beta1/Gateway': Gateway,
-  'networking.istio.io/v1beta1/VirtualService': VirtualService,
-  'networking.istio.io/v1beta1/DestinationRule': DestinationRule,
+  'networking.istio.io/v1/ServiceEntry': asVersion('networking.istio.io/v1beta1', ServiceEntry),
+  'networking.istio.io/v1/Gateway': asVersion('networking.istio.io/v1beta1', Gateway),
+  'networking.istio.io/v1/VirtualService': asVersion('networking.istio.io/v1beta1', VirtualService),
+  'networking.istio.io/v1/DestinationRule': asVersion('networking.istio.io/v1beta1', DestinationRule),
   'install.istio.io/v1alpha1/IstioOperator': IstioOperator,
 };
 
@@ -110,4 +126,54 @@ export function assertConfigFilesMounted(deployment: Doc, configMap: Doc): strin
     if (volume.secret.items) assert.ok(volume.secret.items.some((i: { path: string }) => i.path === file), `${path}: the Secret volume does not project ${file}`);
   }
   return paths;
+}
+
+/** A workload of the mesh, as AuthorizationPolicies select it. */
+export interface MeshWorkload {
+  namespace: string;
+  labels: Record<string, string>;
+}
+
+/** A request as the workload's proxy sees it; `from` is the caller's namespace (its principal is `cluster.local/ns/NS/sa/SA`). */
+export interface MeshRequest {
+  host: string;
+  port: number;
+  from: { namespace: string; serviceAccount?: string };
+  method?: string;
+  path?: string;
+}
+
+/**
+ * What Istio does with `req` at `workload`, given the AuthorizationPolicies
+ * among `docs` (the mesh's root namespace is istio-system): the CUSTOM
+ * providers it asks, and its decision when they allow. Warden's evaluator
+ * decides, scoped to one route standing for the workload.
+ */
+export function meshDecision(docs: Doc[], workload: MeshWorkload, req: MeshRequest): { asks: string[]; decision: 'allow' | 'deny'; reason: string } {
+  const policies = docs.filter((d) => d.kind === 'AuthorizationPolicy').map((d) => ({
+    value: authorizationPolicyDoc.parse(d),
+    report: (path: unknown, message: string) => assert.fail(`${d.metadata.name}: ${message}`),
+  }));
+  const compiled = compilePolicies(policies, {
+    workload: { name: 'workload', namespace: workload.namespace, labels: workload.labels, rootNamespace: 'istio-system', routes: [{ name: 'workload', labels: {} }] },
+    spaceDelimitedClaims: new Map(),
+  });
+  const providers = [...new Set(compiled.filter((p) => p.action === 'CUSTOM').map((p) => p.provider!))];
+  const authorizer = new Authorizer(compiled, { pathNormalization: 'BASE', xffNumTrustedHops: 0, customProviders: providers }, ['workload']);
+  const sa = req.from.serviceAccount ?? 'default';
+  const sourcePrincipal = `cluster.local/ns/${req.from.namespace}/sa/${sa}`;
+  const input = {
+    route: 'workload',
+    req: {
+      id: 'r', method: req.method ?? 'POST', path: req.path ?? '/', query: '', host: req.host, headers: {}, sourceIp: '10.0.0.1',
+      destinationIp: '10.0.0.2', destinationPort: req.port,
+    },
+    principal: {
+      groups: [], methods: ['mtls' as const], sourcePrincipal, sourceNamespace: req.from.namespace, sourceServiceAccount: sa, sourceTrustDomain: 'cluster.local',
+    },
+    target: { provider: 'http' as const, operation: 'other', operationClass: 'other' as const, stream: false },
+  };
+  const explained = authorizer.explain(input);
+  const asks = explained.policies.filter((p) => p.action === 'CUSTOM' && p.applies && p.matched).map((p) => p.provider!);
+  return { asks, decision: explained.decision.action, reason: explained.decision.reason };
 }

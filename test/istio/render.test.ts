@@ -2,7 +2,11 @@
 // Istio objects (kubernetes-models' published schemas; the mesh's extension
 // provider against the JSON schema kept in ./schemas; both through
 // ./manifests.ts, which helm.test.ts shares) and say what the config says:
-// ports, probes, key files, the CUSTOM policy's provider.
+// ports, probes, key files, the CUSTOM policy's provider. And they are safe
+// to apply: Istio, given what they put on the shared egress gateway, leaves
+// unrelated egress alone and refuses no caller Warden allows; Warden's admin
+// port answers only the metrics scraper; an audit log on the pod's emptyDir
+// is refused unless asked for; the mesh config stays out of the apply stream.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,10 +14,10 @@ import { after, before, describe, it } from 'node:test';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/load.js';
-import { renderManifests, type RenderOptions } from '../../src/istio/render.js';
+import { RenderRefusedError, renderManifests, type RenderOptions } from '../../src/istio/render.js';
 import { startEmulatorWithCredentials } from '../helpers/gateway.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { MODELS, assertConfigFilesMounted, assertValidManifests, parseManifests, validExtensionProvider, type Doc } from './manifests.js';
+import { MODELS, assertConfigFilesMounted, assertValidManifests, meshDecision, parseManifests, validExtensionProvider, type Doc } from './manifests.js';
 
 const CONFIG = `apiVersion: warden.dev/v1alpha1
 kind: Gateway
@@ -66,29 +70,59 @@ spec:
 const OPTIONS: RenderOptions = {
   image: 'warden:test', replicas: 2, maxReplicas: 4, namespace: 'warden', egressNamespace: 'istio-system',
   egressSelector: { istio: 'egressgateway' }, egressServiceAccount: 'istio-egressgateway-service-account',
-  trustDomain: 'cluster.local', secret: 'warden-files',
+  trustDomain: 'cluster.local', secret: 'warden-files', metricsFrom: { namespaces: ['monitoring'], principals: [] }, ephemeralAudit: false,
 };
+
+/** `warden istio render ARGS`, in this process: exit code, and what it printed on stderr. */
+async function renderCli(args: string[]): Promise<{ code: number; stderr: string }> {
+  const errors: string[] = [];
+  const orig = console.error;
+  console.error = (m: string) => errors.push(m);
+  try {
+    return { code: await main(['istio', 'render', ...args]), stderr: errors.join('\n') };
+  } finally {
+    console.error = orig;
+  }
+}
+
+const EGRESS_GATEWAY = { namespace: 'istio-system', labels: { istio: 'egressgateway', app: 'istio-egressgateway' } };
+const VERTEX = 'europe-west4-aiplatform.googleapis.com';
 
 describe('warden istio render', () => {
   let dir: string;
   let docs: Doc[];
   let text: string;
+  let stderr: string;
+  let mesh: Doc[];
   const find = (kind: string, name?: string) => docs.find((d) => d.kind === kind && (name === undefined || d.metadata.name === name))!;
 
   before(async () => {
     dir = makeTempDir('warden-istio-');
     await (await startEmulatorWithCredentials(dir)).close();
     writeFileSync(join(dir, 'warden.yaml'), CONFIG);
-    const code = await main(['istio', 'render', '-c', join(dir, 'warden.yaml'), '-o', join(dir, 'out.yaml'), '--image', 'registry.example.com/warden:0.1.0', '--replicas', '3']);
-    assert.equal(code, 0);
+    const run = await renderCli([
+      '-c', join(dir, 'warden.yaml'), '-o', join(dir, 'out.yaml'), '--mesh-config-out', join(dir, 'mesh.yaml'),
+      '--image', 'registry.example.com/warden:0.1.0', '--replicas', '3',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    stderr = run.stderr;
     text = readFileSync(join(dir, 'out.yaml'), 'utf8');
     docs = parseManifests(text);
+    mesh = parseManifests(readFileSync(join(dir, 'mesh.yaml'), 'utf8'));
   });
   after(() => removeDir(dir));
 
-  it('writes only objects that validate against the Kubernetes and Istio schemas', () => {
-    assert.ok(docs.length >= 15, `got ${docs.length} documents`);
+  it('writes only objects that validate against the Kubernetes and Istio schemas, networking ones as networking.istio.io/v1', () => {
+    assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`), [
+      'ConfigMap/warden-config', 'Deployment/warden', 'Service/warden', 'HorizontalPodAutoscaler/warden', 'PodDisruptionBudget/warden',
+      'PeerAuthentication/warden', 'AuthorizationPolicy/warden-ext-authz-callers', 'ServiceEntry/vertex-ai', 'ServiceEntry/google-token-services',
+      'Gateway/vertex-egress', 'VirtualService/vertex-egress-0', 'DestinationRule/vertex-tls-origination', 'AuthorizationPolicy/vertex-ext-authz',
+    ]);
     assertValidManifests(docs);
+    assertValidManifests(mesh);
+    const networking = docs.filter((d) => d.apiVersion.startsWith('networking.istio.io/'));
+    assert.equal(networking.length, 5);
+    for (const d of networking) assert.equal(d.apiVersion, 'networking.istio.io/v1', `${d.kind} ${d.metadata.name}`);
     // The validation is real: a wrong type is caught.
     const broken = structuredClone(find('Deployment')) as Doc;
     broken.spec!.replicas = 'three';
@@ -97,7 +131,8 @@ describe('warden istio render', () => {
 
   it('renders the mesh extension providers as Istio reads them', () => {
     const valid = validExtensionProvider;
-    const providers = find('IstioOperator').spec!.meshConfig.extensionProviders as Record<string, any>[];
+    assert.deepEqual(mesh.map((d) => d.kind), ['IstioOperator']);
+    const providers = mesh[0].spec!.meshConfig.extensionProviders as Record<string, any>[];
     assert.deepEqual(providers.map((p) => p.name), ['warden-ext-authz-grpc', 'warden-ext-authz-http']);
     for (const p of providers) assert.ok(valid(p), JSON.stringify(valid.errors));
     assert.equal(valid({ name: 'x', envoyExtAuthzGrpc: { service: 'warden', port: 9191, bogus: true } }), false);
@@ -165,13 +200,82 @@ describe('warden istio render', () => {
     });
   });
 
-  it('carries the config’s Istio documents to the egress gateway, leaving out what only Warden understands', () => {
-    const ra = find('RequestAuthentication', 'corp-idp');
-    assert.equal(ra.metadata.namespace, 'istio-system');
-    assert.deepEqual(ra.spec!.selector, { matchLabels: { istio: 'egressgateway' } });
-    assert.ok(find('AuthorizationPolicy', 'ml-namespace'));
-    assert.equal(find('AuthorizationPolicy', 'gemini-only'), undefined);
-    assert.match(text, /# note: AuthorizationPolicy gemini-only uses request\.model/);
+  it('keeps the mesh config out of the kubectl apply stream: --mesh-config-out gets it, and without that flag a note says how', async () => {
+    assert.equal(docs.some((d) => d.kind === 'IstioOperator'), false, 'an IstioOperator is no cluster object: kubectl apply would refuse it');
+    assert.match(readFileSync(join(dir, 'mesh.yaml'), 'utf8'), /^# .*\n# Install with istioctl install -f /);
+    const plain = await renderCli(['-c', join(dir, 'warden.yaml'), '-o', join(dir, 'plain.yaml')]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(parseManifests(readFileSync(join(dir, 'plain.yaml'), 'utf8')).some((d) => d.kind === 'IstioOperator'), false);
+    assert.match(plain.stderr, /note: the mesh config .* is not in this stream, which is for kubectl apply: write it with --mesh-config-out FILE and install it with istioctl install -f FILE/);
+  });
+
+  it('puts on the shared egress gateway only the CUSTOM policy, scoped to the Vertex hosts: other egress is untouched, callers Warden allows pass', () => {
+    const egress = (host: string, namespace: string) => meshDecision(docs, EGRESS_GATEWAY, { host, port: 80, from: { namespace } });
+    // Unrelated egress through the same gateway, from anywhere: not Warden's business.
+    for (const ns of ['web', 'ml']) assert.deepEqual(egress('api.github.com', ns), { asks: [], decision: 'allow', reason: 'no ALLOW policy applies' });
+    // Model calls: Istio asks Warden and adds nothing of its own, so a caller Warden allows by gemini-only
+    // (request.model, which Istio cannot read) from outside namespace ml is not refused by ml-namespace.
+    assert.deepEqual(egress(VERTEX, 'web'), { asks: ['warden-ext-authz-grpc'], decision: 'allow', reason: 'no ALLOW policy applies' });
+    assert.deepEqual(egress('us-central1-aiplatform.googleapis.com', 'web').asks, [], 'a host the config does not route');
+    const onGateway = docs.filter((d) => d.metadata.namespace === 'istio-system' && /Authorization|Authentication/.test(d.kind));
+    assert.deepEqual(onGateway.map((d) => `${d.kind}/${d.metadata.name}`), ['AuthorizationPolicy/vertex-ext-authz']);
+    assert.equal(docs.some((d) => d.kind === 'RequestAuthentication'), false, 'a RequestAuthentication has no host scope');
+    assert.match(stderr, /note: the config's AuthorizationPolicy ml-namespace, AuthorizationPolicy gemini-only, RequestAuthentication corp-idp: enforced by Warden in its CUSTOM check/);
+    assert.match(stderr, /kubectl -n istio-system delete authorizationpolicy ml-namespace gemini-only --ignore-not-found; kubectl -n istio-system delete requestauthentication corp-idp --ignore-not-found/);
+  });
+
+  it('opens the admin port only to the metrics scraper, the ext_authz ports only to the egress gateway, and the gateway port to the mesh', async () => {
+    const warden = { namespace: 'ai-gateway', labels: find('Deployment').spec!.template.metadata.labels };
+    const call = (port: number, namespace: string, serviceAccount?: string) => meshDecision(docs, warden, { host: 'warden', port, from: { namespace, serviceAccount } }).decision;
+    assert.equal(call(9901, 'monitoring', 'prometheus'), 'allow');
+    assert.equal(call(9901, 'web'), 'deny', '/explain and /credentials are not for every workload');
+    assert.equal(call(9901, 'istio-system', 'istio-egressgateway-service-account'), 'deny');
+    assert.equal(call(8080, 'web'), 'allow');
+    assert.equal(call(9191, 'web'), 'deny');
+    assert.equal(call(9191, 'istio-system', 'istio-egressgateway-service-account'), 'allow');
+    assert.equal(call(9192, 'monitoring'), 'deny');
+    // The kubelet's probes reach the admin port through the sidecar's agent, inside the pod.
+    assert.equal(find('Deployment').spec!.template.metadata.annotations['sidecar.istio.io/rewriteAppHTTPProbers'], 'true');
+
+    const out = join(dir, 'scraper.yaml');
+    const run = await renderCli(['-c', join(dir, 'warden.yaml'), '-o', out, '--metrics-principal', 'cluster.local/ns/observability/sa/prometheus', '--metrics-namespace', 'metrics']);
+    assert.equal(run.code, 0, run.stderr);
+    const scraped = parseManifests(readFileSync(out, 'utf8'));
+    const by = (namespace: string, serviceAccount?: string) => meshDecision(scraped, warden, { host: 'warden', port: 9901, from: { namespace, serviceAccount } }).decision;
+    assert.equal(by('observability', 'prometheus'), 'allow');
+    assert.equal(by('observability', 'grafana'), 'deny');
+    assert.equal(by('metrics'), 'allow');
+    assert.equal(by('monitoring'), 'deny', 'the default gives way to what is named');
+    const bad = await renderCli(['-c', join(dir, 'warden.yaml'), '-o', out, '--metrics-principal', 'spiffe://cluster.local/ns/x/sa/y']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--metrics-principal spiffe:\/\/cluster\.local\/ns\/x\/sa\/y: write a peer identity as Istio does/);
+  });
+
+  it('refuses an audit log on the pod’s emptyDir unless --ephemeral-audit is given, and then warns', async () => {
+    for (const [store, what] of [['{sqlite: ./audit.db}', 'SQLite file ./audit.db'], ['{jsonl: /var/log/warden/audit.jsonl}', 'JSON lines file /var/log/warden/audit.jsonl']]) {
+      const file = join(dir, 'ephemeral.yaml');
+      writeFileSync(file, CONFIG.replace('  credentials:\n', `  audit: ${store}\n  credentials:\n`));
+      const out = join(dir, 'ephemeral-out.yaml');
+      writeFileSync(out, 'untouched');
+      const refused = await renderCli(['-c', file, '-o', out]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, new RegExp(`not rendered: the config keeps its audit log in the ${what.replace(/\./g, '\\.')}, which the rendered Deployment puts on the pod's emptyDir`));
+      assert.match(refused.stderr, /Use audit\.postgres .*PersistentVolumeClaim.*--ephemeral-audit renders it anyway/);
+      assert.equal(readFileSync(out, 'utf8'), 'untouched', 'nothing is written');
+      const allowed = await renderCli(['-c', file, '-o', out, '--ephemeral-audit']);
+      assert.equal(allowed.code, 0, allowed.stderr);
+      assert.match(allowed.stderr, new RegExp(`warning: the audit log \\(${what.replace(/\./g, '\\.')}\\) is on the pod's emptyDir: its records are lost when the pod is deleted`));
+      assert.match(readFileSync(out, 'utf8'), /^# Generated by 'warden istio render'\.\n# WARNING: the audit log/);
+    }
+    // PostgreSQL, and JSON lines on stdout, outlive the pod.
+    for (const store of ['{postgres: {url: "postgres://warden@db:5432/warden"}, hmacKeyFile: ./credentials/service-account.json}', '{jsonl: "-"}']) {
+      const text = CONFIG.replace('  credentials:\n', `  audit: ${store}\n  credentials:\n`);
+      const config = parseConfig(text, 'durable.yaml', dir);
+      assert.deepEqual(config.problems, []);
+      assert.deepEqual(renderManifests(config, text, OPTIONS).warnings, []);
+    }
+    const sqlite = CONFIG.replace('  credentials:\n', '  audit: {sqlite: a.db}\n  credentials:\n');
+    assert.throws(() => renderManifests(parseConfig(sqlite, 'x.yaml', dir), sqlite, OPTIONS), RenderRefusedError);
   });
 
   it('mounts each Secret as a directory, never with subPath, so that a rotated key reaches the running pod', () => {
@@ -220,7 +324,7 @@ spec:
 `;
     const config = parseConfig(rich, 'rich.yaml', '/nowhere');
     assert.deepEqual(config.problems, []);
-    const { manifests, notes } = renderManifests(config, rich, { ...OPTIONS, secret: 'edge-files' });
+    const { manifests, notes } = renderManifests(config, rich, { ...OPTIONS, secret: 'edge-files', ephemeralAudit: true });
     const cm = manifests.find((m) => m.kind === 'ConfigMap') as unknown as Doc;
     const dep = manifests.find((m) => m.kind === 'Deployment') as unknown as Doc;
     for (const d of [cm, dep]) assert.doesNotThrow(() => new MODELS[`${d.apiVersion}/${d.kind}`](d as never).validate());
@@ -257,14 +361,8 @@ spec:
   it('refuses a config without spec.extAuthz, with file and line', async () => {
     const file = join(dir, 'no-extauthz.yaml');
     writeFileSync(file, CONFIG.replace(/  extAuthz:\n.*\n.*\n/, ''));
-    const errors: string[] = [];
-    const orig = console.error;
-    console.error = (m: string) => errors.push(m);
-    try {
-      assert.equal(await main(['istio', 'render', '-c', file]), 1);
-    } finally {
-      console.error = orig;
-    }
-    assert.match(errors.join('\n'), /no-extauthz\.yaml:\d+:\d+: .*no spec\.extAuthz/);
+    const run = await renderCli(['-c', file]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /no-extauthz\.yaml:\d+:\d+: .*no spec\.extAuthz/);
   });
 });

@@ -57,6 +57,10 @@ export function deployment(
         metadata: {
           labels: { ...labels, 'sidecar.istio.io/inject': 'true' },
           annotations: {
+            // The kubelet's probes go to the sidecar's agent, which calls the admin port from inside the
+            // pod: no AuthorizationPolicy stands in their way (render/policies.ts), also in a mesh that
+            // turned the rewrite off by default. Without it, STRICT mTLS would refuse the kubelet's plain HTTP.
+            'sidecar.istio.io/rewriteAppHTTPProbers': 'true',
             // A changed config rolls the pods (the config file is read at start).
             'checksum/config': createHash('sha256').update(configText).digest('hex'),
             'prometheus.io/scrape': 'true',
@@ -105,6 +109,18 @@ const EXIT_SECONDS = 5;
 /** How long Warden takes at most to drain after SIGTERM: spec.shutdown's drainDelay + timeout, in whole seconds. */
 function drainSeconds(spec: GatewaySpec): number {
   return Math.ceil((durationMs(spec.shutdown.drainDelay) + durationMs(spec.shutdown.timeout)) / 1000);
+}
+
+/**
+ * The audit store, when the rendered pod would keep it on its emptyDir (an
+ * SQLite or JSON lines file): what the pod's deletion takes with it. None for
+ * PostgreSQL, JSON lines on stdout, or no store.
+ */
+export function ephemeralAuditStore(spec: GatewaySpec): string | undefined {
+  const { sqlite, jsonl } = spec.audit;
+  if (sqlite) return `SQLite file ${sqlite}`;
+  if (jsonl && jsonl !== '-') return `JSON lines file ${jsonl}`;
+  return undefined;
 }
 
 /** Files Warden writes (SQLite audit, its spool): their directories need a writable volume. */

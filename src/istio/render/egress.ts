@@ -29,7 +29,7 @@ export function egress(name: string, hosts: string[], spec: GatewaySpec, o: Rend
   const provider = spec.extAuthz?.grpc ? GRPC_PROVIDER : HTTP_PROVIDER;
   return [
     {
-      apiVersion: 'networking.istio.io/v1beta1',
+      apiVersion: 'networking.istio.io/v1',
       kind: 'ServiceEntry',
       metadata: { name: 'vertex-ai', namespace: ns, labels },
       spec: {
@@ -44,7 +44,7 @@ export function egress(name: string, hosts: string[], spec: GatewaySpec, o: Rend
     },
     {
       // Warden's own calls for tokens (and to Vertex AI when it is the gateway) are already TLS.
-      apiVersion: 'networking.istio.io/v1beta1',
+      apiVersion: 'networking.istio.io/v1',
       kind: 'ServiceEntry',
       metadata: { name: 'google-token-services', namespace: o.namespace, labels },
       spec: {
@@ -55,7 +55,7 @@ export function egress(name: string, hosts: string[], spec: GatewaySpec, o: Rend
       },
     },
     {
-      apiVersion: 'networking.istio.io/v1beta1',
+      apiVersion: 'networking.istio.io/v1',
       kind: 'Gateway',
       metadata: { name: 'vertex-egress', namespace: ns, labels },
       spec: {
@@ -64,7 +64,7 @@ export function egress(name: string, hosts: string[], spec: GatewaySpec, o: Rend
       },
     },
     ...hosts.map((host, i) => ({
-      apiVersion: 'networking.istio.io/v1beta1',
+      apiVersion: 'networking.istio.io/v1',
       kind: 'VirtualService',
       metadata: { name: `vertex-egress-${i}`, namespace: ns, labels },
       spec: {
@@ -78,7 +78,7 @@ export function egress(name: string, hosts: string[], spec: GatewaySpec, o: Rend
     })),
     {
       // Visible only in the gateway's namespace, so that Warden's own HTTPS is not wrapped twice.
-      apiVersion: 'networking.istio.io/v1beta1',
+      apiVersion: 'networking.istio.io/v1',
       kind: 'DestinationRule',
       metadata: { name: 'vertex-tls-origination', namespace: ns, labels },
       spec: {
@@ -88,6 +88,8 @@ export function egress(name: string, hosts: string[], spec: GatewaySpec, o: Rend
       },
     },
     {
+      // The gateway's one policy from Warden: CUSTOM (which, unlike ALLOW, denies nothing it does not
+      // match) and only for the Vertex hosts, so that the rest of the mesh's egress is left alone.
       apiVersion: 'security.istio.io/v1',
       kind: 'AuthorizationPolicy',
       metadata: { name: 'vertex-ext-authz', namespace: ns, labels },

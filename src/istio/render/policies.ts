@@ -1,14 +1,9 @@
-// Security documents: PeerAuthentication STRICT on Warden, the policy that
-// lets only the egress gateway call the ext_authz ports (a Check answer
-// carries a Google token), and the config's own RequestAuthentication /
-// AuthorizationPolicy documents, scoped to the egress gateway where they have
-// no scope of their own (policies using Warden-only keys are left out).
+// Security documents on Warden's own pods: PeerAuthentication STRICT, and the
+// one ALLOW policy that says who may call which port. The config's own
+// RequestAuthentication / AuthorizationPolicy documents are not rendered:
+// Warden enforces them in its CUSTOM check (see configDocumentsNote).
 import type { LoadedConfig } from '../../config/load.js';
-import type { AuthorizationPolicyDoc, RequestAuthenticationDoc } from '../../config/schema.js';
 import type { Labels, Manifest, Ports, RenderOptions } from '../manifest.js';
-
-/** Condition keys only Warden understands: Istio would reject a policy that uses them (the chart's _helpers.tpl has the same pattern). */
-export const WARDEN_KEY = /^request\.(model|publisher|operation|operation_class|project|location|stream|endpoint)$|^warden\./;
 
 export function strictMtls(metadata: Manifest['metadata'], labels: Labels): Manifest {
   return {
@@ -20,11 +15,24 @@ export function strictMtls(metadata: Manifest['metadata'], labels: Labels): Mani
 }
 
 /**
- * A Check answer carries a Google token, and a CheckRequest's source principal
- * is taken on Envoy's word: only the egress gateway may call those ports.
+ * Who may call Warden's pods, port by port (the name stays
+ * `NAME-ext-authz-callers`, so that applying a new render replaces the
+ * earlier policy, which left the admin port open to the mesh):
+ * - the ext_authz ports: only the egress gateway. A Check answer carries a
+ *   Google token, and a CheckRequest's source principal is taken on Envoy's word;
+ * - the admin port (`/metrics`, `/explain`, `/credentials`): only the metrics
+ *   scraper (`o.metricsFrom`). The kubelet's probes need no rule: Istio's
+ *   sidecar rewrites them to its own agent, which calls Warden from inside the
+ *   pod, past the authorization filter (the Deployment asks for the rewrite);
+ * - the gateway port: the whole mesh. Warden checks its callers itself.
+ * Any other port: nobody.
  */
-export function extAuthzCallers(metadata: Manifest['metadata'], labels: Labels, ports: Ports, o: RenderOptions): Manifest {
+export function portAccess(metadata: Manifest['metadata'], labels: Labels, ports: Ports, o: RenderOptions): Manifest {
   const authzPorts = [ports.grpcExtAuthz, ports.httpExtAuthz].filter((p): p is number => !!p).map(String);
+  const scraper = [
+    ...(o.metricsFrom.namespaces.length ? [{ source: { namespaces: o.metricsFrom.namespaces } }] : []),
+    ...(o.metricsFrom.principals.length ? [{ source: { principals: o.metricsFrom.principals } }] : []),
+  ];
   return {
     apiVersion: 'security.istio.io/v1',
     kind: 'AuthorizationPolicy',
@@ -37,36 +45,47 @@ export function extAuthzCallers(metadata: Manifest['metadata'], labels: Labels, 
           from: [{ source: { principals: [`${o.trustDomain}/ns/${o.egressNamespace}/sa/${o.egressServiceAccount}`] } }],
           to: [{ operation: { ports: authzPorts } }],
         },
-        // The gateway and admin ports stay open to the mesh: Warden checks its callers itself.
-        { to: [{ operation: { ports: [String(ports.http), String(ports.admin)] } }] },
+        ...(scraper.length ? [{ from: scraper, to: [{ operation: { ports: [String(ports.admin)] } }] }] : []),
+        { to: [{ operation: { ports: [String(ports.http)] } }] },
       ],
     },
   };
 }
 
-/** The config's Istio documents, scoped to the egress gateway where they have no scope of their own. */
-export function configPolicies(config: LoadedConfig, o: RenderOptions, notes: string[]): Manifest[] {
-  const scope = <D extends RequestAuthenticationDoc | AuthorizationPolicyDoc>(d: D): Manifest => {
-    const spec = { ...d.spec } as Record<string, unknown>;
-    if (!spec.selector && !spec.targetRef && !spec.targetRefs) spec.selector = { matchLabels: o.egressSelector };
-    return {
-      apiVersion: d.apiVersion,
-      kind: d.kind,
-      metadata: { ...d.metadata, namespace: d.metadata.namespace ?? o.egressNamespace },
-      spec,
-    } as Manifest;
-  };
-  const out: Manifest[] = config.requestAuthentications.map((r) => scope(r.value));
-  for (const { value: p } of config.authorizationPolicies) {
-    if (p.apiVersion.startsWith('warden.dev/')) continue; // Warden's own policy kind: Istio does not know it
-    const keys = (p.spec.rules ?? []).flatMap((r) => (r.when ?? []).map((c) => c.key));
-    const wardenOnly = keys.filter((k) => WARDEN_KEY.test(k));
-    if (wardenOnly.length) {
-      notes.push(`AuthorizationPolicy ${p.metadata.name} uses ${[...new Set(wardenOnly)].join(', ')}: Warden enforces it, Istio cannot; not rendered`);
-      continue;
-    }
-    if (p.spec.action === 'CUSTOM') continue;
-    out.push(scope(p));
+/**
+ * Why the config's own Istio documents are not rendered, naming them; none
+ * when it has none. The egress gateway is shared by all of the mesh's
+ * egress: once any ALLOW policy applies to a workload Istio denies every
+ * request that matches none, so one there (with or without `to.hosts`)
+ * would refuse unrelated egress traffic, and an ALLOW for "everything not to
+ * the Vertex hosts" beside it would open what the gateway's other ALLOW
+ * policies close. A RequestAuthentication has no host scope: there it would
+ * reject other egress requests carrying a bearer token that is not one of its
+ * issuers' JWTs. What Istio cannot express (`request.model`, CEL) cannot be
+ * rendered at all, and a DENY rendered beside the CUSTOM policy adds nothing
+ * for the requests Warden sees (Istio asks CUSTOM first, and Warden evaluates
+ * the same DENY there), while one whose conditions the gateway reads
+ * otherwise (`request.auth` without the RequestAuthentication, a selector
+ * naming Warden's routes) would refuse callers Warden allows. So the CUSTOM
+ * policy, scoped to the Vertex hosts, is the one policy on the gateway, and
+ * Warden enforces the config's documents in full.
+ */
+export function configDocumentsNote(config: LoadedConfig, o: RenderOptions): string | undefined {
+  const policies = config.authorizationPolicies.filter((p) => !p.value.apiVersion.startsWith('warden.dev/')).map((p) => p.value);
+  const ras = config.requestAuthentications.map((r) => r.value);
+  if (!policies.length && !ras.length) return undefined;
+  const names = [...policies.map((p) => `AuthorizationPolicy ${p.metadata.name}`), ...ras.map((r) => `RequestAuthentication ${r.metadata.name}`)];
+  // Earlier renders put them in their own namespace, else the gateway's.
+  const earlier = new Map<string, string[]>();
+  for (const d of [...policies, ...ras]) {
+    const key = `${d.metadata.namespace ?? o.egressNamespace} ${d.kind.toLowerCase()}`;
+    earlier.set(key, [...(earlier.get(key) ?? []), d.metadata.name]);
   }
-  return out;
+  const remove = [...earlier].map(([key, n]) => {
+    const [ns, kind] = key.split(' ');
+    return `kubectl -n ${ns} delete ${kind} ${n.join(' ')} --ignore-not-found`;
+  });
+  return `the config's ${names.join(', ')}: enforced by Warden in its CUSTOM check on the Vertex hosts, not rendered onto the shared egress gateway ` +
+    '(an ALLOW policy there makes Istio deny all egress traffic that matches no ALLOW; a RequestAuthentication there rejects other egress requests ' +
+    `carrying bearer tokens it does not know; docs/istio.md, What goes on the egress gateway). Earlier renders applied them; if yours did, remove them (after checking these are the config's): ${remove.join('; ')}`;
 }

@@ -43,10 +43,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- without (uniq $dirs) "/etc/warden" | toJson }}
 {{- end -}}
 
-{{- /* Condition keys only Warden understands (src/istio/render/policies.ts WARDEN_KEY): Istio would reject a policy that uses them. */ -}}
-{{- define "warden.wardenOnlyKeyPattern" -}}^request\.(model|publisher|operation|operation_class|project|location|stream|endpoint)$|^warden\.{{- end -}}
-
 {{/* Seconds Warden takes at most to drain after SIGTERM: the config's spec.shutdown drainDelay + timeout. */}}
 {{- define "warden.drainSeconds" -}}
 {{- add .Values.shutdown.drainDelaySeconds .Values.shutdown.timeoutSeconds -}}
 {{- end }}
+
+{{- /* The audit store when the pod would keep it on its emptyDir (an SQLite or JSON lines file), as `warden istio render` finds it (src/istio/render/deployment.ts ephemeralAuditStore); empty otherwise. */ -}}
+{{- define "warden.ephemeralAudit" -}}
+{{- range include "warden.configDocs" . | fromJsonArray }}
+{{- if eq (toString .kind) "Gateway" }}
+{{- $jsonl := toString (dig "spec" "audit" "jsonl" "" .) }}
+{{- with dig "spec" "audit" "sqlite" "" . }}SQLite file {{ . }}{{ else }}{{ if and $jsonl (ne $jsonl "-") }}JSON lines file {{ $jsonl }}{{ end }}{{ end }}
+{{- end }}
+{{- end }}
+{{- end -}}
