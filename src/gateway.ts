@@ -244,6 +244,9 @@ export async function startGateway(
     serverClosed ??= new Promise((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
   };
+  // Every front door that listens drains through its Drainable (drain.ts): counted requests, and how
+  // it stops accepting. ext_proc joins here the same way (its streams in an InFlight; a cut ends a
+  // stream and records it as SHUTDOWN), as ext_authz does below.
   const listeners = (): Drainable[] => [
     {
       inFlight: proxyFlight,
