@@ -264,7 +264,14 @@ export async function startGateway(
   let reloading: Promise<unknown> = Promise.resolve();
   const reloads = (result: 'applied' | 'rejected') => metrics.configReloads.inc({ result });
   const reload = (trigger: string): Promise<ReloadOutcome> => {
-    const next = reloading.then(() => reloadNow(trigger));
+    const next = reloading.then(() =>
+      reloadNow(trigger).catch((e: unknown) => {
+        // A bug, not a bad config: the running config stays, and the process too.
+        log.error({ err: e, trigger }, 'config reload failed; the running config stays in service');
+        reloads('rejected');
+        return { applied: false as const, problems: [`internal error: ${(e as Error).message}`] };
+      }),
+    );
     reloading = next.catch(() => {});
     return next;
   };
