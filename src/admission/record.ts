@@ -31,8 +31,19 @@ export class Recorder {
    */
   private readonly log: Logger;
 
+  /** Who sees each record as it is written (the admin console's live traffic); nobody by default. */
+  private listeners: ((r: AuditRecord) => void)[] = [];
+
   constructor(private readonly writer: AuditWriter | undefined, private readonly metrics: Metrics, log: Logger) {
     this.log = log.child({}, { redact: [] });
+  }
+
+  /** Calls `fn` with every record from now on (after it is queued for the audit store); returns the unsubscribe. `fn` must not change the record. */
+  subscribe(fn: (r: AuditRecord) => void): () => void {
+    this.listeners = [...this.listeners, fn];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== fn);
+    };
   }
 
   /** False while the audit trail cannot take records (sink down, spool full, fail-closed): requests are refused then. */
@@ -95,9 +106,17 @@ export class Recorder {
       via: p.via,
       method: ex.req.method,
       path: ex.req.path,
+      host: ex.req.host,
     };
     if (this.writer) this.writer.write(rec, then);
     else then?.();
+    for (const l of this.listeners) {
+      try {
+        l(rec);
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'audit record listener failed');
+      }
+    }
     this.observe(ex, rec, latencyMs);
 
     if (ex.trace) endTrace(ex, ex.trace, rec);

@@ -103,6 +103,8 @@ export function whereClause(f: AuditFilter, param: (i: number) => string): { sql
   if (f.operationClass) add((p) => `operation_class = ${p}`, f.operationClass);
   // Matches the serialized `"type":"T"` inside the findings JSON (a quote inside a location would be escaped).
   if (f.finding) add((p) => `findings LIKE ${p} ESCAPE '\\'`, `%${likeEscape(JSON.stringify({ type: f.finding }).slice(1, -1))}%`);
+  // One element of the groups list, as JSON text writes it: `"name"` between `[`/`,` and `,`/`]`.
+  if (f.group) add((p) => `groups LIKE ${p} ESCAPE '\\'`, `%${likeEscape(JSON.stringify(f.group))}%`);
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 

@@ -32,12 +32,24 @@ export class JsonlAuditStore implements AuditSink, AuditReader {
   }
 
   async *records(filter: AuditFilter = {}): AsyncIterable<StoredRecord> {
+    if (filter.newestFirst) return yield* this.newest(filter);
     let n = 0;
     for await (const { value, line } of this.lines()) {
       if (!('seq' in value) || !matchesFilter(value, filter)) continue;
       yield Object.assign(value, { storeId: `line ${line}` });
       if (filter.limit && ++n >= filter.limit) return;
     }
+  }
+
+  /** A file reads forwards only: the last `limit` matches are kept on the way (all of them without a limit), then given newest first. */
+  private async *newest(filter: AuditFilter): AsyncIterable<StoredRecord> {
+    const kept: StoredRecord[] = [];
+    for await (const { value, line } of this.lines()) {
+      if (!('seq' in value) || !matchesFilter(value, filter)) continue;
+      kept.push(Object.assign(value, { storeId: `line ${line}` }));
+      if (filter.limit && kept.length > filter.limit) kept.shift();
+    }
+    yield* kept.reverse();
   }
 
   async checkpoints(): Promise<Checkpoint[]> {

@@ -191,11 +191,12 @@ export class PostgresAuditStore implements AuditSink, AuditReader {
   async *records(filter: AuditFilter = {}): AsyncIterable<StoredRecord> {
     const where = whereClause(filter, (i) => `$${i}`);
     const after = `$${where.params.length + 1}`;
-    const sql = `SELECT * FROM ${this.table} ${where.sql ? `${where.sql} AND` : 'WHERE'} id > ${after} ORDER BY id LIMIT `;
+    const desc = !!filter.newestFirst;
+    const sql = `SELECT * FROM ${this.table} ${where.sql ? `${where.sql} AND` : 'WHERE'} id ${desc ? '<' : '>'} ${after} ORDER BY id${desc ? ' DESC' : ''} LIMIT `;
     // Page by page after the last id seen (the primary key's index): each page is one short query.
     let left = filter.limit ? Math.trunc(filter.limit) : Infinity;
-    // From bigint's least value: a row put in by hand below id 1 is read (and judged) too.
-    let last: unknown = '-9223372036854775808';
+    // From bigint's least value (greatest, newest first): a row put in by hand below id 1 is read (and judged) too.
+    let last: unknown = desc ? '9223372036854775807' : '-9223372036854775808';
     while (left > 0) {
       const page = Math.min(this.pageRows, left);
       let rows: Record<string, unknown>[];

@@ -54,6 +54,7 @@ export const FIELDS = [
   ['via', 'text'],
   ['method', 'text'],
   ['path', 'text'],
+  ['host', 'text'],
 ] as const satisfies ReadonlyArray<readonly [string, FieldKind]>;
 
 /**
@@ -152,9 +153,10 @@ export interface AuditRecord {
   quota?: AuditQuota;
   /** The trusted proxy (address or SPIFFE ID) whose `x-forwarded-client-cert` gave the source identity. */
   via?: string;
-  /** The request's method, and its path as the caller sent it, normalized as policy saw it (no query: it may carry a token). */
+  /** The request's method, path (without the query) and host, as policy saw them: `warden explain` and the console's explanation of a record start from these. */
   method?: string;
   path?: string;
+  host?: string;
 }
 
 /** A record as the chain stores it: linked to its predecessor and sealed with the HMAC key. */

@@ -50,7 +50,11 @@ export interface AuditFilter {
   operationClass?: string;
   /** Records with a guardrail finding of this type (`EMAIL`, `PROMPT_INJECTION`, …). */
   finding?: string;
+  /** Records whose caller was in this group. */
+  group?: string;
   limit?: number;
+  /** Newest first (the console's searches), so that `limit` keeps the newest N; default oldest first. */
+  newestFirst?: boolean;
 }
 
 const CHAIN_CONFLICT = 'AUDIT_CHAIN_CONFLICT';
@@ -97,5 +101,6 @@ export function matchesFilter(r: ChainedRecord, f: AuditFilter): boolean {
   if (f.route && r.route !== f.route) return false;
   if (f.operationClass && r.operationClass !== f.operationClass) return false;
   if (f.finding && !r.findings?.some((x) => x.type === f.finding)) return false;
+  if (f.group && !r.groups?.includes(f.group)) return false;
   return true;
 }

@@ -115,7 +115,7 @@ export class SqliteAuditStore implements AuditSink, AuditReader {
     const where = whereClause(filter, () => '?');
     const limit = filter.limit ? ` LIMIT ${Math.trunc(filter.limit)}` : '';
     // Row by row from SQLite's cursor (a caller that stops early closes it).
-    for (const row of this.db.prepare(`SELECT * FROM audit ${where.sql} ORDER BY id${limit}`).iterate(...where.params)) {
+    for (const row of this.db.prepare(`SELECT * FROM audit ${where.sql} ORDER BY id${filter.newestFirst ? ' DESC' : ''}${limit}`).iterate(...where.params)) {
       yield fromRow(row as Record<string, unknown>);
     }
   }

@@ -12,6 +12,9 @@ import { DEMO_DIR, readDemoState, writeDemoState } from './demo-state.js';
 import { catchSignals, type Signals } from './signals.js';
 import { serveUntilStopped } from './start.js';
 
+/** The console's OIDC client at the dev issuer: a public client (PKCE, no secret). */
+export const CONSOLE_CLIENT_ID = 'warden-console';
+
 /** The RequestAuthentication that trusts the emulator's dev OIDC issuer. */
 export function devIssuerAuthentication(issuer: string, audience: string): string {
   return `apiVersion: security.istio.io/v1
@@ -32,7 +35,13 @@ kind: Gateway
 metadata: {name: demo}
 spec:
   listen: {host: 127.0.0.1, port: ${o.port}}
-  admin: {host: 127.0.0.1, port: ${o.adminPort}}
+  admin:
+    host: 127.0.0.1
+    port: ${o.adminPort}
+    # The console at http://127.0.0.1:${o.adminPort}/: people sign in at the dev issuer's login page.
+    # Default policy: group warden-admins may do everything, warden-readers may read (docs/console.md).
+    auth:
+      oidc: {issuer: ${o.issuer}, clientId: ${CONSOLE_CLIENT_ID}}
   routes:
     - name: vertex
       provider: vertex
@@ -160,7 +169,8 @@ async function runDemo(signals: Signals, port: number, adminPort: number, emulat
   console.log(`
 Warden demo is running.
   gateway   ${gw.url}     (config: ${file})
-  admin     ${gw.adminUrl}    (/healthz /readyz /version /metrics /credentials)
+  console   ${gw.adminUrl}/    (sign in with any user name; group warden-admins may do everything, warden-readers may read)
+  admin API ${gw.adminUrl}    (/healthz /readyz /version /metrics open; /api/… after sign-in, see docs/console.md)
   emulator  ${emu.url}    (stand-in for Vertex AI and Google's token services)
 
 Try it (another terminal, same directory):

@@ -28,7 +28,6 @@ const metadata = z
 
 // ---------------------------------------------------------------- Gateway
 
-const listen = z.object({ host: z.string().default('127.0.0.1'), port: port.default(8080) }).strict();
 
 /** TLS on the data listener; with a client CA, mTLS (peer SPIFFE IDs become source principals). */
 const listenTls = z
@@ -447,10 +446,52 @@ const shutdown = z
   })
   .strict();
 
+// ---------------------------------------------------------------- the admin port (docs/console.md)
+
+/** Sign-in for people (OIDC authorization code flow with PKCE) and a static token for scripts. */
+const adminAuth = z
+  .object({
+    oidc: z
+      .object({
+        /** The issuer's URL; its endpoints come from `/.well-known/openid-configuration`. */
+        issuer: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+        clientId: z.string().min(1),
+        /** A confidential client's secret, in a file (sent with HTTP Basic); none for a public client. */
+        clientSecretFile: z.string().optional(),
+        scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email']),
+        /** The ID token claim that lists the person's groups. */
+        groupsClaim: z.string().min(1).default('groups'),
+      })
+      .strict()
+      .optional(),
+    /** A file holding one static admin token for scripts and CI (`Authorization: Bearer …`); principal `warden/admin-token`. */
+    tokenFile: z.string().optional(),
+    /** The console's address as browsers reach it (the redirect URI is `publicUrl/auth/callback`); https makes the cookies `Secure`. */
+    publicUrl: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+    /** How long a sign-in lasts. */
+    sessionTtl: duration.default('8h'),
+    /** The default admin policy (used when no AuthorizationPolicy selects the admin port): who may do everything… */
+    adminGroups: z.array(z.string().min(1)).default(['warden-admins']),
+    /** …and who may read traffic, audit, usage and health. */
+    readerGroups: z.array(z.string().min(1)).default(['warden-readers']),
+    /** `/metrics` open to anyone who reaches the port (Prometheus), or behind sign-in and policy like the API. */
+    metrics: z.enum(['open', 'protected']).default('open'),
+  })
+  .strict()
+  .refine((a) => !!a.oidc || !!a.tokenFile, { message: 'admin auth needs oidc, tokenFile or both' });
+
+const admin = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: port.default(9901),
+    auth: adminAuth.optional(),
+  })
+  .strict();
+
 export const gatewaySpec = z
   .object({
     listen: dataListen.default({ host: '127.0.0.1', port: 8080 }),
-    admin: listen.default({ host: '127.0.0.1', port: 9901 }),
+    admin: admin.default({ host: '127.0.0.1', port: 9901 }),
     routes: z.array(route).min(1, 'at least one route is needed'),
     credentials: z.array(credential).default([]),
     audit: audit.prefault({}),
@@ -490,6 +531,8 @@ export type IdentitySpec = z.infer<typeof identity>;
 export type PolicySettings = z.infer<typeof policySettings>;
 export type ListenTlsSpec = z.infer<typeof listenTls>;
 export type ApiKeySpec = z.infer<typeof apiKey>;
+export type AdminSpec = z.infer<typeof admin>;
+export type AdminAuthSpec = z.infer<typeof adminAuth>;
 
 // ---------------------------------------------------------------- Istio
 

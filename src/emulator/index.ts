@@ -112,6 +112,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     trustedIssuers: new Map(),
     jobs: new JobStore(),
     vertexRequests: [],
+    authCodes: new Map(),
   };
 
   const server = createEmulatorServer(state);

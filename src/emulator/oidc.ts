@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { readTokenParams, sendJson, sendOAuthError } from './http.js';
 import { OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, type EmulatorState } from './state.js';
+import { redeemCode } from './oidc-login.js';
 
 export interface MintOptions {
   sub: string;
@@ -48,12 +49,15 @@ export function discoveryDocument(state: EmulatorState) {
     issuer: state.issuer,
     jwks_uri: `${state.issuer}/jwks`,
     token_endpoint: `${state.issuer}/token`,
-    grant_types_supported: ['client_credentials'],
-    response_types_supported: ['token'],
+    authorization_endpoint: `${state.issuer}/authorize`,
+    grant_types_supported: ['client_credentials', 'authorization_code'],
+    response_types_supported: ['code', 'token'],
+    code_challenge_methods_supported: ['S256'],
+    scopes_supported: ['openid', 'profile', 'email'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    claims_supported: ['iss', 'sub', 'aud', 'iat', 'exp', 'jti', 'scope', 'groups', 'client_id', 'azp'],
+    claims_supported: ['iss', 'sub', 'aud', 'iat', 'exp', 'jti', 'scope', 'groups', 'client_id', 'azp', 'nonce', 'name', 'preferred_username'],
   };
 }
 
@@ -80,6 +84,8 @@ export async function handleOidcToken(state: EmulatorState, req: IncomingMessage
   const params = await readTokenParams(req, res);
   if (!params) return;
   const client = clientCredentials(req, params);
+  // A person's sign-in (the login page's code): public clients too, proven by PKCE.
+  if (params.get('grant_type') === 'authorization_code') return redeemCode(state, res, params, client);
   if (client.id !== OIDC_CLIENT_ID || client.secret !== OIDC_CLIENT_SECRET) {
     sendOAuthError(res, 401, 'invalid_client', 'client authentication failed', {
       'www-authenticate': 'Basic realm="warden-dev-oidc"',

@@ -7,6 +7,7 @@ import { GENERATE_ACCESS_TOKEN, handleGenerateAccessToken } from './iam.js';
 import { handleMetadata, isMetadataPath } from './metadata.js';
 import { handleToken, handleTokenInfo } from './oauth.js';
 import { discoveryDocument, handleJwks, handleOidcToken } from './oidc.js';
+import { handleAuthorize } from './oidc-login.js';
 import type { EmulatorState } from './state.js';
 import { handleSts } from './sts.js';
 import { handleVertex, isVertexPath } from './vertex.js';
@@ -74,6 +75,10 @@ async function route(state: EmulatorState, req: IncomingMessage, res: ServerResp
     if (sub === '/token') {
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
       return handleOidcToken(state, req, res);
+    }
+    if (sub === '/authorize') {
+      if (method !== 'GET' && method !== 'POST') return methodNotAllowed(res, 'GET, POST');
+      return handleAuthorize(state, req, res, url);
     }
     req.resume();
     return notFound(res, path);

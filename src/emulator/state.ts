@@ -52,6 +52,20 @@ export interface EmulatorState {
   trustedIssuers: Map<string, JWTVerifyGetKey>;
   jobs: JobStore;
   vertexRequests: VertexRequestRecord[];
+  /** Authorization codes the dev issuer's login page gave out, until redeemed (once) or expired. */
+  authCodes: Map<string, AuthCode>;
+}
+
+/** What a code stands for: who signed in, for which client and redirect, and the PKCE challenge it must be redeemed with. */
+export interface AuthCode {
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string;
+  nonce?: string;
+  scope: string;
+  sub: string;
+  groups: string[];
+  expiresAt: number;
 }
 
 export const VERTEX_REQUEST_LOG_SIZE = 200;

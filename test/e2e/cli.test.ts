@@ -33,7 +33,7 @@ describe('warden demo, as a new user runs it', () => {
   before(async () => {
     dir = makeTempDir('warden-cli-');
     demo = spawn(process.execPath, [WARDEN, 'demo', '--port', '0', '--admin-port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
-    const m = await waitForOutput(demo, demo.stdout!, /gateway\s+(http:\S+)[\s\S]*admin\s+(http:\S+)[\s\S]*Press Ctrl-C/, { what: 'warden demo', timeoutMs: 60_000 });
+    const m = await waitForOutput(demo, demo.stdout!, /gateway\s+(http:\S+)[\s\S]*console\s+(http:\S+)\/\s[\s\S]*Press Ctrl-C/, { what: 'warden demo', timeoutMs: 60_000 });
     gateway = m[1]!;
     admin = m[2]!;
   });
@@ -60,6 +60,11 @@ describe('warden demo, as a new user runs it', () => {
     assert.equal(job.status, 403);
     assert.equal(((await job.json()) as { error: { status: string } }).error.status, 'PERMISSION_DENIED');
     assert.equal((await fetch(`${admin}/healthz`)).status, 200);
+    // The console the demo prints: its page, and sign-in at the dev issuer.
+    assert.match(await (await fetch(`${admin}/`)).text(), /<title>Warden console<\/title>/);
+    const login = await fetch(`${admin}/auth/login`, { redirect: 'manual' });
+    assert.equal(login.status, 302);
+    assert.match(login.headers.get('location')!, /\/oidc\/authorize\?response_type=code&client_id=warden-console&/);
   });
 
   it('leaves an ordinary config and an audit log the audit commands read', async () => {

@@ -48,7 +48,7 @@ kind: Gateway
 metadata: {name: warden}
 spec:
   listen: {host: 0.0.0.0, port: 8080}
-  admin: {host: 0.0.0.0, port: 9901}
+  admin: {host: 0.0.0.0, port: 9901, auth: {oidc: {issuer: "https://idp.example.com", clientId: warden-console}}}
   extAuthz: ${extAuthz}
   routes:
     - {name: vertex, provider: vertex, match: {host: us-central1-aiplatform.googleapis.com}, upstream: https://us-central1-aiplatform.googleapis.com}
@@ -322,7 +322,7 @@ kind: Gateway
 metadata: {name: edge, namespace: ai-gateway}
 spec:
   listen: {host: 0.0.0.0, port: 8080}
-  admin: {host: 0.0.0.0, port: 9901}
+  admin: {host: 0.0.0.0, port: 9901, auth: {oidc: {issuer: "https://idp.example.com", clientId: warden-console}}}
   extAuthz:
     grpc: {port: 9191}
     http: {port: 9192, pathPrefix: /check}

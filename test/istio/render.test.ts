@@ -24,7 +24,7 @@ kind: Gateway
 metadata: {name: warden, namespace: ai-gateway}
 spec:
   listen: {host: 0.0.0.0, port: 8080}
-  admin: {host: 0.0.0.0, port: 9901}
+  admin: {host: 0.0.0.0, port: 9901, auth: {oidc: {issuer: "https://idp.example.com", clientId: warden-console}}}
   extAuthz:
     grpc: {port: 9191}
     http: {port: 9192, pathPrefix: /check}
