@@ -13,10 +13,10 @@ import type { ChainedRecord } from '../audit/record.js';
 import { ConfigError, formatProblem } from '../config/load.js';
 import { explainDeps, loadGateway, type Parts } from '../gateway.js';
 import { parseSpiffeId } from '../identity/spiffe.js';
+import { explainRecord } from '../admin/explain-record.js';
 import { Limits } from '../limits/limits.js';
 import { RedisStore } from '../limits/redis-store.js';
-import { explainRequest, formatExplanation, type ExplainDeps, type ExplainResult, type RequestDescription } from '../policy/explain.js';
-import type { AuthMethod, Principal } from '../types.js';
+import { explainRequest, formatExplanation, type ExplainResult, type RequestDescription } from '../policy/explain.js';
 import { resolveSource } from './audit-args.js';
 
 const HELP = `usage: warden explain -c FILE [--method GET] [--path /…] [--host H] [--header k:v]…
@@ -106,7 +106,7 @@ export async function explain(argv: string[]): Promise<number> {
   const quota = await quotaDeps(parts);
   try {
     const requestId = values['request-id'];
-    if (requestId !== undefined) return await explainRecorded(parts, quota, values.config, requestId, values.json);
+    if (requestId !== undefined) return await explainRecorded(parts, values.config, requestId, values.json);
     const description: RequestDescription = {
       method: values.method,
       path: values.path,
@@ -151,7 +151,7 @@ async function quotaDeps(parts: Parts): Promise<{ limits?: Limits; counted: bool
 }
 
 /** --request-id: the record's story, then the same caller and request through this config now. */
-async function explainRecorded(parts: Parts, quota: { limits?: Limits; counted: boolean }, config: string, requestId: string, json: boolean): Promise<number> {
+async function explainRecorded(parts: Parts, config: string, requestId: string, json: boolean): Promise<number> {
   const source = resolveSource({ config });
   if (typeof source === 'string') {
     console.error(`warden explain: ${source}`);
@@ -171,42 +171,16 @@ async function explainRecorded(parts: Parts, quota: { limits?: Limits; counted: 
     console.error(`warden explain: no audit record has request id ${JSON.stringify(requestId)} (is it the x-request-id the caller got, and this the config of the gateway that served it?)`);
     return 1;
   }
-  const principal = recordedPrincipal(record, parts.config.gateway.value.identity.jwt?.groupsClaim ?? 'groups');
-  const route = parts.routes.find((r) => r.spec.name === record.route);
-  const recorded: ExplainDeps = {
-    ...explainDeps(parts, quota),
-    // The record's caller, as verified then (the token itself is never recorded), on the route it took.
-    identify: async () => ({ principal }),
-    route: () => route && { name: route.spec.name, classify: (m, p, q, b) => route.provider.classify(m, route.upstreamPath(p), q, b) },
-  };
-  const now = await explainRequest(recorded, { method: record.method ?? 'POST', path: record.path ?? '/', host: undefined });
+  // The console's explanation of a record, the same here: today's policies over the recorded request.
+  const now = explainRecord(parts.authorizer, parts.config.gateway.value.identity.jwt.groupsClaim, record);
   if (json) {
     const { storeId: _, prompt: _p, response: _r, ...shown } = record as ChainedRecord & { storeId?: unknown };
     process.stdout.write(`${JSON.stringify({ record: shown, now }, null, 2)}\n`);
   } else {
-    process.stdout.write(`${recordStory(record)}\nwith ${config} now (the caller as recorded: the token's other claims are not kept):\n${formatExplanation(now)}`);
+    const caveats = now.caveats.map((c) => `  (${c})`).join('\n');
+    process.stdout.write(`${recordStory(record)}\nwith ${config} now, the request as recorded:\n${formatExplanation(now)}${caveats}\n`);
   }
   return exitCode(now);
-}
-
-function recordedPrincipal(r: ChainedRecord, groupsClaim: string): Principal {
-  const methods = r.authMethods as AuthMethod[];
-  const p: Principal = { groups: r.groups, methods };
-  if (methods.includes('jwt') || methods.includes('api-key')) {
-    p.requestPrincipal = r.principal;
-    p.subject = r.subject;
-    p.issuer = r.issuer;
-  }
-  if (methods.includes('jwt')) p.claims = { iss: r.issuer, sub: r.subject, [groupsClaim]: r.groups };
-  if (r.sourcePrincipal) {
-    const id = parseSpiffeId(`spiffe://${r.sourcePrincipal}`);
-    p.sourcePrincipal = r.sourcePrincipal;
-    p.sourceTrustDomain = id?.trustDomain;
-    p.sourceNamespace = id?.namespace;
-    p.sourceServiceAccount = id?.serviceAccount;
-  }
-  if (r.via) p.via = r.via;
-  return p;
 }
 
 /** What the record says happened, in the words `warden explain` uses. */
