@@ -24,7 +24,8 @@ function run(args: string[]): Promise<{ code: number | null; out: string }> {
 }
 
 it('`npm ci` builds dist/, and the built warden tells package.json\'s version: --version, GET /version, warden_build_info, the start line', async () => {
-  assert.match(PACKAGE.scripts.prepare, /scripts\/build\.mjs/, 'npm ci runs the build');
+  assert.match(PACKAGE.scripts.prepare, /npm run build\b/, 'npm ci runs the build');
+  assert.match(PACKAGE.scripts.build, /scripts\/build\.mjs/);
   const built = await run(['scripts/build.mjs']);
   assert.equal(built.code, 0, built.out);
 
