@@ -150,6 +150,9 @@ export const PROMPT = JSON.stringify({ contents: [{ role: 'user', parts: [{ text
 /** Runs `warden …` in this process, capturing what it prints. */
 export async function runCli(args: string[]): Promise<{ code: number; out: string }> {
   const { main } = await import('../../src/cli/main.js');
+  // main() loads a command's module on first use; loaded here, before stdout is taken over, so
+  // that no module loading lets the test runner's own output in between.
+  if (args[0] === 'audit') await import('../../src/cli/audit.js');
   let out = '';
   const log = console.log;
   const error = console.error;
