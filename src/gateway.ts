@@ -78,7 +78,13 @@ export function compileConfig(config: LoadedConfig, previous?: KeptState): Parts
   const authorizer = buildAuthorizer(config);
   const credentials = gw ? new Credentials(gw.value.credentials, gw.value.routes, config.path, gw.report, { state }) : new Credentials([], [], config.path, () => {});
   const routes = gw ? gw.value.routes.map((r) => buildRoute(r, state)) : [];
-  const guardrails = gw?.value.guardrails ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report) : undefined;
+  const guardrails = gw?.value.guardrails
+    ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report, {
+        credentials: new Set(gw.value.credentials.map((c) => c.name)),
+        // Model Armor is called with Warden's own credential, never a caller's.
+        token: async (name) => (await credentials.header(name, { groups: [], methods: [] })).value.replace(/^Bearer /, ''),
+      })
+    : undefined;
   if (gw) checkLimits(gw.value, gw.report);
   const audit = gw ? planAudit(gw.value.audit, config.path, gw.report) : undefined;
   if (gw) {

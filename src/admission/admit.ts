@@ -87,7 +87,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
     admission.guard = guard;
     try {
       if (unscanned) guard.unscanned();
-      else admission.body = await guard.request(body.json);
+      else admission.body = await guard.request(body.json, target);
     } finally {
       ex.findings = guard.findings.list;
     }

@@ -110,7 +110,32 @@ const identity = z
 export const guardAction = z.enum(['off', 'flag', 'redact', 'block']);
 /** Keys: a category (`pii`, `secret`, `injection`, `custom`) or a finding type (`EMAIL`, `CARD`, a custom detector's name). */
 const guardActions = z.record(z.string(), guardAction);
-const guardDirections = z.object({ request: guardActions.optional(), response: guardActions.optional() }).strict();
+
+/** Model Armor templates for the requests a route, rule or the base applies to (docs/guardrails.md "Model Armor"). */
+const modelArmorTemplates = z
+  .object({
+    /** Template for prompts: `projects/P/locations/L/templates/T`, or `T` in guardrails.modelArmor's project and location. */
+    promptTemplate: z.string().min(1).optional(),
+    /** Template for answers. */
+    responseTemplate: z.string().min(1).optional(),
+    /** No Model Armor for these requests. */
+    off: z.boolean().optional(),
+  })
+  .strict();
+/** What to do when an external guardrail (Model Armor, an HTTP service) cannot answer in time. */
+const guardFailure = z.enum(['closed', 'open']);
+
+const guardDirections = z
+  .object({
+    request: guardActions.optional(),
+    response: guardActions.optional(),
+    modelArmor: modelArmorTemplates.optional(),
+    /** Names of spec.guardrails.services that check these requests (replaces the list of an earlier layer). */
+    services: z.array(z.string()).optional(),
+    /** Over the services' and Model Armor's own `failure`, for these requests. */
+    failure: guardFailure.optional(),
+  })
+  .strict();
 
 const guardrails = z
   .object({
@@ -135,6 +160,47 @@ const guardrails = z
               .default({}),
             request: guardActions.optional(),
             response: guardActions.optional(),
+            modelArmor: modelArmorTemplates.optional(),
+            services: z.array(z.string()).optional(),
+            failure: guardFailure.optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    /**
+     * Google Model Armor. On Gemini generateContent / streamGenerateContent calls to a vertex route, the
+     * templates are put into the request (`modelArmorConfig`) and Vertex screens both ways; every other
+     * call is sent to Model Armor's sanitizeUserPrompt / sanitizeModelResponse with Warden's credential.
+     */
+    modelArmor: modelArmorTemplates
+      .extend({
+        /** Project and location of templates named by id; the location also picks the regional endpoint. */
+        project: z.string().min(1).optional(),
+        location: z.string().min(1).default('us-central1'),
+        /** Default: https://modelarmor.{location}.rep.googleapis.com */
+        endpoint: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+        /** The spec.credentials entry whose Google token calls Model Armor (roles/modelarmor.user). */
+        credential: z.string().min(1),
+        /** `inline` where Vertex can screen (Gemini generateContent), the API elsewhere; `api`: always the API. */
+        mode: z.enum(['auto', 'api']).default('auto'),
+        timeout: duration.default('2s'),
+        failure: guardFailure.default('closed'),
+      })
+      .strict()
+      .optional(),
+    /** HTTP guardrail services (Presidio, LLM Guard, Lakera or your own behind an adapter): request in, verdict out. */
+    services: z
+      .array(
+        z
+          .object({
+            name,
+            url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+            /** Which ways the service checks. */
+            directions: z.array(z.enum(['request', 'response'])).min(1).default(['request']),
+            timeout: duration.default('1s'),
+            failure: guardFailure.default('closed'),
+            /** Static headers sent with each call (an API key of the service). */
+            headers: z.record(z.string(), z.string()).default({}),
           })
           .strict(),
       )
@@ -143,6 +209,8 @@ const guardrails = z
       .array(z.object({ name, pattern: z.string().min(1), ignoreCase: z.boolean().default(false) }).strict())
       .default([]),
     injection: z.object({ threshold: z.number().min(0).max(1).default(0.5) }).strict().prefault({}),
+    /** Regions (ISO 3166 alpha-2) whose national phone formats are recognised, tried in order; absent: a default list. */
+    phone: z.object({ regions: z.array(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 region code such as GB')).min(1).optional() }).strict().prefault({}),
     /** Characters of streamed answer text held back so that a value split across chunks is still caught. */
     streamWindow: z.number().int().min(16).max(4096).default(64),
     /** Request bodies up to this size are read whole and scanned (larger ones cannot be; see `oversize`). */
@@ -207,6 +275,8 @@ const limits = z
   .strict();
 
 export type GuardrailsSpec = z.infer<typeof guardrails>;
+export type ModelArmorTemplates = z.infer<typeof modelArmorTemplates>;
+export type GuardFailure = z.infer<typeof guardFailure>;
 export type GuardActionName = z.infer<typeof guardAction>;
 export type LimitsSpec = z.infer<typeof limits>;
 export type LimitRuleSpec = LimitsSpec['rules'][number];

@@ -12,6 +12,7 @@
 //   /v1/..., /v1beta1/...                         Vertex AI REST (Bearer = a token minted here)
 //   GET  /healthz
 
+import type { ModelArmorCall } from './model-armor.js';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet } from 'jose';
 import { createServiceAccountKeyFile, serviceAccountKeyFile, writeCredentialFiles, type ServiceAccountKeyFile } from './credentials.js';
@@ -69,6 +70,10 @@ export interface Emulator {
   control: { tokenEndpointsDown: boolean };
   /** The last requests that reached a Vertex route (accepted or rejected), oldest first; at most 200. */
   vertexRequests: VertexRequestRecord[];
+  /** Model Armor sanitize calls (template, method, text, caller), oldest first; at most 200. */
+  modelArmorCalls: ModelArmorCall[];
+  /** modelArmorConfig of the generateContent requests that carried one, oldest first; at most 200. */
+  modelArmorConfigs: Record<string, unknown>[];
   /** Issue a service-account key the token endpoint will accept (RSA 2048, PKCS8 PEM), returned as the JSON Google writes. */
   createServiceAccountKey(email?: string): ServiceAccountKeyFile;
   /** Mint a dev OIDC token signed by the issuer's current key. */
@@ -112,6 +117,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     trustedIssuers: new Map(),
     jobs: new JobStore(),
     vertexRequests: [],
+    modelArmorCalls: [],
+    modelArmorConfigs: [],
     authCodes: new Map(),
   };
 
@@ -139,6 +146,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     stats,
     control: state.control,
     vertexRequests: state.vertexRequests,
+    modelArmorCalls: state.modelArmorCalls,
+    modelArmorConfigs: state.modelArmorConfigs,
     createServiceAccountKey: (email = state.serviceAccountEmail) => createServiceAccountKeyFile(state, email),
     mintIdToken: (o) => mintIssuerJwt(state, o),
     trustIssuer: (issuer, jwksUri) => {

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { BodyTooLargeError, MAX_BODY_BYTES, sendJson, sendRpcError, sendText } from './http.js';
 import { GENERATE_ACCESS_TOKEN, handleGenerateAccessToken } from './iam.js';
 import { handleMetadata, isMetadataPath } from './metadata.js';
+import { handleModelArmor, SANITIZE_PATH } from './model-armor.js';
 import { handleToken, handleTokenInfo } from './oauth.js';
 import { discoveryDocument, handleJwks, handleOidcToken } from './oidc.js';
 import { handleAuthorize } from './oidc-login.js';
@@ -87,6 +88,8 @@ async function route(state: EmulatorState, req: IncomingMessage, res: ServerResp
     req.resume();
     return handleMetadata(state, req, res, url);
   }
+  const armor = SANITIZE_PATH.exec(path);
+  if (armor) return handleModelArmor(state, req, res, armor);
   if (isVertexPath(path)) return handleVertex(state, req, res, url);
   req.resume();
   notFound(res, path);

@@ -4,6 +4,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import type { ServiceAccountKeyRing, SigningKey } from './keys.js';
 import type { AccessTokenStore } from './tokens.js';
 import type { JobStore } from './jobs.js';
+import type { ModelArmorCall } from './model-armor.js';
 
 export const PROJECT_ID = 'emulator-project';
 export const PROJECT_NUMBER = '123456789012';
@@ -52,6 +53,10 @@ export interface EmulatorState {
   trustedIssuers: Map<string, JWTVerifyGetKey>;
   jobs: JobStore;
   vertexRequests: VertexRequestRecord[];
+  /** Model Armor sanitize calls, newest last (bounded). */
+  modelArmorCalls: ModelArmorCall[];
+  /** The modelArmorConfig of generateContent requests that carried one, newest last (bounded). */
+  modelArmorConfigs: Record<string, unknown>[];
   /** Authorization codes the dev issuer's login page gave out, until redeemed (once) or expired. */
   authCodes: Map<string, AuthCode>;
 }

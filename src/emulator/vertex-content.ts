@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { sendJson, sendRpcError } from './http.js';
+import { sanitize } from './model-armor.js';
 import { jsonArrayPieces, splitText, vertexSsePieces, writePieces } from './streaming.js';
 
 interface Part {
@@ -18,6 +19,8 @@ interface Content {
 export interface CallContext {
   /** Model id or endpoint id, used in the echo. */
   model: string;
+  /** Where the modelArmorConfig of requests that carry one is recorded. */
+  armorConfigs?: Record<string, unknown>[];
   /** Answer enums as numbers (`$alt=json;enum-encoding=int`, as @google-cloud/aiplatform asks). */
   enumInt: boolean;
   sse: boolean;
@@ -90,9 +93,51 @@ function envelope(model: string) {
   };
 }
 
+/**
+ * Model Armor inside Vertex (`modelArmorConfig`): a prompt the prompt template matches is answered
+ * with `promptFeedback.blockReason: MODEL_ARMOR` and no candidates; an answer the response template
+ * matches comes back without content, finishReason SAFETY. Verdicts as in model-armor.ts.
+ */
+function armorVerdict(ctx: CallContext, body: Record<string, unknown>, answer: string): { prompt?: string; response?: string } {
+  const cfg = body.modelArmorConfig;
+  if (!cfg || typeof cfg !== 'object') return {};
+  ctx.armorConfigs?.push(cfg as Record<string, unknown>);
+  if (ctx.armorConfigs && ctx.armorConfigs.length > 200) ctx.armorConfigs.shift();
+  const { promptTemplateName: p, responseTemplateName: r } = cfg as { promptTemplateName?: unknown; responseTemplateName?: unknown };
+  const out: { prompt?: string; response?: string } = {};
+  if (typeof p === 'string') {
+    const m = sanitize(promptText(body)).matched;
+    if (m.length) out.prompt = `Blocked by Model Armor template ${p}: ${m.join(', ')}`;
+  }
+  if (typeof r === 'string') {
+    const m = sanitize(answer).matched;
+    if (m.length) out.response = `Blocked by Model Armor template ${r}: ${m.join(', ')}`;
+  }
+  return out;
+}
+
+function armorPromptBlock(ctx: CallContext, body: Record<string, unknown>, message: string) {
+  return {
+    promptFeedback: { blockReason: 'MODEL_ARMOR', blockReasonMessage: message },
+    usageMetadata: { promptTokenCount: tokenCount(promptText(body).length), totalTokenCount: tokenCount(promptText(body).length) },
+    ...envelope(ctx.model),
+  };
+}
+
+function armorResponseBlock(ctx: CallContext, body: Record<string, unknown>, message: string) {
+  return {
+    candidates: [{ content: { role: 'model', parts: [] }, finishReason: ctx.enumInt ? 3 : 'SAFETY', finishMessage: message, index: 0 }],
+    usageMetadata: usage(promptText(body).length, 0, ctx.enumInt),
+    ...envelope(ctx.model),
+  };
+}
+
 export function generateContent(res: ServerResponse, ctx: CallContext, body: Record<string, unknown>): void {
   if (!requireContents(res, body)) return;
   const text = `Echo from ${ctx.model}: ${lastUserText(body)}`;
+  const armor = armorVerdict(ctx, body, text);
+  if (armor.prompt) return sendJson(res, 200, armorPromptBlock(ctx, body, armor.prompt));
+  if (armor.response) return sendJson(res, 200, armorResponseBlock(ctx, body, armor.response));
   sendJson(res, 200, {
     candidates: [
       {
@@ -110,8 +155,10 @@ export async function streamGenerateContent(res: ServerResponse, ctx: CallContex
   if (!requireContents(res, body)) return;
   const text = `Echo from ${ctx.model}: ${lastUserText(body)}`;
   const env = envelope(ctx.model);
+  const armor = armorVerdict(ctx, body, text);
   const pieces = splitText(text);
-  const chunks = pieces.map((piece, i) => {
+  const blocked = armor.prompt ? [armorPromptBlock(ctx, body, armor.prompt)] : armor.response ? [armorResponseBlock(ctx, body, armor.response)] : undefined;
+  const chunks = blocked ?? pieces.map((piece, i) => {
     const last = i === pieces.length - 1;
     const candidate: Record<string, unknown> = { content: { role: 'model', parts: [{ text: piece }] }, index: 0 };
     if (last) candidate.finishReason = ctx.enumInt ? 1 : 'STOP';

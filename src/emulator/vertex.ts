@@ -118,7 +118,7 @@ export async function handleVertex(state: EmulatorState, req: IncomingMessage, r
       ? { project: m[1] ?? state.projectId, location: m[2] ?? DEFAULT_LOCATION, publisher: m[3]!, model: m[4]! }
       : { project: e![1] ?? state.projectId, location: e![2] ?? DEFAULT_LOCATION, endpoint: e![3]! };
     const verb = m ? m[5]! : e![4]!;
-    const ctx: CallContext = { model: target.model ?? target.endpoint!, enumInt, sse: wantsSse(url) };
+    const ctx: CallContext = { model: target.model ?? target.endpoint!, enumInt, sse: wantsSse(url), armorConfigs: state.modelArmorConfigs };
     switch (verb) {
       case 'rawPredict':
         rawPredict(req, res, target, body);

@@ -11,7 +11,7 @@ import type { Category } from './detectors/types.js';
 export type Action = GuardActionName;
 export type Direction = 'request' | 'response';
 
-export const CATEGORIES: readonly Category[] = ['pii', 'secret', 'injection', 'custom'];
+export const CATEGORIES: readonly Category[] = ['pii', 'secret', 'injection', 'harm', 'custom'];
 
 type Layer = ReadonlyMap<string, Action>;
 
@@ -35,38 +35,37 @@ export interface RequestScope {
 export class ActionTable {
   constructor(private readonly layers: readonly Layer[]) {}
 
-  action(type: string, category: Category): Action {
+  /** `otherwise`: when no layer names the type or its category (external guardrails' findings default to flag). */
+  action(type: string, category: Category, otherwise: Action = 'off'): Action {
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const l = this.layers[i]!;
       const a = l.get(type) ?? l.get(category);
       if (a !== undefined) return a;
     }
-    return 'off';
+    return otherwise;
   }
+
+  private activeMemo?: boolean;
 
   /** Whether some key's last word is `redact` or `block`: content could change or stop the request. */
   get enforcing(): boolean {
-    const keys = new Set(this.layers.flatMap((l) => [...l.keys()]));
-    for (const k of keys) {
-      for (let i = this.layers.length - 1; i >= 0; i--) {
-        const a = this.layers[i]!.get(k);
-        if (a === undefined) continue;
-        if (a === 'redact' || a === 'block') return true;
-        break;
-      }
-    }
-    return false;
+    return this.someLastWord((a) => a === 'redact' || a === 'block');
   }
 
   /** Whether anything may be scanned: some key's last word is not `off` (every action `off` means no work). */
   get active(): boolean {
-    const keys = new Set(this.layers.flatMap((l) => [...l.keys()]));
-    for (const k of keys) {
-      for (let i = this.layers.length - 1; i >= 0; i--) {
-        const a = this.layers[i]!.get(k);
-        if (a === undefined) continue;
-        if (a !== 'off') return true;
-        break;
+    this.activeMemo ??= this.someLastWord((a) => a !== 'off');
+    return this.activeMemo;
+  }
+
+  /** Whether the last layer that names some key says `test` of it (a plain loop: this runs for every request). */
+  private someLastWord(test: (a: Action) => boolean): boolean {
+    const seen = new Set<string>();
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      for (const [k, a] of this.layers[i]!) {
+        if (seen.has(k)) continue;
+        seen.add(k);
+        if (test(a)) return true;
       }
     }
     return false;
@@ -146,6 +145,12 @@ export class ActionResolver {
     }
     return { request: new ActionTable(req), response: new ActionTable(res) };
   }
+}
+
+/** Whether a rule's `match` (as written in the config) fits a request. */
+export function ruleMatches(m: { routes?: string[]; policies?: string[]; groups?: string[]; principals?: string[] }, s: RequestScope): boolean {
+  const set = (v?: string[]) => (v ? new Set(v) : undefined);
+  return matches({ routes: set(m.routes), policies: set(m.policies), groups: set(m.groups), principals: set(m.principals) }, s);
 }
 
 function matches(r: CompiledRule, s: RequestScope): boolean {

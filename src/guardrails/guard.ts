@@ -1,18 +1,26 @@
 // Guardrails compiled from config, and the per-request session that applies
 // them: guard(request) scans the prompt's text fields, records findings,
-// redacts or refuses; guard(response) rewrites the answer (see response.ts).
+// redacts or refuses, and asks the external guardrails (Model Armor, HTTP
+// services) chosen for the request; guard(response) rewrites the answer
+// (see response.ts) and hands its text to the external guardrails.
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { Counter, type Registry } from 'prom-client';
 import type { Reporter } from '../config/load.js';
 import type { GuardrailsSpec, RouteSpec } from '../config/schema.js';
 import { WardenError } from '../errors.js';
 import { registered } from '../telemetry/metrics.js';
 import { BUFFER_LIMIT } from '../admission/body.js';
+import type { Target } from '../types.js';
 import { ActionResolver, type Action, type ActionTable, type Direction, type RequestScope } from './actions.js';
 import { customDetector } from './detectors/custom.js';
 import { heuristicClassifier, type InjectionClassifier } from './detectors/injection.js';
 import { piiDetectors } from './detectors/pii.js';
 import { secretDetectors } from './detectors/secrets.js';
-import type { Detector, Match } from './detectors/types.js';
+import type { Category, Detector, Match } from './detectors/types.js';
+import { GuardrailService } from './external/http-service.js';
+import { MODEL_ARMOR_TYPES, ModelArmor, type TokenFor } from './external/model-armor.js';
+import { ExternalResolver, type ExternalPlan } from './external/plan.js';
+import type { ExternalVerdict } from './external/types.js';
 import { Findings } from './findings.js';
 import { HeldText } from './held-text.js';
 import { applyRedactions, Placeholders } from './redactor.js';
@@ -21,6 +29,8 @@ import { requestTextFields, type TextField } from './text-fields.js';
 
 /** Most text held back in one stream channel (a long unterminated token or key block). */
 const HOLD_CAP = 16 * 1024;
+/** Most answer text kept for external guardrails that read answers. */
+const ANSWER_CAP = 1024 * 1024;
 
 export class Guardrails {
   readonly scanner: Scanner;
@@ -30,14 +40,22 @@ export class Guardrails {
   /** What happens to a larger body when the request's guardrails redact or block. */
   readonly oversize: 'block' | 'flag';
   private readonly resolver: ActionResolver;
-  private readonly threshold: number;
+  /** injection.threshold: a classifier score at or above it is a finding. */
+  readonly injectionThreshold: number;
+
+  readonly classifier: InjectionClassifier;
+  /** Google Model Armor (spec.guardrails.modelArmor), when configured. */
+  readonly modelArmor?: ModelArmor;
+  readonly services = new Map<string, GuardrailService>();
+  private readonly external: ExternalResolver;
 
   constructor(
-    spec: Omit<GuardrailsSpec, 'maxScanBytes' | 'oversize'> & Partial<Pick<GuardrailsSpec, 'maxScanBytes' | 'oversize'>>,
+    spec: Omit<GuardrailsSpec, 'maxScanBytes' | 'oversize' | 'phone' | 'services'> & Partial<Pick<GuardrailsSpec, 'maxScanBytes' | 'oversize' | 'phone' | 'services'>>,
     routes: readonly RouteSpec[],
     report: Reporter,
-    readonly classifier: InjectionClassifier = heuristicClassifier,
+    opts: { classifier?: InjectionClassifier; token?: TokenFor; credentials?: ReadonlySet<string> } = {},
   ) {
+    this.classifier = opts.classifier ?? heuristicClassifier;
     const custom: Detector[] = [];
     spec.detectors.forEach((d, i) => {
       try {
@@ -46,13 +64,26 @@ export class Guardrails {
         report(['guardrails', 'detectors', i, 'pattern'], `not a regular expression: ${(e as Error).message}`, 'JavaScript RegExp syntax, without slashes or flags');
       }
     });
-    const detectors = [...piiDetectors, ...secretDetectors, ...custom];
+    const regions = spec.phone?.regions;
+    regions?.forEach((r, i) => {
+      if (!isSupportedCountry(r)) report(['guardrails', 'phone', 'regions', i], `no phone numbering plan for region "${r}"`, 'an ISO 3166 alpha-2 code with a numbering plan, such as GB, DE, JP');
+    });
+    const detectors = [...piiDetectors(regions?.filter((r) => isSupportedCountry(r))), ...secretDetectors, ...custom];
     this.scanner = new Scanner(detectors);
     this.streamWindow = spec.streamWindow;
     this.maxScanBytes = spec.maxScanBytes ?? 8 * 1024 * 1024;
     this.oversize = spec.oversize ?? 'block';
-    this.threshold = spec.injection.threshold;
-    const types = new Set([...detectors.map((d) => d.type), 'PROMPT_INJECTION']);
+    this.injectionThreshold = spec.injection.threshold;
+    const services = spec.services ?? [];
+    for (const sv of services) this.services.set(sv.name, new GuardrailService(sv));
+    if (spec.modelArmor) {
+      if (opts.credentials && !opts.credentials.has(spec.modelArmor.credential)) {
+        report(['guardrails', 'modelArmor', 'credential'], `unknown credential "${spec.modelArmor.credential}"`, `one of spec.credentials: ${[...opts.credentials].join(', ') || '(none)'}`);
+      }
+      this.modelArmor = new ModelArmor(spec.modelArmor, opts.token ?? (() => Promise.reject(new Error('no credentials to call Model Armor with'))));
+    }
+    this.external = new ExternalResolver({ modelArmor: spec.modelArmor, services, rules: spec.rules }, routes, report);
+    const types = new Set([...detectors.map((d) => d.type), 'PROMPT_INJECTION', ...MODEL_ARMOR_TYPES, ...[...this.services.values()].map((sv) => sv.type)]);
     this.resolver = new ActionResolver(spec, routes, types, report);
   }
 
@@ -63,7 +94,8 @@ export class Guardrails {
 
   /** `dryRun`: `warden explain`'s, whose findings count in no metric. */
   session(scope: RequestScope, dryRun = false): GuardSession {
-    return new GuardSession(this, this.resolver.resolve(scope), this.threshold, dryRun);
+    const plan = this.external.none ? undefined : this.external.resolve(scope);
+    return new GuardSession(this, this.resolver.resolve(scope), this.injectionThreshold, scope.route, plan, dryRun);
   }
 
   private findingsCounter?: Counter<'type' | 'direction' | 'action'>;
@@ -84,14 +116,25 @@ export class Guardrails {
   }
 }
 
+/** Gemini operations on which Vertex applies Model Armor itself, given the request's `modelArmorConfig`. */
+const INLINE_ARMOR = new Set(['generateContent', 'streamGenerateContent']);
+
 export class GuardSession {
   readonly findings = new Findings();
   private readonly placeholders = new Placeholders();
+  /** Answer text, as released, for the external guardrails that read answers. */
+  private answer: string[] = [];
+  private answerSize = 0;
+  private pending: Promise<void>[] = [];
+  /** Vertex screens this request with Model Armor (its modelArmorConfig was set). */
+  private inlineArmor = false;
 
   constructor(
     readonly guardrails: Guardrails,
     readonly actions: Record<Direction, ActionTable>,
     private readonly threshold: number,
+    private readonly route = '',
+    private readonly plan?: ExternalPlan,
     private readonly dryRun = false,
   ) {}
 
@@ -99,30 +142,184 @@ export class GuardSession {
     if (!this.dryRun) this.guardrails.counted(type, direction, action);
   }
 
+  /** Whether guard(response) has anything to do: actions to apply, or external guardrails reading answers. */
+  get readsAnswers(): boolean {
+    return this.actions.response.active || this.inlineArmor || this.answerChecks().length > 0;
+  }
+
   /**
    * guard(request) on a parsed JSON body. Returns the body to forward when
-   * something was redacted, undefined when it goes as it came; throws
-   * GUARDRAIL_BLOCKED (403) when a blocking finding is present.
+   * something was redacted (or Model Armor's templates were put in), undefined
+   * when it goes as it came; throws GUARDRAIL_BLOCKED (403) when a blocking
+   * finding is present, GUARDRAIL_UNAVAILABLE (503) when an external guardrail
+   * that fails closed did not answer.
    */
-  async request(json: unknown): Promise<Buffer | undefined> {
+  async request(json: unknown, target?: Pick<Target, 'provider' | 'operation' | 'model'>): Promise<Buffer | undefined> {
     const table = this.actions.request;
-    if (!table.active) return undefined;
+    if (!table.active && !this.plan) return undefined;
     const fields = requestTextFields(json);
-    if (fields.length === 0) return undefined;
     let changed = false;
-    for (const f of fields) {
-      const out = this.text(f.value, f.path, 0, 'request', this.guardrails.scanner.scan(f.value));
-      if (out !== f.value) {
-        f.set(out);
-        changed = true;
+    if (table.active) {
+      for (const f of fields) {
+        const out = this.text(f.value, f.path, 0, 'request', this.guardrails.scanner.scan(f.value));
+        if (out !== f.value) {
+          f.set(out);
+          changed = true;
+        }
       }
+      if (fields.length) await this.injection(fields);
     }
-    await this.injection(fields);
+    if (this.plan) changed = (await this.externalRequest(json, fields, target)) || changed;
     const blocked = this.findings.blocked('request');
     if (blocked.length) {
       throw new WardenError('PERMISSION_DENIED', 'GUARDRAIL_BLOCKED', `request blocked by guardrails: ${blocked.join(', ')}`);
     }
     return changed ? Buffer.from(JSON.stringify(json)) : undefined;
+  }
+
+  /** Model Armor (inline or by API) and the services, on the request's text. Returns whether the body changed. */
+  private async externalRequest(json: unknown, fields: readonly TextField[], target?: Pick<Target, 'provider' | 'operation' | 'model'>): Promise<boolean> {
+    const plan = this.plan!;
+    const armor = this.guardrails.modelArmor;
+    let changed = false;
+    const checks: { name: string; failure: 'open' | 'closed'; run: () => Promise<ExternalVerdict> }[] = [];
+    const texts = fields.map((f) => f.value);
+    if (armor && (plan.promptTemplate || plan.responseTemplate)) {
+      const body = json as Record<string, unknown>;
+      const inline = armor.spec.mode === 'auto' && target?.provider === 'vertex' && INLINE_ARMOR.has(target.operation) && body['safetySettings'] === undefined;
+      if (inline) {
+        // Vertex screens both ways; the caller's own modelArmorConfig gives way to the configured templates.
+        const cfg: Record<string, string> = {};
+        if (plan.promptTemplate) cfg['promptTemplateName'] = armor.templateName(plan.promptTemplate);
+        if (plan.responseTemplate) cfg['responseTemplateName'] = armor.templateName(plan.responseTemplate);
+        body['modelArmorConfig'] = cfg;
+        this.inlineArmor = true;
+        changed = true;
+      } else if (plan.promptTemplate && texts.length) {
+        const template = plan.promptTemplate;
+        checks.push({ name: 'MODEL_ARMOR', failure: plan.failure ?? armor.spec.failure, run: () => armor.check('request', template, texts) });
+      }
+    }
+    for (const name of plan.services) {
+      const sv = this.guardrails.services.get(name);
+      if (!sv || !sv.spec.directions.includes('request') || texts.length === 0) continue;
+      checks.push({ name: sv.type, failure: plan.failure ?? sv.spec.failure, run: () => sv.check('request', texts, { route: this.route, model: target?.model }) });
+    }
+    const verdicts = await Promise.all(checks.map((c) => c.run().then((v) => ({ c, v }), (e: unknown) => ({ c, e }))));
+    for (const r of verdicts) {
+      if ('e' in r) {
+        this.unavailable(r.c.name, 'request', r.c.failure, r.e);
+        continue;
+      }
+      changed = this.applyVerdict(r.c.name, r.v, fields, 'request') || changed;
+    }
+    return changed;
+  }
+
+  /** An external guardrail that did not answer: refuse (closed) or record it and go on (open). */
+  private unavailable(name: string, direction: Direction, failure: 'open' | 'closed', e: unknown): void {
+    const type = `${name}_UNAVAILABLE`;
+    const closed = failure === 'closed' && direction === 'request';
+    this.findings.add(type, 'unscanned', direction, closed ? 'block' : 'flag', name.toLowerCase());
+    this.count(type, direction, closed ? 'block' : 'flag');
+    if (closed) {
+      throw e instanceof WardenError ? e : new WardenError('UNAVAILABLE', 'GUARDRAIL_UNAVAILABLE', `guardrail ${name} did not answer`);
+    }
+  }
+
+  /** An external verdict's findings, under this request's actions; its rewritten texts and redactable spans applied. */
+  private applyVerdict(name: string, v: ExternalVerdict, fields: readonly TextField[], direction: Direction): boolean {
+    const table = this.actions[direction];
+    let changed = false;
+    const redact = new Map<number, Match[]>();
+    for (const f of v.findings) {
+      // What an external guardrail found is at least recorded, unless the config says otherwise.
+      const action = v.block && direction === 'request' ? 'block' : table.action(f.type, f.category, 'flag');
+      if (action === 'off') continue;
+      const where = f.text === undefined ? name.toLowerCase() : `${fields[f.text]?.path ?? name.toLowerCase()}${f.start === undefined ? '' : `[${f.start}:${f.end}]`}`;
+      this.findings.add(f.type, f.category as Category, direction, action, where);
+      this.count(f.type, direction, action);
+      if (action === 'redact' && f.text !== undefined && f.start !== undefined && direction === 'request') {
+        const list = redact.get(f.text) ?? [];
+        list.push({ type: f.type, start: f.start, end: f.end! });
+        redact.set(f.text, list);
+      }
+    }
+    if (direction !== 'request') return false;
+    v.rewritten?.forEach((text, i) => {
+      const f = fields[i];
+      if (!f || redact.has(i)) return;
+      f.set(text);
+      changed = true;
+    });
+    for (const [i, spans] of redact) {
+      const f = fields[i];
+      if (!f) continue;
+      spans.sort((a, b) => a.start - b.start);
+      const kept: Match[] = [];
+      for (const m of spans) if (!kept.length || m.start >= kept[kept.length - 1]!.end) kept.push(m);
+      f.set(applyRedactions(f.value, kept, this.placeholders));
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** External guardrails that read this request's answer (Model Armor by API, services with `response`). */
+  private answerChecks(): { name: string; run: (texts: string[]) => Promise<ExternalVerdict> }[] {
+    const plan = this.plan;
+    if (!plan) return [];
+    const out: { name: string; run: (texts: string[]) => Promise<ExternalVerdict> }[] = [];
+    const armor = this.guardrails.modelArmor;
+    const template = plan.responseTemplate;
+    if (armor && template && !this.inlineArmor) out.push({ name: 'MODEL_ARMOR', run: (t) => armor.check('response', template, t) });
+    for (const name of plan.services) {
+      const sv = this.guardrails.services.get(name);
+      if (sv?.spec.directions.includes('response')) out.push({ name: sv.type, run: (t) => sv.check('response', t, { route: this.route }) });
+    }
+    return out;
+  }
+
+  /** Answer text as it leaves (after redaction), for the external guardrails that read answers. */
+  answerText(text: string): void {
+    if (!text || !this.plan || this.answerSize > ANSWER_CAP) return;
+    this.answer.push(text);
+    this.answerSize += text.length;
+  }
+
+  /** An answer event from Vertex: a prompt Model Armor blocked (promptFeedback.blockReason MODEL_ARMOR). */
+  answerEvent(event: unknown): void {
+    if (!this.inlineArmor || typeof event !== 'object' || event === null) return;
+    const fb = (event as { promptFeedback?: { blockReason?: unknown } }).promptFeedback;
+    if (fb?.blockReason === 'MODEL_ARMOR') {
+      // Vertex refused the prompt: the answer carries no candidates.
+      this.findings.add('MODEL_ARMOR_BLOCKED', 'injection', 'request', 'block', 'promptFeedback');
+      this.count('MODEL_ARMOR_BLOCKED', 'request', 'block');
+    }
+  }
+
+  /** The answer ended: the external guardrails that read answers check it (their findings are recorded; it has left). */
+  answerEnded(): void {
+    const checks = this.answerChecks();
+    if (!checks.length || !this.answer.length) return;
+    const texts = [this.answer.join('')];
+    this.answer = [];
+    for (const c of checks) {
+      this.pending.push(
+        c.run(texts).then(
+          (v) => void this.applyVerdict(c.name, v, [{ path: 'answer', value: texts[0]!, set: () => {} }], 'response'),
+          (e: unknown) => this.unavailable(c.name, 'response', 'open', e),
+        ),
+      );
+    }
+  }
+
+  /** Waits for the checks of the answer to finish (before the request is recorded). */
+  async settled(): Promise<void> {
+    while (this.pending.length) {
+      const p = this.pending;
+      this.pending = [];
+      await Promise.all(p);
+    }
   }
 
   /**
@@ -149,7 +346,10 @@ export class GuardSession {
   private async injection(fields: readonly TextField[]): Promise<void> {
     const action = this.actions.request.action('PROMPT_INJECTION', 'injection');
     if (action === 'off') return;
-    const verdict = await this.guardrails.classifier.classify(fields.map((f) => f.value));
+    const verdict = await this.guardrails.classifier.classify(
+      fields.map((f) => f.value),
+      fields.map((f) => f.source),
+    );
     if (verdict.score < this.threshold) return;
     const f = this.findings.add('PROMPT_INJECTION', 'injection', 'request', action, fields.map((x) => x.path).join(',').slice(0, 200));
     this.count('PROMPT_INJECTION', 'request', action);

@@ -8,6 +8,15 @@
 //     long token (a JWT, an API key) is never released half-seen;
 //   - any match that reaches past the cut (an unterminated PEM key block).
 //
+// Behind the cut, the last `scanner.lookBehind` characters already released
+// stay as context and are scanned again with what follows: a detector that
+// decides by what precedes a value (`aws_secret_access_key = …`,
+// `"private_key_id": "…"`, `x-api-key: …`) sees its key name even when it
+// went out in an earlier piece. Matches that end inside that context were
+// handled when it was released; a match reaching into it from the held text
+// is redacted from the cut on (what was released cannot be called back, the
+// rest is not let go).
+//
 // Matches that end before the cut are handled now; the others are found
 // again, whole, with the next piece.
 import type { Match } from './detectors/types.js';
@@ -19,6 +28,8 @@ export type ReleaseHandler = (text: string, matches: Match[], offset: number) =>
 const WS = /\s/;
 
 export class HeldText {
+  /** Released text kept as look-behind context (never released again). */
+  private context = '';
   private pending = '';
   private offset = 0;
 
@@ -34,35 +45,53 @@ export class HeldText {
   }
 
   push(piece: string): string {
-    const text = this.pending + piece;
-    const matches = this.scanner.scan(text);
-    let cut = safeCut(text, this.window, this.cap);
+    const ctx = this.context.length;
+    const text = this.context + this.pending + piece;
+    const matches = this.matches(text, ctx);
+    let cut = Math.max(safeCut(text, this.window, this.cap), ctx);
     for (const m of matches) {
       if (m.start < cut && m.end > cut) {
-        cut = m.start;
+        cut = Math.max(m.start, ctx);
         break; // spans do not overlap: only one can straddle the cut
       }
     }
     // Never split a surrogate pair between two releases.
-    if (cut > 0 && cut < text.length && isHighSurrogate(text.charCodeAt(cut - 1))) cut--;
-    if (cut <= 0) {
-      this.pending = text;
+    if (cut > ctx && cut < text.length && isHighSurrogate(text.charCodeAt(cut - 1))) cut--;
+    if (cut <= ctx) {
+      this.pending = text.slice(ctx);
       return '';
     }
-    const released = this.release(text.slice(0, cut), matches.filter((m) => m.end <= cut), this.offset);
-    this.offset += cut;
-    this.pending = text.slice(cut);
-    return released;
+    return this.releaseTo(text, ctx, cut, matches);
   }
 
   /** The end of the text: release everything held. */
   flush(): string {
     if (this.pending.length === 0) return '';
-    const text = this.pending;
-    this.pending = '';
-    const out = this.release(text, this.scanner.scan(text), this.offset);
-    this.offset += text.length;
+    const ctx = this.context.length;
+    const text = this.context + this.pending;
+    const out = this.releaseTo(text, ctx, text.length, this.matches(text, ctx));
+    this.context = '';
     return out;
+  }
+
+  /** Matches that reach past the context, clipped to start where the context ends. */
+  private matches(text: string, ctx: number): Match[] {
+    const out: Match[] = [];
+    for (const m of this.scanner.scan(text)) {
+      if (m.end <= ctx) continue;
+      out.push(m.start < ctx ? { ...m, start: ctx } : m);
+    }
+    return out;
+  }
+
+  private releaseTo(text: string, ctx: number, cut: number, matches: readonly Match[]): string {
+    const shifted: Match[] = [];
+    for (const m of matches) if (m.end <= cut) shifted.push({ type: m.type, start: m.start - ctx, end: m.end - ctx });
+    const released = this.release(text.slice(ctx, cut), shifted, this.offset);
+    this.offset += cut - ctx;
+    this.context = text.slice(Math.max(0, cut - this.scanner.lookBehind), cut);
+    this.pending = text.slice(cut);
+    return released;
   }
 }
 

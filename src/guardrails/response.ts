@@ -30,7 +30,7 @@ export interface ResponseRewriter {
 export const MAX_BODY = 8 * 1024 * 1024;
 
 export function responseRewriter(session: GuardSession, framing: UsageFraming): ResponseRewriter | undefined {
-  if (!session.actions.response.active) return undefined;
+  if (!session.readsAnswers) return undefined;
   switch (framing) {
     case 'json':
       return new JsonBodyRewriter(session);
@@ -65,13 +65,16 @@ class JsonBodyRewriter implements ResponseRewriter {
       return body; // not JSON after all: nothing Warden can read as text
     }
     let changed = false;
+    this.session.answerEvent(json);
     for (const f of responseTextFields(json)) {
       const out = this.session.text(f.value, f.path, 0, 'response', this.session.guardrails.scanner.scan(f.value));
+      this.session.answerText(out);
       if (out !== f.value) {
         f.set(out);
         changed = true;
       }
     }
+    this.session.answerEnded();
     return changed ? Buffer.from(JSON.stringify(json)) : body;
   }
 }
@@ -116,11 +119,13 @@ abstract class EventRewriter implements ResponseRewriter {
 
   private rewrite(event: unknown): void {
     if (typeof event === 'object' && event !== null && !Array.isArray(event)) this.last = event as Record<string, unknown>;
+    this.session.answerEvent(event);
     const finished = finishedChannels(event);
     const done = (ch: string) => finished.some((f) => ch === f || ch.startsWith(`${f}.`) || ch.startsWith(`${f}[`));
     const touched = new Set<string>();
     for (const f of responseTextFields(event, true)) {
       if (f.channel === undefined) {
+        // Self-contained values (a Responses API event repeating the whole text) are not answer text twice.
         f.set(this.session.text(f.value, f.path, 0, 'response', this.session.guardrails.scanner.scan(f.value)));
         continue;
       }
@@ -128,6 +133,7 @@ abstract class EventRewriter implements ResponseRewriter {
       const held = this.channel(f.channel);
       let out = held.push(f.value);
       if (done(f.channel)) out += held.flush();
+      this.session.answerText(out);
       f.set(out);
     }
     // Channels finishing in an event that carries none of their text: release it just before.
@@ -151,6 +157,7 @@ abstract class EventRewriter implements ResponseRewriter {
 
   private emitHeld(channel: string, text: string): void {
     if (text.length === 0) return;
+    this.session.answerText(text);
     this.out.push(this.frame(JSON.stringify(synthesize(channel, text, this.last))));
   }
 
@@ -178,6 +185,7 @@ class SseRewriter extends EventRewriter {
   end(): Buffer | undefined {
     this.sse.end();
     this.releaseAll();
+    this.session.answerEnded();
     const s = this.take();
     return s.length ? Buffer.from(s) : undefined;
   }
@@ -206,6 +214,7 @@ class JsonArrayRewriter extends EventRewriter {
 
   end(): Buffer {
     this.releaseAll();
+    this.session.answerEnded();
     const s = this.take();
     return Buffer.from(this.elements === 0 ? `${s}[]` : `${s}\n]`);
   }

@@ -22,6 +22,8 @@ export interface TextField {
   set(v: string): void;
   /** Stream continuation key; absent for self-contained values. */
   channel?: string;
+  /** `tool`: a tool's or function's result handed back to the model (data that may carry indirect injection). */
+  source?: 'tool';
 }
 
 function obj(v: unknown): Obj | undefined {
@@ -60,7 +62,11 @@ function content(c: Obj, path: string, out: TextField[], channel?: string): void
     const call = obj(p['functionCall']);
     if (call) leaves(call, 'args', `${at}.functionCall.args`, out);
     const resp = obj(p['functionResponse']);
-    if (resp) leaves(resp, 'response', `${at}.functionResponse.response`, out);
+    if (resp) {
+      const from = out.length;
+      leaves(resp, 'response', `${at}.functionResponse.response`, out);
+      for (let k = from; k < out.length; k++) out[k]!.source = 'tool';
+    }
   });
 }
 
@@ -95,7 +101,11 @@ export function requestTextFields(body: unknown): TextField[] {
   if (typeof sys === 'string') str(b, sysKey, sysKey, out);
   else if (obj(sys)) content(sys as Obj, sysKey, out);
   each(b['contents'], (c, i) => content(c, `contents[${i}]`, out));
-  each(b['messages'], (m, i) => messageContent(m, `messages[${i}]`, out));
+  each(b['messages'], (m, i) => {
+    const from = out.length;
+    messageContent(m, `messages[${i}]`, out);
+    if (m['role'] === 'tool' || m['role'] === 'function') for (let k = from; k < out.length; k++) out[k]!.source = 'tool';
+  });
   if (b['instances'] !== undefined) leaves(b, 'instances', 'instances', out);
   stringOrList(b, 'prompt', out);
   stringOrList(b, 'input', out);

@@ -144,7 +144,11 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
     ex.requestSha256 = body.streamed.sha256;
   }
   if (ex.trace) annotateForward(ex.trace, route, outcome.upstreamStatus);
-  if (admission.guard) ex.findings = admission.guard.findings.list;
+  if (admission.guard) {
+    // External guardrails that read the answer finish before the record is written.
+    await admission.guard.settled();
+    ex.findings = admission.guard.findings.list;
+  }
   // Not thrown: the response has started (or nobody is left to answer); the record says why it is incomplete.
   if (outcome.aborted) {
     ex.error = abortError(outcome.aborted, outcome.abortError, route.timeoutMs);

@@ -47,3 +47,44 @@ describe('guardrails and limits config', () => {
     assert.match(lines, /needs requests, tokens or both/);
   });
 });
+
+describe('external guardrails and phone regions config', () => {
+  it('reports an unknown credential, unknown services, templates without modelArmor, and regions without a plan', () => {
+    const yaml = `apiVersion: warden.dev/v1alpha1
+kind: Gateway
+metadata: {name: t}
+spec:
+  routes:
+    - name: r
+      provider: vertex
+      upstream: http://127.0.0.1:1
+      guardrails: {services: [nope]}
+  guardrails:
+    phone: {regions: [GB, XX]}
+    modelArmor: {credential: missing, promptTemplate: t}
+    services:
+      - {name: checker, url: 'http://127.0.0.1:2/check'}
+    rules:
+      - {match: {groups: [g]}, services: [checker, other]}
+`;
+    const config = parseConfig(yaml, 'w.yaml', '/tmp');
+    assert.deepEqual(config.problems, []);
+    compileConfig(config);
+    const lines = config.problems.map(formatProblem).join('\n');
+    assert.match(lines, /w\.yaml:11:\d+: .*phone\.regions\[1\]: no phone numbering plan for region "XX"/);
+    assert.match(lines, /w\.yaml:12:\d+: .*modelArmor\.credential: unknown credential "missing"/);
+    assert.match(lines, /w\.yaml:9:\d+: .*services\[0\]: unknown guardrail service "nope"/);
+    assert.match(lines, /w\.yaml:16:\d+: .*services\[1\]: unknown guardrail service "other"/);
+  });
+
+  it('a region code that is not two capitals is a schema error', () => {
+    const config = parseConfig(`apiVersion: warden.dev/v1alpha1
+kind: Gateway
+metadata: {name: t}
+spec:
+  routes: [{name: r, provider: vertex, upstream: 'http://127.0.0.1:1'}]
+  guardrails: {phone: {regions: [gb]}}
+`, 'w.yaml', '/tmp');
+    assert.match(config.problems.map(formatProblem).join('\n'), /ISO 3166 alpha-2/);
+  });
+});

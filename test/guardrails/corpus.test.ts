@@ -8,7 +8,7 @@ import { secretDetectors } from '../../src/guardrails/detectors/secrets.js';
 import { Scanner } from '../../src/guardrails/scanner.js';
 import { CLEAN, plantedSamples } from './corpus.js';
 
-const scanner = new Scanner([...piiDetectors, ...secretDetectors]);
+const scanner = new Scanner([...piiDetectors(), ...secretDetectors]);
 const THRESHOLD = 0.5;
 
 function typesIn(text: string): Set<string> {

@@ -1,9 +1,22 @@
 // Prompt-injection signals. A HEURISTIC: each signal is a pattern that
 // attacks commonly use, with a weight; the score combines the weights that
-// fired (noisy-OR: 1 − Π(1 − w)) and is compared with a threshold. It catches
-// the usual phrasings and hidden-text tricks, not a determined adversary.
-// The `InjectionClassifier` interface is the plug for a better one (an
-// external model); Warden awaits it, so it may call out.
+// fired (noisy-OR: 1 − Π(1 − w)) and is compared with a threshold. The text is
+// first brought back to what a reader sees (normalize.ts: invisible
+// characters, full-width and look-alike letters), and read again as leetspeak,
+// spaced-out letters, ROT13, reversed, and with encoded runs decoded; phrases
+// are known in English and eighteen other languages (injection-phrases.ts).
+// It catches the usual phrasings, hidden-text tricks and chat-template
+// forgeries, not a determined adversary. The `InjectionClassifier` interface
+// is the plug for a better one (an external model); Warden awaits it, so it
+// may call out.
+//
+// Cost: prose is scanned once for anchor words (anchors.ts: the objects of
+// injections — instructions, rules, prompt, restrictions… in every language —
+// and template markers); a group's phrase patterns run only on the text
+// around its own anchors.
+import { AnchorIndex, type Scan } from './anchors.js';
+import { LANGUAGES, type Language } from './injection-phrases.js';
+import { decodedRuns, fold, REVERSED_WORDS, ROT13_WORDS, variants } from './normalize.js';
 
 export interface InjectionVerdict {
   /** 0..1 */
@@ -14,74 +27,248 @@ export interface InjectionVerdict {
 
 export interface InjectionClassifier {
   readonly name: string;
-  classify(texts: readonly string[]): InjectionVerdict | Promise<InjectionVerdict>;
+  /** `sources[i]` says where texts[i] came from: `tool` for a tool's result (indirect injection). */
+  classify(texts: readonly string[], sources?: readonly ('tool' | undefined)[]): InjectionVerdict | Promise<InjectionVerdict>;
 }
 
+/** Where a signal looks and how much it weighs. */
 interface Signal {
   name: string;
   weight: number;
-  test(text: string): boolean;
+  test(window: string): boolean;
 }
 
-const pattern = (name: string, weight: number, re: RegExp): Signal => ({ name, weight, test: (t) => re.test(t) });
+const re = (name: string, weight: number, pattern: RegExp): Signal => ({ name, weight, test: (t) => pattern.test(t) });
+const words = (list: readonly string[]) => list.join('|');
+const GAP = (n: number) => `[^.!?;\\n。！？]{0,${n}}?`;
 
-const BASE64_RUN = /[A-Za-z0-9+/]{60,}={0,2}/g;
+// ------------------------------------------------------------------ English
 
-/** A long base64 run that decodes to mostly printable text: instructions smuggled past a reader. */
-function hiddenBase64(text: string, inner: readonly Signal[]): boolean {
-  BASE64_RUN.lastIndex = 0;
-  for (let m = BASE64_RUN.exec(text); m !== null; m = BASE64_RUN.exec(text)) {
-    const decoded = Buffer.from(m[0], 'base64').toString('utf8');
-    let printable = 0;
-    for (let i = 0; i < decoded.length; i++) {
-      const c = decoded.charCodeAt(i);
-      if ((c >= 32 && c < 127) || c === 10) printable++;
-    }
-    if (decoded.length > 0 && printable / decoded.length > 0.95 && inner.some((s) => s.test(decoded))) return true;
+const OVERRIDE_VERB = 'ignore|ignoring|disregard|disregarding|forget|forgetting|override|bypass|skip|drop|abandon|discard|neglect|set aside|put aside|stop following|do not follow|don\'t follow|no longer follow|stop obeying|disobey|violate|throw out|cancel|supersedes?';
+const QUALIFIER = 'previous|prior|above|earlier|preceding|all|any|every|your|these|those|system|original|initial|existing|safety|content|ethical|developer|default|given|old|other|earlier';
+const OBJECT = 'instructions?|prompts?|rules|directions|guidelines|guidance|constraints|restrictions|polic(?:y|ies)|filters|programming|directives|orders|commands|context|guardrails|safeguards|limitations|ethics|principles|protocols|training|system message|messages';
+const REVEAL_VERB = 'reveal|show|print|repeat|output|display|leak|tell me|give me|dump|paste|quote|recite|write out|list|share|expose|disclose|spell out|provide|send me|return';
+const TARGET = '(?:your|the|this|my|full|entire|exact|complete|whole)\\s+(?:full\\s+|entire\\s+|exact\\s+|complete\\s+|whole\\s+|original\\s+|initial\\s+|hidden\\s+|secret\\s+|confidential\\s+|system\\s+|developer\\s+)*(?:system prompt|system message|prompt|instructions|rules you (?:were|have been) given|pre-?prompt|context window|configuration|guidelines|directives)|(?:system|developer|hidden|initial|original|secret|confidential)\\s+(?:prompt|message|instructions|rules)';
+
+const ENGLISH: Signal[] = [
+  re('ignore_instructions', 0.75, new RegExp(`\\b(?:${OVERRIDE_VERB})\\b${GAP(50)}\\b(?:${QUALIFIER})\\b${GAP(30)}\\b(?:${OBJECT})\\b`)),
+  re('ignore_instructions', 0.75, /\bforget (?:everything|all|anything)\b[^.!?\n]{0,40}\b(?:you (?:were|have been) told|above|before|so far|earlier|previously)\b/),
+  re('new_instructions', 0.6, /\byour (?:new|real|actual|true|only|updated|sole) (?:instructions?|task|rules|goal|directive|purpose|orders?|job|mission)\b[^.!?\n]{0,30}\b(?:is|are|now|supersede)|\bnew (?:system )?(?:instructions?|rules|directive)\s*:|\b(?:as|are) your new instructions\b|\b(?:previous|above|prior|earlier|original) instructions (?:were|are|was) (?:a test|fake|void|invalid|cancel+ed|obsolete|wrong|outdated)|\bsupersedes? (?:all )?(?:the )?(?:earlier|previous|prior|other)\b/),
+  re('reveal_system_prompt', 0.7, new RegExp(`\\b(?:${REVEAL_VERB})\\b${GAP(40)}(?:${TARGET})\\b`)),
+  re('reveal_system_prompt', 0.7, /\bwhat (?:are|were|is|was) (?:your|the) (?:original|initial|hidden|system|secret|exact|full) (?:instructions|prompt|rules|message)\b/),
+  re('reveal_system_prompt', 0.7, /\brepeat (?:the |all )?(?:words|text|everything|lines?) above\b[^\n]{0,40}\b(?:starting|verbatim|word for word|include|code block|txt|everything)|\b(?:everything|all|the text|anything)\b[^.!?\n]{0,30}\b(?:before|above) (?:my|this|the) (?:first |initial )?(?:message|prompt|question|input|turn)\b|\b(?:top|beginning|start) of (?:this|the) (?:conversation|chat|context)\b[^\n]{0,60}\b(?:quote|print|repeat|say|show|output|what)|\b(?:rules?|instructions?) (?:you were|you've been|you have been) given\b|\bprompt the developers?\b|\bthe developers? (?:configured|gave|set up) you with\b/),
+  re('unrestricted_persona', 0.7, /\b(?:you are|you're|you will be|act as|pretend(?: to be| you are| that you are)?|imagine (?:you are|being)|role-?play as|play the role of|become|from now on|respond as|answer as|behave as|switch to|enter|you are now|stay)\b[^.!?\n]{0,60}\b(?:no|without|free(?:d)? from|not bound by|unbound by|beyond|with no|lacks?|zero|ignores?)\b[^.!?\n]{0,25}\b(?:restrictions?|rules|limits?|limitations|filters?|filtering|guidelines|ethics|ethical|morals?|morality|censorship|content policy|polic(?:y|ies)|boundaries|safeguards|safety)\b/),
+  re('unrestricted_persona', 0.6, /\b(?:you are|you're|act as|pretend to be|become|called|named|as an?|switch to|enter)\b[^.!?\n]{0,30}\b(?:unfiltered|uncensored|unrestricted|unlimited|jailbroken|jailbreak|amoral|unethical|unaligned|unbound)\b/),
+  re('unrestricted_persona', 0.6, /\bdo anything now\b|\b(?:has|have) no (?:rules|restrictions|filters|limits|ethical guidelines|guidelines)\b|\b(?:freed|liberated|released|escaped|free) from (?:all |any )?(?:of )?(?:its|your|the|their)? ?(?:rules|restrictions|constraints|guidelines|programming|limitations)\b/),
+  re('mode_switch', 0.6, /\b(?:enable|enter|activate|switch to|switch into|turn on|engage|you are (?:now )?in|you're (?:now )?in|now in|welcome to)\b[^.!?\n]{0,20}\b(?:developer|dan|god|sudo|jailbreak|jailbroken|unrestricted|maintenance|debug|admin|opposite|evil|chaos|unfiltered|uncensored|root) mode\b|\b(?:developer|dan|god|sudo|jailbreak|unrestricted|maintenance|admin|evil) mode (?:on|enabled|activated|engaged)\b/),
+  re('safety_disabled', 0.6, /\b(?:disable|deactivate|turn off|switch off|remove|lift|suspend|bypass)\b[^.!?\n]{0,30}\b(?:safety|content|moderation|ethical)? ?(?:filters?|restrictions|safeguards|guardrails|safety checks?|content polic(?:y|ies)|moderation|censorship|safety)\b|\b(?:safety|content|moderation) (?:checks?|filters?|guardrails|polic(?:y|ies)) (?:are|is|have been|were) (?:now )?(?:disabled|off|removed|lifted|suspended|deactivated)\b/),
+  re('authority_claim', 0.45, /\bi am (?:your|the) (?:administrator|admin|developer|creator|owner|operator|system|programmer|maker)\b|\b(?:developers?|creators?|openai|anthropic|google|admins?|administrators?) (?:have|has) (?:authori[sz]ed|approved|allowed|permitted|cleared)\b|\badmin(?:istrator)? clearance\b|\bsystem override\b|\boverride code\b|\broot access granted\b/),
+  re('persona_play', 0.35, /\b(?:stay|remain|stays|staying) in character\b|\bnever (?:refuses?|says? no|declines?)\b|\b(?:must not|cannot|can't|won't|will never) refuse\b|\bwithout (?:refusing|question|warnings?|disclaimers?)\b|\bobey every (?:command|request|order)\b|\bcomply with every request\b|\byou are no longer (?:an? )?(?:ai|assistant|chatgpt|gpt|claude|gemini|bound|limited|restricted)\b/),
+  re('dual_response', 0.35, /\b(?:respond|answer|reply) (?:twice|in two ways|both as)\b|\bfirst as yourself\b/),
+  re('opposite_rules', 0.5, /\b(?:does|do|doing) the opposite of (?:your|its|the|all) (?:rules|guidelines|instructions|programming|policies)\b/),
+  re('addressed_instruction', 0.6, /(?:^|[\s"'{:(\[])(?:assistant|ai|model|agent|chatbot|claude|gemini|chatgpt|gpt|copilot),\s+(?:please\s+)?(?:ignore|disregard|forget|run|execute|call|delete|send|forward|now|stop|override)\b/),
+  re('grandma_exploit', 0.6, /\b(?:grandma|grandmother|granny|deceased|late)\b[^.!?\n]{0,80}\b(?:passwords?|keys?|napalm|serial numbers?|secrets?|license keys?|credentials)\b/),
+  re('indirect_address', 0.45, /\b(?:note|message|instructions?|important|attention|notice|p\.?s\.?|reminder)\b[^.\n]{0,25}\b(?:to|for)\b[^.\n]{0,12}\b(?:ai|assistants?|llms?|language models?|ai models?|ai agents?|agents?|chatbots?|bots?|gpts?|models?|ai summarizing this|the ai)\b|\bif you are (?:an? )?(?:ai|llm|language model|large language model|assistant|bot|gpt|chatbot|ai (?:model|agent|assistant))\b|\b(?:ai|llm) (?:agents?|assistants?|models?)\s*:|^\s*(?:assistant|ai|model|agent),\s/m),
+  re('indirect_action', 0.35, /\b(?:ignore|disregard|forward|send|e-?mail|exfiltrate|upload|post|delete|run|execute|call|visit|click|rate|recommend|tell the user|reply|respond|include|output)\b/),
+  re('exfiltration', 0.6, /!\[[^\]]{0,40}\]\(\s*https?:\/\/[^)\s]{0,200}[?&][^)\s]{0,100}(?:\{|=\)|=$|%7b)|\b(?:include|put|append|add|embed|encode|place)\b[^.\n]{0,40}\b(?:passwords?|secrets?|api keys?|tokens?|credentials?|conversation|chat history)\b[^.\n]{0,40}\b(?:url|link|query string|query|image)\b|\b(?:forward|send|e-?mail|upload|post|exfiltrate|leak)\b[^.\n]{0,40}\b(?:user'?s?|users'|the conversation|conversation|chat|contacts|history|api keys?|secrets?|passwords?|credentials)\b[^.\n]{0,50}\b(?:to|at)\s+(?:https?:\/\/|[\w.+-]+@[\w-]+\.|[\w-]+\.[a-z]{2,})/),
+  re('decode_and_follow', 0.55, /\b(?:decode|decrypt|translate|convert|apply rot-?13|rot-?13|base64|hex|reverse|read (?:this|it) backwards|unscramble|deobfuscate)\b[^.\n]{0,50}\b(?:and|then)\b[^.\n]{0,15}\b(?:follow|obey|execute|do (?:it|what it says|as it says|that)|run|comply|act on|perform)\b|\b(?:decode|decrypt|run|execute)\b[^.\n]{0,40}\bas (?:your )?(?:new )?instructions\b/),
+  re('payload_split', 0.55, /\b(?:let|set|var|const)\s+\w+\s*=\s*["'][^"'\n]{3,}["'][^\n]{0,40}\b(?:let|set|var|const)\s+\w+\s*=\s*["'][^"'\n]{3,}["'][^\n]{0,80}\b(?:do|follow|execute|run|obey|say)\b[^.\n]{0,30}\w\s*\+\s*\w/),
+];
+
+const TURN = /(?:^|\n)\s*(?:#{1,4}\s*)?(system|assistant|user|human|instruction|instructions|response|input|developer|model)\s*:?[ \t]*(?:\n|:)/g;
+
+// Chat-template control tokens and forged turns: structure, read anywhere in the text.
+const TEMPLATE: Signal[] = [
+  re('template_tokens', 0.6, /<\|(?:im_start|im_end|im_sep|system|user|assistant|endoftext|begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|fim_prefix|fim_middle|fim_suffix)\|>|\[\/?inst\]|<<\/?sys>>|<(?:start|end)_of_turn>|<\/s>\s*<s>/),
+  re('fake_system_turn', 0.35, /(?:^|\n)\s*(?:#{1,4}\s*)?(?:system|assistant|human|developer)\s*:|(?:^|\n)\s*#{2,4}\s*(?:instruction|instructions|response|input)\s*:?\s*(?:\n|$)|<\/?(?:system|im_start|im_end)>/),
+  re('fake_system_message', 0.5, /\b(?:system|admin|administrator|developer|root)\s+(?:message|note|notice|override|instruction|prompt|update|alert)\s*:|\bend of (?:the )?(?:user )?(?:input|prompt|message|conversation|document|context)\b|"role"\s*:\s*"(?:system|developer)"/),
+  re('fake_assistant_reply', 0.3, /(?:^|\n)\s*(?:assistant|ai|model)\s*:\s*(?:sure|okay|ok|certainly|of course|yes|understood)\b/),
+  // Two or more turn headers of different roles inside one message: a forged conversation.
+  {
+    name: 'fake_conversation',
+    weight: 0.55,
+    test: (t) => {
+      const roles = new Set<string>();
+      TURN.lastIndex = 0;
+      for (let m = TURN.exec(t); m !== null; m = TURN.exec(t)) roles.add(m[1]!);
+      return roles.size >= 2;
+    },
+  },
+];
+
+// ------------------------------------------------------------------ other languages
+
+interface Compiled {
+  code: string;
+  override: RegExp;
+  reveal: RegExp;
+  unrestricted: RegExp;
+  qualifier?: RegExp;
+  persona: RegExp;
+}
+
+function compile(l: Language): Compiled {
+  const v = words(l.verbs);
+  const o = words(l.objects);
+  const gap = GAP(l.spaced ? 60 : 20);
+  return {
+    code: l.code,
+    override: new RegExp(`(?:${v})${gap}(?:${o})|(?:${o})${gap}(?:${v})`),
+    reveal: new RegExp(`(?:${words(l.reveal)})${gap}(?:${words(l.targets)})|(?:${words(l.targets)})${gap}(?:${words(l.reveal)})`),
+    unrestricted: new RegExp(`(?:${words(l.unrestricted)})`),
+    qualifier: l.spaced && l.qualifiers.length ? new RegExp(`(?:${words(l.qualifiers)})`) : undefined,
+    persona: new RegExp(`(?:${words(l.persona)})`),
+  };
+}
+
+const COMPILED = LANGUAGES.map(compile);
+
+/** One language's signals on its windows (the qualifier is looked for around the match, before and after it). */
+function languageSignals(l: Compiled, window: string, fired: Map<string, number>): void {
+  const m = l.override.exec(window);
+  if (m && (!l.qualifier || l.qualifier.test(window.slice(Math.max(0, m.index - 40), m.index + m[0].length + 30)))) fired.set(`ignore_instructions_${l.code}`, 0.75);
+  if (l.reveal.test(window)) fired.set(`reveal_system_prompt_${l.code}`, 0.7);
+  if (l.unrestricted.test(window) && l.persona.test(window)) fired.set(`unrestricted_persona_${l.code}`, 0.65);
+}
+
+// ------------------------------------------------------------------ anchors
+
+// The words injections are made of, in every language, and structure markers: only the text around
+// them is read closely, and only by the signals of the group (English, template, a language) that
+// the anchor belongs to.
+const ENGLISH_ANCHORS = [
+  'instruct', 'prompt', 'rules', 'guideline', 'guidance', 'constraint', 'restrict', 'filter', 'polic', 'directive', 'programming', 'system', 'mode', 'jailbr',
+  'anything', 'censor', 'limit', 'ethic', 'moral', 'safety', 'safeguard', 'guardrail', 'character', 'refus', 'grandm', 'granny', 'deceased', 'password', 'secret', 'confidential',
+  'developer', 'admin', 'override', 'supersede', 'assistant', 'ai', 'llm', 'llms', 'gpt', 'chatgpt', 'claude', 'gemini', 'copilot', 'chatbot', 'language', 'agent', 'agents', 'model', 'models',
+  'decode', 'decrypt', 'rot13', 'rot', 'base64', 'hex', 'backwards', 'reverse', 'unscramble', 'everything', 'above', 'told', 'task', 'conversation', 'history', 'contacts',
+  'credential', 'token', 'api', 'twice', 'opposite', 'unfilter', 'uncensor', 'unrestrict', 'unlimited', 'amoral', 'unethical', 'unaligned', 'freed', 'liberated', 'clearance', 'authori',
+  'obey', 'comply', 'longer', 'given', 'configur', 'context', 'message', 'orders', 'commands', 'dan', 'stan', 'top', 'beginning', 'let', 'var', 'const', 'new', 'real', 'only',
+  '![', 'http',
+];
+const TEMPLATE_ANCHORS = ['<|', '[inst', '[/inst', '<<sys', '<</sys', '_of_turn', '</s>', '#', '"role"', 'system', 'assistant', 'human', 'user', 'developer', 'instruction', 'response', 'input', 'model', 'end', 'admin', 'root'];
+
+function literalWords(pattern: string): string[] {
+  return pattern.match(/[\p{L}\p{M}][\p{L}\p{M}-]{2,}/gu) ?? [];
+}
+
+const ANCHORS = new AnchorIndex([
+  ...ENGLISH_ANCHORS.map((w) => [w, 'en'] as const),
+  ...TEMPLATE_ANCHORS.map((w) => [w, 'tpl'] as const),
+  ...ROT13_WORDS.map((w) => [w, 'rot13'] as const),
+  ...REVERSED_WORDS.map((w) => [w, 'reversed'] as const),
+  ...LANGUAGES.flatMap((l) => [...l.objects, ...l.targets, ...l.unrestricted.flatMap(literalWords)].flatMap(literalWords).map((w) => [w, l.code] as const)),
+  // CJK objects are whole phrases without spaces: anchored by the phrase itself.
+  ...LANGUAGES.filter((l) => !l.spaced).flatMap((l) => [...l.objects, ...l.targets, ...l.unrestricted].filter((w) => !/[(?|]/.test(w)).map((w) => [w, l.code] as const)),
+]);
+/** Characters kept on each side of an anchor. */
+const REACH = 160;
+
+/** For each group hit, the parts of `t` around its anchors, joined; and what the anchor pass noticed. */
+export function windows(t: string): { groups: Map<string, string>; scan: Scan } {
+  const ranges = new Map<string, number[]>();
+  const scan = ANCHORS.find(t);
+  for (const h of scan.hits) {
+    const a = Math.max(0, h.at - REACH);
+    const b = Math.min(t.length, h.at + REACH);
+    const r = ranges.get(h.group);
+    if (!r) ranges.set(h.group, [a, b]);
+    else if (a <= r[r.length - 1]!) r[r.length - 1] = Math.max(r[r.length - 1]!, b);
+    else r.push(a, b);
   }
-  return false;
+  const out = new Map<string, string>();
+  for (const [g, r] of ranges) {
+    // Hits arrive in order per kind (words, then markers): sort the ranges before joining.
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < r.length; i += 2) pairs.push([r[i]!, r[i + 1]!]);
+    pairs.sort((x, y) => x[0] - y[0]);
+    let text = '';
+    let end = -1;
+    for (const [a, b] of pairs) {
+      if (a < end) {
+        if (b > end) text += t.slice(end, b);
+      } else text += `${text ? '\n' : ''}${t.slice(a, b)}`;
+      end = Math.max(end, b);
+    }
+    out.set(g, text);
+  }
+  return { groups: out, scan };
 }
 
-const PHRASES: readonly Signal[] = [
-  pattern(
-    'ignore_instructions',
-    0.7,
-    /\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|any|system|your|the)\b[^.\n]{0,30}\b(?:instructions?|prompts?|rules|directions|guidelines|constraints)\b/i,
-  ),
-  pattern(
-    'reveal_system_prompt',
-    0.6,
-    /\b(?:reveal|show|print|repeat|output|display|leak|tell me|give me)\b[^.\n]{0,40}\b(?:system prompt|system message|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|(?:your|the) (?:original |secret )?instructions)\b/i,
-  ),
-  pattern(
-    'role_play_jailbreak',
-    0.5,
-    /\b(?:do anything now|DAN mode|developer mode|jailbreak(?:ed)?|you are no longer|you are now (?:an? )?(?:unfiltered|uncensored|unrestricted)|pretend (?:that )?you (?:are|have) no|without (?:any )?(?:restrictions|filters|limitations|guidelines)|act as (?:an? )?(?:unfiltered|uncensored|unrestricted))\b/i,
-  ),
-  pattern('fake_system_turn', 0.35, /(?:^|\n)\s*(?:#{1,3}\s*)?(?:system|assistant)\s*:|<\/?(?:system|im_start|im_end)>|\[\/?INST\]|\bnew (?:system )?instructions?\s*:/i),
-];
+// Talk about attacks is not an attack: a sentence that discusses them (or asks how) weighs less.
+const DISCUSSION = /\b(?:attacks?|example|examples|discuss(?:ed|es|ing)?|explain(?:s|ed|ing)?|article|paper|research|benchmark|red-?team|training|defen[cd]e|defend|detect(?:ion|s|ing)?|mitigat\w*|how (?:do|can) (?:i|we|you)|how to|why (?:did|does|do)|report(?:s|ed)?|blog post|vulnerabilit\w*|study|studies|classif\w*)\b/;
 
-const HIDDEN: readonly Signal[] = [
-  // Unicode tag characters (U+E0000–U+E007F) render as nothing and can spell out ASCII.
-  pattern('unicode_tags', 0.6, /[\u{E0000}-\u{E007F}]/u),
-  { name: 'invisible_text', weight: 0.3, test: (t) => (t.match(/[\u200B-\u200D\u2060\u2062-\u2064\uFEFF]/g)?.length ?? 0) >= 3 },
-  pattern('bidi_override', 0.3, /[\u202A-\u202E\u2066-\u2069]/),
-  { name: 'encoded_instructions', weight: 0.6, test: (t) => t.length >= 60 && hiddenBase64(t, PHRASES) },
-];
+/** Phrase signals of a folded text; returns the anchor groups it hit and what the anchor pass noticed. */
+function phraseSignals(t: string, fired: Map<string, number>): { groups: ReadonlyMap<string, string>; scan: Scan } {
+  const { groups, scan } = windows(t);
+  const en = groups.get('en');
+  if (en) {
+    const discussion = DISCUSSION.test(en);
+    for (const s of ENGLISH) {
+      if (s.name === 'indirect_action') continue;
+      if (!fired.has(s.name) && s.test(en)) fired.set(s.name, discussion && s.name !== 'exfiltration' ? s.weight * 0.4 : s.weight);
+    }
+    if (fired.has('indirect_address') && ENGLISH.find((s) => s.name === 'indirect_action')!.test(en)) fired.set('indirect_instruction', 0.35);
+  }
+  const tpl = groups.get('tpl');
+  if (tpl) for (const s of TEMPLATE) if (!fired.has(s.name) && s.test(tpl)) fired.set(s.name, s.weight);
+  for (const l of COMPILED) {
+    const w = groups.get(l.code);
+    if (!w) continue;
+    const before = fired.size;
+    languageSignals(l, w, fired);
+    if (fired.size > before && DISCUSSION.test(w)) for (const [k, v] of fired) if (k.endsWith(`_${l.code}`)) fired.set(k, v * 0.4);
+  }
+  return { groups, scan };
+}
 
-const SIGNALS: readonly Signal[] = [...PHRASES, ...HIDDEN];
+// ------------------------------------------------------------------ hidden text
+
+const NON_ASCII = /[^\x00-\x7f]/;
+const TAG_CHARS = /[\u{E0000}-\u{E007F}]/u;
+const INVISIBLES = /[\u200B-\u200D\u2060\u2062-\u2064\uFEFF]/g;
+const BIDI = /[\u202A-\u202E\u2066-\u2069]/;
+
+function hiddenSignals(raw: string, fired: Map<string, number>): void {
+  if (TAG_CHARS.test(raw)) fired.set('unicode_tags', 0.6);
+  if ((raw.match(INVISIBLES)?.length ?? 0) >= 3) fired.set('invisible_text', 0.3);
+  if (BIDI.test(raw)) fired.set('bidi_override', 0.3);
+}
+
+/** Signals of one text, with its other readings; those found only in another reading are marked obfuscated. */
+function textSignals(raw: string, fired: Map<string, number>, depth = 0): void {
+  const nonAscii = NON_ASCII.test(raw);
+  if (nonAscii) hiddenSignals(raw, fired);
+  const folded = nonAscii ? fold(raw) : raw.toLowerCase();
+  const { groups, scan } = phraseSignals(folded, fired);
+  const plain = scoreOf(fired);
+  const hidden = new Map<string, number>();
+  const signs = { rot13: groups.has('rot13'), reversed: groups.has('reversed'), spaced: scan.spaced, leet: scan.leetWords >= 3 };
+  for (const v of variants(folded, signs)) phraseSignals(v, hidden);
+  if (depth === 0) for (const d of decodedRuns(raw)) textSignals(d, hidden, 1);
+  if (scoreOf(hidden) > plain) {
+    for (const [k, w] of hidden) if (!fired.has(k)) fired.set(k, w);
+    fired.set('obfuscated', 0.3);
+  }
+}
+
+function scoreOf(fired: ReadonlyMap<string, number>): number {
+  let keep = 1;
+  for (const w of fired.values()) keep *= 1 - w;
+  return 1 - keep;
+}
 
 export const heuristicClassifier: InjectionClassifier = {
   name: 'heuristic',
-  classify(texts) {
-    const fired = new Set<string>();
-    let keep = 1;
-    for (const s of SIGNALS) {
-      if (texts.some((t) => s.test(t))) {
-        fired.add(s.name);
-        keep *= 1 - s.weight;
-      }
-    }
-    return { score: Math.round((1 - keep) * 1000) / 1000, signals: [...fired] };
+  classify(texts, sources) {
+    const fired = new Map<string, number>();
+    texts.forEach((t, i) => {
+      if (sources?.[i] !== 'tool') return textSignals(t, fired);
+      // A tool's result is data: instructions in it are indirect injection, weighed up.
+      const own = new Map<string, number>();
+      textSignals(t, own);
+      for (const [k, w] of own) fired.set(k, Math.max(fired.get(k) ?? 0, w));
+      if (own.size) fired.set('indirect_injection', 0.4);
+    });
+    return { score: Math.round(scoreOf(fired) * 1000) / 1000, signals: [...fired.keys()] };
   },
 };

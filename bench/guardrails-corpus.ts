@@ -1,0 +1,31 @@
+// Recall per category and the false-positive rate of the guardrails on the
+// evaluation corpus (test/guardrails/corpus/), held-out cases apart, with
+// every miss listed. No timing: a measurement of what is caught.
+//
+//   node --import tsx bench/guardrails-corpus.ts [--misses]
+import { corpus, evaluate, summarize, TARGETS, type Row } from '../test/guardrails/corpus/index.js';
+import { guardrails } from '../test/guardrails/helpers.js';
+
+const g = guardrails();
+const cases = corpus();
+const outcomes = await evaluate(g, cases);
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const line = (r: Row) => {
+  const target = TARGETS[r.category];
+  const met = r.category === 'negative' ? r.rate <= target : r.rate >= target;
+  const what = r.category === 'negative' ? 'false positives' : 'recall';
+  return `  ${r.category.padEnd(22)} ${String(r.n).padStart(4)} cases  ${what.padEnd(15)} ${pct(r.rate).padStart(6)}  (target ${r.category === 'negative' ? '≤' : '≥'} ${pct(target)}) ${met ? 'met' : 'NOT MET'}`;
+};
+console.log(`guardrails on the evaluation corpus (${cases.length} cases; classifier ${g.classifier.name}, threshold ${g.injectionThreshold}):`);
+console.log(' tuned-on cases:');
+for (const r of summarize(outcomes.filter((o) => !o.c.heldOut))) console.log(line(r));
+console.log(' held-out cases (never tuned against):');
+for (const r of summarize(outcomes.filter((o) => o.c.heldOut))) console.log(line(r));
+console.log(' all:');
+for (const r of summarize(outcomes)) console.log(line(r));
+if (process.argv.includes('--misses')) {
+  console.log('\nmisses:');
+  for (const o of outcomes.filter((x) => !x.ok)) {
+    console.log(`  [${o.c.category}${o.c.heldOut ? ', held out' : ''}/${o.c.kind}] ${JSON.stringify(o.c.text.slice(0, 110))}  → ${o.found.join(' ') || 'nothing'}`);
+  }
+}

@@ -1,0 +1,169 @@
+// Text as an attacker hides it, brought back to text as a reader sees it,
+// before prompt-injection phrases are looked for:
+//
+//   - invisible characters removed (zero-width, word joiners, soft hyphens,
+//     bidirectional controls); Unicode tag characters (U+E0000 block, which
+//     render as nothing) decoded to the ASCII they spell;
+//   - Unicode NFKC (full-width letters, ligatures, styled mathematical letters);
+//   - look-alike letters from Cyrillic and Greek folded to Latin, in text
+//     that is mostly Latin (Russian stays Russian);
+//   - lower case.
+//
+// Then `variants` returns the other readings of the same text, each only
+// when the text shows a sign of it: leetspeak (1gn0r3), letters spaced or
+// dotted apart (i g n o r e), words broken by hyphens, ROT13, reversed text;
+// and `decodedRuns` the text hidden in runs of base64, hex, \x escapes and
+// %-encoding, HTML character references and \u escapes. ASCII prose without
+// such signs costs one lower-casing.
+
+import { runs } from './runs.js';
+
+const INVISIBLE = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
+const TAGS = /[\u{E0000}-\u{E007F}]+/gu;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+// Cyrillic and Greek letters that render like Latin ones.
+const CONFUSABLE: Record<string, string> = {
+  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x', ѕ: 's', і: 'i', ї: 'i', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ɡ: 'g',
+  А: 'a', В: 'b', Е: 'e', К: 'k', М: 'm', Н: 'h', О: 'o', Р: 'p', С: 'c', Т: 't', У: 'y', Х: 'x', Ѕ: 's', І: 'i', Ј: 'j',
+  α: 'a', ε: 'e', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w',
+  Α: 'a', Β: 'b', Ε: 'e', Ζ: 'z', Η: 'h', Ι: 'i', Κ: 'k', Μ: 'm', Ν: 'n', Ο: 'o', Ρ: 'p', Τ: 't', Υ: 'y', Χ: 'x',
+};
+const CONFUSABLE_RE = new RegExp(`[${Object.keys(CONFUSABLE).join('')}]`, 'g');
+const LATIN_LETTER = /[A-Za-z]/g;
+const MIXED_WORD = /[A-Za-z\u0370-\u03ff\u0400-\u04ff]+/g;
+const OTHER_LETTER = /[\u0370-\u03ff\u0400-\u04ff]/g;
+
+/** The text as a reader sees it, lower-cased; see the file comment. */
+export function fold(text: string): string {
+  if (!NON_ASCII.test(text)) return text.toLowerCase();
+  let t = text.replace(INVISIBLE, '');
+  t = t.replace(TAGS, (run) => ` ${[...run].map((ch) => String.fromCharCode((ch.codePointAt(0)! - 0xe0000) & 0x7f)).join('')} `);
+  t = t.normalize('NFKC');
+  // Look-alikes are folded in words that mix them with Latin letters, and everywhere when the text's
+  // Cyrillic and Greek letters are nearly all look-alikes (a disguise: Russian has и, л, д, я… too).
+  const other = t.match(OTHER_LETTER)?.length ?? 0;
+  if (other > 0) {
+    const lookalike = t.match(CONFUSABLE_RE)?.length ?? 0;
+    if (lookalike / other > 0.8 && (t.match(LATIN_LETTER)?.length ?? 0) > 0) t = t.replace(CONFUSABLE_RE, (ch) => CONFUSABLE[ch]!);
+    else t = t.replace(MIXED_WORD, (w) => (/[A-Za-z]/.test(w) ? w.replace(CONFUSABLE_RE, (ch) => CONFUSABLE[ch]!) : w));
+  }
+  return t.toLowerCase();
+}
+
+// Where a letter meets a leet digit. Words that mix them are read as leet when one has two such digits
+// (1gn0r3, 5y573m) or three words have one (y0u 4r3 n0w): a lone mp3, b2b or utf8 stays as it is.
+const LEET_EDGE = /[a-z][0134578@$]|[0134578@$][a-z]/g;
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's', '!': 'i', '|': 'l' };
+
+const isLeetWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 64 || c === 36 || c === 33 || c === 124;
+
+/** The folded text with its leet words read as letters; undefined when it has none. */
+function unleet(t: string): string | undefined {
+  LEET_EDGE.lastIndex = 0;
+  const words: [number, number][] = [];
+  let strong = false;
+  for (let m = LEET_EDGE.exec(t); m !== null; m = LEET_EDGE.exec(t)) {
+    let a = m.index;
+    let b = m.index + 2;
+    while (a > 0 && isLeetWordChar(t.charCodeAt(a - 1))) a--;
+    while (b < t.length && isLeetWordChar(t.charCodeAt(b))) b++;
+    LEET_EDGE.lastIndex = b;
+    words.push([a, b]);
+    if ((t.slice(a, b).match(/[0134578@$]/g)?.length ?? 0) >= 2) strong = true;
+  }
+  if (!strong && words.length < 3) return undefined;
+  let out = '';
+  let copied = 0;
+  for (const [a, b] of words) {
+    out += t.slice(copied, a) + t.slice(a, b).replace(/[0134578@$!|]/g, (ch) => LEET[ch]!);
+    copied = b;
+  }
+  return out + t.slice(copied);
+}
+
+/** Letters broken apart by hyphens in three or more words (ign-ore, instr-uctions). */
+function hyphenated(t: string): boolean {
+  let n = 0;
+  for (let at = t.indexOf('-'); at > 0 && at < t.length - 1; at = t.indexOf('-', at + 1)) {
+    const l = t.charCodeAt(at - 1);
+    const r = t.charCodeAt(at + 1);
+    if (l >= 97 && l <= 122 && r >= 97 && r <= 122 && ++n >= 3) return true;
+  }
+  return false;
+}
+
+/**
+ * Other readings of a folded text (see the file comment), each when `signs` says the text shows it:
+ * the caller's anchor pass (anchors.ts) notices spaced letters and leet words, and finds the words of
+ * ROT13 and reversed text (ROT13_WORDS, REVERSED_WORDS), at no extra cost. Hyphen-broken words are
+ * counted here.
+ */
+export function variants(folded: string, signs: { rot13?: boolean; reversed?: boolean; spaced?: boolean; leet?: boolean }): string[] {
+  const out: string[] = [];
+  // Only words that mix letters and leet digits: plain numbers stay numbers.
+  const leet = signs.leet ? unleet(folded) : undefined;
+  if (leet !== undefined) out.push(leet);
+  if (signs.spaced) {
+    out.push(folded.replace(/(?<![a-z])(?:[a-z][ .]){3,}[a-z](?![a-z])/g, (run) => run.replace(/[ .]/g, '')).replace(/ {2,}/g, ' '));
+  }
+  if (hyphenated(folded)) out.push(folded.replace(/([a-z])-([a-z])/g, '$1$2'));
+  if (signs.rot13) out.push(rot13(folded));
+  if (signs.reversed) out.push([...folded].reverse().join(''));
+  return out;
+}
+
+/** ROT13 and reversed forms of words injections are made of (ignore, instructions, system, prompt, forget, reveal, disregard, rules). */
+export const ROT13_WORDS = ['vtaber', 'vafgehpgvba', 'flfgrz', 'cebzcg', 'sbetrg', 'erirny', 'qvfertneq', 'ehyrf'];
+export const REVERSED_WORDS = ['erongi', 'snoitcurtsni', 'metsys', 'tpmorp', 'tegrof', 'laever', 'dragersid', 'selur'];
+
+function rot13(s: string): string {
+  return s.replace(/[a-z]/g, (ch) => String.fromCharCode(((ch.charCodeAt(0) - 97 + 13) % 26) + 97));
+}
+
+const HEX = /^(?:0x)?((?:[0-9a-f]{2}){12,})$/i;
+const BASE64 = /^[A-Za-z0-9+/_-]{24,}={0,2}$/;
+const ENTITIES_OR_U = /(?:&#x?[0-9a-f]{1,6};.{0,20}){3,}|(?:\\u[0-9a-f]{4}.{0,20}){2,}/gi;
+
+/**
+ * Text hidden in encoded runs of the original text (hex, base64, \x and %-escapes; HTML character
+ * references and \u escapes anywhere), decoded when mostly printable.
+ */
+export function decodedRuns(text: string): string[] {
+  const out: string[] = [];
+  const r = runs(text);
+  for (let i = 0; i < r.length; i += 2) {
+    const run = text.slice(r[i], r[i + 1]).replace(/^[^A-Za-z0-9\\%]+|[^A-Za-z0-9=]+$/g, '');
+    let s: string | undefined;
+    const hex = HEX.exec(run);
+    if (hex) s = Buffer.from(hex[1]!, 'hex').toString('utf8');
+    else if (BASE64.test(run)) s = Buffer.from(run, 'base64').toString('utf8');
+    else if (/\\x[0-9a-f]{2}|%[0-9a-f]{2}/i.test(run)) s = unescapeRun(run);
+    if (s !== undefined && printable(s)) out.push(s);
+  }
+  if (text.includes('&#') || text.includes('\\u')) {
+    ENTITIES_OR_U.lastIndex = 0;
+    for (let m = ENTITIES_OR_U.exec(text); m !== null; m = ENTITIES_OR_U.exec(text)) out.push(unescapeRun(m[0]));
+  }
+  return out;
+}
+
+function unescapeRun(run: string): string {
+  return run
+    .replace(/\\x([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/%([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/&#x([0-9a-f]{1,6});/g, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
+    .replace(/&#(\d{1,7});/g, (_, d: string) => String.fromCodePoint(Number(d)))
+    .replace(/\\u([0-9a-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/** Mostly printable text (letters, digits, punctuation, spaces in any script): not random bytes. */
+function printable(s: string): boolean {
+  if (s.length < 8) return false;
+  let ok = 0;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if ((c >= 32 && c < 127) || c === 10 || c === 9 || (c >= 0xa0 && c !== 0xfffd)) ok++;
+  }
+  return ok / [...s].length > 0.9;
+}

@@ -1,0 +1,27 @@
+// The evaluation corpus (test/guardrails/corpus/): cases written from public
+// format specifications (vendor token formats, national numbering plans, ISO
+// 13616, ISO/IEC 7812) and published attack styles, not from Warden's
+// detector list. bench/guardrails-corpus.ts measures recall per category and
+// the false-positive rate; corpus-eval.test.ts holds the targets.
+
+export type Category =
+  | 'pii'
+  | 'secret-documented'
+  | 'secret-other'
+  | 'injection-en'
+  | 'injection-i18n'
+  | 'injection-obfuscated'
+  | 'negative';
+
+export interface Case {
+  category: Category;
+  text: string;
+  /** pii / secret: the sensitive value inside `text`, which a finding must cover. */
+  value?: string;
+  /** Free label (kind of value, language, attack style) for the per-kind breakdown. */
+  kind: string;
+  /** Written after the detectors were tuned and never tuned against. */
+  heldOut?: boolean;
+}
+
+export const c = (category: Category, kind: string, text: string, value?: string): Case => (value === undefined ? { category, kind, text } : { category, kind, text, value });
