@@ -170,7 +170,7 @@ async function runDemo(signals: Signals, port: number, adminPort: number, emulat
 Warden demo is running.
   gateway   ${gw.url}     (config: ${file})
   console   ${gw.adminUrl}/    (sign in with any user name; group warden-admins may do everything, warden-readers may read)
-  admin API ${gw.adminUrl}    (/healthz /readyz /version /metrics open; /api/… after sign-in, see docs/console.md)
+  admin API ${gw.adminUrl}    (/healthz /readyz /metrics open; /version, /api/… after sign-in, see docs/console.md)
   emulator  ${emu.url}    (stand-in for Vertex AI and Google's token services)
 
 Try it (another terminal, same directory):
