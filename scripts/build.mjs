@@ -2,7 +2,7 @@
 // dist/ once, so that `warden` starts without compiling TypeScript each time.
 // Each .ts file becomes one .js file at the same place under dist/ (esbuild,
 // no bundling): the module layout, and the files read beside the code (the
-// ext_authz protos), stay as they are, and are copied along. dist/build.json
+// ext_authz and ext_proc protos), stay as they are, and are copied along. dist/build.json
 // holds the git commit when this checkout can tell it (`warden --version`,
 // GET /version). Type checking is `npm run typecheck`'s job, not this one's.
 import { execFileSync } from 'node:child_process';

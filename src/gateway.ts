@@ -18,11 +18,15 @@ import { explainRequest, type ExplainDeps, type GuardPreview } from './policy/ex
 import { isWardenError } from './errors.js';
 import { estimatePromptTokens } from './limits/estimate.js';
 import { buildAuthorizer } from './policy/index.js';
+import { normalizePath } from './policy/path.js';
 import { getProvider } from './providers/index.js';
 import { createHandler } from './proxy/pipeline.js';
+import { answerParserRefusals } from './proxy/refusals.js';
+import { BufferBudget, defaultMaxBufferedBytes } from './admission/buffer-budget.js';
 import { Recorder } from './admission/record.js';
 import { buildRoute, type Route } from './admission/route.js';
 import { routeMatcher } from './admission/routes.js';
+import { routeNeeds } from './admission/facts.js';
 import { openAuditWriter, planAudit, type AuditPlan } from './audit/config.js';
 import type { AuditWriter } from './audit/writer.js';
 import { createAdminServer, type ReadinessCheck } from './admin/server.js';
@@ -38,6 +42,8 @@ import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
 import { Checker } from './extauthz/check.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
+import { processorParts, startExtProc, type ExtProcStreams, type RunningExtProc } from './extproc/index.js';
+import type { ProcessorParts } from './extproc/processor.js';
 import { hostPort, listenOn } from './listen.js';
 import { onTokenMint } from './telemetry/events.js';
 import { Metrics } from './telemetry/metrics.js';
@@ -78,6 +84,14 @@ export function compileConfig(config: LoadedConfig, previous?: KeptState): Parts
   const authorizer = buildAuthorizer(config);
   const credentials = gw ? new Credentials(gw.value.credentials, gw.value.routes, config.path, gw.report, { state }) : new Credentials([], [], config.path, () => {});
   const routes = gw ? gw.value.routes.map((r) => buildRoute(r, state)) : [];
+  for (const r of routes) r.needs = routeNeeds(r.spec.name, authorizer, gw.value);
+  if (gw?.value.extAuthz?.http) {
+    // An HTTP check's peer is Envoy, not the client: there is no client address to judge.
+    for (const name of authorizer.addressPolicies()) {
+      gw.report(['extAuthz', 'http'], `policy ${name} reads the client address (source.ip, remote.ip, ipBlocks, remoteIpBlocks), which an HTTP ext_authz check does not carry (its peer is Envoy)`,
+        'use gRPC ext_authz (it carries the client address), or remove the address from the policy');
+    }
+  }
   const guardrails = gw?.value.guardrails
     ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report, {
         credentials: new Set(gw.value.credentials.map((c) => c.name)),
@@ -112,6 +126,8 @@ export interface RunningGateway {
   audit?: AuditWriter;
   /** The ext_authz listeners, when `spec.extAuthz` configures them. */
   extAuthz?: RunningExtAuthz;
+  /** The ext_proc listener, when `spec.extProc` configures it. */
+  extProc?: RunningExtProc;
   /** The config in service now. */
   readonly config: LoadedConfig;
   /** Load, check and compile the config file again, and put it in service if it is good (see reload()). */
@@ -139,7 +155,9 @@ interface Serving {
   adminAccess: AdminAccess;
   handle: ReturnType<typeof createHandler>;
   checker?: Checker;
-  /** Requests and checks running on this config. */
+  /** What ext_proc streams run on, when spec.extProc configures the listener. */
+  extProc?: ProcessorParts;
+  /** Requests, checks and streams running on this config. */
   active: number;
   /** Set once a newer config took over: run when the last request on this one ends. */
   retire?: () => void;
@@ -158,23 +176,30 @@ export async function startGateway(
   const tracing = Tracing.create(spec.telemetry.otlp, log, metrics);
   const recorder = new Recorder(audit, metrics, log);
   const startedAt = new Date();
+  // One bound on request bodies held in memory, across configs: a reload's requests and those still
+  // running on the config before it hold from the same memory. A reload may change the bound.
+  const buffers = new BufferBudget(spec.maxBufferedBytes ?? defaultMaxBufferedBytes());
 
   /** A compiled config → the handlers that serve on it; its new parts start (kept ones are running already). */
   const serve = (parts: Parts): Serving => {
     const s = parts.config.gateway.value;
     parts.guardrails?.registerMetrics(metrics.registry);
+    buffers.limit = s.maxBufferedBytes ?? defaultMaxBufferedBytes();
     const limits = s.limits ? new Limits(s.limits, metrics.registry, parts.state) : undefined;
-    // One matcher for both ways in: the proxy listener and ext_authz.
+    // One matcher and one reading of the request target for every way in: the proxy listener, ext_authz and ext_proc.
     const matchRoute = routeMatcher(parts.routes);
+    const requestTarget = { absoluteForm: s.listen.absoluteForm, pathNormalization: s.policy.pathNormalization };
     const fallbackProvider = parts.routes[0]?.provider ?? getProvider('vertex');
-    const admission = { guardrails: parts.guardrails, limits, identifier: parts.identifier, authorizer: parts.authorizer, credentials: parts.credentials };
-    const handle = createHandler({ ...admission, matchRoute, recorder, tracing, fallbackProvider, pathNormalization: s.policy.pathNormalization });
-    const checker = s.extAuthz && new Checker({ ...admission, routes: parts.routes, matchRoute, recorder, tracing, fallbackProvider, timeoutMs: durationMs(s.extAuthz.timeout) });
+    const admission = { guardrails: parts.guardrails, limits, buffers, identifier: parts.identifier, authorizer: parts.authorizer, credentials: parts.credentials, requestTarget };
+    const frontDoor = { ...admission, matchRoute, recorder, tracing, fallbackProvider };
+    const handle = createHandler(frontDoor);
+    const checker = s.extAuthz && new Checker({ ...frontDoor, routes: parts.routes, timeoutMs: durationMs(s.extAuthz.timeout) });
+    const extProc = s.extProc && processorParts(s.extProc, frontDoor);
     parts.identifier.start(log);
     parts.credentials.start();
     metrics.configInfo.reset();
     metrics.configInfo.set({ hash: parts.config.hash }, 1);
-    return { parts, limits, adminAccess: AdminAccess.fromConfig(parts.config), handle, checker, active: 0 };
+    return { parts, limits, adminAccess: AdminAccess.fromConfig(parts.config), handle, checker, extProc, active: 0 };
   };
   let current = serve(first);
   const leave = (s: Serving) => {
@@ -222,6 +247,7 @@ export async function startGateway(
   } else {
     server = createServer(serverOptions, onRequest);
   }
+  answerParserRefusals(server, recorder, () => current.parts.routes[0]?.provider ?? getProvider('vertex'));
   // The first failure of a streak and the recovery, not every retry: the metrics count those.
   const stopMintLog = onTokenMint((e) => {
     if (!e.ok && e.streak === 1) log.warn({ credential: e.credential, kind: e.kind, err: e.error }, 'upstream token mint failed; retrying with backoff');
@@ -242,7 +268,7 @@ export async function startGateway(
     credentials: { status: () => current.parts.credentials.status() },
     wardenJwks: () => current.parts.identifier.tokens.jwks(),
     readiness: readiness([
-      () => (draining ? { ready: false, detail: `shutting down: ${proxyFlight.size + checkFlight.size} request(s) in flight` } : undefined),
+      () => (draining ? { ready: false, detail: `shutting down: ${inFlight()} request(s) in flight` } : undefined),
       warmUp(() => current.parts, opts.warmUpLimitMs ?? WARM_UP_LIMIT_MS, log),
       () => (current.limits ? { ready: current.limits.ready, detail: current.limits.status() } : undefined),
       audit && (() => ({ ready: audit.accepting, detail: auditDetail(audit) })),
@@ -266,6 +292,7 @@ export async function startGateway(
 
   // ext_authz checks run on the config in service when they arrive, as proxied requests do.
   const checkFlight = new InFlight();
+  const inFlight = () => proxyFlight.size + checkFlight.size + streamFlight.size;
   const checks = {
     check(input: Parameters<Checker['check']>[0], o: Parameters<Checker['check']>[1]) {
       const on = current;
@@ -279,14 +306,32 @@ export async function startGateway(
     },
   };
   let extAuthz: RunningExtAuthz | undefined;
+
+  // ext_proc streams likewise: each runs to its end on the config it began on; shutdown waits for it
+  // up to shutdown.timeout, then cuts it (recorded as SHUTDOWN).
+  const streamFlight = new InFlight();
+  const streams: ExtProcStreams = {
+    begin(cut) {
+      const on = current;
+      on.active++;
+      const done = streamFlight.add(cut);
+      return {
+        parts: on.extProc!,
+        end() {
+          done();
+          leave(on);
+        },
+      };
+    },
+  };
+  let extProc: RunningExtProc | undefined;
   let serverClosed: Promise<void> | undefined;
   const stopServer = () => {
     serverClosed ??= new Promise((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
   };
-  // Every front door that listens drains through its Drainable (drain.ts): counted requests, and how
-  // it stops accepting. ext_proc joins here the same way (its streams in an InFlight; a cut ends a
-  // stream and records it as SHUTDOWN), as ext_authz does below.
+  // Every front door that listens drains through its Drainable (drain.ts): counted requests (or
+  // checks, or streams), and how it stops accepting.
   const listeners = (): Drainable[] => [
     {
       inFlight: proxyFlight,
@@ -298,6 +343,7 @@ export async function startGateway(
       },
     },
     ...(extAuthz ? [{ inFlight: checkFlight, stopAccepting: () => extAuthz!.stopAccepting(), close: () => extAuthz!.close() }] : []),
+    ...(extProc ? [{ inFlight: streamFlight, stopAccepting: () => extProc!.stopAccepting(), close: () => extProc!.close() }] : []),
   ];
 
   // Reloads, one at a time, in the order asked.
@@ -364,7 +410,7 @@ export async function startGateway(
     await reloading;
     const s = current.parts.config.gateway.value.shutdown;
     const times = { drainDelayMs: durationMs(s.drainDelay), timeoutMs: durationMs(s.timeout) };
-    if (!quiet) log.info({ signal, inFlight: proxyFlight.size + checkFlight.size, drainDelay: s.drainDelay, timeout: s.timeout }, 'shutdown started: not ready, draining');
+    if (!quiet) log.info({ signal, inFlight: inFlight(), drainDelay: s.drainDelay, timeout: s.timeout }, 'shutdown started: not ready, draining');
     const result = await drain(listeners(), times, hurried);
     if (!quiet) log.info({ ...result }, 'shutdown complete');
     stopTlsWatch?.();
@@ -383,7 +429,8 @@ export async function startGateway(
   // A port that is taken fails the start with what was already opened closed again.
   try {
     await Promise.all([listenOn(server, listen.host, listen.port, 'spec.listen.port'), listenOn(admin, adminListen.host, adminListen.port, 'spec.admin.port')]);
-    extAuthz = spec.extAuthz ? await startExtAuthz(spec.extAuthz, checks, listen.host) : undefined;
+    extAuthz = spec.extAuthz ? await startExtAuthz(spec.extAuthz, checks, listen.host, buffers) : undefined;
+    extProc = spec.extProc ? await startExtProc(spec.extProc, streams, Math.max(...first.routes.map((r) => r.spec.maxBodyBytes)), listen.host) : undefined;
   } catch (e) {
     hurry();
     await shutdown(undefined, { quiet: true });
@@ -397,6 +444,7 @@ export async function startGateway(
     metrics,
     audit,
     extAuthz,
+    extProc,
     get config() {
       return current.parts.config;
     },
@@ -416,13 +464,15 @@ export async function startGateway(
  */
 export function explainDeps(parts: Parts, quota?: { limits?: Limits; counted: boolean }): ExplainDeps {
   const match = routeMatcher(parts.routes);
+  const mode = parts.config.gateway.value.policy.pathNormalization;
   const guardrails = parts.guardrails;
   const limits = quota?.limits;
   return {
     identify: (req) => parts.identifier.identify(req),
     route: (req) => {
       const r = match(req);
-      return r && { name: r.spec.name, classify: (m, p, q, b) => r.provider.classify(m, r.upstreamPath(p), q, b) };
+      // Classified as the gateway does: on the normalized path, after the route's rewrite.
+      return r && { name: r.spec.name, classify: (m, p, q, b) => r.provider.classify(m, r.upstreamPath(normalizePath(p, mode) ?? p), q, b) };
     },
     authorizer: parts.authorizer,
     guard: guardrails && (async (scope, target, body) => {

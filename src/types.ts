@@ -55,6 +55,17 @@ export interface Target {
   apiVersion?: string;
 }
 
+/**
+ * Facts about a request that admission may fail to establish, as bit flags: the model (and
+ * publisher) and the stream flag of a call that names them in a body Warden could not read whole,
+ * or that names none; the source identity of an HTTP ext_authz check (Envoy's XFCC there cannot be
+ * told from one a caller forged). A route whose policies, quotas or credential mapping would let a
+ * request through on the fact's absence refuses the request instead (src/admission/facts.ts).
+ */
+export const FACT_MODEL = 1;
+export const FACT_STREAM = 2;
+export const FACT_SOURCE_PRINCIPAL = 4;
+
 export type DecisionAction = 'allow' | 'deny';
 
 /** Why a request may or may not proceed. */
@@ -87,6 +98,12 @@ export interface RequestInfo {
   destinationPort?: number;
   /** SNI and verified peer certificate facts, when the listener terminated TLS. */
   tls?: { sni?: string; peerUris?: string[]; authorized: boolean };
+  /**
+   * The front door cannot establish the caller's source identity (HTTP ext_authz: no verified peer,
+   * and an XFCC header there could come from any caller): identify believes no XFCC, and routes whose
+   * policies would pass on an absent source principal refuse the request.
+   */
+  sourceUnknown?: true;
 }
 
 /** Token usage as the upstream reported it (Vertex `usageMetadata`, OpenAI `usage`). */

@@ -7,17 +7,22 @@ import { durationMs } from '../config/schema.js';
 import { WardenError } from '../errors.js';
 import { guardRequest, readableBody } from '../guardrails/request.js';
 import type { Guardrails, GuardSession } from '../guardrails/guard.js';
-import { estimatePromptTokens } from '../limits/estimate.js';
+import { estimatePromptTokens, outputReserve } from '../limits/estimate.js';
 import type { Limits, QuotaTicket } from '../limits/limits.js';
 import type { Credentials, UpstreamHeader } from '../credentials/index.js';
 import type { Identifier } from '../identity/identify.js';
 import type { Authorizer } from '../policy/evaluate.js';
 import type { Principal } from '../types.js';
-import { mayBeJson, type RequestBody } from './body.js';
+import type { RequestBody } from './body.js';
+import { missingFacts } from './facts.js';
+import type { BufferBudget } from './buffer-budget.js';
 import type { Exchange } from './exchange.js';
+import type { RequestTargetSettings } from './request-target.js';
 import type { Route } from './route.js';
 
 export interface AdmissionParts {
+  /** How the request target is read and its path normalized, before route matching (resolveRequestTarget). */
+  requestTarget: RequestTargetSettings;
   identifier: Identifier;
   authorizer: Authorizer;
   credentials: Credentials;
@@ -25,6 +30,8 @@ export interface AdmissionParts {
   guardrails?: Guardrails;
   /** Quotas (spec.limits); absent: none. */
   limits?: Limits;
+  /** The bound on request-body bytes in memory across requests in flight (spec.maxBufferedBytes). */
+  buffers?: BufferBudget;
 }
 
 export interface Admission {
@@ -61,11 +68,9 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   // The provider reads the path its upstream gets (after the route's rewrite); policy, below, the caller's.
   const target = route.provider.classify(info.method, route.upstreamPath(info.path), info.query, body.json);
   ex.target = target;
-  if (modelUnread(route, info, body)) {
-    // Policy on request.model or request.stream would decide on an absent value: refuse instead.
-    throw new WardenError('INVALID_ARGUMENT', 'BODY_TOO_LARGE_TO_CLASSIFY',
-      'the request body names the model, and it was not read whole (an ext_authz check carries at most its maxRequestBytes)', { httpStatus: 413 });
-  }
+  // Policy, quotas or the credential mapping would decide on an absent value: refuse instead.
+  const missing = missingFacts(route, info, body, target);
+  if (missing) throw missing;
 
   ex.trace?.stage('authorize');
   const decision = parts.authorizer.authorize({ req: info, principal: identity.principal, target, route: route.spec.name });
@@ -79,8 +84,9 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   const admission: Admission = { removeHeaders: [...identity.consumedHeaders], addHeaders: identity.upstreamHeaders, query: identity.upstreamQuery };
 
   // A body over guardrails.maxScanBytes is not scanned (see GuardSession.unscanned): it arrives as a
-  // stream, or whole when it names the model (read whole for policy, not for the scanners).
-  const overScan = body.stream !== undefined || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
+  // stream, or whole when it names the model (read whole for policy, not for the scanners); nor is
+  // one an ext_authz check carries cut short, or not at all: blocked or flagged UNSCANNED as oversize says.
+  const overScan = body.streamed !== undefined || body.partial === true || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
   const unscanned = overScan && readableBody(target);
   if (parts.guardrails && (body.json !== undefined || unscanned) && target.operationClass === 'inference') {
     const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy });
@@ -94,7 +100,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   }
   if (parts.limits) {
     const scope = { route: route.spec.name, principal: identity.principal, target };
-    const quota = await parts.limits.admit(scope, estimatePromptTokens(body.json, body.buffer?.length ?? 0));
+    const quota = await parts.limits.admit(scope, estimatePromptTokens(body.json, body.buffer?.length ?? 0), outputReserve(body.json));
     if (quota) {
       ex.quota = quota.record;
       if (quota.refused) throw quota.refused;
@@ -118,16 +124,6 @@ function classifyForRecord(route: Route, info: Exchange['req'], body: RequestBod
   } catch {
     return undefined;
   }
-}
-
-/**
- * A JSON body that names the model (and the stream flag) but was not read whole: streaming on
- * past the buffer limit (the proxy reads such bodies whole, so never there), or cut short or left
- * out of an ext_authz check.
- */
-function modelUnread(route: Route, info: Exchange['req'], body: RequestBody): boolean {
-  if (body.stream === undefined && !body.partial) return false;
-  return mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, route.upstreamPath(info.path));
 }
 
 /** The identity token and the upstream credential the request leaves with. */

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { WardenError } from '../errors.js';
+import type { BufferBudget } from './buffer-budget.js';
 
 /** Bodies up to this size are read whole before forwarding. */
 export const BUFFER_LIMIT = 1024 * 1024;
@@ -17,7 +18,10 @@ export interface RequestBody {
   buffer?: Buffer;
   /** The rest of a large body, as it arrives (starts with what was read so far). */
   stream?: Readable;
-  /** With `stream`: its size and SHA-256, once all of it has gone through the stream. */
+  /**
+   * Set for a body that streams on past the buffer limit (through `stream` on the proxy; through
+   * Envoy in ext_proc): its size and SHA-256, once all of it has passed.
+   */
   streamed?: StreamedBody;
   /** Parsed JSON when the body is JSON (by content type) and parsed cleanly. */
   json?: unknown;
@@ -28,6 +32,8 @@ export interface RequestBody {
    * `maxRequestBytes`, or sent none, in an ext_authz check. Nothing in it is read.
    */
   partial?: true;
+  /** Bytes of this body taken from the BufferBudget: given back (releaseBody) once the body has gone upstream. */
+  held?: number;
 }
 
 export interface StreamedBody {
@@ -41,13 +47,25 @@ export interface StreamedBody {
  * Read with 'data' events (an async iterator costs several promises per chunk); past the buffer limit
  * the rest goes on through the stream's iterator.
  */
-export function readBody(req: IncomingMessage, contentType: string | undefined, maxBytes: number, bufferLimit = BUFFER_LIMIT): Promise<RequestBody> {
+export function readBody(
+  req: IncomingMessage, contentType: string | undefined, maxBytes: number, bufferLimit = BUFFER_LIMIT, budget?: BufferBudget,
+): Promise<RequestBody> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  if (declared > maxBytes) return Promise.reject(bodyTooLarge(maxBytes));
   if (req.method === 'GET' || req.method === 'HEAD') {
     if (!(declared > 0) && !req.headers['transfer-encoding']) return Promise.resolve({});
   }
-  return new Promise((resolve, reject) => new BodyReader(req, contentType, maxBytes, bufferLimit, resolve, reject));
+  // What the body would hold at most, known up front: refused at once, nothing read.
+  if (budget && declared > 0 && budget.used + Math.min(declared, bufferLimit) > budget.limit) return Promise.reject(budget.refusal());
+  return new Promise((resolve, reject) => new BodyReader(req, contentType, maxBytes, bufferLimit, budget, resolve, reject));
+}
+
+/** Gives back what the body held of the BufferBudget. */
+export function releaseBody(body: RequestBody, budget: BufferBudget | undefined): void {
+  if (body.held) {
+    budget?.give(body.held);
+    body.held = 0;
+  }
 }
 
 /**
@@ -58,6 +76,8 @@ export function readBody(req: IncomingMessage, contentType: string | undefined, 
 class BodyReader {
   private readonly chunks: Buffer[] = [];
   private size = 0;
+  /** Bytes taken from the budget. */
+  private taken = 0;
   private readonly onData: (value: Buffer) => void;
   private readonly onEnd: () => void;
   private readonly onError: (err: Error) => void;
@@ -68,6 +88,7 @@ class BodyReader {
     private readonly contentType: string | undefined,
     private readonly maxBytes: number,
     private readonly bufferLimit: number,
+    private readonly budget: BufferBudget | undefined,
     private readonly resolve: (body: RequestBody) => void,
     private readonly reject: (err: unknown) => void,
   ) {
@@ -91,11 +112,10 @@ class BodyReader {
 
   private data(value: Buffer): void {
     this.size += value.length;
-    if (this.size > this.maxBytes) {
-      this.stop();
-      this.req.pause();
-      this.reject(tooLarge(this.maxBytes));
-      return;
+    if (this.size > this.maxBytes) return this.fail(bodyTooLarge(this.maxBytes));
+    if (this.budget) {
+      if (!this.budget.take(value.length)) return this.fail(this.budget.refusal());
+      this.taken += value.length;
     }
     this.chunks.push(value);
     if (this.size > this.bufferLimit) {
@@ -103,33 +123,53 @@ class BodyReader {
       this.req.pause();
       const it = this.req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
       const streamed: StreamedBody = { bytes: 0 };
-      this.resolve({ stream: Readable.from(rest(this.chunks, it, this.size, this.maxBytes, streamed), { objectMode: false }), streamed });
+      // The chunks read so far stay held until the request ends; the rest flows with backpressure.
+      this.resolve({ stream: Readable.from(rest(this.chunks, it, this.size, this.maxBytes, streamed), { objectMode: false }), streamed, held: this.taken });
     }
   }
 
   private end(): void {
     this.stop();
     const chunks = this.chunks;
-    this.resolve(bufferedBody(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.size), this.contentType));
+    const body = bufferedBody(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.size), this.contentType);
+    body.held = this.taken;
+    this.resolve(body);
+  }
+
+  /** Refused while reading: what it held goes back at once (the caller gets no body to release). */
+  private fail(err: unknown): void {
+    this.stop();
+    this.req.pause();
+    this.giveBack();
+    this.reject(err);
   }
 
   private error(err: Error): void {
     this.stop();
+    this.giveBack();
     this.reject(err);
   }
 
   /** Gone before its end without an error event: what the stream's iterator reports then. */
   private close(): void {
     this.stop();
+    this.giveBack();
     this.reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+  }
+
+  private giveBack(): void {
+    this.budget?.give(this.taken);
+    this.taken = 0;
   }
 }
 
 /** A body already in memory (read here, or sent whole by Envoy in an ext_authz check). */
 export function bufferedBody(buffer: Buffer, contentType: string | undefined): RequestBody {
   if (!buffer.length) return { buffer };
-  // Without a content type, a body that opens like JSON is treated as JSON.
-  if (contentType ? !isJson(contentType) : buffer[0] !== 0x7b && buffer[0] !== 0x5b) return { buffer };
+  // Without a content type a body is read as JSON, as upstreams read it (leading white space
+  // included, as RFC 8259 allows): one that does not parse is a jsonError, which the request guard
+  // refuses on operations whose body Warden reads.
+  if (contentType && !isJsonType(contentType)) return { buffer };
   try {
     return { buffer, json: JSON.parse(buffer.toString('utf8')) };
   } catch (e) {
@@ -162,7 +202,7 @@ async function* rest(head: Buffer[], it: AsyncIterator<Buffer>, size: number, ma
       return;
     }
     size += value.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
+    if (size > maxBytes) throw bodyTooLarge(maxBytes);
     hash.update(value);
     streamed.bytes = size;
     yield value;
@@ -171,16 +211,18 @@ async function* rest(head: Buffer[], it: AsyncIterator<Buffer>, size: number, ma
 
 /** Whether a body of this content type may be JSON (bufferedBody parses it): a JSON type, or none. */
 export function mayBeJson(contentType: string | undefined): boolean {
-  return contentType === undefined || contentType === '' || isJson(contentType);
+  return contentType === undefined || contentType === '' || isJsonType(contentType);
 }
 
-function isJson(contentType: string | undefined): boolean {
+/** A JSON content type (`application/json`, `…+json`). */
+export function isJsonType(contentType: string | undefined): boolean {
   if (!contentType) return false;
   const ct = contentType.toLowerCase();
   return ct.startsWith('application/json') || ct.includes('+json');
 }
 
-function tooLarge(max: number): WardenError {
+/** A body over the route's maxBodyBytes: 413, whichever front door read it. */
+export function bodyTooLarge(max: number): WardenError {
   return new WardenError('INVALID_ARGUMENT', 'BODY_TOO_LARGE', `request body exceeds the route's limit of ${max} bytes`, { httpStatus: 413 });
 }
 

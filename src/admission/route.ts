@@ -21,6 +21,8 @@ export interface Route {
   timeoutMs: number;
   /** The upstream's host and port, for the forward span (OpenTelemetry's server.address, server.port). */
   server: { 'server.address': string; 'server.port': number };
+  /** FACT_* flags its policies, quotas and credential mapping need established (admission/facts.ts); set once the policies are compiled. */
+  needs: number;
 }
 
 /** `state`: a reload keeps the route's upstream connections while its name and origin stay (state.ts). */
@@ -35,6 +37,7 @@ export function buildRoute(spec: RouteSpec, state?: KeptState): Route {
     headerAllowList: requestHeaderAllowList(spec.propagateHeaders),
     timeoutMs: durationMs(spec.timeout),
     server: { 'server.address': url.hostname, 'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)) },
+    needs: 0,
   };
 }
 

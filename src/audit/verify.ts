@@ -47,16 +47,25 @@ export interface VerifyResult {
 /** A record as read back from a store, with the store's own row id. */
 export type StoredRecord = ChainedRecord & { storeId?: string | number };
 
+export interface VerifyOptions {
+  /**
+   * Whether the store may hold a replay: records written again, unchanged, after a crash. Only the
+   * JSON lines store (stdout cannot be read back to see where it stopped) writes them; in SQLite or
+   * PostgreSQL, which refuse a seq they hold, a record that appears twice was put in.
+   */
+  replays?: boolean;
+}
+
 /** `records` in storage order (all chains interleaved, as written); `keys`: the HMAC key, or every key the log was written with. */
-export function verify(keys: Buffer | Buffer[], records: Iterable<StoredRecord>, checkpoints: Checkpoint[]): VerifyResult {
-  const v = new LogVerifier(keys, checkpoints);
+export function verify(keys: Buffer | Buffer[], records: Iterable<StoredRecord>, checkpoints: Checkpoint[], opts: VerifyOptions = {}): VerifyResult {
+  const v = new LogVerifier(keys, checkpoints, opts.replays ?? false);
   for (const r of records) v.add(r);
   return v.result();
 }
 
 /** The same, reading the records as a store streams them. */
-export async function verifyStream(keys: Buffer | Buffer[], records: AsyncIterable<StoredRecord>, checkpoints: Checkpoint[]): Promise<VerifyResult> {
-  const v = new LogVerifier(keys, checkpoints);
+export async function verifyStream(keys: Buffer | Buffer[], records: AsyncIterable<StoredRecord>, checkpoints: Checkpoint[], opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const v = new LogVerifier(keys, checkpoints, opts.replays ?? false);
   for await (const r of records) v.add(r);
   return v.result();
 }
@@ -108,7 +117,7 @@ class LogVerifier {
   private readonly keys: Buffer[];
   private readonly keyChanges: VerifyResult['keyChanges'] = [];
 
-  constructor(keys: Buffer | Buffer[], private readonly cps: Checkpoint[]) {
+  constructor(keys: Buffer | Buffer[], private readonly cps: Checkpoint[], private readonly replays: boolean) {
     this.keys = Array.isArray(keys) ? keys : [keys];
     if (!this.keys.length) throw new Error('verify needs a key');
   }
@@ -183,7 +192,10 @@ class LogVerifier {
       return;
     }
     // Every seq up to prev.seq has been seen once already: written again by a replay, or put in twice.
-    if (r.seq >= 1 && r.seq <= prev.seq) this.stepReplay(c, undefined, r);
+    if (r.seq >= 1 && r.seq <= prev.seq) {
+      if (this.replays) this.stepReplay(c, undefined, r);
+      else c.problem = twice(r);
+    }
     else if (r.seq <= prev.seq) c.problem = reordered(r, prev.seq + 1);
     else if (r.seq > prev.seq + 1) c.gap = { record: r, prev, missing: prev.seq + 1 };
     else c.problem = at(r, 'changed', `record ${describe(r)} does not link to its predecessor`);

@@ -132,6 +132,7 @@ export async function explain(argv: string[]): Promise<number> {
 function exitCode(result: ExplainResult): number {
   if (result.outcome === 'no-route') return 5;
   if (result.outcome === 'unauthenticated') return 4;
+  if (result.outcome === 'refused') return 3;
   return result.decision.action === 'allow' && !result.refused ? 0 : 3;
 }
 

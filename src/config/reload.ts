@@ -13,6 +13,8 @@ const RESTART_ONLY: { field: keyof GatewaySpec; what: string; of?: (spec: Gatewa
   { field: 'admin', what: 'the admin listener' },
   // The check timeout is read per check: it may change.
   { field: 'extAuthz', what: 'the ext_authz listeners', of: (s) => s.extAuthz && { grpc: s.extAuthz.grpc, http: s.extAuthz.http } },
+  // Its timeout and body buffer are read per stream: they may change.
+  { field: 'extProc', what: 'the ext_proc listener', of: (s) => s.extProc && { grpc: s.extProc.grpc } },
   { field: 'audit', what: 'the audit store and its hash chain' },
   { field: 'telemetry', what: 'telemetry (the OTLP exporter, metric labels)' },
 ];

@@ -45,7 +45,13 @@ const listenTls = z
   });
 
 const dataListen = z
-  .object({ host: z.string().default('127.0.0.1'), port: port.default(8080), tls: listenTls.optional() })
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: port.default(8080),
+    tls: listenTls.optional(),
+    /** Absolute-form request targets (`POST http://host/path`, as sent to a proxy): accept, the URL's authority replacing Host (RFC 9112 §3.2.2), or refuse with 400. */
+    absoluteForm: z.enum(['accept', 'refuse']).default('accept'),
+  })
   .strict();
 
 /** Asymmetric JWS algorithms: `none` and HMAC are never accepted (no algorithm confusion). */
@@ -516,6 +522,21 @@ const shutdown = z
   })
   .strict();
 
+/** Envoy's ext_proc: Envoy forwards, and streams each request and its answer through Warden. */
+const extProc = z
+  .object({
+    grpc: z.object({ port }).strict(),
+    /** Admission (identify … credential) that takes longer is refused (503 ADMISSION_TIMEOUT). Keep it under Envoy's message_timeout. */
+    timeout: duration.default('1s'),
+    /**
+     * Request bodies up to this size are held whole before admission (STREAMED mode); larger ones
+     * stream on, as on the proxy. At most Envoy's buffer limit (per_connection_buffer_limit_bytes,
+     * 1 MiB by default): past it Envoy stops reading the body while Warden would wait for more.
+     */
+    bodyBufferBytes: z.number().int().min(1024).default(1024 * 1024),
+  })
+  .strict();
+
 // ---------------------------------------------------------------- the admin port (docs/console.md)
 
 /** Sign-in for people (OIDC authorization code flow with PKCE) and a static token for scripts. */
@@ -560,7 +581,7 @@ const admin = z
 
 export const gatewaySpec = z
   .object({
-    listen: dataListen.default({ host: '127.0.0.1', port: 8080 }),
+    listen: dataListen.prefault({}),
     admin: admin.default({ host: '127.0.0.1', port: 9901 }),
     routes: z.array(route).min(1, 'at least one route is needed'),
     credentials: z.array(credential).default([]),
@@ -574,6 +595,13 @@ export const gatewaySpec = z
     limits: limits.optional(),
     /** Envoy ext_authz servers (Istio `AuthorizationPolicy` CUSTOM); absent = none. */
     extAuthz: extAuthz.optional(),
+    /** Envoy ext_proc server (an EnvoyFilter inserts the filter); absent = none. */
+    extProc: extProc.optional(),
+    /**
+     * Request-body bytes held in memory across all requests in flight; past it, requests that read
+     * a body are refused with 503 and Retry-After. Default: a quarter of the V8 heap limit.
+     */
+    maxBufferedBytes: z.number().int().min(1024 * 1024).optional(),
     shutdown: shutdown.prefault({}),
   })
   .strict();
@@ -592,6 +620,7 @@ export type GatewaySpec = z.infer<typeof gatewaySpec>;
 export type RouteSpec = z.infer<typeof route>;
 export type ExtAuthzSpec = z.infer<typeof extAuthz>;
 export type ShutdownSpec = z.infer<typeof shutdown>;
+export type ExtProcSpec = z.infer<typeof extProc>;
 export type AuditSpec = z.infer<typeof audit>;
 export type TelemetrySpec = z.infer<typeof telemetry>;
 export type CredentialSpec = z.infer<typeof credential>;

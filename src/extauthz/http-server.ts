@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { toWardenError } from '../errors.js';
 import { hostPort, listenOn } from '../listen.js';
-import { BUFFER_LIMIT, readBody } from '../admission/body.js';
+import { BUFFER_LIMIT, readBody, releaseBody } from '../admission/body.js';
+import type { BufferBudget } from '../admission/buffer-budget.js';
 import { requestInfo } from '../admission/request-info.js';
 import type { Checker } from './check.js';
 import type { CheckInput } from './check-request.js';
@@ -24,9 +25,9 @@ export interface RunningHttpServer {
 /** The response header Envoy's HTTP ext_authz client reads as "remove these from the upstream request". */
 export const HEADERS_TO_REMOVE = 'x-envoy-auth-headers-to-remove';
 
-export async function startHttpServer(checker: Pick<Checker, 'check'>, host: string, port: number, pathPrefix: string): Promise<RunningHttpServer> {
+export async function startHttpServer(checker: Pick<Checker, 'check'>, host: string, port: number, pathPrefix: string, buffers?: BufferBudget): Promise<RunningHttpServer> {
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    handle(checker, pathPrefix, req, res).catch((e) => {
+    handle(checker, pathPrefix, req, res, buffers).catch((e) => {
       // check() answers every refusal itself; reaching here is a bug. 500 denies.
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`internal error: ${(e as Error).message}\n`);
@@ -52,9 +53,14 @@ export async function startHttpServer(checker: Pick<Checker, 'check'>, host: str
   };
 }
 
-async function handle(checker: Pick<Checker, 'check'>, pathPrefix: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const input = await checkInput(req, pathPrefix);
-  const verdict = await checker.check(input, { removesQuery: false });
+async function handle(checker: Pick<Checker, 'check'>, pathPrefix: string, req: IncomingMessage, res: ServerResponse, buffers: BufferBudget | undefined): Promise<void> {
+  const input = await checkInput(req, pathPrefix, buffers);
+  let verdict;
+  try {
+    verdict = await checker.check(input, { removesQuery: false });
+  } finally {
+    releaseBody(input.body, buffers);
+  }
   if (verdict.allowed) {
     // Object.assign, not `{ ...a, more }`: see makeTarget (providers/target.ts).
     const headers: Record<string, string | number> = Object.assign({}, verdict.upstreamHeaders);
@@ -69,15 +75,18 @@ async function handle(checker: Pick<Checker, 'check'>, pathPrefix: string, req: 
   res.end(out.body);
 }
 
-async function checkInput(req: IncomingMessage, pathPrefix: string): Promise<CheckInput> {
+async function checkInput(req: IncomingMessage, pathPrefix: string, buffers: BufferBudget | undefined): Promise<CheckInput> {
   const info = requestInfo(req);
   if (pathPrefix && info.path.startsWith(pathPrefix)) info.path = info.path.slice(pathPrefix.length) || '/';
+  // The peer is Envoy, not the caller, and the check carries no verified peer: any XFCC here may be
+  // one the caller wrote (Envoy forwards it unless told to sanitize it), so none is believed.
+  info.sourceUnknown = true;
   try {
-    const body = await readBody(req, info.headers['content-type'], BUFFER_LIMIT);
+    const body = await readBody(req, info.headers['content-type'], BUFFER_LIMIT, BUFFER_LIMIT, buffers);
     // Envoy marks a body it cut at `maxRequestBytes` (it sets this header
     // itself); half a JSON document says nothing reliable: pass bytes only.
     const partial = info.headers['x-envoy-auth-partial-body'] === 'true';
-    return { req: info, body: partial ? { buffer: body.buffer, partial: true } : body };
+    return { req: info, body: partial ? { buffer: body.buffer, partial: true, held: body.held } : body };
   } catch (e) {
     return { req: info, body: {}, problem: toWardenError(e) };
   }

@@ -3,6 +3,7 @@
 // The gateway passes the Checker of the config in service when a check
 // arrives (a reload swaps it), and drains the listeners at shutdown.
 import type { ExtAuthzSpec } from '../config/schema.js';
+import type { BufferBudget } from '../admission/buffer-budget.js';
 import type { Checker } from './check.js';
 import { startGrpcServer, type RunningGrpcServer } from './grpc-server.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
@@ -15,12 +16,13 @@ export interface RunningExtAuthz {
   close(): Promise<void>;
 }
 
-export async function startExtAuthz(spec: ExtAuthzSpec, checker: Pick<Checker, 'check'>, host: string): Promise<RunningExtAuthz> {
+/** `buffers`: the bound on request bodies held in memory, which HTTP checks' bodies count against with the proxy's. */
+export async function startExtAuthz(spec: ExtAuthzSpec, checker: Pick<Checker, 'check'>, host: string, buffers?: BufferBudget): Promise<RunningExtAuthz> {
   // Shared upstream tokens are minted ahead of the first check by Credentials.start().
   const grpc = spec.grpc ? await startGrpcServer(checker, host, spec.grpc.port) : undefined;
   let http: RunningHttpServer | undefined;
   try {
-    http = spec.http ? await startHttpServer(checker, host, spec.http.port, spec.http.pathPrefix ?? '') : undefined;
+    http = spec.http ? await startHttpServer(checker, host, spec.http.port, spec.http.pathPrefix ?? '', buffers) : undefined;
   } catch (e) {
     await grpc?.close();
     throw e;

@@ -10,9 +10,14 @@ const ALWAYS_SPACE_DELIMITED = ['scope', 'permission'];
 /** Header values must not smuggle line breaks or other control characters. */
 const SAFE_HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+/**
+ * The caller's groups from the groups claim as policy sees it (policyClaims): a list of strings, or
+ * one string as one group — as Istio matches a string claim, whole. A claim the issuer writes as one
+ * space-separated string is split only when the RequestAuthentication lists it in `spaceDelimitedClaims`.
+ */
 export function groupsOf(v: unknown): string[] {
   if (Array.isArray(v)) return v.filter((g): g is string => typeof g === 'string');
-  if (typeof v === 'string') return v.split(/[\s,]+/).filter(Boolean);
+  if (typeof v === 'string' && v !== '') return [v];
   return [];
 }
 

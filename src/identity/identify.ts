@@ -49,8 +49,15 @@ export class Identifier {
 
   constructor(private readonly parts: IdentifierParts) {
     this.tokens = parts.tokens;
-    const strip = new Set<string>([XFCC, ...API_KEY_HEADERS]);
-    for (const loc of parts.jwt.tokenLocations) if (loc.kind === 'header') strip.add(loc.name);
+    // Every header that can carry a caller's credential: `authorization` always (JWTs by default, API
+    // keys as `Bearer`), the API-key headers, each JWT header location, and `cookie` when a JWT may be a
+    // cookie. Front doors that forward only an allow-list (the proxy) drop them anyway; ext_authz and
+    // ext_proc must name them for Envoy to remove.
+    const strip = new Set<string>(['authorization', XFCC, ...API_KEY_HEADERS]);
+    for (const loc of parts.jwt.tokenLocations) {
+      if (loc.kind === 'header') strip.add(loc.name);
+      else if (loc.kind === 'cookie') strip.add('cookie');
+    }
     for (const rule of parts.jwt.rules) {
       if (rule.outputPayloadToHeader) strip.add(rule.outputPayloadToHeader.toLowerCase());
       for (const o of rule.outputClaimToHeaders ?? []) strip.add(o.header.toLowerCase());
@@ -108,7 +115,7 @@ export class Identifier {
       principal.audiences = c.aud === undefined ? [] : Array.isArray(c.aud) ? c.aud : [c.aud];
       if (typeof c.azp === 'string') principal.presenter = c.azp;
       principal.claims = policyClaims(c, jwt.rule);
-      principal.groups = groupsOf(c[this.parts.groupsClaim]);
+      principal.groups = groupsOf(principal.claims[this.parts.groupsClaim]);
       principal.methods.push('jwt');
       principal.token = jwt.token;
 
@@ -130,7 +137,8 @@ export class Identifier {
   /** mTLS peer, or the client a trusted proxy vouches for in XFCC. */
   private identifySource(req: RequestInfo, principal: Principal): void {
     const peer = req.tls?.authorized ? spiffeOf(req.tls.peerUris) : undefined;
-    const xfcc = req.headers[XFCC];
+    // A front door that cannot tell who wrote the header (HTTP ext_authz) believes none.
+    const xfcc = req.sourceUnknown ? undefined : req.headers[XFCC];
     const via = xfcc !== undefined && this.parts.trustedProxies.size ? this.parts.trustedProxies.match(req.sourceIp, peer && `spiffe://${peer.principal}`) : undefined;
     if (via !== undefined) {
       let elements;

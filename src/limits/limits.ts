@@ -1,8 +1,9 @@
 // Quotas: the limit stage of guard(request), and settlement after the answer.
 //
 //   admit   one charge per request across every rule that applies: +1 on each
-//           request counter, the prompt estimate on each token counter
-//           (nothing yet on `output` counters, which are only checked);
+//           request counter, the prompt estimate on each `prompt` and `total`
+//           token counter, a reservation of output tokens (the declared
+//           maximum) on `output` counters, which refuse only once used up;
 //           over any limit → 429 RESOURCE_EXHAUSTED with Retry-After.
 //   settle  the upstream's usage replaces the estimate; a call that failed
 //           before the model ran gives its tokens back.
@@ -91,9 +92,15 @@ export class Limits {
     return this.store.up ? 'limits: redis up' : `limits: redis unreachable (${this.ready ? 'local fallback' : 'refusing requests'})`;
   }
 
-  /** Charge one request; `undefined` when no rule applies to it. */
-  async admit(scope: LimitScope, promptEstimate: number): Promise<QuotaOutcome | undefined> {
-    const lines = this.lines(scope, promptEstimate, Date.now());
+  /**
+   * Charge one request; `undefined` when no rule applies to it. `outputReserve`: the output tokens
+   * `output` counters reserve until the answer settles, so that requests in flight see each other's:
+   * a request is refused once the budget is used up by what earlier ones used and reserved, never for
+   * its own reservation (what must fit is its prompt estimate on `prompt` and `total` counters, and
+   * some budget left on `output` ones).
+   */
+  async admit(scope: LimitScope, promptEstimate: number, outputReserve = 0): Promise<QuotaOutcome | undefined> {
+    const lines = this.lines(scope, promptEstimate, outputReserve, Date.now());
     if (lines.length === 0) return undefined;
     const result = await this.store.charge(lines.map((l) => l.charge));
     const headers = rateHeaders(lines, result.values);
@@ -105,7 +112,7 @@ export class Limits {
       let worst: Line | undefined;
       lines.forEach((l, i) => {
         const v = result.values[i]!;
-        const over = l.charge.increment > 0 ? v + l.charge.increment > l.charge.limit : v >= l.charge.limit;
+        const over = exceeds(v, l.charge.fits ?? l.charge.increment, l.charge.limit);
         if (over && (!worst || l.resetMs > worst.resetMs)) worst = l;
       });
       const w = worst ?? lines[0]!;
@@ -122,14 +129,14 @@ export class Limits {
 
   /** The counters admit() would charge, with their values now, charging nothing; undefined when no rule applies. */
   async preview(scope: LimitScope, promptEstimate: number, o: { counted: boolean }): Promise<QuotaPreview | undefined> {
-    const lines = this.lines(scope, promptEstimate, Date.now());
+    const lines = this.lines(scope, promptEstimate, 0, Date.now());
     if (!lines.length) return undefined;
     const values = o.counted ? await this.store.peek(lines.map((l) => l.charge.key)) : undefined;
     const counters = lines.map((l, i) => {
       const used = values?.[i];
       return {
         rule: l.rule.name, kind: l.kind, limit: l.charge.limit, windowSeconds: l.window.ms / 1000,
-        ...(used === undefined ? {} : { used }), wouldRefuse: used !== undefined && exceeds(used, l.charge.increment, l.charge.limit),
+        ...(used === undefined ? {} : { used }), wouldRefuse: used !== undefined && exceeds(used, l.charge.fits ?? l.charge.increment, l.charge.limit),
       };
     });
     return { counters, refusedBy: counters.find((c) => c.wouldRefuse)?.rule, counted: o.counted };
@@ -139,14 +146,18 @@ export class Limits {
     return this.store.close();
   }
 
-  private lines(scope: LimitScope, promptEstimate: number, now: number): Line[] {
+  private lines(scope: LimitScope, promptEstimate: number, outputReserve: number, now: number): Line[] {
     const lines: Line[] = [];
     for (const rule of this.rules) {
       for (const subject of rule.subjects(scope)) {
         if (rule.requests) lines.push(this.line(rule, 'requests', rule.requests, subject, 1, now));
         if (rule.tokens) {
-          const inc = rule.tokens.count === 'output' ? 0 : promptEstimate;
-          lines.push({ ...this.line(rule, 'tokens', rule.tokens, subject, inc, now), count: rule.tokens.count });
+          const count = rule.tokens.count;
+          const fits = count === 'output' ? 0 : promptEstimate;
+          // Only `output` counters reserve: `total` ones pre-charge the prompt, as their x-ratelimit headers tell.
+          const line = this.line(rule, 'tokens', rule.tokens, subject, count === 'output' ? outputReserve : fits, now);
+          line.charge.fits = fits;
+          lines.push({ ...line, count });
         }
       }
     }

@@ -25,7 +25,7 @@ export class MemoryStore implements CounterStore {
   chargeSync(charges: readonly Charge[]): ChargeResult {
     const now = Date.now();
     const current = charges.map((c) => this.live(c.key, now)?.value ?? 0);
-    if (charges.some((c, i) => exceeds(current[i]!, c.increment, c.limit))) return { allowed: false, values: current };
+    if (charges.some((c, i) => exceeds(current[i]!, c.fits ?? c.increment, c.limit))) return { allowed: false, values: current };
     const values = charges.map((c) => {
       let counter = this.live(c.key, now);
       if (!counter) {

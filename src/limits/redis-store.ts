@@ -9,16 +9,16 @@ import { WardenError } from '../errors.js';
 import { MemoryStore } from './memory-store.js';
 import type { Charge, ChargeResult, CounterStore } from './store.js';
 
-// KEYS: counters. ARGV: increment, limit, ttl (ms) for each. Returns {allowed, value…}.
+// KEYS: counters. ARGV: increment, the part of it that must fit, limit, ttl (ms) for each. Returns {allowed, value…}.
 const CHARGE = `
 local n = #KEYS
 local cur = {}
 local denied = false
 for i = 1, n do
   cur[i] = tonumber(redis.call('GET', KEYS[i]) or '0')
-  local inc = tonumber(ARGV[i * 3 - 2])
-  local limit = tonumber(ARGV[i * 3 - 1])
-  if (inc > 0 and cur[i] + inc > limit) or (inc == 0 and cur[i] >= limit) then denied = true end
+  local fits = tonumber(ARGV[i * 4 - 2])
+  local limit = tonumber(ARGV[i * 4 - 1])
+  if (fits > 0 and cur[i] + fits > limit) or (fits == 0 and cur[i] >= limit) then denied = true end
 end
 if denied then
   local out = {0}
@@ -27,8 +27,8 @@ if denied then
 end
 local out = {1}
 for i = 1, n do
-  local v = redis.call('INCRBY', KEYS[i], ARGV[i * 3 - 2])
-  if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ARGV[i * 3]) end
+  local v = redis.call('INCRBY', KEYS[i], ARGV[i * 4 - 3])
+  if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ARGV[i * 4]) end
   out[i + 1] = v
 end
 return out
@@ -96,7 +96,7 @@ export class RedisStore implements CounterStore {
     if (this.connected) {
       try {
         const args: (string | number)[] = charges.map((c) => c.key);
-        for (const c of charges) args.push(c.increment, c.limit, c.ttlMs);
+        for (const c of charges) args.push(c.increment, c.fits ?? c.increment, c.limit, c.ttlMs);
         const [allowed, ...values] = await this.redis.wardenCharge(charges.length, ...args);
         return { allowed: allowed === 1, values: values.map(Number), store: this };
       } catch {

@@ -4,6 +4,12 @@
 export interface Charge {
   key: string;
   increment: number;
+  /**
+   * The part of `increment` that must fit under the limit (default: all of it). The rest is a
+   * reservation (output tokens the answer may use): counted, so that requests in flight see it, but
+   * never the reason a request is refused while the budget has room for what it surely uses.
+   */
+  fits?: number;
   limit: number;
   /** How long the counter lives (its window, plus slack). */
   ttlMs: number;
@@ -27,7 +33,7 @@ export interface CounterStore {
   close(): Promise<void>;
 }
 
-/** The rule every store applies: over the limit after this charge, or already at it when charging nothing. */
-export function exceeds(current: number, increment: number, limit: number): boolean {
-  return increment > 0 ? current + increment > limit : current >= limit;
+/** The rule every store applies: over the limit after what must fit, or already at it when nothing must. */
+export function exceeds(current: number, fits: number, limit: number): boolean {
+  return fits > 0 ? current + fits > limit : current >= limit;
 }

@@ -10,6 +10,7 @@ import type { FieldPath, Reporter } from '../config/load.js';
 import { compileAttribute, compileOperationField, KNOWN_KEYS, type CompileContext, type Facts, type Predicate } from './attributes.js';
 import { compileCel } from './cel.js';
 import { scopeOf, type Scope, type Workload } from './scope.js';
+import { FACT_MODEL, FACT_SOURCE_PRINCIPAL, FACT_STREAM } from '../types.js';
 
 export type PolicyAction = 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM';
 
@@ -33,6 +34,13 @@ export interface CompiledPolicy {
   scope: Scope;
   /** `istio.io/dry-run: "true"`: evaluated for explanations, never enforced. */
   dryRun: boolean;
+  /**
+   * FACT_* flags whose absence could let a request through this policy (src/types.ts): attributes
+   * in a DENY's or CUSTOM's `values`, an ALLOW's `notValues`, or any CEL expression naming them.
+   */
+  atStake: number;
+  /** Whether a rule reads the client address (source.ip, remote.ip, ipBlocks, remoteIpBlocks, or in CEL). */
+  readsAddress: boolean;
 }
 
 export interface PolicyCompileOptions {
@@ -61,7 +69,47 @@ export function compilePolicy(doc: AuthorizationPolicyDoc, report: Reporter, opt
     rules,
     scope: scopeOf(doc, opts.workload, report),
     dryRun: metadata.annotations?.['istio.io/dry-run'] === 'true',
+    ...factsOf(spec.rules ?? [], spec.action),
   };
+}
+
+/** The FACT_* flag of each attribute that admission may not establish. */
+const FACT_OF_KEY: Readonly<Record<string, number>> = {
+  'request.model': FACT_MODEL,
+  'request.publisher': FACT_MODEL,
+  'request.stream': FACT_STREAM,
+  'source.principal': FACT_SOURCE_PRINCIPAL,
+  'source.namespace': FACT_SOURCE_PRINCIPAL,
+  'source.serviceAccount': FACT_SOURCE_PRINCIPAL,
+  'source.trustDomain': FACT_SOURCE_PRINCIPAL,
+};
+const ADDRESS_KEYS: ReadonlySet<string> = new Set(['source.ip', 'remote.ip']);
+
+/** What the rules read, for CompiledPolicy's `atStake` and `readsAddress`; computed once per config. */
+function factsOf(rules: PolicyRule[], action: PolicyAction): { atStake: number; readsAddress: boolean } {
+  // An absent attribute matches no value and satisfies every `not…` list: which of the two opens a door depends on the action.
+  const yesOpens = action === 'DENY' || action === 'CUSTOM';
+  const noOpens = action === 'ALLOW';
+  let atStake = 0;
+  let readsAddress = false;
+  const use = (key: string, yes: string[] | undefined, no: string[] | undefined) => {
+    if (ADDRESS_KEYS.has(key)) readsAddress ||= !!(yes?.length || no?.length);
+    const fact = FACT_OF_KEY[key];
+    if (fact && ((yesOpens && yes?.length) || (noOpens && no?.length))) atStake |= fact;
+  };
+  for (const r of rules) {
+    for (const f of r.from ?? []) for (const [yes, no, key] of SOURCE_FIELDS) use(key, f.source?.[yes], f.source?.[no]);
+    for (const c of r.when ?? []) use(c.key, c.values, c.notValues);
+    if (r.cel !== undefined && action !== 'AUDIT') {
+      // An absent string is "" in CEL, which a comparison can take either way: any mention counts.
+      if (/\b(model|publisher)\b/.test(r.cel)) atStake |= FACT_MODEL;
+      if (/\bstream\b/.test(r.cel)) atStake |= FACT_STREAM;
+      if (/\bsource\s*\.\s*(principal|namespace)\b/.test(r.cel)) atStake |= FACT_SOURCE_PRINCIPAL;
+      if (/\b(source|remote)\s*\.\s*ip\b/.test(r.cel)) readsAddress = true;
+    }
+  }
+  if (action === 'AUDIT') atStake = 0;
+  return { atStake, readsAddress: readsAddress && action !== 'AUDIT' };
 }
 
 function compileRule(r: PolicyRule, report: Reporter, ctx: CompileContext, celOnError: boolean): CompiledRule {

@@ -94,6 +94,19 @@ export class Authorizer {
     return { action: 'deny', reason: 'no ALLOW policy matched', auditMarks };
   }
 
+  /** FACT_* flags whose absence could let a request on `route` through an enforced policy (src/types.ts). */
+  factsAtStake(route: string): number {
+    const set = this.byRoute.get(route) ?? this.unrouted;
+    let facts = 0;
+    for (const p of [...set.custom, ...set.deny, ...set.allow]) facts |= p.atStake;
+    return facts;
+  }
+
+  /** Names of enforced policies that read the client address, of those that apply to a route. */
+  addressPolicies(): string[] {
+    return this.policies.filter((p) => !p.dryRun && p.readsAddress && (p.scope.routes === 'all' || p.scope.routes.size > 0)).map((p) => p.name);
+  }
+
   /** The decision, and every policy's verdict on the request, for `warden explain` and the admin API. */
   explain(input: PolicyInput): Explanation {
     const decision = this.authorize(input);

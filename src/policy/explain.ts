@@ -70,12 +70,13 @@ export type ExplainResult =
       refused?: Refusal;
     } & Explanation)
   | { outcome: 'unauthenticated'; reason: string; message: string }
+  | { outcome: 'refused'; status: number; reason: string; message: string }
   | { outcome: 'no-route'; message: string };
 
 export async function explainRequest(deps: ExplainDeps, d: RequestDescription): Promise<ExplainResult> {
   const req = requestOf(d);
   const route = deps.route(req);
-  if (!route) return { outcome: 'no-route', message: `no route for ${req.host}${req.path} (404 NOT_FOUND)` };
+  if (!route) return { outcome: 'no-route', message: `no route for host "${req.host}" and path "${req.path}" (404 NOT_FOUND)` };
   let principal: Principal;
   try {
     principal = { ...(await deps.identify(req)).principal };
@@ -87,7 +88,14 @@ export async function explainRequest(deps: ExplainDeps, d: RequestDescription): 
   // (requestOf), so identify derives trust domain, namespace and service account
   // exactly as for a real mTLS peer — and, as for one, a URI that is not a SPIFFE
   // ID gives no source principal at all.
-  const target = route.classify(req.method, req.path, req.query, d.body);
+  let target: Target;
+  try {
+    target = route.classify(req.method, req.path, req.query, d.body);
+  } catch (e) {
+    // A request classify refuses (MODEL_INVALID, STREAM_INVALID): refused before any policy, as the gateway would.
+    if (isWardenError(e) && e.httpStatus < 500) return { outcome: 'refused', status: e.httpStatus, reason: e.reason, message: e.message };
+    throw e;
+  }
   const explanation = deps.authorizer.explain({ req, principal, target, route: route.name });
   const { token: _secret, ...shown } = principal;
   const result: ExplainResult = { outcome: 'decided', principal: shown, target, ...explanation };
@@ -136,6 +144,7 @@ function requestOf(d: RequestDescription): RequestInfo {
 export function formatExplanation(r: ExplainResult): string {
   if (r.outcome === 'no-route') return `NOT FOUND: ${r.message}\n`;
   if (r.outcome === 'unauthenticated') return `UNAUTHENTICATED (401 ${r.reason}): ${r.message}\nNo policy is evaluated for a request whose credentials are invalid.\n`;
+  if (r.outcome === 'refused') return `REFUSED (${r.status} ${r.reason}): ${r.message}\nNo policy is evaluated for a request Warden cannot classify.\n`;
   const d = r.decision;
   const who = r.principal.requestPrincipal ?? r.principal.sourcePrincipal ?? 'anonymous';
   const lines = [

@@ -6,11 +6,17 @@
 const MAX_SEGMENTS = 32;
 
 /**
- * The path's non-empty segments, each percent-decoded.
+ * The path's non-empty segments, each percent-decoded: the one decoding
+ * classification uses. It runs on the path after `spec.policy.pathNormalization`
+ * (which has decoded the unreserved characters already, as Istio does) and
+ * decodes what normalization left; nothing it decodes may change how the path
+ * splits, so the segments classify sees are the ones policy and the upstream see.
  *
  * Returns `undefined` for paths a classifier must not interpret: dot segments
  * (`.`, `..`, also when percent-encoded), malformed escapes, an encoded `/`
- * inside a segment, or more than 32 segments. Empty segments (`//`, trailing
+ * or `\` inside a segment, an escape that decodes to another escape (double
+ * encoding: an upstream that decodes twice would see something else), a
+ * control character, or more than 32 segments. Empty segments (`//`, trailing
  * `/`) are skipped.
  */
 export function splitPath(path: string): string[] | undefined {
@@ -28,7 +34,9 @@ export function splitPath(path: string): string[] | undefined {
         } catch {
           return undefined;
         }
-        if (seg.includes('/')) return undefined;
+        if (!plainSegment(seg)) return undefined;
+      } else if (seg.includes('\\')) {
+        return undefined;
       }
       if (seg === '.' || seg === '..') return undefined;
       if (segs.length === MAX_SEGMENTS) return undefined;
@@ -37,6 +45,15 @@ export function splitPath(path: string): string[] | undefined {
     start = end + 1;
   }
   return segs;
+}
+
+/** A decoded segment that is still one segment: no `/`, `\`, `%` or control character. */
+function plainSegment(seg: string): boolean {
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg.charCodeAt(i);
+    if (c === 47 /* / */ || c === 92 /* \\ */ || c === 37 /* % */ || c < 32 || c === 127) return false;
+  }
+  return true;
 }
 
 /**

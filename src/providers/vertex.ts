@@ -8,10 +8,11 @@
 //        | endpoints/{e}/chat/completions           OpenAI-compatible (e = openapi or an id)
 //        | endpoints/{e}/completions | embeddings
 //        | {customJobs|pipelineJobs|…}[/{id}[:cancel]]   training
+//        | batchPredictionJobs                      a batch job: the model is in the body
 //        | anything else                            admin (GET) or other
 
 import type { Target } from '../types.js';
-import { bodyModel, bodyStream, makeTarget, type TargetParts } from './target.js';
+import { bodyModel, bodyStream, makeTarget, unclassifiable, UNSPLITTABLE, type TargetParts } from './target.js';
 import { queryWantsSse, splitPath } from './url.js';
 
 /** How an inference verb streams: not at all, always SSE, or as the query says (SSE or JSON array). */
@@ -48,6 +49,9 @@ const TRAINING_COLLECTIONS: ReadonlySet<string> = new Set([
   'tuningJobs',
 ]);
 
+/** How many leading segments may precede the API version (a route's prefix such as `/team-a`). */
+const MAX_BASE_SEGMENTS = 3;
+
 function isApiVersion(s: string): boolean {
   // v1, v1beta1, v1alpha, v2 …
   if (s.length < 2 || s.charCodeAt(0) !== 118 /* v */) return false;
@@ -68,9 +72,12 @@ interface Scope {
 
 export function classifyVertex(method: string, path: string, query: string, body: unknown): Target {
   const segs = splitPath(path);
-  if (segs === undefined || segs.length < 2) return unparsed();
-  const apiVersion = segs[0]!;
-  if (!isApiVersion(apiVersion)) return unparsed();
+  if (segs === undefined) throw unclassifiable(UNSPLITTABLE);
+  // A route mounted under a prefix (`/team-a/v1/…`): the API version may follow a few base segments.
+  let v = 0;
+  while (v < segs.length && v <= MAX_BASE_SEGMENTS && !isApiVersion(segs[v]!)) v++;
+  if (v > MAX_BASE_SEGMENTS || segs.length - v < 2) return unknownShape(segs, 0, undefined, unparsed());
+  const apiVersion = segs[v]!;
 
   // A custom method (`:verb`) is the suffix of the last segment.
   const n = segs.length;
@@ -79,11 +86,11 @@ export function classifyVertex(method: string, path: string, query: string, body
   let verb: string | undefined;
   if (colon !== -1) {
     verb = last.slice(colon + 1);
-    if (verb.length === 0 || colon === 0) return unparsed();
+    if (verb.length === 0 || colon === 0) return unknownShape(segs, 0, verb, unparsed());
     segs[n - 1] = last.slice(0, colon);
   }
 
-  let i = 1;
+  let i = v + 1;
   let project: string | undefined;
   let location: string | undefined;
   if (segs[i] === 'projects' && i + 1 < n) {
@@ -96,29 +103,34 @@ export function classifyVertex(method: string, path: string, query: string, body
   }
   const scope: Scope = { apiVersion, project, location };
   const rem = n - i;
-  if (rem === 0) return verb === undefined ? admin(method, scope) : other(scope);
+  if (rem === 0) return verb === undefined ? admin(method, scope) : unknownShape(segs, i, verb, other(scope));
   const r0 = segs[i]!;
 
+  // The segment after `models` (and `endpoints`) is the model (endpoint) whatever follows it: a
+  // call of a shape Warden does not know still carries its model to policy.
   if (r0 === 'publishers') {
     const publisher = segs[i + 1];
-    if (rem === 4 && segs[i + 2] === 'models') {
+    if (rem >= 4 && segs[i + 2] === 'models') {
       const model = segs[i + 3]!;
+      if (rem > 4) return verb === undefined ? admin(method, scope, publisher, model) : other(scope, publisher, model);
       if (verb !== undefined) return modelCall(method, query, verb, scope, publisher, model, undefined);
       return admin(method, scope, publisher, model);
     }
     if (verb === undefined && rem <= 3 && (rem < 3 || segs[i + 2] === 'models')) {
       return admin(method, scope, publisher);
     }
-    return other(scope);
+    return unknownShape(segs, i, verb, other(scope));
   }
 
   if (r0 === 'models') {
-    if (rem === 2) {
+    if (rem >= 2) {
       const model = segs[i + 1]!;
+      if (rem > 2) return verb === undefined ? admin(method, scope, undefined, model) : other(scope, undefined, model);
       if (verb !== undefined) return modelCall(method, query, verb, scope, undefined, model, undefined);
       return admin(method, scope, undefined, model);
     }
-    return verb === undefined ? admin(method, scope) : other(scope);
+    // The collection: list (GET), upload (`models:upload`); an inference verb here names no model.
+    return verb === undefined ? admin(method, scope) : unknownShape([], 0, verb, other(scope));
   }
 
   if (r0 === 'endpoints') {
@@ -136,12 +148,46 @@ export function classifyVertex(method: string, path: string, query: string, body
         return method === 'POST' ? openAiCompatible(op, scope, endpoint, body) : other(scope, undefined, undefined, endpoint);
       }
     }
-    return verb === undefined ? admin(method, scope, undefined, undefined, rem >= 2 ? segs[i + 1] : undefined) : other(scope);
+    const endpoint = rem >= 2 ? segs[i + 1] : undefined;
+    if (verb === undefined) return admin(method, scope, undefined, undefined, endpoint);
+    return endpoint === undefined ? unknownShape([], 0, verb, other(scope)) : other(scope, undefined, undefined, endpoint);
   }
 
   if (TRAINING_COLLECTIONS.has(r0)) return training(method, verb, rem, scope, r0 === 'tuningJobs' ? body : undefined);
 
-  return verb === undefined ? admin(method, scope) : other(scope);
+  if (r0 === 'batchPredictionJobs') {
+    // A batch job runs the model its body names.
+    if (rem === 1 && verb === undefined && method === 'POST') {
+      return vertexTarget(scope, { operation: 'batchPredictionJobs.create', operationClass: 'inference', ...modelName(bodyModel(body)) });
+    }
+    return verb === undefined ? admin(method, scope) : other(scope);
+  }
+
+  return unknownShape(segs, i, verb, verb === undefined ? admin(method, scope) : other(scope));
+}
+
+/** Collection names that place a model (or endpoint) in a path, as a case-insensitive spelling may too. */
+const MODEL_COLLECTIONS: ReadonlySet<string> = new Set(['models', 'publishers', 'endpoints']);
+/** Inference verbs in lower case: `GenerateContent` is refused, not read as an unknown verb without a model. */
+const INFERENCE_VERBS_LOWER: ReadonlySet<string> = new Set([...INFERENCE_VERBS.keys()].map((v) => v.toLowerCase()));
+
+/**
+ * `target` for a path of no shape Warden knows, unless it looks like a model call: a segment from
+ * `from` on spelling a model collection in any case (`models`, `Publishers`, `ENDPOINTS`), or an
+ * inference verb in any case. Such a path names a model Warden cannot read, which a lenient upstream
+ * may still serve: it is refused (MODEL_INVALID), never `other` without a model.
+ */
+function unknownShape(segs: readonly string[], from: number, verb: string | undefined, target: Target): Target {
+  if (verb !== undefined && INFERENCE_VERBS_LOWER.has(verb.toLowerCase())) {
+    throw unclassifiable(`":${verb.slice(0, 64)}" is a model call, and the path names no model Warden can read`);
+  }
+  for (let k = from; k < segs.length; k++) {
+    const seg = segs[k]!;
+    if (seg.length <= 10 && MODEL_COLLECTIONS.has(seg.toLowerCase())) {
+      throw unclassifiable(`it has a "${seg}" segment but not the shape of a model call Warden knows`);
+    }
+  }
+  return target;
 }
 
 /**
@@ -151,7 +197,7 @@ export function classifyVertex(method: string, path: string, query: string, body
 export function vertexModelInBody(method: string, path: string): boolean {
   // Asked of every request before its body is read: a generateContent call must not pay for a
   // second classify. Without `/endpoints/` or `/tuningJobs` (or an escape that could spell them) it cannot be one.
-  if (method !== 'POST' || (!path.includes('/endpoints/') && !path.includes('/tuningJobs') && !path.includes('%'))) return false;
+  if (method !== 'POST' || (!path.includes('/endpoints/') && !path.includes('Jobs') && !path.includes('%'))) return false;
   let target: Target;
   try {
     target = classifyVertex(method, path, '', undefined);
@@ -159,7 +205,7 @@ export function vertexModelInBody(method: string, path: string): boolean {
     return false; // a model name too long (MODEL_INVALID): classify refuses the request itself
   }
   if (target.operation === 'training.create') return splitPath(path)?.at(-1) === 'tuningJobs';
-  return OPENAI_COMPATIBLE.has(target.operation);
+  return OPENAI_COMPATIBLE.has(target.operation) || target.operation === 'batchPredictionJobs.create';
 }
 
 const OPENAI_COMPATIBLE: ReadonlySet<string> = new Set(['chat.completions', 'completions', 'embeddings']);
@@ -217,12 +263,14 @@ function modelName(full: string | undefined): { publisher?: string; model?: stri
         publisher = full.slice(0, slash);
         model = full.slice(slash + 1);
       } else {
-        // A resource name: …publishers/{pub}/models/{m}
+        // A resource name: …publishers/{pub}/models/{m}, or …/models/{m} (a model of the project's own)
         const parts = full.split('/');
         const p = parts.lastIndexOf('publishers');
         if (p !== -1 && p + 4 === parts.length && parts[p + 2] === 'models') {
           publisher = parts[p + 1];
           model = parts[p + 3];
+        } else if (parts.length >= 2 && parts[parts.length - 2] === 'models') {
+          model = parts[parts.length - 1];
         }
       }
     }

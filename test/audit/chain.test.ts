@@ -138,29 +138,39 @@ describe('records written again by a replay after a crash (JSON lines on stdout)
   const upTo10 = chain.checkpoint({ seq: 10, hash: records[9].hash });
   const run = (...seqs: number[]) => seqs.map((s) => ({ ...records[s - 1] }));
   const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  const JSONL = { replays: true };
 
   it('verifies a log whose records from some seq on were written again, unchanged, up to where it had got', () => {
     // 1..10 went out, the process was killed, its spool replayed 6..10 (it cannot read stdout back), then 11 and 12.
-    const result = verify(KEY, run(...range(1, 10), ...range(6, 10), 11, 12), [upTo10]);
+    const result = verify(KEY, run(...range(1, 10), ...range(6, 10), 11, 12), [upTo10], JSONL);
     assert.equal(result.ok, true, result.problem?.message);
     assert.equal(result.records, 17);
     assert.equal(result.repeated, 5);
-    assert.equal(verify(KEY, run(...range(1, 10), 10, 11), []).ok, true, 'the last record alone, again');
+    assert.equal(verify(KEY, run(...range(1, 10), 10, 11), [], JSONL).ok, true, 'the last record alone, again');
   });
 
   it('reports a copy of an earlier record put in again, and a repeat that stops short, as inserted', () => {
-    const copied = verify(KEY, run(...range(1, 10), 5, 11, 12), []);
+    const copied = verify(KEY, run(...range(1, 10), 5, 11, 12), [], JSONL);
     assert.equal(copied.problem?.kind, 'inserted');
     assert.equal(copied.problem?.seq, 5);
     assert.match(copied.problem!.message, /appears twice/);
-    const short = verify(KEY, run(...range(1, 10), 6, 7, 8), []);
+    const short = verify(KEY, run(...range(1, 10), 6, 7, 8), [], JSONL);
     assert.equal(short.problem?.kind, 'inserted');
     assert.equal(short.problem?.seq, 6);
     const edited = run(...range(1, 10), ...range(6, 10));
     edited[12].model = 'cheaper-model'; // seq 8 of the repeat
-    const changed = verify(KEY, edited, []);
+    const changed = verify(KEY, edited, [], JSONL);
     assert.equal(changed.problem?.kind, 'changed');
     assert.equal(changed.problem?.seq, 8);
+  });
+
+  it('in a store that refuses a seq it holds (SQLite, PostgreSQL), a duplicated tail is not a replay: it was put in', () => {
+    for (const tail of [run(...range(1, 10), ...range(6, 10)), run(...range(1, 10), 10), run(...range(1, 10), ...range(6, 10), 11, 12)]) {
+      const result = verify(KEY, tail, []);
+      assert.equal(result.ok, false);
+      assert.equal(result.problem?.kind, 'inserted');
+      assert.match(result.problem!.message, /appears twice/);
+    }
   });
 });
 

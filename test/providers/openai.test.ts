@@ -27,11 +27,18 @@ const cases: Case[] = [
     body: { model: 'gpt-4o', stream: true },
     want: t('chat.completions', 'inference', { model: 'gpt-4o', stream: true, streamFormat: 'sse' }),
   },
-  { path: '/v1/chat/completions', body: { model: 'gpt-4o', stream: 'yes' }, want: t('chat.completions', 'inference', { model: 'gpt-4o' }) },
+  { path: '/v1/chat/completions', body: { model: 'gpt-4o', stream: null }, want: t('chat.completions', 'inference', { model: 'gpt-4o' }) },
+  // Calls that name their model in the body beyond inference endpoints.
+  { path: '/v1/batches', body: { input_file_id: 'file-1', endpoint: '/v1/chat/completions' }, want: t('batches.create', 'inference') },
+  { path: '/v1/fine_tuning/jobs', body: { model: 'gpt-4o-mini', training_file: 'file-1' }, want: t('fine_tuning.jobs.create', 'training', { model: 'gpt-4o-mini' }) },
+  { path: '/v1/assistants', body: { model: 'gpt-4o' }, want: t('assistants.create', 'other', { model: 'gpt-4o' }) },
+  { path: '/v1/threads/runs', body: { assistant_id: 'a', model: 'gpt-4o', stream: true }, want: t('threads.runs.create', 'inference', { model: 'gpt-4o', stream: true, streamFormat: 'sse' }) },
+  { path: '/v1/threads/thread_1/runs', body: { assistant_id: 'a' }, want: t('threads.runs.create', 'inference') },
+  { path: '/v1/realtime/sessions', body: { model: 'gpt-4o-realtime-preview' }, want: t('realtime.sessions.create', 'inference', { model: 'gpt-4o-realtime-preview' }) },
+  { path: '/v1/realtime/client_secrets', body: { session: { type: 'realtime', model: 'gpt-realtime' } }, want: t('realtime.client_secrets.create', 'inference', { model: 'gpt-realtime' }) },
   { path: '/v1/chat/completions', body: { model: 'gpt-4o', stream: false }, want: t('chat.completions', 'inference', { model: 'gpt-4o' }) },
   { path: '/v1/chat/completions', want: t('chat.completions', 'inference') },
   { path: '/v1/chat/completions', body: 'not an object', want: t('chat.completions', 'inference') },
-  { path: '/v1/chat/completions', body: { model: '' }, want: t('chat.completions', 'inference') },
   {
     path: '/v1/chat/completions',
     body: { model: 'google/gemini-2.0-flash' },
@@ -66,7 +73,7 @@ const cases: Case[] = [
   { method: 'DELETE', path: '/v1/models/ft-1', want: t('other', 'other') },
   { method: 'POST', path: '/v1/models', want: t('other', 'other') },
   { path: '/v1/files', want: t('other', 'other') },
-  { path: '/v1/fine_tuning/jobs', want: t('other', 'other') },
+  { method: 'GET', path: '/v1/fine_tuning/jobs', want: t('other', 'other') },
   { path: '/v1/chat/completions/abc/messages', want: t('other', 'other') },
   { path: '/v1/chat', want: t('other', 'other') },
   { path: '/v1/constructor', want: t('other', 'other') },
@@ -74,14 +81,51 @@ const cases: Case[] = [
   { path: '/v2/chat/completions', want: { provider: 'openai', operation: 'other', operationClass: 'other', stream: false } },
   { path: '/a/b/c/d/v1/chat/completions', want: { provider: 'openai', operation: 'other', operationClass: 'other', stream: false } },
   { path: '/', want: { provider: 'openai', operation: 'other', operationClass: 'other', stream: false } },
-  { path: '/v1/../v1/chat/completions', want: { provider: 'openai', operation: 'other', operationClass: 'other', stream: false } },
 ];
+
+/** Paths and bodies that name a model Warden cannot read: refused (MODEL_INVALID), never `other` without a model. */
+const refused: { method?: string; path: string; body?: unknown }[] = [
+  { path: '/v1/../v1/chat/completions' },
+  { path: '/v1/chat%2Fcompletions' },
+  { path: '/v1/chat%5Ccompletions' },
+  { path: '/v1/chat/%252e%252e/completions' },
+  { path: '/V1/chat/completions' },
+  { path: '/v1/Chat/Completions' },
+  { path: '/openai/v1/EMBEDDINGS' },
+  { method: 'GET', path: '/v1/Models/gpt-4o' },
+  { path: '/v1/chat/completions', body: { model: '' } },
+  { path: '/v1/chat/completions', body: { model: 7 } },
+  { path: '/v1/chat/completions', body: { model: ['gpt-4o'] } },
+  { path: '/v1/chat/completions', body: { model: 'gpt-4o ' } },
+  { path: '/v1/chat/completions', body: { model: 'gpt-4o.' } },
+  { path: '/v1/chat/completions', body: { model: 'gpt-4o\u200b' } },
+  { path: '/v1/chat/completions', body: { model: 'a/../gpt-4o' } },
+  { method: 'GET', path: '/v1/models/gpt-4o%20' },
+];
+
+/** A `stream` that is not a boolean is refused: lenient upstreams stream on `"true"` or `1`. */
+describe('classifyOpenAI: stream', () => {
+  for (const stream of ['true', 'yes', 1, 0, {}, []]) {
+    it(JSON.stringify(stream), () => {
+      assert.throws(() => classifyOpenAI('POST', '/v1/chat/completions', '', { model: 'gpt-4o', stream }), (e: Error & { reason?: string }) => e.reason === 'STREAM_INVALID');
+    });
+  }
+});
 
 describe('classifyOpenAI', () => {
   for (const c of cases) {
     const method = c.method ?? 'POST';
     it(`${method} ${c.path} ${c.body === undefined ? '' : JSON.stringify(c.body)}`, () => {
       assert.deepStrictEqual(classifyOpenAI(method, c.path, '', c.body), c.want);
+    });
+  }
+});
+
+describe('classifyOpenAI refuses what it cannot read', () => {
+  for (const c of refused) {
+    const method = c.method ?? 'POST';
+    it(`${method} ${c.path} ${c.body === undefined ? '' : JSON.stringify(c.body)}`, () => {
+      assert.throws(() => classifyOpenAI(method, c.path, '', c.body), (e: Error & { reason?: string }) => e.reason === 'MODEL_INVALID');
     });
   }
 });
@@ -96,8 +140,8 @@ describe('classifyHttp', () => {
       model: 'llama3',
     });
   });
-  it('has no model without a string body.model', () => {
-    for (const body of [undefined, null, [], { model: 1 }, { model: '' }, 'model']) {
+  it('has no model without a model id in body.model', () => {
+    for (const body of [undefined, null, [], { model: 1 }, { model: '' }, { model: 'Toyota Corolla' }, 'model']) {
       assert.deepStrictEqual(classifyHttp('GET', '/x', 'a=b', body), {
         provider: 'http',
         operation: 'other',

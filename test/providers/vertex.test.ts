@@ -255,29 +255,70 @@ cases.push(
   { method: 'POST', path: `${P}/publishers/google/models/gemini:constructor`, want: oth({ ...scope, publisher: 'google', model: 'gemini', apiVersion: 'v1' }) },
   { method: 'GET', path: `${P}/endpoints/openapi/chat/completions`, want: oth({ ...scope, endpoint: 'openapi', apiVersion: 'v1' }) },
   { method: 'POST', path: `${P}/endpoints/openapi/chat/other`, want: oth({ ...scope, endpoint: 'openapi', apiVersion: 'v1' }) },
-  { method: 'POST', path: `${P}/publishers/google/models/gemini/extra:generateContent`, want: oth({ ...scope, apiVersion: 'v1' }) },
-  { method: 'POST', path: `${P}/publishers/google/foo/gemini:generateContent`, want: oth({ ...scope, apiVersion: 'v1' }) },
+  // A model in a shape Warden does not know still carries its model to policy.
+  { method: 'POST', path: `${P}/publishers/google/models/gemini/extra:generateContent`, want: oth({ ...scope, publisher: 'google', model: 'gemini', apiVersion: 'v1' }) },
+  { method: 'GET', path: `${P}/models/m1/evaluations/7`, want: adm({ ...scope, model: 'm1', apiVersion: 'v1' }) },
+  { method: 'POST', path: `${P}/models:upload`, want: oth({ ...scope, apiVersion: 'v1' }) },
+  { method: 'POST', path: `${P}/endpoints/123/x:frob`, want: oth({ ...scope, endpoint: '123', apiVersion: 'v1' }) },
 );
 
-// Unparseable → other/other without scope.
+// Unparseable, and no model call: other/other without scope.
 const bare = oth({});
-for (const path of [
-  '',
-  '/',
-  '/v1',
-  '/healthz',
-  '/openai/v1/chat/completions',
+for (const path of ['', '/', '/v1', '/healthz', '/x1/datasets/1:frob', '/a/b/c/d/v1/datasets']) {
+  cases.push({ name: `unparseable ${JSON.stringify(path.slice(0, 60))}`, method: 'POST', path, want: bare });
+}
+// A route mounted under a prefix: the API version may follow up to three base segments.
+cases.push(
+  { name: 'prefix before the version', path: '/team-a/v1/publishers/google/models/gemini:generateContent', want: inf('generateContent', { publisher: 'google', model: 'gemini', apiVersion: 'v1' }) },
+  { name: 'prefix, no model call', path: '/openai/v1/chat/completions', want: oth({ apiVersion: 'v1' }) },
+);
+
+// Looks like a model call but cannot be classified: refused (MODEL_INVALID), never other without a model.
+const refused = [
+  `${P}/publishers/google/foo/gemini:generateContent`,
   '/v1/publishers/google/models/gemini:', // empty verb
   '/v1/publishers/google/models/:generateContent', // empty model
   '/v1/projects/p/locations/l/../../publishers/google/models/x:generateContent',
   '/v1/projects/p/locations/l/%2e%2e/publishers/google/models/x:generateContent',
   '/v1/publishers/google/models/a%2Fb:generateContent', // encoded slash
+  '/v1/publishers/google/models/gemini-2.0-flash%2F..%2Fsecret-model:generateContent',
+  '/v1/publishers/google/models/gemini-2.0-flash%5C..%5Csecret-model:generateContent', // encoded backslash
+  '/v1/publishers/google/models/gemini\\..\\secret:generateContent', // raw backslash (normalization NONE)
+  '/v1/publishers/google/models/gemini%252D2.5-pro:generateContent', // double encoding
   '/v1/publishers/google/models/%E0%A4%A:generateContent', // malformed escape
+  '/v1/publishers/google/models/gemini%0A:generateContent', // control character
   '/v1' + '/x'.repeat(40),
   '/x1/publishers/google/models/gemini:generateContent',
-]) {
-  cases.push({ name: `unparseable ${JSON.stringify(path.slice(0, 60))}`, method: 'POST', path, want: bare });
-}
+  '/a/b/c/d/v1/publishers/google/models/gemini:generateContent',
+  '/V1/publishers/google/models/gemini:generateContent',
+  `${P}/Publishers/google/models/gemini:generateContent`,
+  `${P}/publishers/google/MODELS/gemini:generateContent`,
+  '/v1/PROJECTS/p/locations/l/publishers/google/models/gemini:generateContent',
+  `${P}/publishers/google/models/Gemini-2.5-Pro:generateContent`, // upper case
+  `${P}/publishers/google/models/gemini-2.5-pro.:generateContent`, // trailing dot
+  `${P}/publishers/google/models/gemini-2.5-pro%20:generateContent`,
+  `${P}/publishers/google/models/gemini;v=1:generateContent`,
+  `${P}/publishers/google/models/gemini:generateContent:generateContent`,
+  `${P}/publishers/Google/models/gemini:generateContent`,
+  `${P}/models:generateContent`,
+  `${P}:streamGenerateContent`,
+  `${P}/endpoints:predict`,
+];
+describe('classifyVertex refuses what it cannot read', () => {
+  for (const path of refused) {
+    it(JSON.stringify(path.slice(0, 90)), () => {
+      assert.throws(() => classifyVertex('POST', path, '', undefined), (e: Error & { reason?: string }) => e.reason === 'MODEL_INVALID');
+    });
+  }
+  it('openapi body with a non-boolean stream: STREAM_INVALID', () => {
+    assert.throws(() => classifyVertex('POST', `${P}/endpoints/openapi/chat/completions`, '', { model: 'google/gemini', stream: 'true' }), (e: Error & { reason?: string }) => e.reason === 'STREAM_INVALID');
+  });
+  for (const body of [{ model: 7 }, { model: 'google/Gemini' }, { model: 'a/b/c' }, { model: 'google/gemini ' }]) {
+    it(`openapi body ${JSON.stringify(body)}`, () => {
+      assert.throws(() => classifyVertex('POST', `${P}/endpoints/openapi/chat/completions`, '', body), (e: Error & { reason?: string }) => e.reason === 'MODEL_INVALID');
+    });
+  }
+});
 
 // Tolerance: percent-encoding, doubled and trailing slashes, encoded verb separator.
 cases.push(
@@ -319,8 +360,20 @@ cases.push(
   {
     name: 'openapi model without publisher',
     path: `${P}/endpoints/openapi/chat/completions`,
-    body: { model: 'gemini-2.0-flash', stream: 'true' },
+    body: { model: 'gemini-2.0-flash', stream: false },
     want: inf('chat.completions', { ...scope, endpoint: 'openapi', model: 'gemini-2.0-flash', apiVersion: 'v1' }),
+  },
+  {
+    name: 'batch prediction job: the model its body names',
+    path: `${P}/batchPredictionJobs`,
+    body: { displayName: 'b', model: 'publishers/google/models/gemini-2.5-pro', inputConfig: {} },
+    want: inf('batchPredictionJobs.create', { ...scope, publisher: 'google', model: 'gemini-2.5-pro', apiVersion: 'v1' }),
+  },
+  {
+    name: 'batch prediction job of a project model',
+    path: `${P}/batchPredictionJobs`,
+    body: { model: 'projects/p/locations/l/models/123' },
+    want: inf('batchPredictionJobs.create', { ...scope, model: '123', apiVersion: 'v1' }),
   },
   {
     name: 'openapi model as resource name',
@@ -333,12 +386,6 @@ cases.push(
     path: `${P}/endpoints/openapi/chat/completions`,
     body: [{ model: 'x', stream: true }],
     want: inf('chat.completions', { ...scope, endpoint: 'openapi', apiVersion: 'v1' }),
-  },
-  {
-    name: 'openapi model number',
-    path: `${P}/endpoints/openapi/chat/completions`,
-    body: { model: 7, stream: true },
-    want: inf('chat.completions', { ...scope, endpoint: 'openapi', apiVersion: 'v1', stream: true, streamFormat: 'sse' }),
   },
 );
 
@@ -368,6 +415,7 @@ describe('vertexModelInBody', () => {
   it('is true for the calls whose model is in the body: OpenAI-compatible ones and a tuning job\'s creation', () => {
     assert.equal(vertexModelInBody('POST', `${pl}/endpoints/openapi/chat/completions`), true);
     assert.equal(vertexModelInBody('POST', `${pl}/tuningJobs`), true);
+    assert.equal(vertexModelInBody('POST', `${pl}/batchPredictionJobs`), true);
     assert.equal(vertexModelInBody('POST', `${pl}/tuningJobs/123:cancel`), false);
     assert.equal(vertexModelInBody('GET', `${pl}/tuningJobs`), false);
     assert.equal(vertexModelInBody('POST', `${pl}/customJobs`), false);
