@@ -39,7 +39,13 @@ SIGHUP, or a change of FILE: reload it (a config with problems is refused, the r
       return 1;
     }
     const b = buildInfo();
-    log.info({ url: gw.url, admin: gw.adminUrl, version: b.version, commit: b.commit, node: b.node, config: values.config, configHash: gw.config.hash }, 'warden listening');
+    // Every listener's address, as bound (a port 0 in the config is chosen here).
+    const listeners = {
+      ...(gw.extAuthz?.grpc ? { extAuthzGrpc: gw.extAuthz.grpc.address } : {}),
+      ...(gw.extAuthz?.http ? { extAuthzHttp: gw.extAuthz.http.url } : {}),
+      ...(gw.extProc ? { extProc: gw.extProc.address } : {}),
+    };
+    log.info({ url: gw.url, admin: gw.adminUrl, ...listeners, version: b.version, commit: b.commit, node: b.node, config: values.config, configHash: gw.config.hash }, 'warden listening');
     await serveUntilStopped(signals, gw);
     return 0;
   } finally {
