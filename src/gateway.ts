@@ -165,7 +165,18 @@ interface Serving {
 
 export async function startGateway(
   first: Parts,
-  opts: { log?: Logger; listen?: { host?: string; port?: number }; admin?: { host?: string; port?: number }; warmUpLimitMs?: number; watchConfig?: boolean } = {},
+  opts: {
+    log?: Logger;
+    listen?: { host?: string; port?: number };
+    admin?: { host?: string; port?: number };
+    warmUpLimitMs?: number;
+    watchConfig?: boolean;
+    /**
+     * Seconds the pod's preStop hook waited before Kubernetes sent SIGTERM (WARDEN_PRESTOP_SECONDS):
+     * the endpoints have had that long already, so after SIGTERM drainDelay is shortened by it.
+     */
+    preStopSeconds?: number;
+  } = {},
 ): Promise<RunningGateway> {
   const spec = first.config.gateway.value;
   const log = opts.log ?? createLogger();
@@ -409,8 +420,13 @@ export async function startGateway(
     configWatch?.close();
     await reloading;
     const s = current.parts.config.gateway.value.shutdown;
-    const times = { drainDelayMs: durationMs(s.drainDelay), timeoutMs: durationMs(s.timeout) };
-    if (!quiet) log.info({ signal, inFlight: inFlight(), drainDelay: s.drainDelay, timeout: s.timeout }, 'shutdown started: not ready, draining');
+    // Kubernetes sends SIGTERM once the preStop hook has waited: that wait was the drain delay's.
+    const preStopMs = signal === 'SIGTERM' ? (opts.preStopSeconds ?? 0) * 1000 : 0;
+    const times = { drainDelayMs: Math.max(0, durationMs(s.drainDelay) - preStopMs), timeoutMs: durationMs(s.timeout) };
+    if (!quiet) {
+      log.info({ signal, inFlight: inFlight(), drainDelay: s.drainDelay, ...(preStopMs ? { preStopWaited: `${preStopMs / 1000}s`, drainDelayLeft: `${times.drainDelayMs / 1000}s` } : {}), timeout: s.timeout },
+        'shutdown started: not ready, draining');
+    }
     const result = await drain(listeners(), times, hurried);
     if (!quiet) log.info({ ...result }, 'shutdown complete');
     stopTlsWatch?.();

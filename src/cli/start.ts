@@ -15,7 +15,11 @@ export async function start(argv: string[]): Promise<number> {
 
 Runs the gateway described by FILE (a multi-document YAML config).
 SIGTERM or SIGINT: drain and stop (spec.shutdown); a second one stops at once.
-SIGHUP, or a change of FILE: reload it (a config with problems is refused, the running one stays).`);
+SIGHUP, or a change of FILE: reload it (a config with problems is refused, the running one stays).
+
+Environment: WARDEN_PRESTOP_SECONDS=N says that the pod's preStop hook waits N
+seconds before Kubernetes sends SIGTERM; Warden's own drainDelay after SIGTERM
+is shortened by them (warden istio render and the Helm chart set both).`);
     return values.help ? 0 : 2;
   }
   const signals = catchSignals();
@@ -30,9 +34,14 @@ SIGHUP, or a change of FILE: reload it (a config with problems is refused, the r
       return 1;
     }
     const log = createLogger();
+    const preStop = preStopSeconds(process.env.WARDEN_PRESTOP_SECONDS);
+    if (preStop === undefined) {
+      console.error(`warden: not started: WARDEN_PRESTOP_SECONDS must be a whole number of seconds, not "${process.env.WARDEN_PRESTOP_SECONDS}"`);
+      return 2;
+    }
     let gw;
     try {
-      gw = await startGateway(parts, { log });
+      gw = await startGateway(parts, { log, preStopSeconds: preStop });
     } catch (e) {
       if (!(e instanceof ListenError || e instanceof SpoolInUseError)) throw e;
       console.error(`warden: not started: ${e.message}`);
@@ -51,6 +60,12 @@ SIGHUP, or a change of FILE: reload it (a config with problems is refused, the r
   } finally {
     signals.release();
   }
+}
+
+/** WARDEN_PRESTOP_SECONDS: unset is 0; anything but a whole number of seconds is undefined (refused). */
+function preStopSeconds(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return 0;
+  return /^\d{1,5}$/.test(value) ? Number(value) : undefined;
 }
 
 /** SIGHUP reloads; the first SIGTERM or SIGINT drains and stops, a second one cuts what is left; then `after` (the demo's emulator). */

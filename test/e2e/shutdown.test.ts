@@ -30,10 +30,10 @@ spec:
 }
 
 /** `warden start` as its own process, its JSON log lines kept. */
-async function startWarden(dir: string, up: HeldUpstream, shutdown: string) {
+async function startWarden(dir: string, up: HeldUpstream, shutdown: string, env?: NodeJS.ProcessEnv) {
   const file = join(dir, 'warden.yaml');
   writeFileSync(file, config(up.url, shutdown));
-  const proc = spawnWarden(file, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawnWarden(file, { stdio: ['ignore', 'pipe', 'inherit'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   const lines = jsonLines(proc.stdout!);
   const line = (msg: string) => lines.find((l) => String(l.msg).startsWith(msg));
   await until(() => line('warden listening') !== undefined || proc.exitCode !== null, 'warden to listen', 30_000);
@@ -108,6 +108,45 @@ describe('graceful shutdown of `warden start`', () => {
     } finally {
       w.proc.kill('SIGKILL');
       await up.close();
+      removeDir(dir);
+    }
+  });
+
+  it('WARDEN_PRESTOP_SECONDS (the pod\'s preStop sleep) counts as drainDelay already waited: after SIGTERM Warden stops accepting at once', async () => {
+    const dir = makeTempDir('warden-drain-');
+    const up = await heldUpstream();
+    // A drainDelay of an hour: waited again after SIGTERM, the test would never end.
+    const w = await startWarden(dir, up, '{drainDelay: 1h, timeout: 30s}', { WARDEN_PRESTOP_SECONDS: '3600' });
+    try {
+      const stream = await openStream(w.url, 'prestop-stream');
+      w.proc.kill('SIGTERM');
+      await until(() => w.line('shutdown started') !== undefined, 'the shutdown line');
+      const started = w.line('shutdown started')!;
+      assert.deepEqual([started.drainDelay, started.preStopWaited, started.drainDelayLeft], ['1h', '3600s', '0s']);
+      // Not accepting any more; what is in flight still finishes.
+      await until(async () => !(await fetch(`${w.url}/`).then(() => true, () => false)), 'the listener to close');
+      up.releaseAll();
+      assert.equal(await stream.rest(), HELD_STREAM_BODY);
+      assert.deepEqual(await exited(w.proc), { code: 0, signal: null });
+      assert.equal(auditRow<{ status: number }>(w.db, 'prestop-stream')!.status, 200);
+    } finally {
+      w.proc.kill('SIGKILL');
+      await up.close();
+      removeDir(dir);
+    }
+  });
+
+  it('refuses to start when WARDEN_PRESTOP_SECONDS is not a whole number of seconds', async () => {
+    const dir = makeTempDir('warden-drain-');
+    try {
+      const file = join(dir, 'warden.yaml');
+      writeFileSync(file, config('http://127.0.0.1:9', '{}'));
+      const proc = spawnWarden(file, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, WARDEN_PRESTOP_SECONDS: '5s' } });
+      let err = '';
+      proc.stderr!.on('data', (d: Buffer) => (err += d));
+      assert.deepEqual(await exited(proc), { code: 2, signal: null });
+      assert.match(err, /WARDEN_PRESTOP_SECONDS must be a whole number of seconds, not "5s"/);
+    } finally {
       removeDir(dir);
     }
   });

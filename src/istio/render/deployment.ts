@@ -53,6 +53,7 @@ export function deployment(
   });
   const probe = (path: string) => ({ httpGet: { path, port: 'http-admin' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
   const drain = drainSeconds(spec);
+  const preStop = Math.ceil(durationMs(spec.shutdown.drainDelay) / 1000);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -80,8 +81,8 @@ export function deployment(
         },
         spec: {
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-          // Warden's drain (spec.shutdown), and a few seconds to flush the audit and exit. No preStop
-          // sleep: after SIGTERM Warden serves on for drainDelay itself (the image has no `sleep`).
+          // Warden's drain (spec.shutdown: the preStop wait, then the rest after SIGTERM), and a few seconds
+          // to flush the audit and exit. The grace period counts from the start of the preStop hook.
           terminationGracePeriodSeconds: drain + EXIT_SECONDS,
           topologySpreadConstraints: [
             { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
@@ -95,7 +96,14 @@ export function deployment(
               readinessProbe: probe('/readyz'),
               livenessProbe: { ...probe('/healthz'), initialDelaySeconds: 5 },
               // The V8 heap limit that fits the memory limit beside maxBufferedBytes' default (a quarter of it) and Node's own.
-              env: [{ name: 'NODE_OPTIONS', value: `--max-old-space-size=${POD_HEAP_MIB}` }],
+              env: [
+                { name: 'NODE_OPTIONS', value: `--max-old-space-size=${POD_HEAP_MIB}` },
+                // Warden's drainDelay after SIGTERM is shortened by what the preStop hook already waited: not twice.
+                ...(preStop ? [{ name: 'WARDEN_PRESTOP_SECONDS', value: String(preStop) }] : []),
+              ],
+              // drainDelay passes before SIGTERM, while Kubernetes takes the terminating pod out of the
+              // endpoints: Kubernetes' own sleep (1.30+), as the image has no `sleep` binary.
+              ...(preStop ? { lifecycle: { preStop: { sleep: { seconds: preStop } } } } : {}),
               resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: `${POD_MEMORY_LIMIT_MIB}Mi` } },
               securityContext: {
                 allowPrivilegeEscalation: false,
