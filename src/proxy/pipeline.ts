@@ -47,6 +47,8 @@ export function createHandler(parts: PipelineParts) {
         // Cut by Warden's shutdown: its reason, not CLIENT_CLOSED (the connection closed under the caller too).
         ex.error = shutdownError();
         ex.trace?.fail(ex.error.reason);
+        // Counted as Warden's cut too, not as the caller going away.
+        if (ex.upstream?.aborted) ex.upstream.aborted = 'shutdown';
         ex.status = res.headersSent ? res.statusCode : ex.error.httpStatus;
       }
       // A caller gone before its answer started was sent nothing: 499, not Node's default 200.
