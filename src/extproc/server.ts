@@ -52,9 +52,9 @@ export async function startExtProcServer(streams: ExtProcStreams, host: string, 
         over = true;
         stream.end();
       };
-      let processor: ExchangeProcessor | undefined;
-      const stream = streams.begin(() => processor?.shutdown());
-      processor = new ExchangeProcessor(stream.parts, {
+      // `cut` runs only later, at shutdown's timeout: the processor exists by then.
+      const stream = streams.begin(() => processor.shutdown());
+      const processor = new ExchangeProcessor(stream.parts, {
         send(r) {
           if (open) call.write(r);
         },
@@ -71,23 +71,22 @@ export async function startExtProcServer(streams: ExtProcStreams, host: string, 
           ended();
         },
       });
-      const p = processor;
-      call.on('data', (m: ProcessingRequest) => p.message(m));
+      call.on('data', (m: ProcessingRequest) => processor.message(m));
       // Envoy half-closes once it needs nothing more, or resets the stream (the caller or the upstream went
       // away, its message timeout passed); a transport error is the same to the exchange. After the messages
       // already queued, the exchange is recorded if it was not, and Warden's side ends.
-      call.on('end', () => p.closed('Envoy closed the stream').then(() => {
+      call.on('end', () => processor.closed('Envoy closed the stream').then(() => {
         if (open) call.end();
         open = false;
         ended();
       }));
       call.on('cancelled', () => {
         open = false;
-        void p.closed('Envoy cancelled the stream').then(ended);
+        void processor.closed('Envoy cancelled the stream').then(ended);
       });
       call.on('error', (e: Error) => {
         open = false;
-        void p.closed(`stream error: ${e.message}`).then(ended);
+        void processor.closed(`stream error: ${e.message}`).then(ended);
       });
     },
   });
