@@ -7,7 +7,7 @@ import { ConfigError, formatProblem, loadConfigFile, type LoadedConfig } from '.
 import { reportRestartOnly, watchConfig } from './config/reload.js';
 import { durationMs } from './config/schema.js';
 import { drain, InFlight, type Drainable, type Flight } from './drain.js';
-import { KeptState } from './state.js';
+import { KeptState, stateKey } from './state.js';
 import { buildInfo } from './version.js';
 import { Credentials } from './credentials/index.js';
 import { buildIdentifier } from './identity/build.js';
@@ -41,6 +41,10 @@ import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
 import { Checker } from './extauthz/check.js';
+import { checkAudience, McpGate } from './mcp/gate.js';
+import type { Principal, RequestInfo } from './types.js';
+import { metadataAnswerer } from './mcp/resource-metadata.js';
+import { McpSessions, MemorySessionStore, RedisSessionStore } from './mcp/sessions.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
 import { processorParts, startExtProc, type ExtProcStreams, type RunningExtProc } from './extproc/index.js';
 import type { ProcessorParts } from './extproc/processor.js';
@@ -151,6 +155,8 @@ const WARM_UP_LIMIT_MS = 30_000;
 interface Serving {
   parts: Parts;
   limits?: Limits;
+  /** MCP routes' sessions and audience checks, on this config's policies; present when a route has provider mcp. */
+  mcp?: McpGate;
   /** The AuthorizationPolicies that select the admin port (the console's API). */
   adminAccess: AdminAccess;
   handle: ReturnType<typeof createHandler>;
@@ -189,20 +195,22 @@ export async function startGateway(
   const startedAt = new Date();
   // One bound on request bodies held in memory, across configs: a reload's requests and those still
   // running on the config before it hold from the same memory. A reload may change the bound.
-  const buffers = new BufferBudget(spec.maxBufferedBytes ?? defaultMaxBufferedBytes());
+  const buffers = new BufferBudget(spec.limits?.maxBufferedBytes ?? defaultMaxBufferedBytes());
 
   /** A compiled config → the handlers that serve on it; its new parts start (kept ones are running already). */
   const serve = (parts: Parts): Serving => {
     const s = parts.config.gateway.value;
     parts.guardrails?.registerMetrics(metrics.registry);
-    buffers.limit = s.maxBufferedBytes ?? defaultMaxBufferedBytes();
-    const limits = s.limits ? new Limits(s.limits, metrics.registry, parts.state) : undefined;
+    buffers.limit = s.limits?.maxBufferedBytes ?? defaultMaxBufferedBytes();
+    const limits = s.limits?.rules.length ? new Limits(s.limits, metrics.registry, parts.state) : undefined;
+    // Built on this config's policies; its sessions are kept across reloads (mcpGate).
+    const mcp = mcpGate(s, parts.authorizer, parts.state);
     // One matcher and one reading of the request target for every way in: the proxy listener, ext_authz and ext_proc.
     const matchRoute = routeMatcher(parts.routes);
     const requestTarget = { absoluteForm: s.listen.absoluteForm, pathNormalization: s.policy.pathNormalization };
     const fallbackProvider = parts.routes[0]?.provider ?? getProvider('vertex');
-    const admission = { guardrails: parts.guardrails, limits, buffers, identifier: parts.identifier, authorizer: parts.authorizer, credentials: parts.credentials, requestTarget };
-    const frontDoor = { ...admission, matchRoute, recorder, tracing, fallbackProvider };
+    const admission = { guardrails: parts.guardrails, limits, mcp, buffers, identifier: parts.identifier, authorizer: parts.authorizer, credentials: parts.credentials, requestTarget };
+    const frontDoor = { ...admission, matchRoute, recorder, tracing, fallbackProvider, metadata: metadataAnswerer(s.routes) };
     const handle = createHandler(frontDoor);
     const checker = s.extAuthz && new Checker({ ...frontDoor, routes: parts.routes, timeoutMs: durationMs(s.extAuthz.timeout) });
     const extProc = s.extProc && processorParts(s.extProc, frontDoor);
@@ -210,7 +218,7 @@ export async function startGateway(
     parts.credentials.start();
     metrics.configInfo.reset();
     metrics.configInfo.set({ hash: parts.config.hash }, 1);
-    return { parts, limits, adminAccess: AdminAccess.fromConfig(parts.config), handle, checker, extProc, active: 0 };
+    return { parts, limits, mcp, adminAccess: AdminAccess.fromConfig(parts.config), handle, checker, extProc, active: 0 };
   };
   let current = serve(first);
   const leave = (s: Serving) => {
@@ -282,6 +290,7 @@ export async function startGateway(
       () => (draining ? { ready: false, detail: `shutting down: ${inFlight()} request(s) in flight` } : undefined),
       warmUp(() => current.parts, opts.warmUpLimitMs ?? WARM_UP_LIMIT_MS, log),
       () => (current.limits ? { ready: current.limits.ready, detail: current.limits.status() } : undefined),
+      () => (current.mcp ? { ready: current.mcp.sessions.store.ready, detail: current.mcp.sessions.store.status() } : undefined),
       audit && (() => ({ ready: audit.accepting, detail: auditDetail(audit) })),
     ]),
     explain: (d) => explainRequest(explainDeps(current.parts, { limits: current.limits, counted: true }), d),
@@ -487,14 +496,16 @@ export function explainDeps(parts: Parts, quota?: { limits?: Limits; counted: bo
     identify: (req) => parts.identifier.identify(req),
     route: (req) => {
       const r = match(req);
+      if (!r) return undefined;
+      const checkCaller = r.spec.provider === 'mcp' ? (req: RequestInfo, p: Principal) => checkAudience(r.spec, req, p) : undefined;
       // Classified as the gateway does: on the normalized path, after the route's rewrite.
-      return r && { name: r.spec.name, classify: (m, p, q, b) => r.provider.classify(m, r.upstreamPath(normalizePath(p, mode) ?? p), q, b) };
+      return { name: r.spec.name, classify: (m, p, q, b, h) => r.provider.classify(m, r.upstreamPath(normalizePath(p, mode) ?? p), q, b, h), checkCaller };
     },
     authorizer: parts.authorizer,
     guard: guardrails && (async (scope, target, body) => {
       // As admission does: only inference bodies are scanned.
       if (target.operationClass !== 'inference') return undefined;
-      const session = guardrails.session(scope, true);
+      const session = guardrails.session(scope, { dryRun: true });
       let blocked: GuardPreview['blocked'];
       let redacted = false;
       try {
@@ -508,6 +519,21 @@ export function explainDeps(parts: Parts, quota?: { limits?: Limits; counted: bo
     }),
     quota: limits && ((scope, body) => limits.preview(scope, estimatePromptTokens(body, body === undefined ? 0 : JSON.stringify(body).length), { counted: quota!.counted })),
   };
+}
+
+/**
+ * MCP routes' gate, when there are any: sessions live where the quotas do (Redis when spec.limits
+ * uses it, so that every replica sees every session), else in this process. The gate reads this
+ * config's policies; its sessions outlive the config (state.ts), so a reload that keeps the store
+ * keeps every session open and pinned to its caller.
+ */
+function mcpGate(spec: Parts['config']['gateway']['value'], authorizer: Authorizer, state: KeptState): McpGate | undefined {
+  if (!spec.routes.some((r) => r.provider === 'mcp')) return undefined;
+  const redis = spec.limits?.store.redis;
+  const store = redis && { url: redis.url, keyPrefix: redis.keyPrefix, timeoutMs: durationMs(redis.timeout) };
+  const open = () => new McpSessions(store ? new RedisSessionStore(store) : new MemorySessionStore());
+  const sessions = state.take(stateKey('mcp-sessions', store ?? 'memory'), open, (s) => s.close());
+  return new McpGate(sessions, authorizer);
 }
 
 /** Ready when every configured dependency is. A check answers undefined when it has nothing to say (no quotas). */

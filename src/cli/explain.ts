@@ -142,7 +142,8 @@ function exitCode(result: ExplainResult): number {
  */
 async function quotaDeps(parts: Parts): Promise<{ limits?: Limits; counted: boolean }> {
   const spec = parts.config.gateway.value.limits;
-  if (!spec) return { counted: false };
+  // As the gateway: limits without rules count no quota.
+  if (!spec?.rules.length) return { counted: false };
   const limits = new Limits(spec);
   if (!(limits.store instanceof RedisStore)) return { limits, counted: false };
   const store = limits.store;
