@@ -161,8 +161,9 @@ describe('hostile MCP traffic through Warden', () => {
         { body: '{"jsonrpc":"2.0","id":4,"method":5}', status: 200, code: -32600, id: 4, reason: 'MCP_INVALID_REQUEST' },
         { body: '{"jsonrpc":"2.0","id":{"x":1},"method":"tools/list"}', status: 400, code: -32600, id: null, reason: 'MCP_INVALID_REQUEST' },
         { body: '"tools/list"', status: 400, code: -32600, id: null, reason: 'MCP_INVALID_REQUEST' },
-        // A duplicate key: parsers disagree on which value wins, so Warden cannot tell which method the server would run.
-        { body: '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"delete_file","arguments":{"path":"/a"}},"method":"tools/list"}', status: 400, code: -32700, id: null, reason: 'MALFORMED_JSON' },
+        // A member named twice: JSON.parse keeps the last, a server's parser may keep the first, so
+        // policy could judge another method than the server runs: refused as malformed JSON.
+        { body: '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"delete_file","arguments":{"path":"/"}},"method":"tools/list"}', status: 400, code: -32700, id: null, reason: 'MALFORMED_JSON' },
       ];
       for (const c of cases) {
         const { status, msg, requestId } = await post(c.body, { session: sess.id });
@@ -177,8 +178,7 @@ describe('hostile MCP traffic through Warden', () => {
         assert.match(row.reason, new RegExp(`^${c.reason}:`));
         assert.equal(row.call.result, 'error');
       }
-      const reached = s.sse.seen.slice(before).filter((r) => r.method === 'POST');
-      assert.deepEqual(reached.map((r) => r.rpc), [], 'none reached the server');
+      assert.deepEqual(s.sse.seen.slice(before).filter((r) => r.method === 'POST'), [], 'none reached the server');
     } finally {
       await sess.close();
     }
