@@ -128,7 +128,7 @@ export async function startGateway(
   const metrics = new Metrics(spec.telemetry.metrics);
   const audit = parts.audit ? await openAuditWriter(parts.audit, log, metrics) : undefined;
   const tracing = Tracing.create(spec.telemetry.otlp, log, metrics);
-  const recorder = new Recorder(audit, metrics, log);
+  const recorder = new Recorder(audit, metrics, log, spec.telemetry.accessLog ?? !audit);
   parts.guardrails?.registerMetrics(metrics.registry);
   const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
   const buffers = new BufferBudget(spec.maxBufferedBytes ?? defaultMaxBufferedBytes());

@@ -34,7 +34,8 @@ export class Recorder {
   /** Who sees each record as it is written (the admin console's live traffic); nobody by default. */
   private listeners: ((r: AuditRecord) => void)[] = [];
 
-  constructor(private readonly writer: AuditWriter | undefined, private readonly metrics: Metrics, log: Logger) {
+  /** `accessLog`: whether each request also gets a log line (spec.telemetry.accessLog). */
+  constructor(private readonly writer: AuditWriter | undefined, private readonly metrics: Metrics, log: Logger, private readonly accessLog = true) {
     this.log = log.child({}, { redact: [] });
   }
 
@@ -121,7 +122,7 @@ export class Recorder {
 
     if (ex.trace) endTrace(ex, ex.trace, rec);
 
-    this.log.info(
+    if (this.accessLog) this.log.info(
       {
         requestId: rec.requestId,
         traceId: rec.traceId,

@@ -50,6 +50,8 @@ spec:
     - name: vertex-sa
       google: {file: ./credentials/service-account.json}
   audit: {sqlite: ./audit.db}
+  # A log line per request on the terminal too (off by default beside an audit store).
+  telemetry: {accessLog: true}
 ---
 ${devIssuerAuthentication(o.issuer, o.audience)}---
 # ML engineers may call everything, training jobs included.
