@@ -30,15 +30,14 @@ import { checkAdminExposure, isLoopback, UNPROTECTED_HINT, unprotectedMessage } 
 import { IssuerWatch } from './admin/issuers.js';
 import { LiveTraffic } from './admin/live.js';
 import { AdminAccess } from './admin/policy.js';
-import { Guardrails } from './guardrails/guard.js';
+import type { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
-import { Limits } from './limits/limits.js';
-import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
-import { startExtProc, type RunningExtProc } from './extproc/index.js';
+import type { Limits } from './limits/limits.js';
+import type { RunningExtAuthz } from './extauthz/index.js';
+import type { RunningExtProc } from './extproc/index.js';
 import { hostPort, listenOn } from './listen.js';
 import { onTokenMint } from './telemetry/events.js';
 import { Metrics } from './telemetry/metrics.js';
-import { Tracing } from './telemetry/tracing.js';
 import { createLogger, type Logger } from './telemetry/log.js';
 
 export interface Parts {
@@ -53,8 +52,11 @@ export interface Parts {
   audit?: AuditPlan;
 }
 
-/** Compile everything that can fail on bad config; collect problems instead of stopping at the first. */
-export function compileConfig(config: LoadedConfig): Parts {
+/**
+ * Compile everything that can fail on bad config; collect problems instead of stopping at the first.
+ * Async only to load what the config uses: the guardrails' detector libraries are not loaded without them.
+ */
+export async function compileConfig(config: LoadedConfig): Promise<Parts> {
   const gw = config.gateway;
   const identifier = buildIdentifier(config);
   const tls = gw?.value.listen.tls;
@@ -78,7 +80,7 @@ export function compileConfig(config: LoadedConfig): Parts {
     }
   }
   const guardrails = gw?.value.guardrails
-    ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report, {
+    ? new (await import('./guardrails/guard.js')).Guardrails(gw.value.guardrails, gw.value.routes, gw.report, {
         credentials: new Set(gw.value.credentials.map((c) => c.name)),
         // Model Armor is called with Warden's own credential, never a caller's.
         token: async (name) => (await credentials.header(name, { groups: [], methods: [] })).value.replace(/^Bearer /, ''),
@@ -94,11 +96,11 @@ export function compileConfig(config: LoadedConfig): Parts {
 }
 
 /** Load and compile; throws ConfigError listing every problem. */
-export function loadGateway(file: string): Parts {
+export async function loadGateway(file: string): Promise<Parts> {
   const config = loadConfigFile(file);
   if (config.problems.length) throw new ConfigError(config.problems);
   // The config is structurally valid: later stages may still report problems.
-  const parts = compileConfig(config);
+  const parts = await compileConfig(config);
   if (config.problems.length) throw new ConfigError(config.problems);
   return parts;
 }
@@ -127,10 +129,12 @@ export async function startGateway(
   const log = opts.log ?? createLogger();
   const metrics = new Metrics(spec.telemetry.metrics);
   const audit = parts.audit ? await openAuditWriter(parts.audit, log, metrics) : undefined;
-  const tracing = Tracing.create(spec.telemetry.otlp, log, metrics);
+  // What the config does not use is not loaded (OpenTelemetry's SDK, ioredis, gRPC): each costs the
+  // process 10-30 MB of memory from its start.
+  const tracing = spec.telemetry.otlp ? (await import('./telemetry/tracing.js')).Tracing.create(spec.telemetry.otlp, log, metrics) : undefined;
   const recorder = new Recorder(audit, metrics, log, spec.telemetry.accessLog ?? !audit);
   parts.guardrails?.registerMetrics(metrics.registry);
-  const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
+  const limits: Limits | undefined = spec.limits ? new (await import('./limits/limits.js')).Limits(spec.limits, metrics.registry) : undefined;
   const buffers = new BufferBudget(spec.maxBufferedBytes ?? defaultMaxBufferedBytes());
   // One matcher and one reading of the request target for every way in: the proxy listener, ext_authz and ext_proc.
   const matchRoute = routeMatcher(parts.routes);
@@ -232,7 +236,7 @@ export async function startGateway(
   try {
     await Promise.all([listenOn(server, listen.host, listen.port, 'spec.listen.port'), listenOn(admin, adminListen.host, adminListen.port, 'spec.admin.port')]);
     extAuthz = spec.extAuthz
-      ? await startExtAuthz(spec.extAuthz, {
+      ? await (await import('./extauthz/index.js')).startExtAuthz(spec.extAuthz, {
           guardrails: parts.guardrails,
           limits,
           buffers,
@@ -248,7 +252,7 @@ export async function startGateway(
         }, listen.host)
       : undefined;
     extProc = spec.extProc
-      ? await startExtProc(spec.extProc, {
+      ? await (await import('./extproc/index.js')).startExtProc(spec.extProc, {
           guardrails: parts.guardrails,
           limits,
           buffers,

@@ -8,7 +8,8 @@ import type { QuotaRecord } from '../limits/limits.js';
 import type { AuditWriter } from '../audit/writer.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { traceIdOf, type RequestTrace } from '../telemetry/tracing.js';
+import type { RequestTrace } from '../telemetry/tracing.js';
+import { traceIdOf } from '../telemetry/trace-id.js';
 import type { Exchange } from './exchange.js';
 
 /** OpenTelemetry GenAI operation names for the operations that have one. */

@@ -146,7 +146,7 @@ everyone else is denied. Files go to .warden/demo/.`);
   const log = createLogger();
   let gw;
   try {
-    gw = await startGateway(loadGateway(file), { log });
+    gw = await startGateway(await loadGateway(file), { log });
   } catch (e) {
     await emu.close();
     if (e instanceof ListenError) return portsTaken(e);

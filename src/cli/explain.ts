@@ -78,7 +78,7 @@ export async function explain(argv: string[]): Promise<number> {
   }
   let parts: Parts;
   try {
-    parts = loadGateway(values.config);
+    parts = await loadGateway(values.config);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const p of e.problems) console.error(formatProblem(p));

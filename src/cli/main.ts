@@ -1,13 +1,7 @@
 // `warden <command>`: the command line. Each command lives in its own module
-// and returns an exit code; this file only dispatches.
-import { audit } from './audit.js';
-import { config } from './config-check.js';
-import { demo } from './demo.js';
-import { emulator } from './emulator.js';
-import { explain } from './explain.js';
-import { istio } from './istio.js';
-import { start } from './start.js';
-import { token } from './token.js';
+// and returns an exit code; this file only dispatches. A command's module is
+// loaded when it runs: `start` does not carry the emulator, the manifests
+// renderer or the audit reader in its memory.
 
 const USAGE = `usage: warden <command> [options]
 
@@ -28,21 +22,21 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (cmd) {
       case 'start':
-        return await start(rest);
+        return await (await import('./start.js')).start(rest);
       case 'demo':
-        return await demo(rest);
+        return await (await import('./demo.js')).demo(rest);
       case 'token':
-        return await token(rest);
+        return await (await import('./token.js')).token(rest);
       case 'config':
-        return await config(rest);
+        return await (await import('./config-check.js')).config(rest);
       case 'explain':
-        return await explain(rest);
+        return await (await import('./explain.js')).explain(rest);
       case 'istio':
-        return await istio(rest);
+        return await (await import('./istio.js')).istio(rest);
       case 'audit':
-        return await audit(rest);
+        return await (await import('./audit.js')).audit(rest);
       case 'emulator':
-        return await emulator(rest);
+        return await (await import('./emulator.js')).emulator(rest);
       case undefined:
       case 'help':
       case '--help':

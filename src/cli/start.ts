@@ -14,7 +14,7 @@ export async function start(argv: string[]): Promise<number> {
   }
   let parts;
   try {
-    parts = loadGateway(values.config);
+    parts = await loadGateway(values.config);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const p of e.problems) console.error(formatProblem(p));

@@ -149,6 +149,9 @@ export const PROMPT = JSON.stringify({ contents: [{ role: 'user', parts: [{ text
 /** Runs `warden …` in this process, capturing what it prints. */
 export async function runCli(args: string[]): Promise<{ code: number; out: string }> {
   const { main } = await import('../../src/cli/main.js');
+  // main loads the command's module when it runs: loaded here first, so that nothing the test
+  // runner writes to stdout meanwhile lands in `out`.
+  await import('../../src/cli/audit.js');
   let out = '';
   const log = console.log;
   const error = console.error;
