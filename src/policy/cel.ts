@@ -4,7 +4,8 @@
 //
 //   request.{method, path, host, headers, model, publisher, operation,
 //            operation_class, project, location, stream, endpoint,
-//            auth.{principal, audiences, presenter, claims, groups}}
+//            auth.{principal, audiences, presenter, claims, groups},
+//            mcp.{method, tool, prompt, resource, arguments}}
 //   source.{ip, principal, namespace}  remote.ip  destination.{ip, port}  connection.sni
 import { createRequire } from 'node:module';
 import type { Environment } from '@marcbachmann/cel-js';
@@ -34,6 +35,8 @@ function environment(): Environment {
  * rules, so that an error never opens a door. Throws on a parse or type error.
  */
 export function compileCel(expression: string, onError: boolean): (f: Facts) => boolean {
+  // An MCP list answer is decided without arguments: a condition on them counts as whatever admits.
+  const onArguments = /\barguments\b/.test(expression);
   let program: ReturnType<Environment['parse']>;
   try {
     program = environment().parse(expression);
@@ -44,6 +47,7 @@ export function compileCel(expression: string, onError: boolean): (f: Facts) => 
   if (!checked.valid) throw new Error(`CEL: ${summary(checked.error)}`);
   if (checked.type !== 'bool' && checked.type !== 'dyn') throw new Error(`CEL: the expression is a ${checked.type}, not a bool`);
   return (f) => {
+    if (f.listing && onArguments) return !onError;
     try {
       return program(contextOf(f)) === true;
     } catch {
@@ -78,6 +82,7 @@ function contextOf(f: Facts): Record<string, unknown> {
       location: t.location ?? '',
       stream: t.stream,
       endpoint: t.endpoint ?? '',
+      mcp: mcpOf(t),
       auth: {
         principal: p.requestPrincipal ?? '',
         audiences: p.audiences ?? [],
@@ -93,4 +98,13 @@ function contextOf(f: Facts): Record<string, unknown> {
   };
   contexts.set(f, c);
   return c;
+}
+
+const NO_MCP = Object.freeze({ method: '', tool: '', prompt: '', resource: '', arguments: Object.freeze({}) });
+
+/** The MCP call, every field present ('' or {} when absent), so that an expression reads it without `has()`. */
+function mcpOf(t: Facts['target']): Record<string, unknown> {
+  const m = t.mcp;
+  if (!m) return NO_MCP;
+  return { method: m.method ?? '', tool: m.tool ?? '', prompt: m.prompt ?? '', resource: m.resource ?? '', arguments: m.arguments ?? {} };
 }
