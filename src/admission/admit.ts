@@ -35,6 +35,8 @@ export interface AdmissionParts {
   mcp?: McpGate;
   /** The bound on request-body bytes in memory across requests in flight (spec.limits.maxBufferedBytes). */
   buffers?: BufferBudget;
+  /** The front door cannot change the request body (ext_authz): Model Armor screens prompts by its API, never inline. */
+  fixedBody?: boolean;
 }
 
 export interface Admission {
@@ -72,7 +74,8 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   ex.principal = identity.principal;
 
   ex.trace?.stage('classify');
-  const target = route.provider.classify(info.method, info.path, info.query, body.json, info.headers);
+  // The provider reads the path its upstream gets (after the route's rewrite); policy, below, the caller's.
+  const target = route.provider.classify(info.method, route.upstreamPath(info.path), info.query, body.json, info.headers);
   ex.target = target;
   if (target.provider === 'mcp') {
     // Fail closed: an MCP route without its gate could not check the caller's session.
@@ -104,11 +107,11 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   const unscanned = overScan && readableBody(target);
   const guarded = target.operationClass === 'inference' || target.operationClass === 'tool';
   if (parts.guardrails && (body.json !== undefined || unscanned) && guarded) {
-    const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy }, info.id);
+    const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy }, { requestId: info.id });
     admission.guard = guard;
     try {
       if (unscanned) guard.unscanned(target.mcp?.source === 'headers' ? HEADERS_ONLY : undefined);
-      else admission.body = await guard.request(body.json, target);
+      else admission.body = await guard.request(body.json, target, { inline: !parts.fixedBody });
     } finally {
       ex.findings = guard.findings.list;
     }
@@ -137,7 +140,7 @@ const HEADERS_ONLY = 'the MCP call was decided from its Mcp-Method/Mcp-Name head
 /** The target of a request refused before classify, for its record; none if it would not classify. */
 function classifyForRecord(route: Route, info: Exchange['req'], body: RequestBody): Exchange['target'] {
   try {
-    return route.provider.classify(info.method, info.path, info.query, body.json, info.headers);
+    return route.provider.classify(info.method, route.upstreamPath(info.path), info.query, body.json, info.headers);
   } catch {
     return undefined;
   }

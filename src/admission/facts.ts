@@ -42,7 +42,7 @@ export function missingFacts(route: Route, info: RequestInfo, body: RequestBody,
     return new WardenError('PERMISSION_DENIED', 'SOURCE_UNKNOWN',
       'a policy on this route depends on the caller\'s workload identity, which an HTTP ext_authz check cannot establish; use gRPC ext_authz (or the proxy)');
   }
-  if (!(needs & (FACT_MODEL | FACT_STREAM)) || target.model !== undefined || !route.provider.modelInBody(info.method, info.path)) return undefined;
+  if (!(needs & (FACT_MODEL | FACT_STREAM)) || target.model !== undefined || !route.provider.modelInBody(info.method, route.upstreamPath(info.path))) return undefined;
   // The call names its model (and stream flag) in the body, and none was read.
   if (body.partial || body.streamed !== undefined) {
     return new WardenError('INVALID_ARGUMENT', 'BODY_TOO_LARGE_TO_CLASSIFY',

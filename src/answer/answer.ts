@@ -15,6 +15,7 @@
 // (admission/record.ts) then reads the exchange whole.
 import { BodyCapture } from '../audit/capture.js';
 import { WardenError } from '../errors.js';
+import { shutdownError } from '../drain.js';
 import { responseRewriter, type ResponseRewriter } from '../guardrails/response.js';
 import { usageFraming, type UsageObserver } from '../providers/index.js';
 import { askForStreamUsage, UsageChunkFilter } from '../providers/stream-usage.js';
@@ -89,10 +90,17 @@ export class AnswerStage {
     return out;
   }
 
-  end(): Buffer | undefined {
-    let rest = this.usageFilter?.end();
-    rest = endStep(this.mcp?.step, rest);
-    rest = endStep(this.rewriter, rest);
+  /** The rest; a promise when guard(response) holds the answer for the external guardrails that read it. */
+  end(): Buffer | undefined | Promise<Buffer | undefined> {
+    const rest = endStep(this.mcp?.step, this.usageFilter?.end());
+    if (!this.rewriter) return this.captured(rest);
+    const a = rest && this.rewriter.chunk(rest);
+    const b = this.rewriter.end();
+    const join = (b: Buffer | undefined) => this.captured(a && b ? Buffer.concat([a, b]) : (a ?? b));
+    return b instanceof Promise ? b.then(join) : join(b);
+  }
+
+  private captured(rest: Buffer | undefined): Buffer | undefined {
     if (rest) this.capture.push(rest);
     return rest;
   }
@@ -145,6 +153,7 @@ function endStep(step: { chunk(c: Buffer): Buffer | undefined; end(): Buffer | u
 
 function abortError(by: NonNullable<ForwardOutcome['aborted']>, cause: Error | undefined, timeoutMs: number): WardenError {
   if (by === 'caller') return new WardenError('CANCELLED', 'CLIENT_CLOSED', 'the caller closed the connection before the whole answer was sent');
+  if (by === 'shutdown') return shutdownError();
   if (by === 'envoy') {
     return new WardenError('CANCELLED', 'EXT_PROC_CLOSED', 'Envoy ended the processing stream before the whole answer was sent (the caller or the upstream went away)');
   }

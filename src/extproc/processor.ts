@@ -36,6 +36,7 @@ import { noRouteMessage, resolveRequestTarget } from '../admission/request-targe
 import type { Route } from '../admission/route.js';
 import { allowedHeader } from '../admission/headers.js';
 import { AnswerStage, leavingBody } from '../answer/answer.js';
+import { shutdownError } from '../drain.js';
 import { METADATA_DECISION, METADATA_TARGET, metadataResponse, type MetadataAnswer } from '../mcp/resource-metadata.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { common, headerMutation, immediate, metadata, replaceChunk, setHeaders } from './mutations.js';
@@ -79,9 +80,10 @@ type Phase =
 const SPAN = { 'warden.ext_proc': true };
 const ANONYMOUS: Principal = Object.freeze({ groups: [], methods: [] }) as Principal;
 const EMPTY = Buffer.alloc(0);
-/** gRPC status INVALID_ARGUMENT: Envoy broke the protocol. INTERNAL: Warden did. */
+/** gRPC status INVALID_ARGUMENT: Envoy broke the protocol. INTERNAL: Warden did. UNAVAILABLE: Warden is shutting down. */
 const GRPC_INVALID_ARGUMENT = 3;
 const GRPC_INTERNAL = 13;
+const GRPC_UNAVAILABLE = 14;
 
 /**
  * Request headers Envoy keeps whatever Warden says: pseudo-headers and framing (Envoy's own), the
@@ -112,6 +114,8 @@ export class ExchangeProcessor {
   private forwardStarted = 0;
   /** Warden answered with an immediate response or a stream error: Envoy expects nothing more on this stream. */
   private answered = false;
+  /** The exchange's record has been handed to the recorder: once only, whichever ending comes first. */
+  private recorded = false;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -122,6 +126,42 @@ export class ExchangeProcessor {
   /** Envoy's next message: handled after the ones before it. */
   message(m: ProcessingRequest): void {
     this.queue = this.queue.then(() => this.handle(m)).catch((e: unknown) => this.broken(toWardenError(e), GRPC_INTERNAL));
+  }
+
+  /**
+   * Shutdown's time is up (drain.ts): now, not after the queued messages, the exchange is recorded as
+   * SHUTDOWN (Warden's doing, not the caller's) and the stream ends UNAVAILABLE, so that Envoy fails the
+   * request (or resets its answer, if it had begun). An exchange already recorded only has its stream ended.
+   */
+  shutdown(): void {
+    const end = () => this.io.fail(GRPC_UNAVAILABLE, 'SHUTDOWN: Warden is shutting down');
+    if (this.phase === 'done' || !this.ex) {
+      this.phase = 'done';
+      this.answered = true;
+      return end();
+    }
+    void this.cutByShutdown(this.ex).then(end, end);
+  }
+
+  private async cutByShutdown(ex: Exchange): Promise<void> {
+    const answering = this.phase === 'answer';
+    this.phase = 'done';
+    this.answered = true;
+    if (this.answer) {
+      this.outcome.aborted = 'shutdown';
+      this.outcome.durationMs = performance.now() - this.forwardStarted;
+      try {
+        await this.answer.finish(this.outcome);
+      } catch {
+        // An outcome error is rethrown; the record below says what happened.
+      }
+    } else {
+      ex.error = shutdownError();
+      ex.trace?.fail(ex.error.reason);
+    }
+    // An answer that had begun keeps its status; one that had not is Warden's 503.
+    if (!answering || !ex.status) ex.status = shutdownError().httpStatus;
+    return this.record();
   }
 
   /** The stream ended (Envoy half-closed, cancelled, or the transport failed): after the messages before it. */
@@ -170,7 +210,9 @@ export class ExchangeProcessor {
     const info = requestInfoOf(m);
     const ex: Exchange = (this.ex = { req: info, started: performance.now(), principal: ANONYMOUS, status: 0 });
     ex.trace = this.parts.tracing?.start(info.method, info.headers, SPAN);
-    this.mode = m.protocolConfig?.requestBodyMode ?? 'UNKNOWN';
+    // NONE is the enum's zero value, which proto3 leaves off the wire: a protocol_config without a
+    // request_body_mode says NONE. Without protocol_config at all (an older Envoy) the mode is unknown.
+    this.mode = m.protocolConfig ? (m.protocolConfig.requestBodyMode ?? 'NONE') : 'UNKNOWN';
     this.waitsForHeaderAnswer = m.protocolConfig?.sendBodyWithoutWaitingForHeaderResponse !== true;
     try {
       // Route, classify, policy and the upstream all see one authority and one path, as in the proxy.
@@ -192,6 +234,13 @@ export class ExchangeProcessor {
       }
     } catch (e) {
       return this.refuse(toWardenError(e));
+    }
+    // Every answer is read (usage, guard(response), the record's size and digest): an answer Envoy
+    // would pass without Warden, whole or past a buffer, would leave all of that unknown.
+    const answerMode = m.protocolConfig ? (m.protocolConfig.responseBodyMode ?? 'NONE') : 'UNKNOWN';
+    if (this.mode !== 'UNKNOWN' && answerMode !== 'STREAMED' && answerMode !== 'BUFFERED') {
+      return this.refuse(new WardenError('INTERNAL', 'EXT_PROC_MODE',
+        `response_body_mode ${answerMode} is not supported: Warden reads every answer (usage, guardrails, the audit record); use STREAMED or BUFFERED`));
     }
     if (m.requestHeaders?.endOfStream) {
       const changes = await this.admitWith({});
@@ -351,7 +400,8 @@ export class ExchangeProcessor {
 
     const set: Record<string, string> = Object.assign({}, admission.addHeaders, { 'x-request-id': info.id });
     if (admission.credentialHeader) set[admission.credentialHeader.name.toLowerCase()] = admission.credentialHeader.value;
-    const path = info.path + (admission.query ?? info.query ? `?${admission.query ?? info.query}` : '');
+    // The route's rewrite, as the proxy applies it: the upstream gets the rewritten prefix (Envoy keeps its route).
+    const path = route.upstreamPath(info.path) + (admission.query ?? info.query ? `?${admission.query ?? info.query}` : '');
     if (path !== info.headers[':path']) set[':path'] = path;
     // BUFFERED: Envoy checks the new body against content-length. STREAMED: Envoy sends the body chunked.
     if (leaving.body && this.mode !== 'STREAMED') set['content-length'] = String(leaving.body.length);
@@ -401,18 +451,27 @@ export class ExchangeProcessor {
     }
     const answer = this.answer!;
     let out: Buffer | undefined;
+    let rest: Buffer | undefined | Promise<Buffer | undefined>;
     try {
       out = chunk.length ? answer.chunk(chunk) : undefined;
-      if (end) {
-        const rest = answer.end();
-        out = out && rest ? Buffer.concat([out, rest]) : (out ?? rest);
-      }
+      if (end) rest = answer.end();
     } catch (e) {
-      // guard(response) refused the rest (too large to read, or unreadable): the answer is cut off.
-      outcome.aborted = 'transform';
-      outcome.abortError = e as Error;
-      return this.cutOff();
+      return this.transformFailed(e);
     }
+    // Held for the guardrails that read the answer: the last chunk's answer waits for them.
+    if (rest instanceof Promise) return rest.then((r) => this.answerChunk(chunk, out, r, end, trailers), (e: unknown) => this.transformFailed(e));
+    return this.answerChunk(chunk, out, rest, end, trailers);
+  }
+
+  /** guard(response) refused the rest (too large to read, or unreadable): the answer is cut off. */
+  private transformFailed(e: unknown): Promise<void> | void {
+    this.outcome.aborted = 'transform';
+    this.outcome.abortError = e as Error;
+    return this.cutOff();
+  }
+
+  private answerChunk(chunk: Buffer, out: Buffer | undefined, rest: Buffer | undefined, end: boolean, trailers?: { responseTrailers: object }): Promise<void> | void {
+    out = out && rest ? Buffer.concat([out, rest]) : (out ?? rest);
     // The answer to a trailers message cannot carry body: what is left of a rewritten body then is dropped,
     // as an answer that ends with trailers has none (trailers are not asked for, see processing mode).
     const response: ProcessingResponse = trailers ?? { responseBody: common(undefined, this.rewrites && (chunk.length || out?.length) ? replaceChunk(out) : undefined) };
@@ -559,6 +618,9 @@ export class ExchangeProcessor {
   private record(then?: () => void): Promise<void> {
     // Whatever ended the exchange, a body still held no longer counts.
     this.giveBack();
+    // A shutdown that cut the exchange while another ending was under way recorded it already.
+    if (this.recorded) return Promise.resolve();
+    this.recorded = true;
     return new Promise((resolve) =>
       this.parts.recorder.record(this.ex!, () => {
         then?.();

@@ -8,6 +8,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Reporter } from '../config/load.js';
 import type { GuardrailsSpec, RouteSpec } from '../config/schema.js';
 import { WardenError } from '../errors.js';
+import { registered } from '../telemetry/metrics.js';
 import { BUFFER_LIMIT } from '../admission/body.js';
 import { wardenCode } from '../mcp/jsonrpc.js';
 import type { Target } from '../types.js';
@@ -23,7 +24,7 @@ import { ExternalResolver, type ExternalPlan } from './external/plan.js';
 import type { ExternalVerdict } from './external/types.js';
 import { Findings } from './findings.js';
 import { HeldText } from './held-text.js';
-import { applyRedactions, Placeholders } from './redactor.js';
+import { applyRedactions, Placeholders, type Edit } from './redactor.js';
 import { Scanner } from './scanner.js';
 import { requestTextFields, type TextField } from './text-fields.js';
 
@@ -92,28 +93,37 @@ export class Guardrails {
     return route.provider === 'http' ? BUFFER_LIMIT : Math.max(BUFFER_LIMIT, this.maxScanBytes);
   }
 
-  /** `requestId`: named in a JSON-RPC error that replaces a blocked MCP answer. */
-  session(scope: RequestScope, requestId?: string): GuardSession {
+  /**
+   * `requestId`: named in a JSON-RPC error that replaces a blocked MCP answer; `dryRun`: `warden
+   * explain`'s, whose findings count in no metric.
+   */
+  session(scope: RequestScope, how: { requestId?: string; dryRun?: boolean } = {}): GuardSession {
     const plan = this.external.none ? undefined : this.external.resolve(scope);
-    return new GuardSession(this, this.resolver.resolve(scope), this.injectionThreshold, scope.route, plan, requestId);
+    return new GuardSession(this, this.resolver.resolve(scope), this.injectionThreshold, scope.route, plan, how.requestId, how.dryRun);
   }
 
   private findingsCounter?: Counter<'type' | 'direction' | 'action'>;
 
   /** Count findings in `warden_guardrail_findings_total` (once the gateway has a registry). */
   registerMetrics(registry: Registry): void {
-    this.findingsCounter = new Counter({
-      name: 'warden_guardrail_findings_total',
+    this.findingsCounter = registered(registry, 'warden_guardrail_findings_total', (name) => new Counter({
+      name,
       help: 'Guardrail findings by type, direction and the action taken',
       labelNames: ['type', 'direction', 'action'],
       registers: [registry],
-    });
+    }));
   }
 
   /** @internal one finding, for metrics */
   counted(type: string, direction: Direction, action: Action): void {
     this.findingsCounter?.inc({ type, direction, action });
   }
+}
+
+interface AnswerCheck {
+  name: string;
+  failure: 'open' | 'closed';
+  run: (texts: string[]) => Promise<ExternalVerdict>;
 }
 
 /** Gemini operations on which Vertex applies Model Armor itself, given the request's `modelArmorConfig`. */
@@ -136,7 +146,12 @@ export class GuardSession {
     private readonly route = '',
     private readonly plan?: ExternalPlan,
     private readonly requestId?: string,
+    private readonly dryRun = false,
   ) {}
+
+  private count(type: string, direction: Direction, action: Action): void {
+    if (!this.dryRun) this.guardrails.counted(type, direction, action);
+  }
 
   /** Whether guard(response) has anything to do: actions to apply, or external guardrails reading answers. */
   get readsAnswers(): boolean {
@@ -150,7 +165,7 @@ export class GuardSession {
    * finding is present, GUARDRAIL_UNAVAILABLE (503) when an external guardrail
    * that fails closed did not answer.
    */
-  async request(json: unknown, target?: Pick<Target, 'provider' | 'operation' | 'model'>): Promise<Buffer | undefined> {
+  async request(json: unknown, target?: Pick<Target, 'provider' | 'operation' | 'model'>, opts: { inline?: boolean } = {}): Promise<Buffer | undefined> {
     const table = this.actions.request;
     if (!table.active && !this.plan) return undefined;
     const fields = requestTextFields(json);
@@ -165,7 +180,7 @@ export class GuardSession {
       }
       if (fields.length) await this.injection(fields);
     }
-    if (this.plan) changed = (await this.externalRequest(json, fields, target)) || changed;
+    if (this.plan) changed = (await this.externalRequest(json, fields, target, opts.inline !== false)) || changed;
     const blocked = this.findings.blocked('request');
     if (blocked.length) {
       throw new WardenError('PERMISSION_DENIED', 'GUARDRAIL_BLOCKED', `request blocked by guardrails: ${blocked.join(', ')}`);
@@ -174,7 +189,7 @@ export class GuardSession {
   }
 
   /** Model Armor (inline or by API) and the services, on the request's text. Returns whether the body changed. */
-  private async externalRequest(json: unknown, fields: readonly TextField[], target?: Pick<Target, 'provider' | 'operation' | 'model'>): Promise<boolean> {
+  private async externalRequest(json: unknown, fields: readonly TextField[], target: Pick<Target, 'provider' | 'operation' | 'model'> | undefined, canInline: boolean): Promise<boolean> {
     const plan = this.plan!;
     const armor = this.guardrails.modelArmor;
     let changed = false;
@@ -182,7 +197,8 @@ export class GuardSession {
     const texts = fields.map((f) => f.value);
     if (armor && (plan.promptTemplate || plan.responseTemplate)) {
       const body = json as Record<string, unknown>;
-      const inline = armor.spec.mode === 'auto' && target?.provider === 'vertex' && INLINE_ARMOR.has(target.operation) && body['safetySettings'] === undefined;
+      // Inline needs a body Warden may change (not under ext_authz) and one Vertex accepts the config in.
+      const inline = canInline && armor.spec.mode === 'auto' && target?.provider === 'vertex' && INLINE_ARMOR.has(target.operation) && body['safetySettings'] === undefined;
       if (inline) {
         // Vertex screens both ways; the caller's own modelArmorConfig gives way to the configured templates.
         const cfg: Record<string, string> = {};
@@ -217,7 +233,7 @@ export class GuardSession {
     const type = `${name}_UNAVAILABLE`;
     const closed = failure === 'closed' && direction === 'request';
     this.findings.add(type, 'unscanned', direction, closed ? 'block' : 'flag', name.toLowerCase());
-    this.guardrails.counted(type, direction, closed ? 'block' : 'flag');
+    this.count(type, direction, closed ? 'block' : 'flag');
     if (closed) {
       throw e instanceof WardenError ? e : new WardenError('UNAVAILABLE', 'GUARDRAIL_UNAVAILABLE', `guardrail ${name} did not answer`);
     }
@@ -234,7 +250,7 @@ export class GuardSession {
       if (action === 'off') continue;
       const where = f.text === undefined ? name.toLowerCase() : `${fields[f.text]?.path ?? name.toLowerCase()}${f.start === undefined ? '' : `[${f.start}:${f.end}]`}`;
       this.findings.add(f.type, f.category as Category, direction, action, where);
-      this.guardrails.counted(f.type, direction, action);
+      this.count(f.type, direction, action);
       if (action === 'redact' && f.text !== undefined && f.start !== undefined && direction === 'request') {
         const list = redact.get(f.text) ?? [];
         list.push({ type: f.type, start: f.start, end: f.end! });
@@ -261,16 +277,23 @@ export class GuardSession {
   }
 
   /** External guardrails that read this request's answer (Model Armor by API, services with `response`). */
-  private answerChecks(): { name: string; run: (texts: string[]) => Promise<ExternalVerdict> }[] {
+  private answerChecks(): AnswerCheck[] {
+    // Known once guard(request) has run (it decides whether Vertex screens the answer inline).
+    return (this.answerChecksMemo ??= this.listAnswerChecks());
+  }
+
+  private answerChecksMemo?: AnswerCheck[];
+
+  private listAnswerChecks(): AnswerCheck[] {
     const plan = this.plan;
     if (!plan) return [];
-    const out: { name: string; run: (texts: string[]) => Promise<ExternalVerdict> }[] = [];
+    const out: AnswerCheck[] = [];
     const armor = this.guardrails.modelArmor;
     const template = plan.responseTemplate;
-    if (armor && template && !this.inlineArmor) out.push({ name: 'MODEL_ARMOR', run: (t) => armor.check('response', template, t) });
+    if (armor && template && !this.inlineArmor) out.push({ name: 'MODEL_ARMOR', failure: plan.failure ?? armor.spec.failure, run: (t) => armor.check('response', template, t) });
     for (const name of plan.services) {
       const sv = this.guardrails.services.get(name);
-      if (sv?.spec.directions.includes('response')) out.push({ name: sv.type, run: (t) => sv.check('response', t, { route: this.route }) });
+      if (sv?.spec.directions.includes('response')) out.push({ name: sv.type, failure: plan.failure ?? sv.spec.failure, run: (t) => sv.check('response', t, { route: this.route }) });
     }
     return out;
   }
@@ -305,9 +328,73 @@ export class GuardSession {
     return { jsonrpc: '2.0', id: id ?? null, error: { code: wardenCode(403), message, data: { reason: 'GUARDRAIL_BLOCKED', requestId: this.requestId } } };
   }
 
+  /**
+   * Whether the answer waits for the external guardrails that read it, so that what they find is
+   * redacted before it leaves: when there are such guardrails and this request's response actions
+   * redact something. Otherwise their findings on the answer are recorded once it has left.
+   */
+  get holdsAnswer(): boolean {
+    return this.actions.response.enforcing && this.answerChecks().length > 0;
+  }
+
+  /**
+   * The held answer's texts (after the detectors' redaction) checked by the external guardrails
+   * that read answers: their findings recorded under the response actions, and for each text the
+   * edits that enforce them — a located finding to redact replaced by its placeholder, an unlocated
+   * one by a placeholder for the whole text, a service's rewrite taken as it is. A guardrail that
+   * fails closed withholds every text (its `_UNAVAILABLE` placeholder); one that fails open lets
+   * them pass, flagged.
+   */
+  async checkAnswer(texts: readonly string[]): Promise<Edit[][]> {
+    const edits: Edit[][] = texts.map(() => []);
+    const whole = (i: number, text: string) => texts[i]!.length > 0 && edits[i]!.push({ start: 0, end: texts[i]!.length, text });
+    const checks = this.answerChecks();
+    const results = await Promise.all(checks.map((c) => c.run([...texts]).then((v) => ({ c, v }), (e: unknown) => ({ c, e }))));
+    const table = this.actions.response;
+    for (const r of results) {
+      if ('e' in r) {
+        const type = `${r.c.name}_UNAVAILABLE`;
+        const closed = r.c.failure === 'closed';
+        this.findings.add(type, 'unscanned', 'response', closed ? 'redact' : 'flag', r.c.name.toLowerCase());
+        this.guardrails.counted(type, 'response', closed ? 'redact' : 'flag');
+        if (closed) texts.forEach((_, i) => whole(i, this.placeholders.for(type, '')));
+        continue;
+      }
+      const v = r.v;
+      const located = new Set<number>();
+      for (const f of v.findings) {
+        const action = table.action(f.type, f.category, 'flag');
+        if (action === 'off') continue;
+        const where = f.text === undefined ? r.c.name.toLowerCase() : `answer[${f.text}]${f.start === undefined ? '' : `[${f.start}:${f.end}]`}`;
+        this.findings.add(f.type, f.category as Category, 'response', action, where);
+        this.guardrails.counted(f.type, 'response', action);
+        if (action !== 'redact') continue;
+        const at = f.text === undefined ? texts.map((_, i) => i) : [f.text];
+        for (const i of at) {
+          const t = texts[i];
+          if (t === undefined) continue;
+          if (f.start !== undefined && f.end !== undefined && f.text !== undefined && f.start < f.end && f.end <= t.length) {
+            edits[i]!.push({ start: f.start, end: f.end, text: this.placeholders.for(f.type, t.slice(f.start, f.end)) });
+            located.add(i);
+          } else whole(i, this.placeholders.for(f.type, t));
+        }
+      }
+      v.rewritten?.forEach((text, i) => {
+        if (texts[i] !== undefined && !located.has(i) && text !== texts[i]) whole(i, text);
+      });
+    }
+    // One edit per span: a whole-text edit wins, else the earliest of overlapping ones.
+    return edits.map((list) => {
+      list.sort((a, b) => a.start - b.start || b.end - a.end);
+      const kept: Edit[] = [];
+      for (const e of list) if (!kept.length || e.start >= kept[kept.length - 1]!.end) kept.push(e);
+      return kept;
+    });
+  }
+
   /** Answer text as it leaves (after redaction), for the external guardrails that read answers. */
   answerText(text: string): void {
-    if (!text || !this.plan || this.answerSize > ANSWER_CAP) return;
+    if (!text || !this.plan || this.answerSize > ANSWER_CAP || this.holdsAnswer) return;
     this.answer.push(text);
     this.answerSize += text.length;
   }
@@ -319,14 +406,14 @@ export class GuardSession {
     if (fb?.blockReason === 'MODEL_ARMOR') {
       // Vertex refused the prompt: the answer carries no candidates.
       this.findings.add('MODEL_ARMOR_BLOCKED', 'injection', 'request', 'block', 'promptFeedback');
-      this.guardrails.counted('MODEL_ARMOR_BLOCKED', 'request', 'block');
+      this.count('MODEL_ARMOR_BLOCKED', 'request', 'block');
     }
   }
 
   /** The answer ended: the external guardrails that read answers check it (their findings are recorded; it has left). */
   answerEnded(): void {
     const checks = this.answerChecks();
-    if (!checks.length || !this.answer.length) return;
+    if (!checks.length || !this.answer.length || this.holdsAnswer) return;
     const texts = [this.answer.join('')];
     this.answer = [];
     for (const c of checks) {
@@ -359,7 +446,7 @@ export class GuardSession {
     if (!table.active) return;
     const action = table.enforcing && this.guardrails.oversize === 'block' ? 'block' : 'flag';
     this.findings.add('UNSCANNED', 'unscanned', 'request', action, 'body');
-    this.guardrails.counted('UNSCANNED', 'request', action);
+    this.count('UNSCANNED', 'request', action);
     if (action === 'block') {
       throw new WardenError(
         'INVALID_ARGUMENT',
@@ -379,7 +466,7 @@ export class GuardSession {
     );
     if (verdict.score < this.threshold) return;
     const f = this.findings.add('PROMPT_INJECTION', 'injection', 'request', action, fields.map((x) => x.path).join(',').slice(0, 200));
-    this.guardrails.counted('PROMPT_INJECTION', 'request', action);
+    this.count('PROMPT_INJECTION', 'request', action);
     f.score = Math.max(f.score ?? 0, verdict.score);
     f.signals = verdict.signals;
   }
@@ -394,7 +481,7 @@ export class GuardSession {
       const action = table.action(m.type, category);
       if (action === 'off') continue;
       this.findings.add(m.type, category, direction, action, `${path}[${offset + m.start}:${offset + m.end}]`);
-      this.guardrails.counted(m.type, direction, action);
+      this.count(m.type, direction, action);
       if (action === 'redact') redact.push(m);
     }
     return applyRedactions(text, redact, this.placeholders);

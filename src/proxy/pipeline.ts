@@ -7,6 +7,7 @@ import { HTTP_STATUS, toWardenError, WardenError } from '../errors.js';
 import type { Provider } from '../providers/index.js';
 import { METADATA_DECISION, METADATA_TARGET, metadataResponse, type MetadataAnswer } from '../mcp/resource-metadata.js';
 import type { Principal, RequestInfo } from '../types.js';
+import { shutdownError, type Flight } from '../drain.js';
 import { admit, type AdmissionParts } from '../admission/admit.js';
 import { BUFFER_LIMIT, discardBody, mayBeJson, readBody, releaseBody, type RequestBody } from '../admission/body.js';
 import type { Exchange } from '../admission/exchange.js';
@@ -33,7 +34,8 @@ export interface PipelineParts extends AdmissionParts {
 const ANONYMOUS: Principal = Object.freeze({ groups: [], methods: [] }) as Principal;
 
 export function createHandler(parts: PipelineParts) {
-  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `flight` is the gateway's mark for this request: set when shutdown cut it (drain.ts). */
+  return async function handle(req: IncomingMessage, res: ServerResponse, flight?: Flight): Promise<void> {
     const ex: Exchange = { req: requestInfo(req), started: performance.now(), principal: ANONYMOUS, status: 0 };
     ex.trace = parts.tracing?.start(ex.req.method, ex.req.headers);
     let sendErrorBody: (() => void) | undefined;
@@ -44,8 +46,16 @@ export function createHandler(parts: PipelineParts) {
       ex.trace?.fail(ex.error.reason);
       if (!res.headersSent && !res.destroyed) sendErrorBody = sendError(res, ex, ex.route?.provider ?? parts.fallbackProvider);
     } finally {
+      if (flight?.shutdown) {
+        // Cut by Warden's shutdown: its reason, not CLIENT_CLOSED (the connection closed under the caller too).
+        ex.error = shutdownError();
+        ex.trace?.fail(ex.error.reason);
+        // Counted as Warden's cut too, not as the caller going away.
+        if (ex.upstream?.aborted) ex.upstream.aborted = 'shutdown';
+        ex.status = res.headersSent ? res.statusCode : ex.error.httpStatus;
+      }
       // A caller gone before its answer started was sent nothing: 499, not Node's default 200.
-      if (!res.headersSent && res.destroyed) ex.status = HTTP_STATUS.CANCELLED;
+      else if (!res.headersSent && res.destroyed) ex.status = HTTP_STATUS.CANCELLED;
       else if (res.headersSent || ex.upstream?.release) ex.status = res.statusCode;
       // The caller gets the end of its answer only once the record is in the audit spool.
       parts.recorder.record(ex, sendErrorBody ?? ex.upstream?.release);
@@ -57,6 +67,7 @@ export function createHandler(parts: PipelineParts) {
 async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const info = ex.req;
   // Route, classify, policy and the upstream all see one authority and one path.
+  // A route's rewrite then changes only its prefix, for classify and the upstream.
   resolveRequestTarget(info, parts.requestTarget);
   const metadata = parts.metadata?.(info);
   if (metadata) return sendMetadata(ex, res, metadata, parts.matchRoute);
@@ -93,7 +104,7 @@ async function admitAndForward(parts: PipelineParts, ex: Exchange, res: ServerRe
     route.pool,
     {
       method: info.method,
-      path: route.basePath + info.path + withQuery(admission.query ?? info.query),
+      path: route.basePath + route.upstreamPath(info.path) + withQuery(admission.query ?? info.query),
       headers,
       body: leaving.body ?? body.buffer ?? body.stream ?? null,
       timeoutMs: route.timeoutMs,
@@ -119,7 +130,7 @@ async function admitAndForward(parts: PipelineParts, ex: Exchange, res: ServerRe
  * guardrails.maxScanBytes, so that the body can be scanned; larger ones stream on.
  */
 function bufferLimit(parts: PipelineParts, route: Route, info: Exchange['req']): number {
-  if (mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, info.path)) return route.spec.maxBodyBytes;
+  if (mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, route.upstreamPath(info.path))) return route.spec.maxBodyBytes;
   return parts.guardrails?.bufferLimit(route.spec) ?? BUFFER_LIMIT;
 }
 

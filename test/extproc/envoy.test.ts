@@ -38,7 +38,7 @@ const RENDER = {
 
 const prompt = (text: string) => JSON.stringify({ contents: [{ role: 'user', parts: [{ text }] }] });
 
-/** Routes without a host (callers reach Envoy at 127.0.0.1). Guardrails redact e-mail addresses in prompts and phone numbers in answers. */
+/** Routes without a host (callers reach Envoy at 127.0.0.1). Guardrails redact e-mail addresses in prompts and phone numbers in answers; group armored's answers wait for Model Armor. */
 function config(o: { emulatorUrl: string; issuer: string; slowIssuer: string }): string {
   return `apiVersion: warden.dev/v1alpha1
 kind: Gateway
@@ -62,7 +62,12 @@ spec:
       google: {file: ./credentials/service-account.json}
   guardrails:
     request: {EMAIL: redact}
-    response: {PHONE: redact}
+    response: {PHONE: redact, MODEL_ARMOR_SDP: redact}
+    modelArmor: {project: ${PROJECT}, location: ${LOCATION}, endpoint: ${o.emulatorUrl}, credential: vertex-sa, mode: api}
+    rules:
+      - name: answers screened by Model Armor
+        match: {groups: [armored]}
+        modelArmor: {responseTemplate: baseline}
   limits:
     rules:
       - name: tiny-output
@@ -89,7 +94,7 @@ spec:
   rules:
     - when:
         - key: request.auth.claims[groups]
-          values: [ml-engineers, quota]
+          values: [ml-engineers, quota, armored]
 ---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
@@ -136,6 +141,8 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
   const held: ServerResponse[] = [];
   let streamed: RunningEnvoy;
   let buffered: RunningEnvoy;
+  let none: RunningEnvoy;
+  let answerUnread: RunningEnvoy;
   let short: RunningEnvoy;
   let alice: string;
   let bob: string;
@@ -159,15 +166,22 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     const bufferedFilter = structuredClone(filter);
     bufferedFilter.typed_config.processing_mode.request_body_mode = 'BUFFERED';
     delete bufferedFilter.typed_config.send_body_without_waiting_for_header_response;
+    // NONE: the request body never passes Warden (proto3 leaves the zero enum value off the wire).
+    const noneFilter = structuredClone(filter);
+    noneFilter.typed_config.processing_mode.request_body_mode = 'NONE';
+    delete noneFilter.typed_config.send_body_without_waiting_for_header_response;
+    // The answer passes Envoy without Warden: refused, since usage, guardrails and the record need it.
+    const answerUnreadFilter = structuredClone(filter);
+    answerUnreadFilter.typed_config.processing_mode.response_body_mode = 'NONE';
     // Envoy waits 0.3 s for each answer: shorter than Warden's admission deadline.
     const shortFilter = structuredClone(filter);
     shortFilter.typed_config.message_timeout = '0.3s';
     const start = (f: object) =>
       startEnvoy({ httpFilters: [f], clusters, routeTo: 'upstream', perFilterConfig, runtime, otherHosts: [{ domains: ['other.example.com'] }] });
-    [streamed, buffered, short] = await Promise.all([start(filter), start(bufferedFilter), start(shortFilter)]);
+    [streamed, buffered, none, answerUnread, short] = await Promise.all([start(filter), start(bufferedFilter), start(noneFilter), start(answerUnreadFilter), start(shortFilter)]);
   });
   after(async () => {
-    await Promise.all([streamed?.stop(), buffered?.stop(), short?.stop()]);
+    await Promise.all([streamed?.stop(), buffered?.stop(), none?.stop(), answerUnread?.stop(), short?.stop()]);
     await s?.close();
     for (const res of held) res.destroy();
     if (slow) await closeServer(slow);
@@ -248,6 +262,20 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     assert.equal((await auditRow(id)).response_bytes, Buffer.byteLength(res.text));
   });
 
+  it('an answer Model Armor reads (sanitizeModelResponse) is held until it has, and its findings leave redacted, in an SSE stream', async () => {
+    const id = rid('armor-sse');
+    const armored = await s.token('carol', ['armored']);
+    const res = await call(streamed, `${MODEL_PATH}:streamGenerateContent?alt=sse`, { id, token: armored, body: prompt('my SSN is 123-45-6789, call +1 415 555 0100') });
+    assert.equal(res.status, 200, res.text);
+    const events = res.text.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => JSON.parse(e.slice(6)));
+    assert.ok(events.length >= 3, `several events, got ${events.length}`);
+    const said = events.map((e) => e.candidates?.[0]?.content?.parts?.[0]?.text ?? '').join('');
+    assert.equal(said, `Echo from ${GEMINI}: my SSN is [MODEL_ARMOR_SDP_1], call [PHONE_1]`);
+    assert.ok(!res.text.includes('6789'));
+    assert.ok(s.emu.modelArmorCalls.some((c) => c.method === 'sanitizeModelResponse' && c.text.includes('123-45-6789')));
+    assert.ok(findings(await auditRow(id)).includes('response:MODEL_ARMOR_SDP:redact'));
+  });
+
   it('BUFFERED request mode: the body\'s answer carries the credential and the redacted body (content-length set)', async () => {
     const id = rid('buffered');
     const res = await call(buffered, `${MODEL_PATH}:generateContent`, { id, token: alice, body: prompt('write to carol@example.org') });
@@ -255,6 +283,28 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     assert.equal(JSON.parse(res.text).candidates[0].content.parts[0].text, `Echo from ${GEMINI}: write to [EMAIL_1]`);
     assert.equal(upstreamSaw(id)?.identity, s.emu.serviceAccountEmail);
     assert.deepEqual(findings(await auditRow(id)), ['request:EMAIL:redact']);
+  });
+
+  it('NONE request mode: a call whose body Warden must read is refused, not passed unread; one that needs no body is served', async () => {
+    const id = rid('none-read');
+    const res = await call(none, `${MODEL_PATH}:generateContent`, { id, token: alice, body: prompt('write to carol@example.org') });
+    assert.equal(res.status, 413, res.text);
+    assert.equal(JSON.parse(res.text).error.details[0].reason, 'BODY_TOO_LARGE_TO_SCAN');
+    assert.equal(upstreamSaw(id), undefined);
+    const gid = rid('none-get');
+    const got = await call(none, MODEL_PATH, { id: gid, token: alice, method: 'GET' });
+    const row = await auditRow(gid);
+    assert.deepEqual([row.decision, row.upstream_status, got.status], ['allow', 404, 404], 'forwarded, answered by the upstream (which serves no GET there)');
+  });
+
+  it('response_body_mode NONE: refused (500 EXT_PROC_MODE), recorded; nothing reaches the upstream', async () => {
+    const id = rid('answer-unread');
+    const res = await call(answerUnread, `${MODEL_PATH}:generateContent`, { id, token: alice, body: prompt('hello') });
+    assert.equal(res.status, 500, res.text);
+    assert.equal(JSON.parse(res.text).error.details[0].reason, 'EXT_PROC_MODE');
+    assert.match(JSON.parse(res.text).error.message, /response_body_mode NONE/);
+    assert.equal(upstreamSaw(id), undefined);
+    assert.equal((await auditRow(id)).status, 500);
   });
 
   for (const [mode, envoy] of [['STREAMED', () => streamed], ['BUFFERED', () => buffered]] as const) {
