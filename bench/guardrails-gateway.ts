@@ -5,6 +5,6 @@
 import { loadGateway, startGateway } from '../src/gateway.js';
 import { quietLogger } from '../test/helpers/logs.js';
 
-const gw = await startGateway(loadGateway(process.argv[2]!), { log: quietLogger() });
+const gw = await startGateway(await loadGateway(process.argv[2]!), { log: quietLogger() });
 console.log(`listening ${gw.url}`);
 process.on('SIGTERM', () => void gw.close().then(() => process.exit(0)));

@@ -7,7 +7,14 @@
 // (bench/lib/load.ts, autocannon) is another. Rounds are interleaved and the
 // medians reported, with the spread between rounds. See bench/README.md.
 //
-// Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (50).
+// Then, baseline and warden only, in interleaved rounds:
+//   paced     open loop at BENCH_RATE requests/s (h2load --h1 -c 50 --rps, when installed):
+//             p50 and p99, and Warden's p99 minus the baseline's in the same round
+//   stream    streamGenerateContent?alt=sse answered with 200 events by the upstream, closed
+//             loop on BENCH_STREAM_CONNECTIONS connections: events (chunks) per second passed
+//
+// Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (50),
+// BENCH_RATE (1000), BENCH_STREAM_CONNECTIONS (16).
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -19,7 +26,8 @@ import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
 import { cpus, cpuSeconds, pinning, repin } from './lib/cpu.js';
 import type { LoadResult, LoadSpec } from './lib/load.js';
 import { children, freePort, runLoad, startListening, startWarden, stop, tsx } from './lib/procs.js';
-import { fmt, knob, median, spread } from './lib/stats.js';
+import { fmt, knob, median, percentile, spread } from './lib/stats.js';
+import { h2load, installed, readLog } from './lib/h2load.js';
 
 const ROUNDS = knob('BENCH_ROUNDS', 3);
 const SECONDS = knob('BENCH_SECONDS', 5);
@@ -27,6 +35,12 @@ const WARMUP = knob('BENCH_WARMUP_SECONDS', 2);
 const CONNECTIONS = knob('BENCH_CONNECTIONS', 50);
 const PATH = '/v1/projects/emulator-project/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent';
 const BODY = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hello, Warden' }] }], generationConfig: { maxOutputTokens: 64 } });
+const RATE = knob('BENCH_RATE', 1000);
+const PACED_CLIENTS = 50;
+const STREAM_CONNECTIONS = knob('BENCH_STREAM_CONNECTIONS', 16);
+const STREAM_PATH = PATH.replace(':generateContent', ':streamGenerateContent?alt=sse');
+/** Events per streamed answer (bench/upstream.ts). */
+const STREAM_CHUNKS = 200;
 
 type TargetName = 'direct' | 'baseline' | 'warden';
 interface Target {
@@ -122,6 +136,64 @@ async function main(): Promise<void> {
       }
     }
 
+    // ---------- open loop at a fixed rate, and streams: baseline and warden ----------
+    const pair = targets.filter((t) => t.name !== 'direct');
+    const bodyFile = join(dir, 'body.json');
+    writeFileSync(bodyFile, BODY);
+    const logFile = join(dir, 'h2load.log');
+    const pace = async (t: Target, seconds: number) => {
+      const args = ['--h1', '-c', String(PACED_CLIENTS), '-m', '1', `--rps=${RATE / PACED_CLIENTS}`, '-D', String(seconds), `--log-file=${logFile}`, '-d', bodyFile,
+        '-H', `authorization: ${headers.authorization}`, '-H', 'content-type: application/json', t.url + PATH];
+      const { counts } = await h2load(LOAD_CPU, args);
+      const log = readLog(logFile);
+      if (counts.succeeded !== counts.done || log.status.some((x) => x !== 200)) throw new Error(`${t.name} paced: ${JSON.stringify(counts)}`);
+      if (t.name === 'warden') wardenRequests += counts.succeeded;
+      const sorted = Float64Array.from(log.latencyMs).sort();
+      const span = (log.start[log.start.length - 1]! - log.start[0]!) / 1e6;
+      return { rate: (log.start.length - 1) / span, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+    };
+    const paced: Record<string, { rate: number; p50: number; p99: number }[]> = { baseline: [], warden: [] };
+    if (installed('h2load')) {
+      console.log(`\nopen loop at ${fmt(RATE)} requests/s (h2load --h1, ${PACED_CLIENTS} connections), ${SECONDS} s a run`);
+      for (const t of pair) await pace(t, WARMUP);
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const t of r % 2 ? [...pair].reverse() : pair) {
+          const p = await pace(t, SECONDS);
+          paced[t.name]!.push(p);
+          console.log(`  round ${r + 1} ${t.name.padEnd(8)} ${fmt(p.rate).padStart(6)} req/s  p50 ${p.p50.toFixed(3)} ms  p99 ${p.p99.toFixed(3)} ms`);
+        }
+      }
+    } else {
+      console.log('\nopen loop: skipped (h2load is not installed: apt-get install nghttp2-client)');
+    }
+
+    // One checked stream each: all events through, the usage at the end.
+    for (const t of pair) {
+      const res = await fetch(t.url + STREAM_PATH, { method: 'POST', headers, body: BODY });
+      const text = await res.text();
+      const events = text.split('\r\n\r\n').filter(Boolean).length;
+      if (res.status !== 200 || events !== STREAM_CHUNKS || !text.includes('usageMetadata')) throw new Error(`${t.name} stream: ${res.status}, ${events} events`);
+      if (t.name === 'warden') wardenRequests++;
+    }
+    const streamed: Record<string, { chunks: number; cpuPerChunk: number }[]> = { baseline: [], warden: [] };
+    const streamRun = async (t: Target, seconds: number) => {
+      const cpu0 = cpuSeconds(t.server.pid!);
+      const r = await load({ url: t.url + STREAM_PATH, headers, body: BODY, connections: STREAM_CONNECTIONS, duration: seconds });
+      const cpu = cpuSeconds(t.server.pid!) - cpu0;
+      if (r.non2xx || r.errors) throw new Error(`${t.name} stream: ${r.non2xx} non-2xx answers and ${r.errors} errors under load`);
+      if (t.name === 'warden') wardenRequests += r.total;
+      return { chunks: r.rps * STREAM_CHUNKS, cpuPerChunk: (cpu * 1e6) / (r.total * STREAM_CHUNKS) };
+    };
+    console.log(`\nstreams: ${STREAM_CHUNKS} server-sent events an answer, ${STREAM_CONNECTIONS} connections, ${SECONDS} s a run`);
+    for (const t of pair) await streamRun(t, WARMUP);
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const t of r % 2 ? [...pair].reverse() : pair) {
+        const m = await streamRun(t, SECONDS);
+        streamed[t.name]!.push(m);
+        console.log(`  round ${r + 1} ${t.name.padEnd(8)} ${fmt(m.chunks).padStart(8)} chunks/s  server CPU ${m.cpuPerChunk.toFixed(1)} µs/chunk`);
+      }
+    }
+
     await stop(warden);
     const audited = auditRowCount(join(dir, 'audit.db'));
 
@@ -154,6 +226,19 @@ async function main(): Promise<void> {
         `+${fmt(w.cpuPerReq - b.cpuPerReq)} µs for identity, policy, credential, audit and logging)`,
     );
     if (w.cpu < 0.9 || b.cpu < 0.9) console.log('note: a proxy used < 90 % of its core: other load on this machine (or the load generator) limited it; trust the CPU-per-request ratio more than req/s');
+    if (paced.warden!.length) {
+      const pm = (name: string, k: 'p50' | 'p99' | 'rate') => median(paced[name]!.map((x) => x[k]));
+      const added = median(paced.warden!.map((x, i) => x.p99 - paced.baseline![i]!.p99));
+      console.log(
+        `open loop at ${fmt(pm('warden', 'rate'))} req/s: baseline p50 ${pm('baseline', 'p50').toFixed(3)} ms p99 ${pm('baseline', 'p99').toFixed(3)} ms; ` +
+          `warden p50 ${pm('warden', 'p50').toFixed(3)} ms p99 ${pm('warden', 'p99').toFixed(3)} ms; warden p99 − baseline p99 (median of rounds) ${added >= 0 ? '+' : '−'}${Math.abs(added).toFixed(3)} ms (target ≤ +1 ms)`,
+      );
+    }
+    const sm = (name: string, k: 'chunks' | 'cpuPerChunk') => median(streamed[name]!.map((x) => x[k]));
+    console.log(
+      `streams: baseline ${fmt(sm('baseline', 'chunks'))} chunks/s (${sm('baseline', 'cpuPerChunk').toFixed(1)} µs CPU a chunk), warden ${fmt(sm('warden', 'chunks'))} (${sm('warden', 'cpuPerChunk').toFixed(1)} µs): ` +
+        `${(sm('warden', 'chunks') / sm('baseline', 'chunks')).toFixed(2)}× chunks/s, median of rounds ${median(streamed.warden!.map((x, i) => x.chunks / streamed.baseline![i]!.chunks)).toFixed(2)}× (target ≥ 0.9×)`,
+    );
     console.log(`\nchecks: Google token minted ${emu.stats.byGrant['jwt-bearer'] ?? 0}× for ${fmt(wardenRequests)} Warden requests; audit rows written ${fmt(audited)}`);
     console.log(`took ${((Date.now() - started) / 1000).toFixed(0)} s; 1-min load average at end ${loadavg()[0]!.toFixed(2)}`);
     if (emu.stats.byGrant['jwt-bearer'] !== 1) throw new Error('Warden should have minted exactly one Google token');

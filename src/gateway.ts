@@ -37,21 +37,20 @@ import { checkAdminExposure, isLoopback, UNPROTECTED_HINT, unprotectedMessage } 
 import { IssuerWatch } from './admin/issuers.js';
 import { LiveTraffic } from './admin/live.js';
 import { AdminAccess } from './admin/policy.js';
-import { Guardrails } from './guardrails/guard.js';
+import type { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
-import { Limits } from './limits/limits.js';
+import type { Limits } from './limits/limits.js';
 import { Checker } from './extauthz/check.js';
 import { checkAudience, McpGate } from './mcp/gate.js';
 import type { Principal, RequestInfo } from './types.js';
 import { metadataAnswerer } from './mcp/resource-metadata.js';
 import { McpSessions, MemorySessionStore, RedisSessionStore } from './mcp/sessions.js';
-import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
-import { processorParts, startExtProc, type ExtProcStreams, type RunningExtProc } from './extproc/index.js';
+import type { RunningExtAuthz } from './extauthz/index.js';
+import type { ExtProcStreams, RunningExtProc } from './extproc/index.js';
 import type { ProcessorParts } from './extproc/processor.js';
 import { hostPort, listenOn } from './listen.js';
 import { onTokenMint } from './telemetry/events.js';
 import { Metrics } from './telemetry/metrics.js';
-import { Tracing } from './telemetry/tracing.js';
 import { createLogger, type Logger } from './telemetry/log.js';
 
 export interface Parts {
@@ -71,8 +70,9 @@ export interface Parts {
 /**
  * Compile everything that can fail on bad config; collect problems instead of stopping at the first.
  * `previous`: the running config's state, which a reload's compile takes over where its part is unchanged.
+ * Async only to load what the config uses: the guardrails' detector libraries are not loaded without them.
  */
-export function compileConfig(config: LoadedConfig, previous?: KeptState): Parts {
+export async function compileConfig(config: LoadedConfig, previous?: KeptState): Promise<Parts> {
   const state = new KeptState(previous);
   const gw = config.gateway;
   const identifier = buildIdentifier(config, state);
@@ -97,7 +97,7 @@ export function compileConfig(config: LoadedConfig, previous?: KeptState): Parts
     }
   }
   const guardrails = gw?.value.guardrails
-    ? new Guardrails(gw.value.guardrails, gw.value.routes, gw.report, {
+    ? new (await import('./guardrails/guard.js')).Guardrails(gw.value.guardrails, gw.value.routes, gw.report, {
         credentials: new Set(gw.value.credentials.map((c) => c.name)),
         // Model Armor is called with Warden's own credential, never a caller's.
         token: async (name) => (await credentials.header(name, { groups: [], methods: [] })).value.replace(/^Bearer /, ''),
@@ -113,11 +113,11 @@ export function compileConfig(config: LoadedConfig, previous?: KeptState): Parts
 }
 
 /** Load and compile; throws ConfigError listing every problem. */
-export function loadGateway(file: string): Parts {
+export async function loadGateway(file: string): Promise<Parts> {
   const config = loadConfigFile(file);
   if (config.problems.length) throw new ConfigError(config.problems);
   // The config is structurally valid: later stages may still report problems.
-  const parts = compileConfig(config);
+  const parts = await compileConfig(config);
   if (config.problems.length) throw new ConfigError(config.problems);
   return parts;
 }
@@ -190,19 +190,24 @@ export async function startGateway(
   const build = buildInfo();
   metrics.buildInfo.set({ version: build.version, commit: build.commit ?? '', node: build.node }, 1);
   const audit = first.audit ? await openAuditWriter(first.audit, log, metrics) : undefined;
-  const tracing = Tracing.create(spec.telemetry.otlp, log, metrics);
-  const recorder = new Recorder(audit, metrics, log);
+  // What the config does not use is not loaded (OpenTelemetry's SDK, ioredis, gRPC): each costs the
+  // process 10-30 MB of memory from its start.
+  const tracing = spec.telemetry.otlp ? (await import('./telemetry/tracing.js')).Tracing.create(spec.telemetry.otlp, log, metrics) : undefined;
+  const recorder = new Recorder(audit, metrics, log, spec.telemetry.accessLog ?? !audit);
   const startedAt = new Date();
   // One bound on request bodies held in memory, across configs: a reload's requests and those still
   // running on the config before it hold from the same memory. A reload may change the bound.
   const buffers = new BufferBudget(spec.limits?.maxBufferedBytes ?? defaultMaxBufferedBytes());
 
   /** A compiled config → the handlers that serve on it; its new parts start (kept ones are running already). */
-  const serve = (parts: Parts): Serving => {
+  const serve = async (parts: Parts): Promise<Serving> => {
     const s = parts.config.gateway.value;
+    // Loaded when a config first uses them (quotas bring ioredis, ext_proc gRPC), before anything starts.
+    const limitsModule = s.limits?.rules.length ? await import('./limits/limits.js') : undefined;
+    const extProcModule = s.extProc ? await import('./extproc/index.js') : undefined;
     parts.guardrails?.registerMetrics(metrics.registry);
     buffers.limit = s.limits?.maxBufferedBytes ?? defaultMaxBufferedBytes();
-    const limits = s.limits?.rules.length ? new Limits(s.limits, metrics.registry, parts.state) : undefined;
+    const limits = limitsModule && s.limits ? new limitsModule.Limits(s.limits, metrics.registry, parts.state) : undefined;
     // Built on this config's policies; its sessions are kept across reloads (mcpGate).
     const mcp = mcpGate(s, parts.authorizer, parts.state);
     // One matcher and one reading of the request target for every way in: the proxy listener, ext_authz and ext_proc.
@@ -213,14 +218,14 @@ export async function startGateway(
     const frontDoor = { ...admission, matchRoute, recorder, tracing, fallbackProvider, metadata: metadataAnswerer(s.routes) };
     const handle = createHandler(frontDoor);
     const checker = s.extAuthz && new Checker({ ...frontDoor, routes: parts.routes, fixedBody: true, timeoutMs: durationMs(s.extAuthz.timeout) });
-    const extProc = s.extProc && processorParts(s.extProc, frontDoor);
+    const extProc = s.extProc && extProcModule?.processorParts(s.extProc, frontDoor);
     parts.identifier.start(log);
     parts.credentials.start();
     metrics.configInfo.reset();
     metrics.configInfo.set({ hash: parts.config.hash }, 1);
     return { parts, limits, mcp, adminAccess: AdminAccess.fromConfig(parts.config), handle, checker, extProc, active: 0 };
   };
-  let current = serve(first);
+  let current = await serve(first);
   const leave = (s: Serving) => {
     if (--s.active === 0 && s.retire) s.retire();
   };
@@ -393,13 +398,13 @@ export async function startGateway(
       return rejected(trigger, file, e.problems.map(formatProblem));
     }
     // As `warden config check` does: compile even after structural problems, to report them all.
-    const parts = compileConfig(config, running.parts.state);
+    const parts = await compileConfig(config, running.parts.state);
     if (!config.problems.length) reportRestartOnly(running.parts.config, config);
     if (config.problems.length) {
       await parts.state.discard();
       return rejected(trigger, file, config.problems.map(formatProblem));
     }
-    const next = serve(parts);
+    const next = await serve(parts);
     current = next;
     const kept = parts.state.keys().filter((k) => parts.state.kept(k)).length;
     const retire = () => {
@@ -454,8 +459,10 @@ export async function startGateway(
   // A port that is taken fails the start with what was already opened closed again.
   try {
     await Promise.all([listenOn(server, listen.host, listen.port, 'spec.listen.port'), listenOn(admin, adminListen.host, adminListen.port, 'spec.admin.port')]);
-    extAuthz = spec.extAuthz ? await startExtAuthz(spec.extAuthz, checks, listen.host, buffers) : undefined;
-    extProc = spec.extProc ? await startExtProc(spec.extProc, streams, Math.max(...first.routes.map((r) => r.spec.maxBodyBytes)), listen.host) : undefined;
+    extAuthz = spec.extAuthz ? await (await import('./extauthz/index.js')).startExtAuthz(spec.extAuthz, checks, listen.host, buffers) : undefined;
+    extProc = spec.extProc
+      ? await (await import('./extproc/index.js')).startExtProc(spec.extProc, streams, Math.max(...first.routes.map((r) => r.spec.maxBodyBytes)), listen.host)
+      : undefined;
   } catch (e) {
     hurry();
     await shutdown(undefined, { quiet: true });

@@ -21,9 +21,9 @@ const { store: spec } = workerData as { store: StoreSpec };
 let store: AuditReader | undefined;
 
 /** Opened on first use: a SQLite file exists only once the writer has made it. */
-function open(): AuditReader {
+async function open(): Promise<AuditReader> {
   try {
-    return (store ??= openStore(spec, { readonly: true }));
+    return (store ??= await openStore(spec, { readonly: true }));
   } catch (e) {
     throw new Error(`the audit store cannot be read yet: ${(e as Error).message}`);
   }
@@ -32,7 +32,7 @@ function open(): AuditReader {
 async function answer(m: ReaderRequest): Promise<unknown> {
   if (m.op === 'search') {
     const out = [];
-    for await (const r of open().records(m.filter)) {
+    for await (const r of (await open()).records(m.filter)) {
       out.push(r);
       if (m.filter.limit && out.length >= m.filter.limit) break;
     }
@@ -44,7 +44,7 @@ async function answer(m: ReaderRequest): Promise<unknown> {
     const quotaSinceMs = m.quotaSinceMs;
     const since = new Date(Math.min(m.sinceMs, m.quotaSinceMs)).toISOString();
     // Newest first: a range cut short by maxRecords loses its oldest part, not the present.
-    const records = open().records({ since, limit: m.maxRecords, newestFirst: true });
+    const records = (await open()).records({ since, limit: m.maxRecords, newestFirst: true });
     async function* keep(): AsyncIterable<AuditRecord> {
       for await (const r of records) {
         if (r.quota && Date.parse(r.time) >= quotaSinceMs) quotaRecords.push(r);

@@ -6,7 +6,7 @@ import { openStore, readKeyFile, type StoreSpec } from '../audit/config.js';
 import { verifyStream } from '../audit/verify.js';
 
 const { store: spec, keyFiles } = workerData as { store: StoreSpec; keyFiles: string[] };
-const store = openStore(spec, { readonly: true });
+const store = await openStore(spec, { readonly: true });
 try {
   const keys = keyFiles.map(readKeyFile);
   const result = await verifyStream(keys, store.records(), await store.checkpoints());

@@ -9,7 +9,8 @@ import type { QuotaRecord } from '../limits/limits.js';
 import type { AuditWriter } from '../audit/writer.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { traceIdOf, type RequestTrace } from '../telemetry/tracing.js';
+import type { RequestTrace } from '../telemetry/tracing.js';
+import { traceIdOf } from '../telemetry/trace-id.js';
 import type { Exchange } from './exchange.js';
 
 /** OpenTelemetry GenAI operation names for the operations that have one. */
@@ -35,7 +36,8 @@ export class Recorder {
   /** Who sees each record as it is written (the admin console's live traffic); nobody by default. */
   private listeners: ((r: AuditRecord) => void)[] = [];
 
-  constructor(private readonly writer: AuditWriter | undefined, private readonly metrics: Metrics, log: Logger) {
+  /** `accessLog`: whether each request also gets a log line (spec.telemetry.accessLog). */
+  constructor(private readonly writer: AuditWriter | undefined, private readonly metrics: Metrics, log: Logger, private readonly accessLog = true) {
     this.log = log.child({}, { redact: [] });
   }
 
@@ -123,7 +125,7 @@ export class Recorder {
 
     if (ex.trace) endTrace(ex, ex.trace, rec);
 
-    this.log.info(
+    if (this.accessLog) this.log.info(
       {
         requestId: rec.requestId,
         traceId: rec.traceId,

@@ -3,21 +3,26 @@
 import { createHash, hash, type Hash } from 'node:crypto';
 
 const MAX_TEXT_BYTES = 1024 * 1024;
-const EMPTY = Buffer.alloc(0);
 
 export function sha256Hex(buf: Buffer): string {
   // One-shot: no Hash object per request.
   return hash('sha256', buf, 'hex');
 }
 
+/** Chunks held for the digest, at most: hashed together, one native call instead of one a chunk. */
+const HASH_BATCH_BYTES = 64 * 1024;
+
 /**
  * Follows a body chunk by chunk (the response, as it streams to the caller).
- * Most answers arrive in one chunk: that one is kept and hashed in one shot
- * at the end; a Hash object is made only when a second chunk comes.
+ * Chunks are held (they are the ones being sent, not copies) and hashed in
+ * batches of up to 64 KiB: most answers arrive in one chunk, hashed in one
+ * shot at the end, and a stream's small events (~100 bytes each) cost one
+ * hash update per batch, not per event.
  */
 export class BodyCapture {
   private hash?: Hash;
-  private first?: Buffer;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
   private digest?: string;
   private chunks?: Buffer[];
   private kept = 0;
@@ -28,12 +33,9 @@ export class BodyCapture {
   }
 
   push(chunk: Buffer): void {
-    if (this.hash) this.hash.update(chunk);
-    else if (this.first === undefined) this.first = chunk;
-    else {
-      this.hash = createHash('sha256').update(this.first).update(chunk);
-      this.first = undefined;
-    }
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    if (this.heldBytes >= HASH_BATCH_BYTES) this.hashHeld();
     this.bytes += chunk.length;
     if (this.chunks && this.kept < MAX_TEXT_BYTES) {
       const part = chunk.subarray(0, MAX_TEXT_BYTES - this.kept);
@@ -43,9 +45,23 @@ export class BodyCapture {
   }
 
   sha256(): string {
-    this.digest ??= this.hash ? this.hash.digest('hex') : hash('sha256', this.first ?? EMPTY, 'hex');
-    this.first = undefined;
+    if (this.digest === undefined) {
+      if (this.hash) {
+        this.hashHeld();
+        this.digest = this.hash.digest('hex');
+      } else {
+        this.digest = hash('sha256', this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes), 'hex');
+      }
+      this.held = [];
+    }
     return this.digest;
+  }
+
+  private hashHeld(): void {
+    this.hash ??= createHash('sha256');
+    this.hash.update(this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes));
+    this.held = [];
+    this.heldBytes = 0;
   }
 
   text(): string | undefined {

@@ -9,11 +9,8 @@ import type { Reporter } from '../config/load.js';
 import { durationMs, type AuditSpec } from '../config/schema.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { JsonlAuditStore } from './jsonl.js';
-import { PostgresAuditStore } from './postgres.js';
 import type { AuditReader, AuditSink } from './sink.js';
 import { SqliteThreadSink } from './sqlite-sink.js';
-import { SqliteAuditStore } from './sqlite.js';
 import { AuditWriter } from './writer.js';
 
 const MIN_KEY_BYTES = 32;
@@ -82,19 +79,26 @@ function checkKeyFile(file: string, path: (string | number)[], report: Reporter)
   }
 }
 
-export function openStore(store: StoreSpec, opts: { readonly?: boolean } = {}): AuditSink & AuditReader {
+/** Each store's module (and its driver: better-sqlite3, pg) is loaded when a store of its kind is opened. */
+export async function openStore(store: StoreSpec, opts: { readonly?: boolean } = {}): Promise<AuditSink & AuditReader> {
   switch (store.kind) {
-    case 'sqlite':
+    case 'sqlite': {
       if (!opts.readonly) mkdirSync(dirname(store.file), { recursive: true });
+      const { SqliteAuditStore } = await import('./sqlite.js');
       return new SqliteAuditStore(store.file, opts);
-    case 'postgres':
+    }
+    case 'postgres': {
+      const { PostgresAuditStore } = await import('./postgres.js');
       return new PostgresAuditStore({
         url: store.url,
         table: store.table,
         password: store.passwordFile ? readFileSync(store.passwordFile, 'utf8').trim() : undefined,
       });
-    case 'jsonl':
+    }
+    case 'jsonl': {
+      const { JsonlAuditStore } = await import('./jsonl.js');
       return new JsonlAuditStore(store.file);
+    }
   }
 }
 
@@ -108,7 +112,7 @@ export function loadKey(plan: AuditPlan, opts: { create: boolean }): Buffer {
 }
 
 /** The writer's store: SQLite on its own thread, the others as they are (their I/O does not block). */
-function openSink(store: StoreSpec): AuditSink {
+async function openSink(store: StoreSpec): Promise<AuditSink> {
   if (store.kind !== 'sqlite') return openStore(store);
   mkdirSync(dirname(store.file), { recursive: true });
   return new SqliteThreadSink(store.file);
@@ -120,7 +124,7 @@ export async function openAuditWriter(plan: AuditPlan, log: Logger, metrics: Met
     log.warn({ keyFile: plan.keyFile }, 'audit.hmacKeyFile is not set: the hash chain uses a key generated next to the spool; keep a copy elsewhere for tamper evidence');
   }
   return AuditWriter.open({
-    sink: openSink(plan.store),
+    sink: await openSink(plan.store),
     key,
     previousKeys: plan.previousKeyFiles.map(readKeyFile),
     chain: plan.chain,

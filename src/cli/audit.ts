@@ -59,7 +59,7 @@ export async function audit(argv: string[]): Promise<number> {
   }
   let store: AuditReader | undefined;
   try {
-    store = openStore(source.store, { readonly: true });
+    store = await openStore(source.store, { readonly: true });
     return await run(sub, store, filter, values, source.plan, source);
   } catch (e) {
     console.error(`warden audit ${sub}: ${e instanceof CliTrouble ? e.message : `cannot read ${storeName(source.store)}: ${(e as Error).message}${neverWritten(e as Error)}`}`);

@@ -25,7 +25,7 @@ export async function configCheck(argv: string[]): Promise<number> {
   }
   const config = loadConfigFile(values.config);
   // Compile even after structural problems, so one run reports as much as it can.
-  const parts = compileConfig(config);
+  const parts = await compileConfig(config);
   if (config.problems.length) {
     for (const p of config.problems) console.error(formatProblem(p));
     console.error(`\n${config.problems.length} problem${config.problems.length === 1 ? '' : 's'} in ${values.config}`);

@@ -51,6 +51,8 @@ spec:
     - name: vertex-sa
       google: {file: ./credentials/service-account.json}
   audit: {sqlite: ./audit.db}
+  # A log line per request on the terminal too (off by default beside an audit store).
+  telemetry: {accessLog: true}
   # Nothing routes to this machine through a load balancer: stop without waiting for one to notice.
   shutdown: {drainDelay: 0s, timeout: 10s}
 ---
@@ -156,7 +158,7 @@ async function runDemo(signals: Signals, port: number, adminPort: number, emulat
   const log = createLogger();
   let gw;
   try {
-    gw = await startGateway(loadGateway(file), { log });
+    gw = await startGateway(await loadGateway(file), { log });
   } catch (e) {
     await emu.close();
     if (e instanceof ListenError) return portsTaken(e);

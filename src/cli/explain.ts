@@ -97,7 +97,7 @@ export async function explain(argv: string[]): Promise<number> {
   }
   let parts: Parts;
   try {
-    parts = loadGateway(values.config);
+    parts = await loadGateway(values.config);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const p of e.problems) console.error(formatProblem(p));
@@ -160,7 +160,7 @@ async function explainRecorded(parts: Parts, config: string, requestId: string, 
     return 1;
   }
   let record: ChainedRecord | undefined;
-  const store = openStore(source.store, { readonly: true });
+  const store = await openStore(source.store, { readonly: true });
   try {
     for await (const r of store.records({ requestId, limit: 1 })) record = r;
   } catch (e) {

@@ -74,7 +74,7 @@ export async function istio(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const config = loadConfigFile(values.config);
-  if (!config.problems.length) compileConfig(config);
+  if (!config.problems.length) await compileConfig(config);
   const gw = config.gateway?.value;
   if (values.mode !== undefined && values.mode !== 'ext-authz' && values.mode !== 'ext-proc') {
     console.error(`warden istio render: --mode is ext-authz or ext-proc, not "${values.mode}"`);

@@ -26,7 +26,7 @@ is shortened by them (warden istio render and the Helm chart set both).`);
   try {
     let parts;
     try {
-      parts = loadGateway(values.config);
+      parts = await loadGateway(values.config);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       for (const p of e.problems) console.error(formatProblem(p));

@@ -16,7 +16,7 @@ const RESTART_ONLY: { field: keyof GatewaySpec; what: string; of?: (spec: Gatewa
   // Its timeout and body buffer are read per stream: they may change.
   { field: 'extProc', what: 'the ext_proc listener', of: (s) => s.extProc && { grpc: s.extProc.grpc } },
   { field: 'audit', what: 'the audit store and its hash chain' },
-  { field: 'telemetry', what: 'telemetry (the OTLP exporter, metric labels)' },
+  { field: 'telemetry', what: 'telemetry (the OTLP exporter, metric labels, the access log)' },
 ];
 
 /**

@@ -6,7 +6,7 @@
 // untrimmed and knows nothing of Warden's per-caller federation, where the
 // subject token is the caller's own verified JWT.
 import { readFile } from 'node:fs/promises';
-import { IdentityPoolClient, type IdentityPoolClientOptions } from 'google-auth-library';
+import type { IdentityPoolClientOptions } from 'google-auth-library';
 import { describeFailure, MintError, type AccessToken, type CallerToken, type TokenSource } from './token-source.js';
 
 export interface ExternalAccountConfig {
@@ -54,6 +54,8 @@ export class ExternalAccountSource implements TokenSource {
   async mint(caller?: CallerToken): Promise<AccessToken> {
     if (this.perCaller && !caller) throw new MintError('this credential exchanges the caller’s token, and the request has none');
     // A client per mint: the library's own token cache stays out of the way of Warden's.
+    // Loaded at the first mint: a gateway without this kind of credential never carries the library.
+    const { IdentityPoolClient } = await import('google-auth-library');
     const client = new IdentityPoolClient(this.options(caller));
     let token: string | null | undefined;
     try {

@@ -5,7 +5,6 @@
 // so that one base identity can act as a per-team service account.
 // google-auth-library's Impersonated client does the call (it accepts any
 // endpoint); Warden hands it the base token and keeps the caching.
-import { Impersonated, OAuth2Client } from 'google-auth-library';
 import { describeFailure, MintError, type AccessToken, type CallerToken, type TokenSource } from './token-source.js';
 
 export const GOOGLE_IAM_ENDPOINT = 'https://iamcredentials.googleapis.com';
@@ -37,6 +36,8 @@ export class ImpersonatedSource implements TokenSource {
 
   async mint(caller?: CallerToken): Promise<AccessToken> {
     const base = await this.base.mint(caller);
+    // Loaded at the first mint: a gateway without this kind of credential never carries the library.
+    const { Impersonated, OAuth2Client } = await import('google-auth-library');
     const sourceClient = new OAuth2Client();
     // No expiry given: the base token is fresh, and the library must not try to refresh it itself.
     sourceClient.setCredentials({ access_token: base.token });

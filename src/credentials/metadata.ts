@@ -2,7 +2,6 @@
 // pod's Kubernetes service account mapped to a Google one. google-auth-library's
 // Compute client reads it (and honours GCE_METADATA_HOST, as all Google
 // libraries do).
-import { Compute } from 'google-auth-library';
 import { describeFailure, MintError, type AccessToken, type TokenSource } from './token-source.js';
 
 export class MetadataSource implements TokenSource {
@@ -14,6 +13,8 @@ export class MetadataSource implements TokenSource {
   async mint(): Promise<AccessToken> {
     // Read at mint time, like the library itself: the host is the process environment's.
     const host = process.env.GCE_METADATA_HOST ?? process.env.GCE_METADATA_IP ?? '169.254.169.254';
+    // Loaded at the first mint: a gateway without this kind of credential never carries the library.
+    const { Compute } = await import('google-auth-library');
     const client = new Compute({ scopes: this.scopes });
     let token: string | null | undefined;
     try {

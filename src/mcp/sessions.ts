@@ -10,7 +10,8 @@
 // process otherwise. A bound session is kept in a small local cache (bindings
 // never change); an id the store does not know is refused, never trusted.
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import { WardenError } from '../errors.js';
 import type { Principal } from '../types.js';
 
@@ -208,7 +209,9 @@ export class RedisSessionStore implements SessionStore {
   private reached = false;
 
   constructor(private readonly o: RedisSessionOptions) {
-    this.redis = new Redis(o.url, {
+    // Required here, not imported: a gateway without Redis never loads ioredis (~20 MB of a process).
+    const { Redis: Client } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+    this.redis = new Client(o.url, {
       keyPrefix: `${o.keyPrefix}mcp:session:`,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

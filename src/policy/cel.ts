@@ -7,15 +7,27 @@
 //            auth.{principal, audiences, presenter, claims, groups},
 //            mcp.{method, tool, prompt, resource, arguments}}
 //   source.{ip, principal, namespace}  remote.ip  destination.{ip, port}  connection.sni
-import { Environment } from '@marcbachmann/cel-js';
+import { createRequire } from 'node:module';
+import type { Environment } from '@marcbachmann/cel-js';
 import { namespaceOf, type Facts } from './attributes.js';
 
-const env = new Environment({ unlistedVariablesAreDyn: false })
-  .registerVariable('request', 'map')
-  .registerVariable('source', 'map')
-  .registerVariable('remote', 'map')
-  .registerVariable('destination', 'map')
-  .registerVariable('connection', 'map');
+/**
+ * The CEL library is loaded with the first expression: most configs have none,
+ * and it costs the process ~9 MB from its start. Policies compile synchronously,
+ * so it is required, not imported (Node >= 20.19 requires ES modules).
+ */
+let env: Environment | undefined;
+function environment(): Environment {
+  if (env) return env;
+  const cel = createRequire(import.meta.url)('@marcbachmann/cel-js') as typeof import('@marcbachmann/cel-js');
+  env = new cel.Environment({ unlistedVariablesAreDyn: false })
+    .registerVariable('request', 'map')
+    .registerVariable('source', 'map')
+    .registerVariable('remote', 'map')
+    .registerVariable('destination', 'map')
+    .registerVariable('connection', 'map');
+  return env;
+}
 
 /**
  * Compile an expression into a predicate. `onError` is what an evaluation
@@ -25,9 +37,9 @@ const env = new Environment({ unlistedVariablesAreDyn: false })
 export function compileCel(expression: string, onError: boolean): (f: Facts) => boolean {
   // An MCP list answer is decided without arguments: a condition on them counts as whatever admits.
   const onArguments = /\barguments\b/.test(expression);
-  let program: ReturnType<typeof env.parse>;
+  let program: ReturnType<Environment['parse']>;
   try {
-    program = env.parse(expression);
+    program = environment().parse(expression);
   } catch (e) {
     throw new Error(`CEL: ${summary(e)}`);
   }

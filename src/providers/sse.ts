@@ -43,6 +43,11 @@ export class SseSplitter {
     this.data = new BoundedBytes(cap, tail);
   }
 
+  /** Between events: nothing of a next one read yet. */
+  get atEventStart(): boolean {
+    return this.state === START && this.prefixLen === 0 && this.dataLines === 0;
+  }
+
   push(chunk: Buffer): void {
     const n = chunk.length;
     let pos = 0;

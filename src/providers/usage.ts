@@ -138,6 +138,11 @@ export class UsageAccumulator {
   }
 }
 
+/** Whether the bytes hold a key usage is read from (`"usage…`, `"token_count"`): without one, nothing to parse. */
+export function mayHoldUsage(bytes: Buffer): boolean {
+  return bytes.indexOf(NEEDLE) !== -1 || bytes.indexOf(EMBEDDING_NEEDLE) !== -1;
+}
+
 const NEEDLE = Buffer.from('"usage');
 /** Vertex embeddings' per-prediction count (see fromEmbeddings). */
 const EMBEDDING_NEEDLE = Buffer.from('"token_count"');
@@ -148,7 +153,7 @@ const EMBEDDING_NEEDLE = Buffer.from('"token_count"');
  * malformed JSON is ignored.
  */
 export function addUsageFromJson(acc: UsageAccumulator, bytes: Buffer): void {
-  if (bytes.indexOf(NEEDLE) === -1 && bytes.indexOf(EMBEDDING_NEEDLE) === -1) return;
+  if (!mayHoldUsage(bytes)) return;
   let v: unknown;
   try {
     v = JSON.parse(bytes.toString('utf8'));

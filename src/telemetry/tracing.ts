@@ -13,13 +13,6 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 
 const propagator = new W3CTraceContextPropagator();
-const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
-
-/** The trace id of a W3C `traceparent` header, when it is well-formed (for the audit record when tracing is off). */
-export function traceIdOf(traceparent: string | undefined): string | undefined {
-  const m = traceparent ? TRACEPARENT.exec(traceparent.trim()) : null;
-  return m && m[1] !== '0'.repeat(32) ? m[1] : undefined;
-}
 
 export class Tracing {
   private readonly tracer: Tracer;

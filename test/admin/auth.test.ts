@@ -172,7 +172,7 @@ spec:
     assert.equal(r.status, 1);
     assert.match(r.stderr, /exposed\.yaml:5:\d+: Gateway "w" spec\.admin\.host: the admin port binds 0\.0\.0\.0, which other machines can reach, and no sign-in is configured/);
     assert.match(r.stderr, /hint: add spec\.admin\.auth \(oidc for people, tokenFile for scripts; see docs\/console\.md\), or bind the admin port to 127\.0\.0\.1/);
-    assert.throws(() => loadGateway(file), /the admin port binds 0\.0\.0\.0/);
+    await assert.rejects(loadGateway(file), /the admin port binds 0\.0\.0\.0/);
     const started = spawnSync(process.execPath, ['bin/warden.js', 'start', '-c', file], { encoding: 'utf8', timeout: 30_000 });
     assert.notEqual(started.status, 0);
     assert.match(started.stderr, /admin port binds 0\.0\.0\.0/);
@@ -181,9 +181,9 @@ spec:
   it('loopback needs no sign-in; a host given at start is checked too', async () => {
     const file = join(dir, 'loopback.yaml');
     writeFileSync(file, config('{host: 127.0.0.1, port: 0}'));
-    const parts = loadGateway(file);
+    const parts = await loadGateway(file);
     await assert.rejects(startGateway(parts, { log: quietLogger(), listen: { port: 0 }, admin: { host: '::', port: 0 } }), /admin port binds ::.*\n  hint: add spec\.admin\.auth/);
-    const gw = await startGateway(loadGateway(file), { log: quietLogger(), listen: { port: 0 }, admin: { port: 0 } });
+    const gw = await startGateway(await loadGateway(file), { log: quietLogger(), listen: { port: 0 }, admin: { port: 0 } });
     try {
       assert.equal((await fetch(`${gw.adminUrl}/credentials`)).status, 200);
     } finally {
@@ -191,13 +191,13 @@ spec:
     }
   });
 
-  it('a token file that is too short or unreadable is a config problem', () => {
+  it('a token file that is too short or unreadable is a config problem', async () => {
     writeFileSync(join(dir, 'short'), 'abc\n');
     const file = join(dir, 'short.yaml');
     writeFileSync(file, config('{host: 0.0.0.0, port: 0, auth: {tokenFile: ./short}}'));
-    assert.throws(() => loadGateway(file), /admin\.auth\.tokenFile: the admin token in .*short is shorter than 16 characters/);
+    await assert.rejects(loadGateway(file), /admin\.auth\.tokenFile: the admin token in .*short is shorter than 16 characters/);
     writeFileSync(file, config('{host: 0.0.0.0, port: 0, auth: {tokenFile: ./missing}}'));
-    assert.throws(() => loadGateway(file), /admin\.auth\.tokenFile: ENOENT/);
+    await assert.rejects(loadGateway(file), /admin\.auth\.tokenFile: ENOENT/);
   });
 });
 

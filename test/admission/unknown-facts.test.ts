@@ -273,7 +273,7 @@ describe('unknown means refused', () => {
     assert.ok(pc.remove!.includes('cookie'), `removed: ${pc.remove}`);
   });
 
-  it('4: HTTP ext_authz with a policy on the client address is a config error; gRPC carries the address', () => {
+  it('4: HTTP ext_authz with a policy on the client address is a config error; gRPC carries the address', async () => {
     const d = makeTempDir('warden-unknown-ip-');
     try {
       const ipPolicy = `---
@@ -286,9 +286,9 @@ spec:
 `;
       const file = join(d, 'warden.yaml');
       writeFileSync(file, gatewayYaml('http://127.0.0.1:1', jwks) + ipPolicy);
-      assert.throws(() => loadGateway(file), (e: Error) => e instanceof ConfigError && /policy no-office reads the client address/.test(e.message));
+      await assert.rejects(loadGateway(file), (e: Error) => e instanceof ConfigError && /policy no-office reads the client address/.test(e.message));
       writeFileSync(file, gatewayYaml('http://127.0.0.1:1', jwks).replace(', http: {port: 0, pathPrefix: /check}', '') + ipPolicy);
-      assert.doesNotThrow(() => loadGateway(file));
+      await assert.doesNotReject(loadGateway(file));
     } finally {
       removeDir(d);
     }

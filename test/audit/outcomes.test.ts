@@ -104,7 +104,7 @@ spec:
     - {name: openai, provider: openai, match: {pathPrefix: /openai/}, upstream: "${upstreamUrl}"}
   credentials: []
   audit: {jsonl: ./audit.jsonl}
-  telemetry: {otlp: {endpoint: "${receiver.endpoint}"}}
+  telemetry: {accessLog: true, otlp: {endpoint: "${receiver.endpoint}"}}
   extAuthz: {http: {port: 0, pathPrefix: /check}}
 ---
 apiVersion: security.istio.io/v1

@@ -24,7 +24,7 @@ describe('audit record through the gateway', () => {
   before(async () => {
     s = await startStack(({ emulatorUrl, issuer, dir }) => {
       writeFileSync(join(dir, 'audit.key'), 'record-test-key-'.repeat(4));
-      return gatewayConfig({ emulatorUrl, issuer, audit: '{sqlite: ./audit.db, hmacKeyFile: ./audit.key}', storePrompts: true });
+      return gatewayConfig({ emulatorUrl, issuer, audit: '{sqlite: ./audit.db, hmacKeyFile: ./audit.key}', telemetry: '{accessLog: true}', storePrompts: true });
     });
     alice = await s.token('alice', ['ml-engineers']);
     bob = await s.token('bob', ['analysts']);

@@ -69,7 +69,7 @@ describe('warden start on a port that is taken', () => {
 
   it('in process: rejects with a ListenError and closes the listeners it had opened', async () => {
     const port = await freePort();
-    const parts = loadGateway(config('inproc', { listen: port, grpc: takenPort }));
+    const parts = await loadGateway(config('inproc', { listen: port, grpc: takenPort }));
     await assert.rejects(startGateway(parts, { log: quietLogger() }), (e: unknown) => {
       assert.ok(e instanceof ListenError);
       assert.match(e.message, /spec\.extAuthz\.grpc\.port/);

@@ -81,7 +81,7 @@ describe('readiness waits for the warm-up', () => {
     if (warmUpLimitMs === undefined) return startGatewayFromYaml(yaml, { dir, file: `${name}.yaml`, quiet: true });
     const configFile = join(dir, `${name}.yaml`);
     writeFileSync(configFile, yaml);
-    const gw = await startGateway(loadGateway(configFile), { log: quietLogger(), listen: { port: 0 }, admin: { port: 0 }, warmUpLimitMs });
+    const gw = await startGateway(await loadGateway(configFile), { log: quietLogger(), listen: { port: 0 }, admin: { port: 0 }, warmUpLimitMs });
     return { gw, configFile, logs: [] };
   }
 

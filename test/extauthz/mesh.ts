@@ -34,7 +34,7 @@ spec:
   credentials:
     - name: vertex-sa
       google: {file: ./credentials/service-account.json}
-${o.audit ? `  audit: ${o.audit}\n` : ''}---
+${o.audit ? `  audit: ${o.audit}\n  # The checks' log lines too (off by default beside an audit store).\n  telemetry: {accessLog: true}\n` : ''}---
 ${devIssuerAuthentication(o.issuer, 'warden')}---
 # Workloads in namespace ml, for ML engineers, may call everything.
 apiVersion: security.istio.io/v1

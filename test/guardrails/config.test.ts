@@ -25,10 +25,10 @@ spec:
 `;
 
 describe('guardrails and limits config', () => {
-  it('reports every problem against its line', () => {
+  it('reports every problem against its line', async () => {
     const config = parseConfig(text, 'w.yaml', '/tmp');
     assert.deepEqual(config.problems, []);
-    compileConfig(config);
+    await compileConfig(config);
     const lines = config.problems.map(formatProblem).join('\n');
     assert.match(lines, /w\.yaml:14:\d+: .*detectors\[0\]\.pattern: not a regular expression/);
     assert.match(lines, /w\.yaml:12:\d+: .*request\.PASSPORT: unknown detector "PASSPORT"\n  hint: a category/);
@@ -49,7 +49,7 @@ describe('guardrails and limits config', () => {
 });
 
 describe('external guardrails and phone regions config', () => {
-  it('reports an unknown credential, unknown services, templates without modelArmor, and regions without a plan', () => {
+  it('reports an unknown credential, unknown services, templates without modelArmor, and regions without a plan', async () => {
     const yaml = `apiVersion: warden.dev/v1alpha1
 kind: Gateway
 metadata: {name: t}
@@ -69,7 +69,7 @@ spec:
 `;
     const config = parseConfig(yaml, 'w.yaml', '/tmp');
     assert.deepEqual(config.problems, []);
-    compileConfig(config);
+    await compileConfig(config);
     const lines = config.problems.map(formatProblem).join('\n');
     assert.match(lines, /w\.yaml:11:\d+: .*phone\.regions\[1\]: no phone numbering plan for region "XX"/);
     assert.match(lines, /w\.yaml:12:\d+: .*modelArmor\.credential: unknown credential "missing"/);

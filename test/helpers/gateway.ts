@@ -25,7 +25,7 @@ export async function startGatewayFromYaml(
   let log = o.log;
   if (!log && o.quiet) log = quietLogger();
   if (!log) ({ log, lines: logs } = memoryLogger());
-  const gw = await startGateway(loadGateway(configFile), { log, listen: { port: 0 }, admin: { port: 0 } });
+  const gw = await startGateway(await loadGateway(configFile), { log, listen: { port: 0 }, admin: { port: 0 } });
   return { gw, configFile, logs };
 }
 

@@ -45,14 +45,14 @@ describe('identity config problems', () => {
     assert.ok(schemaProblems.some((p) => p.startsWith('16: ') && /SHA-256/.test(p)));
   });
 
-  it('compile-time problems name the field, line and a hint', () => {
+  it('compile-time problems name the field, line and a hint', async () => {
     const fixed = CONFIG.replace(', clientCertificate: required', '')
       .replace(', identityToken: {ttl: 1x}', '')
       .replace(', {principal: spiffe://td/ns/a/sa/b, address: 1.2.3.4}', '')
       .replace('sha256: abc', `sha256: ${'a'.repeat(64)}`);
     const config = parseConfig(fixed, 'warden.yaml', tmpdir());
     assert.equal(config.problems.length, 0, config.problems.map((p) => p.message).join('\n'));
-    compileConfig(config);
+    await compileConfig(config);
     const got = config.problems.map((p) => `${p.line}: ${p.message} | ${p.hint ?? ''}`);
     const expect: [number, RegExp][] = [
       [6, /TLS: certFile: .*ENOENT/],
