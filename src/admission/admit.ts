@@ -5,7 +5,7 @@
 // upstream request must carry; a refusal is thrown as a WardenError.
 import { durationMs } from '../config/schema.js';
 import { WardenError } from '../errors.js';
-import { guardRequest, readableBody } from '../guardrails/request.js';
+import { guardRequest, readableBody, wrappedHttpBody } from '../guardrails/request.js';
 import type { Guardrails, GuardSession } from '../guardrails/guard.js';
 import { estimatePromptTokens, outputReserve } from '../limits/estimate.js';
 import type { Limits, QuotaTicket } from '../limits/limits.js';
@@ -86,12 +86,13 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   // stream, or whole when it names the model (read whole for policy, not for the scanners); nor is
   // one an ext_authz check carries cut short, or not at all: blocked or flagged UNSCANNED as oversize says.
   const overScan = body.stream !== undefined || body.partial === true || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
-  const unscanned = overScan && readableBody(target);
+  const wrapped = !overScan && wrappedHttpBody(body.json);
+  const unscanned = (overScan || wrapped) && readableBody(target);
   if (parts.guardrails && (body.json !== undefined || unscanned) && target.operationClass === 'inference') {
     const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy });
     admission.guard = guard;
     try {
-      if (unscanned) guard.unscanned();
+      if (unscanned) guard.unscanned(wrapped);
       else admission.body = await guard.request(body.json, target);
     } finally {
       ex.findings = guard.findings.list;

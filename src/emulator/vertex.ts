@@ -8,7 +8,8 @@ import { selfSignedIdentity } from './self-signed.js';
 import { VERTEX_REQUEST_LOG_SIZE, type EmulatorState, type VertexRequestRecord } from './state.js';
 import { computeTokens, countTokens, generateContent, streamGenerateContent, type CallContext } from './vertex-content.js';
 import { chatCompletions } from './vertex-openai.js';
-import { predict, rawPredict, streamRawPredict, type PredictTarget } from './vertex-predict.js';
+import { partnerRawPredict } from './vertex-partner.js';
+import { predict, rawPredict, streamRawPredict, unwrapRawBody, type PredictTarget } from './vertex-predict.js';
 
 const DEFAULT_LOCATION = 'us-central1';
 
@@ -119,6 +120,11 @@ export async function handleVertex(state: EmulatorState, req: IncomingMessage, r
       : { project: e![1] ?? state.projectId, location: e![2] ?? DEFAULT_LOCATION, endpoint: e![3]! };
     const verb = m ? m[5]! : e![4]!;
     const ctx: CallContext = { model: target.model ?? target.endpoint!, enumInt, sse: wantsSse(url), armorConfigs: state.modelArmorConfigs };
+    // A partner's model (Claude, Llama, Mistral) answers in its own API's shape; the httpBody wrapper gets the echo.
+    const partner = target.publisher !== undefined && target.publisher !== 'google' && !unwrapRawBody(req, body).wrapped;
+    if (partner && (verb === 'rawPredict' || verb === 'streamRawPredict')) {
+      return partnerRawPredict(res, target.publisher!, target.model!, body, verb === 'streamRawPredict');
+    }
     switch (verb) {
       case 'rawPredict':
         rawPredict(req, res, target, body);

@@ -320,12 +320,16 @@ export class GuardSession {
    * request's guardrails redact or block, it is refused with 413 (fail closed) unless `oversize: flag`;
    * otherwise it passes. Either way an `UNSCANNED` finding records it.
    */
-  unscanned(): void {
+  unscanned(wrapped = false): void {
     const table = this.actions.request;
     if (!table.active) return;
     const action = table.enforcing && this.guardrails.oversize === 'block' ? 'block' : 'flag';
     this.findings.add('UNSCANNED', 'unscanned', 'request', action, 'body');
     this.guardrails.counted('UNSCANNED', 'request', action);
+    if (action === 'block' && wrapped) {
+      throw new WardenError('INVALID_ARGUMENT', 'CONTENT_TYPE_UNSUPPORTED',
+        'the request body is a google.api.HttpBody wrapper ({"httpBody": …}), whose data the guardrails cannot scan; send the JSON body itself', { httpStatus: 415 });
+    }
     if (action === 'block') {
       throw new WardenError(
         'INVALID_ARGUMENT',
