@@ -53,6 +53,13 @@ export interface Target {
   model?: string;
   endpoint?: string;
   apiVersion?: string;
+  /**
+   * How many inputs the call carries, on calls billed by input (embeddings, predict, token
+   * counting): `instances` of predict / explain / countTokens / computeTokens, `requests` of
+   * batchEmbedContents, 1 for embedContent, the `input` list of an OpenAI-style `embeddings` call.
+   * Absent when the body was not read (or names none); quotas may count it (`requests.count: instances`).
+   */
+  instances?: number;
 }
 
 /**
@@ -65,6 +72,8 @@ export interface Target {
 export const FACT_MODEL = 1;
 export const FACT_STREAM = 2;
 export const FACT_SOURCE_PRINCIPAL = 4;
+/** The instance count (Target.instances) of a call billed by input, when a quota counts instances or CEL names them. */
+export const FACT_INSTANCES = 8;
 
 export type DecisionAction = 'allow' | 'deny';
 

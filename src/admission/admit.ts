@@ -51,6 +51,9 @@ export interface Admission {
   quota?: QuotaTicket;
 }
 
+/** Calls that cost no tokens (they run no model): token quotas charge them nothing. */
+const FREE_OPERATIONS: ReadonlySet<string> = new Set(['countTokens', 'computeTokens']);
+
 export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, body: RequestBody): Promise<Admission> {
   const info = ex.req;
   ex.trace?.stage('identify');
@@ -100,7 +103,9 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   }
   if (parts.limits) {
     const scope = { route: route.spec.name, principal: identity.principal, target };
-    const quota = await parts.limits.admit(scope, estimatePromptTokens(body.json, body.buffer?.length ?? 0), outputReserve(body.json));
+    // Counting tokens runs no model: it counts as a request, never as tokens.
+    const free = FREE_OPERATIONS.has(target.operation);
+    const quota = await parts.limits.admit(scope, free ? 0 : estimatePromptTokens(body.json, body.buffer?.length ?? 0), free ? 0 : outputReserve(body.json));
     if (quota) {
       ex.quota = quota.record;
       if (quota.refused) throw quota.refused;

@@ -13,7 +13,7 @@ import type { GatewaySpec } from '../config/schema.js';
 import { WardenError } from '../errors.js';
 import type { Authorizer } from '../policy/evaluate.js';
 import { bodyObject } from '../providers/target.js';
-import { FACT_MODEL, FACT_SOURCE_PRINCIPAL, FACT_STREAM, type RequestInfo, type Target } from '../types.js';
+import { FACT_INSTANCES, FACT_MODEL, FACT_SOURCE_PRINCIPAL, FACT_STREAM, type RequestInfo, type Target } from '../types.js';
 import { isJsonType, type RequestBody } from './body.js';
 import type { Route } from './route.js';
 
@@ -24,6 +24,8 @@ export function routeNeeds(route: string, authorizer: Authorizer, spec: GatewayS
   for (const rule of spec.limits?.rules ?? []) {
     const applies = !rule.match.routes || rule.match.routes.includes(route);
     if (applies && (rule.match.models || rule.by.includes('model'))) needs |= FACT_MODEL;
+    // Counted as one, a call of unknown size would pass a quota on inputs.
+    if (applies && rule.requests?.count === 'instances') needs |= FACT_INSTANCES;
   }
   // A credential rule on models would pick another credential (the default) for an unknown model.
   if (spec.routes.find((r) => r.name === route)?.credentials.some((c) => c.when?.models)) needs |= FACT_MODEL;
@@ -41,21 +43,32 @@ export function missingFacts(route: Route, info: RequestInfo, body: RequestBody,
     return new WardenError('PERMISSION_DENIED', 'SOURCE_UNKNOWN',
       'a policy on this route depends on the caller\'s workload identity, which an HTTP ext_authz check cannot establish; use gRPC ext_authz (or the proxy)');
   }
+  if (needs & FACT_INSTANCES && target.instances === undefined && route.provider.instancesInBody(info.method, info.path)) {
+    return bodyRefusal(info, body) ?? new WardenError('INVALID_ARGUMENT', 'INSTANCES_UNKNOWN',
+      'the request body lists no inputs Warden can count (instances, requests, content, input), and a quota or policy on this route counts them');
+  }
   if (!(needs & (FACT_MODEL | FACT_STREAM)) || target.model !== undefined || !route.provider.modelInBody(info.method, info.path)) return undefined;
   // The call names its model (and stream flag) in the body, and none was read.
+  const refused = bodyRefusal(info, body);
+  if (refused) return refused;
+  // A generic upstream's JSON may have no model: only a `model` Warden could not read is unknown there.
+  if (route.provider.kind === 'http' && !(bodyObject(body.json)?.['model'] !== undefined)) return undefined;
+  return new WardenError('INVALID_ARGUMENT', 'MODEL_UNKNOWN',
+    'the request names no model Warden can read (none in the body, or one of no model id\'s shape), and a policy, quota or credential rule on this route depends on the model: the upstream would pick one policy never saw');
+}
+
+/** Why a body that should name a fact names none Warden could read: not read whole, not JSON; undefined when it was read and parsed. */
+function bodyRefusal(info: RequestInfo, body: RequestBody): WardenError | undefined {
   if (body.partial || body.stream !== undefined) {
     return new WardenError('INVALID_ARGUMENT', 'BODY_TOO_LARGE_TO_CLASSIFY',
-      'the request body names the model, and it was not read whole (an ext_authz check carries at most its maxRequestBytes)', { httpStatus: 413 });
+      'the request body names what a policy or quota on this route depends on (the model, the stream flag, its inputs), and it was not read whole (an ext_authz check carries at most its maxRequestBytes)', { httpStatus: 413 });
   }
   // A body that does not parse names nothing: refused as what it is (also on http routes, whose bodies are otherwise not checked).
   if (body.jsonError !== undefined) return new WardenError('INVALID_ARGUMENT', 'MALFORMED_JSON', `request body is not valid JSON: ${body.jsonError}`);
   const type = info.headers['content-type'];
   if (body.json === undefined && body.buffer?.length && type && !isJsonType(type)) {
     return new WardenError('INVALID_ARGUMENT', 'CONTENT_TYPE_UNSUPPORTED',
-      `content-type "${type.trim().slice(0, 64)}" is not read: a policy on this route depends on the model named in the body; send it as application/json`, { httpStatus: 415 });
+      `content-type "${type.trim().slice(0, 64)}" is not read: a policy on this route depends on what the body names; send it as application/json`, { httpStatus: 415 });
   }
-  // A generic upstream's JSON may have no model: only a `model` Warden could not read is unknown there.
-  if (route.provider.kind === 'http' && !(bodyObject(body.json)?.['model'] !== undefined)) return undefined;
-  return new WardenError('INVALID_ARGUMENT', 'MODEL_UNKNOWN',
-    'the request names no model Warden can read (none in the body, or one of no model id\'s shape), and a policy, quota or credential rule on this route depends on the model: the upstream would pick one policy never saw');
+  return undefined;
 }

@@ -107,6 +107,7 @@ export class Recorder {
       method: ex.req.method,
       path: ex.req.path,
       host: ex.req.host,
+      instances: t?.instances,
     };
     if (this.writer) this.writer.write(rec, then);
     else then?.();

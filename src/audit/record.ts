@@ -55,6 +55,7 @@ export const FIELDS = [
   ['method', 'text'],
   ['path', 'text'],
   ['host', 'text'],
+  ['instances', 'int'],
 ] as const satisfies ReadonlyArray<readonly [string, FieldKind]>;
 
 /**
@@ -157,6 +158,8 @@ export interface AuditRecord {
   method?: string;
   path?: string;
   host?: string;
+  /** The inputs of a call billed by input (embeddings, predict, token counting), as quotas count them. */
+  instances?: number;
 }
 
 /** A record as the chain stores it: linked to its predecessor and sealed with the HMAC key. */

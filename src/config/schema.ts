@@ -267,10 +267,13 @@ const limits = z
                 models: z.array(z.string()).optional(),
                 groups: z.array(z.string()).optional(),
                 principals: z.array(z.string()).optional(),
+                /** Operations as classify names them (`predict`, `embedContent`, `interactions.create`, …). */
+                operations: z.array(z.string()).optional(),
               })
               .strict()
               .default({}),
-            requests: windowLimit.optional(),
+            /** `count: instances` counts a call billed by input as its instance count (Target.instances; 1 for other calls). */
+            requests: windowLimit.extend({ count: z.enum(['requests', 'instances']).optional() }).strict().optional(),
             tokens: windowLimit.extend({ count: z.enum(['prompt', 'output', 'total']).default('total') }).strict().optional(),
           })
           .strict()

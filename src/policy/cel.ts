@@ -3,7 +3,7 @@
 // at request time they see the same attributes as `when` keys, as CEL maps:
 //
 //   request.{method, path, host, headers, model, publisher, operation,
-//            operation_class, project, location, stream, endpoint,
+//            operation_class, project, location, stream, endpoint, instances,
 //            auth.{principal, audiences, presenter, claims, groups}}
 //   source.{ip, principal, namespace}  remote.ip  destination.{ip, port}  connection.sni
 import { Environment } from '@marcbachmann/cel-js';
@@ -66,6 +66,7 @@ function contextOf(f: Facts): Record<string, unknown> {
       location: t.location ?? '',
       stream: t.stream,
       endpoint: t.endpoint ?? '',
+      instances: BigInt(t.instances ?? 0),
       auth: {
         principal: p.requestPrincipal ?? '',
         audiences: p.audiences ?? [],

@@ -4,10 +4,10 @@
 import type { ProviderKind } from '../types.js';
 import { renderOpenAIError, renderRpcStatus } from './errors.js';
 import { classifyHttp, httpModelInBody } from './http.js';
-import { classifyOpenAI, openAIModelInBody } from './openai.js';
+import { classifyOpenAI, openAIInstancesInBody, openAIModelInBody } from './openai.js';
 import type { Provider } from './provider.js';
 import { createUsageObserver } from './usage-observer.js';
-import { classifyVertex, vertexModelInBody } from './vertex.js';
+import { classifyVertex, vertexInstancesInBody, vertexModelInBody } from './vertex.js';
 
 export type { Provider } from './provider.js';
 export type { RenderedError } from './errors.js';
@@ -23,6 +23,7 @@ export const vertexProvider: Provider = Object.freeze({
   kind: 'vertex',
   classify: classifyVertex,
   modelInBody: vertexModelInBody,
+  instancesInBody: vertexInstancesInBody,
   renderError: renderRpcStatus,
   usageObserver: createUsageObserver,
 });
@@ -31,6 +32,7 @@ export const openaiProvider: Provider = Object.freeze({
   kind: 'openai',
   classify: classifyOpenAI,
   modelInBody: openAIModelInBody,
+  instancesInBody: openAIInstancesInBody,
   renderError: renderOpenAIError,
   usageObserver: createUsageObserver,
 });
@@ -39,6 +41,7 @@ export const httpProvider: Provider = Object.freeze({
   kind: 'http',
   classify: classifyHttp,
   modelInBody: httpModelInBody,
+  instancesInBody: () => false,
   // google.rpc.Status is as good a generic JSON error as any, and carries the request id.
   renderError: renderRpcStatus,
   usageObserver: createUsageObserver,

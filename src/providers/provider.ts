@@ -21,6 +21,11 @@ export interface Provider {
    * @param path as for classify
    */
   modelInBody(method: string, path: string): boolean;
+  /**
+   * Whether a request to `path` is a call billed by input whose count (Target.instances) is in its
+   * body: a quota counting instances can decide only once the whole body is read.
+   */
+  instancesInBody(method: string, path: string): boolean;
   /** Render a WardenError in this provider's protocol. */
   renderError(err: WardenError, requestId: string): RenderedError;
   /** Incremental usage extraction from the upstream response body. */

@@ -18,6 +18,7 @@ export interface TargetParts {
   model?: string | undefined;
   endpoint?: string | undefined;
   apiVersion?: string | undefined;
+  instances?: number | undefined;
 }
 
 /**
@@ -41,7 +42,23 @@ export function makeTarget(provider: ProviderKind, p: TargetParts, scope: Pick<T
   if (p.model !== undefined) t.model = p.model;
   if (p.endpoint !== undefined) t.endpoint = p.endpoint;
   if (scope.apiVersion !== undefined) t.apiVersion = scope.apiVersion;
+  if (p.instances !== undefined) t.instances = p.instances;
   return t;
+}
+
+/**
+ * The inputs a call billed by input carries (see Target.instances), from its parsed body: the
+ * length of `field`'s list; `single` when the body names one input there instead (a string, or an
+ * object for `embedContent`'s `content`). Undefined when the body was not read or names none.
+ */
+export function countInputs(body: unknown, field: string, single: 'string' | 'object' | 'none' = 'none'): number | undefined {
+  const o = bodyObject(body);
+  if (o === undefined) return undefined;
+  const v = o[field];
+  if (Array.isArray(v)) return v.length;
+  if (single === 'string' && typeof v === 'string') return 1;
+  if (single === 'object' && typeof v === 'object' && v !== null) return 1;
+  return undefined;
 }
 
 /**

@@ -12,7 +12,7 @@
 //        | anything else                            admin (GET) or other
 
 import type { Target } from '../types.js';
-import { bodyModel, bodyStream, makeTarget, unclassifiable, UNSPLITTABLE, type TargetParts } from './target.js';
+import { bodyModel, bodyStream, countInputs, makeTarget, unclassifiable, UNSPLITTABLE, type TargetParts } from './target.js';
 import { queryWantsSse, splitPath } from './url.js';
 
 /** How an inference verb streams: not at all, always SSE, or as the query says (SSE or JSON array). */
@@ -39,6 +39,26 @@ const INFERENCE_VERBS: ReadonlyMap<string, Streaming> = new Map<string, Streamin
   ['streamingPredict', BY_QUERY],
   ['streamRawPredict', SSE],
 ]);
+
+/** Calls billed by input: where the body lists them (Target.instances), and what names a single one. */
+const INSTANCE_VERBS: ReadonlyMap<string, readonly [string, 'string' | 'object' | 'none']> = new Map([
+  ['predict', ['instances', 'none']],
+  ['explain', ['instances', 'none']],
+  ['countTokens', ['instances', 'none']],
+  ['computeTokens', ['instances', 'none']],
+  ['embedContent', ['content', 'object']],
+  ['batchEmbedContents', ['requests', 'none']],
+] as const);
+
+const TOKEN_VERBS: ReadonlySet<string> = new Set(['countTokens', 'computeTokens']);
+
+/** Whether a call to `path` carries an instance count in its body (INSTANCE_VERBS, or an OpenAI-style `embeddings` call). */
+export function vertexInstancesInBody(method: string, path: string): boolean {
+  if (method !== 'POST') return false;
+  if (path.endsWith('/embeddings')) return true;
+  const colon = path.lastIndexOf(':');
+  return colon > path.lastIndexOf('/') && INSTANCE_VERBS.has(path.slice(colon + 1));
+}
 
 /** Collections whose items are training (or tuning) jobs. */
 const TRAINING_COLLECTIONS: ReadonlySet<string> = new Set([
@@ -113,7 +133,7 @@ export function classifyVertex(method: string, path: string, query: string, body
     if (rem >= 4 && segs[i + 2] === 'models') {
       const model = segs[i + 3]!;
       if (rem > 4) return verb === undefined ? admin(method, scope, publisher, model) : other(scope, publisher, model);
-      if (verb !== undefined) return modelCall(method, query, verb, scope, publisher, model, undefined);
+      if (verb !== undefined) return modelCall(method, query, verb, scope, publisher, model, undefined, body);
       return admin(method, scope, publisher, model);
     }
     if (verb === undefined && rem <= 3 && (rem < 3 || segs[i + 2] === 'models')) {
@@ -126,7 +146,7 @@ export function classifyVertex(method: string, path: string, query: string, body
     if (rem >= 2) {
       const model = segs[i + 1]!;
       if (rem > 2) return verb === undefined ? admin(method, scope, undefined, model) : other(scope, undefined, model);
-      if (verb !== undefined) return modelCall(method, query, verb, scope, undefined, model, undefined);
+      if (verb !== undefined) return modelCall(method, query, verb, scope, undefined, model, undefined, body);
       return admin(method, scope, undefined, model);
     }
     // The collection: list (GET), upload (`models:upload`); an inference verb here names no model.
@@ -135,7 +155,7 @@ export function classifyVertex(method: string, path: string, query: string, body
 
   if (r0 === 'endpoints') {
     if (rem === 2 && verb !== undefined) {
-      return modelCall(method, query, verb, scope, undefined, undefined, segs[i + 1]);
+      return modelCall(method, query, verb, scope, undefined, undefined, segs[i + 1], body);
     }
     if (rem >= 3 && verb === undefined) {
       const endpoint = segs[i + 1]!;
@@ -218,11 +238,15 @@ function modelCall(
   publisher: string | undefined,
   model: string | undefined,
   endpoint: string | undefined,
+  body: unknown,
 ): Target {
   const streaming = INFERENCE_VERBS.get(verb);
   if (streaming === undefined || method !== 'POST') return other(scope, publisher, model, endpoint);
   const stream = streaming !== NONE;
+  const counted = INSTANCE_VERBS.get(verb);
   return vertexTarget(scope, {
+    // A token count of `contents` (not the older `instances` form) counts one input.
+    instances: counted && (countInputs(body, counted[0], counted[1]) ?? (TOKEN_VERBS.has(verb) ? countInputs(body, 'contents', 'object') && 1 : undefined)),
     operation: verb,
     operationClass: 'inference',
     stream,
@@ -242,6 +266,7 @@ function openAiCompatible(operation: string, scope: Scope, endpoint: string, bod
   const { publisher, model } = modelName(bodyModel(body));
   const stream = operation !== 'embeddings' && bodyStream(body);
   return vertexTarget(scope, {
+    instances: operation === 'embeddings' ? countInputs(body, 'input', 'string') : undefined,
     operation,
     operationClass: 'inference',
     stream,

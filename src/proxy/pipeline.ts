@@ -7,7 +7,7 @@ import { HTTP_STATUS, toWardenError, WardenError } from '../errors.js';
 import { responseRewriter, type ResponseRewriter } from '../guardrails/response.js';
 import { usageFraming, type Provider, type UsageObserver } from '../providers/index.js';
 import { askForStreamUsage, UsageChunkFilter } from '../providers/stream-usage.js';
-import type { Principal } from '../types.js';
+import { FACT_INSTANCES, type Principal } from '../types.js';
 import { admit, type AdmissionParts } from '../admission/admit.js';
 import { BUFFER_LIMIT, discardBody, mayBeJson, readBody, releaseBody, type RequestBody } from '../admission/body.js';
 import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
@@ -164,11 +164,15 @@ async function admitAndForward(parts: PipelineParts, ex: Exchange, res: ServerRe
 /**
  * How much of the body is read whole before admission. A JSON body that names the model is read
  * whole, up to the route's maxBodyBytes: policy on request.model (or request.stream) cannot decide
- * without it, and nothing may leave before it has. Otherwise 1 MiB, or with guardrails
+ * without it, and nothing may leave before it has; so is one whose inputs a quota counts. Otherwise 1 MiB, or with guardrails
  * guardrails.maxScanBytes, so that the body can be scanned; larger ones stream on.
  */
 function bufferLimit(parts: PipelineParts, route: Route, info: Exchange['req']): number {
-  if (mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, info.path)) return route.spec.maxBodyBytes;
+  if (mayBeJson(info.headers['content-type'])) {
+    if (route.provider.modelInBody(info.method, info.path)) return route.spec.maxBodyBytes;
+    // A quota counting inputs needs them all: such a call's body is read whole too.
+    if (route.needs & FACT_INSTANCES && route.provider.instancesInBody(info.method, info.path)) return route.spec.maxBodyBytes;
+  }
   return parts.guardrails?.bufferLimit(route.spec) ?? BUFFER_LIMIT;
 }
 
