@@ -43,7 +43,7 @@ const v1Copy = () => structuredClone(V1_RECORDS);
 describe('audit canonical form across the field additions', () => {
   it('the first form ends at `response`: later fields are only appended', () => {
     assert.equal(FIELDS[V1_FIELDS - 1]![0], 'response');
-    assert.deepEqual(FIELDS.slice(V1_FIELDS).map(([f]) => f), ['findings', 'quota', 'via', 'method', 'path', 'host']);
+    assert.deepEqual(FIELDS.slice(V1_FIELDS).map(([f]) => f), ['findings', 'quota', 'via', 'method', 'path', 'host', 'instances', 'resource', 'upstreamLocation', 'attempts']);
   });
 
   it('records written before the change verify after it', () => {
