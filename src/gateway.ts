@@ -20,6 +20,7 @@ import { Recorder } from './admission/record.js';
 import { buildRoute, type Route } from './admission/route.js';
 import { routeMatcher } from './admission/routes.js';
 import { routeNeeds } from './admission/facts.js';
+import { locate } from './admission/admit.js';
 import { openAuditWriter, planAudit, type AuditPlan } from './audit/config.js';
 import type { AuditWriter } from './audit/writer.js';
 import { createAdminServer, type ReadinessCheck } from './admin/server.js';
@@ -241,6 +242,7 @@ export async function startGateway(
           tracing,
           fallbackProvider,
           requestTarget,
+          forwardsByHost: true,
         }, listen.host)
       : undefined;
   } catch (e) {
@@ -267,8 +269,15 @@ export function explainDeps(parts: Parts): ExplainDeps {
     identify: (req) => parts.identifier.identify(req),
     route: (req) => {
       const r = match(req);
-      // Classified as the gateway does: on the normalized path.
-      return r && { name: r.spec.name, classify: (m, p, q, b) => r.provider.classify(m, normalizePath(p, mode) ?? p, q, b) };
+      // Classified as the gateway does: on the normalized path, located as admission locates it.
+      return r && {
+        name: r.spec.name,
+        classify: (m, p, q, b) => {
+          const target = r.provider.classify(m, normalizePath(p, mode) ?? p, q, b);
+          locate(target, r);
+          return target;
+        },
+      };
     },
     authorizer: parts.authorizer,
   };

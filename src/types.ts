@@ -74,6 +74,10 @@ export const FACT_STREAM = 2;
 export const FACT_SOURCE_PRINCIPAL = 4;
 /** The instance count (Target.instances) of a call billed by input, when a quota counts instances or CEL names them. */
 export const FACT_INSTANCES = 8;
+/** The location (`request.location`): a Vertex path that names none, to an upstream whose host implies none. */
+export const FACT_LOCATION = 16;
+/** The location's class and jurisdiction (`request.location_class`, `request.jurisdiction`): no location, or a region Warden does not know. */
+export const FACT_JURISDICTION = 32;
 
 export type DecisionAction = 'allow' | 'deny';
 

@@ -12,7 +12,8 @@ import type { Limits, QuotaTicket } from '../limits/limits.js';
 import type { Credentials, UpstreamHeader } from '../credentials/index.js';
 import type { Identifier } from '../identity/identify.js';
 import type { Authorizer } from '../policy/evaluate.js';
-import type { Principal } from '../types.js';
+import { hostLocation } from '../providers/locations.js';
+import { FACT_JURISDICTION, FACT_LOCATION, type Principal, type Target } from '../types.js';
 import type { RequestBody } from './body.js';
 import { missingFacts } from './facts.js';
 import type { BufferBudget } from './buffer-budget.js';
@@ -32,6 +33,12 @@ export interface AdmissionParts {
   limits?: Limits;
   /** The bound on request-body bytes in memory across requests in flight (spec.maxBufferedBytes). */
   buffers?: BufferBudget;
+  /**
+   * The request goes to the host it names, not to the route's upstream: Envoy routes by
+   * `:authority` (ext_authz, ext_proc). Only then does that host tell a call's location; on the
+   * proxy it is whatever the caller wrote.
+   */
+  forwardsByHost?: boolean;
 }
 
 export interface Admission {
@@ -69,7 +76,12 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
 
   ex.trace?.stage('classify');
   const target = route.provider.classify(info.method, info.path, info.query, body.json);
+  const conflict = locate(target, route, parts.forwardsByHost ? info.host : undefined);
   ex.target = target;
+  if (conflict !== undefined && route.needs & (FACT_LOCATION | FACT_JURISDICTION)) {
+    throw new WardenError('INVALID_ARGUMENT', 'LOCATION_MISMATCH',
+      `the path names location "${target.location!.slice(0, 64)}" and the upstream's host serves "${conflict}": where the call runs cannot be told, and a policy on this route depends on the location`);
+  }
   // Policy, quotas or the credential mapping would decide on an absent value: refuse instead.
   const missing = missingFacts(route, info, body, target);
   if (missing) throw missing;
@@ -120,6 +132,23 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
     throw e;
   }
   return admission;
+}
+
+/**
+ * Where a Vertex call runs. Its path's `locations/{l}` says so; a call whose path names none
+ * (`/v1/publishers/…`) runs where its upstream's host is: the route's
+ * (`europe-west4-aiplatform.googleapis.com`), or under Envoy the host the caller addressed
+ * (`destinationHost`). Returns the host's location when it is a region or multi-region other than
+ * the path's (Vertex's global host serves any location, and names none of its own then).
+ */
+export function locate(target: Target, route: Route, destinationHost?: string): string | undefined {
+  if (target.provider !== 'vertex') return undefined;
+  const served = destinationHost !== undefined ? hostLocation(destinationHost) : route.location;
+  if (target.location === undefined) {
+    if (served !== undefined) target.location = served;
+    return undefined;
+  }
+  return served !== undefined && served !== 'global' && served !== target.location ? served : undefined;
 }
 
 /** The target of a request refused before classify, for its record; none if it would not classify. */

@@ -13,7 +13,8 @@ import type { GatewaySpec } from '../config/schema.js';
 import { WardenError } from '../errors.js';
 import type { Authorizer } from '../policy/evaluate.js';
 import { bodyObject } from '../providers/target.js';
-import { FACT_INSTANCES, FACT_MODEL, FACT_SOURCE_PRINCIPAL, FACT_STREAM, type RequestInfo, type Target } from '../types.js';
+import { jurisdictionOf } from '../providers/locations.js';
+import { FACT_INSTANCES, FACT_JURISDICTION, FACT_LOCATION, FACT_MODEL, FACT_SOURCE_PRINCIPAL, FACT_STREAM, type RequestInfo, type Target } from '../types.js';
 import { isJsonType, type RequestBody } from './body.js';
 import type { Route } from './route.js';
 
@@ -43,6 +44,10 @@ export function missingFacts(route: Route, info: RequestInfo, body: RequestBody,
     return new WardenError('PERMISSION_DENIED', 'SOURCE_UNKNOWN',
       'a policy on this route depends on the caller\'s workload identity, which an HTTP ext_authz check cannot establish; use gRPC ext_authz (or the proxy)');
   }
+  if (needs & (FACT_LOCATION | FACT_JURISDICTION)) {
+    const refused = locationRefusal(needs, target);
+    if (refused) return refused;
+  }
   if (needs & FACT_INSTANCES && target.instances === undefined && route.provider.instancesInBody(info.method, info.path)) {
     return bodyRefusal(info, body) ?? new WardenError('INVALID_ARGUMENT', 'INSTANCES_UNKNOWN',
       'the request body lists no inputs Warden can count (instances, requests, content, input), and a quota or policy on this route counts them');
@@ -55,6 +60,19 @@ export function missingFacts(route: Route, info: RequestInfo, body: RequestBody,
   if (route.provider.kind === 'http' && !(bodyObject(body.json)?.['model'] !== undefined)) return undefined;
   return new WardenError('INVALID_ARGUMENT', 'MODEL_UNKNOWN',
     'the request names no model Warden can read (none in the body, or one of no model id\'s shape), and a policy, quota or credential rule on this route depends on the model: the upstream would pick one policy never saw');
+}
+
+/** A location policy cannot judge: none (the path names none, the upstream's host implies none), or a region of unknown jurisdiction. */
+function locationRefusal(needs: number, target: Target): WardenError | undefined {
+  if (target.location === undefined) {
+    return new WardenError('INVALID_ARGUMENT', 'LOCATION_UNKNOWN',
+      'the request names no location (projects/P/locations/L/…) and its upstream\'s host implies none, and a policy on this route depends on the location');
+  }
+  if (needs & FACT_JURISDICTION && jurisdictionOf(target.location) === undefined) {
+    return new WardenError('INVALID_ARGUMENT', 'LOCATION_UNKNOWN',
+      `location "${target.location.slice(0, 64)}" is not one whose jurisdiction Warden knows, and a policy on this route depends on the location's class or jurisdiction`);
+  }
+  return undefined;
 }
 
 /** Why a body that should name a fact names none Warden could read: not read whole, not JSON; undefined when it was read and parsed. */

@@ -2,6 +2,7 @@ import { Pool } from 'undici';
 import type { RouteSpec } from '../config/schema.js';
 import { durationMs } from '../config/schema.js';
 import { getProvider, type Provider } from '../providers/index.js';
+import { hostLocation } from '../providers/locations.js';
 import { requestHeaderAllowList } from './headers.js';
 
 /** A configured route with everything the hot path needs prepared once. */
@@ -15,13 +16,17 @@ export interface Route {
   timeoutMs: number;
   /** The upstream's host and port, for the forward span (OpenTelemetry's server.address, server.port). */
   server: { 'server.address': string; 'server.port': number };
+  /** The Vertex location the upstream's host serves (`europe-west4-aiplatform.googleapis.com`), if it names one. */
+  location?: string;
   /** FACT_* flags its policies, quotas and credential mapping need established (admission/facts.ts); set once the policies are compiled. */
   needs: number;
 }
 
 export function buildRoute(spec: RouteSpec): Route {
   const url = new URL(spec.upstream);
+  const location = spec.provider === 'vertex' ? hostLocation(url.host) : undefined;
   return {
+    ...(location !== undefined ? { location } : {}),
     spec,
     provider: getProvider(spec.provider),
     pool: createPool(url.origin),

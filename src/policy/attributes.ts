@@ -2,6 +2,7 @@
 // Warden's model-aware keys — and how each one's values match. Every key and
 // every field of `from.source` / `to.operation` compiles once, at load, into a
 // predicate; an unknown key or a malformed value is a config error.
+import { jurisdictionOf, locationClass } from '../providers/locations.js';
 import type { Principal, RequestInfo, Target } from '../types.js';
 import { compileIpBlocks } from './ip.js';
 import { anyMatches, compileGlob, compilePatterns, compileRequestPrincipal, compileTrustDomain, anyOf, type StringMatcher } from './match.js';
@@ -45,6 +46,8 @@ const STRING_KEYS: Record<string, Str> = {
   'request.operation_class': (f) => f.target.operationClass,
   'request.project': (f) => f.target.project,
   'request.location': (f) => f.target.location,
+  'request.location_class': (f) => locationClass(f.target.location),
+  'request.jurisdiction': (f) => jurisdictionOf(f.target.location),
   'request.stream': (f) => (f.target.stream ? 'true' : 'false'),
   'request.endpoint': (f) => f.target.endpoint,
 };

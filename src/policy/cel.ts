@@ -3,10 +3,12 @@
 // at request time they see the same attributes as `when` keys, as CEL maps:
 //
 //   request.{method, path, host, headers, model, publisher, operation,
-//            operation_class, project, location, stream, endpoint, instances,
+//            operation_class, project, location, location_class, jurisdiction,
+//            stream, endpoint, instances,
 //            auth.{principal, audiences, presenter, claims, groups}}
 //   source.{ip, principal, namespace}  remote.ip  destination.{ip, port}  connection.sni
 import { Environment } from '@marcbachmann/cel-js';
+import { jurisdictionOf, locationClass } from '../providers/locations.js';
 import { namespaceOf, type Facts } from './attributes.js';
 
 const env = new Environment({ unlistedVariablesAreDyn: false })
@@ -64,6 +66,8 @@ function contextOf(f: Facts): Record<string, unknown> {
       operation_class: t.operationClass,
       project: t.project ?? '',
       location: t.location ?? '',
+      location_class: locationClass(t.location) ?? '',
+      jurisdiction: jurisdictionOf(t.location) ?? '',
       stream: t.stream,
       endpoint: t.endpoint ?? '',
       instances: BigInt(t.instances ?? 0),
