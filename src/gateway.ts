@@ -35,6 +35,7 @@ import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
+import { startExtProc, type RunningExtProc } from './extproc/index.js';
 import { hostPort, listenOn } from './listen.js';
 import { onTokenMint } from './telemetry/events.js';
 import { Metrics } from './telemetry/metrics.js';
@@ -111,6 +112,8 @@ export interface RunningGateway {
   audit?: AuditWriter;
   /** The ext_authz listeners, when `spec.extAuthz` configures them. */
   extAuthz?: RunningExtAuthz;
+  /** The ext_proc listener, when `spec.extProc` configures it. */
+  extProc?: RunningExtProc;
   close(): Promise<void>;
 }
 
@@ -130,7 +133,7 @@ export async function startGateway(
   parts.guardrails?.registerMetrics(metrics.registry);
   const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
   const buffers = new BufferBudget(spec.maxBufferedBytes ?? defaultMaxBufferedBytes());
-  // One matcher and one reading of the request target for both ways in: the proxy listener and ext_authz.
+  // One matcher and one reading of the request target for every way in: the proxy listener, ext_authz and ext_proc.
   const matchRoute = routeMatcher(parts.routes);
   const requestTarget = { absoluteForm: spec.listen.absoluteForm, pathNormalization: spec.policy.pathNormalization };
   const fallbackProvider = parts.routes[0]?.provider ?? getProvider('vertex');
@@ -204,11 +207,12 @@ export async function startGateway(
     issuers: () => issuers.status(),
   });
   let extAuthz: RunningExtAuthz | undefined;
+  let extProc: RunningExtProc | undefined;
   // Once: a second close (a second SIGTERM, a test's cleanup) waits for the first instead of closing closed parts.
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutdown());
   const shutdown = async () => {
-    await extAuthz?.close();
+    await Promise.all([extAuthz?.close(), extProc?.close()]);
     stopTlsWatch?.();
     parts.identifier.stop();
     parts.credentials.close();
@@ -245,6 +249,23 @@ export async function startGateway(
           forwardsByHost: true,
         }, listen.host)
       : undefined;
+    extProc = spec.extProc
+      ? await startExtProc(spec.extProc, {
+          guardrails: parts.guardrails,
+          limits,
+          buffers,
+          routes: parts.routes,
+          matchRoute,
+          identifier: parts.identifier,
+          authorizer: parts.authorizer,
+          credentials: parts.credentials,
+          recorder,
+          tracing,
+          fallbackProvider,
+          requestTarget,
+          forwardsByHost: true,
+        }, listen.host)
+      : undefined;
   } catch (e) {
     await close();
     throw e;
@@ -257,6 +278,7 @@ export async function startGateway(
     metrics,
     audit,
     extAuthz,
+    extProc,
     close,
   };
 }

@@ -100,7 +100,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   // A body over guardrails.maxScanBytes is not scanned (see GuardSession.unscanned): it arrives as a
   // stream, or whole when it names the model (read whole for policy, not for the scanners); nor is
   // one an ext_authz check carries cut short, or not at all: blocked or flagged UNSCANNED as oversize says.
-  const overScan = body.stream !== undefined || body.partial === true || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
+  const overScan = body.streamed !== undefined || body.partial === true || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
   const wrapped = !overScan && wrappedHttpBody(body.json);
   const unscanned = (overScan || wrapped) && readableBody(target);
   if (parts.guardrails && (body.json !== undefined || unscanned) && target.operationClass === 'inference') {

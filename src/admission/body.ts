@@ -18,7 +18,10 @@ export interface RequestBody {
   buffer?: Buffer;
   /** The rest of a large body, as it arrives (starts with what was read so far). */
   stream?: Readable;
-  /** With `stream`: its size and SHA-256, once all of it has gone through the stream. */
+  /**
+   * Set for a body that streams on past the buffer limit (through `stream` on the proxy; through
+   * Envoy in ext_proc): its size and SHA-256, once all of it has passed.
+   */
   streamed?: StreamedBody;
   /** Parsed JSON when the body is JSON (by content type) and parsed cleanly. */
   json?: unknown;
@@ -48,7 +51,7 @@ export function readBody(
   req: IncomingMessage, contentType: string | undefined, maxBytes: number, bufferLimit = BUFFER_LIMIT, budget?: BufferBudget,
 ): Promise<RequestBody> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  if (declared > maxBytes) return Promise.reject(bodyTooLarge(maxBytes));
   if (req.method === 'GET' || req.method === 'HEAD') {
     if (!(declared > 0) && !req.headers['transfer-encoding']) return Promise.resolve({});
   }
@@ -109,7 +112,7 @@ class BodyReader {
 
   private data(value: Buffer): void {
     this.size += value.length;
-    if (this.size > this.maxBytes) return this.fail(tooLarge(this.maxBytes));
+    if (this.size > this.maxBytes) return this.fail(bodyTooLarge(this.maxBytes));
     if (this.budget) {
       if (!this.budget.take(value.length)) return this.fail(this.budget.refusal());
       this.taken += value.length;
@@ -199,7 +202,7 @@ async function* rest(head: Buffer[], it: AsyncIterator<Buffer>, size: number, ma
       return;
     }
     size += value.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
+    if (size > maxBytes) throw bodyTooLarge(maxBytes);
     hash.update(value);
     streamed.bytes = size;
     yield value;
@@ -218,7 +221,8 @@ export function isJsonType(contentType: string | undefined): boolean {
   return ct.startsWith('application/json') || ct.includes('+json');
 }
 
-function tooLarge(max: number): WardenError {
+/** A body over the route's maxBodyBytes: 413, whichever front door read it. */
+export function bodyTooLarge(max: number): WardenError {
   return new WardenError('INVALID_ARGUMENT', 'BODY_TOO_LARGE', `request body exceeds the route's limit of ${max} bytes`, { httpStatus: 413 });
 }
 

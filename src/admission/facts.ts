@@ -1,7 +1,8 @@
 // Unknown must mean refused. Some facts about a request can be missing: the
 // model and the stream flag of a call that names them in a body Warden did not
 // read whole (an ext_authz check Envoy cut short, or sent without its body; a
-// body of another content type) or that names no model at all (an upstream
+// body ext_proc let stream on past its bodyBufferBytes; a body of another
+// content type) or that names no model at all (an upstream
 // picks its default); the source identity of an HTTP ext_authz check. An
 // absent attribute matches no DENY value and satisfies every `not…` list, so
 // a route whose policies, quotas or credential mapping would let the request
@@ -77,9 +78,9 @@ function locationRefusal(needs: number, target: Target): WardenError | undefined
 
 /** Why a body that should name a fact names none Warden could read: not read whole, not JSON; undefined when it was read and parsed. */
 function bodyRefusal(info: RequestInfo, body: RequestBody): WardenError | undefined {
-  if (body.partial || body.stream !== undefined) {
+  if (body.partial || body.streamed !== undefined) {
     return new WardenError('INVALID_ARGUMENT', 'BODY_TOO_LARGE_TO_CLASSIFY',
-      'the request body names what a policy or quota on this route depends on (the model, the stream flag, its inputs), and it was not read whole (an ext_authz check carries at most its maxRequestBytes)', { httpStatus: 413 });
+      'the request body names what a policy or quota on this route depends on (the model, the stream flag, its inputs), and it was not read whole (an ext_authz check carries at most its maxRequestBytes; ext_proc holds at most its bodyBufferBytes)', { httpStatus: 413 });
   }
   // A body that does not parse names nothing: refused as what it is (also on http routes, whose bodies are otherwise not checked).
   if (body.jsonError !== undefined) return new WardenError('INVALID_ARGUMENT', 'MALFORMED_JSON', `request body is not valid JSON: ${body.jsonError}`);

@@ -11,13 +11,17 @@ import { meshConfigFile, RenderRefusedError, renderManifests, toYamlStream } fro
 
 const USAGE = `usage: warden istio render -c FILE [options]
 
-Writes the Kubernetes and Istio manifests for running Warden from FILE as
-Istio's external authorizer (and as a gateway), one YAML stream for
-kubectl apply on stdout; the mesh config (an IstioOperator naming Warden as
-an extension provider, for istioctl install -f) goes to its own file.
+Writes the Kubernetes and Istio manifests for running Warden from FILE in the
+mesh, one YAML stream for kubectl apply on stdout: as Istio's external
+authorizer (ext_authz), or as the egress gateway's external processor
+(ext_proc), and as a gateway; the mesh config (an IstioOperator naming Warden
+as an extension provider, for istioctl install -f) goes to its own file.
 
 options:
-  -c, --config FILE            the Warden config (its Gateway needs spec.extAuthz)
+  -c, --config FILE            the Warden config (its Gateway needs spec.extAuthz or spec.extProc)
+  --mode ext-authz|ext-proc    how the egress gateway involves Warden: a CUSTOM AuthorizationPolicy
+                               (ext_authz) or an EnvoyFilter (ext_proc); default: the one the config
+                               serves (needed when it serves both)
   -o, --output FILE            write here instead of stdout
   --mesh-config-out FILE       write the IstioOperator overlay here (it is never in the apply stream)
   --image IMAGE                container image (default warden:0.1.0)
@@ -56,6 +60,7 @@ export async function istio(argv: string[]): Promise<number> {
       'egress-service-account': { type: 'string', default: 'istio-egressgateway-service-account' },
       'trust-domain': { type: 'string', default: 'cluster.local' },
       secret: { type: 'string', default: 'warden-files' },
+      mode: { type: 'string' },
       'mesh-config-out': { type: 'string' },
       'metrics-namespace': { type: 'string', multiple: true },
       'metrics-principal': { type: 'string', multiple: true },
@@ -70,8 +75,20 @@ export async function istio(argv: string[]): Promise<number> {
   }
   const config = loadConfigFile(values.config);
   if (!config.problems.length) compileConfig(config);
-  if (config.gateway && !config.gateway.value.extAuthz) {
-    config.gateway.report([], 'the Gateway has no spec.extAuthz', 'add extAuthz: {grpc: {port: 9191}} (and/or http: {port: 9192, pathPrefix: /check})');
+  const gw = config.gateway?.value;
+  if (values.mode !== undefined && values.mode !== 'ext-authz' && values.mode !== 'ext-proc') {
+    console.error(`warden istio render: --mode is ext-authz or ext-proc, not "${values.mode}"`);
+    return 2;
+  }
+  if (config.gateway && gw && !gw.extAuthz && !gw.extProc) {
+    config.gateway.report([], 'the Gateway has neither spec.extAuthz nor spec.extProc',
+      'add extAuthz: {grpc: {port: 9191}} (and/or http: {port: 9192, pathPrefix: /check}), or extProc: {grpc: {port: 9193}}');
+  } else if (config.gateway && gw) {
+    if (values.mode === 'ext-authz' && !gw.extAuthz) config.gateway.report([], '--mode ext-authz, but the Gateway has no spec.extAuthz', 'add extAuthz: {grpc: {port: 9191}}');
+    if (values.mode === 'ext-proc' && !gw.extProc) config.gateway.report([], '--mode ext-proc, but the Gateway has no spec.extProc', 'add extProc: {grpc: {port: 9193}}');
+    if (values.mode === undefined && gw.extAuthz && gw.extProc) {
+      config.gateway.report([], 'the Gateway serves both spec.extAuthz and spec.extProc: say which the egress gateway uses', 'add --mode ext-authz or --mode ext-proc');
+    }
   }
   if (config.problems.length) {
     for (const p of config.problems) console.error(formatProblem(p));
@@ -104,6 +121,7 @@ export async function istio(argv: string[]): Promise<number> {
       secret: values.secret,
       metricsFrom: { namespaces, principals },
       ephemeralAudit: values['ephemeral-audit'],
+      mode: values.mode as 'ext-authz' | 'ext-proc' | undefined,
     });
   } catch (e) {
     if (!(e instanceof RenderRefusedError)) throw e;

@@ -503,6 +503,21 @@ const extAuthz = z
   .strict()
   .refine((e) => !!e.grpc || !!e.http, { message: 'extAuthz needs grpc, http or both' });
 
+/** Envoy's ext_proc: Envoy forwards, and streams each request and its answer through Warden. */
+const extProc = z
+  .object({
+    grpc: z.object({ port }).strict(),
+    /** Admission (identify … credential) that takes longer is refused (503 ADMISSION_TIMEOUT). Keep it under Envoy's message_timeout. */
+    timeout: duration.default('1s'),
+    /**
+     * Request bodies up to this size are held whole before admission (STREAMED mode); larger ones
+     * stream on, as on the proxy. At most Envoy's buffer limit (per_connection_buffer_limit_bytes,
+     * 1 MiB by default): past it Envoy stops reading the body while Warden would wait for more.
+     */
+    bodyBufferBytes: z.number().int().min(1024).default(1024 * 1024),
+  })
+  .strict();
+
 // ---------------------------------------------------------------- the admin port (docs/console.md)
 
 /** Sign-in for people (OIDC authorization code flow with PKCE) and a static token for scripts. */
@@ -561,6 +576,8 @@ export const gatewaySpec = z
     limits: limits.optional(),
     /** Envoy ext_authz servers (Istio `AuthorizationPolicy` CUSTOM); absent = none. */
     extAuthz: extAuthz.optional(),
+    /** Envoy ext_proc server (an EnvoyFilter inserts the filter); absent = none. */
+    extProc: extProc.optional(),
     /**
      * Request-body bytes held in memory across all requests in flight; past it, requests that read
      * a body are refused with 503 and Retry-After. Default: a quarter of the V8 heap limit.
@@ -582,6 +599,7 @@ export type GatewayDoc = z.infer<typeof gatewayDoc>;
 export type GatewaySpec = z.infer<typeof gatewaySpec>;
 export type RouteSpec = z.infer<typeof route>;
 export type ExtAuthzSpec = z.infer<typeof extAuthz>;
+export type ExtProcSpec = z.infer<typeof extProc>;
 export type AuditSpec = z.infer<typeof audit>;
 export type TelemetrySpec = z.infer<typeof telemetry>;
 export type CredentialSpec = z.infer<typeof credential>;

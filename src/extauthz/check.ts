@@ -7,6 +7,7 @@ import { toWardenError, WardenError } from '../errors.js';
 import type { RenderedError } from '../providers/errors.js';
 import type { Provider } from '../providers/index.js';
 import { admit, type Admission, type AdmissionParts } from '../admission/admit.js';
+import { withDeadline } from '../admission/deadline.js';
 import type { Exchange } from '../admission/exchange.js';
 import type { Recorder } from '../admission/record.js';
 import { noRouteMessage, resolveRequestTarget } from '../admission/request-target.js';
@@ -88,7 +89,7 @@ export class Checker {
       if (!this.parts.recorder.accepting) {
         throw new WardenError('UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'the audit trail cannot take records (sink down and spool full, or the spool cannot be written)');
       }
-      const admission = await withDeadline(admit(this.parts, ex, route, input.body), Math.min(this.parts.timeoutMs, opts.budgetMs ?? Infinity));
+      const admission = await withDeadline(admit(this.parts, ex, route, input.body), Math.min(this.parts.timeoutMs, opts.budgetMs ?? Infinity), checkTimeout);
       if (admission.guard) ex.findings = admission.guard.findings.list;
       ex.prompt = keptText(whole, route.spec.storePrompts);
       const changes = upstreamChanges(input.req, admission);
@@ -176,14 +177,6 @@ function metadataOf(ex: Exchange): CheckMetadata {
   return m;
 }
 
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  if (!Number.isFinite(ms)) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new WardenError('UNAVAILABLE', 'CHECK_TIMEOUT', `the check did not finish within ${Math.round(ms)} ms`)),
-      Math.max(0, ms),
-    );
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+function checkTimeout(ms: number): WardenError {
+  return new WardenError('UNAVAILABLE', 'CHECK_TIMEOUT', `the check did not finish within ${Math.round(ms)} ms`);
 }

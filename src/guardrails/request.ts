@@ -63,5 +63,5 @@ export function guardRequest(target: Target, body: RequestBody, contentEncoding?
 }
 
 function hasBody(body: RequestBody): boolean {
-  return body.stream !== undefined || (body.buffer !== undefined && body.buffer.length > 0);
+  return body.streamed !== undefined || (body.buffer !== undefined && body.buffer.length > 0);
 }

@@ -16,11 +16,18 @@ export interface RenderOptions {
   trustDomain: string;
   /** Secret holding the key files the config names. */
   secret: string;
+  /**
+   * How the egress gateway involves Warden: Istio's ext_authz (a CUSTOM AuthorizationPolicy) or
+   * Envoy's ext_proc (an EnvoyFilter). Default: the one the config serves (spec.extAuthz / spec.extProc).
+   */
+  mode?: MeshMode;
   /** Who may call the admin port (Prometheus): namespaces and/or peer principals (`TD/ns/NS/sa/SA`). */
   metricsFrom: { namespaces: string[]; principals: string[] };
   /** Render an SQLite or JSON lines audit file on the pod's emptyDir, which a deleted pod takes with it. */
   ephemeralAudit: boolean;
 }
+
+export type MeshMode = 'ext-authz' | 'ext-proc';
 
 export type Manifest = Record<string, unknown> & {
   apiVersion: string;
@@ -44,10 +51,11 @@ export interface Ports {
   admin: number;
   grpcExtAuthz?: number;
   httpExtAuthz?: number;
+  grpcExtProc?: number;
 }
 
 export function portsOf(spec: GatewaySpec): Ports {
-  return { http: spec.listen.port, admin: spec.admin.port, grpcExtAuthz: spec.extAuthz?.grpc?.port, httpExtAuthz: spec.extAuthz?.http?.port };
+  return { http: spec.listen.port, admin: spec.admin.port, grpcExtAuthz: spec.extAuthz?.grpc?.port, httpExtAuthz: spec.extAuthz?.http?.port, grpcExtProc: spec.extProc?.grpc.port };
 }
 
 export function containerPorts(p: Ports) {
@@ -56,6 +64,7 @@ export function containerPorts(p: Ports) {
     { name: 'http-admin', containerPort: p.admin, protocol: 'TCP' },
     ...(p.grpcExtAuthz ? [{ name: 'grpc-ext-authz', containerPort: p.grpcExtAuthz, protocol: 'TCP' }] : []),
     ...(p.httpExtAuthz ? [{ name: 'http-ext-authz', containerPort: p.httpExtAuthz, protocol: 'TCP' }] : []),
+    ...(p.grpcExtProc ? [{ name: 'grpc-ext-proc', containerPort: p.grpcExtProc, protocol: 'TCP' }] : []),
   ];
 }
 

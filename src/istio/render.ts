@@ -5,7 +5,9 @@
 //   its guard       PeerAuthentication STRICT, and who may call which port
 //                   (render/policies);
 //   model egress    ServiceEntry, egress Gateway, VirtualService, the TLS-
-//                   originating DestinationRule and the CUSTOM policy (render/egress).
+//                   originating DestinationRule (render/egress), and Warden on the
+//                   model hosts: the CUSTOM policy (ext_authz form, render/egress) or
+//                   the EnvoyFilter inserting ext_proc (ext_proc form, render/extproc).
 // Apart from it, the mesh's side for `istioctl install -f`: an IstioOperator
 // with meshConfig.extensionProviders (render/mesh), which is no cluster
 // object and must not sit in the apply stream.
@@ -20,6 +22,7 @@ import { portsOf, wardenLabels, type Manifest, type RenderOptions } from './mani
 import { autoscaler, disruptionBudget } from './render/autoscaling.js';
 import { configMap, deployment, ephemeralAuditStore } from './render/deployment.js';
 import { egress, vertexHosts } from './render/egress.js';
+import { extProcEnvoyFilter } from './render/extproc.js';
 import { rewriteConfigPaths, secretLayout } from './render/secret-files.js';
 import { meshConfig } from './render/mesh.js';
 import { configDocumentsNote, portAccess, strictMtls } from './render/policies.js';
@@ -78,6 +81,8 @@ export function renderManifests(config: LoadedConfig, configText: string, o: Ren
   const documents = configDocumentsNote(config, o);
   if (documents) notes.push(documents);
 
+  const mode = o.mode ?? (spec.extAuthz ? 'ext-authz' : 'ext-proc');
+  const hosts = vertexHosts(spec);
   const manifests: Manifest[] = [
     configMap(meta(`${name}-config`), podConfig),
     deployment(name, meta(name), labels, ports, spec, o, secret, podConfig),
@@ -86,7 +91,8 @@ export function renderManifests(config: LoadedConfig, configText: string, o: Ren
     disruptionBudget(meta(name), labels),
     strictMtls(meta(name), labels),
     portAccess(meta(`${name}-ext-authz-callers`), labels, ports, o),
-    ...egress(name, vertexHosts(spec), spec, o),
+    ...egress(name, hosts, spec, o, mode === 'ext-authz'),
+    ...(mode === 'ext-proc' && spec.extProc ? [extProcEnvoyFilter(serviceHost, spec.extProc.grpc.port, hosts, spec.extProc, o, name)] : []),
   ];
   return { manifests, meshConfig: meshConfig(serviceHost, spec, ports, config.requestAuthentications.map((r) => r.value)), notes, warnings };
 }

@@ -161,11 +161,6 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
   });
 }
 
-/** undici's body timeout: the upstream sent nothing for `timeoutMs` (mid-answer, when the response had started). */
-export function isBodyTimeout(err: Error | undefined): boolean {
-  return (err as { code?: string } | undefined)?.code === 'UND_ERR_BODY_TIMEOUT';
-}
-
 function upstreamError(err: Error, timeoutMs: number): WardenError {
   const code = (err as { code?: string }).code ?? '';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
@@ -173,16 +168,4 @@ function upstreamError(err: Error, timeoutMs: number): WardenError {
   }
   if (err instanceof WardenError) return err; // e.g. the request body outgrew its limit while streaming
   return new WardenError('UNAVAILABLE', 'UPSTREAM_UNAVAILABLE', `upstream unreachable (${code || err.message})`, { cause: err });
-}
-
-/** Connection errors: no connection to the upstream was made, so the request never left Warden. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/** Whether a forward error means the upstream never received the request (quotas give the charge back then). */
-export function neverSent(err: WardenError): boolean {
-  const cause = err.cause as { code?: string; errors?: { code?: string }[] } | undefined;
-  if (!cause) return false;
-  // Happy eyeballs: one AggregateError with an error per address tried.
-  if (cause.errors?.length) return cause.errors.every((e) => CONNECT_ERRORS.has(e.code ?? ''));
-  return CONNECT_ERRORS.has(cause.code ?? '');
 }

@@ -1,17 +1,16 @@
 // The proxy's request pipeline, front to back, once per request:
-//   listen → admit (identify → classify → authorize → guard → credential) → forward → guard(response) → record
+//   listen → admit (identify → classify → authorize → guard → credential) → forward → answer (guard(response), usage, settlement) → record
 // Each stage's result lands on the Exchange; only `record` reads it whole.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyCapture, keptText, sha256Hex } from '../audit/capture.js';
 import { HTTP_STATUS, toWardenError, WardenError } from '../errors.js';
-import { responseRewriter, type ResponseRewriter } from '../guardrails/response.js';
-import { usageFraming, type Provider, type UsageObserver } from '../providers/index.js';
-import { askForStreamUsage, UsageChunkFilter } from '../providers/stream-usage.js';
+import type { Provider } from '../providers/index.js';
 import { FACT_INSTANCES, type Principal } from '../types.js';
 import { admit, type AdmissionParts } from '../admission/admit.js';
 import { BUFFER_LIMIT, discardBody, mayBeJson, readBody, releaseBody, type RequestBody } from '../admission/body.js';
-import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
-import { forward, isBodyTimeout, neverSent } from './forward.js';
+import type { Exchange } from '../admission/exchange.js';
+import { forward } from './forward.js';
+import { AnswerStage, leavingBody } from '../answer/answer.js';
 import { upstreamRequestHeaders } from '../admission/headers.js';
 import { requestInfo } from '../admission/request-info.js';
 import { noRouteMessage, resolveRequestTarget } from '../admission/request-target.js';
@@ -79,15 +78,9 @@ async function admitAndForward(parts: PipelineParts, ex: Exchange, res: ServerRe
 
   const admission = await admit(parts, ex, route, body);
   const target = ex.target!;
+  const leaving = leavingBody(route, target, body, admission);
   ex.prompt = keptText(admission.body ?? body.buffer, route.spec.storePrompts);
-
-  // The body that leaves: the caller's, or guard(request)'s redaction of it, asking for stream usage when the caller did not.
-  const sent = admission.body ?? body.buffer;
-  const withUsage = (route.spec.streamUsage ?? target.provider === 'openai') ? askForStreamUsage(target, body.json, sent) : undefined;
-  let observer: UsageObserver | undefined;
-  let rewriter: ResponseRewriter | undefined;
-  let usageFilter: UsageChunkFilter | undefined;
-  const capture = (ex.response = new BodyCapture(route.spec.storePrompts));
+  const answer = new AnswerStage(ex, route, admission, leaving.askedForUsage);
   const headers = upstreamRequestHeaders(info.headers, route.headerAllowList, info.id, admission.credentialHeader, admission.removeHeaders, admission.addHeaders);
   ex.trace?.stage('forward');
   ex.trace?.inject(headers);
@@ -97,68 +90,21 @@ async function admitAndForward(parts: PipelineParts, ex: Exchange, res: ServerRe
       method: info.method,
       path: route.basePath + info.path + withQuery(admission.query ?? info.query),
       headers,
-      body: withUsage ?? sent ?? body.stream ?? null,
+      body: leaving.body ?? body.buffer ?? body.stream ?? null,
       timeoutMs: route.timeoutMs,
       responseHeaders: { 'x-request-id': info.id, ...admission.quota?.headers },
       holdEnd: true,
     },
     res,
-    {
-      start(status, contentType) {
-        // guard(response): usage and text are read only from successful answers.
-        if (status >= 400) return false;
-        observer = route.provider.usageObserver(target, contentType);
-        const framing = usageFraming(target, contentType);
-        rewriter = admission.guard && responseRewriter(admission.guard, framing);
-        // Warden asked for the usage: the caller gets the stream it asked for, without it.
-        if (withUsage && framing === 'sse') usageFilter = new UsageChunkFilter();
-        return rewriter !== undefined || usageFilter !== undefined;
-      },
-      chunk(c) {
-        // The usage observer reads what the upstream sent, before any filtering or redaction.
-        observer?.push(c);
-        let out: Buffer | undefined = usageFilter ? usageFilter.chunk(c) : c;
-        if (out && rewriter) out = rewriter.chunk(out);
-        if (out) capture.push(out);
-        return out;
-      },
-      end() {
-        let rest = usageFilter?.end();
-        if (rewriter) {
-          const a = rest && rewriter.chunk(rest);
-          const b = rewriter.end();
-          rest = a && b ? Buffer.concat([a, b]) : (a ?? b);
-        }
-        if (rest) capture.push(rest);
-        return rest;
-      },
-    },
+    answer,
   );
-  ex.upstream = outcome;
   // A body that streamed on: its size and digest, once all of it went upstream.
   if (body.streamed?.sha256) {
     ex.requestBytes = body.streamed.bytes;
     ex.requestSha256 = body.streamed.sha256;
   }
   if (ex.trace) annotateForward(ex.trace, route, outcome.upstreamStatus);
-  if (admission.guard) {
-    // External guardrails that read the answer finish before the record is written.
-    await admission.guard.settled();
-    ex.findings = admission.guard.findings.list;
-  }
-  // Not thrown: the response has started (or nobody is left to answer); the record says why it is incomplete.
-  if (outcome.aborted) {
-    ex.error = abortError(outcome.aborted, outcome.abortError, route.timeoutMs);
-    ex.trace?.fail(ex.error.reason);
-  }
-  if (outcome.error) {
-    // No connection: the request never left Warden and costs nothing. Sent but unanswered: it counts, its tokens do not.
-    if (neverSent(outcome.error)) admission.quota?.refund();
-    else admission.quota?.settle(undefined, false);
-    throw outcome.error;
-  }
-  ex.usage = observer?.result();
-  admission.quota?.settle(ex.usage, (outcome.upstreamStatus ?? 500) < 400);
+  await answer.finish(outcome);
 }
 
 /**
@@ -185,16 +131,6 @@ function annotateForward(trace: RequestTrace, route: Route, status: number | und
   const failed = status >= 400;
   trace.annotate({ ...route.server, 'http.response.status_code': status, ...(failed ? { 'error.type': String(status) } : {}) });
   if (failed) trace.fail(String(status));
-}
-
-function abortError(by: NonNullable<ForwardOutcome['aborted']>, cause: Error | undefined, timeoutMs: number): WardenError {
-  if (by === 'caller') return new WardenError('CANCELLED', 'CLIENT_CLOSED', 'the caller closed the connection before the whole answer was sent');
-  if (by === 'upstream' && isBodyTimeout(cause)) {
-    // Not the upstream breaking off: Warden cut the answer after the upstream went silent for the route's timeout.
-    return new WardenError('DEADLINE_EXCEEDED', 'UPSTREAM_TIMEOUT', `the upstream's answer had started, then sent nothing for ${timeoutMs} ms`, { cause });
-  }
-  if (by === 'upstream') return new WardenError('UNAVAILABLE', 'UPSTREAM_ABORTED', 'the upstream\'s answer broke off after it had started');
-  return new WardenError('INTERNAL', 'RESPONSE_ABORTED', `the answer was cut off: ${cause?.message ?? 'the response transform failed'}`, { cause });
 }
 
 function withQuery(query: string): string {

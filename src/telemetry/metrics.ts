@@ -57,7 +57,7 @@ export class Metrics {
     this.upstreamDuration = histogram('warden_upstream_duration_seconds', 'Upstream call duration, from the call to the last response byte', ['route', 'status']);
     this.tokenMints = counter('warden_credential_mints_total', 'Upstream token mints, by credential and result (ok, error)', ['credential', 'result']);
     this.tokenMintDuration = histogram('warden_credential_mint_duration_seconds', 'Upstream token mint latency, failures included', ['credential', 'result']);
-    this.aborted = counter('warden_responses_aborted_total', 'Answers cut off after they started, by who cut them: caller (went away), upstream (broke off), transform (Warden refused the rest)', ['route', 'by']);
+    this.aborted = counter('warden_responses_aborted_total', 'Answers cut off after they started, by who cut them: caller (went away), upstream (broke off), transform (Warden refused the rest), envoy (ext_proc: Envoy ended the stream first)', ['route', 'by']);
     this.jwksRefreshes = counter('warden_jwks_refreshes_total', 'Fetches of remote JSON Web Key Sets, by key set URL and result (ok, error)', ['uri', 'result']);
     this.auditWriteSeconds = histogram('warden_audit_write_duration_seconds', 'Time to store one batch of audit records in the sink', ['sink'], [
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,

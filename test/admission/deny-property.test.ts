@@ -2,8 +2,9 @@
 // encoding, dot segments, `//`, backslashes, case, absolute-form, trailing
 // dots, a detour through an allowed model, and mixes of these), it is denied
 // or refused — never forwarded. Through the proxy (an upstream records what
-// reaches it) and both ext_authz modes (a check that allows is a forward),
-// under each of Istio's path normalizations.
+// reaches it), both ext_authz modes (a check that allows is a forward) and
+// ext_proc (a gRPC client plays Envoy: an answer that lets the request go on
+// is a forward), under each of Istio's path normalizations.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +12,7 @@ import fc from 'fast-check';
 import { credentials, loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { EXTERNAL_AUTH_PROTO, LOADER_OPTIONS, type CheckRequest } from '../../src/extauthz/proto.js';
+import { ExtProcClient, type ExtProcRequest } from '../helpers/extproc-client.js';
 import { startGatewayFromYaml, type YamlGateway } from '../helpers/gateway.js';
 import { rawRequest, startRecordingUpstream, type RecordingUpstream } from '../helpers/recording-upstream.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
@@ -19,6 +21,8 @@ import { bodyCall, DENIED, DENIED_BODY_MODEL, encodedCall, type BodyCall, type E
 const HOST = 'us-central1-aiplatform.googleapis.com';
 const PROMPT = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
 const RUNS = Number(process.env.WARDEN_PROPERTY_RUNS ?? 120);
+/** ext_proc's bodyBufferBytes here: a body padded past it streams on, unread. */
+const BODY_BUFFER = 1024;
 
 type AuthorizationClient = Client & { Check(req: CheckRequest, cb: (err: ServiceError | null, res: { status: { code: number } }) => void): void };
 
@@ -30,6 +34,7 @@ spec:
   listen: {host: 127.0.0.1, port: 0}
   policy: {pathNormalization: ${normalization}}
   extAuthz: {timeout: 5s, grpc: {port: 0}, http: {port: 0, pathPrefix: /check}}
+  extProc: {grpc: {port: 0}, timeout: 5s, bodyBufferBytes: ${BODY_BUFFER}}
   routes:
     - {name: vertex, provider: vertex, upstream: "${upstream}"}
     - {name: openai, provider: openai, match: {pathPrefix: /openai/}, upstream: "${upstream}"}
@@ -91,6 +96,7 @@ for (const normalization of ['BASE', 'NONE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_
     let g: YamlGateway;
     let dir: string;
     let client: AuthorizationClient;
+    let extProc: ExtProcClient;
     let port: number;
 
     before(async () => {
@@ -102,9 +108,11 @@ for (const normalization of ['BASE', 'NONE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_
         envoy: { service: { auth: { v3: { Authorization: new (addr: string, creds: ReturnType<typeof credentials.createInsecure>) => AuthorizationClient } } } };
       };
       client = new pkg.envoy.service.auth.v3.Authorization(`127.0.0.1:${g.gw.extAuthz!.grpc!.port}`, credentials.createInsecure());
+      extProc = new ExtProcClient(g.gw.extProc!.port);
     });
     after(async () => {
       client?.close();
+      extProc?.close();
       await g?.gw.close();
       await up?.close();
       removeDir(dir);
@@ -120,6 +128,20 @@ for (const normalization of ['BASE', 'NONE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_
       assert.equal(denied.status, 403);
       assert.equal(await check(grpcCheck(`/v1/publishers/google/models/gemini-2.0-flash:generateContent`, PROMPT)), 0);
       assert.equal(await httpCheck(g.gw.extAuthz!.http!.port, `/v1/publishers/google/models/gemini-2.0-flash:generateContent`, PROMPT), 200);
+      assert.equal((await extProc.decide(extProcCall(`/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent`))).allowed, true);
+      const no = await extProc.decide(extProcCall(`/v1/projects/p/locations/us-central1/publishers/google/models/${DENIED}:generateContent`));
+      assert.deepEqual([no.allowed, no.status, no.reason], [false, 403, 'POLICY_DENIED']);
+    });
+
+    it('ext_proc: never let on (403 or 400 as an immediate response)', async () => {
+      // Envoy sends origin-form; an absolute-form :path is what a broken or hostile data plane might send.
+      await fc.assert(
+        fc.asyncProperty(encodedCall, async (c) => {
+          const d = await extProc.decide(extProcCall(c.absolute + c.path));
+          assert.ok(!d.allowed && (d.status === 403 || d.status === 400), `${show(c)} → ${d.allowed ? 'let on' : `${d.status} ${d.reason}`}`);
+        }),
+        { numRuns: RUNS },
+      );
     });
 
     it('proxy: denied (403) or refused (400), never forwarded', async () => {
@@ -173,6 +195,17 @@ for (const normalization of ['BASE', 'NONE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_
           { numRuns: RUNS },
         );
       });
+
+      it('a denied model in a body: ext_proc, whole (one chunk, several, BUFFERED) or unread (past bodyBufferBytes, held by Envoy, NONE), never let on', async () => {
+        await fc.assert(
+          fc.asyncProperty(bodyCall, fc.nat(2), async (c, way) => {
+            const req = extProcBodyCall(c, way);
+            const d = await extProc.decide(req);
+            assert.ok(!d.allowed, `${showBody(c)} (${req.mode}${req.waitForHeaderAnswer ? ', held by Envoy' : ''}, ${req.chunks ?? 1} chunks, ${Buffer.byteLength(req.body ?? '')} bytes) → let on`);
+          }),
+          { numRuns: RUNS },
+        );
+      });
     }
 
     it('ext_authz HTTP: never allowed', async () => {
@@ -186,6 +219,27 @@ for (const normalization of ['BASE', 'NONE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_
       );
     });
   });
+}
+
+function extProcCall(path: string): ExtProcRequest {
+  return { path, authority: HOST, headers: { 'content-type': 'application/json' }, body: PROMPT };
+}
+
+/**
+ * A body call as ext_proc sees it. Envoy always has the whole body; what the ext_authz cases cut
+ * short is here a body Warden does not read: padded past bodyBufferBytes (valid JSON still), held by
+ * Envoy until the headers are answered, or never sent (NONE).
+ */
+function extProcBodyCall(c: BodyCall, way: number): ExtProcRequest {
+  const headers: Record<string, string> = c.contentType === undefined ? {} : { 'content-type': c.contentType };
+  const base = { path: c.path, authority: HOST, headers };
+  if (c.cutAt === undefined) {
+    if (way === 2) return { ...base, body: c.body, mode: 'BUFFERED' };
+    return { ...base, body: c.body, chunks: way === 0 ? 1 : 3 };
+  }
+  if (way === 0) return { ...base, body: c.body + ' '.repeat(2 * BODY_BUFFER), chunks: 3 };
+  if (way === 1) return { ...base, body: c.body, waitForHeaderAnswer: true };
+  return { ...base, body: c.body, mode: 'NONE' };
 }
 
 function postBody(c: BodyCall): string {

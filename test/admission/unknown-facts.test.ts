@@ -1,7 +1,7 @@
 // Unknown must mean refused (issue: six ways a request passed policy,
 // guardrails or quotas because Warden could not see what it was). Each case
-// through the proxy (an upstream records what reaches it) and both ext_authz
-// modes where it applies.
+// through the proxy (an upstream records what reaches it), both ext_authz
+// modes and ext_proc (a gRPC client plays Envoy) where it applies.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
@@ -15,6 +15,7 @@ import { EXTERNAL_AUTH_PROTO, LOADER_OPTIONS, type CheckRequest } from '../../sr
 import { HEADERS_TO_REMOVE } from '../../src/extauthz/http-server.js';
 import { loadGateway } from '../../src/gateway.js';
 import { waitForAuditRow } from '../helpers/audit-db.js';
+import { ExtProcClient, type ExtProcRequest } from '../helpers/extproc-client.js';
 import { startGatewayFromYaml, type YamlGateway } from '../helpers/gateway.js';
 import { rawRequest, startRecordingUpstream, type RecordingUpstream } from '../helpers/recording-upstream.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
@@ -26,6 +27,8 @@ const FLASH = `${P}/publishers/google/models/gemini-2.0-flash:generateContent`;
 const OPENAPI = `${P}/endpoints/openapi/chat/completions`;
 const API_KEY = 'sk-warden-test-key-0123456789';
 const ISS = 'https://idp.test';
+/** ext_proc's bodyBufferBytes here: a body padded past it (JSON may end in white space) streams on, unread. */
+const BODY_BUFFER = 1024;
 const SECRET_PROMPT = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'deploy with AKIAIOSFODNN7EXAMPLE please' }] }] });
 
 interface Answer {
@@ -42,6 +45,7 @@ metadata: {name: t}
 spec:
   listen: {host: 127.0.0.1, port: 0}
   extAuthz: {timeout: 5s, grpc: {port: 0}, http: {port: 0, pathPrefix: /check}}
+  extProc: {grpc: {port: 0}, timeout: 5s, bodyBufferBytes: ${BODY_BUFFER}}
   identity:
     apiKeys: {keys: [{name: svc, sha256: ${createHash('sha256').update(API_KEY).digest('hex')}, groups: [svc]}]}
   guardrails: {request: {secret: block}${o.oversize ? `, oversize: ${o.oversize}` : ''}}
@@ -106,6 +110,15 @@ function httpCheck(port: number, o: { path: string; body?: string; headers?: Rec
   });
 }
 
+/** A request as ext_proc sees it: STREAMED with the header answer waiting for the body (the rendered filter), JSON unless said. */
+function proc(path: string, body: string | undefined, o: Partial<ExtProcRequest> & { contentType?: string | null } = {}): ExtProcRequest {
+  const headers: Record<string, string> = o.contentType === null ? {} : { 'content-type': o.contentType ?? 'application/json' };
+  return { path, authority: HOST, body, ...o, headers: { ...headers, ...o.headers } };
+}
+
+/** The same body, past bodyBufferBytes: Warden decides before its end, on a body it did not read. */
+const pastBuffer = (body: string): Partial<ExtProcRequest> => ({ body: body + ' '.repeat(2 * BODY_BUFFER), chunks: 3 });
+
 function post(path: string, body: string, headers = 'Content-Type: application/json\r\n'): string {
   return `POST ${path} HTTP/1.1\r\nHost: ${HOST}\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
@@ -130,6 +143,7 @@ describe('unknown means refused', () => {
   let port: number;
   let httpPort: number;
   let client: AuthorizationClient;
+  let extProc: ExtProcClient;
   let jwt: string;
   let jwks: string;
   const grpc = (req: CheckRequest) => new Promise<Answer>((resolve, reject) => client.Check(req, (err, res) => (err ? reject(err) : resolve(res))));
@@ -149,9 +163,11 @@ describe('unknown means refused', () => {
     port = Number(new URL(g.gw.url).port);
     httpPort = g.gw.extAuthz!.http!.port;
     client = grpcClient(g.gw.extAuthz!.grpc!.port);
+    extProc = new ExtProcClient(g.gw.extProc!.port);
   });
   after(async () => {
     client?.close();
+    extProc?.close();
     await g?.gw.close();
     await up?.close();
     removeDir(dir);
@@ -173,10 +189,14 @@ describe('unknown means refused', () => {
     assert.equal(g1.status.code, 7, 'gRPC ext_authz denies');
     const h1 = await httpCheck(httpPort, { path: '/openai/v1/chat/completions', body: '\n{"model":"gpt-4o","messages":[]}', contentType: null });
     assert.equal(h1.status, 403, 'HTTP ext_authz denies');
+    const p1 = await extProc.decide(proc('/openai/v1/chat/completions', '\n{"model":"gpt-4o","messages":[]}', { contentType: null }));
+    assert.deepEqual([p1.status, p1.reason], [403, 'POLICY_DENIED'], 'ext_proc denies');
     // A body without Content-Type that is not JSON, on a call whose body Warden reads: refused, not passed unread.
     const garbage = await rawRequest(port, post(FLASH, 'contents=AKIAIOSFODNN7EXAMPLE', ''));
     assert.equal(garbage.status, 400);
     assert.equal(reasonOf(garbage.body), 'MALFORMED_JSON');
+    const pg = await extProc.decide(proc(FLASH, 'contents=AKIAIOSFODNN7EXAMPLE', { contentType: null }));
+    assert.deepEqual([pg.status, pg.reason], [400, 'MALFORMED_JSON']);
   });
 
   it('2: ext_authz with a cut or absent body does not skip guardrails: 413 BODY_TOO_LARGE_TO_SCAN', async () => {
@@ -192,6 +212,28 @@ describe('unknown means refused', () => {
     const partial = await httpCheck(httpPort, { path: FLASH, body: SECRET_PROMPT.slice(0, 40), headers: { 'x-envoy-auth-partial-body': 'true' } });
     assert.equal(partial.status, 413);
     assert.equal(reasonOf(partial.body), 'BODY_TOO_LARGE_TO_SCAN');
+    // ext_proc: the whole body is scanned; one it decides on unread (past bodyBufferBytes, held by Envoy, never sent) is not.
+    const pw = await extProc.decide(proc(FLASH, SECRET_PROMPT));
+    assert.deepEqual([pw.status, pw.reason], [403, 'GUARDRAIL_BLOCKED']);
+    for (const unread of [pastBuffer(SECRET_PROMPT), { waitForHeaderAnswer: true }, { mode: 'NONE' as const }]) {
+      const pu = await extProc.decide(proc(FLASH, SECRET_PROMPT, unread));
+      assert.deepEqual([pu.status, pu.reason], [413, 'BODY_TOO_LARGE_TO_SCAN'], `ext_proc ${JSON.stringify({ ...unread, body: undefined })}`);
+    }
+  });
+
+  it('ext_proc: a model named in a body it did not read, on a route whose policy needs it: 413 BODY_TOO_LARGE_TO_CLASSIFY', async () => {
+    const chat = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}';
+    const whole = await extProc.decide(proc('/openai/v1/chat/completions', chat));
+    assert.equal(whole.allowed, true, `the whole body: ${whole.status} ${whole.reason}`);
+    for (const unread of [pastBuffer(chat), { waitForHeaderAnswer: true }, { mode: 'NONE' as const }]) {
+      const d = await extProc.decide(proc('/openai/v1/chat/completions', chat, unread));
+      assert.deepEqual([d.status, d.reason], [413, 'BODY_TOO_LARGE_TO_CLASSIFY'], `ext_proc ${JSON.stringify({ ...unread, body: undefined })}`);
+    }
+    // Vertex's OpenAI-compatible endpoint alike; a model in the path needs no body.
+    const vertex = await extProc.decide(proc(OPENAPI, '', pastBuffer('{"model":"google/gemini-2.0-flash","messages":[]}')));
+    assert.equal(vertex.reason, 'BODY_TOO_LARGE_TO_CLASSIFY');
+    const inPath = await extProc.decide(proc(FLASH, '{"contents":[]}', { mode: 'NONE' }));
+    assert.equal(inPath.reason, 'BODY_TOO_LARGE_TO_SCAN', 'classified from the path; only the guardrails miss the body');
   });
 
   it('2: with oversize: flag, a cut body passes as UNSCANNED, recorded', async () => {
@@ -221,6 +263,13 @@ describe('unknown means refused', () => {
     const cookie = await grpc(check({ path: FLASH, body: '{"contents":[]}', headers: { cookie: `theme=dark; session=${jwt}` } }));
     assert.equal(cookie.status.code, 0, cookie.status.message);
     assert.ok(cookie.okResponse!.headersToRemove!.includes('cookie'), `headers_to_remove: ${cookie.okResponse!.headersToRemove}`);
+    // ext_proc removes what the proxy would not forward: the same two among them.
+    const pk = await extProc.decide(proc(FLASH, '{"contents":[]}', { headers: { authorization: `Bearer ${API_KEY}`, 'x-goog-api-client': 'genai-js' } }));
+    assert.equal(pk.allowed, true, `${pk.status} ${pk.reason}`);
+    assert.ok(pk.remove!.includes('authorization') && !pk.remove!.includes('x-goog-api-client'), `removed: ${pk.remove}`);
+    const pc = await extProc.decide(proc(FLASH, '{"contents":[]}', { headers: { cookie: `theme=dark; session=${jwt}` } }));
+    assert.equal(pc.allowed, true, `${pc.status} ${pc.reason}`);
+    assert.ok(pc.remove!.includes('cookie'), `removed: ${pc.remove}`);
   });
 
   it('4: HTTP ext_authz with a policy on the client address is a config error; gRPC carries the address', () => {
@@ -265,6 +314,10 @@ spec:
     assert.equal(batch.status.code, 7);
     const tune = await httpCheck(httpPort, { path: '/openai/v1/fine_tuning/jobs', body: JSON.stringify({ model: 'gpt-4o' }) });
     assert.equal(tune.status, 403);
+    const pb = await extProc.decide(proc(`${P}/batchPredictionJobs`, JSON.stringify({ model: 'publishers/google/models/gemini-2.5-pro' })));
+    assert.deepEqual([pb.status, pb.reason], [403, 'POLICY_DENIED']);
+    const pn = await extProc.decide(proc('/openai/v1/batches', JSON.stringify({ input_file_id: 'file-1', endpoint: '/v1/chat/completions', completion_window: '24h' })));
+    assert.deepEqual([pn.status, pn.reason], [400, 'MODEL_UNKNOWN']);
   });
 
   it('6: a non-boolean stream is refused with 400 STREAM_INVALID in the caller\'s protocol', async () => {
@@ -281,6 +334,8 @@ spec:
     assert.equal(g6.status.code, 3);
     const h6 = await httpCheck(httpPort, { path: '/openai/v1/chat/completions', body: '{"model":"gpt-4o-mini","stream":1}' });
     assert.equal(h6.status, 400);
+    const p6 = await extProc.decide(proc(OPENAPI, '{"model":"google/gemini-2.0-flash","stream":"true","messages":[]}'));
+    assert.deepEqual([p6.status, p6.reason], [400, 'STREAM_INVALID']);
   });
 
   it('suspected: an http route with a text/plain body whose model a policy depends on is refused (415)', async () => {
@@ -291,6 +346,8 @@ spec:
     });
     const g7 = await grpc(check({ path: '/http/api/generate', body: '{"model":"llama-forbidden"}', contentType: 'text/plain', route: 'generic' }));
     assert.equal(g7.status.code, 3);
+    const p7 = await extProc.decide(proc('/http/api/generate', '{"model":"llama-forbidden"}', { contentType: 'text/plain' }));
+    assert.deepEqual([p7.status, p7.reason], [415, 'CONTENT_TYPE_UNSUPPORTED']);
     // A JSON body naming no model on a generic upstream is fine: its API may have none.
     const ok = await rawRequest(port, post('/http/api/other', '{"prompt":"hi"}'));
     assert.equal(ok.status, 200);
@@ -300,6 +357,21 @@ spec:
     const path = `${P}/publishers/google/models/gemini-2.0-flash/../gemini-2.5-pro:generateContent`;
     assert.equal((await grpc(check({ path, body: '{"contents":[]}' }))).status.code, 7);
     assert.equal((await httpCheck(httpPort, { path, body: '{"contents":[]}' })).status, 403);
+    assert.equal((await extProc.decide(proc(path, '{"contents":[]}'))).status, 403);
+  });
+
+  it('ext_proc: the request target read as the proxy reads it; a model it cannot classify refused (MODEL_INVALID)', async () => {
+    // Absolute-form is what a broken data plane might send: its authority must be the :authority Envoy routes by.
+    const same = await extProc.decide(proc(`https://${HOST}${P}/publishers/google/models/gemini-2.5-pro:generateContent`, '{"contents":[]}'));
+    assert.deepEqual([same.status, same.reason], [403, 'POLICY_DENIED'], 'classified from the absolute-form target');
+    const other = await extProc.decide(proc(`http://elsewhere.example${P}/publishers/google/models/gemini-2.0-flash:generateContent`, '{"contents":[]}'));
+    assert.deepEqual([other.status, other.reason], [400, 'REQUEST_TARGET_INVALID']);
+    const allowed = await extProc.decide(proc(`https://${HOST}${P}/publishers/google/models/gemini-2.0-flash:generateContent`, '{"contents":[]}'));
+    assert.equal(allowed.set?.[':path'], `${P}/publishers/google/models/gemini-2.0-flash:generateContent`, 'Envoy forwards the origin-form path');
+    const star = await extProc.decide(proc('*', undefined, { method: 'OPTIONS' }));
+    assert.deepEqual([star.status, star.reason], [400, 'REQUEST_TARGET_INVALID']);
+    const hidden = await extProc.decide(proc(`${P}/publishers/google/models/gemini-2.0-flash%2F..%2Fgemini-2.5-pro:generateContent`, '{"contents":[]}'));
+    assert.deepEqual([hidden.status, hidden.reason], [400, 'MODEL_INVALID']);
   });
 });
 

@@ -47,7 +47,12 @@ function cutCheck(o: { path: string; token: string; body: string; requestId: str
   const http = req.attributes!.request!.http!;
   http.size = String(Buffer.byteLength(o.body));
   http.headers!['content-length'] = http.size;
-  if (max === 0) delete http.body;
+  http.headers!['x-envoy-auth-partial-body'] = 'true';
+  if (max === 0) {
+    // Envoy not asked for the body: neither the body nor the mark.
+    delete http.rawBody;
+    delete http.headers!['x-envoy-auth-partial-body'];
+  }
   return req;
 }
 

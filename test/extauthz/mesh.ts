@@ -64,7 +64,11 @@ spec:
 `;
 }
 
-/** The CheckRequest an Istio egress gateway's Envoy sends for a call from `source`. */
+/**
+ * The CheckRequest an Istio egress gateway's Envoy sends for a call from `source`, with the body as
+ * `warden istio render` asks for it (`packAsBytes`: `raw_body`). Envoy marks whether it sent the
+ * whole body (`x-envoy-auth-partial-body`), as real Envoy does (test/extauthz/envoy.test.ts).
+ */
 export function sidecarCheck(o: {
   method?: string;
   path: string;
@@ -89,7 +93,10 @@ export function sidecarCheck(o: {
     'x-forwarded-client-cert': `By=${GATEWAY};Hash=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0;Subject="";URI=${o.source ?? TRAINER}`,
   };
   if (o.token) headers.authorization = `Bearer ${o.token}`;
-  if (o.body) headers['content-length'] = String(Buffer.byteLength(o.body));
+  if (o.body) {
+    headers['content-length'] = String(Buffer.byteLength(o.body));
+    headers['x-envoy-auth-partial-body'] = 'false';
+  }
   return {
     attributes: {
       source: {
@@ -110,7 +117,7 @@ export function sidecarCheck(o: {
           scheme: 'http',
           protocol: 'HTTP/1.1',
           size: o.body ? String(Buffer.byteLength(o.body)) : '0',
-          ...(o.body ? { body: o.body } : {}),
+          ...(o.body ? { rawBody: Buffer.from(o.body) } : {}),
         },
       },
       contextExtensions: o.contextExtensions ?? { route: 'vertex' },

@@ -97,7 +97,8 @@ export function detectorCases(): Record<string, DetectorCases> {
       ],
     },
     AWS_SECRET_KEY: {
-      positive: [`AWS_SECRET_ACCESS_KEY="${pick(ALNUM + '/+', 40)}"`],
+      // A key may end in `+` or `/`, where a pattern ending on a word boundary stops seeing it.
+      positive: [`AWS_SECRET_ACCESS_KEY="${pick(ALNUM + '/+', 40)}"`, `aws_secret_access_key = ${pick(ALNUM + '/+', 39)}+`, `AWS_SECRET_ACCESS_KEY='${pick(ALNUM, 39)}/'`],
       negative: ['AWS_SECRET_ACCESS_KEY is read from the environment'],
     },
     NPM_TOKEN: { positive: [`//registry.npmjs.org/:_authToken=npm_${alnum(36)}`], negative: ['npm tokens start with npm_'] },

@@ -425,6 +425,55 @@ spec:
     assert.match(await failure(config, values, [], 'edge', 'ai-gateway'), /the config reads \.\/credentials\/token\.txt, which is not mounted/);
   });
 
+  it('the ext_proc form: installs what `warden istio render -c` writes for an extProc config, EnvoyFilter included', async () => {
+    const config = `apiVersion: warden.dev/v1alpha1
+kind: Gateway
+metadata: {name: edge, namespace: ai-gateway}
+spec:
+  listen: {host: 0.0.0.0, port: 8080}
+  admin: {host: 0.0.0.0, port: 9901, auth: {oidc: {issuer: "https://idp.example.com", clientId: warden-console}}}
+  extProc: {grpc: {port: 9193}}
+  routes:
+    - {name: eu, provider: vertex, match: {host: europe-west4-aiplatform.googleapis.com}, upstream: https://europe-west4-aiplatform.googleapis.com}
+    - {name: us, provider: vertex, match: {host: us-central1-aiplatform.googleapis.com}, upstream: https://us-central1-aiplatform.googleapis.com}
+`;
+    const src = join(dir, 'render-ext-proc');
+    mkdirSync(src, { recursive: true });
+    writeFileSync(join(src, 'warden.yaml'), config);
+    const { istio } = await import('../../src/cli/istio.js');
+    const errors: string[] = [];
+    const orig = console.error;
+    console.error = (m: string) => errors.push(m);
+    try {
+      assert.equal(await istio(['render', '-c', join(src, 'warden.yaml'), '-o', join(src, 'out.yaml')]), 0, errors.join('\n'));
+    } finally {
+      console.error = orig;
+    }
+    const render = parseManifests(readFileSync(join(src, 'out.yaml'), 'utf8'));
+    const values = {
+      ports: { grpcExtAuthz: 0, grpcExtProc: 9193 },
+      extProc: { enabled: true },
+      egress: { hosts: ['europe-west4-aiplatform.googleapis.com', 'us-central1-aiplatform.googleapis.com'] },
+    };
+    const chart = await rendered(config, values, [], 'edge', 'ai-gateway');
+    assertValidManifests(chart);
+    const id = (d: Doc) => `${d.kind} ${d.metadata.namespace ?? 'ai-gateway'}/${d.metadata.name}`;
+    assert.deepEqual(chart.map(id).sort(), render.map(id).sort());
+    assert.ok(chart.some((d) => d.kind === 'EnvoyFilter') && !chart.some((d) => d.metadata.name === 'vertex-ext-authz'));
+    for (const d of chart) {
+      const twin = render.find((r) => id(r) === id(d))!;
+      const ours = structuredClone(d);
+      if (!ours.metadata.namespace) ours.metadata.namespace = 'ai-gateway';
+      if (ours.kind === 'Deployment') delete ours.spec!.template.spec.containers[0].imagePullPolicy;
+      assert.deepEqual(ours, twin, id(d));
+    }
+    const filter = chart.find((d) => d.kind === 'EnvoyFilter')!.spec!.configPatches[0].patch.value;
+    assert.equal(filter.typed_config.grpc_service.envoy_grpc.cluster_name, 'outbound|9193||edge.ai-gateway.svc.cluster.local');
+
+    // The port the EnvoyFilter would call must be served.
+    assert.match(await failure(config, { extProc: { enabled: true } }), /extProc\.enabled, but ports\.grpcExtProc is 0/);
+  });
+
   it('opens the admin port only to the metrics scraper (metrics.namespaces, metrics.principals), and has the probes rewritten', async () => {
     const base = { files: { items: [{ key: 'service-account.json' }] } };
     const warden = { namespace: 'warden', labels: { 'app.kubernetes.io/name': 'warden', 'app.kubernetes.io/instance': 'warden' } };

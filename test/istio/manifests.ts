@@ -22,6 +22,7 @@ import {
 } from '@kubernetes-models/istio/security.istio.io/v1beta1';
 import { DestinationRule, Gateway, ServiceEntry, VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1';
 import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha1';
+import { EnvoyFilter } from '@kubernetes-models/istio/networking.istio.io/v1alpha3';
 import { parseConfig } from '../../src/config/load.js';
 import { authorizationPolicyDoc } from '../../src/config/schema.js';
 import { configFilePaths } from '../../src/istio/render/secret-files.js';
@@ -70,6 +71,7 @@ export const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   'networking.istio.io/v1/VirtualService': asVersion('networking.istio.io/v1beta1', VirtualService),
   'networking.istio.io/v1/DestinationRule': asVersion('networking.istio.io/v1beta1', DestinationRule),
   'install.istio.io/v1alpha1/IstioOperator': IstioOperator,
+  'networking.istio.io/v1alpha3/EnvoyFilter': EnvoyFilter,
 };
 
 /**

@@ -355,11 +355,76 @@ spec:
     assert.equal((manifests.find((m) => m.kind === 'ConfigMap') as unknown as Doc).data!['warden.yaml'], bare);
   });
 
-  it('refuses a config without spec.extAuthz, with file and line', async () => {
-    const file = join(dir, 'no-extauthz.yaml');
-    writeFileSync(file, CONFIG.replace(/  extAuthz:\n.*\n.*\n/, ''));
-    const run = await renderCli(['-c', file]);
-    assert.equal(run.code, 1);
-    assert.match(run.stderr, /no-extauthz\.yaml:\d+:\d+: .*no spec\.extAuthz/);
+  /** `warden istio render` on `text`: its exit code, the manifests and what it said on stderr. */
+  async function render(text: string, file: string, args: string[] = []) {
+    writeFileSync(join(dir, file), text);
+    const errors: string[] = [];
+    const orig = console.error;
+    console.error = (m: string) => errors.push(m);
+    try {
+      const code = await main(['istio', 'render', '-c', join(dir, file), '-o', join(dir, `${file}.out`), ...args]);
+      return { code, errors: errors.join('\n'), docs: code === 0 ? parseManifests(readFileSync(join(dir, `${file}.out`), 'utf8')) : [] };
+    } finally {
+      console.error = orig;
+    }
+  }
+
+  it('refuses a config without spec.extAuthz or spec.extProc, with file and line', async () => {
+    const r = await render(CONFIG.replace(/  extAuthz:\n.*\n.*\n/, ''), 'no-extauthz.yaml');
+    assert.equal(r.code, 1);
+    assert.match(r.errors, /no-extauthz\.yaml:\d+:\d+: .*the Gateway has neither spec\.extAuthz nor spec\.extProc/);
+  });
+
+  it('the ext_proc form: an EnvoyFilter on the egress gateway, enabled on the Vertex hosts only, instead of the CUSTOM policy', async () => {
+    const r = await render(CONFIG.replace(/  extAuthz:\n.*\n.*\n/, '  extProc: {grpc: {port: 9193}, timeout: 1500ms}\n'), 'ext-proc.yaml');
+    assert.equal(r.code, 0, r.errors);
+    assertValidManifests(r.docs);
+    const kinds = r.docs.map((d) => `${d.kind}/${d.metadata.name}`);
+    assert.ok(kinds.includes('EnvoyFilter/warden-ext-proc'));
+    assert.ok(!kinds.includes('AuthorizationPolicy/vertex-ext-authz'), 'no CUSTOM policy: Warden is not asked twice');
+    assert.ok(!kinds.includes('IstioOperator/warden-extension-providers'), 'no ext_authz provider to declare');
+    const ef = r.docs.find((d) => d.kind === 'EnvoyFilter')!;
+    assert.equal(ef.metadata.namespace, 'istio-system');
+    assert.deepEqual(ef.spec!.workloadSelector, { labels: { istio: 'egressgateway' } });
+    const patches = ef.spec!.configPatches as { applyTo: string; patch: Record<string, any>; match: Record<string, any> }[];
+    const filter = patches.find((p) => p.applyTo === 'HTTP_FILTER')!;
+    const hosts = patches.filter((p) => p.applyTo === 'VIRTUAL_HOST');
+    // Envoy closes each processing stream instead of resetting it (Node's HTTP/2 would take the resets for an attack).
+    assert.deepEqual(patches.find((p) => p.applyTo === 'BOOTSTRAP')!.patch, {
+      operation: 'MERGE',
+      value: { layered_runtime: { layers: [{ name: 'warden-ext-proc', static_layer: { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': true } }] } },
+    });
+    assert.equal(filter.applyTo, 'HTTP_FILTER');
+    assert.deepEqual(filter.patch.operation, 'INSERT_BEFORE');
+    const cfg = filter.patch.value;
+    assert.equal(cfg.disabled, true, 'off on the listener');
+    assert.equal(cfg.typed_config.grpc_service.envoy_grpc.cluster_name, 'outbound|9193||warden.ai-gateway.svc.cluster.local');
+    assert.equal(cfg.typed_config.failure_mode_allow, false);
+    assert.equal(cfg.typed_config.message_timeout, '2.5s', 'Warden\'s own deadline and a second');
+    assert.deepEqual(cfg.typed_config.processing_mode, {
+      request_header_mode: 'SEND', request_body_mode: 'STREAMED', request_trailer_mode: 'SEND',
+      response_header_mode: 'SEND', response_body_mode: 'STREAMED', response_trailer_mode: 'SEND',
+    });
+    assert.equal(cfg.typed_config.send_body_without_waiting_for_header_response, true);
+    assert.deepEqual(hosts.map((h) => [h.applyTo, h.match.routeConfiguration.vhost.name]),
+      [['VIRTUAL_HOST', 'europe-west4-aiplatform.googleapis.com:80']]);
+    // Only the egress gateway may call the ext_proc port: its answers carry a Google token.
+    const callers = r.docs.find((d) => d.metadata.name === 'warden-ext-authz-callers')!;
+    assert.deepEqual(callers.spec!.rules[0].to, [{ operation: { ports: ['9193'] } }]);
+    const svc = r.docs.find((d) => d.kind === 'Service')!;
+    assert.deepEqual(svc.spec!.ports.at(-1), { name: 'grpc-ext-proc', port: 9193, targetPort: 'grpc-ext-proc', protocol: 'TCP', appProtocol: 'grpc' });
+  });
+
+  it('a config serving both ext_authz and ext_proc: --mode says which form the egress gateway uses', async () => {
+    const both = CONFIG.replace('  extAuthz:\n', '  extProc: {grpc: {port: 9193}}\n  extAuthz:\n');
+    const unsaid = await render(both, 'both.yaml');
+    assert.equal(unsaid.code, 1);
+    assert.match(unsaid.errors, /serves both spec\.extAuthz and spec\.extProc[\s\S]*--mode ext-authz or --mode ext-proc/);
+    const proc = await render(both, 'both.yaml', ['--mode', 'ext-proc']);
+    assert.equal(proc.code, 0, proc.errors);
+    assert.ok(proc.docs.some((d) => d.kind === 'EnvoyFilter') && !proc.docs.some((d) => d.metadata.name === 'vertex-ext-authz'));
+    const authz = await render(both, 'both.yaml', ['--mode', 'ext-authz']);
+    assert.ok(!authz.docs.some((d) => d.kind === 'EnvoyFilter') && authz.docs.some((d) => d.metadata.name === 'vertex-ext-authz'));
+    assert.equal((await render(CONFIG, 'authz-only.yaml', ['--mode', 'ext-proc'])).code, 1, 'no spec.extProc to use');
   });
 });

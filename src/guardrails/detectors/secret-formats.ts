@@ -60,12 +60,17 @@ export function placeholder(v: string): boolean {
   return /^(?:\$\{[^}]*\}|\{\{[^}]*\}\}|\{[^}]*\}|<[^>]*>|\[[^\]]*\]|%[A-Za-z_]+%|\$\(?[A-Za-z_][A-Za-z0-9_]*\)?|\*+|x+|X+|\.{3,}|…)$/.test(v);
 }
 
+// An AWS secret access key after its name. secretlint's rule ends on a word
+// boundary, so a key whose last character is `+` or `/` (1 in 32) went unseen.
+const AWS_SECRET = /\b(?:AWS|aws|Aws)?_?(?:SECRET|secret|Secret)_?(?:ACCESS|access|Access)_?(?:KEY|key|Key)["']?\s*[:=]{1,2}>?\s*["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/dg;
+
 // `Authorization: Bearer …` / `Basic …` / `token …` in a header line or a curl command.
 const AUTH_HEADER = /\bAuthorization["']?\s*[:=]\s*["']?(?:Bearer|Basic|Token|token|bearer|Bot|ApiKey)\s+([A-Za-z0-9._~+/=-]{16,2048})/dgi;
 
 export function secretFormatDetectors(): Detector[] {
   const out: Detector[] = FORMATS.map((f) => ({ ...regexDetector(f.type, 'secret', f.re, { quick: (t) => f.prefix.some((p) => t.includes(p)) }), token: true }));
   out.push(
+    regexDetector('AWS_SECRET_KEY', 'secret', AWS_SECRET, { group: 1, lookBehind: 64, quick: (t) => /secret/i.test(t) }),
     regexDetector('AZURE_CONNECTION_STRING', 'secret', AZURE_KEY, { group: 1, lookBehind: 24, quick: (t) => t.includes('Key') }),
     { ...regexDetector('AZURE_CONNECTION_STRING', 'secret', AZURE_SAS, { group: 1, lookBehind: 8, quick: (t) => t.includes('sig=') }), token: true },
     { ...regexDetector('URL_CREDENTIALS', 'secret', URL_PASSWORD, { group: 1, lookBehind: 128, quick: (t) => t.includes('://') && t.includes('@'), check: (v) => !placeholder(v) }), generic: true, token: true },

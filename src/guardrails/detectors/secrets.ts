@@ -51,15 +51,20 @@ function identifierWord(w: string): boolean {
 }
 
 /** Words that stand for a value rather than being one. */
-const DUMMY = /^(?:none|null|nil|undefined|true|false|string|redacted|hidden|secret|password|changeme|example|sample|placeholder|your[\w-]*|my[\w-]*|xxx\w*|todo|tbd|n\/a|required|optional|empty|default)$/i;
+const DUMMY = /^(?:none|null|nil|undefined|true|false|string|redacted|hidden|secret|password|changeme|example|sample|placeholder|x{3,}(?:[_-][\w-]*)?|todo|tbd|n\/a|required|optional|empty|default)$/i;
 
 function kinds(v: string): number {
   return Number(/[a-z]/.test(v)) + Number(/[A-Z]/.test(v)) + Number(/\d/.test(v)) + Number(/[^A-Za-z0-9]/.test(v));
 }
 
 /** The value of an assignment to `name`: a credential, not a reference, a template or a word. */
+/** `your-api-key`, `MY_TOKEN`, `yourPassword`: a name for the value, not the value (a random key may start with "my"). */
+function possessiveName(v: string): boolean {
+  return /^(?:your|my)/i.test(v) && identifierWord(v.replace(/-/g, '_'));
+}
+
 function credentialValue(name: string, v: string): boolean {
-  if (placeholder(v) || codeReference(v) || DUMMY.test(v) || /^(.)\1+$/.test(v)) return false;
+  if (placeholder(v) || codeReference(v) || DUMMY.test(v) || possessiveName(v) || /^(.)\1+$/.test(v)) return false;
   if (/^[\d.,_ -]+$/.test(v) && v.length < 12) return false; // a number or a version (max_tokens = 1024)
   const password = /pass|pwd/i.test(name);
   if (password) return v.length >= 8 ? kinds(v) >= 2 : kinds(v) >= 3;

@@ -22,7 +22,8 @@ export function vertexHosts(spec: GatewaySpec): string[] {
   return [...hosts].sort();
 }
 
-export function egress(name: string, hosts: string[], spec: GatewaySpec, o: RenderOptions): Manifest[] {
+/** `custom`: the CUSTOM policy that asks Warden by ext_authz (left out in the ext_proc form). */
+export function egress(name: string, hosts: string[], spec: GatewaySpec, o: RenderOptions, custom = true): Manifest[] {
   const ns = o.egressNamespace;
   const egressService = `istio-egressgateway.${ns}.svc.${o.trustDomain}`;
   const labels = wardenLabels(name);
@@ -87,18 +88,22 @@ export function egress(name: string, hosts: string[], spec: GatewaySpec, o: Rend
         trafficPolicy: { portLevelSettings: [{ port: { number: 443 }, tls: { mode: 'SIMPLE' } }] },
       },
     },
-    {
-      // The gateway's one policy from Warden: CUSTOM (which, unlike ALLOW, denies nothing it does not
-      // match) and only for the Vertex hosts, so that the rest of the mesh's egress is left alone.
-      apiVersion: 'security.istio.io/v1',
-      kind: 'AuthorizationPolicy',
-      metadata: { name: 'vertex-ext-authz', namespace: ns, labels },
-      spec: {
-        selector: { matchLabels: o.egressSelector },
-        action: 'CUSTOM',
-        provider: { name: provider },
-        rules: [{ to: [{ operation: { hosts } }] }],
-      },
-    },
+    ...(custom
+      ? [
+          {
+            // The gateway's one policy from Warden: CUSTOM (which, unlike ALLOW, denies nothing it does not
+            // match) and only for the Vertex hosts, so that the rest of the mesh's egress is left alone.
+            apiVersion: 'security.istio.io/v1',
+            kind: 'AuthorizationPolicy',
+            metadata: { name: 'vertex-ext-authz', namespace: ns, labels },
+            spec: {
+              selector: { matchLabels: o.egressSelector },
+              action: 'CUSTOM',
+              provider: { name: provider },
+              rules: [{ to: [{ operation: { hosts } }] }],
+            },
+          },
+        ]
+      : []),
   ];
 }

@@ -18,8 +18,9 @@ export function strictMtls(metadata: Manifest['metadata'], labels: Labels): Mani
  * Who may call Warden's pods, port by port (the name stays
  * `NAME-ext-authz-callers`, so that applying a new render replaces the
  * earlier policy, which left the admin port open to the mesh):
- * - the ext_authz ports: only the egress gateway. A Check answer carries a
- *   Google token, and a CheckRequest's source principal is taken on Envoy's word;
+ * - the ext_authz and ext_proc ports: only the egress gateway. A Check answer,
+ *   and an ext_proc header answer, carries a Google token, and the caller's
+ *   identity in both is taken on Envoy's word;
  * - the admin port (`/metrics`, `/explain`, `/credentials`): only the metrics
  *   scraper (`o.metricsFrom`). The kubelet's probes need no rule: Istio's
  *   sidecar rewrites them to its own agent, which calls Warden from inside the
@@ -28,7 +29,7 @@ export function strictMtls(metadata: Manifest['metadata'], labels: Labels): Mani
  * Any other port: nobody.
  */
 export function portAccess(metadata: Manifest['metadata'], labels: Labels, ports: Ports, o: RenderOptions): Manifest {
-  const authzPorts = [ports.grpcExtAuthz, ports.httpExtAuthz].filter((p): p is number => !!p).map(String);
+  const authzPorts = [ports.grpcExtAuthz, ports.httpExtAuthz, ports.grpcExtProc].filter((p): p is number => !!p).map(String);
   const scraper = [
     ...(o.metricsFrom.namespaces.length ? [{ source: { namespaces: o.metricsFrom.namespaces } }] : []),
     ...(o.metricsFrom.principals.length ? [{ source: { principals: o.metricsFrom.principals } }] : []),
