@@ -34,6 +34,7 @@ import { AdminAccess } from './admin/policy.js';
 import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
+import { openOwnership } from './ownership/open.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
 import { startExtProc, type RunningExtProc } from './extproc/index.js';
 import { hostPort, listenOn } from './listen.js';
@@ -132,6 +133,7 @@ export async function startGateway(
   const recorder = new Recorder(audit, metrics, log);
   parts.guardrails?.registerMetrics(metrics.registry);
   const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
+  const ownership = openOwnership(spec.ownership);
   const buffers = new BufferBudget(spec.maxBufferedBytes ?? defaultMaxBufferedBytes());
   // One matcher and one reading of the request target for every way in: the proxy listener, ext_authz and ext_proc.
   const matchRoute = routeMatcher(parts.routes);
@@ -140,6 +142,7 @@ export async function startGateway(
   const handler = createHandler({
     guardrails: parts.guardrails,
     limits,
+    ownership,
     buffers,
     matchRoute,
     identifier: parts.identifier,
@@ -228,6 +231,7 @@ export async function startGateway(
     await tracing?.shutdown();
     metrics.close();
     await limits?.close();
+    await ownership?.settings.store.close();
   };
   // A port that is taken fails the start with what was already opened closed again.
   try {
@@ -236,6 +240,7 @@ export async function startGateway(
       ? await startExtAuthz(spec.extAuthz, {
           guardrails: parts.guardrails,
           limits,
+          ownership,
           buffers,
           routes: parts.routes,
           matchRoute,
@@ -253,6 +258,7 @@ export async function startGateway(
       ? await startExtProc(spec.extProc, {
           guardrails: parts.guardrails,
           limits,
+          ownership,
           buffers,
           routes: parts.routes,
           matchRoute,

@@ -9,6 +9,7 @@ import { guardRequest, readableBody, wrappedHttpBody } from '../guardrails/reque
 import type { Guardrails, GuardSession } from '../guardrails/guard.js';
 import { estimatePromptTokens, outputReserve } from '../limits/estimate.js';
 import type { Limits, QuotaTicket } from '../limits/limits.js';
+import type { Ownership, OwnershipTicket } from '../ownership/ownership.js';
 import type { Credentials, UpstreamHeader } from '../credentials/index.js';
 import type { Identifier } from '../identity/identify.js';
 import type { Authorizer } from '../policy/evaluate.js';
@@ -31,6 +32,8 @@ export interface AdmissionParts {
   guardrails?: Guardrails;
   /** Quotas (spec.limits); absent: none. */
   limits?: Limits;
+  /** Owners of interactions, context caches, batch jobs (spec.ownership); absent: not tracked. */
+  ownership?: Ownership;
   /** The bound on request-body bytes in memory across requests in flight (spec.maxBufferedBytes). */
   buffers?: BufferBudget;
   /**
@@ -56,6 +59,8 @@ export interface Admission {
   guard?: GuardSession;
   /** This request's quota charge, settled from the upstream's usage. */
   quota?: QuotaTicket;
+  /** The resource the call creates, acts on or lists, for the answer side (ownership). */
+  ownership?: OwnershipTicket;
 }
 
 /** Calls that cost no tokens (they run no model): token quotas charge them nothing. */
@@ -86,6 +91,9 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   const missing = missingFacts(route, info, body, target);
   if (missing) throw missing;
 
+  // The owner of the resource the call acts on: refused when unknown or (enforce: owner) another's; policy sees it.
+  const owned = parts.ownership && (await parts.ownership.admit(identity.principal, target));
+
   ex.trace?.stage('authorize');
   const decision = parts.authorizer.authorize({ req: info, principal: identity.principal, target, route: route.spec.name });
   ex.decision = decision;
@@ -96,6 +104,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   ex.trace?.stage('guard');
   guardRequest(target, body, info.headers['content-encoding'], info.headers['content-type']);
   const admission: Admission = { removeHeaders: [...identity.consumedHeaders], addHeaders: identity.upstreamHeaders, query: identity.upstreamQuery };
+  if (owned) admission.ownership = owned;
 
   // A body over guardrails.maxScanBytes is not scanned (see GuardSession.unscanned): it arrives as a
   // stream, or whole when it names the model (read whole for policy, not for the scanners); nor is

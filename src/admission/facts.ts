@@ -15,7 +15,8 @@ import { WardenError } from '../errors.js';
 import type { Authorizer } from '../policy/evaluate.js';
 import { bodyObject } from '../providers/target.js';
 import { jurisdictionOf } from '../providers/locations.js';
-import { FACT_INSTANCES, FACT_JURISDICTION, FACT_LOCATION, FACT_MODEL, FACT_SOURCE_PRINCIPAL, FACT_STREAM, type RequestInfo, type Target } from '../types.js';
+import { vertexResourceInBody } from '../providers/vertex.js';
+import { FACT_INSTANCES, FACT_JURISDICTION, FACT_RESOURCE, FACT_LOCATION, FACT_MODEL, FACT_SOURCE_PRINCIPAL, FACT_STREAM, type RequestInfo, type Target } from '../types.js';
 import { isJsonType, type RequestBody } from './body.js';
 import type { Route } from './route.js';
 
@@ -30,7 +31,10 @@ export function routeNeeds(route: string, authorizer: Authorizer, spec: GatewayS
     if (applies && rule.requests?.count === 'instances') needs |= FACT_INSTANCES;
   }
   // A credential rule on models would pick another credential (the default) for an unknown model.
-  if (spec.routes.find((r) => r.name === route)?.credentials.some((c) => c.when?.models)) needs |= FACT_MODEL;
+  const r = spec.routes.find((x) => x.name === route);
+  if (r?.credentials.some((c) => c.when?.models)) needs |= FACT_MODEL;
+  // A generation that names someone else's context cache in a body Warden did not read would pass ownership.
+  if (r?.provider === 'vertex' && spec.ownership.enforce !== 'off') needs |= FACT_RESOURCE;
   return needs;
 }
 
@@ -44,6 +48,11 @@ export function missingFacts(route: Route, info: RequestInfo, body: RequestBody,
   if (needs & FACT_SOURCE_PRINCIPAL && info.sourceUnknown) {
     return new WardenError('PERMISSION_DENIED', 'SOURCE_UNKNOWN',
       'a policy on this route depends on the caller\'s workload identity, which an HTTP ext_authz check cannot establish; use gRPC ext_authz (or the proxy)');
+  }
+  // (A compressed body is refused by guard(request), 415, whatever it names.)
+  if (needs & FACT_RESOURCE && target.resource === undefined && vertexResourceInBody(info.method, info.path) && !compressed(info)) {
+    const refused = bodyRefusal(info, body);
+    if (refused) return refused;
   }
   if (needs & (FACT_LOCATION | FACT_JURISDICTION)) {
     const refused = locationRefusal(needs, target);
@@ -61,6 +70,11 @@ export function missingFacts(route: Route, info: RequestInfo, body: RequestBody,
   if (route.provider.kind === 'http' && !(bodyObject(body.json)?.['model'] !== undefined)) return undefined;
   return new WardenError('INVALID_ARGUMENT', 'MODEL_UNKNOWN',
     'the request names no model Warden can read (none in the body, or one of no model id\'s shape), and a policy, quota or credential rule on this route depends on the model: the upstream would pick one policy never saw');
+}
+
+function compressed(info: RequestInfo): boolean {
+  const coding = info.headers['content-encoding']?.trim().toLowerCase();
+  return coding !== undefined && coding !== '' && coding !== 'identity';
 }
 
 /** A location policy cannot judge: none (the path names none, the upstream's host implies none), or a region of unknown jurisdiction. */

@@ -108,6 +108,7 @@ export class Recorder {
       path: ex.req.path,
       host: ex.req.host,
       instances: t?.instances,
+      resource: t?.resource,
     };
     if (this.writer) this.writer.write(rec, then);
     else then?.();

@@ -18,6 +18,7 @@ import { usageFraming, type UsageObserver } from '../providers/index.js';
 import { askForStreamUsage, UsageChunkFilter } from '../providers/stream-usage.js';
 import type { Target } from '../types.js';
 import type { Admission } from '../admission/admit.js';
+import type { OwnershipTicket } from '../ownership/ownership.js';
 import type { RequestBody } from '../admission/body.js';
 import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
 import type { Route } from '../admission/route.js';
@@ -47,6 +48,8 @@ export class AnswerStage {
   private rewriter?: ResponseRewriter;
   private usageFilter?: UsageChunkFilter;
   private readonly capture: BodyCapture;
+  /** Ownership's part, on successful answers only. */
+  private owned?: OwnershipTicket;
 
   constructor(
     private readonly ex: Exchange,
@@ -60,19 +63,22 @@ export class AnswerStage {
   start(status: number, contentType: string | undefined): boolean {
     // guard(response): usage and text are read only from successful answers.
     if (status >= 400) return false;
+    this.owned = this.admission.ownership;
     const target = this.ex.target!;
     this.observer = this.route.provider.usageObserver(target, contentType);
     const framing = usageFraming(target, contentType);
     this.rewriter = this.admission.guard && responseRewriter(this.admission.guard, framing);
     // Warden asked for the usage: the caller gets the stream it asked for, without it.
     if (this.askedForUsage && framing === 'sse') this.usageFilter = new UsageChunkFilter();
-    return this.rewriter !== undefined || this.usageFilter !== undefined;
+    return this.rewriter !== undefined || this.usageFilter !== undefined || this.owned?.rewrites === true;
   }
 
   chunk(c: Buffer): Buffer | undefined {
     // The usage observer reads what the upstream sent, before any filtering or redaction.
     this.observer?.push(c);
     let out: Buffer | undefined = this.usageFilter ? this.usageFilter.chunk(c) : c;
+    // A created resource's name is read; a list is held to be cut to the caller's own.
+    if (out && this.owned) out = this.owned.chunk(out);
     if (out && this.rewriter) out = this.rewriter.chunk(out);
     if (out) this.capture.push(out);
     return out;
@@ -80,6 +86,11 @@ export class AnswerStage {
 
   end(): Buffer | undefined {
     let rest = this.usageFilter?.end();
+    if (this.owned) {
+      const cut = rest !== undefined ? this.owned.chunk(rest) : undefined;
+      const kept = this.owned.end();
+      rest = this.owned.rewrites ? kept : cut;
+    }
     if (this.rewriter) {
       const a = rest && this.rewriter.chunk(rest);
       const b = this.rewriter.end();
@@ -115,6 +126,9 @@ export class AnswerStage {
     }
     ex.usage = this.observer?.result();
     admission.quota?.settle(ex.usage, (outcome.upstreamStatus ?? 500) < 400);
+    // The creator is on record before the caller has the whole answer (the front door sends its end after finish).
+    const created = await admission.ownership?.settle(this.owned !== undefined && !outcome.aborted);
+    if (created !== undefined) ex.target!.resource = created;
   }
 }
 

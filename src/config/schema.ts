@@ -560,6 +560,32 @@ const admin = z
   })
   .strict();
 
+/** Who created each interaction, context cache and batch job (docs/vertex.md, Ownership). */
+const ownership = z
+  .object({
+    /** `owner`: only the creator may get, use, update, cancel or delete one; `policy`: AuthorizationPolicy decides (request.resource.owner); `off`: not tracked. */
+    enforce: z.enum(['owner', 'policy', 'off']).default('owner'),
+    /** How long a creator is remembered: longer than the resources live upstream. */
+    ttl: duration.default('720h'),
+    store: z
+      .object({
+        memory: z.object({}).strict().optional(),
+        /** Shared by replicas; required with more than one. While unreachable, calls on tracked resources are refused (503). */
+        redis: z
+          .object({
+            url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+            keyPrefix: z.string().default('warden:ownership:'),
+            timeout: duration.default('250ms'),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .refine((s) => !(s.memory && s.redis), { message: 'an ownership store is memory or redis, not both' })
+      .default({}),
+  })
+  .strict();
+
 export const gatewaySpec = z
   .object({
     listen: dataListen.prefault({}),
@@ -574,6 +600,8 @@ export const gatewaySpec = z
     guardrails: guardrails.optional(),
     /** Request and token quotas; absent = none. */
     limits: limits.optional(),
+    /** Owners of server-side state: interactions, context caches, batch prediction jobs. */
+    ownership: ownership.prefault({}),
     /** Envoy ext_authz servers (Istio `AuthorizationPolicy` CUSTOM); absent = none. */
     extAuthz: extAuthz.optional(),
     /** Envoy ext_proc server (an EnvoyFilter inserts the filter); absent = none. */

@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet } from 'jose';
 import { createServiceAccountKeyFile, writeCredentialFiles, type ServiceAccountKeyFile } from './credentials.js';
 import { JobStore } from './jobs.js';
+import { ResourceStore } from './vertex-resources.js';
 import { newSigningKey, ServiceAccountKeyRing } from './keys.js';
 import { mintIssuerJwt, type MintOptions } from './oidc.js';
 import { createEmulatorServer } from './server.js';
@@ -109,6 +110,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     writtenSubjectTokens: new Set(),
     trustedIssuers: new Map(),
     jobs: new JobStore(),
+    resources: new ResourceStore(),
     vertexRequests: [],
     modelArmorCalls: [],
     modelArmorConfigs: [],

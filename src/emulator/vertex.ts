@@ -16,7 +16,9 @@ const DEFAULT_LOCATION = 'us-central1';
 const MODEL_VERB = /^(?:projects\/([^/]+)\/locations\/([^/]+)\/)?publishers\/([^/]+)\/models\/([^/:]+):([A-Za-z]+)$/;
 const ENDPOINT_VERB = /^(?:projects\/([^/]+)\/locations\/([^/]+)\/)?endpoints\/([^/:]+):([A-Za-z]+)$/;
 const OPENAI_CHAT = /^projects\/([^/]+)\/locations\/([^/]+)\/endpoints\/([^/:]+)\/chat\/completions$/;
-const JOBS = /^(projects\/[^/]+\/locations\/[^/]+)\/(customJobs|pipelineJobs|hyperparameterTuningJobs)(?:\/([^/:]+))?(?::([A-Za-z]+))?$/;
+const INTERACTIONS = /^(projects\/[^/]+\/locations\/[^/]+\/)?interactions(?:\/([^/:]+)(\/cancel)?)?$/;
+const CACHES = /^(projects\/[^/]+\/locations\/[^/]+)\/cachedContents(?:\/([^/:]+))?$/;
+const JOBS = /^(projects\/[^/]+\/locations\/[^/]+)\/(customJobs|pipelineJobs|hyperparameterTuningJobs|batchPredictionJobs)(?:\/([^/:]+))?(?::([A-Za-z]+))?$/;
 
 export function isVertexPath(path: string): boolean {
   return path === '/v1' || path === '/v1beta1' || path.startsWith('/v1/') || path.startsWith('/v1beta1/');
@@ -164,6 +166,36 @@ export async function handleVertex(state: EmulatorState, req: IncomingMessage, r
     const json = parseJson(res, body);
     if (json) await chatCompletions(res, json, plainOpenAI ? 'openai' : 'vertex');
     return;
+  }
+
+  const ix = INTERACTIONS.exec(rest);
+  if (ix) {
+    const [, , id, cancel] = ix;
+    if (!id && method === 'POST') {
+      const json = parseJson(res, body);
+      return json && state.resources.createInteraction(res, json);
+    }
+    if (id && !cancel && method === 'GET') return state.resources.getInteraction(res, id, url.searchParams);
+    if (id && !cancel && method === 'DELETE') return state.resources.deleteInteraction(res, id);
+    if (id && cancel && method === 'POST') return state.resources.cancelInteraction(res, id);
+    return notFound(res, url.pathname);
+  }
+  const cc = CACHES.exec(rest);
+  if (cc) {
+    const parent = cc[1]!;
+    const name = cc[2] && `${parent}/cachedContents/${cc[2]}`;
+    if (!name && method === 'POST') {
+      const json = parseJson(res, body);
+      return json && state.resources.createCache(res, parent, json);
+    }
+    if (!name && method === 'GET') return state.resources.listCaches(res, parent);
+    if (name && method === 'GET') return state.resources.getCache(res, name);
+    if (name && method === 'PATCH') {
+      const json = parseJson(res, body);
+      return json && state.resources.updateCache(res, name, json);
+    }
+    if (name && method === 'DELETE') return state.resources.deleteCache(res, name);
+    return notFound(res, url.pathname);
   }
 
   m = JOBS.exec(rest);

@@ -50,6 +50,10 @@ const STRING_KEYS: Record<string, Str> = {
   'request.jurisdiction': (f) => jurisdictionOf(f.target.location),
   'request.stream': (f) => (f.target.stream ? 'true' : 'false'),
   'request.endpoint': (f) => f.target.endpoint,
+  'request.resource': (f) => f.target.resource,
+  'request.resource.owner': (f) => f.target.owner,
+  'request.batch.input_uris': (f) => f.target.batchInputs,
+  'request.batch.output_uri': (f) => f.target.batchOutput,
 };
 
 const IP_KEYS: Record<string, (f: Facts) => string | undefined> = {

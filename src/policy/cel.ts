@@ -4,7 +4,8 @@
 //
 //   request.{method, path, host, headers, model, publisher, operation,
 //            operation_class, project, location, location_class, jurisdiction,
-//            stream, endpoint, instances,
+//            stream, endpoint, instances, resource.{name, owner},
+//            batch.{input_uris, output_uri},
 //            auth.{principal, audiences, presenter, claims, groups}}
 //   source.{ip, principal, namespace}  remote.ip  destination.{ip, port}  connection.sni
 import { Environment } from '@marcbachmann/cel-js';
@@ -71,6 +72,8 @@ function contextOf(f: Facts): Record<string, unknown> {
       stream: t.stream,
       endpoint: t.endpoint ?? '',
       instances: BigInt(t.instances ?? 0),
+      resource: { name: t.resource ?? '', owner: t.owner ?? '' },
+      batch: { input_uris: t.batchInputs ?? [], output_uri: t.batchOutput ?? '' },
       auth: {
         principal: p.requestPrincipal ?? '',
         audiences: p.audiences ?? [],

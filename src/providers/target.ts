@@ -2,7 +2,7 @@
 // compare and serialize cleanly (no `key: undefined`).
 
 import { WardenError } from '../errors.js';
-import type { OperationClass, ProviderKind, Target } from '../types.js';
+import type { OperationClass, OwnedKind, ProviderKind, Target } from '../types.js';
 
 /** Longer model or endpoint names are refused: none exists, and the name goes into logs, spans and metrics. */
 export const MAX_MODEL_NAME = 256;
@@ -19,6 +19,11 @@ export interface TargetParts {
   endpoint?: string | undefined;
   apiVersion?: string | undefined;
   instances?: number | undefined;
+  resource?: string | undefined;
+  creates?: OwnedKind | undefined;
+  lists?: OwnedKind | undefined;
+  batchInputs?: string[] | undefined;
+  batchOutput?: string | undefined;
 }
 
 /**
@@ -43,6 +48,11 @@ export function makeTarget(provider: ProviderKind, p: TargetParts, scope: Pick<T
   if (p.endpoint !== undefined) t.endpoint = p.endpoint;
   if (scope.apiVersion !== undefined) t.apiVersion = scope.apiVersion;
   if (p.instances !== undefined) t.instances = p.instances;
+  if (p.resource !== undefined) t.resource = p.resource;
+  if (p.creates !== undefined) t.creates = p.creates;
+  if (p.lists !== undefined) t.lists = p.lists;
+  if (p.batchInputs !== undefined) t.batchInputs = p.batchInputs;
+  if (p.batchOutput !== undefined) t.batchOutput = p.batchOutput;
   return t;
 }
 

@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyCapture, keptText, sha256Hex } from '../audit/capture.js';
 import { HTTP_STATUS, toWardenError, WardenError } from '../errors.js';
 import type { Provider } from '../providers/index.js';
-import { FACT_INSTANCES, type Principal } from '../types.js';
+import { FACT_INSTANCES, FACT_RESOURCE, type Principal } from '../types.js';
+import { vertexResourceInBody } from '../providers/vertex.js';
 import { admit, type AdmissionParts } from '../admission/admit.js';
 import { BUFFER_LIMIT, discardBody, mayBeJson, readBody, releaseBody, type RequestBody } from '../admission/body.js';
 import type { Exchange } from '../admission/exchange.js';
@@ -118,6 +119,8 @@ function bufferLimit(parts: PipelineParts, route: Route, info: Exchange['req']):
     if (route.provider.modelInBody(info.method, info.path)) return route.spec.maxBodyBytes;
     // A quota counting inputs needs them all: such a call's body is read whole too.
     if (route.needs & FACT_INSTANCES && route.provider.instancesInBody(info.method, info.path)) return route.spec.maxBodyBytes;
+    // So is a generation's on a route that tracks owners: it may name a context cache, someone else's.
+    if (route.needs & FACT_RESOURCE && vertexResourceInBody(info.method, info.path)) return route.spec.maxBodyBytes;
   }
   return parts.guardrails?.bufferLimit(route.spec) ?? BUFFER_LIMIT;
 }

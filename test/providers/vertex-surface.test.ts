@@ -32,3 +32,50 @@ describe('instance counts', () => {
     assert.equal(vertexInstancesInBody('GET', `${M}/text-embedding-005:predict`), false);
   });
 });
+
+describe('interactions, context caches, batch jobs', () => {
+  const V = '/v1beta1/projects/p/locations/us-central1';
+  const c = (method: string, path: string, body?: unknown) => classifyVertex(method, path, '', body);
+
+  it('classifies the Interactions API: create (streamed), continue, get, cancel, delete', () => {
+    assert.deepEqual(
+      { ...c('POST', `${V}/interactions`, { model: 'gemini-2.5-flash', input: 'hi', stream: true }) },
+      { provider: 'vertex', operation: 'interactions.create', operationClass: 'inference', stream: true, streamFormat: 'sse', project: 'p', location: 'us-central1', model: 'gemini-2.5-flash', apiVersion: 'v1beta1', creates: 'interactions' },
+    );
+    const cont = c('POST', `${V}/interactions`, { agent: 'deep-research', input: 'more', previous_interaction_id: 'abc123' });
+    assert.equal(cont.model, 'deep-research');
+    assert.equal(cont.resource, 'interactions/abc123');
+    assert.equal(c('GET', `${V}/interactions/abc123`).operation, 'interactions.get');
+    assert.equal(c('GET', `${V}/interactions/abc123`).resource, 'interactions/abc123');
+    assert.equal(c('POST', `${V}/interactions/abc123/cancel`).operation, 'interactions.cancel');
+    assert.equal(c('DELETE', `${V}/interactions/abc123`).operation, 'interactions.delete');
+    assert.equal(c('POST', '/v1beta1/interactions', { model: 'gemini-2.5-flash' }).operation, 'interactions.create', 'the global form, no project');
+    assert.throws(() => c('POST', `${V}/interactions`, { model: 'm', previous_interaction_id: ['x'] }), /previous_interaction_id/);
+  });
+
+  it('classifies context caches, and the cache a generation reads', () => {
+    assert.equal(c('POST', `${V}/cachedContents`, { model: 'projects/p/locations/us-central1/publishers/google/models/gemini-2.5-flash' }).model, 'gemini-2.5-flash');
+    assert.equal(c('GET', `${V}/cachedContents`).lists, 'cachedContents');
+    assert.equal(c('GET', `${V}/cachedContents/42`).operation, 'cachedContents.get');
+    assert.equal(c('PATCH', `${V}/cachedContents/42`).operation, 'cachedContents.update');
+    assert.equal(c('DELETE', `${V}/cachedContents/42`).resource, 'cachedContents/42');
+    const gen = c('POST', `${V}/publishers/google/models/gemini-2.5-flash:generateContent`, { contents: [], cachedContent: 'projects/p/locations/us-central1/cachedContents/42' });
+    assert.equal(gen.resource, 'cachedContents/42');
+    assert.throws(() => c('POST', `${V}/publishers/google/models/gemini-2.5-flash:generateContent`, { cachedContent: 'cachedContents/42/../43' }), /cachedContent/);
+    assert.throws(() => c('POST', `${V}/publishers/google/models/gemini-2.5-flash:generateContent`, { cachedContent: 42 }), /cachedContent/);
+  });
+
+  it('classifies batch jobs with their model, input and output URIs', () => {
+    const t = c('POST', `${V}/batchPredictionJobs`, {
+      displayName: 'b', model: 'publishers/google/models/gemini-2.5-flash',
+      inputConfig: { instancesFormat: 'jsonl', gcsSource: { uris: ['gs://team/in-1.jsonl', 'gs://team/in-2.jsonl'] } },
+      outputConfig: { predictionsFormat: 'bigquery', bigqueryDestination: { outputUri: 'bq://p.ds.out' } },
+    });
+    assert.deepEqual([t.operation, t.model, t.batchInputs, t.batchOutput, t.creates], ['batchPredictionJobs.create', 'gemini-2.5-flash', ['gs://team/in-1.jsonl', 'gs://team/in-2.jsonl'], 'bq://p.ds.out', 'batchPredictionJobs']);
+    assert.deepEqual(c('POST', `${V}/batchPredictionJobs`, { model: 'm', inputConfig: { bigquerySource: { inputUri: 'bq://p.ds.in' } } }).batchInputs, ['bq://p.ds.in']);
+    assert.throws(() => c('POST', `${V}/batchPredictionJobs`, { model: 'm', inputConfig: { gcsSource: { uris: 'gs://x' } } }), /not a list/);
+    assert.equal(c('POST', `${V}/batchPredictionJobs/77:cancel`).operation, 'batchPredictionJobs.cancel');
+    assert.equal(c('GET', `${V}/batchPredictionJobs`).lists, 'batchPredictionJobs');
+    assert.equal(c('GET', `${V}/batchPredictionJobs/77`).resource, 'batchPredictionJobs/77');
+  });
+});
