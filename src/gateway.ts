@@ -226,7 +226,7 @@ export async function startGateway(
     server.closeAllConnections();
     admin.closeAllConnections();
     await Promise.all([closeServer(server), closeServer(admin)]);
-    await Promise.all(parts.routes.map((r) => r.pool.close()));
+    await Promise.all(parts.routes.map((r) => Promise.all([r.pool.close(), r.failover?.close()])));
     await audit?.close();
     await tracing?.shutdown();
     metrics.close();

@@ -4,6 +4,7 @@ import { durationMs } from '../config/schema.js';
 import { getProvider, type Provider } from '../providers/index.js';
 import { hostLocation } from '../providers/locations.js';
 import { requestHeaderAllowList } from './headers.js';
+import { Failover } from '../proxy/failover.js';
 
 /** A configured route with everything the hot path needs prepared once. */
 export interface Route {
@@ -18,6 +19,8 @@ export interface Route {
   server: { 'server.address': string; 'server.port': number };
   /** The Vertex location the upstream's host serves (`europe-west4-aiplatform.googleapis.com`), if it names one. */
   location?: string;
+  /** The locations a Vertex route fails over between (spec.failover), with their connections. */
+  failover?: Failover;
   /** FACT_* flags its policies, quotas and credential mapping need established (admission/facts.ts); set once the policies are compiled. */
   needs: number;
 }
@@ -27,6 +30,7 @@ export function buildRoute(spec: RouteSpec): Route {
   const location = spec.provider === 'vertex' ? hostLocation(url.host) : undefined;
   return {
     ...(location !== undefined ? { location } : {}),
+    ...(spec.failover ? { failover: new Failover(spec.failover) } : {}),
     spec,
     provider: getProvider(spec.provider),
     pool: createPool(url.origin),

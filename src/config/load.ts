@@ -184,6 +184,7 @@ function checkGateway({ value, report }: Located<GatewaySpec>): void {
   value.routes.forEach((r, i) => {
     if (routes.has(r.name)) report(['routes', i, 'name'], `duplicate route name "${r.name}"`);
     routes.add(r.name);
+    if (r.failover && r.provider !== 'vertex') report(['routes', i, 'failover'], 'failover moves between Vertex locations: only on provider: vertex routes');
     if (r.credential && !credentials.has(r.credential)) {
       report(['routes', i, 'credential'], `unknown credential "${r.credential}"`,
         credentials.size ? `defined credentials: ${[...credentials].join(', ')}` : 'define it under spec.credentials');

@@ -343,6 +343,30 @@ const credential = z
     message: 'a credential has exactly one source: google, bearer or apiKey',
   });
 
+const vertexLocation = z.string().regex(/^(global|us|eu|[a-z]+-[a-z]+\d{1,2})$/, 'a Vertex location: a region (europe-west4), us, eu or global');
+
+/**
+ * Failover between Vertex locations: a call to one of `locations` that gets 429, 503 or no
+ * connection moves on to the next one its caller's policy allows, for calls safe to repeat.
+ */
+const failover = z
+  .object({
+    /** In order of preference; each `upstream` defaults to the location's Vertex host (https). */
+    locations: z
+      .array(z.union([vertexLocation, z.object({ location: vertexLocation, upstream: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional() }).strict()]))
+      .min(2, 'failover needs at least two locations'),
+    /** Retries (moves past the first location) allowed, as a share of the route's calls, over a 10 s window. */
+    retryBudget: z.number().min(0).max(1).default(0.2),
+    /** Retries always allowed per 10 s window, whatever the share. */
+    minRetries: z.number().int().min(0).default(10),
+    /** Consecutive failures that open a location's circuit; while open, calls skip it. */
+    breakerFailures: z.number().int().min(1).default(5),
+    /** How long a circuit stays open before one call may try the location again. */
+    breakerOpenFor: duration.default('30s'),
+  })
+  .strict()
+  .refine((f) => new Set(f.locations.map((l) => (typeof l === 'string' ? l : l.location))).size === f.locations.length, { message: 'a location is listed twice' });
+
 const route = z
   .object({
     name,
@@ -389,6 +413,8 @@ const route = z
      * upstream that refuses `stream_options`.
      */
     streamUsage: z.boolean().optional(),
+    /** Vertex routes: the upstream locations to move on to when one fails (docs/vertex.md, Failover). */
+    failover: failover.optional(),
   })
   .strict();
 

@@ -63,7 +63,11 @@ export interface Emulator {
   /** Counters tests assert on. */
   stats: EmulatorStats;
   /** Failure injection for tests: when true the OAuth/STS/IAM/metadata token endpoints answer 503. */
-  control: { tokenEndpointsDown: boolean };
+  control: {
+    tokenEndpointsDown: boolean;
+    /** Vertex locations told to fail: calls naming one get this status (429 or 503) instead of an answer. */
+    failingLocations: Map<string, 429 | 503>;
+  };
   /** The last requests that reached a Vertex route (accepted or rejected), oldest first; at most 200. */
   vertexRequests: VertexRequestRecord[];
   /** Model Armor sanitize calls (template, method, text, caller), oldest first; at most 200. */
@@ -103,7 +107,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     serviceAccountEmail: DEFAULT_SA_EMAIL,
     ttlSeconds: opts.accessTokenTtlSeconds ?? 3600,
     stats,
-    control: { tokenEndpointsDown: false },
+    control: { tokenEndpointsDown: false, failingLocations: new Map() },
     tokens: new AccessTokenStore(stats),
     saKeys: new ServiceAccountKeyRing(),
     issuerKey: await newSigningKey(),

@@ -44,7 +44,11 @@ export interface EmulatorState {
   serviceAccountEmail: string;
   ttlSeconds: number;
   stats: EmulatorStats;
-  control: { tokenEndpointsDown: boolean };
+  control: {
+    tokenEndpointsDown: boolean;
+    /** Vertex locations told to fail: calls naming one get this status (429 or 503) instead of an answer. */
+    failingLocations: Map<string, 429 | 503>;
+  };
   tokens: AccessTokenStore;
   saKeys: ServiceAccountKeyRing;
   issuerKey: SigningKey;

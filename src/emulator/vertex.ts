@@ -99,6 +99,14 @@ export async function handleVertex(state: EmulatorState, req: IncomingMessage, r
   state.stats.vertexCalls++;
   record(state, req, res, url, identity);
 
+  // A location told to fail answers as an overloaded (503) or out-of-quota (429) region does.
+  const failing = state.control.failingLocations.get(/\/locations\/([^/]+)/.exec(url.pathname)?.[1] ?? '');
+  if (failing !== undefined) {
+    req.resume();
+    sendRpcError(res, failing === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE', failing === 429 ? 'Quota exceeded for this location.' : 'The service is currently unavailable in this location.');
+    return;
+  }
+
   const method = req.method ?? 'GET';
   const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
   if (!hasBody) req.resume();

@@ -5,13 +5,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyCapture, keptText, sha256Hex } from '../audit/capture.js';
 import { HTTP_STATUS, toWardenError, WardenError } from '../errors.js';
 import type { Provider } from '../providers/index.js';
-import { FACT_INSTANCES, FACT_RESOURCE, type Principal } from '../types.js';
+import { FACT_INSTANCES, FACT_JURISDICTION, FACT_RESOURCE, type Principal } from '../types.js';
+import { jurisdictionOf } from '../providers/locations.js';
+import { MOVE_ON_FROM, relocate, type UpstreamLocation } from './failover.js';
 import { vertexResourceInBody } from '../providers/vertex.js';
 import { admit, type AdmissionParts } from '../admission/admit.js';
 import { BUFFER_LIMIT, discardBody, mayBeJson, readBody, releaseBody, type RequestBody } from '../admission/body.js';
-import type { Exchange } from '../admission/exchange.js';
-import { forward } from './forward.js';
-import { AnswerStage, leavingBody } from '../answer/answer.js';
+import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
+import { forward, type ForwardRequest } from './forward.js';
+import { AnswerStage, leavingBody, neverSent } from '../answer/answer.js';
 import { upstreamRequestHeaders } from '../admission/headers.js';
 import { requestInfo } from '../admission/request-info.js';
 import { noRouteMessage, resolveRequestTarget } from '../admission/request-target.js';
@@ -85,20 +87,19 @@ async function admitAndForward(parts: PipelineParts, ex: Exchange, res: ServerRe
   const headers = upstreamRequestHeaders(info.headers, route.headerAllowList, info.id, admission.credentialHeader, admission.removeHeaders, admission.addHeaders);
   ex.trace?.stage('forward');
   ex.trace?.inject(headers);
-  const outcome = await forward(
-    route.pool,
-    {
-      method: info.method,
-      path: route.basePath + info.path + withQuery(admission.query ?? info.query),
-      headers,
-      body: leaving.body ?? body.buffer ?? body.stream ?? null,
-      timeoutMs: route.timeoutMs,
-      responseHeaders: { 'x-request-id': info.id, ...admission.quota?.headers },
-      holdEnd: true,
-    },
-    res,
-    answer,
-  );
+  const request = (path: string) => ({
+    method: info.method,
+    path: path + withQuery(admission.query ?? info.query),
+    headers,
+    body: leaving.body ?? body.buffer ?? body.stream ?? null,
+    timeoutMs: route.timeoutMs,
+    responseHeaders: { 'x-request-id': info.id, ...admission.quota?.headers },
+    holdEnd: true,
+  });
+  const plan = route.failover?.plan(target, body.stream === undefined, (location) => mayUse(parts, ex, route, location));
+  const outcome = plan
+    ? await forwardWithFailover(route, plan, ex, request, res, answer)
+    : await forward(route.pool, request(route.basePath + info.path), res, answer);
   // A body that streamed on: its size and digest, once all of it went upstream.
   if (body.streamed?.sha256) {
     ex.requestBytes = body.streamed.bytes;
@@ -106,6 +107,39 @@ async function admitAndForward(parts: PipelineParts, ex: Exchange, res: ServerRe
   }
   if (ex.trace) annotateForward(ex.trace, route, outcome.upstreamStatus);
   await answer.finish(outcome);
+}
+
+/**
+ * Failover (proxy/failover.ts): each location in turn, moving on from 429, 503 or no connection
+ * while the retry budget has room; the last one tried answers the caller whatever it says.
+ */
+async function forwardWithFailover(
+  route: Route, plan: UpstreamLocation[], ex: Exchange, request: (path: string) => ForwardRequest, res: ServerResponse, answer: AnswerStage,
+): Promise<ForwardOutcome> {
+  const failover = route.failover!;
+  const tries: { location: string; result: 'answered' | 'moved_on' | 'unreachable' }[] = [];
+  for (let i = 0; ; i++) {
+    const at = plan[i]!;
+    const mayMove = i < plan.length - 1 && failover.mayRetry();
+    const outcome = await forward(at.pool, { ...request(at.basePath + relocate(ex.req.path, ex.target!.location, at.location)), moveOnFrom: mayMove ? MOVE_ON_FROM : undefined }, res, answer);
+    const unreachable = outcome.error !== undefined && neverSent(outcome.error);
+    const failed = unreachable || outcome.movedOn !== undefined || MOVE_ON_FROM.has(outcome.upstreamStatus ?? 0);
+    failover.report(at.location, !failed);
+    tries.push({ location: at.location, result: outcome.movedOn !== undefined ? 'moved_on' : unreachable ? 'unreachable' : 'answered' });
+    if (mayMove && (outcome.movedOn !== undefined || unreachable)) {
+      failover.retried();
+      continue;
+    }
+    ex.failover = { location: at.location, attempts: i + 1, tries };
+    return outcome;
+  }
+}
+
+/** Whether the caller may have its call served in `location`: policy as if it had asked for it, and a jurisdiction Warden knows when policy reads it. */
+function mayUse(parts: PipelineParts, ex: Exchange, route: Route, location: string): boolean {
+  if (route.needs & FACT_JURISDICTION && jurisdictionOf(location) === undefined) return false;
+  const target = { ...ex.target!, location };
+  return parts.authorizer.authorize({ req: ex.req, principal: ex.principal, target, route: route.spec.name }).action === 'allow';
 }
 
 /**
