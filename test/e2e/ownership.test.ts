@@ -153,3 +153,44 @@ describe('ownership of interactions and context caches', () => {
     assert.ok(traversal.status === 400 || traversal.status === 404, `got ${traversal.status}`);
   });
 });
+
+describe('ownership left to policy (enforce: policy)', () => {
+  let s: Stack;
+  before(async () => {
+    s = await startStack(({ emulatorUrl, issuer }) => `${config({ emulatorUrl, issuer }).replace('  audit: {sqlite: ./audit.db}\n', '  ownership: {enforce: policy}\n')}
+---
+apiVersion: warden.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: {name: own-state-only}
+spec:
+  action: DENY
+  rules:
+    - cel: >-
+        request.resource.owner != "" && request.resource.owner != request.auth.principal
+        && !("auditors" in request.auth.groups)
+`);
+  });
+  after(() => s.close());
+
+  it('lets an auditor read another\'s interaction, and refuses anyone else by the policy', async () => {
+    const call = async (sub: string, groups: string[], method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${s.gw.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await s.token(sub, groups)}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const created = await call('alice', ['team'], 'POST', `${PARENT}/interactions`, { model: 'gemini-2.5-flash', input: 'hi' });
+    const path = `${PARENT}/interactions/${String(created.body.id)}`;
+    assert.equal((await call('alice', ['team'], 'GET', path)).status, 200);
+    assert.equal((await call('carol', ['auditors'], 'GET', path)).status, 200);
+    const bob = await call('bob', ['team'], 'GET', path);
+    assert.equal(bob.status, 403);
+    assert.equal(reasonOf(bob.body), 'POLICY_DENIED');
+  });
+});
+
+function reasonOf(b: unknown): string {
+  return (b as RpcError).error.details[0]!.reason;
+}
