@@ -66,7 +66,9 @@ export function vertexInstancesInBody(method: string, path: string): boolean {
  * stream), cancel, delete. The model (or agent) is named in the body.
  */
 function interactions(method: string, segs: string[], i: number, rem: number, verb: string | undefined, scope: Scope, body: unknown): Target {
-  if (verb !== undefined) return other(scope);
+  // Another form (the raw-body `…Http` methods) would create or reach an interaction unseen: refused.
+  const unknownForm = () => unclassifiable('a form of the Interactions API Warden does not classify (it would run a model, or reach an interaction, unseen by policy and ownership)');
+  if (verb !== undefined) throw unknownForm();
   if (rem === 1 && method === 'POST') {
     const o = bodyObject(body);
     const previous = o?.['previous_interaction_id'];
@@ -80,12 +82,12 @@ function interactions(method: string, segs: string[], i: number, rem: number, ve
     });
   }
   const id = segs[i + 1];
-  if (id === undefined || !RESOURCE_ID.test(id)) return unknownShape(segs, i, verb, other(scope));
+  if (id === undefined || !RESOURCE_ID.test(id)) throw unknownForm();
   const resource = `interactions/${id}`;
   if (rem === 2 && isRead(method)) return vertexTarget(scope, { operation: 'interactions.get', operationClass: 'admin', resource });
   if (rem === 2 && method === 'DELETE') return vertexTarget(scope, { operation: 'interactions.delete', operationClass: 'other', resource });
   if (rem === 3 && segs[i + 2] === 'cancel' && method === 'POST') return vertexTarget(scope, { operation: 'interactions.cancel', operationClass: 'other', resource });
-  return vertexTarget(scope, { operation: 'other', operationClass: 'other', resource });
+  throw unknownForm();
 }
 
 /** An id of a resource Warden tracks: what Vertex issues (letters, digits, `-`, `_`), bounded. */

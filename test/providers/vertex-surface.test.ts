@@ -51,6 +51,10 @@ describe('interactions, context caches, batch jobs', () => {
     assert.equal(c('DELETE', `${V}/interactions/abc123`).operation, 'interactions.delete');
     assert.equal(c('POST', '/v1beta1/interactions', { model: 'gemini-2.5-flash' }).operation, 'interactions.create', 'the global form, no project');
     assert.throws(() => c('POST', `${V}/interactions`, { model: 'm', previous_interaction_id: ['x'] }), /previous_interaction_id/);
+    // Forms Warden does not classify (the raw-body methods, other shapes) are refused, never `other`.
+    for (const [m, p] of [['POST', `${V}/interactions:createHttp`], ['POST', `${V}/interactions/abc123:cancelHttp`], ['PATCH', `${V}/interactions/abc123`], ['GET', `${V}/interactions/abc123/steps`], ['GET', `${V}/interactions/a.b`]] as const) {
+      assert.throws(() => c(m, p), /Interactions API/, `${m} ${p}`);
+    }
   });
 
   it('classifies context caches, and the cache a generation reads', () => {
