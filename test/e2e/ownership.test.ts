@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import aiplatform from '@google-cloud/aiplatform';
 import { GoogleGenAI } from '@google/genai';
 import { OAuth2Client } from 'google-auth-library';
 import { waitForAuditRow } from '../helpers/audit-db.js';
@@ -137,6 +138,35 @@ describe('ownership of interactions and context caches', () => {
     assert.deepEqual(await listed(alice), [name]);
     assert.deepEqual(await listed(bob), [bobs.name]);
     await alice.caches.delete({ name });
+  });
+
+  it('a batch prediction job is its creator\'s (@google-cloud/aiplatform): another cannot get, cancel or delete it, lists show each their own', async () => {
+    type GaxAuth = NonNullable<ConstructorParameters<typeof aiplatform.v1.JobServiceClient>[0]>['authClient'];
+    const jobs = (who: string) => {
+      const auth = new OAuth2Client();
+      auth.setCredentials({ access_token: tokens[who], expiry_date: Date.now() + 3_600_000 });
+      return new aiplatform.v1.JobServiceClient({ apiEndpoint: '127.0.0.1', port: Number(new URL(s.gw.url).port), fallback: true, protocol: 'http', authClient: auth as unknown as GaxAuth });
+    };
+    const [a, b] = [jobs('alice'), jobs('bob')];
+    try {
+      const parent = 'projects/emulator-project/locations/us-central1';
+      const batchPredictionJob = {
+        displayName: 'nightly', model: 'publishers/google/models/gemini-2.5-flash',
+        inputConfig: { instancesFormat: 'jsonl', gcsSource: { uris: ['gs://team-a/in.jsonl'] } },
+        outputConfig: { predictionsFormat: 'jsonl', gcsDestination: { outputUriPrefix: 'gs://team-a/out/' } },
+      };
+      const [job] = await a.createBatchPredictionJob({ parent, batchPredictionJob });
+      const [bobs] = await b.createBatchPredictionJob({ parent, batchPredictionJob: { ...batchPredictionJob, displayName: 'bob' } });
+      const denied = (e: unknown) => /"reason": "NOT_OWNER"/.test((e as Error).message) && /"code": 403/.test((e as Error).message);
+      await assert.rejects(b.getBatchPredictionJob({ name: job.name! }), denied);
+      await assert.rejects(b.cancelBatchPredictionJob({ name: job.name! }), denied);
+      await assert.rejects(b.deleteBatchPredictionJob({ name: job.name! }), denied);
+      assert.equal((await a.getBatchPredictionJob({ name: job.name! }))[0].name, job.name);
+      const [listed] = await b.listBatchPredictionJobs({ parent }, { autoPaginate: false });
+      assert.deepEqual(listed.map((j) => j.name), [bobs.name]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 
   it('hostile names fail closed, as google.rpc.Status', async () => {
