@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfigFile, type LoadedConfig } from './config/load.js';
+import { durationMs } from './config/schema.js';
 import { Credentials } from './credentials/index.js';
 import { buildIdentifier } from './identity/build.js';
 import type { Identifier } from './identity/identify.js';
@@ -35,6 +36,10 @@ import { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import { Limits } from './limits/limits.js';
 import { openOwnership } from './ownership/open.js';
+import { checkAudience, McpGate } from './mcp/gate.js';
+import type { Principal, RequestInfo } from './types.js';
+import { metadataAnswerer } from './mcp/resource-metadata.js';
+import { McpSessions, MemorySessionStore, RedisSessionStore } from './mcp/sessions.js';
 import { startExtAuthz, type RunningExtAuthz } from './extauthz/index.js';
 import { startExtProc, type RunningExtProc } from './extproc/index.js';
 import { hostPort, listenOn } from './listen.js';
@@ -132,9 +137,11 @@ export async function startGateway(
   const tracing = Tracing.create(spec.telemetry.otlp, log, metrics);
   const recorder = new Recorder(audit, metrics, log);
   parts.guardrails?.registerMetrics(metrics.registry);
-  const limits = spec.limits ? new Limits(spec.limits, metrics.registry) : undefined;
+  const limits = spec.limits?.rules.length ? new Limits(spec.limits, metrics.registry) : undefined;
   const ownership = openOwnership(spec.ownership);
-  const buffers = new BufferBudget(spec.maxBufferedBytes ?? defaultMaxBufferedBytes());
+  const mcp = mcpGate(spec, parts.authorizer);
+  const metadata = metadataAnswerer(spec.routes);
+  const buffers = new BufferBudget(spec.limits?.maxBufferedBytes ?? defaultMaxBufferedBytes());
   // One matcher and one reading of the request target for every way in: the proxy listener, ext_authz and ext_proc.
   const matchRoute = routeMatcher(parts.routes);
   const requestTarget = { absoluteForm: spec.listen.absoluteForm, pathNormalization: spec.policy.pathNormalization };
@@ -152,6 +159,8 @@ export async function startGateway(
     tracing,
     fallbackProvider,
     requestTarget,
+    mcp,
+    metadata,
   });
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handler(req, res).catch((e) => log.error({ err: e }, 'unhandled error in request pipeline'));
@@ -198,6 +207,7 @@ export async function startGateway(
       warmUp(parts, opts.warmUpLimitMs ?? WARM_UP_LIMIT_MS, log),
       limits && (() => ({ ready: limits.ready, detail: limits.status() })),
       audit && (() => ({ ready: audit.accepting, detail: auditDetail(audit) })),
+      mcp && (() => ({ ready: mcp.sessions.store.ready, detail: mcp.sessions.store.status() })),
     ]),
     explain: (d) => explainRequest(explainDeps(parts), d),
     explainRecord: (r) => explainRecord(parts.authorizer, groupsClaim, r),
@@ -232,6 +242,7 @@ export async function startGateway(
     metrics.close();
     await limits?.close();
     await ownership?.settings.store.close();
+    await mcp?.close();
   };
   // A port that is taken fails the start with what was already opened closed again.
   try {
@@ -252,6 +263,7 @@ export async function startGateway(
           fallbackProvider,
           requestTarget,
           forwardsByHost: true,
+          mcp,
         }, listen.host)
       : undefined;
     extProc = spec.extProc
@@ -270,6 +282,8 @@ export async function startGateway(
           fallbackProvider,
           requestTarget,
           forwardsByHost: true,
+          mcp,
+          metadata,
         }, listen.host)
       : undefined;
   } catch (e) {
@@ -297,18 +311,32 @@ export function explainDeps(parts: Parts): ExplainDeps {
     identify: (req) => parts.identifier.identify(req),
     route: (req) => {
       const r = match(req);
+      if (!r) return undefined;
+      const checkCaller = r.spec.provider === 'mcp' ? (req: RequestInfo, p: Principal) => checkAudience(r.spec, req, p) : undefined;
       // Classified as the gateway does: on the normalized path, located as admission locates it.
-      return r && {
+      return {
         name: r.spec.name,
-        classify: (m, p, q, b) => {
-          const target = r.provider.classify(m, normalizePath(p, mode) ?? p, q, b);
+        classify: (m, p, q, b, h) => {
+          const target = r.provider.classify(m, normalizePath(p, mode) ?? p, q, b, h);
           locate(target, r);
           return target;
         },
+        checkCaller,
       };
     },
     authorizer: parts.authorizer,
   };
+}
+
+/**
+ * MCP routes' gate, when there are any: sessions live where the quotas do (Redis when spec.limits
+ * uses it, so that every replica sees every session), else in this process.
+ */
+function mcpGate(spec: Parts['config']['gateway']['value'], authorizer: Authorizer): McpGate | undefined {
+  if (!spec.routes.some((r) => r.provider === 'mcp')) return undefined;
+  const redis = spec.limits?.store.redis;
+  const store = redis ? new RedisSessionStore({ url: redis.url, keyPrefix: redis.keyPrefix, timeoutMs: durationMs(redis.timeout) }) : new MemorySessionStore();
+  return new McpGate(new McpSessions(store), authorizer);
 }
 
 /** Ready when every configured dependency is. */

@@ -32,10 +32,11 @@ export interface Principal {
   token?: string;
 }
 
-export const OPERATION_CLASSES = ['inference', 'training', 'admin', 'other'] as const;
+/** `tool`: an MCP call that carries content to or from a tool, prompt or resource (tools/call, prompts/get, resources/read, completion/complete). */
+export const OPERATION_CLASSES = ['inference', 'training', 'admin', 'tool', 'other'] as const;
 export type OperationClass = (typeof OPERATION_CLASSES)[number];
 
-export type ProviderKind = 'vertex' | 'openai' | 'http';
+export type ProviderKind = 'vertex' | 'openai' | 'http' | 'mcp';
 
 /** What is being called. */
 export interface Target {
@@ -77,6 +78,36 @@ export interface Target {
   batchOutput?: string;
   /** A list of owned resources (`cachedContents`, `batchPredictionJobs`): the answer is cut to the caller's own. */
   lists?: OwnedKind;
+  /** MCP routes: the JSON-RPC call. */
+  mcp?: McpCall;
+}
+
+/**
+ * One MCP message as Warden reads it (Streamable HTTP): the JSON-RPC body, or
+ * for a 2026-07-28 client whose body was not seen (ext_authz), its
+ * `Mcp-Method` / `Mcp-Name` request headers.
+ */
+export interface McpCall {
+  /** `request`, `notification` or a client's `response` to a server request (POST); `stream` (GET); `end` (DELETE). */
+  kind: 'request' | 'notification' | 'response' | 'stream' | 'end';
+  /** The JSON-RPC method (`tools/call`, `initialize`, …); absent for responses, GET and DELETE. */
+  method?: string;
+  /** The JSON-RPC id of a request (or response). */
+  id?: string | number;
+  tool?: string;
+  prompt?: string;
+  /** `params.uri` of resources/read, subscribe and unsubscribe. */
+  resource?: string;
+  /** `params.arguments` of tools/call and prompts/get. */
+  arguments?: Record<string, unknown>;
+  /** `Mcp-Session-Id` (2025-06-18). */
+  session?: string;
+  /** `MCP-Protocol-Version`, or initialize's `params.protocolVersion`, or the 2026-07-28 `_meta` one. */
+  protocolVersion?: string;
+  /** Where the facts were read: the body, or the request headers alone. */
+  source: 'body' | 'headers';
+  /** Why the tool, prompt or resource name cannot be decided on (it is then left out of the call): refused by checkMcpRequest. */
+  badName?: string;
 }
 
 /** Kinds of server-side resource whose creator Warden records. */

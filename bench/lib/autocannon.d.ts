@@ -9,6 +9,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     pipelining?: number;
+    /** Requests a second over all connections (paced). */
+    overallRate?: number;
   }
   interface Result {
     duration: number;

@@ -14,6 +14,8 @@ export interface LoadSpec {
   connections: number;
   /** Seconds. */
   duration: number;
+  /** Paced (open loop): this many requests a second over all connections; absent: as fast as answered. */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -32,7 +34,7 @@ const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
 const latencies: number[] = [];
 const cpu0 = process.cpuUsage();
 const instance = autocannon(
-  { url: spec.url, method: 'POST', headers: spec.headers, body: spec.body, connections: spec.connections, duration: spec.duration },
+  { url: spec.url, method: 'POST', headers: spec.headers, body: spec.body, connections: spec.connections, duration: spec.duration, ...(spec.rate ? { overallRate: spec.rate } : {}) },
   (err, r) => {
     if (err) throw err;
     const sorted = Float64Array.from(latencies).sort();

@@ -3,10 +3,10 @@
 // (model, operation, …) walk today's policies again, as `warden explain`
 // walks a described one. What the record does not keep — the token's other
 // claims, headers, the peer address — is absent, and the answer says so.
-import type { AuditRecord } from '../audit/record.js';
+import type { AuditMcp, AuditRecord } from '../audit/record.js';
 import type { Authorizer } from '../policy/evaluate.js';
 import type { ExplainResult } from '../policy/explain.js';
-import type { AuthMethod, OperationClass, Principal, ProviderKind, RequestInfo, Target } from '../types.js';
+import type { AuthMethod, McpCall, OperationClass, Principal, ProviderKind, RequestInfo, Target } from '../types.js';
 
 export type RecordExplanation = ExplainResult & {
   recorded: { decision: string; reason: string; policy?: string; rule?: number; status: number };
@@ -47,6 +47,7 @@ export function explainRecord(authorizer: Authorizer, groupsClaim: string, r: Au
     location: r.location,
     model: r.model,
   };
+  if (r.mcp) target.mcp = mcpCall(r.mcp, caveats);
   const explanation = authorizer.explain({ req, principal, target, route: r.route });
   return {
     outcome: 'decided',
@@ -56,4 +57,24 @@ export function explainRecord(authorizer: Authorizer, groupsClaim: string, r: Au
     recorded: { decision: r.decision, reason: r.reason, policy: r.policy, rule: r.rule, status: r.status },
     caveats,
   };
+}
+
+/** An MCP record's call, for policies on request.mcp.*; its arguments only when the route kept them (storePrompts). */
+function mcpCall(m: AuditMcp, caveats: string[]): McpCall {
+  const call: McpCall = { kind: m.kind as McpCall['kind'], source: m.source === 'headers' ? 'headers' : 'body' };
+  if (m.method !== undefined) call.method = m.method;
+  if (m.tool !== undefined) call.tool = m.tool;
+  if (m.prompt !== undefined) call.prompt = m.prompt;
+  if (m.resource !== undefined) call.resource = m.resource;
+  if (m.session !== undefined) call.session = m.session;
+  if (m.protocolVersion !== undefined) call.protocolVersion = m.protocolVersion;
+  if (m.arguments !== undefined) {
+    try {
+      call.arguments = JSON.parse(m.arguments) as Record<string, unknown>;
+    } catch {
+      // Kept text cut at its limit: judged without it, as when not kept.
+    }
+  }
+  if (m.argumentsSha256 !== undefined && call.arguments === undefined) caveats.push('the call\'s arguments are not recorded (the route does not keep prompts): conditions on them are judged without them');
+  return call;
 }

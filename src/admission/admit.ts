@@ -14,6 +14,7 @@ import type { Credentials, UpstreamHeader } from '../credentials/index.js';
 import type { Identifier } from '../identity/identify.js';
 import type { Authorizer } from '../policy/evaluate.js';
 import { hostLocation } from '../providers/locations.js';
+import type { McpGate } from '../mcp/gate.js';
 import { FACT_JURISDICTION, FACT_LOCATION, type Principal, type Target } from '../types.js';
 import type { RequestBody } from './body.js';
 import { missingFacts } from './facts.js';
@@ -34,7 +35,9 @@ export interface AdmissionParts {
   limits?: Limits;
   /** Owners of interactions, context caches, batch jobs (spec.ownership); absent: not tracked. */
   ownership?: Ownership;
-  /** The bound on request-body bytes in memory across requests in flight (spec.maxBufferedBytes). */
+  /** MCP routes' sessions and audience checks; present when a route has provider mcp. */
+  mcp?: McpGate;
+  /** The bound on request-body bytes in memory across requests in flight (spec.limits.maxBufferedBytes). */
   buffers?: BufferBudget;
   /**
    * The request goes to the host it names, not to the route's upstream: Envoy routes by
@@ -66,7 +69,11 @@ export interface Admission {
 /** Calls that cost no tokens (they run no model): token quotas charge them nothing. */
 const FREE_OPERATIONS: ReadonlySet<string> = new Set(['countTokens', 'computeTokens']);
 
-export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, body: RequestBody): Promise<Admission> {
+/**
+ * `mode`: `check` for a front door that never sees the answer (ext_authz): what the answer would
+ * establish (an MCP session's owner) is established by the first request instead.
+ */
+export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, body: RequestBody, mode: 'proxy' | 'check' = 'proxy'): Promise<Admission> {
   const info = ex.req;
   ex.trace?.stage('identify');
   let identity;
@@ -80,13 +87,20 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   ex.principal = identity.principal;
 
   ex.trace?.stage('classify');
-  const target = route.provider.classify(info.method, info.path, info.query, body.json);
+  const target = route.provider.classify(info.method, info.path, info.query, body.json, info.headers);
   const conflict = locate(target, route, parts.forwardsByHost ? info.host : undefined);
   ex.target = target;
   if (conflict !== undefined && route.needs & (FACT_LOCATION | FACT_JURISDICTION)) {
     throw new WardenError('INVALID_ARGUMENT', 'LOCATION_MISMATCH',
       `the path names location "${target.location!.slice(0, 64)}" and the upstream's host serves "${conflict}": where the call runs cannot be told, and a policy on this route depends on the location`);
   }
+  if (target.provider === 'mcp') {
+    // Fail closed: an MCP route without its gate could not check the caller's session.
+    if (!parts.mcp) throw new WardenError('INTERNAL', 'MCP_UNAVAILABLE', 'this front door cannot check MCP sessions');
+    await parts.mcp.admitCaller(ex, route.spec, mode);
+  }
+  // The protocol's own reading of the request (MCP: one JSON-RPC message, headers that agree with it) before policy decides on it.
+  route.provider.checkRequest?.(target, body, info.headers);
   // Policy, quotas or the credential mapping would decide on an absent value: refuse instead.
   const missing = missingFacts(route, info, body, target);
   if (missing) throw missing;
@@ -108,15 +122,17 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
 
   // A body over guardrails.maxScanBytes is not scanned (see GuardSession.unscanned): it arrives as a
   // stream, or whole when it names the model (read whole for policy, not for the scanners); nor is
-  // one an ext_authz check carries cut short, or not at all: blocked or flagged UNSCANNED as oversize says.
-  const overScan = body.streamed !== undefined || body.partial === true || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
+  // one an ext_authz check carries cut short, or not at all: blocked or flagged UNSCANNED as oversize says;
+  // nor the arguments of an MCP call decided from its headers alone.
+  const overScan = body.streamed !== undefined || body.partial === true || target.mcp?.source === 'headers' || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
   const wrapped = !overScan && wrappedHttpBody(body.json);
   const unscanned = (overScan || wrapped) && readableBody(target);
-  if (parts.guardrails && (body.json !== undefined || unscanned) && target.operationClass === 'inference') {
-    const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy });
+  const guarded = target.operationClass === 'inference' || target.operationClass === 'tool';
+  if (parts.guardrails && (body.json !== undefined || unscanned) && guarded) {
+    const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy }, info.id);
     admission.guard = guard;
     try {
-      if (unscanned) guard.unscanned(wrapped);
+      if (unscanned) guard.unscanned(target.mcp?.source === 'headers' ? HEADERS_ONLY : undefined, wrapped);
       else admission.body = await guard.request(body.json, target);
     } finally {
       ex.findings = guard.findings.list;
@@ -160,10 +176,12 @@ export function locate(target: Target, route: Route, destinationHost?: string): 
   return served !== undefined && served !== 'global' && served !== target.location ? served : undefined;
 }
 
+const HEADERS_ONLY = 'the MCP call was decided from its Mcp-Method/Mcp-Name headers without its body, so the guardrails cannot scan its arguments: send the body to Warden (ext_authz withRequestBody) or let these guardrails flag only';
+
 /** The target of a request refused before classify, for its record; none if it would not classify. */
 function classifyForRecord(route: Route, info: Exchange['req'], body: RequestBody): Exchange['target'] {
   try {
-    return route.provider.classify(info.method, info.path, info.query, body.json);
+    return route.provider.classify(info.method, info.path, info.query, body.json, info.headers);
   } catch {
     return undefined;
   }

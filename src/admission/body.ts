@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { WardenError } from '../errors.js';
 import type { BufferBudget } from './buffer-budget.js';
+import { duplicateMemberAt } from './duplicate-keys.js';
 
 /** Bodies up to this size are read whole before forwarding. */
 export const BUFFER_LIMIT = 1024 * 1024;
@@ -170,11 +171,17 @@ export function bufferedBody(buffer: Buffer, contentType: string | undefined): R
   // included, as RFC 8259 allows): one that does not parse is a jsonError, which the request guard
   // refuses on operations whose body Warden reads.
   if (contentType && !isJsonType(contentType)) return { buffer };
+  const text = buffer.toString('utf8');
+  let json: unknown;
   try {
-    return { buffer, json: JSON.parse(buffer.toString('utf8')) };
+    json = JSON.parse(text);
   } catch (e) {
     return { buffer, jsonError: jsonErrorWithoutText(e as Error) };
   }
+  const dup = duplicateMemberAt(text, json);
+  // The name is left out: a map's keys may be data the record keeps no copy of.
+  if (dup >= 0) return { buffer, jsonError: `an object names the same member twice, at position ${dup}` };
+  return { buffer, json };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { BodyCapture } from '../audit/capture.js';
 import type { WardenError } from '../errors.js';
 import type { Finding } from '../guardrails/findings.js';
 import type { QuotaRecord } from '../limits/limits.js';
+import type { McpOutcome } from '../mcp/answer.js';
 import type { RequestTrace } from '../telemetry/tracing.js';
 import type { Decision, Principal, RequestInfo, Target, Usage } from '../types.js';
 import type { Route } from './route.js';
@@ -32,6 +33,8 @@ export interface Exchange {
   findings?: Finding[];
   /** The quota check: rules that counted the request, the one that refused it, the token estimate. */
   quota?: QuotaRecord;
+  /** MCP routes: how the JSON-RPC call was answered, and a session's lifetime when this request ended it. */
+  mcp?: McpOutcome & { sessionSeconds?: number };
   error?: WardenError;
   /** HTTP status sent to the caller. */
   status: number;

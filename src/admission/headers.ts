@@ -17,6 +17,14 @@ const REQUEST_ALLOW = [
   'openai-beta',
 ];
 
+/**
+ * MCP's Streamable HTTP headers: the session, the protocol version, the 2026-07-28 request
+ * metadata, and the SSE resumption point. `Mcp-Param-{name}` headers (a tool's mirrored
+ * arguments) pass by prefix.
+ */
+export const MCP_HEADERS = ['mcp-session-id', 'mcp-protocol-version', 'mcp-method', 'mcp-name', 'last-event-id'];
+export const MCP_HEADER_PREFIXES = ['mcp-param-'];
+
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus framing that the proxy sets itself. */
 const HOP_BY_HOP = new Set([
   'connection',
@@ -41,17 +49,23 @@ export function upstreamRequestHeaders(
   credential: { name: string; value: string } | undefined,
   remove: readonly string[],
   add: Readonly<Record<string, string>> = {},
+  allowPrefixes: readonly string[] = [],
 ): Record<string, string> {
   const out: Record<string, string> = {};
   // Headers named in `Connection` are hop-by-hop for this request too.
   const connection = incoming.connection?.toLowerCase().split(/\s*,\s*/);
   for (const name in incoming) {
-    if (allow.has(name) && !connection?.includes(name) && !remove.includes(name)) out[name] = incoming[name];
+    if (allowedHeader(name, allow, allowPrefixes) && !connection?.includes(name) && !remove.includes(name)) out[name] = incoming[name];
   }
   Object.assign(out, add);
   out['x-request-id'] = requestId;
   if (credential) out[credential.name] = credential.value;
   return out;
+}
+
+/** Whether a request header is on the route's allow-list (by name, or by prefix: MCP's `Mcp-Param-*`). */
+export function allowedHeader(name: string, allow: ReadonlySet<string>, allowPrefixes: readonly string[]): boolean {
+  return allow.has(name) || (allowPrefixes.length > 0 && allowPrefixes.some((p) => name.startsWith(p)));
 }
 
 export function downstreamResponseHeaders(upstream: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {

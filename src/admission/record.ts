@@ -2,7 +2,8 @@
 // and the end of the trace for every request, whatever the outcome. Nothing
 // here waits on I/O beyond one local spool append: the sink is written in
 // batches off the request path.
-import type { AuditFinding, AuditQuota, AuditRecord } from '../audit/record.js';
+import { sha256Hex } from '../audit/capture.js';
+import type { AuditFinding, AuditMcp, AuditQuota, AuditRecord } from '../audit/record.js';
 import type { Finding } from '../guardrails/findings.js';
 import type { QuotaRecord } from '../limits/limits.js';
 import type { AuditWriter } from '../audit/writer.js';
@@ -107,6 +108,7 @@ export class Recorder {
       method: ex.req.method,
       path: ex.req.path,
       host: ex.req.host,
+      mcp: t?.mcp && auditMcp(ex, t.mcp),
       instances: t?.instances,
       resource: t?.resource,
       upstreamLocation: ex.failover?.location,
@@ -146,6 +148,21 @@ export class Recorder {
     );
   }
 
+  /** OTel's MCP server metrics: one observation per call, and the session's lifetime when one ended. */
+  private observeMcp(ex: Exchange, rec: AuditRecord, latencyMs: number): void {
+    const m = this.metrics;
+    const call = rec.mcp!;
+    const version = versionLabel(call.protocolVersion);
+    const ok = rec.status < 400 && call.result !== 'error' && !ex.error;
+    const error = ex.error?.reason ?? (call.result === 'tool_error' ? 'tool_error' : call.errorCode !== undefined ? String(call.errorCode) : rec.status >= 400 ? String(rec.status) : '');
+    m.mcpOperationDuration.observe(
+      { route: rec.route ?? '', mcp_method_name: rec.operation ?? '', gen_ai_tool_name: m.toolLabel(call.tool ?? call.prompt, ok), error_type: error, mcp_protocol_version: version },
+      latencyMs / 1000,
+    );
+    const seconds = ex.mcp?.sessionSeconds;
+    if (seconds !== undefined) m.mcpSessionDuration.observe({ route: rec.route ?? '', mcp_protocol_version: version }, seconds);
+  }
+
   private observe(ex: Exchange, rec: AuditRecord, latencyMs: number): void {
     const m = this.metrics;
     const ok = rec.status < 400;
@@ -162,6 +179,7 @@ export class Recorder {
     if (ex.upstream?.aborted) m.aborted.inc({ route: labels.route, by: ex.upstream.aborted });
     // Time to the first token of an answer: not of an error body.
     if (rec.stream && rec.ttfbMs !== undefined && ok) m.timeToFirstToken.observe({ route: labels.route, model }, rec.ttfbMs / 1000);
+    if (rec.mcp && ex.target?.mcp) this.observeMcp(ex, rec, latencyMs);
     const group = m.groupLabel(ex.principal.groups);
     for (const [type, n] of [['input', rec.promptTokens], ['output', rec.outputTokens]] as const) {
       if (n === undefined) continue;
@@ -170,8 +188,16 @@ export class Recorder {
   }
 }
 
+/** Protocol versions that get their own label value; any other (callers choose it) is `other`. */
+const MCP_VERSIONS = new Set(['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28']);
+
+function versionLabel(v: string | undefined): string {
+  return v === undefined ? '' : MCP_VERSIONS.has(v) ? v : 'other';
+}
+
 /** The request span's name and attributes, from its record. */
 function endTrace(ex: Exchange, trace: RequestTrace, rec: AuditRecord): void {
+  if (rec.mcp) return endMcpTrace(ex, trace, rec, rec.mcp);
   const operation = rec.operation && (GEN_AI_OPERATION[rec.operation] ?? rec.operation);
   const provider = rec.provider && (GEN_AI_PROVIDER[rec.provider] ?? rec.provider);
   // As OpenTelemetry's HTTP conventions have it for server spans: an error is a 5xx (or an answer
@@ -197,6 +223,61 @@ function endTrace(ex: Exchange, trace: RequestTrace, rec: AuditRecord): void {
     },
     failed ? (ex.error?.reason ?? String(rec.status)) : undefined,
   );
+}
+
+/**
+ * An MCP call's span, as OpenTelemetry's MCP conventions name it: `{mcp.method.name} {target}`
+ * with the method, tool or prompt, resource, session, protocol version and the JSON-RPC outcome.
+ */
+function endMcpTrace(ex: Exchange, trace: RequestTrace, rec: AuditRecord, m: AuditMcp): void {
+  const failed = rec.status >= 500 || ex.upstream?.aborted !== undefined;
+  const name = m.tool ?? m.prompt;
+  const attrs: Record<string, string | number | boolean> = {
+    'mcp.method.name': m.method ?? rec.operation ?? '',
+    'network.transport': 'tcp',
+    'network.protocol.name': 'http',
+    'http.response.status_code': rec.status,
+    'url.path': ex.req.path,
+    'warden.request_id': rec.requestId,
+    'warden.route': rec.route ?? '',
+    'warden.decision': rec.decision,
+  };
+  if (m.tool) Object.assign(attrs, { 'gen_ai.tool.name': m.tool, 'gen_ai.operation.name': 'execute_tool' });
+  if (m.prompt) attrs['gen_ai.prompt.name'] = m.prompt;
+  if (m.resource) attrs['mcp.resource.uri'] = m.resource;
+  if (m.session) attrs['mcp.session.id'] = m.session;
+  if (m.protocolVersion) attrs['mcp.protocol.version'] = m.protocolVersion;
+  if (m.id !== undefined) attrs['jsonrpc.request.id'] = m.id;
+  if (m.errorCode !== undefined) attrs['rpc.response.status_code'] = String(m.errorCode);
+  if (rec.policy) attrs['warden.policy'] = rec.policy;
+  if (rec.principal) attrs['enduser.id'] = rec.principal;
+  const error = ex.error?.reason ?? (m.result === 'tool_error' ? 'tool_error' : m.errorCode !== undefined ? String(m.errorCode) : failed ? String(rec.status) : undefined);
+  if (error) attrs['error.type'] = error;
+  trace.end(name ? `${attrs['mcp.method.name']} ${name}` : String(attrs['mcp.method.name'] || `${ex.req.method} ${rec.route ?? 'unrouted'}`), attrs, failed ? (ex.error?.reason ?? String(rec.status)) : undefined);
+}
+
+/** The MCP call for the record, with a fixed key order (see auditFindings): arguments as a digest, their text only with storePrompts. */
+function auditMcp(ex: Exchange, c: NonNullable<NonNullable<Exchange['target']>['mcp']>): AuditMcp {
+  const a: AuditMcp = { kind: c.kind, source: c.source };
+  if (c.method !== undefined) a.method = c.method;
+  if (c.id !== undefined) a.id = String(c.id);
+  if (c.tool !== undefined) a.tool = c.tool;
+  if (c.prompt !== undefined) a.prompt = c.prompt;
+  if (c.resource !== undefined) a.resource = c.resource;
+  if (c.arguments !== undefined) {
+    const text = JSON.stringify(c.arguments);
+    a.argumentsSha256 = sha256Hex(Buffer.from(text));
+    if (ex.route?.spec.storePrompts) a.arguments = text;
+  }
+  if (c.session !== undefined) a.session = c.session;
+  if (c.protocolVersion !== undefined) a.protocolVersion = c.protocolVersion;
+  const o = ex.mcp;
+  // Refused by Warden: the caller got a JSON-RPC error (see src/mcp/errors.ts).
+  if (ex.error && !ex.upstream?.upstreamStatus) a.result = 'error';
+  else if (o?.result) a.result = o.result;
+  if (o?.errorCode !== undefined) a.errorCode = o.errorCode;
+  if (o?.listed) a.listed = { total: o.listed.total, shown: o.listed.shown };
+  return a;
 }
 
 /**

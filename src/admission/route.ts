@@ -3,7 +3,7 @@ import type { RouteSpec } from '../config/schema.js';
 import { durationMs } from '../config/schema.js';
 import { getProvider, type Provider } from '../providers/index.js';
 import { hostLocation } from '../providers/locations.js';
-import { requestHeaderAllowList } from './headers.js';
+import { MCP_HEADER_PREFIXES, MCP_HEADERS, requestHeaderAllowList } from './headers.js';
 import { Failover } from '../proxy/failover.js';
 
 /** A configured route with everything the hot path needs prepared once. */
@@ -14,6 +14,8 @@ export interface Route {
   /** The upstream URL's path, prepended to the request path ('' for none). */
   basePath: string;
   headerAllowList: ReadonlySet<string>;
+  /** Header name prefixes forwarded too (MCP's `Mcp-Param-*`). */
+  headerAllowPrefixes: readonly string[];
   timeoutMs: number;
   /** The upstream's host and port, for the forward span (OpenTelemetry's server.address, server.port). */
   server: { 'server.address': string; 'server.port': number };
@@ -35,7 +37,8 @@ export function buildRoute(spec: RouteSpec): Route {
     provider: getProvider(spec.provider),
     pool: createPool(url.origin),
     basePath: url.pathname.replace(/\/$/, ''),
-    headerAllowList: requestHeaderAllowList(spec.propagateHeaders),
+    headerAllowList: requestHeaderAllowList(spec.provider === 'mcp' ? [...MCP_HEADERS, ...spec.propagateHeaders] : spec.propagateHeaders),
+    headerAllowPrefixes: spec.provider === 'mcp' ? MCP_HEADER_PREFIXES : [],
     timeoutMs: durationMs(spec.timeout),
     server: { 'server.address': url.hostname, 'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)) },
     needs: 0,

@@ -5,6 +5,8 @@
 //   the body that leaves   guard(request)'s redaction, and the stream usage Warden asks for
 //   guard(response)        redaction chunk by chunk, in the answer's framing
 //   usage                  read from what the upstream sent, before any rewriting
+//   MCP                    the call's outcome, list answers filtered, the session an initialize
+//                          opens bound (or a DELETE's forgotten) before the answer completes
 //   settlement             the quota charge, from the usage; findings and errors for the record
 //
 // What the caller is sent is captured for the record (size, digest, text with
@@ -16,6 +18,8 @@ import { WardenError } from '../errors.js';
 import { responseRewriter, type ResponseRewriter } from '../guardrails/response.js';
 import { usageFraming, type UsageObserver } from '../providers/index.js';
 import { askForStreamUsage, UsageChunkFilter } from '../providers/stream-usage.js';
+import type { McpAnswer, McpGate } from '../mcp/gate.js';
+import { wardenCode } from '../mcp/jsonrpc.js';
 import type { Target } from '../types.js';
 import type { Admission } from '../admission/admit.js';
 import type { OwnershipTicket } from '../ownership/ownership.js';
@@ -47,30 +51,35 @@ export class AnswerStage {
   private observer?: UsageObserver;
   private rewriter?: ResponseRewriter;
   private usageFilter?: UsageChunkFilter;
+  private mcp?: McpAnswer;
   private readonly capture: BodyCapture;
   /** Ownership's part, on successful answers only. */
   private owned?: OwnershipTicket;
 
+  /** `gate`: MCP routes' answer step (absent where no route is MCP; admission refuses MCP calls then). */
   constructor(
     private readonly ex: Exchange,
     private readonly route: Route,
     private readonly admission: Admission,
     private readonly askedForUsage: boolean,
+    private readonly gate?: McpGate,
   ) {
     this.capture = ex.response = new BodyCapture(route.spec.storePrompts);
   }
 
-  start(status: number, contentType: string | undefined): boolean {
+  start(status: number, contentType: string | undefined, headers: Record<string, string | string[] | undefined>): boolean {
+    const target = this.ex.target!;
+    const framing = usageFraming(target, contentType);
+    // MCP: the call's outcome, list filtering, the session an initialize opens or a DELETE ends.
+    if (target.mcp) this.mcp = this.gate?.answer(this.ex, this.route.spec, status, framing, headers);
     // guard(response): usage and text are read only from successful answers.
     if (status >= 400) return false;
     this.owned = this.admission.ownership;
-    const target = this.ex.target!;
     this.observer = this.route.provider.usageObserver(target, contentType);
-    const framing = usageFraming(target, contentType);
     this.rewriter = this.admission.guard && responseRewriter(this.admission.guard, framing);
     // Warden asked for the usage: the caller gets the stream it asked for, without it.
     if (this.askedForUsage && framing === 'sse') this.usageFilter = new UsageChunkFilter();
-    return this.rewriter !== undefined || this.usageFilter !== undefined || this.owned?.rewrites === true;
+    return this.rewriter !== undefined || this.usageFilter !== undefined || this.owned?.rewrites === true || this.mcp?.step?.rewrites === true;
   }
 
   chunk(c: Buffer): Buffer | undefined {
@@ -79,6 +88,8 @@ export class AnswerStage {
     let out: Buffer | undefined = this.usageFilter ? this.usageFilter.chunk(c) : c;
     // A created resource's name is read; a list is held to be cut to the caller's own.
     if (out && this.owned) out = this.owned.chunk(out);
+    // The MCP step reads (and filters) the server's message before guard(response) redacts what is left.
+    if (out && this.mcp?.step) out = this.mcp.step.chunk(out);
     if (out && this.rewriter) out = this.rewriter.chunk(out);
     if (out) this.capture.push(out);
     return out;
@@ -86,16 +97,10 @@ export class AnswerStage {
 
   end(): Buffer | undefined {
     let rest = this.usageFilter?.end();
-    if (this.owned) {
-      const cut = rest !== undefined ? this.owned.chunk(rest) : undefined;
-      const kept = this.owned.end();
-      rest = this.owned.rewrites ? kept : cut;
-    }
-    if (this.rewriter) {
-      const a = rest && this.rewriter.chunk(rest);
-      const b = this.rewriter.end();
-      rest = a && b ? Buffer.concat([a, b]) : (a ?? b);
-    }
+    // Ownership's step returns the whole cut list at its end (nothing more when it only reads a created name).
+    rest = endStep(this.owned, rest);
+    rest = endStep(this.mcp?.step, rest);
+    rest = endStep(this.rewriter, rest);
     if (rest) this.capture.push(rest);
     return rest;
   }
@@ -108,10 +113,19 @@ export class AnswerStage {
   async finish(outcome: ForwardOutcome): Promise<void> {
     const { ex, admission } = this;
     ex.upstream = outcome;
+    // The answer is complete but for its end: it goes out once the session it opened is bound (or the one it ended forgotten).
+    if (this.mcp?.ready) await this.mcp.ready;
     if (admission.guard) {
       // External guardrails that read the answer finish before the record is written.
       await admission.guard.settled();
       ex.findings = admission.guard.findings.list;
+      // An answer guard(response) replaced with a refusal (an MCP result carrying injection): refused, in the record.
+      const blocked = admission.guard.findings.blocked('response');
+      if (blocked.length && !outcome.error) {
+        ex.error = new WardenError('PERMISSION_DENIED', 'GUARDRAIL_BLOCKED', `answer blocked by guardrails: ${blocked.join(', ')}`);
+        ex.trace?.fail(ex.error.reason);
+        if (ex.mcp) Object.assign(ex.mcp, { result: 'error', errorCode: wardenCode(403) });
+      }
     }
     // Not thrown: the response has started (or nobody is left to answer); the record says why it is incomplete.
     if (outcome.aborted) {
@@ -130,6 +144,14 @@ export class AnswerStage {
     const created = await admission.ownership?.settle(this.owned !== undefined && !outcome.aborted);
     if (created !== undefined) ex.target!.resource = created;
   }
+}
+
+/** A step's output for the last bytes before it, then its own end. */
+function endStep(step: { chunk(c: Buffer): Buffer | undefined; end(): Buffer | undefined } | undefined, before: Buffer | undefined): Buffer | undefined {
+  if (!step) return before;
+  const a = before && step.chunk(before);
+  const b = step.end();
+  return a && b ? Buffer.concat([a, b]) : (a ?? b);
 }
 
 function abortError(by: NonNullable<ForwardOutcome['aborted']>, cause: Error | undefined, timeoutMs: number): WardenError {

@@ -55,6 +55,7 @@ export const FIELDS = [
   ['method', 'text'],
   ['path', 'text'],
   ['host', 'text'],
+  ['mcp', 'json'],
   ['instances', 'int'],
   ['resource', 'text'],
   ['upstreamLocation', 'text'],
@@ -85,6 +86,32 @@ export interface AuditFinding {
   /** Prompt injection only: the heuristic's score and the signals that fired. */
   score?: number;
   signals?: string[];
+}
+
+/** One MCP JSON-RPC call (routes with provider mcp). */
+export interface AuditMcp {
+  /** `request`, `notification`, `response` (the client answering the server), `stream` (GET), `end` (DELETE). */
+  kind: string;
+  /** The JSON-RPC method as sent (the record's `operation` is `other` for a method Warden does not know). */
+  method?: string;
+  /** The JSON-RPC id, as a string. */
+  id?: string;
+  tool?: string;
+  prompt?: string;
+  resource?: string;
+  /** SHA-256 (hex) of the call's arguments as JSON; their text only with `storePrompts`. */
+  argumentsSha256?: string;
+  arguments?: string;
+  session?: string;
+  protocolVersion?: string;
+  /** `body`, or `headers` when only the 2026-07-28 request headers were read. */
+  source: string;
+  /** `ok`, `tool_error` (a tool's result with isError), `error` (a JSON-RPC error, from the server or from Warden). */
+  result?: string;
+  /** The JSON-RPC error's code. */
+  errorCode?: number;
+  /** A filtered list answer: how many items the server listed, and how many the caller was shown. */
+  listed?: { total: number; shown: number };
 }
 
 /** The quota check's outcome. */
@@ -161,6 +188,8 @@ export interface AuditRecord {
   method?: string;
   path?: string;
   host?: string;
+  /** MCP routes: the JSON-RPC call and how it was answered. */
+  mcp?: AuditMcp;
   /** The inputs of a call billed by input (embeddings, predict, token counting), as quotas count them. */
   instances?: number;
   /** The server-side resource Warden tracks ownership of that the call created or acted on (`interactions/ID`, `cachedContents/LOCATION/ID`, …). */
@@ -200,7 +229,7 @@ type FieldName = (typeof FIELDS)[number][0];
  * records without the later fields keep their original canonical text).
  * Stores may hand back records with `null` where the writer had `undefined`;
  * both serialize the same, so verification does not depend on the sink.
- * JSON fields (`findings`, `quota`) are serialized as stored: stores keep
+ * JSON fields (`findings`, `quota`, `mcp`) are serialized as stored: stores keep
  * their JSON text as written, so key order survives the round trip.
  */
 export function canonical(r: AuditRecord & { chain: string; seq: number }): string {

@@ -230,10 +230,15 @@ const guardrails = z
   .strict();
 
 const windowLimit = z.object({ limit: z.number().int().min(0), per: duration }).strict();
-export const limitDimension = z.enum(['principal', 'group', 'route', 'model']);
+export const limitDimension = z.enum(['principal', 'group', 'route', 'model', 'tool']);
 
 const limits = z
   .object({
+    /**
+     * Request-body bytes held in memory across all requests in flight; past it, requests that read
+     * a body are refused with 503 and Retry-After. Default: a quarter of the V8 heap limit.
+     */
+    maxBufferedBytes: z.number().int().min(1024 * 1024).optional(),
     store: z
       .object({
         memory: z.object({}).strict().optional(),
@@ -265,6 +270,8 @@ const limits = z
               .object({
                 routes: z.array(z.string()).optional(),
                 models: z.array(z.string()).optional(),
+                /** MCP tool names (tools/call); a rule naming tools counts only calls of those tools. */
+                tools: z.array(z.string()).optional(),
                 groups: z.array(z.string()).optional(),
                 principals: z.array(z.string()).optional(),
                 /** Operations as classify names them (`predict`, `embedContent`, `interactions.create`, …). */
@@ -303,6 +310,8 @@ const credentialWhen = z
     models: z.array(z.string()).optional(),
     operations: z.array(z.string()).optional(),
     operationClasses: z.array(z.enum(OPERATION_CLASSES)).optional(),
+    /** MCP tool names (tools/call). */
+    tools: z.array(z.string()).optional(),
   })
   .strict();
 
@@ -330,6 +339,26 @@ const googleCredential = z
   .strict()
   .refine((g) => Number(!!g.file) + Number(!!g.metadata) === 1, { message: 'google needs exactly one of file or metadata: true' });
 
+/**
+ * OAuth 2.0 Token Exchange (RFC 8693) on behalf of the caller: the caller's own verified token is
+ * the subject token, exchanged at `tokenUrl` for one the upstream accepts.
+ */
+const tokenExchange = z
+  .object({
+    tokenUrl: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+    /** RFC 8693 `audience` and/or `resource` (RFC 8707): whom the new token is for. */
+    audience: z.string().optional(),
+    resource: z.string().optional(),
+    scopes: z.array(z.string()).default([]),
+    subjectTokenType: z.string().default('urn:ietf:params:oauth:token-type:jwt'),
+    requestedTokenType: z.string().default('urn:ietf:params:oauth:token-type:access_token'),
+    /** Warden's client at the token endpoint (HTTP Basic), when it requires one. */
+    clientId: z.string().optional(),
+    clientSecretFile: z.string().optional(),
+  })
+  .strict()
+  .refine((t) => !t.clientSecretFile || !!t.clientId, { message: 'clientSecretFile needs clientId', path: ['clientId'] });
+
 const credential = z
   .object({
     name,
@@ -337,10 +366,11 @@ const credential = z
     bearer: z.object({ file: z.string() }).strict().optional(),
     /** An API key sent in `header` (not Authorization). */
     apiKey: z.object({ file: z.string(), header: z.string().toLowerCase().default('x-goog-api-key') }).strict().optional(),
+    tokenExchange: tokenExchange.optional(),
   })
   .strict()
-  .refine((c) => Number(!!c.google) + Number(!!c.bearer) + Number(!!c.apiKey) === 1, {
-    message: 'a credential has exactly one source: google, bearer or apiKey',
+  .refine((c) => Number(!!c.google) + Number(!!c.bearer) + Number(!!c.apiKey) + Number(!!c.tokenExchange) === 1, {
+    message: 'a credential has exactly one source: google, bearer, apiKey or tokenExchange',
   });
 
 const vertexLocation = z.string().regex(/^(global|us|eu|[a-z]+-[a-z]+\d{1,2})$/, 'a Vertex location: a region (europe-west4), us, eu or global');
@@ -367,10 +397,32 @@ const failover = z
   .strict()
   .refine((f) => new Set(f.locations.map((l) => (typeof l === 'string' ? l : l.location))).size === f.locations.length, { message: 'a location is listed twice' });
 
+/** MCP routes (provider: mcp): Warden as the MCP server's OAuth resource server, and how calls are governed. */
+const mcpRoute = z
+  .object({
+    /**
+     * The MCP server's canonical URI as callers reach it through Warden: the Protected Resource
+     * Metadata's `resource`, and the audience (RFC 8707 resource indicator) callers' tokens must
+     * carry. Default: the request's scheme and host with the route's pathPrefix — set it when
+     * Warden is behind a proxy, or when the Host header is not to be trusted.
+     */
+    resource: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+    /** Issuer URLs of the OAuth 2.1 authorization servers callers get tokens from (RFC 9728); absent: no metadata and no audience check. */
+    authorizationServers: z.array(z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })).default([]),
+    /** Scopes the metadata lists and the 401 challenge asks for. */
+    scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'an OAuth scope token')).default([]),
+    resourceName: z.string().optional(),
+    /** Answer tools/list, prompts/list and resources/list with only what the caller may use. */
+    filterLists: z.boolean().default(true),
+    /** How long a session (2025-06-18 `Mcp-Session-Id`) stays bound to its caller without being ended. */
+    sessionTtl: duration.default('24h'),
+  })
+  .strict();
+
 const route = z
   .object({
     name,
-    provider: z.enum(['vertex', 'openai', 'http']),
+    provider: z.enum(['vertex', 'openai', 'http', 'mcp']),
     match: z
       .object({
         pathPrefix: z.string().startsWith('/', 'a path prefix starts with "/"').optional(),
@@ -415,8 +467,11 @@ const route = z
     streamUsage: z.boolean().optional(),
     /** Vertex routes: the upstream locations to move on to when one fails (docs/vertex.md, Failover). */
     failover: failover.optional(),
+    /** MCP routes only: see mcpRoute. */
+    mcp: mcpRoute.optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => !r.mcp || r.provider === 'mcp', { message: 'mcp settings are for routes with provider: mcp', path: ['mcp'] });
 
 /**
  * `audit.postgres.table`, and `warden audit --table`: the name is put into SQL
@@ -624,7 +679,7 @@ export const gatewaySpec = z
     policy: policySettings.prefault({}),
     /** Detectors and actions over prompts and answers; absent = no scanning. */
     guardrails: guardrails.optional(),
-    /** Request and token quotas; absent = none. */
+    /** Request and token quotas (none without rules), and the bound on request bodies held in memory. */
     limits: limits.optional(),
     /** Owners of server-side state: interactions, context caches, batch prediction jobs. */
     ownership: ownership.prefault({}),
@@ -632,11 +687,6 @@ export const gatewaySpec = z
     extAuthz: extAuthz.optional(),
     /** Envoy ext_proc server (an EnvoyFilter inserts the filter); absent = none. */
     extProc: extProc.optional(),
-    /**
-     * Request-body bytes held in memory across all requests in flight; past it, requests that read
-     * a body are refused with 503 and Retry-After. Default: a quarter of the V8 heap limit.
-     */
-    maxBufferedBytes: z.number().int().min(1024 * 1024).optional(),
   })
   .strict();
 
@@ -652,6 +702,8 @@ export const gatewayDoc = z
 export type GatewayDoc = z.infer<typeof gatewayDoc>;
 export type GatewaySpec = z.infer<typeof gatewaySpec>;
 export type RouteSpec = z.infer<typeof route>;
+export type McpRouteSpec = z.infer<typeof mcpRoute>;
+export type TokenExchangeSpec = z.infer<typeof tokenExchange>;
 export type ExtAuthzSpec = z.infer<typeof extAuthz>;
 export type ExtProcSpec = z.infer<typeof extProc>;
 export type AuditSpec = z.infer<typeof audit>;

@@ -12,6 +12,7 @@ import { CachedToken, type CredentialStats } from './cache.js';
 import { CredentialConfigError, googleSource } from './google.js';
 import { compileMapping, type CredentialSelector } from './mapping.js';
 import { StaticSecretSource } from './static-secret.js';
+import { TokenExchangeSource } from './token-exchange.js';
 import type { CallerToken, TokenSource } from './token-source.js';
 import { WatchedFile } from './watched-file.js';
 
@@ -198,20 +199,24 @@ export class Credentials {
   }
 
   private load(spec: CredentialSpec, report: Reporter, watched?: WatchedFile): { source: TokenSource; file?: WatchedFile } | undefined {
-    const field = spec.google ? 'google' : spec.bearer ? 'bearer' : 'apiKey';
-    const path = spec.google?.file ?? spec.bearer?.file ?? spec.apiKey?.file;
+    const field = spec.google ? 'google' : spec.bearer ? 'bearer' : spec.tokenExchange ? 'tokenExchange' : 'apiKey';
+    const path = spec.google?.file ?? spec.bearer?.file ?? spec.apiKey?.file ?? spec.tokenExchange?.clientSecretFile;
     let file = watched;
     if (path && !file) {
       try {
         file = new WatchedFile(this.resolvePath(path));
       } catch (e) {
-        report([field, 'file'], `cannot read ${this.resolvePath(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        report([field, spec.tokenExchange ? 'clientSecretFile' : 'file'], `cannot read ${this.resolvePath(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
           spec.google ? 'a JSON credential file as Google writes it (`warden emulator --write-credentials DIR` writes some for the emulator)' : 'a file holding the secret');
         return undefined;
       }
     }
     if (spec.bearer) return { source: new StaticSecretSource('bearer file', file!.content), file };
     if (spec.apiKey) return { source: new StaticSecretSource(`API key file (${spec.apiKey.header})`, file!.content), file };
+    if (spec.tokenExchange) {
+      const secret = file;
+      return { source: new TokenExchangeSource(spec.tokenExchange, () => secret?.content.trim()), file };
+    }
     let json: Record<string, unknown> | undefined;
     if (file) {
       try {

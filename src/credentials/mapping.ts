@@ -47,5 +47,6 @@ function compileWhen(when: CredentialRuleSpec['when']): Check[] {
   on(when.models, (_, t) => t.model ?? t.endpoint);
   on(when.operations, (_, t) => t.operation);
   on(when.operationClasses, (_, t) => t.operationClass);
+  on(when.tools, (_, t) => t.mcp?.tool);
   return checks;
 }

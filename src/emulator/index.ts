@@ -80,6 +80,11 @@ export interface Emulator {
   mintIdToken(o: MintOptions): Promise<string>;
   /** Make the STS accept subject tokens from another OIDC issuer too (its keys fetched from jwksUri). */
   trustIssuer(issuer: string, jwksUri: string): void;
+  /**
+   * Register a client of the dev issuer: with client_credentials it gets tokens for `sub` = its id
+   * and these groups (an MCP client signing in through the SDK's auth flow, as a person or agent would).
+   */
+  registerOidcClient(id: string, secret: string, groups: string[]): void;
   /** Rotate the dev issuer's signing key (new kid; old key dropped from JWKS). */
   rotateIssuerKey(): Promise<void>;
   /** True when `token` is an access token this emulator minted and has not expired. */
@@ -119,6 +124,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     modelArmorCalls: [],
     modelArmorConfigs: [],
     authCodes: new Map(),
+    oidcClients: new Map(),
   };
 
   const server = createEmulatorServer(state);
@@ -151,6 +157,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     mintIdToken: (o) => mintIssuerJwt(state, o),
     trustIssuer: (issuer, jwksUri) => {
       state.trustedIssuers.set(issuer, createRemoteJWKSet(new URL(jwksUri)));
+    },
+    registerOidcClient: (id, secret, groups) => {
+      state.oidcClients.set(id, { secret, groups: [...groups] });
     },
     rotateIssuerKey: async () => {
       state.issuerKey = await newSigningKey();

@@ -86,7 +86,9 @@ export async function handleOidcToken(state: EmulatorState, req: IncomingMessage
   const client = clientCredentials(req, params);
   // A person's sign-in (the login page's code): public clients too, proven by PKCE.
   if (params.get('grant_type') === 'authorization_code') return redeemCode(state, res, params, client);
-  if (client.id !== OIDC_CLIENT_ID || client.secret !== OIDC_CLIENT_SECRET) {
+  const registered = client.id === undefined ? undefined : state.oidcClients.get(client.id);
+  const known = (client.id === OIDC_CLIENT_ID && client.secret === OIDC_CLIENT_SECRET) || (registered !== undefined && registered.secret === client.secret);
+  if (!known) {
     sendOAuthError(res, 401, 'invalid_client', 'client authentication failed', {
       'www-authenticate': 'Basic realm="warden-dev-oidc"',
     });
@@ -98,13 +100,17 @@ export async function handleOidcToken(state: EmulatorState, req: IncomingMessage
     return;
   }
   const scope = params.get('scope') ?? 'openid';
-  const groups = params.get('groups')
-    ?.split(',')
-    .map((g) => g.trim())
-    .filter(Boolean);
+  // The built-in client may ask for any subject and groups (a test's stand-in); a registered one is itself.
+  const groups = registered
+    ? registered.groups
+    : params
+        .get('groups')
+        ?.split(',')
+        .map((g) => g.trim())
+        .filter(Boolean);
   const ttl = 3600;
   const token = await mintIssuerJwt(state, {
-    sub: params.get('sub') || client.id,
+    sub: (registered ? undefined : params.get('sub')) || client.id!,
     aud: params.get('audience') || params.get('resource') || DEFAULT_AUDIENCE,
     ttlSeconds: ttl,
     ...(groups ? { groups } : {}),

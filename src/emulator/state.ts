@@ -66,6 +66,8 @@ export interface EmulatorState {
   modelArmorConfigs: Record<string, unknown>[];
   /** Authorization codes the dev issuer's login page gave out, until redeemed (once) or expired. */
   authCodes: Map<string, AuthCode>;
+  /** Clients of the dev issuer besides the built-in one, each signing in as itself with its groups. */
+  oidcClients: Map<string, OidcClient>;
 }
 
 /** What a code stands for: who signed in, for which client and redirect, and the PKCE challenge it must be redeemed with. */
@@ -78,6 +80,12 @@ export interface AuthCode {
   sub: string;
   groups: string[];
   expiresAt: number;
+}
+
+/** A client of the dev issuer (client_credentials): its token's `sub` is the client id, with these groups. */
+export interface OidcClient {
+  secret: string;
+  groups: string[];
 }
 
 export const VERTEX_REQUEST_LOG_SIZE = 200;

@@ -89,7 +89,8 @@ export class Checker {
       if (!this.parts.recorder.accepting) {
         throw new WardenError('UNAVAILABLE', 'AUDIT_UNAVAILABLE', 'the audit trail cannot take records (sink down and spool full, or the spool cannot be written)');
       }
-      const admission = await withDeadline(admit(this.parts, ex, route, input.body), Math.min(this.parts.timeoutMs, opts.budgetMs ?? Infinity), checkTimeout);
+      // A check never sees the answer: an MCP session is bound to the first caller that presents it.
+      const admission = await withDeadline(admit(this.parts, ex, route, input.body, 'check'), Math.min(this.parts.timeoutMs, opts.budgetMs ?? Infinity), checkTimeout);
       if (admission.guard) ex.findings = admission.guard.findings.list;
       ex.prompt = keptText(whole, route.spec.storePrompts);
       const changes = upstreamChanges(input.req, admission);
@@ -103,7 +104,7 @@ export class Checker {
       const error = toWardenError(e);
       ex.error = error;
       ex.trace?.fail(error.reason);
-      const response = (ex.route?.provider ?? this.parts.fallbackProvider).renderError(error, ex.req.id);
+      const response = (ex.route?.provider ?? this.parts.fallbackProvider).renderError(error, ex.req.id, { req: ex.req, principal: ex.principal, target: ex.target, route: ex.route?.spec });
       ex.status = response.status;
       return { allowed: false, metadata: metadataOf(ex), error, response };
     } finally {

@@ -1,34 +1,14 @@
-// Envoy's ext_authz service, loaded from the published proto files kept in
-// ./proto (see its README), and the TypeScript shape of the few messages
-// Warden reads and writes. Field names are proto-loader's camelCase.
-import { fileURLToPath } from 'node:url';
-import { loadSync, type Options } from '@grpc/proto-loader';
-import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
+// Envoy's ext_authz service, loaded from the shared Envoy API tree
+// (../envoy-api), and the TypeScript shape of the few messages Warden reads
+// and writes. Field names are proto-loader's camelCase.
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { loadService } from '../envoy-api/load.js';
 
-export const PROTO_DIR = fileURLToPath(new URL('./proto', import.meta.url));
 export const EXTERNAL_AUTH_PROTO = 'envoy/service/auth/v3/external_auth.proto';
-
-/** Options shared by the server and any client built from the same files. */
-export const LOADER_OPTIONS: Options = {
-  includeDirs: [PROTO_DIR],
-  keepCase: false,
-  longs: String,
-  enums: String,
-  defaults: false,
-  oneofs: true,
-};
-
-let service: ServiceDefinition | undefined;
 
 /** `envoy.service.auth.v3.Authorization`, loaded once. */
 export function authorizationService(): ServiceDefinition {
-  if (!service) {
-    const pkg = loadPackageDefinition(loadSync(EXTERNAL_AUTH_PROTO, LOADER_OPTIONS)) as unknown as {
-      envoy: { service: { auth: { v3: { Authorization: { service: ServiceDefinition } } } } };
-    };
-    service = pkg.envoy.service.auth.v3.Authorization.service;
-  }
-  return service;
+  return loadService(EXTERNAL_AUTH_PROTO, 'envoy.service.auth.v3.Authorization');
 }
 
 // ------------------------------------------------------------ CheckRequest

@@ -34,9 +34,11 @@ import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
 import type { Recorder } from '../admission/record.js';
 import { noRouteMessage, resolveRequestTarget } from '../admission/request-target.js';
 import type { Route } from '../admission/route.js';
+import { allowedHeader } from '../admission/headers.js';
 import { AnswerStage, leavingBody } from '../answer/answer.js';
+import { METADATA_DECISION, METADATA_TARGET, metadataResponse, type MetadataAnswer } from '../mcp/resource-metadata.js';
 import type { Tracing } from '../telemetry/tracing.js';
-import { common, headerMutation, immediate, metadata, replaceChunk } from './mutations.js';
+import { common, headerMutation, immediate, metadata, replaceChunk, setHeaders } from './mutations.js';
 import type { BodySendMode, HeaderMutation, ProcessingRequest, ProcessingResponse, StructOut } from './proto.js';
 import { headersOf, requestInfoOf } from './request.js';
 
@@ -47,6 +49,8 @@ export interface ProcessorParts extends AdmissionParts {
   tracing?: Tracing;
   /** Renders errors for requests that matched no route. */
   fallbackProvider: Provider;
+  /** Documents Warden serves itself: MCP routes' OAuth Protected Resource Metadata. */
+  metadata?: (req: RequestInfo) => MetadataAnswer | undefined;
   /** Admission that takes longer is refused (ADMISSION_TIMEOUT), before Envoy's message timeout. */
   timeoutMs: number;
   /** Request bodies up to this size are held whole before admission; larger ones stream on. */
@@ -95,7 +99,7 @@ export class ExchangeProcessor {
   private waitsForHeaderAnswer = true;
   private held: Buffer[] = [];
   private heldBytes = 0;
-  /** Bytes of the held body taken from the BufferBudget (spec.maxBufferedBytes); given back once the held chunks are answered or the exchange ends. */
+  /** Bytes of the held body taken from the BufferBudget (spec.limits.maxBufferedBytes); given back once the held chunks are answered or the exchange ends. */
   private taken = 0;
   private streamed?: StreamedBody;
   /** Admitted, and the rest of the request body still passes (counted and hashed). */
@@ -166,7 +170,9 @@ export class ExchangeProcessor {
     const info = requestInfoOf(m);
     const ex: Exchange = (this.ex = { req: info, started: performance.now(), principal: ANONYMOUS, status: 0 });
     ex.trace = this.parts.tracing?.start(info.method, info.headers, SPAN);
-    this.mode = m.protocolConfig?.requestBodyMode ?? 'UNKNOWN';
+    // NONE is the enum's zero value, which proto3 leaves off the wire: a protocol_config without a
+    // request_body_mode says NONE. Without protocol_config at all (an older Envoy) the mode is unknown.
+    this.mode = m.protocolConfig ? (m.protocolConfig.requestBodyMode ?? 'NONE') : 'UNKNOWN';
     this.waitsForHeaderAnswer = m.protocolConfig?.sendBodyWithoutWaitingForHeaderResponse !== true;
     try {
       // Route, classify, policy and the upstream all see one authority and one path, as in the proxy.
@@ -177,6 +183,9 @@ export class ExchangeProcessor {
         throw new WardenError('INVALID_ARGUMENT', 'REQUEST_TARGET_INVALID',
           `the absolute-form request target names host "${info.host.slice(0, 256)}", and Envoy routes by :authority "${authority.slice(0, 256)}"`);
       }
+      // An MCP route's Protected Resource Metadata: Warden's own document, answered here.
+      const doc = this.parts.metadata?.(info);
+      if (doc) return this.serveMetadata(doc);
       const route = this.parts.matchRoute(info);
       if (!route) throw new WardenError('NOT_FOUND', 'NO_ROUTE', noRouteMessage(info.host, info.path));
       this.route = ex.route = route;
@@ -185,6 +194,13 @@ export class ExchangeProcessor {
       }
     } catch (e) {
       return this.refuse(toWardenError(e));
+    }
+    // Every answer is read (usage, guard(response), the record's size and digest): an answer Envoy
+    // would pass without Warden, whole or past a buffer, would leave all of that unknown.
+    const answerMode = m.protocolConfig ? (m.protocolConfig.responseBodyMode ?? 'NONE') : 'UNKNOWN';
+    if (this.mode !== 'UNKNOWN' && answerMode !== 'STREAMED' && answerMode !== 'BUFFERED') {
+      return this.refuse(new WardenError('INTERNAL', 'EXT_PROC_MODE',
+        `response_body_mode ${answerMode} is not supported: Warden reads every answer (usage, guardrails, the audit record); use STREAMED or BUFFERED`));
     }
     if (m.requestHeaders?.endOfStream) {
       const changes = await this.admitWith({});
@@ -340,7 +356,7 @@ export class ExchangeProcessor {
     const info = ex.req;
     const leaving = leavingBody(route, ex.target!, body, admission);
     ex.prompt = keptText(admission.body ?? body.buffer, route.spec.storePrompts);
-    this.answer = new AnswerStage(ex, route, admission, leaving.askedForUsage);
+    this.answer = new AnswerStage(ex, route, admission, leaving.askedForUsage, this.parts.mcp);
 
     const set: Record<string, string> = Object.assign({}, admission.addHeaders, { 'x-request-id': info.id });
     if (admission.credentialHeader) set[admission.credentialHeader.name.toLowerCase()] = admission.credentialHeader.value;
@@ -355,7 +371,7 @@ export class ExchangeProcessor {
     const remove: string[] = [];
     for (const name in info.headers) {
       if (envoyOwned(name) || name in set) continue;
-      if (!route.headerAllowList.has(name) || connection?.includes(name) || admission.removeHeaders.includes(name)) remove.push(name);
+      if (!allowedHeader(name, route.headerAllowList, route.headerAllowPrefixes) || connection?.includes(name) || admission.removeHeaders.includes(name)) remove.push(name);
     }
     return { headers: headerMutation(set, remove), body: leaving.body };
   }
@@ -378,7 +394,7 @@ export class ExchangeProcessor {
     const ex = this.ex!;
     this.outcome.upstreamStatus = status;
     ex.status = status;
-    this.rewrites = this.answer!.start(status, headers['content-type']);
+    this.rewrites = this.answer!.start(status, headers['content-type'], headers);
     const set: Record<string, string> = Object.assign({ 'x-request-id': ex.req.id }, this.admission!.quota?.headers);
     const response = common(headerMutation(set, this.rewrites && headers['content-length'] !== undefined ? ['content-length'] : []));
     if (m.responseHeaders?.endOfStream) return this.finish({ responseHeaders: response });
@@ -426,6 +442,24 @@ export class ExchangeProcessor {
     });
   }
 
+  /** A document Warden serves itself (an MCP route's resource metadata), as an immediate response; recorded against its route. */
+  private serveMetadata(m: MetadataAnswer): Promise<void> {
+    const ex = this.ex!;
+    ex.route = this.parts.matchRoute({ ...ex.req, path: m.route.match.pathPrefix ?? '/' });
+    ex.target = METADATA_TARGET;
+    ex.decision = METADATA_DECISION;
+    ex.status = m.status;
+    const { body, headers } = metadataResponse(m, ex.req.method, ex.req.id);
+    ex.response = new BodyCapture(false);
+    ex.response.push(body);
+    this.phase = 'done';
+    this.answered = true;
+    return this.record(() => {
+      this.io.send({ immediateResponse: { status: { code: m.status }, headers: { setHeaders: setHeaders(headers) }, body, details: 'warden_resource_metadata' } });
+      this.io.end();
+    });
+  }
+
   // ---------------------------------------------------- refusals, failures
 
   /** Warden's refusal, in the caller's protocol, once the record is spooled. */
@@ -443,7 +477,7 @@ export class ExchangeProcessor {
     }
     ex.error = err;
     ex.trace?.fail(err.reason);
-    const rendered = (this.route?.provider ?? this.parts.fallbackProvider).renderError(err, ex.req.id);
+    const rendered = (this.route?.provider ?? this.parts.fallbackProvider).renderError(err, ex.req.id, { req: ex.req, principal: ex.principal, target: ex.target, route: ex.route?.spec });
     ex.status = rendered.status;
     ex.response = new BodyCapture(false);
     ex.response.push(Buffer.from(rendered.body));
@@ -462,7 +496,7 @@ export class ExchangeProcessor {
     this.outcome.durationMs = performance.now() - this.forwardStarted;
     this.phase = 'done';
     await this.answer!.finish(this.outcome);
-    const rendered = this.route!.provider.renderError(ex.error!, ex.req.id);
+    const rendered = this.route!.provider.renderError(ex.error!, ex.req.id, { req: ex.req, principal: ex.principal, target: ex.target, route: ex.route?.spec });
     this.answered = true;
     return this.record(() => {
       this.io.send({ immediateResponse: immediate(rendered, ex.req.id, ex.error!.reason) });

@@ -1,34 +1,14 @@
-// Envoy's ext_proc service, loaded from the published proto files kept in
-// ./proto (see its README), and the TypeScript shape of the messages Warden
-// reads and writes. Field names are proto-loader's camelCase.
-import { fileURLToPath } from 'node:url';
-import { loadSync, type Options } from '@grpc/proto-loader';
-import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
+// Envoy's ext_proc service, loaded from the shared Envoy API tree
+// (../envoy-api), and the TypeScript shape of the messages Warden reads and
+// writes. Field names are proto-loader's camelCase.
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { loadService } from '../envoy-api/load.js';
 
-export const PROTO_DIR = fileURLToPath(new URL('./proto', import.meta.url));
 export const EXTERNAL_PROCESSOR_PROTO = 'envoy/service/ext_proc/v3/external_processor.proto';
-
-/** Options shared by the server and any client built from the same files. */
-export const LOADER_OPTIONS: Options = {
-  includeDirs: [PROTO_DIR],
-  keepCase: false,
-  longs: String,
-  enums: String,
-  defaults: false,
-  oneofs: true,
-};
-
-let service: ServiceDefinition | undefined;
 
 /** `envoy.service.ext_proc.v3.ExternalProcessor`, loaded once. */
 export function externalProcessorService(): ServiceDefinition {
-  if (!service) {
-    const pkg = loadPackageDefinition(loadSync(EXTERNAL_PROCESSOR_PROTO, LOADER_OPTIONS)) as unknown as {
-      envoy: { service: { ext_proc: { v3: { ExternalProcessor: { service: ServiceDefinition } } } } };
-    };
-    service = pkg.envoy.service.ext_proc.v3.ExternalProcessor.service;
-  }
-  return service;
+  return loadService(EXTERNAL_PROCESSOR_PROTO, 'envoy.service.ext_proc.v3.ExternalProcessor');
 }
 
 // ------------------------------------------------------- ProcessingRequest

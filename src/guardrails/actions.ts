@@ -72,11 +72,16 @@ export class ActionTable {
   }
 }
 
-/** When guardrails are configured, each category is flagged unless the config says otherwise. */
+/**
+ * When guardrails are configured, each category is flagged unless the config says otherwise. In
+ * answers, injection is read from MCP results only (GuardSession.mcpAnswer flags it by default).
+ */
 const BASE: Record<Direction, Layer> = {
   request: new Map<string, Action>([['pii', 'flag'], ['secret', 'flag'], ['injection', 'flag'], ['custom', 'flag']]),
   response: new Map<string, Action>([['pii', 'flag'], ['secret', 'flag'], ['custom', 'flag']]),
 };
+
+const INJECTION_KEYS: ReadonlySet<string> = new Set(['injection', 'PROMPT_INJECTION']);
 
 export class ActionResolver {
   private readonly base: Record<Direction, Layer[]>;
@@ -94,10 +99,9 @@ export class ActionResolver {
       for (const [k, a] of Object.entries(m)) {
         if (!CATEGORIES.includes(k as Category) && !knownTypes.has(k)) {
           report([...path, k], `unknown detector "${k}"`, `a category (${CATEGORIES.join(', ')}) or a finding type: ${[...knownTypes].sort().join(', ')}`);
-        } else if (dir === 'response' && a === 'block') {
+        } else if (dir === 'response' && a === 'block' && !INJECTION_KEYS.has(k)) {
+          // Injection is the exception: an MCP result is one message, held whole and answered as an error instead.
           report([...path, k], 'an answer cannot be blocked once it streams', 'use redact (or flag) for responses');
-        } else if (dir === 'response' && k === 'injection') {
-          report([...path, k], 'prompt-injection signals are read from requests only', 'remove it from response');
         } else if (a === 'redact' && k === 'injection') {
           report([...path, k], 'an injection signal has no span to redact', 'use flag or block');
         }

@@ -9,6 +9,7 @@ import type { Reporter } from '../config/load.js';
 import type { GuardrailsSpec, RouteSpec } from '../config/schema.js';
 import { WardenError } from '../errors.js';
 import { BUFFER_LIMIT } from '../admission/body.js';
+import { wardenCode } from '../mcp/jsonrpc.js';
 import type { Target } from '../types.js';
 import { ActionResolver, type Action, type ActionTable, type Direction, type RequestScope } from './actions.js';
 import { customDetector } from './detectors/custom.js';
@@ -91,9 +92,10 @@ export class Guardrails {
     return route.provider === 'http' ? BUFFER_LIMIT : Math.max(BUFFER_LIMIT, this.maxScanBytes);
   }
 
-  session(scope: RequestScope): GuardSession {
+  /** `requestId`: named in a JSON-RPC error that replaces a blocked MCP answer. */
+  session(scope: RequestScope, requestId?: string): GuardSession {
     const plan = this.external.none ? undefined : this.external.resolve(scope);
-    return new GuardSession(this, this.resolver.resolve(scope), this.injectionThreshold, scope.route, plan);
+    return new GuardSession(this, this.resolver.resolve(scope), this.injectionThreshold, scope.route, plan, requestId);
   }
 
   private findingsCounter?: Counter<'type' | 'direction' | 'action'>;
@@ -133,6 +135,7 @@ export class GuardSession {
     private readonly threshold: number,
     private readonly route = '',
     private readonly plan?: ExternalPlan,
+    private readonly requestId?: string,
   ) {}
 
   /** Whether guard(response) has anything to do: actions to apply, or external guardrails reading answers. */
@@ -272,6 +275,36 @@ export class GuardSession {
     return out;
   }
 
+  /**
+   * Indirect prompt injection in an MCP answer (a tool's result, a prompt's messages, a resource's
+   * contents: data the agent's model will read). The texts go to the classifier as tool output.
+   * Returns the JSON-RPC error to answer in the message's place when the action is `block`. A
+   * classifier that answers asynchronously cannot hold a message that is passing: the message is
+   * then recorded UNSCANNED, and blocked where the action is `block` (fail closed).
+   */
+  mcpAnswer(id: unknown, fields: readonly TextField[]): Record<string, unknown> | undefined {
+    // Flagged unless the config names it: a tool's output is data the agent's model will read (indirect injection).
+    const action = this.actions.response.action('PROMPT_INJECTION', 'injection', 'flag');
+    if (action === 'off' || fields.length === 0) return undefined;
+    const where = fields.map((x) => x.path).join(',').slice(0, 200);
+    const verdict = this.guardrails.classifier.classify(fields.map((f) => f.value), fields.map(() => 'tool' as const));
+    let type = 'PROMPT_INJECTION';
+    if (verdict instanceof Promise) {
+      verdict.catch(() => {});
+      type = 'UNSCANNED';
+      this.findings.add(type, 'unscanned', 'response', action, where);
+    } else {
+      if (verdict.score < this.threshold) return undefined;
+      const f = this.findings.add(type, 'injection', 'response', action, where);
+      f.score = Math.max(f.score ?? 0, verdict.score);
+      f.signals = verdict.signals;
+    }
+    this.guardrails.counted(type, 'response', action);
+    if (action !== 'block') return undefined;
+    const message = type === 'UNSCANNED' ? 'the answer could not be checked for prompt injection' : 'answer blocked by guardrails: PROMPT_INJECTION';
+    return { jsonrpc: '2.0', id: id ?? null, error: { code: wardenCode(403), message, data: { reason: 'GUARDRAIL_BLOCKED', requestId: this.requestId } } };
+  }
+
   /** Answer text as it leaves (after redaction), for the external guardrails that read answers. */
   answerText(text: string): void {
     if (!text || !this.plan || this.answerSize > ANSWER_CAP) return;
@@ -316,11 +349,13 @@ export class GuardSession {
   }
 
   /**
-   * guard(request) on a body too large to scan (over `maxScanBytes`, streaming on). When this
-   * request's guardrails redact or block, it is refused with 413 (fail closed) unless `oversize: flag`;
+   * guard(request) on a body too large to scan (over `maxScanBytes`, streaming on), or not at hand
+   * (`why` says so: an MCP call decided from its headers in an ext_authz check). When this
+   * request's guardrails redact or block, it is refused with 413 (fail closed) unless `oversize: flag`
+   * (415 when `wrapped`: a google.api.HttpBody wrapper, whose data cannot be scanned whatever its size);
    * otherwise it passes. Either way an `UNSCANNED` finding records it.
    */
-  unscanned(wrapped = false): void {
+  unscanned(why?: string, wrapped = false): void {
     const table = this.actions.request;
     if (!table.active) return;
     const action = table.enforcing && this.guardrails.oversize === 'block' ? 'block' : 'flag';
@@ -334,7 +369,7 @@ export class GuardSession {
       throw new WardenError(
         'INVALID_ARGUMENT',
         'BODY_TOO_LARGE_TO_SCAN',
-        `request body exceeds the ${this.guardrails.maxScanBytes} bytes the guardrails can scan (guardrails.maxScanBytes)`,
+        why ?? `request body exceeds the ${this.guardrails.maxScanBytes} bytes the guardrails can scan (guardrails.maxScanBytes)`,
         { httpStatus: 413 },
       );
     }

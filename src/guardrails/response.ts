@@ -17,7 +17,7 @@ import type { UsageFraming } from '../providers/usage-observer.js';
 import type { GuardSession } from './guard.js';
 import type { HeldText } from './held-text.js';
 import { serializeEvent, SseEventSplitter, type SseEvent } from './sse-events.js';
-import { finishedChannels, responseTextFields } from './text-fields.js';
+import { finishedChannels, responseTextFields, type TextField } from './text-fields.js';
 
 export interface ResponseRewriter {
   /** One upstream chunk → what may be sent now (possibly nothing). */
@@ -66,7 +66,9 @@ class JsonBodyRewriter implements ResponseRewriter {
     }
     let changed = false;
     this.session.answerEvent(json);
-    for (const f of responseTextFields(json)) {
+    const fields = responseTextFields(json);
+    const blocked = mcpBlock(this.session, json, fields);
+    for (const f of fields) {
       const out = this.session.text(f.value, f.path, 0, 'response', this.session.guardrails.scanner.scan(f.value));
       this.session.answerText(out);
       if (out !== f.value) {
@@ -75,6 +77,7 @@ class JsonBodyRewriter implements ResponseRewriter {
       }
     }
     this.session.answerEnded();
+    if (blocked) return Buffer.from(JSON.stringify(blocked));
     return changed ? Buffer.from(JSON.stringify(json)) : body;
   }
 }
@@ -108,8 +111,8 @@ abstract class EventRewriter implements ResponseRewriter {
       this.out.push(this.frame(text, source));
       return;
     }
-    this.rewrite(event);
-    this.out.push(this.frame(JSON.stringify(event), source));
+    const blocked = this.rewrite(event);
+    this.out.push(this.frame(JSON.stringify(blocked ?? event), source));
   }
 
   /** An event without data (a comment, a bare `event:`/`id:`): passes as it came. */
@@ -117,13 +120,16 @@ abstract class EventRewriter implements ResponseRewriter {
     this.out.push(s);
   }
 
-  private rewrite(event: unknown): void {
+  /** Rewrites the event in place; returns what to send instead when the event is blocked whole (an MCP answer). */
+  private rewrite(event: unknown): Record<string, unknown> | undefined {
     if (typeof event === 'object' && event !== null && !Array.isArray(event)) this.last = event as Record<string, unknown>;
     this.session.answerEvent(event);
     const finished = finishedChannels(event);
     const done = (ch: string) => finished.some((f) => ch === f || ch.startsWith(`${f}.`) || ch.startsWith(`${f}[`));
     const touched = new Set<string>();
-    for (const f of responseTextFields(event, true)) {
+    const fields = responseTextFields(event, true);
+    const blocked = mcpBlock(this.session, event, fields);
+    for (const f of fields) {
       if (f.channel === undefined) {
         // Self-contained values (a Responses API event repeating the whole text) are not answer text twice.
         f.set(this.session.text(f.value, f.path, 0, 'response', this.session.guardrails.scanner.scan(f.value)));
@@ -140,6 +146,7 @@ abstract class EventRewriter implements ResponseRewriter {
     for (const [ch, held] of this.channels) {
       if (!touched.has(ch) && done(ch) && held.held > 0) this.emitHeld(ch, held.flush());
     }
+    return blocked;
   }
 
   private channel(key: string): HeldText {
@@ -222,6 +229,17 @@ class JsonArrayRewriter extends EventRewriter {
   protected frame(json: string): string {
     return `${this.elements++ === 0 ? '[' : ',\r\n'}${json}`;
   }
+}
+
+/**
+ * An MCP answer (a JSON-RPC result: one message, held whole) checked for indirect injection before
+ * its text is redacted; the JSON-RPC error to send in its place when that blocks it.
+ */
+function mcpBlock(session: GuardSession, message: unknown, fields: readonly TextField[]): Record<string, unknown> | undefined {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
+  const m = message as Record<string, unknown>;
+  if (m['jsonrpc'] !== '2.0' || typeof m['result'] !== 'object' || m['result'] === null) return undefined;
+  return session.mcpAnswer(m['id'], fields);
 }
 
 /** An event that carries only `text` for `channel`, shaped like the stream's own events. */

@@ -4,7 +4,8 @@
 // so Vertex's OpenAI-compatible endpoint and OpenAI itself read alike:
 //
 //   requests   Vertex  contents[].parts[].text, systemInstruction, functionCall.args,
-//                      functionResponse.response, instances[] (predict)
+//                      functionResponse.response, executableCode.code, codeExecutionResult.output,
+//                      instances[] (predict); proto field names (function_response) as well
 //              OpenAI  messages[].content (string or [{type:text,text}]), tool_calls[].function.arguments,
 //                      prompt, input, instructions
 //              Anthropic (partner models' rawPredict)  system, messages[].content blocks: text,
@@ -15,6 +16,9 @@
 //                      output[].content[].text, `response.output_text.delta` events
 //              Anthropic  content[].text, tool_use input; stream: content_block_delta (text, partial_json)
 //              Interactions  outputs[].text, steps' text; stream: content.delta / step.delta
+//   MCP (JSON-RPC)     requests   params.arguments (tools/call, prompts/get), params.argument.value (completion)
+//                      responses  result.content[] text and embedded resources, result.structuredContent,
+//                                 result.messages[].content (prompts/get), result.contents[].text (resources/read)
 //
 // In a stream, a field that continues from event to event (a candidate's
 // text, a choice's delta) carries a `channel`: the key its pieces share.
@@ -59,18 +63,44 @@ function each(v: unknown, fn: (o: Obj, i: number) => void): void {
   if (Array.isArray(v)) v.forEach((e, i) => { const o = obj(e); if (o) fn(o, i); });
 }
 
-/** Gemini `Content`: parts[] of text, function calls and responses. */
+/**
+ * The keys a protobuf field may be sent under: its JSON name and its proto name
+ * (`functionResponse`, `function_response`), both of which Vertex's JSON parser
+ * accepts. Both are read, so that text under either is scanned.
+ */
+function protoKeys(jsonName: string): readonly string[] {
+  const protoName = jsonName.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return protoName === jsonName ? [jsonName] : [jsonName, protoName];
+}
+const FUNCTION_CALL = protoKeys('functionCall');
+const FUNCTION_RESPONSE = protoKeys('functionResponse');
+const EXECUTABLE_CODE = protoKeys('executableCode');
+const CODE_RESULT = protoKeys('codeExecutionResult');
+const SYSTEM_INSTRUCTION = protoKeys('systemInstruction');
+
+/** Gemini `Content`: parts[] of text, function calls and responses, code and its output. */
 function content(c: Obj, path: string, out: TextField[], channel?: string): void {
   each(c['parts'], (p, j) => {
     const at = `${path}.parts[${j}]`;
     str(p, 'text', `${at}.text`, out, channel === undefined ? undefined : `${channel}.parts[${j}]`);
-    const call = obj(p['functionCall']);
-    if (call) leaves(call, 'args', `${at}.functionCall.args`, out);
-    const resp = obj(p['functionResponse']);
-    if (resp) {
+    for (const key of FUNCTION_CALL) {
+      const call = obj(p[key]);
+      if (call) leaves(call, 'args', `${at}.${key}.args`, out);
+    }
+    for (const key of FUNCTION_RESPONSE) {
+      const resp = obj(p[key]);
+      if (!resp) continue;
       const from = out.length;
-      leaves(resp, 'response', `${at}.functionResponse.response`, out);
+      leaves(resp, 'response', `${at}.${key}.response`, out);
       for (let k = from; k < out.length; k++) out[k]!.source = 'tool';
+    }
+    for (const key of EXECUTABLE_CODE) {
+      const code = obj(p[key]);
+      if (code) str(code, 'code', `${at}.${key}.code`, out);
+    }
+    for (const key of CODE_RESULT) {
+      const result = obj(p[key]);
+      if (result) str(result, 'output', `${at}.${key}.output`, out);
     }
   });
 }
@@ -117,10 +147,12 @@ export function requestTextFields(body: unknown): TextField[] {
   const b = obj(body);
   const out: TextField[] = [];
   if (!b) return out;
-  const sys = b['systemInstruction'] ?? b['system_instruction'];
-  const sysKey = b['systemInstruction'] !== undefined ? 'systemInstruction' : 'system_instruction';
-  if (typeof sys === 'string') str(b, sysKey, sysKey, out);
-  else if (obj(sys)) content(sys as Obj, sysKey, out);
+  if (b['jsonrpc'] === '2.0') return mcpRequestFields(b, out);
+  for (const key of SYSTEM_INSTRUCTION) {
+    const sys = b[key];
+    if (typeof sys === 'string') str(b, key, key, out);
+    else if (obj(sys)) content(sys as Obj, key, out);
+  }
   // Anthropic Messages: `system` is a string or a list of text blocks.
   if (typeof b['system'] === 'string') str(b, 'system', 'system', out);
   else each(b['system'], (p, k) => contentBlock(p, `system[${k}]`, out));
@@ -163,6 +195,8 @@ export function responseTextFields(body: unknown, stream = false): TextField[] {
   const b = obj(body);
   const out: TextField[] = [];
   if (!b) return out;
+  // An MCP message is self-contained, in a JSON body or in one SSE event: no text continues across events.
+  if (b['jsonrpc'] === '2.0') return mcpResultFields(b, out);
   each(b['candidates'], (c, i) => {
     const idx = typeof c['index'] === 'number' ? c['index'] : i;
     const ct = obj(c['content']);
@@ -233,6 +267,37 @@ function interactionAnswer(b: Obj, at: string, stream: boolean, out: TextField[]
     const st = obj(b['step']);
     if (st) each(st['content'], (p, k) => contentBlock(p, `step.content[${k}]`, out));
   }
+}
+
+/** An MCP request's arguments: a tool's (any JSON), a prompt's (strings), a completion's partial value. */
+function mcpRequestFields(b: Obj, out: TextField[]): TextField[] {
+  const params = obj(b['params']);
+  if (!params) return out;
+  if (params['arguments'] !== undefined) leaves(params, 'arguments', 'params.arguments', out);
+  const arg = obj(params['argument']);
+  if (arg) str(arg, 'value', 'params.argument.value', out);
+  return out;
+}
+
+/** One MCP content block (text, or a resource embedded with its text). */
+function mcpContent(c: Obj, path: string, out: TextField[]): void {
+  str(c, 'text', `${path}.text`, out);
+  const r = obj(c['resource']);
+  if (r) str(r, 'text', `${path}.resource.text`, out);
+}
+
+/** The text of an MCP answer: a tool's result, a prompt's messages, a resource's contents. */
+function mcpResultFields(b: Obj, out: TextField[]): TextField[] {
+  const r = obj(b['result']);
+  if (!r) return out;
+  each(r['content'], (c, i) => mcpContent(c, `result.content[${i}]`, out));
+  if (r['structuredContent'] !== undefined) leaves(r, 'structuredContent', 'result.structuredContent', out);
+  each(r['messages'], (m, i) => {
+    const c = obj(m['content']);
+    if (c) mcpContent(c, `result.messages[${i}].content`, out);
+  });
+  each(r['contents'], (c, i) => str(c, 'text', `result.contents[${i}].text`, out));
+  return out;
 }
 
 /** Whether a stream event finishes its channel(s): Gemini `finishReason`, OpenAI `finish_reason`. */

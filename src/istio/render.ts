@@ -61,6 +61,10 @@ export function renderManifests(config: LoadedConfig, configText: string, o: Ren
         '--ephemeral-audit renders it anyway',
     );
   }
+  const { sqlite, jsonl, postgres } = spec.audit as { sqlite?: string; jsonl?: string; postgres?: unknown };
+  if (!sqlite && !jsonl && !postgres) {
+    warnings.push('the config has no audit store: Warden will keep no record of the calls it decides (set audit.postgres, or audit.jsonl: - for a log shipper; docs/audit.md)');
+  }
   if (ephemeral) warnings.push(`the audit log (${ephemeral}) is on the pod's emptyDir: its records are lost when the pod is deleted (--ephemeral-audit)`);
   if (spec.listen.host !== '0.0.0.0' && spec.listen.host !== '::') {
     notes.push(`spec.listen.host is ${spec.listen.host}: other pods cannot reach Warden; use 0.0.0.0 in the config`);

@@ -14,6 +14,12 @@ export interface PolicyInput {
   target: Target;
   /** Name of the route the request matched; policies scoped by selector/targetRefs apply per route. */
   route?: string;
+  /**
+   * The decision is for a list answer (MCP tools/list …): may this caller use the listed item with
+   * some arguments? Conditions on the arguments cannot be known then: an ALLOW rule's count as met,
+   * a DENY rule's as not, so an item is hidden only when no call of it could be allowed.
+   */
+  listing?: boolean;
 }
 
 /** One request as the matchers read it: the input plus what the Authorizer derives once per request. */
@@ -54,6 +60,10 @@ const STRING_KEYS: Record<string, Str> = {
   'request.resource.owner': (f) => f.target.owner,
   'request.batch.input_uris': (f) => f.target.batchInputs,
   'request.batch.output_uri': (f) => f.target.batchOutput,
+  'request.mcp.method': (f) => f.target.mcp?.method,
+  'request.mcp.tool': (f) => f.target.mcp?.tool,
+  'request.mcp.prompt': (f) => f.target.mcp?.prompt,
+  'request.mcp.resource': (f) => f.target.mcp?.resource,
 };
 
 const IP_KEYS: Record<string, (f: Facts) => string | undefined> = {

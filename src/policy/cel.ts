@@ -6,7 +6,8 @@
 //            operation_class, project, location, location_class, jurisdiction,
 //            stream, endpoint, instances, resource.{name, owner},
 //            batch.{input_uris, output_uri},
-//            auth.{principal, audiences, presenter, claims, groups}}
+//            auth.{principal, audiences, presenter, claims, groups},
+//            mcp.{method, tool, prompt, resource, arguments}}
 //   source.{ip, principal, namespace}  remote.ip  destination.{ip, port}  connection.sni
 import { Environment } from '@marcbachmann/cel-js';
 import { jurisdictionOf, locationClass } from '../providers/locations.js';
@@ -25,6 +26,8 @@ const env = new Environment({ unlistedVariablesAreDyn: false })
  * rules, so that an error never opens a door. Throws on a parse or type error.
  */
 export function compileCel(expression: string, onError: boolean): (f: Facts) => boolean {
+  // An MCP list answer is decided without arguments: a condition on them counts as whatever admits.
+  const onArguments = /\barguments\b/.test(expression);
   let program: ReturnType<typeof env.parse>;
   try {
     program = env.parse(expression);
@@ -35,6 +38,7 @@ export function compileCel(expression: string, onError: boolean): (f: Facts) => 
   if (!checked.valid) throw new Error(`CEL: ${summary(checked.error)}`);
   if (checked.type !== 'bool' && checked.type !== 'dyn') throw new Error(`CEL: the expression is a ${checked.type}, not a bool`);
   return (f) => {
+    if (f.listing && onArguments) return !onError;
     try {
       return program(contextOf(f)) === true;
     } catch {
@@ -74,6 +78,7 @@ function contextOf(f: Facts): Record<string, unknown> {
       instances: BigInt(t.instances ?? 0),
       resource: { name: t.resource ?? '', owner: t.owner ?? '' },
       batch: { input_uris: t.batchInputs ?? [], output_uri: t.batchOutput ?? '' },
+      mcp: mcpOf(t),
       auth: {
         principal: p.requestPrincipal ?? '',
         audiences: p.audiences ?? [],
@@ -89,4 +94,13 @@ function contextOf(f: Facts): Record<string, unknown> {
   };
   contexts.set(f, c);
   return c;
+}
+
+const NO_MCP = Object.freeze({ method: '', tool: '', prompt: '', resource: '', arguments: Object.freeze({}) });
+
+/** The MCP call, every field present ('' or {} when absent), so that an expression reads it without `has()`. */
+function mcpOf(t: Facts['target']): Record<string, unknown> {
+  const m = t.mcp;
+  if (!m) return NO_MCP;
+  return { method: m.method ?? '', tool: m.tool ?? '', prompt: m.prompt ?? '', resource: m.resource ?? '', arguments: m.arguments ?? {} };
 }

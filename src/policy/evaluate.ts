@@ -138,7 +138,9 @@ export class Authorizer {
     const path = normalizePath(input.req.path, this.settings.pathNormalization);
     if (path === undefined) return undefined;
     const remote = remoteIp(input.req.sourceIp, input.req.headers['x-forwarded-for'], this.settings.xffNumTrustedHops);
-    return { req: input.req, principal: input.principal, target: input.target, route: input.route, path, remoteIp: remote };
+    const facts: Facts = { req: input.req, principal: input.principal, target: input.target, route: input.route, path, remoteIp: remote };
+    if (input.listing) facts.listing = true;
+    return facts;
   }
 }
 

@@ -10,7 +10,14 @@ import type { Authorizer, Explanation } from './evaluate.js';
 export interface ExplainDeps {
   identify(req: RequestInfo): Promise<{ principal: Principal }>;
   /** The route a request goes to: its name and how its provider classifies the request. */
-  route(req: RequestInfo): { name: string; classify(method: string, path: string, query: string, body: unknown): Target } | undefined;
+  route(req: RequestInfo):
+    | {
+        name: string;
+        classify(method: string, path: string, query: string, body: unknown, headers?: Record<string, string>): Target;
+        /** Checks of the caller the route adds after identify (an MCP route: the token's audience); throws 401s. */
+        checkCaller?(req: RequestInfo, principal: Principal): void;
+      }
+    | undefined;
   authorizer: Authorizer;
 }
 
@@ -28,7 +35,7 @@ export interface RequestDescription {
   /** The peer's SPIFFE ID (with or without `spiffe://`), read as a verified mTLS peer's URI SAN. */
   sourcePrincipal?: string;
   sni?: string;
-  /** JSON body, for providers that read the model from it (OpenAI). */
+  /** JSON body, for providers that read the model from it (OpenAI) or the call (MCP's JSON-RPC message). */
   body?: unknown;
 }
 
@@ -45,6 +52,7 @@ export async function explainRequest(deps: ExplainDeps, d: RequestDescription): 
   let principal: Principal;
   try {
     principal = { ...(await deps.identify(req)).principal };
+    route.checkCaller?.(req, principal);
   } catch (e) {
     if (isWardenError(e) && e.httpStatus === 401) return { outcome: 'unauthenticated', reason: e.reason, message: e.message };
     throw e;
@@ -55,7 +63,9 @@ export async function explainRequest(deps: ExplainDeps, d: RequestDescription): 
   // ID gives no source principal at all.
   let target: Target;
   try {
-    target = route.classify(req.method, req.path, req.query, d.body);
+    target = route.classify(req.method, req.path, req.query, d.body, req.headers);
+    // An MCP name that could read as another: refused before any policy (checkMcpRequest).
+    if (target.mcp?.badName !== undefined) return { outcome: 'refused', status: 400, reason: 'MCP_NAME_INVALID', message: target.mcp.badName };
   } catch (e) {
     // A request classify refuses (MODEL_INVALID, STREAM_INVALID): refused before any policy, as the gateway would.
     if (isWardenError(e) && e.httpStatus < 500) return { outcome: 'refused', status: e.httpStatus, reason: e.reason, message: e.message };
@@ -101,6 +111,18 @@ export function formatExplanation(r: ExplainResult): string {
     `  request:   ${r.path ?? '(refused before policies)'} on route ${r.route}; caller ${who}${r.principal.groups.length ? ` (groups ${r.principal.groups.join(', ')})` : ''}; remote.ip ${r.remoteIp}`,
     `  target:    ${r.target.provider} ${r.target.operation} (${r.target.operationClass})${r.target.model ? ` model ${r.target.model}` : ''}${r.target.location ? ` in ${r.target.location}` : ''}${r.target.stream ? ', streaming' : ''}`,
   ];
+  const mcp = r.target.mcp;
+  if (mcp) {
+    const facts = [
+      mcp.method && `method ${mcp.method}`,
+      mcp.tool && `tool ${mcp.tool}`,
+      mcp.prompt && `prompt ${mcp.prompt}`,
+      mcp.resource && `resource ${mcp.resource}`,
+      mcp.arguments && `arguments ${JSON.stringify(mcp.arguments)}`,
+      mcp.source === 'headers' && 'read from the Mcp-Method/Mcp-Name headers',
+    ];
+    lines.push(`  mcp:       ${mcp.kind}${facts.some(Boolean) ? `: ${facts.filter(Boolean).join(', ')}` : ''}`);
+  }
   const src = r.principal;
   if (src.sourcePrincipal) {
     const facts = [

@@ -104,7 +104,8 @@ export type UsageFraming = 'sse' | 'json-array' | 'json' | 'none';
 
 /** Which framing to parse the response body with. */
 export function usageFraming(target: Target, contentType: string | undefined): UsageFraming {
-  if (target.operationClass !== 'inference' && target.provider !== 'http') return 'none';
+  // MCP answers are framed like any other (JSON or SSE), whatever the call: guard(response) and the answer step read them.
+  if (target.operationClass !== 'inference' && target.provider !== 'http' && target.provider !== 'mcp') return 'none';
   const ct = contentType === undefined ? '' : contentType.toLowerCase();
   if (ct.includes('text/event-stream')) return 'sse';
   if (ct.includes('ndjson')) return 'json-array';

@@ -31,8 +31,8 @@ export interface ForwardRequest {
 
 
 /**
- * The response path's hook. `start` sees the upstream status and content type
- * before the caller's headers go out and says whether the body will be
+ * The response path's hook. `start` sees the upstream status, content type and
+ * headers before the caller's headers go out and says whether the body will be
  * rewritten (then content-length is dropped and the body goes chunked).
  * `chunk` sees every upstream byte in order and returns what to send the
  * caller: the chunk itself, a rewrite, or nothing yet. `end` returns anything
@@ -40,7 +40,7 @@ export interface ForwardRequest {
  * sends unread bytes).
  */
 export interface ResponseTransform {
-  start(status: number, contentType: string | undefined): boolean;
+  start(status: number, contentType: string | undefined, headers: Record<string, string | string[] | undefined>): boolean;
   chunk(chunk: Buffer): Buffer | undefined;
   end(): Buffer | undefined;
 }
@@ -91,7 +91,7 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
           return;
         }
         const contentType = headers['content-type'] as string | undefined;
-        const rewrites = transform.start(statusCode, contentType);
+        const rewrites = transform.start(statusCode, contentType, headers as Record<string, string | string[] | undefined>);
         const out = { ...downstreamResponseHeaders(headers), ...fr.responseHeaders };
         if (rewrites) delete out['content-length'];
         res.writeHead(statusCode, out);

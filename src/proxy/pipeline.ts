@@ -5,10 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyCapture, keptText, sha256Hex } from '../audit/capture.js';
 import { HTTP_STATUS, toWardenError, WardenError } from '../errors.js';
 import type { Provider } from '../providers/index.js';
-import { FACT_INSTANCES, FACT_JURISDICTION, FACT_RESOURCE, type Principal } from '../types.js';
+import { FACT_INSTANCES, FACT_JURISDICTION, FACT_RESOURCE, type Principal, type RequestInfo } from '../types.js';
 import { jurisdictionOf } from '../providers/locations.js';
 import { MOVE_ON_FROM, relocate, type UpstreamLocation } from './failover.js';
 import { vertexResourceInBody } from '../providers/vertex.js';
+import { METADATA_DECISION, METADATA_TARGET, metadataResponse, type MetadataAnswer } from '../mcp/resource-metadata.js';
 import { admit, type AdmissionParts } from '../admission/admit.js';
 import { BUFFER_LIMIT, discardBody, mayBeJson, readBody, releaseBody, type RequestBody } from '../admission/body.js';
 import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
@@ -28,6 +29,8 @@ export interface PipelineParts extends AdmissionParts {
   tracing?: Tracing;
   /** Renders errors for requests that matched no route. */
   fallbackProvider: Provider;
+  /** Documents Warden serves itself: MCP routes' OAuth Protected Resource Metadata. */
+  metadata?: (req: RequestInfo) => MetadataAnswer | undefined;
 }
 
 const ANONYMOUS: Principal = Object.freeze({ groups: [], methods: [] }) as Principal;
@@ -58,6 +61,8 @@ async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res
   const info = ex.req;
   // Route, classify, policy and the upstream all see one authority and one path.
   resolveRequestTarget(info, parts.requestTarget);
+  const metadata = parts.metadata?.(info);
+  if (metadata) return sendMetadata(ex, res, metadata, parts.matchRoute);
   const route = parts.matchRoute(info);
   if (!route) throw new WardenError('NOT_FOUND', 'NO_ROUTE', noRouteMessage(info.host, info.path));
   ex.route = route;
@@ -83,8 +88,8 @@ async function admitAndForward(parts: PipelineParts, ex: Exchange, res: ServerRe
   const target = ex.target!;
   const leaving = leavingBody(route, target, body, admission);
   ex.prompt = keptText(admission.body ?? body.buffer, route.spec.storePrompts);
-  const answer = new AnswerStage(ex, route, admission, leaving.askedForUsage);
-  const headers = upstreamRequestHeaders(info.headers, route.headerAllowList, info.id, admission.credentialHeader, admission.removeHeaders, admission.addHeaders);
+  const answer = new AnswerStage(ex, route, admission, leaving.askedForUsage, parts.mcp);
+  const headers = upstreamRequestHeaders(info.headers, route.headerAllowList, info.id, admission.credentialHeader, admission.removeHeaders, admission.addHeaders, route.headerAllowPrefixes);
   ex.trace?.stage('forward');
   ex.trace?.inject(headers);
   const request = (path: string) => ({
@@ -170,6 +175,18 @@ function annotateForward(trace: RequestTrace, route: Route, status: number | und
   if (failed) trace.fail(String(status));
 }
 
+/** A document Warden serves itself (an MCP route's resource metadata): recorded against its route, never forwarded. */
+function sendMetadata(ex: Exchange, res: ServerResponse, m: MetadataAnswer, matchRoute: PipelineParts['matchRoute']): void {
+  ex.route = matchRoute({ ...ex.req, path: m.route.match.pathPrefix ?? '/' });
+  ex.target = METADATA_TARGET;
+  ex.decision = METADATA_DECISION;
+  const { body, headers } = metadataResponse(m, ex.req.method, ex.req.id);
+  ex.response = new BodyCapture(false);
+  ex.response.push(body);
+  res.writeHead(m.status, headers);
+  res.end(body);
+}
+
 function withQuery(query: string): string {
   return query ? `?${query}` : '';
 }
@@ -177,7 +194,7 @@ function withQuery(query: string): string {
 /** Sets the error response's status and headers; the returned function sends its body (after `record`). */
 function sendError(res: ServerResponse, ex: Exchange, provider: Provider): () => void {
   const err = ex.error!;
-  const out = provider.renderError(err, ex.req.id);
+  const out = provider.renderError(err, ex.req.id, { req: ex.req, principal: ex.principal, target: ex.target, route: ex.route?.spec });
   ex.status = out.status;
   const body = Buffer.from(out.body);
   ex.response = new BodyCapture(false);

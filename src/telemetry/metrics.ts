@@ -37,6 +37,11 @@ export class Metrics {
   readonly auditDropped: Counter;
   /** Spans handed to the OTLP exporter, by result (ok, error: dropped). */
   readonly spanExports: Counter<'result'>;
+  /** MCP calls as the server side sees them (OTel's mcp.server.operation.duration). */
+  readonly mcpOperationDuration: Histogram<'route' | 'mcp_method_name' | 'gen_ai_tool_name' | 'error_type' | 'mcp_protocol_version'>;
+  /** MCP sessions that ended (DELETE), from initialize to their end (OTel's mcp.server.session.duration). */
+  readonly mcpSessionDuration: Histogram<'route' | 'mcp_protocol_version'>;
+  private readonly toolLabels = new Set<string>();
   private readonly groupLabels: ReadonlySet<string>;
   private readonly modelLabels = new Set<string>();
   private readonly maxModels: number;
@@ -66,6 +71,12 @@ export class Metrics {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,
     ]);
     this.spanExports = counter('warden_trace_spans_exported_total', 'Spans sent to the OTLP collector, by result (ok; error: the export failed and they were dropped)', ['result']);
+    this.mcpOperationDuration = histogram('mcp_server_operation_duration_seconds', 'MCP requests and notifications, from their arrival to the last byte of the answer', [
+      'route', 'mcp_method_name', 'gen_ai_tool_name', 'error_type', 'mcp_protocol_version',
+    ]);
+    this.mcpSessionDuration = histogram('mcp_server_session_duration_seconds', 'MCP sessions ended by their client, from initialize to DELETE', ['route', 'mcp_protocol_version'], [
+      1, 10, 60, 300, 900, 3600, 4 * 3600, 24 * 3600,
+    ]);
     this.auditDropped = counter('warden_audit_dropped_total', 'Audit records not kept: the spool was full (sink down) or could not be written');
     const sources = this.auditSources;
     const gauge = (name: string, help: string, value: (s: AuditStatus) => number) =>
@@ -124,6 +135,15 @@ export class Metrics {
     if (!answered || this.modelLabels.size >= this.maxModels) return OTHER_MODEL;
     this.modelLabels.add(model);
     return model;
+  }
+
+  /** The bounded `gen_ai_tool_name` label: as modelLabel, for MCP tool and prompt names (callers can invent those too). */
+  toolLabel(name: string | undefined, answered: boolean): string {
+    if (!name) return '';
+    if (this.toolLabels.has(name)) return name;
+    if (!answered || this.toolLabels.size >= this.maxModels) return OTHER_MODEL;
+    this.toolLabels.add(name);
+    return name;
   }
 
   watchAudit(status: () => AuditStatus): void {

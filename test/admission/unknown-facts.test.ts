@@ -11,7 +11,8 @@ import { credentials as grpcCredentials, loadPackageDefinition, type Client, typ
 import { loadSync } from '@grpc/proto-loader';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { ConfigError } from '../../src/config/load.js';
-import { EXTERNAL_AUTH_PROTO, LOADER_OPTIONS, type CheckRequest } from '../../src/extauthz/proto.js';
+import { LOADER_OPTIONS } from '../../src/envoy-api/load.js';
+import { EXTERNAL_AUTH_PROTO, type CheckRequest } from '../../src/extauthz/proto.js';
 import { HEADERS_TO_REMOVE } from '../../src/extauthz/http-server.js';
 import { loadGateway } from '../../src/gateway.js';
 import { waitForAuditRow } from '../helpers/audit-db.js';
@@ -357,6 +358,36 @@ spec:
     assert.equal(h6.status, 400);
     const p6 = await extProc.decide(proc(OPENAPI, '{"model":"google/gemini-2.0-flash","stream":"true","messages":[]}'));
     assert.deepEqual([p6.status, p6.reason], [400, 'STREAM_INVALID']);
+  });
+
+  it('7: a body that names one member twice is refused: the upstream may read the other one', async () => {
+    const tool = (key: string, text: string) => ({ role: 'user', parts: [{ [key]: { name: 'lookup', response: { result: text } } }] });
+    await nothingForwarded(async () => {
+      for (const [path, body] of [
+        ['/openai/v1/chat/completions', '{"model":"gpt-4o-mini","model":"gpt-4o","messages":[]}'],
+        ['/openai/v1/chat/completions', '{"model":"gpt-4o","mod\\u0065l":"gpt-4o-mini","messages":[]}'],
+        [FLASH, `{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"contents":${JSON.stringify([tool('functionResponse', 'AKIAIOSFODNN7EXAMPLE')])}}`],
+      ] as const) {
+        const r = await rawRequest(port, post(path, body));
+        assert.equal(r.status, 400, `${body}: ${r.body}`);
+        assert.equal(reasonOf(r.body), 'MALFORMED_JSON');
+        assert.match(r.body, /names the same member twice/);
+      }
+    });
+    const dup = '{"model":"gpt-4o-mini","model":"gpt-4o","messages":[]}';
+    assert.equal((await grpc(check({ path: '/openai/v1/chat/completions', body: dup, route: 'openai' }))).status.code, 3);
+    assert.equal((await httpCheck(httpPort, { path: '/openai/v1/chat/completions', body: dup })).status, 400);
+    const p7 = await extProc.decide(proc('/openai/v1/chat/completions', dup));
+    assert.deepEqual([p7.status, p7.reason], [400, 'MALFORMED_JSON']);
+    // One name in different objects is ordinary JSON.
+    const ok = await rawRequest(port, post('/openai/v1/chat/completions', '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"a"},{"role":"user","content":"b"}]}'));
+    assert.equal(ok.status, 200, ok.body);
+    // A tool result under its proto field name (function_response, which Vertex accepts) is scanned like functionResponse.
+    await nothingForwarded(async () => {
+      const r = await rawRequest(port, post(FLASH, JSON.stringify({ contents: [tool('function_response', 'deploy with AKIAIOSFODNN7EXAMPLE')] })));
+      assert.equal(r.status, 403, r.body);
+      assert.equal(reasonOf(r.body), 'GUARDRAIL_BLOCKED');
+    });
   });
 
   it('suspected: an http route with a text/plain body whose model a policy depends on is refused (415)', async () => {

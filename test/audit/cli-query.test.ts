@@ -77,7 +77,7 @@ describe('warden audit query: one record, one line', () => {
     }
     const bad = await runAuditCli(['query', '--sqlite', mixed, '--class', 'tuning']);
     assert.equal(bad.code, 2);
-    assert.equal(bad.err, 'warden audit query: --class: "tuning" is not one of inference, training, admin, other\n');
+    assert.equal(bad.err, 'warden audit query: --class: "tuning" is not one of inference, training, admin, tool, other\n');
     const verify = await runAuditCli(['verify', '--sqlite', mixed, '--key', join(dir, 'none.key'), '--class', 'training']);
     assert.equal(verify.code, 2, 'verify checks the whole log: it refuses the filter');
   });

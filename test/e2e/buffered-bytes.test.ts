@@ -1,4 +1,4 @@
-// spec.maxBufferedBytes: request bodies held in memory across all requests in
+// spec.limits.maxBufferedBytes: request bodies held in memory across all requests in
 // flight are bounded. An upstream that holds its answers keeps the first
 // request's body counted; the next body-reading request is refused with 503
 // and Retry-After (never an out-of-memory crash), and once the first is done
@@ -43,7 +43,7 @@ function post(url: string, body: Buffer, chunked = false): Promise<Reply> {
 
 const chat = (n: number) => Buffer.from(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(n) }] }));
 
-describe('spec.maxBufferedBytes', () => {
+describe('spec.limits.maxBufferedBytes', () => {
   const held: (() => void)[] = [];
   let arrived = 0;
   const upstream = createServer((req, res) => {
@@ -68,7 +68,7 @@ describe('spec.maxBufferedBytes', () => {
 kind: Gateway
 metadata: {name: t}
 spec:
-  maxBufferedBytes: ${2 * MiB}
+  limits: {maxBufferedBytes: ${2 * MiB}}
   extProc: {grpc: {port: 0}, timeout: 5s}
   routes:
     - {name: openai, provider: openai, upstream: "${up}"}

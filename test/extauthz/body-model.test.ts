@@ -9,7 +9,8 @@ import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { credentials, loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { EXTERNAL_AUTH_PROTO, LOADER_OPTIONS, type CheckRequest } from '../../src/extauthz/proto.js';
+import { LOADER_OPTIONS } from '../../src/envoy-api/load.js';
+import { EXTERNAL_AUTH_PROTO, type CheckRequest } from '../../src/extauthz/proto.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { MODEL_PATH, VERTEX_HOST, meshConfig, sidecarCheck } from './mesh.js';
 

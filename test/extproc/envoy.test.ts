@@ -136,6 +136,8 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
   const held: ServerResponse[] = [];
   let streamed: RunningEnvoy;
   let buffered: RunningEnvoy;
+  let none: RunningEnvoy;
+  let answerUnread: RunningEnvoy;
   let short: RunningEnvoy;
   let alice: string;
   let bob: string;
@@ -159,15 +161,22 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     const bufferedFilter = structuredClone(filter);
     bufferedFilter.typed_config.processing_mode.request_body_mode = 'BUFFERED';
     delete bufferedFilter.typed_config.send_body_without_waiting_for_header_response;
+    // NONE: the request body never passes Warden (proto3 leaves the zero enum value off the wire).
+    const noneFilter = structuredClone(filter);
+    noneFilter.typed_config.processing_mode.request_body_mode = 'NONE';
+    delete noneFilter.typed_config.send_body_without_waiting_for_header_response;
+    // The answer passes Envoy without Warden: refused, since usage, guardrails and the record need it.
+    const answerUnreadFilter = structuredClone(filter);
+    answerUnreadFilter.typed_config.processing_mode.response_body_mode = 'NONE';
     // Envoy waits 0.3 s for each answer: shorter than Warden's admission deadline.
     const shortFilter = structuredClone(filter);
     shortFilter.typed_config.message_timeout = '0.3s';
     const start = (f: object) =>
       startEnvoy({ httpFilters: [f], clusters, routeTo: 'upstream', perFilterConfig, runtime, otherHosts: [{ domains: ['other.example.com'] }] });
-    [streamed, buffered, short] = await Promise.all([start(filter), start(bufferedFilter), start(shortFilter)]);
+    [streamed, buffered, none, answerUnread, short] = await Promise.all([start(filter), start(bufferedFilter), start(noneFilter), start(answerUnreadFilter), start(shortFilter)]);
   });
   after(async () => {
-    await Promise.all([streamed?.stop(), buffered?.stop(), short?.stop()]);
+    await Promise.all([streamed?.stop(), buffered?.stop(), none?.stop(), answerUnread?.stop(), short?.stop()]);
     await s?.close();
     for (const res of held) res.destroy();
     if (slow) await closeServer(slow);
@@ -284,6 +293,28 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     assert.equal(JSON.parse(res.text).candidates[0].content.parts[0].text, `Echo from ${GEMINI}: write to [EMAIL_1]`);
     assert.equal(upstreamSaw(id)?.identity, s.emu.serviceAccountEmail);
     assert.deepEqual(findings(await auditRow(id)), ['request:EMAIL:redact']);
+  });
+
+  it('NONE request mode: a call whose body Warden must read is refused, not passed unread; one that needs no body is served', async () => {
+    const id = rid('none-read');
+    const res = await call(none, `${MODEL_PATH}:generateContent`, { id, token: alice, body: prompt('write to carol@example.org') });
+    assert.equal(res.status, 413, res.text);
+    assert.equal(JSON.parse(res.text).error.details[0].reason, 'BODY_TOO_LARGE_TO_SCAN');
+    assert.equal(upstreamSaw(id), undefined);
+    const gid = rid('none-get');
+    const got = await call(none, MODEL_PATH, { id: gid, token: alice, method: 'GET' });
+    const row = await auditRow(gid);
+    assert.deepEqual([row.decision, row.upstream_status, got.status], ['allow', 404, 404], 'forwarded, answered by the upstream (which serves no GET there)');
+  });
+
+  it('response_body_mode NONE: refused (500 EXT_PROC_MODE), recorded; nothing reaches the upstream', async () => {
+    const id = rid('answer-unread');
+    const res = await call(answerUnread, `${MODEL_PATH}:generateContent`, { id, token: alice, body: prompt('hello') });
+    assert.equal(res.status, 500, res.text);
+    assert.equal(JSON.parse(res.text).error.details[0].reason, 'EXT_PROC_MODE');
+    assert.match(JSON.parse(res.text).error.message, /response_body_mode NONE/);
+    assert.equal(upstreamSaw(id), undefined);
+    assert.equal((await auditRow(id)).status, 500);
   });
 
   for (const [mode, envoy] of [['STREAMED', () => streamed], ['BUFFERED', () => buffered]] as const) {

@@ -7,7 +7,8 @@
 // tests (test/extproc/envoy.test.ts) cover the data plane itself.
 import { credentials, loadPackageDefinition, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { EXTERNAL_PROCESSOR_PROTO, LOADER_OPTIONS } from '../../src/extproc/proto.js';
+import { LOADER_OPTIONS } from '../../src/envoy-api/load.js';
+import { EXTERNAL_PROCESSOR_PROTO } from '../../src/extproc/proto.js';
 
 export type Msg = Record<string, unknown>;
 export type ExtProcStream = ClientDuplexStream<Msg, Msg>;

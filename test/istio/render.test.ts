@@ -271,6 +271,9 @@ describe('warden istio render', () => {
       assert.deepEqual(config.problems, []);
       assert.deepEqual(renderManifests(config, text, OPTIONS).warnings, []);
     }
+    // No store at all: rendered, with a warning that nothing will be recorded.
+    const none = parseConfig(CONFIG, 'none.yaml', dir);
+    assert.match(renderManifests(none, CONFIG, OPTIONS).warnings.join('\n'), /no audit store: Warden will keep no record/);
     const sqlite = CONFIG.replace('  credentials:\n', '  audit: {sqlite: a.db}\n  credentials:\n');
     assert.throws(() => renderManifests(parseConfig(sqlite, 'x.yaml', dir), sqlite, OPTIONS), RenderRefusedError);
   });

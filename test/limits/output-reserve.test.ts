@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { DEFAULT_OUTPUT_RESERVE, outputReserve } from '../../src/limits/estimate.js';
 import { startGatewayFromYaml, type YamlGateway } from '../helpers/gateway.js';
 import { closeServer, listen } from '../helpers/http-server.js';
 import { until } from '../helpers/process.js';
@@ -77,5 +78,15 @@ spec:
     assert.equal(d.status, 429, '5 + 40 + 40 + 40 ≥ 100: the budget is taken by what is used and reserved');
     for (const release of held.splice(0)) release();
     assert.deepEqual([(await a).status, (await b).status, (await c).status], [200, 200, 200]);
+  });
+});
+
+describe('outputReserve', () => {
+  it("reads Gemini's maximum under its JSON or proto name (Vertex accepts both), and the largest of several", () => {
+    assert.equal(outputReserve({ generationConfig: { maxOutputTokens: 300 } }), 300);
+    assert.equal(outputReserve({ generation_config: { max_output_tokens: 60000 } }), 60000);
+    assert.equal(outputReserve({ generationConfig: { maxOutputTokens: 10 }, generation_config: { max_output_tokens: 5000 } }), 5000);
+    assert.equal(outputReserve({ max_tokens: 10, max_completion_tokens: 900 }), 900);
+    assert.equal(outputReserve({ generationConfig: { maxOutputTokens: '5000' } }), DEFAULT_OUTPUT_RESERVE);
   });
 });

@@ -10,7 +10,7 @@ import type { SecretLayout } from './secret-files.js';
 
 /**
  * The pod's memory limit and its V8 heap limit (old space). The heap limit V8 reports is ~50 MiB
- * more (new space); request bodies held by default (spec.maxBufferedBytes, a quarter of that) sit
+ * more (new space); request bodies held by default (spec.limits.maxBufferedBytes, a quarter of that) sit
  * outside the heap; Node needs ~100 MiB beside both: 304 + 76 + 100 < 512.
  */
 export const POD_MEMORY_LIMIT_MIB = 512;
