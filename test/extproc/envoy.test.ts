@@ -299,7 +299,9 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     const id = rid('none-read');
     const res = await call(none, `${MODEL_PATH}:generateContent`, { id, token: alice, body: prompt('write to carol@example.org') });
     assert.equal(res.status, 413, res.text);
-    assert.equal(JSON.parse(res.text).error.details[0].reason, 'BODY_TOO_LARGE_TO_SCAN');
+    // Owners are tracked here (spec.ownership's default): a generation's body may name a cache, so it is
+    // refused as unclassifiable before the guardrails would refuse it as unscanned.
+    assert.equal(JSON.parse(res.text).error.details[0].reason, 'BODY_TOO_LARGE_TO_CLASSIFY');
     assert.equal(upstreamSaw(id), undefined);
     const gid = rid('none-get');
     const got = await call(none, MODEL_PATH, { id: gid, token: alice, method: 'GET' });
