@@ -2,7 +2,10 @@
 // evaluation corpus (test/guardrails/corpus/), held-out cases apart, with
 // every miss listed. No timing: a measurement of what is caught.
 //
-//   node --import tsx bench/guardrails-corpus.ts [--misses]
+//   node --import tsx bench/guardrails-corpus.ts [--tuned] [--misses]
+//
+// --tuned: only the tuned-on cases (summaries and misses), so that a detector
+// can be improved without looking at the held-out rounds.
 import { corpus, evaluate, summarize, TARGETS, type Row } from '../test/guardrails/corpus/index.js';
 import { guardrails } from '../test/guardrails/helpers.js';
 
@@ -17,15 +20,22 @@ const line = (r: Row) => {
   return `  ${r.category.padEnd(22)} ${String(r.n).padStart(4)} cases  ${what.padEnd(15)} ${pct(r.rate).padStart(6)}  (target ${r.category === 'negative' ? '≤' : '≥'} ${pct(target)}) ${met ? 'met' : 'NOT MET'}`;
 };
 console.log(`guardrails on the evaluation corpus (${cases.length} cases; classifier ${g.classifier.name}, threshold ${g.injectionThreshold}):`);
+const tunedOnly = process.argv.includes('--tuned');
 console.log(' tuned-on cases:');
 for (const r of summarize(outcomes.filter((o) => !o.c.heldOut))) console.log(line(r));
-console.log(' held-out cases (never tuned against):');
-for (const r of summarize(outcomes.filter((o) => o.c.heldOut))) console.log(line(r));
-console.log(' all:');
-for (const r of summarize(outcomes)) console.log(line(r));
+if (!tunedOnly) for (const round of [1, 2]) {
+  console.log(` held-out cases, round ${round} (never tuned against):`);
+  for (const r of summarize(outcomes.filter((o) => o.c.heldOut && (o.c.round ?? 1) === round))) console.log(line(r));
+}
+if (!tunedOnly) {
+  console.log(' held-out cases, both rounds:');
+  for (const r of summarize(outcomes.filter((o) => o.c.heldOut))) console.log(line(r));
+  console.log(' all:');
+  for (const r of summarize(outcomes)) console.log(line(r));
+}
 if (process.argv.includes('--misses')) {
-  console.log('\nmisses:');
-  for (const o of outcomes.filter((x) => !x.ok)) {
+  console.log(`\nmisses${tunedOnly ? ' (tuned-on cases only)' : ''}:`);
+  for (const o of outcomes.filter((x) => !x.ok && !(tunedOnly && x.c.heldOut))) {
     console.log(`  [${o.c.category}${o.c.heldOut ? ', held out' : ''}/${o.c.kind}] ${JSON.stringify(o.c.text.slice(0, 110))}  → ${o.found.join(' ') || 'nothing'}`);
   }
 }

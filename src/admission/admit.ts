@@ -45,6 +45,8 @@ export interface AdmissionParts {
    * proxy it is whatever the caller wrote.
    */
   forwardsByHost?: boolean;
+  /** The front door cannot change the request body (ext_authz): Model Armor screens prompts by its API, never inline. */
+  fixedBody?: boolean;
 }
 
 export interface Admission {
@@ -133,7 +135,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
     admission.guard = guard;
     try {
       if (unscanned) guard.unscanned(target.mcp?.source === 'headers' ? HEADERS_ONLY : undefined, wrapped);
-      else admission.body = await guard.request(body.json, target);
+      else admission.body = await guard.request(body.json, target, { inline: !parts.fixedBody });
     } finally {
       ex.findings = guard.findings.list;
     }

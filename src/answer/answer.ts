@@ -95,12 +95,18 @@ export class AnswerStage {
     return out;
   }
 
-  end(): Buffer | undefined {
-    let rest = this.usageFilter?.end();
+  /** The rest; a promise when guard(response) holds the answer for the external guardrails that read it. */
+  end(): Buffer | undefined | Promise<Buffer | undefined> {
     // Ownership's step returns the whole cut list at its end (nothing more when it only reads a created name).
-    rest = endStep(this.owned, rest);
-    rest = endStep(this.mcp?.step, rest);
-    rest = endStep(this.rewriter, rest);
+    const rest = endStep(this.mcp?.step, endStep(this.owned, this.usageFilter?.end()));
+    if (!this.rewriter) return this.captured(rest);
+    const a = rest && this.rewriter.chunk(rest);
+    const b = this.rewriter.end();
+    const join = (b: Buffer | undefined) => this.captured(a && b ? Buffer.concat([a, b]) : (a ?? b));
+    return b instanceof Promise ? b.then(join) : join(b);
+  }
+
+  private captured(rest: Buffer | undefined): Buffer | undefined {
     if (rest) this.capture.push(rest);
     return rest;
   }

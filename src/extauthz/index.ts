@@ -13,7 +13,7 @@ export interface RunningExtAuthz {
 }
 
 export async function startExtAuthz(spec: ExtAuthzSpec, parts: Omit<CheckerParts, 'timeoutMs'>, host: string): Promise<RunningExtAuthz> {
-  const checker = new Checker({ ...parts, timeoutMs: durationMs(spec.timeout) });
+  const checker = new Checker({ ...parts, fixedBody: true, timeoutMs: durationMs(spec.timeout) });
   // Shared upstream tokens are minted ahead of the first check by Credentials.start().
   const grpc = spec.grpc ? await startGrpcServer(checker, host, spec.grpc.port) : undefined;
   let http: RunningHttpServer | undefined;

@@ -410,18 +410,27 @@ export class ExchangeProcessor {
     }
     const answer = this.answer!;
     let out: Buffer | undefined;
+    let rest: Buffer | undefined | Promise<Buffer | undefined>;
     try {
       out = chunk.length ? answer.chunk(chunk) : undefined;
-      if (end) {
-        const rest = answer.end();
-        out = out && rest ? Buffer.concat([out, rest]) : (out ?? rest);
-      }
+      if (end) rest = answer.end();
     } catch (e) {
-      // guard(response) refused the rest (too large to read, or unreadable): the answer is cut off.
-      outcome.aborted = 'transform';
-      outcome.abortError = e as Error;
-      return this.cutOff();
+      return this.transformFailed(e);
     }
+    // Held for the guardrails that read the answer: the last chunk's answer waits for them.
+    if (rest instanceof Promise) return rest.then((r) => this.answerChunk(chunk, out, r, end, trailers), (e: unknown) => this.transformFailed(e));
+    return this.answerChunk(chunk, out, rest, end, trailers);
+  }
+
+  /** guard(response) refused the rest (too large to read, or unreadable): the answer is cut off. */
+  private transformFailed(e: unknown): Promise<void> | void {
+    this.outcome.aborted = 'transform';
+    this.outcome.abortError = e as Error;
+    return this.cutOff();
+  }
+
+  private answerChunk(chunk: Buffer, out: Buffer | undefined, rest: Buffer | undefined, end: boolean, trailers?: { responseTrailers: object }): Promise<void> | void {
+    out = out && rest ? Buffer.concat([out, rest]) : (out ?? rest);
     // The answer to a trailers message cannot carry body: what is left of a rewritten body then is dropped,
     // as an answer that ends with trailers has none (trailers are not asked for, see processing mode).
     const response: ProcessingResponse = trailers ?? { responseBody: common(undefined, this.rewrites && (chunk.length || out?.length) ? replaceChunk(out) : undefined) };

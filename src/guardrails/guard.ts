@@ -23,7 +23,7 @@ import { ExternalResolver, type ExternalPlan } from './external/plan.js';
 import type { ExternalVerdict } from './external/types.js';
 import { Findings } from './findings.js';
 import { HeldText } from './held-text.js';
-import { applyRedactions, Placeholders } from './redactor.js';
+import { applyRedactions, Placeholders, type Edit } from './redactor.js';
 import { Scanner } from './scanner.js';
 import { requestTextFields, type TextField } from './text-fields.js';
 
@@ -116,6 +116,12 @@ export class Guardrails {
   }
 }
 
+interface AnswerCheck {
+  name: string;
+  failure: 'open' | 'closed';
+  run: (texts: string[]) => Promise<ExternalVerdict>;
+}
+
 /** Gemini operations on which Vertex applies Model Armor itself, given the request's `modelArmorConfig`. */
 const INLINE_ARMOR = new Set(['generateContent', 'streamGenerateContent']);
 
@@ -150,7 +156,7 @@ export class GuardSession {
    * finding is present, GUARDRAIL_UNAVAILABLE (503) when an external guardrail
    * that fails closed did not answer.
    */
-  async request(json: unknown, target?: Pick<Target, 'provider' | 'operation' | 'model'>): Promise<Buffer | undefined> {
+  async request(json: unknown, target?: Pick<Target, 'provider' | 'operation' | 'model'>, opts: { inline?: boolean } = {}): Promise<Buffer | undefined> {
     const table = this.actions.request;
     if (!table.active && !this.plan) return undefined;
     const fields = requestTextFields(json);
@@ -165,7 +171,7 @@ export class GuardSession {
       }
       if (fields.length) await this.injection(fields);
     }
-    if (this.plan) changed = (await this.externalRequest(json, fields, target)) || changed;
+    if (this.plan) changed = (await this.externalRequest(json, fields, target, opts.inline !== false)) || changed;
     const blocked = this.findings.blocked('request');
     if (blocked.length) {
       throw new WardenError('PERMISSION_DENIED', 'GUARDRAIL_BLOCKED', `request blocked by guardrails: ${blocked.join(', ')}`);
@@ -174,7 +180,7 @@ export class GuardSession {
   }
 
   /** Model Armor (inline or by API) and the services, on the request's text. Returns whether the body changed. */
-  private async externalRequest(json: unknown, fields: readonly TextField[], target?: Pick<Target, 'provider' | 'operation' | 'model'>): Promise<boolean> {
+  private async externalRequest(json: unknown, fields: readonly TextField[], target: Pick<Target, 'provider' | 'operation' | 'model'> | undefined, canInline: boolean): Promise<boolean> {
     const plan = this.plan!;
     const armor = this.guardrails.modelArmor;
     let changed = false;
@@ -182,7 +188,8 @@ export class GuardSession {
     const texts = fields.map((f) => f.value);
     if (armor && (plan.promptTemplate || plan.responseTemplate)) {
       const body = json as Record<string, unknown>;
-      const inline = armor.spec.mode === 'auto' && target?.provider === 'vertex' && INLINE_ARMOR.has(target.operation) && body['safetySettings'] === undefined;
+      // Inline needs a body Warden may change (not under ext_authz) and one Vertex accepts the config in.
+      const inline = canInline && armor.spec.mode === 'auto' && target?.provider === 'vertex' && INLINE_ARMOR.has(target.operation) && body['safetySettings'] === undefined;
       if (inline) {
         // Vertex screens both ways; the caller's own modelArmorConfig gives way to the configured templates.
         const cfg: Record<string, string> = {};
@@ -261,16 +268,23 @@ export class GuardSession {
   }
 
   /** External guardrails that read this request's answer (Model Armor by API, services with `response`). */
-  private answerChecks(): { name: string; run: (texts: string[]) => Promise<ExternalVerdict> }[] {
+  private answerChecks(): AnswerCheck[] {
+    // Known once guard(request) has run (it decides whether Vertex screens the answer inline).
+    return (this.answerChecksMemo ??= this.listAnswerChecks());
+  }
+
+  private answerChecksMemo?: AnswerCheck[];
+
+  private listAnswerChecks(): AnswerCheck[] {
     const plan = this.plan;
     if (!plan) return [];
-    const out: { name: string; run: (texts: string[]) => Promise<ExternalVerdict> }[] = [];
+    const out: AnswerCheck[] = [];
     const armor = this.guardrails.modelArmor;
     const template = plan.responseTemplate;
-    if (armor && template && !this.inlineArmor) out.push({ name: 'MODEL_ARMOR', run: (t) => armor.check('response', template, t) });
+    if (armor && template && !this.inlineArmor) out.push({ name: 'MODEL_ARMOR', failure: plan.failure ?? armor.spec.failure, run: (t) => armor.check('response', template, t) });
     for (const name of plan.services) {
       const sv = this.guardrails.services.get(name);
-      if (sv?.spec.directions.includes('response')) out.push({ name: sv.type, run: (t) => sv.check('response', t, { route: this.route }) });
+      if (sv?.spec.directions.includes('response')) out.push({ name: sv.type, failure: plan.failure ?? sv.spec.failure, run: (t) => sv.check('response', t, { route: this.route }) });
     }
     return out;
   }
@@ -305,9 +319,73 @@ export class GuardSession {
     return { jsonrpc: '2.0', id: id ?? null, error: { code: wardenCode(403), message, data: { reason: 'GUARDRAIL_BLOCKED', requestId: this.requestId } } };
   }
 
+  /**
+   * Whether the answer waits for the external guardrails that read it, so that what they find is
+   * redacted before it leaves: when there are such guardrails and this request's response actions
+   * redact something. Otherwise their findings on the answer are recorded once it has left.
+   */
+  get holdsAnswer(): boolean {
+    return this.actions.response.enforcing && this.answerChecks().length > 0;
+  }
+
+  /**
+   * The held answer's texts (after the detectors' redaction) checked by the external guardrails
+   * that read answers: their findings recorded under the response actions, and for each text the
+   * edits that enforce them — a located finding to redact replaced by its placeholder, an unlocated
+   * one by a placeholder for the whole text, a service's rewrite taken as it is. A guardrail that
+   * fails closed withholds every text (its `_UNAVAILABLE` placeholder); one that fails open lets
+   * them pass, flagged.
+   */
+  async checkAnswer(texts: readonly string[]): Promise<Edit[][]> {
+    const edits: Edit[][] = texts.map(() => []);
+    const whole = (i: number, text: string) => texts[i]!.length > 0 && edits[i]!.push({ start: 0, end: texts[i]!.length, text });
+    const checks = this.answerChecks();
+    const results = await Promise.all(checks.map((c) => c.run([...texts]).then((v) => ({ c, v }), (e: unknown) => ({ c, e }))));
+    const table = this.actions.response;
+    for (const r of results) {
+      if ('e' in r) {
+        const type = `${r.c.name}_UNAVAILABLE`;
+        const closed = r.c.failure === 'closed';
+        this.findings.add(type, 'unscanned', 'response', closed ? 'redact' : 'flag', r.c.name.toLowerCase());
+        this.guardrails.counted(type, 'response', closed ? 'redact' : 'flag');
+        if (closed) texts.forEach((_, i) => whole(i, this.placeholders.for(type, '')));
+        continue;
+      }
+      const v = r.v;
+      const located = new Set<number>();
+      for (const f of v.findings) {
+        const action = table.action(f.type, f.category, 'flag');
+        if (action === 'off') continue;
+        const where = f.text === undefined ? r.c.name.toLowerCase() : `answer[${f.text}]${f.start === undefined ? '' : `[${f.start}:${f.end}]`}`;
+        this.findings.add(f.type, f.category as Category, 'response', action, where);
+        this.guardrails.counted(f.type, 'response', action);
+        if (action !== 'redact') continue;
+        const at = f.text === undefined ? texts.map((_, i) => i) : [f.text];
+        for (const i of at) {
+          const t = texts[i];
+          if (t === undefined) continue;
+          if (f.start !== undefined && f.end !== undefined && f.text !== undefined && f.start < f.end && f.end <= t.length) {
+            edits[i]!.push({ start: f.start, end: f.end, text: this.placeholders.for(f.type, t.slice(f.start, f.end)) });
+            located.add(i);
+          } else whole(i, this.placeholders.for(f.type, t));
+        }
+      }
+      v.rewritten?.forEach((text, i) => {
+        if (texts[i] !== undefined && !located.has(i) && text !== texts[i]) whole(i, text);
+      });
+    }
+    // One edit per span: a whole-text edit wins, else the earliest of overlapping ones.
+    return edits.map((list) => {
+      list.sort((a, b) => a.start - b.start || b.end - a.end);
+      const kept: Edit[] = [];
+      for (const e of list) if (!kept.length || e.start >= kept[kept.length - 1]!.end) kept.push(e);
+      return kept;
+    });
+  }
+
   /** Answer text as it leaves (after redaction), for the external guardrails that read answers. */
   answerText(text: string): void {
-    if (!text || !this.plan || this.answerSize > ANSWER_CAP) return;
+    if (!text || !this.plan || this.answerSize > ANSWER_CAP || this.holdsAnswer) return;
     this.answer.push(text);
     this.answerSize += text.length;
   }
@@ -326,7 +404,7 @@ export class GuardSession {
   /** The answer ended: the external guardrails that read answers check it (their findings are recorded; it has left). */
   answerEnded(): void {
     const checks = this.answerChecks();
-    if (!checks.length || !this.answer.length) return;
+    if (!checks.length || !this.answer.length || this.holdsAnswer) return;
     const texts = [this.answer.join('')];
     this.answer = [];
     for (const c of checks) {

@@ -31,3 +31,27 @@ export function applyRedactions(text: string, redact: readonly Match[], placehol
   }
   return out + text.slice(at);
 }
+
+/** A replacement of `[start, end)` of a text by `text` (a placeholder, or a guard's rewrite). */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * The part `[a, b)` of `text` with `edits` (sorted, non-overlapping) applied: an edit's
+ * replacement goes into the part where it starts, what it covers is left out of every part.
+ * A streamed answer's events are such parts of their channel's text.
+ */
+export function editSlice(text: string, a: number, b: number, edits: readonly Edit[]): string {
+  let out = '';
+  let at = a;
+  for (const e of edits) {
+    if (e.end <= a || e.start >= b) continue;
+    if (e.start >= at) out += text.slice(at, e.start);
+    if (e.start >= a) out += e.text;
+    at = Math.max(at, Math.min(e.end, b));
+  }
+  return out + text.slice(at, b);
+}

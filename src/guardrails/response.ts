@@ -12,18 +12,24 @@
 // released into the event that finishes its channel, or in an event of its
 // own before the stream ends. An event too large to hold breaks the stream
 // rather than pass unread (fail closed).
+//
+// When external guardrails read the answer and their findings are to be
+// redacted (GuardSession.holdsAnswer), the answer is held whole — a stream's
+// events too, up to MAX_BODY — until they have answered; their edits are then
+// applied to each event's part of its channel's text, and the answer leaves.
 import { JsonArraySplitter } from '../providers/json-array-stream.js';
 import type { UsageFraming } from '../providers/usage-observer.js';
 import type { GuardSession } from './guard.js';
 import type { HeldText } from './held-text.js';
 import { serializeEvent, SseEventSplitter, type SseEvent } from './sse-events.js';
+import { editSlice } from './redactor.js';
 import { finishedChannels, responseTextFields, type TextField } from './text-fields.js';
 
 export interface ResponseRewriter {
   /** One upstream chunk → what may be sent now (possibly nothing). */
   chunk(chunk: Buffer): Buffer | undefined;
-  /** The upstream ended → the rest. */
-  end(): Buffer | undefined;
+  /** The upstream ended → the rest (once the external guardrails have read a held answer). */
+  end(): Buffer | undefined | Promise<Buffer | undefined>;
 }
 
 /** Largest JSON body, SSE event or array element rewritten (larger ones break the response). */
@@ -55,7 +61,7 @@ class JsonBodyRewriter implements ResponseRewriter {
     this.parts.push(Buffer.from(chunk));
   }
 
-  end(): Buffer {
+  end(): Buffer | Promise<Buffer> {
     const body = Buffer.concat(this.parts, this.size);
     this.parts = [];
     let json: unknown;
@@ -68,19 +74,41 @@ class JsonBodyRewriter implements ResponseRewriter {
     this.session.answerEvent(json);
     const fields = responseTextFields(json);
     const blocked = mcpBlock(this.session, json, fields);
+    const texts: string[] = [];
     for (const f of fields) {
       const out = this.session.text(f.value, f.path, 0, 'response', this.session.guardrails.scanner.scan(f.value));
       this.session.answerText(out);
+      texts.push(out);
       if (out !== f.value) {
         f.set(out);
         changed = true;
       }
     }
-    this.session.answerEnded();
-    if (blocked) return Buffer.from(JSON.stringify(blocked));
-    return changed ? Buffer.from(JSON.stringify(json)) : body;
+    if (blocked) {
+      this.session.answerEnded();
+      return Buffer.from(JSON.stringify(blocked));
+    }
+    if (!this.session.holdsAnswer || texts.length === 0) {
+      this.session.answerEnded();
+      return changed ? Buffer.from(JSON.stringify(json)) : body;
+    }
+    return this.session.checkAnswer(texts).then((edits) => {
+      fields.forEach((f, i) => {
+        if (!edits[i]!.length) return;
+        f.set(editSlice(texts[i]!, 0, texts[i]!.length, edits[i]!));
+        changed = true;
+      });
+      return changed ? Buffer.from(JSON.stringify(json)) : body;
+    });
   }
 }
+
+/** A held answer's event, framed once the external guardrails have read the answer. */
+type HeldItem =
+  | { framed: string }
+  | { data: string; source?: SseEvent }
+  | { event: unknown; source?: SseEvent; parts: { set: (v: string) => void; text: number; a: number; b: number }[] }
+  | { channel: string; text: number; a: number; b: number; last: Record<string, unknown> | undefined };
 
 /** Shared by both stream framings: one event (JSON text) in, the events to send out. */
 abstract class EventRewriter implements ResponseRewriter {
@@ -88,11 +116,18 @@ abstract class EventRewriter implements ResponseRewriter {
   private out: string[] = [];
   /** The last event's object, the template for events that release held text. */
   private last: Record<string, unknown> | undefined;
+  /** Holding the answer (session.holdsAnswer): its events, and the texts they are parts of (a channel's, or one value's). */
+  private held?: HeldItem[];
+  private readonly texts: string[] = [];
+  private readonly textOf = new Map<string, number>();
+  private heldBytes = 0;
 
-  constructor(protected readonly session: GuardSession) {}
+  constructor(protected readonly session: GuardSession) {
+    if (session.holdsAnswer) this.held = [];
+  }
 
   abstract chunk(chunk: Buffer): Buffer | undefined;
-  abstract end(): Buffer | undefined;
+  abstract end(): Buffer | undefined | Promise<Buffer | undefined>;
   /** One event on the wire; `source` is the event it rewrites (absent for events that release held text). */
   protected abstract frame(json: string, source?: SseEvent): string;
 
@@ -108,20 +143,50 @@ abstract class EventRewriter implements ResponseRewriter {
     } catch {
       // `[DONE]` and other non-JSON data: the text before it is complete.
       this.releaseAll();
-      this.out.push(this.frame(text, source));
+      if (this.held) this.hold({ data: text, source }, text.length);
+      else this.out.push(this.frame(text, source));
       return;
     }
-    const blocked = this.rewrite(event);
-    this.out.push(this.frame(JSON.stringify(blocked ?? event), source));
+    const { parts, blocked } = this.rewrite(event);
+    // A blocked MCP answer goes as its JSON-RPC error, which no later edit touches.
+    if (blocked) {
+      const framed = this.frame(JSON.stringify(blocked), source);
+      if (this.held) this.hold({ framed }, framed.length);
+      else this.out.push(framed);
+    } else if (this.held) this.hold({ event, source, parts }, text.length);
+    else this.out.push(this.frame(JSON.stringify(event), source));
   }
 
   /** An event without data (a comment, a bare `event:`/`id:`): passes as it came. */
   protected passThrough(s: string): void {
-    this.out.push(s);
+    if (this.held) this.hold({ framed: s }, s.length);
+    else this.out.push(s);
   }
 
-  /** Rewrites the event in place; returns what to send instead when the event is blocked whole (an MCP answer). */
-  private rewrite(event: unknown): Record<string, unknown> | undefined {
+  private hold(item: HeldItem, size: number): void {
+    this.heldBytes += size;
+    if (this.heldBytes > MAX_BODY) throw new Error(`streamed answer larger than ${MAX_BODY} bytes cannot be held for the guardrails that read it`);
+    this.held!.push(item);
+  }
+
+  /** Where `out` lands in the held answer's texts: appended to its channel's text, or a text of its own. */
+  private place(channel: string | undefined, out: string): { text: number; a: number; b: number } {
+    let i = channel === undefined ? undefined : this.textOf.get(channel);
+    if (i === undefined) {
+      i = this.texts.push('') - 1;
+      if (channel !== undefined) this.textOf.set(channel, i);
+    }
+    const a = this.texts[i]!.length;
+    this.texts[i] += out;
+    return { text: i, a, b: a + out.length };
+  }
+
+  /**
+   * Rewrites the event in place: the held answer's parts it wrote, and what to send instead when
+   * the event is blocked whole (an MCP answer).
+   */
+  private rewrite(event: unknown): { parts: Extract<HeldItem, { parts: unknown }>['parts']; blocked?: Record<string, unknown> } {
+    const parts: Extract<HeldItem, { parts: unknown }>['parts'] = [];
     if (typeof event === 'object' && event !== null && !Array.isArray(event)) this.last = event as Record<string, unknown>;
     this.session.answerEvent(event);
     const finished = finishedChannels(event);
@@ -132,7 +197,9 @@ abstract class EventRewriter implements ResponseRewriter {
     for (const f of fields) {
       if (f.channel === undefined) {
         // Self-contained values (a Responses API event repeating the whole text) are not answer text twice.
-        f.set(this.session.text(f.value, f.path, 0, 'response', this.session.guardrails.scanner.scan(f.value)));
+        const out = this.session.text(f.value, f.path, 0, 'response', this.session.guardrails.scanner.scan(f.value));
+        f.set(out);
+        if (this.held) parts.push({ set: f.set, ...this.place(undefined, out) });
         continue;
       }
       touched.add(f.channel);
@@ -141,12 +208,13 @@ abstract class EventRewriter implements ResponseRewriter {
       if (done(f.channel)) out += held.flush();
       this.session.answerText(out);
       f.set(out);
+      if (this.held) parts.push({ set: f.set, ...this.place(f.channel, out) });
     }
     // Channels finishing in an event that carries none of their text: release it just before.
     for (const [ch, held] of this.channels) {
       if (!touched.has(ch) && done(ch) && held.held > 0) this.emitHeld(ch, held.flush());
     }
-    return blocked;
+    return blocked ? { parts, blocked } : { parts };
   }
 
   private channel(key: string): HeldText {
@@ -165,13 +233,46 @@ abstract class EventRewriter implements ResponseRewriter {
   private emitHeld(channel: string, text: string): void {
     if (text.length === 0) return;
     this.session.answerText(text);
-    this.out.push(this.frame(JSON.stringify(synthesize(channel, text, this.last))));
+    if (this.held) this.hold({ channel, last: this.last, ...this.place(channel, text) }, text.length);
+    else this.out.push(this.frame(JSON.stringify(synthesize(channel, text, this.last))));
   }
 
   protected take(): string {
     const s = this.out.join('');
     this.out = [];
     return s;
+  }
+
+  /**
+   * The answer has ended (every channel released): what is left to send, `tail` (the framing's end)
+   * included — for a held answer, once the external guardrails have read it and their edits are applied.
+   */
+  protected ending(tail: () => string): Buffer | undefined | Promise<Buffer | undefined> {
+    const rest = () => {
+      const s = this.take() + tail();
+      return s.length ? Buffer.from(s) : undefined;
+    };
+    const held = this.held;
+    if (!held) {
+      this.session.answerEnded();
+      return rest();
+    }
+    return this.session.checkAnswer(this.texts).then((edits) => {
+      const part = (p: { text: number; a: number; b: number }) => editSlice(this.texts[p.text]!, p.a, p.b, edits[p.text]!);
+      for (const item of held) {
+        if ('framed' in item) this.out.push(item.framed);
+        else if ('data' in item) this.out.push(this.frame(item.data, item.source));
+        else if ('event' in item) {
+          for (const p of item.parts) if (edits[p.text]!.length) p.set(part(p));
+          this.out.push(this.frame(JSON.stringify(item.event), item.source));
+        } else {
+          const text = part(item);
+          if (text.length) this.out.push(this.frame(JSON.stringify(synthesize(item.channel, text, item.last))));
+        }
+      }
+      this.held = undefined;
+      return rest();
+    });
   }
 }
 
@@ -189,12 +290,10 @@ class SseRewriter extends EventRewriter {
     return s.length ? Buffer.from(s) : undefined;
   }
 
-  end(): Buffer | undefined {
+  end(): Buffer | undefined | Promise<Buffer | undefined> {
     this.sse.end();
     this.releaseAll();
-    this.session.answerEnded();
-    const s = this.take();
-    return s.length ? Buffer.from(s) : undefined;
+    return this.ending(() => '');
   }
 
   protected frame(json: string, source?: SseEvent): string {
@@ -219,27 +318,14 @@ class JsonArrayRewriter extends EventRewriter {
     return s.length ? Buffer.from(s) : undefined;
   }
 
-  end(): Buffer {
+  end(): Buffer | undefined | Promise<Buffer | undefined> {
     this.releaseAll();
-    this.session.answerEnded();
-    const s = this.take();
-    return Buffer.from(this.elements === 0 ? `${s}[]` : `${s}\n]`);
+    return this.ending(() => (this.elements === 0 ? '[]' : '\n]'));
   }
 
   protected frame(json: string): string {
     return `${this.elements++ === 0 ? '[' : ',\r\n'}${json}`;
   }
-}
-
-/**
- * An MCP answer (a JSON-RPC result: one message, held whole) checked for indirect injection before
- * its text is redacted; the JSON-RPC error to send in its place when that blocks it.
- */
-function mcpBlock(session: GuardSession, message: unknown, fields: readonly TextField[]): Record<string, unknown> | undefined {
-  if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
-  const m = message as Record<string, unknown>;
-  if (m['jsonrpc'] !== '2.0' || typeof m['result'] !== 'object' || m['result'] === null) return undefined;
-  return session.mcpAnswer(m['id'], fields);
 }
 
 /** An event that carries only `text` for `channel`, shaped like the stream's own events. */
@@ -267,4 +353,15 @@ function synthesize(channel: string, text: string, last: Record<string, unknown>
   // Responses API: output[o].content[c]
   const m = /^output\[(\d+)\]\.content\[(\d+)\]/.exec(channel);
   return { type: 'response.output_text.delta', output_index: Number(m?.[1] ?? 0), content_index: Number(m?.[2] ?? 0), delta: text };
+}
+
+/**
+ * An MCP answer (a JSON-RPC result: one message, held whole) checked for indirect injection before
+ * its text is redacted; the JSON-RPC error to send in its place when that blocks it.
+ */
+function mcpBlock(session: GuardSession, message: unknown, fields: readonly TextField[]): Record<string, unknown> | undefined {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
+  const m = message as Record<string, unknown>;
+  if (m['jsonrpc'] !== '2.0' || typeof m['result'] !== 'object' || m['result'] === null) return undefined;
+  return session.mcpAnswer(m['id'], fields);
 }

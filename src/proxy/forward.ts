@@ -42,7 +42,7 @@ export interface ForwardRequest {
 export interface ResponseTransform {
   start(status: number, contentType: string | undefined, headers: Record<string, string | string[] | undefined>): boolean;
   chunk(chunk: Buffer): Buffer | undefined;
-  end(): Buffer | undefined;
+  end(): Buffer | undefined | Promise<Buffer | undefined>;
 }
 
 export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerResponse, transform: ResponseTransform): Promise<ForwardOutcome> {
@@ -61,6 +61,15 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
         settled = true;
         res.off('close', local.onClientClose);
         resolve(outcome);
+      },
+      /** The answer's last bytes (`rest`, after the held final chunk): sent, or kept until the record is written. */
+      ended(rest: Buffer | undefined): void {
+        if (settled) return;
+        outcome.durationMs = performance.now() - started;
+        const tail = held && rest ? Buffer.concat([held, rest]) : (held ?? rest);
+        if (fr.holdEnd) outcome.release = () => res.end(tail);
+        else res.end(tail);
+        local.settle();
       },
       onClientClose(): void {
         if (res.writableFinished) return;
@@ -126,7 +135,7 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
         }
       },
       onResponseEnd(c) {
-        let rest: Buffer | undefined;
+        let rest: Buffer | undefined | Promise<Buffer | undefined>;
         try {
           rest = transform.end();
         } catch (err) {
@@ -134,11 +143,16 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
           handler.onResponseError!(c, err as Error);
           return;
         }
-        outcome.durationMs = performance.now() - started;
-        const tail = held && rest ? Buffer.concat([held, rest]) : (held ?? rest);
-        if (fr.holdEnd) outcome.release = () => res.end(tail);
-        else res.end(tail);
-        settle();
+        // Held for the guardrails that read the answer: it ends once they have.
+        if (rest instanceof Promise) {
+          rest.then(
+            (r) => local.ended(r),
+            (err: Error) => {
+              outcome.abortError = err;
+              handler.onResponseError!(c, err);
+            },
+          );
+        } else local.ended(rest);
       },
       onResponseError(c, err) {
         if (settled) return;

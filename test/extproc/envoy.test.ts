@@ -38,7 +38,7 @@ const RENDER = {
 
 const prompt = (text: string) => JSON.stringify({ contents: [{ role: 'user', parts: [{ text }] }] });
 
-/** Routes without a host (callers reach Envoy at 127.0.0.1). Guardrails redact e-mail addresses in prompts and phone numbers in answers. */
+/** Routes without a host (callers reach Envoy at 127.0.0.1). Guardrails redact e-mail addresses in prompts and phone numbers in answers; group armored's answers wait for Model Armor. */
 function config(o: { emulatorUrl: string; issuer: string; slowIssuer: string }): string {
   return `apiVersion: warden.dev/v1alpha1
 kind: Gateway
@@ -62,7 +62,12 @@ spec:
       google: {file: ./credentials/service-account.json}
   guardrails:
     request: {EMAIL: redact}
-    response: {PHONE: redact}
+    response: {PHONE: redact, MODEL_ARMOR_SDP: redact}
+    modelArmor: {project: ${PROJECT}, location: ${LOCATION}, endpoint: ${o.emulatorUrl}, credential: vertex-sa, mode: api}
+    rules:
+      - name: answers screened by Model Armor
+        match: {groups: [armored]}
+        modelArmor: {responseTemplate: baseline}
   limits:
     rules:
       - name: tiny-output
@@ -89,7 +94,7 @@ spec:
   rules:
     - when:
         - key: request.auth.claims[groups]
-          values: [ml-engineers, quota]
+          values: [ml-engineers, quota, armored]
 ---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
@@ -284,6 +289,20 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     assert.equal(res.status, 200);
     assert.equal(JSON.parse(res.text).candidates[0].content.parts[0].text, `Echo from ${GEMINI}: call [PHONE_1]`);
     assert.equal((await auditRow(id)).response_bytes, Buffer.byteLength(res.text));
+  });
+
+  it('an answer Model Armor reads (sanitizeModelResponse) is held until it has, and its findings leave redacted, in an SSE stream', async () => {
+    const id = rid('armor-sse');
+    const armored = await s.token('carol', ['armored']);
+    const res = await call(streamed, `${MODEL_PATH}:streamGenerateContent?alt=sse`, { id, token: armored, body: prompt('my SSN is 123-45-6789, call +1 415 555 0100') });
+    assert.equal(res.status, 200, res.text);
+    const events = res.text.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => JSON.parse(e.slice(6)));
+    assert.ok(events.length >= 3, `several events, got ${events.length}`);
+    const said = events.map((e) => e.candidates?.[0]?.content?.parts?.[0]?.text ?? '').join('');
+    assert.equal(said, `Echo from ${GEMINI}: my SSN is [MODEL_ARMOR_SDP_1], call [PHONE_1]`);
+    assert.ok(!res.text.includes('6789'));
+    assert.ok(s.emu.modelArmorCalls.some((c) => c.method === 'sanitizeModelResponse' && c.text.includes('123-45-6789')));
+    assert.ok(findings(await auditRow(id)).includes('response:MODEL_ARMOR_SDP:redact'));
   });
 
   it('BUFFERED request mode: the body\'s answer carries the credential and the redacted body (content-length set)', async () => {

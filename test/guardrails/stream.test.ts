@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HeldText } from '../../src/guardrails/held-text.js';
+import { editSlice } from '../../src/guardrails/redactor.js';
 import { responseRewriter, type ResponseRewriter } from '../../src/guardrails/response.js';
 import { session } from './helpers.js';
 
@@ -145,5 +146,20 @@ describe('stream redaction', () => {
 
   it('no response actions: no rewriter at all', () => {
     assert.equal(responseRewriter(session({ response: { pii: 'off', secret: 'off', custom: 'off' } }), 'sse'), undefined);
+  });
+});
+
+describe('editSlice (a held stream\'s events, each a part of its channel\'s checked text)', () => {
+  it('puts a replacement in the part where it starts and leaves what it covers out of every part', () => {
+    const text = 'Mail bob@example.com today';
+    const edits = [{ start: 5, end: 20, text: '[SDP_1]' }];
+    // Cuts inside the value: the parts joined equal the whole text edited once.
+    const cuts = [0, 3, 9, 14, 22, text.length];
+    const parts = cuts.slice(1).map((b, i) => editSlice(text, cuts[i]!, b, edits));
+    assert.deepEqual(parts, ['Mai', 'l [SDP_1]', '', ' t', 'oday']);
+    assert.equal(parts.join(''), 'Mail [SDP_1] today');
+    // A whole-text edit: the placeholder in the first part, nothing after.
+    const whole = [{ start: 0, end: text.length, text: '[RAI_1]' }];
+    assert.deepEqual(cuts.slice(1).map((b, i) => editSlice(text, cuts[i]!, b, whole)), ['[RAI_1]', '', '', '', '']);
   });
 });

@@ -161,9 +161,10 @@ describe('hostile MCP traffic through Warden', () => {
         { body: '{"jsonrpc":"2.0","id":4,"method":5}', status: 200, code: -32600, id: 4, reason: 'MCP_INVALID_REQUEST' },
         { body: '{"jsonrpc":"2.0","id":{"x":1},"method":"tools/list"}', status: 400, code: -32600, id: null, reason: 'MCP_INVALID_REQUEST' },
         { body: '"tools/list"', status: 400, code: -32600, id: null, reason: 'MCP_INVALID_REQUEST' },
-        { body: '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"/a"}},"method":"tools/list"}', status: 200, code: -32602, id: 5, reason: '' },
+        // A duplicate key: parsers disagree on which value wins, so Warden cannot tell which method the server would run.
+        { body: '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"delete_file","arguments":{"path":"/a"}},"method":"tools/list"}', status: 400, code: -32700, id: null, reason: 'MALFORMED_JSON' },
       ];
-      for (const c of cases.slice(0, -1)) {
+      for (const c of cases) {
         const { status, msg, requestId } = await post(c.body, { session: sess.id });
         assert.equal(status, c.status, c.body);
         assert.equal(msg.jsonrpc, '2.0');
@@ -176,12 +177,8 @@ describe('hostile MCP traffic through Warden', () => {
         assert.match(row.reason, new RegExp(`^${c.reason}:`));
         assert.equal(row.call.result, 'error');
       }
-      // A duplicate key: JSON.parse keeps the last, as the server's parser does; policy judged the method the server runs.
-      const dup = await post(cases.at(-1)!.body, { session: sess.id });
-      assert.equal(dup.status, 200);
-      assert.equal((await recordOf(dup.requestId)).call.method, 'tools/list');
       const reached = s.sse.seen.slice(before).filter((r) => r.method === 'POST');
-      assert.deepEqual(reached.map((r) => r.rpc), ['tools/list'], 'only the duplicate-key message (a tools/list) reached the server');
+      assert.deepEqual(reached.map((r) => r.rpc), [], 'none reached the server');
     } finally {
       await sess.close();
     }

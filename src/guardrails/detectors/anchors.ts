@@ -12,6 +12,8 @@
 export interface Hit {
   at: number;
   group: string;
+  /** The anchor found there. */
+  stem: string;
 }
 
 export interface Scan {
@@ -95,7 +97,7 @@ export class AnchorIndex {
         nonAscii = true;
         if (c >= 0x2e80 && unspaced(c)) {
           const list = this.byChar.get(c);
-          if (list) for (const e of list) if (text.startsWith(e.stem, i)) hits.push({ at: i, group: e.group });
+          if (list) for (const e of list) if (text.startsWith(e.stem, i)) hits.push({ at: i, group: e.group, stem: e.stem });
           inWord = false;
         } else inWord = isWordChar(c);
       }
@@ -113,7 +115,7 @@ export class AnchorIndex {
           h = (h * 31 + c) & 0x3fffffff;
           if (len === KEY - 1) {
             const list = this.byKey.get(h);
-            if (list) for (const e of list) if (text.startsWith(e.stem, wordStart)) hits.push({ at: wordStart, group: e.group });
+            if (list) for (const e of list) if (text.startsWith(e.stem, wordStart)) hits.push({ at: wordStart, group: e.group, stem: e.stem });
           }
         }
         continue;
@@ -123,7 +125,7 @@ export class AnchorIndex {
         words++;
         if (len < KEY) {
           const list = this.short[len]!.get(h);
-          if (list) for (const e of list) if (text.startsWith(e.stem, wordStart)) hits.push({ at: wordStart, group: e.group });
+          if (list) for (const e of list) if (text.startsWith(e.stem, wordStart)) hits.push({ at: wordStart, group: e.group, stem: e.stem });
         }
         if (letters > 0 && leetDigits > 0) leetWords += leetDigits >= 2 ? 3 : 1;
         // One-letter words in a row, separated by one space or dot.
@@ -134,7 +136,7 @@ export class AnchorIndex {
       } else if (c !== 32 && c !== 46) singles = 0;
     }
     for (const e of this.markers) {
-      for (let at = text.indexOf(e.stem); at >= 0; at = text.indexOf(e.stem, at + 1)) hits.push({ at, group: e.group });
+      for (let at = text.indexOf(e.stem); at >= 0; at = text.indexOf(e.stem, at + 1)) hits.push({ at, group: e.group, stem: e.stem });
     }
     // Leet words count when they are a noticeable share of the text (a key like AKIA…7EXAMPLE, repeated, is not leetspeak).
     return { hits, spaced, leetWords: leetWords * 20 >= words ? leetWords : 0, nonAscii };

@@ -15,8 +15,9 @@
 // and template markers); a group's phrase patterns run only on the text
 // around its own anchors.
 import { AnchorIndex, type Scan } from './anchors.js';
-import { LANGUAGES, type Language } from './injection-phrases.js';
-import { decodedRuns, fold, REVERSED_WORDS, ROT13_WORDS, variants } from './normalize.js';
+import { DISCUSSION, INTENT_ANCHORS, INTENT_GROUP, intentSignals, UNDAMPED } from './injection-intent.js';
+import { LANGUAGES, MOVES, type Language } from './injection-phrases.js';
+import { decodedRuns, fold, REVERSED_WORDS, SHIFTED_WORDS, variants } from './normalize.js';
 
 export interface InjectionVerdict {
   /** 0..1 */
@@ -44,26 +45,12 @@ const GAP = (n: number) => `[^.!?;\\n。！？]{0,${n}}?`;
 
 // ------------------------------------------------------------------ English
 
-const OVERRIDE_VERB = 'ignore|ignoring|disregard|disregarding|forget|forgetting|override|bypass|skip|drop|abandon|discard|neglect|set aside|put aside|stop following|do not follow|don\'t follow|no longer follow|stop obeying|disobey|violate|throw out|cancel|supersedes?';
-const QUALIFIER = 'previous|prior|above|earlier|preceding|all|any|every|your|these|those|system|original|initial|existing|safety|content|ethical|developer|default|given|old|other|earlier';
-const OBJECT = 'instructions?|prompts?|rules|directions|guidelines|guidance|constraints|restrictions|polic(?:y|ies)|filters|programming|directives|orders|commands|context|guardrails|safeguards|limitations|ethics|principles|protocols|training|system message|messages';
-const REVEAL_VERB = 'reveal|show|print|repeat|output|display|leak|tell me|give me|dump|paste|quote|recite|write out|list|share|expose|disclose|spell out|provide|send me|return';
-const TARGET = '(?:your|the|this|my|full|entire|exact|complete|whole)\\s+(?:full\\s+|entire\\s+|exact\\s+|complete\\s+|whole\\s+|original\\s+|initial\\s+|hidden\\s+|secret\\s+|confidential\\s+|system\\s+|developer\\s+)*(?:system prompt|system message|prompt|instructions|rules you (?:were|have been) given|pre-?prompt|context window|configuration|guidelines|directives)|(?:system|developer|hidden|initial|original|secret|confidential)\\s+(?:prompt|message|instructions|rules)';
 
 const ENGLISH: Signal[] = [
-  re('ignore_instructions', 0.75, new RegExp(`\\b(?:${OVERRIDE_VERB})\\b${GAP(50)}\\b(?:${QUALIFIER})\\b${GAP(30)}\\b(?:${OBJECT})\\b`)),
-  re('ignore_instructions', 0.75, /\bforget (?:everything|all|anything)\b[^.!?\n]{0,40}\b(?:you (?:were|have been) told|above|before|so far|earlier|previously)\b/),
-  re('new_instructions', 0.6, /\byour (?:new|real|actual|true|only|updated|sole) (?:instructions?|task|rules|goal|directive|purpose|orders?|job|mission)\b[^.!?\n]{0,30}\b(?:is|are|now|supersede)|\bnew (?:system )?(?:instructions?|rules|directive)\s*:|\b(?:as|are) your new instructions\b|\b(?:previous|above|prior|earlier|original) instructions (?:were|are|was) (?:a test|fake|void|invalid|cancel+ed|obsolete|wrong|outdated)|\bsupersedes? (?:all )?(?:the )?(?:earlier|previous|prior|other)\b/),
-  re('reveal_system_prompt', 0.7, new RegExp(`\\b(?:${REVEAL_VERB})\\b${GAP(40)}(?:${TARGET})\\b`)),
   re('reveal_system_prompt', 0.7, /\bwhat (?:are|were|is|was) (?:your|the) (?:original|initial|hidden|system|secret|exact|full) (?:instructions|prompt|rules|message)\b/),
   re('reveal_system_prompt', 0.7, /\brepeat (?:the |all )?(?:words|text|everything|lines?) above\b[^\n]{0,40}\b(?:starting|verbatim|word for word|include|code block|txt|everything)|\b(?:everything|all|the text|anything)\b[^.!?\n]{0,30}\b(?:before|above) (?:my|this|the) (?:first |initial )?(?:message|prompt|question|input|turn)\b|\b(?:top|beginning|start) of (?:this|the) (?:conversation|chat|context)\b[^\n]{0,60}\b(?:quote|print|repeat|say|show|output|what)|\b(?:rules?|instructions?) (?:you were|you've been|you have been) given\b|\bprompt the developers?\b|\bthe developers? (?:configured|gave|set up) you with\b/),
-  re('unrestricted_persona', 0.7, /\b(?:you are|you're|you will be|act as|pretend(?: to be| you are| that you are)?|imagine (?:you are|being)|role-?play as|play the role of|become|from now on|respond as|answer as|behave as|switch to|enter|you are now|stay)\b[^.!?\n]{0,60}\b(?:no|without|free(?:d)? from|not bound by|unbound by|beyond|with no|lacks?|zero|ignores?)\b[^.!?\n]{0,25}\b(?:restrictions?|rules|limits?|limitations|filters?|filtering|guidelines|ethics|ethical|morals?|morality|censorship|content policy|polic(?:y|ies)|boundaries|safeguards|safety)\b/),
-  re('unrestricted_persona', 0.6, /\b(?:you are|you're|act as|pretend to be|become|called|named|as an?|switch to|enter)\b[^.!?\n]{0,30}\b(?:unfiltered|uncensored|unrestricted|unlimited|jailbroken|jailbreak|amoral|unethical|unaligned|unbound)\b/),
-  re('unrestricted_persona', 0.6, /\bdo anything now\b|\b(?:has|have) no (?:rules|restrictions|filters|limits|ethical guidelines|guidelines)\b|\b(?:freed|liberated|released|escaped|free) from (?:all |any )?(?:of )?(?:its|your|the|their)? ?(?:rules|restrictions|constraints|guidelines|programming|limitations)\b/),
-  re('mode_switch', 0.6, /\b(?:enable|enter|activate|switch to|switch into|turn on|engage|you are (?:now )?in|you're (?:now )?in|now in|welcome to)\b[^.!?\n]{0,20}\b(?:developer|dan|god|sudo|jailbreak|jailbroken|unrestricted|maintenance|debug|admin|opposite|evil|chaos|unfiltered|uncensored|root) mode\b|\b(?:developer|dan|god|sudo|jailbreak|unrestricted|maintenance|admin|evil) mode (?:on|enabled|activated|engaged)\b/),
-  re('safety_disabled', 0.6, /\b(?:disable|deactivate|turn off|switch off|remove|lift|suspend|bypass)\b[^.!?\n]{0,30}\b(?:safety|content|moderation|ethical)? ?(?:filters?|restrictions|safeguards|guardrails|safety checks?|content polic(?:y|ies)|moderation|censorship|safety)\b|\b(?:safety|content|moderation) (?:checks?|filters?|guardrails|polic(?:y|ies)) (?:are|is|have been|were) (?:now )?(?:disabled|off|removed|lifted|suspended|deactivated)\b/),
-  re('authority_claim', 0.45, /\bi am (?:your|the) (?:administrator|admin|developer|creator|owner|operator|system|programmer|maker)\b|\b(?:developers?|creators?|openai|anthropic|google|admins?|administrators?) (?:have|has) (?:authori[sz]ed|approved|allowed|permitted|cleared)\b|\badmin(?:istrator)? clearance\b|\bsystem override\b|\boverride code\b|\broot access granted\b/),
-  re('persona_play', 0.35, /\b(?:stay|remain|stays|staying) in character\b|\bnever (?:refuses?|says? no|declines?)\b|\b(?:must not|cannot|can't|won't|will never) refuse\b|\bwithout (?:refusing|question|warnings?|disclaimers?)\b|\bobey every (?:command|request|order)\b|\bcomply with every request\b|\byou are no longer (?:an? )?(?:ai|assistant|chatgpt|gpt|claude|gemini|bound|limited|restricted)\b/),
+  re('authority_claim', 0.45, /\bpriority override\b|\bi am (?:your|the) (?:administrator|admin|developer|creator|owner|operator|system|programmer|maker)\b|\b(?:developers?|creators?|openai|anthropic|google|admins?|administrators?) (?:have|has) (?:authori[sz]ed|approved|allowed|permitted|cleared)\b|\badmin(?:istrator)? clearance\b|\bsystem override\b|\boverride code\b|\broot access granted\b/),
+  re('persona_play', 0.35, /\b(?:stay|remain|stays|staying) in character\b|\bnever (?:refuses?|says? no|declines?)\b|\b(?:must not|cannot|can't|won't|will never) refuse\b|\bwithout (?:refusing|question|disclaimers)\b|\bobey every (?:command|request|order)\b|\bcomply with every request\b|\byou are no longer (?:an? )?(?:ai|assistant|chatgpt|gpt|claude|gemini|bound|limited|restricted)\b/),
   re('dual_response', 0.35, /\b(?:respond|answer|reply) (?:twice|in two ways|both as)\b|\bfirst as yourself\b/),
   re('opposite_rules', 0.5, /\b(?:does|do|doing) the opposite of (?:your|its|the|all) (?:rules|guidelines|instructions|programming|policies)\b/),
   re('addressed_instruction', 0.6, /(?:^|[\s"'{:(\[])(?:assistant|ai|model|agent|chatbot|claude|gemini|chatgpt|gpt|copilot),\s+(?:please\s+)?(?:ignore|disregard|forget|run|execute|call|delete|send|forward|now|stop|override)\b/),
@@ -75,13 +62,14 @@ const ENGLISH: Signal[] = [
   re('payload_split', 0.55, /\b(?:let|set|var|const)\s+\w+\s*=\s*["'][^"'\n]{3,}["'][^\n]{0,40}\b(?:let|set|var|const)\s+\w+\s*=\s*["'][^"'\n]{3,}["'][^\n]{0,80}\b(?:do|follow|execute|run|obey|say)\b[^.\n]{0,30}\w\s*\+\s*\w/),
 ];
 
-const TURN = /(?:^|\n)\s*(?:#{1,4}\s*)?(system|assistant|user|human|instruction|instructions|response|input|developer|model)\s*:?[ \t]*(?:\n|:)/g;
+// A turn header: a role and a colon, then text or a new line (not a value in code: `model: 'x'`, `input: [`).
+const TURN = /(?:^|\n)[ \t]*(?:#{1,4}[ \t]*)?(system|assistant|user|human|ai|instruction|instructions|response|input|developer|model)[ \t]*:(?![ \t]*['"`{[\d(])/g;
 
 // Chat-template control tokens and forged turns: structure, read anywhere in the text.
 const TEMPLATE: Signal[] = [
   re('template_tokens', 0.6, /<\|(?:im_start|im_end|im_sep|system|user|assistant|endoftext|begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|fim_prefix|fim_middle|fim_suffix)\|>|\[\/?inst\]|<<\/?sys>>|<(?:start|end)_of_turn>|<\/s>\s*<s>/),
   re('fake_system_turn', 0.35, /(?:^|\n)\s*(?:#{1,4}\s*)?(?:system|assistant|human|developer)\s*:|(?:^|\n)\s*#{2,4}\s*(?:instruction|instructions|response|input)\s*:?\s*(?:\n|$)|<\/?(?:system|im_start|im_end)>/),
-  re('fake_system_message', 0.5, /\b(?:system|admin|administrator|developer|root)\s+(?:message|note|notice|override|instruction|prompt|update|alert)\s*:|\bend of (?:the )?(?:user )?(?:input|prompt|message|conversation|document|context)\b|"role"\s*:\s*"(?:system|developer)"/),
+  re('fake_system_message', 0.5, /\[(?:system|assistant|developer|admin)\]\(#[^)\n]*\)|\[(?:system|admin|developer)(?: (?:message|note|notice|override))?\]\s*:|(?:^|\n)\s*#{2,}\s*(?:system|instructions?|admin|developer)\s*#*\s*(?:\n|$)|<\/(?:user_?input|user|context|document|data|input|query|email|page)>\s*<(?:system|instructions?|admin|developer)>|\b(?:system|admin|administrator|developer|root)\s+(?:message|note|notice|override|instruction|prompt|update|alert)\s*:|(?:^|\n)[ \t]*[-=#*\[(<]*[ \t]*end of (?:the )?(?:user )?(?:input|prompt|message|conversation|document|context|email|data)[ \t]*[-=#*\])>.:!]*[ \t]*(?:\n|$)|"role"\s*:\s*"(?:system|developer)"\s*,\s*"content"\s*:\s*"/),
   re('fake_assistant_reply', 0.3, /(?:^|\n)\s*(?:assistant|ai|model)\s*:\s*(?:sure|okay|ok|certainly|of course|yes|understood)\b/),
   // Two or more turn headers of different roles inside one message: a forged conversation.
   {
@@ -105,30 +93,101 @@ interface Compiled {
   unrestricted: RegExp;
   qualifier?: RegExp;
   persona: RegExp;
+  nullify?: RegExp;
+  yours?: RegExp;
+  prior?: RegExp;
+  refuse?: RegExp;
+  modes?: RegExp;
+  address?: RegExp;
+  send?: RegExp;
+  answer?: RegExp;
+  ignoreAbove?: RegExp;
+  safetyOff?: RegExp;
+  authority?: RegExp;
+  named?: RegExp;
+  /** The language's own switches of identity (its persona list also holds words like `ai` and `model`). */
+  pretend?: RegExp;
 }
 
+/** Whole words in languages written with spaces (a possessive such as `tu` is not the start of `tutorial`). */
+const whole = (spaced: boolean, list: readonly string[]) =>
+  new RegExp(list.map((w) => (spaced && /^[\p{L}\p{M}]/u.test(w) ? `(?<![\\p{L}\\p{M}])${w}` : w) + (spaced && /[\p{L}\p{M}]$/u.test(w) ? '(?![\\p{L}\\p{M}])' : '')).join('|'), 'u');
+const anyOf = (list: readonly string[]) => new RegExp(words(list), 'u');
+
+/** Words that start where a word starts (verbs, qualifiers: `unut` is not inside `unutar`); objects may end compounds (`Sicherheitsregeln`). */
+const starts = (spaced: boolean, list: readonly string[]) => (spaced ? list.map((w) => (/^[\p{L}\p{M}]/u.test(w) ? `(?<![\\p{L}\\p{M}])${w}` : w)) : list).join('|');
+
 function compile(l: Language): Compiled {
-  const v = words(l.verbs);
+  const v = starts(l.spaced, l.verbs);
   const o = words(l.objects);
   const gap = GAP(l.spaced ? 60 : 20);
+  const m = MOVES[l.code];
+  const near = GAP(l.spaced ? 50 : 20);
   return {
     code: l.code,
-    override: new RegExp(`(?:${v})${gap}(?:${o})|(?:${o})${gap}(?:${v})`),
+    override: new RegExp(`(?:${v})${gap}(?:${o})|(?:${o})${gap}(?:${v})`, 'u'),
     reveal: new RegExp(`(?:${words(l.reveal)})${gap}(?:${words(l.targets)})|(?:${words(l.targets)})${gap}(?:${words(l.reveal)})`),
     unrestricted: new RegExp(`(?:${words(l.unrestricted)})`),
-    qualifier: l.spaced && l.qualifiers.length ? new RegExp(`(?:${words(l.qualifiers)})`) : undefined,
-    persona: new RegExp(`(?:${words(l.persona)})`),
+    qualifier: l.qualifiers.length ? new RegExp(`(?:${starts(l.spaced, l.qualifiers)})`, 'u') : undefined,
+    persona: whole(l.spaced, [...l.persona, ...(m?.pretend ?? [])]),
+    ...(m && {
+      nullify: new RegExp(`(?:${o})${near}(?:${words(m.nullify)})|(?:${words(m.nullify)})${near}(?:${o})`, 'u'),
+      yours: whole(l.spaced, m.yours),
+      prior: anyOf(m.prior),
+      refuse: anyOf(m.refuse),
+      modes: whole(l.spaced, m.modes),
+      address: anyOf(m.address),
+      send: whole(l.spaced, m.send),
+      answer: whole(l.spaced, m.answer),
+      ignoreAbove: new RegExp(`(?:${v})${near}(?:${words(m.above)})|(?:${words(m.above)})${near}(?:${v})`, 'u'),
+      safetyOff: new RegExp(`(?:${starts(l.spaced, m.disable)})${near}(?:${words(m.safety)})|(?:${words(m.safety)})${near}(?:${starts(l.spaced, m.disable)})`, 'u'),
+      authority: anyOf(m.authority),
+      pretend: whole(l.spaced, m.pretend),
+      named: /(?<![\p{L}])(?:dan|stan|dude|aim|jailbreak|developer mode)(?![\p{L}])/u,
+    }),
   };
 }
 
 const COMPILED = LANGUAGES.map(compile);
+// Where data is sent: a URL, an e-mail address or a domain name, in any language.
+const DESTINATION = /https?:\/\/|[\w.+-]+@[\w-]+\.[a-z]|\b[\w-]+\.(?:example|com|net|org|io|xyz|ru|cn|de|fr|es|site|top|info)\b/;
 
 /** One language's signals on its windows (the qualifier is looked for around the match, before and after it). */
 function languageSignals(l: Compiled, window: string, fired: Map<string, number>): void {
+  // One signal of a kind across languages: Spanish and Portuguese share words, and must not count twice.
+  const set = (name: string, w: number) => {
+    for (const [k, v] of fired) {
+      if (k.length === name.length + 3 && k.startsWith(`${name}_`)) {
+        if (v >= w) return;
+        fired.delete(k);
+      }
+    }
+    fired.set(`${name}_${l.code}`, w);
+  };
   const m = l.override.exec(window);
-  if (m && (!l.qualifier || l.qualifier.test(window.slice(Math.max(0, m.index - 40), m.index + m[0].length + 30)))) fired.set(`ignore_instructions_${l.code}`, 0.75);
-  if (l.reveal.test(window)) fired.set(`reveal_system_prompt_${l.code}`, 0.7);
-  if (l.unrestricted.test(window) && l.persona.test(window)) fired.set(`unrestricted_persona_${l.code}`, 0.65);
+  if (m && (!l.qualifier || l.qualifier.test(window.slice(Math.max(0, m.index - 40), m.index + m[0].length + 30)))) set('ignore_instructions', 0.75);
+  if (l.reveal.test(window)) set('reveal_system_prompt', 0.7);
+  if (l.unrestricted.test(window) && l.persona.test(window)) set('unrestricted_persona', 0.65);
+  if (!l.nullify) return;
+  // The rules voided: the model's own weigh most, earlier ones less, anyone's little.
+  const v = l.nullify.exec(window);
+  if (v) {
+    const around = window.slice(Math.max(0, v.index - 40), v.index + v[0].length + 20);
+    set(l.yours!.test(around) ? 'instructions_void' : 'instructions_void_weak', l.yours!.test(around) ? 0.7 : l.prior!.test(around) ? 0.45 : 0.3);
+  }
+  if (l.refuse!.test(window)) set('refusal_suppression', 0.5);
+  if (l.ignoreAbove!.test(window)) set('ignore_instructions', 0.7);
+  if (l.safetyOff!.test(window)) set('safety_disabled', 0.55);
+  if (l.authority!.test(window)) set('authority_claim', 0.45);
+  if (l.pretend!.test(window) && l.named!.test(window)) set('named_persona', 0.35);
+  if (l.modes!.test(window)) set('mode_switch', 0.45);
+  if (l.answer!.test(window) && l.unrestricted.test(window)) set('unrestricted_answer', 0.45);
+  const sends = l.send!.test(window) && DESTINATION.test(window);
+  if (sends) set('send_to_address', 0.35);
+  if (l.address!.test(window)) {
+    set('indirect_address', 0.45);
+    if (sends || fired.size > 1) set('indirect_instruction', 0.35);
+  }
 }
 
 // ------------------------------------------------------------------ anchors
@@ -145,7 +204,13 @@ const ENGLISH_ANCHORS = [
   'obey', 'comply', 'longer', 'given', 'configur', 'context', 'message', 'orders', 'commands', 'dan', 'stan', 'top', 'beginning', 'let', 'var', 'const', 'new', 'real', 'only',
   '![', 'http',
 ];
-const TEMPLATE_ANCHORS = ['<|', '[inst', '[/inst', '<<sys', '<</sys', '_of_turn', '</s>', '#', '"role"', 'system', 'assistant', 'human', 'user', 'developer', 'instruction', 'response', 'input', 'model', 'end', 'admin', 'root'];
+const TEMPLATE_ANCHORS = ['[system]', '[assistant]', '[developer]', '</', '<|', '[inst', '[/inst', '<<sys', '<</sys', '_of_turn', '</s>', '#', '"role"', 'system', 'assistant', 'human', 'user', 'developer', 'instruction', 'response', 'input', 'model', 'end', 'admin', 'root'];
+
+/** A language's phrases that mark where to read: its objects and targets, and the moves that need no object. */
+function anchorPhrases(l: Language): string[] {
+  const m = MOVES[l.code];
+  return [...l.objects, ...l.targets, ...l.unrestricted, ...(m ? [...m.refuse, ...m.modes, ...m.address, ...m.above, ...m.safety, ...m.authority] : [])];
+}
 
 function literalWords(pattern: string): string[] {
   return pattern.match(/[\p{L}\p{M}][\p{L}\p{M}-]{2,}/gu) ?? [];
@@ -154,11 +219,12 @@ function literalWords(pattern: string): string[] {
 const ANCHORS = new AnchorIndex([
   ...ENGLISH_ANCHORS.map((w) => [w, 'en'] as const),
   ...TEMPLATE_ANCHORS.map((w) => [w, 'tpl'] as const),
-  ...ROT13_WORDS.map((w) => [w, 'rot13'] as const),
+  ...INTENT_ANCHORS.map((w) => [w, INTENT_GROUP] as const),
+  ...SHIFTED_WORDS.map(([w, k]) => [w, `shift${k}`] as const),
   ...REVERSED_WORDS.map((w) => [w, 'reversed'] as const),
-  ...LANGUAGES.flatMap((l) => [...l.objects, ...l.targets, ...l.unrestricted.flatMap(literalWords)].flatMap(literalWords).map((w) => [w, l.code] as const)),
+  ...LANGUAGES.flatMap((l) => anchorPhrases(l).flatMap(literalWords).map((w) => [w, l.code] as const)),
   // CJK objects are whole phrases without spaces: anchored by the phrase itself.
-  ...LANGUAGES.filter((l) => !l.spaced).flatMap((l) => [...l.objects, ...l.targets, ...l.unrestricted].filter((w) => !/[(?|]/.test(w)).map((w) => [w, l.code] as const)),
+  ...LANGUAGES.filter((l) => !l.spaced).flatMap((l) => anchorPhrases(l).flatMap((w) => w.match(/[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]+/g) ?? []).map((w) => [w, l.code] as const)),
 ]);
 /** Characters kept on each side of an anchor. */
 const REACH = 160;
@@ -168,6 +234,7 @@ export function windows(t: string): { groups: Map<string, string>; scan: Scan } 
   const ranges = new Map<string, number[]>();
   const scan = ANCHORS.find(t);
   for (const h of scan.hits) {
+    if (h.group === INTENT_GROUP) continue; // read by injection-intent.ts itself
     const a = Math.max(0, h.at - REACH);
     const b = Math.min(t.length, h.at + REACH);
     const r = ranges.get(h.group);
@@ -194,21 +261,25 @@ export function windows(t: string): { groups: Map<string, string>; scan: Scan } 
   return { groups: out, scan };
 }
 
-// Talk about attacks is not an attack: a sentence that discusses them (or asks how) weighs less.
-const DISCUSSION = /\b(?:attacks?|example|examples|discuss(?:ed|es|ing)?|explain(?:s|ed|ing)?|article|paper|research|benchmark|red-?team|training|defen[cd]e|defend|detect(?:ion|s|ing)?|mitigat\w*|how (?:do|can) (?:i|we|you)|how to|why (?:did|does|do)|report(?:s|ed)?|blog post|vulnerabilit\w*|study|studies|classif\w*)\b/;
-
-/** Phrase signals of a folded text; returns the anchor groups it hit and what the anchor pass noticed. */
-function phraseSignals(t: string, fired: Map<string, number>): { groups: ReadonlyMap<string, string>; scan: Scan } {
+/**
+ * Phrase signals of a folded text; returns the anchor groups it hit and what the anchor pass noticed.
+ * `raw`: the text as written, when it lines up with `t` character for character.
+ */
+function phraseSignals(t: string, fired: Map<string, number>, raw?: string): { groups: ReadonlyMap<string, string>; scan: Scan } {
   const { groups, scan } = windows(t);
   const en = groups.get('en');
   if (en) {
     const discussion = DISCUSSION.test(en);
     for (const s of ENGLISH) {
       if (s.name === 'indirect_action') continue;
-      if (!fired.has(s.name) && s.test(en)) fired.set(s.name, discussion && s.name !== 'exfiltration' ? s.weight * 0.4 : s.weight);
+      if (!fired.has(s.name) && s.test(en)) fired.set(s.name, discussion && !UNDAMPED.has(s.name) ? s.weight * 0.4 : s.weight);
     }
     if (fired.has('indirect_address') && ENGLISH.find((s) => s.name === 'indirect_action')!.test(en)) fired.set('indirect_instruction', 0.35);
   }
+  // The intent signals weigh discussion sentence by sentence themselves.
+  const intent = new Map<string, number>();
+  intentSignals(t, scan.hits, intent, raw);
+  for (const [k, w] of intent) if ((fired.get(k) ?? 0) < w) fired.set(k, w);
   const tpl = groups.get('tpl');
   if (tpl) for (const s of TEMPLATE) if (!fired.has(s.name) && s.test(tpl)) fired.set(s.name, s.weight);
   for (const l of COMPILED) {
@@ -239,10 +310,12 @@ function textSignals(raw: string, fired: Map<string, number>, depth = 0): void {
   const nonAscii = NON_ASCII.test(raw);
   if (nonAscii) hiddenSignals(raw, fired);
   const folded = nonAscii ? fold(raw) : raw.toLowerCase();
-  const { groups, scan } = phraseSignals(folded, fired);
+  const { groups, scan } = phraseSignals(folded, fired, nonAscii ? undefined : raw);
   const plain = scoreOf(fired);
   const hidden = new Map<string, number>();
-  const signs = { rot13: groups.has('rot13'), reversed: groups.has('reversed'), spaced: scan.spaced, leet: scan.leetWords >= 3 };
+  const shifts: number[] = [];
+  for (const g of groups.keys()) if (g.startsWith('shift')) shifts.push(Number(g.slice(5)));
+  const signs = { shifts, reversed: groups.has('reversed'), spaced: scan.spaced, leet: scan.leetWords >= 3 };
   for (const v of variants(folded, signs)) phraseSignals(v, hidden);
   if (depth === 0) for (const d of decodedRuns(raw)) textSignals(d, hidden, 1);
   if (scoreOf(hidden) > plain) {

@@ -79,7 +79,8 @@ function unleet(t: string): string | undefined {
     out += t.slice(copied, a) + t.slice(a, b).replace(/[0134578@$!|]/g, (ch) => LEET[ch]!);
     copied = b;
   }
-  return out + t.slice(copied);
+  // In leet text, short runs of leet digits are words too (`41` for "ai").
+  return (out + t.slice(copied)).replace(/(?<![\w.,:/-])[0134578]{2,3}(?![\w.,:/-])/g, (w) => w.replace(/[0134578]/g, (ch) => LEET[ch]!));
 }
 
 /** Letters broken apart by hyphens in three or more words (ign-ore, instr-uctions). */
@@ -96,34 +97,59 @@ function hyphenated(t: string): boolean {
 /**
  * Other readings of a folded text (see the file comment), each when `signs` says the text shows it:
  * the caller's anchor pass (anchors.ts) notices spaced letters and leet words, and finds the words of
- * ROT13 and reversed text (ROT13_WORDS, REVERSED_WORDS), at no extra cost. Hyphen-broken words are
- * counted here.
+ * Caesar-shifted (ROT13 among them) and reversed text (SHIFTED_WORDS, REVERSED_WORDS), at no extra cost.
+ * Hyphen-broken words are counted here, and quoted pieces to be put together (payload splitting).
  */
-export function variants(folded: string, signs: { rot13?: boolean; reversed?: boolean; spaced?: boolean; leet?: boolean }): string[] {
+export function variants(folded: string, signs: { shifts?: readonly number[]; reversed?: boolean; spaced?: boolean; leet?: boolean }): string[] {
   const out: string[] = [];
   // Only words that mix letters and leet digits: plain numbers stay numbers.
   const leet = signs.leet ? unleet(folded) : undefined;
-  if (leet !== undefined) out.push(leet);
+  if (leet !== undefined) {
+    out.push(leet);
+    // 1 stands for l as often as for i (ru135): read both ways.
+    const asL = /[a-z]1|1[a-z]/.test(folded) ? unleet(folded.replace(/([a-z])1|1(?=[a-z])/g, (_, a: string | undefined) => (a ? `${a}l` : 'l'))) : undefined;
+    if (asL !== undefined) out.push(asL);
+  }
   if (signs.spaced) {
-    out.push(folded.replace(/(?<![a-z])(?:[a-z][ .]){3,}[a-z](?![a-z])/g, (run) => run.replace(/[ .]/g, '')).replace(/ {2,}/g, ' '));
+    // Letters dotted apart keep the spaces between words (i.g.n.o.r.e a.l.l); letters spaced apart have wider gaps between words.
+    out.push(folded.replace(/(?<![a-z])(?:[a-z][ .]){3,}[a-z](?![a-z])/g, (run) => run.replace(run.includes('.') ? /\./g : / /g, '')).replace(/ {2,}/g, ' '));
   }
   if (hyphenated(folded)) out.push(folded.replace(/([a-z])-([a-z])/g, '$1$2'));
-  if (signs.rot13) out.push(rot13(folded));
+  for (const k of signs.shifts ?? []) out.push(shift(folded, 26 - k));
   if (signs.reversed) out.push([...folded].reverse().join(''));
+  const joined = fragments(folded);
+  if (joined !== undefined) out.push(joined);
   return out;
 }
 
-/** ROT13 and reversed forms of words injections are made of (ignore, instructions, system, prompt, forget, reveal, disregard, rules). */
-export const ROT13_WORDS = ['vtaber', 'vafgehpgvba', 'flfgrz', 'cebzcg', 'sbetrg', 'erirny', 'qvfertneq', 'ehyrf'];
-export const REVERSED_WORDS = ['erongi', 'snoitcurtsni', 'metsys', 'tpmorp', 'tegrof', 'laever', 'dragersid', 'selur'];
+/** Words injections are made of; their Caesar shifts (ROT13 among them) and reversed forms are anchors. */
+const CORE_WORDS = ['ignore', 'instructions', 'system', 'prompt', 'forget', 'reveal', 'disregard', 'rules', 'previous', 'guidelines'];
+/** [shifted word, shift]: the same words under every Caesar shift (1–25; 13 is ROT13). */
+export const SHIFTED_WORDS: readonly (readonly [string, number])[] = Array.from({ length: 25 }, (_, i) => i + 1).flatMap((k) => CORE_WORDS.map((w) => [shift(w, k), k] as const));
+export const REVERSED_WORDS = CORE_WORDS.map((w) => [...w].reverse().join(''));
 
-function rot13(s: string): string {
-  return s.replace(/[a-z]/g, (ch) => String.fromCharCode(((ch.charCodeAt(0) - 97 + 13) % 26) + 97));
+function shift(s: string, k: number): string {
+  return s.replace(/[a-z]/g, (ch) => String.fromCharCode(((ch.charCodeAt(0) - 97 + k) % 26) + 97));
+}
+
+// Payload splitting: pieces in quotes or brackets, and a sign that they are to be put together.
+const PIECE = /["'“‘\[]([^"'”’\[\]\n]{1,60})["'”’\]]/g;
+const COMBINE = /\+|\b(?:concatenat\w*|combin\w*|join\w*|merg\w*|put (?:them |it )?together|append\w*|fragments?|parts?)\b/;
+
+/** The quoted or bracketed pieces of a text run together, when the text says to combine them. */
+function fragments(t: string): string | undefined {
+  if (!COMBINE.test(t)) return undefined;
+  const pieces: string[] = [];
+  PIECE.lastIndex = 0;
+  for (let m = PIECE.exec(t); m !== null; m = PIECE.exec(t)) pieces.push(m[1]!);
+  if (pieces.length < 2) return undefined;
+  // A piece may end in a space or mid-word: joined as written, and again with spaces between.
+  return `${pieces.join('')}\n${pieces.join(' ')}`;
 }
 
 const HEX = /^(?:0x)?((?:[0-9a-f]{2}){12,})$/i;
 const BASE64 = /^[A-Za-z0-9+/_-]{24,}={0,2}$/;
-const ENTITIES_OR_U = /(?:&#x?[0-9a-f]{1,6};.{0,20}){3,}|(?:\\u[0-9a-f]{4}.{0,20}){2,}/gi;
+const ENTITIES_OR_U = /(?:&#x?[0-9a-f]{1,6};[^&\n]{0,20}){3,}|(?:\\u[0-9a-f]{4}[^\\\n]{0,20}){2,}/gi;
 
 /**
  * Text hidden in encoded runs of the original text (hex, base64, \x and %-escapes; HTML character
@@ -141,6 +167,15 @@ export function decodedRuns(text: string): string[] {
     else if (/\\x[0-9a-f]{2}|%[0-9a-f]{2}/i.test(run)) s = unescapeRun(run);
     if (s !== undefined && printable(s)) out.push(s);
   }
+  if (text.includes('.-') || text.includes('-.')) {
+    MORSE_RUN.lastIndex = 0;
+    for (let m = MORSE_RUN.exec(text); m !== null; m = MORSE_RUN.exec(text)) out.push(morse(m[0]));
+  }
+  SPACED_HEX.lastIndex = 0;
+  for (let m = SPACED_HEX.exec(text); m !== null; m = SPACED_HEX.exec(text)) {
+    const s = Buffer.from(m[0].replace(/[^0-9a-f]/gi, ''), 'hex').toString('utf8');
+    if (printable(s)) out.push(s);
+  }
   if (text.includes('&#') || text.includes('\\u')) {
     ENTITIES_OR_U.lastIndex = 0;
     for (let m = ENTITIES_OR_U.exec(text); m !== null; m = ENTITIES_OR_U.exec(text)) out.push(unescapeRun(m[0]));
@@ -148,11 +183,27 @@ export function decodedRuns(text: string): string[] {
   return out;
 }
 
+// Bytes written as hex pairs with separators (`72 65 76 …`, `72:65:76`).
+const SPACED_HEX = /(?<![0-9a-z])(?:[0-9a-f]{2}[ :,-]){7,}[0-9a-f]{2}(?![0-9a-z])/gi;
+// Morse code: letters of dots and dashes, words apart by ` / ` or three spaces.
+const MORSE_RUN = /(?:[.-]{1,7}(?: {1,3}| ?\/ ?)){4,}[.-]{1,7}/g;
+const MORSE: Record<string, string> = {
+  '.-': 'a', '-...': 'b', '-.-.': 'c', '-..': 'd', '.': 'e', '..-.': 'f', '--.': 'g', '....': 'h', '..': 'i', '.---': 'j', '-.-': 'k', '.-..': 'l', '--': 'm',
+  '-.': 'n', '---': 'o', '.--.': 'p', '--.-': 'q', '.-.': 'r', '...': 's', '-': 't', '..-': 'u', '...-': 'v', '.--': 'w', '-..-': 'x', '-.--': 'y', '--..': 'z',
+};
+
+function morse(run: string): string {
+  return run
+    .split(/ ?\/ ?| {3}/)
+    .map((w) => w.trim().split(/ +/).map((l) => MORSE[l] ?? '').join(''))
+    .join(' ');
+}
+
 function unescapeRun(run: string): string {
   return run
     .replace(/\\x([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
     .replace(/%([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
-    .replace(/&#x([0-9a-f]{1,6});/g, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
+    .replace(/&#x([0-9a-f]{1,6});/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
     .replace(/&#(\d{1,7});/g, (_, d: string) => String.fromCodePoint(Number(d)))
     .replace(/\\u([0-9a-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }

@@ -4,7 +4,10 @@
 // false positive when anything at all is reported on it.
 import type { Guardrails } from '../../../src/guardrails/guard.js';
 import { heldOut } from './held-out.js';
+import { heldOutRound2 } from './held-out-2.js';
 import { INJECTION_EN, INJECTION_I18N, INJECTION_OBFUSCATED } from './injection.js';
+import { INJECTION_EN_3, INJECTION_I18N_3, INJECTION_OBFUSCATED_3, NEGATIVES_3 } from './injection-general-3.js';
+import { INJECTION_EN_GENERAL, INJECTION_I18N_GENERAL, INJECTION_OBFUSCATED_GENERAL, NEGATIVES_GENERAL } from './injection-general.js';
 import { NEGATIVES } from './negatives.js';
 import { PII } from './pii.js';
 import { documentedSecrets, otherSecrets } from './secrets.js';
@@ -14,7 +17,9 @@ export type { Case, Category } from './types.js';
 
 let all: Case[] | undefined;
 export function corpus(): Case[] {
-  all ??= [...PII, ...documentedSecrets(), ...otherSecrets(), ...INJECTION_EN, ...INJECTION_I18N, ...INJECTION_OBFUSCATED, ...NEGATIVES, ...heldOut()];
+  all ??= [...PII, ...documentedSecrets(), ...otherSecrets(), ...INJECTION_EN, ...INJECTION_I18N, ...INJECTION_OBFUSCATED, ...NEGATIVES,
+    ...INJECTION_EN_GENERAL, ...INJECTION_I18N_GENERAL, ...INJECTION_OBFUSCATED_GENERAL, ...NEGATIVES_GENERAL,
+    ...INJECTION_EN_3, ...INJECTION_I18N_3, ...INJECTION_OBFUSCATED_3, ...NEGATIVES_3, ...heldOut(), ...heldOutRound2()];
   return all;
 }
 

@@ -20,8 +20,10 @@ export interface Case {
   value?: string;
   /** Free label (kind of value, language, attack style) for the per-kind breakdown. */
   kind: string;
-  /** Written after the detectors were tuned and never tuned against. */
+  /** Written apart from the tuned-on cases and never tuned against. */
   heldOut?: boolean;
+  /** Which held-out set: 1, written with the first detectors; 2, written before the injection detector was made general. */
+  round?: number;
 }
 
 export const c = (category: Category, kind: string, text: string, value?: string): Case => (value === undefined ? { category, kind, text } : { category, kind, text, value });
