@@ -15,8 +15,8 @@ export const LISTENER_LABEL = 'warden.dev/listener';
 export const ADMIN_TOKEN_PRINCIPAL = 'warden/admin-token';
 export const DEFAULT_POLICY_NAME = 'warden-admin-default';
 
-/** What readers may GET in the default policy: traffic, audit (and its verification status), usage, health, metrics. */
-export const READER_PATHS = ['/api/traffic', '/api/traffic/*', '/api/audit', '/api/audit/*', '/api/usage', '/api/usage/*', '/api/health', '/metrics'];
+/** What readers may GET in the default policy: traffic, audit (and its verification status), usage, health, metrics, the version. */
+export const READER_PATHS = ['/api/traffic', '/api/traffic/*', '/api/audit', '/api/audit/*', '/api/usage', '/api/usage/*', '/api/health', '/metrics', '/version'];
 
 /** The one pseudo-route policies are scoped to. */
 const ROUTE = 'admin';

@@ -44,7 +44,7 @@ export interface IssuerStatus {
 
 export interface AdminDeps {
   metrics: Metrics;
-  credentials: Credentials;
+  credentials: Pick<Credentials, 'status'>;
   wardenJwks?: () => object;
   readiness?: ReadinessCheck;
   /** POST /explain and /api/explain: a request description → the policy explanation (docs/policy.md). */
@@ -62,6 +62,8 @@ export interface AdminDeps {
   issuers?: () => IssuerStatus[];
   /** The console's files; default: the built dist/console. */
   consoleFiles?: Map<string, ConsoleFile>;
+  /** GET /version: version, commit, Node.js version, config hash, start time. */
+  version?: () => object;
 }
 
 const EXPLAIN_MAX_BYTES = 64 * 1024;
@@ -147,6 +149,9 @@ async function api(deps: AdminDeps, req: IncomingMessage, res: ServerResponse, p
   switch (route) {
     case 'GET /metrics':
       return metrics(deps, res);
+    case 'GET /version':
+      if (deps.version) return sendJson(res, 200, deps.version());
+      break;
     case 'GET /credentials':
     case 'GET /api/credentials':
       return sendJson(res, 200, { credentials: deps.credentials.status() });

@@ -89,7 +89,8 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   ex.principal = identity.principal;
 
   ex.trace?.stage('classify');
-  const target = route.provider.classify(info.method, info.path, info.query, body.json, info.headers);
+  // The provider reads the path its upstream gets (after the route's rewrite); policy, below, the caller's.
+  const target = route.provider.classify(info.method, route.upstreamPath(info.path), info.query, body.json, info.headers);
   const conflict = locate(target, route, parts.forwardsByHost ? info.host : undefined);
   ex.target = target;
   if (conflict !== undefined && route.needs & (FACT_LOCATION | FACT_JURISDICTION)) {
@@ -131,7 +132,7 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   const unscanned = (overScan || wrapped) && readableBody(target);
   const guarded = target.operationClass === 'inference' || target.operationClass === 'tool';
   if (parts.guardrails && (body.json !== undefined || unscanned) && guarded) {
-    const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy }, info.id);
+    const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy }, { requestId: info.id });
     admission.guard = guard;
     try {
       if (unscanned) guard.unscanned(target.mcp?.source === 'headers' ? HEADERS_ONLY : undefined, wrapped);
@@ -183,7 +184,7 @@ const HEADERS_ONLY = 'the MCP call was decided from its Mcp-Method/Mcp-Name head
 /** The target of a request refused before classify, for its record; none if it would not classify. */
 function classifyForRecord(route: Route, info: Exchange['req'], body: RequestBody): Exchange['target'] {
   try {
-    return route.provider.classify(info.method, info.path, info.query, body.json, info.headers);
+    return route.provider.classify(info.method, route.upstreamPath(info.path), info.query, body.json, info.headers);
   } catch {
     return undefined;
   }

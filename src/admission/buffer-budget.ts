@@ -21,7 +21,8 @@ export class BufferBudget {
   /** Bytes held now, by every request reading or holding a body. */
   used = 0;
 
-  constructor(readonly limit: number) {}
+  /** `limit`: a reload may change it; what requests hold already stays counted. */
+  constructor(public limit: number) {}
 
   /** Takes `n` bytes; false (nothing taken) when that would pass the limit. */
   take(n: number): boolean {

@@ -62,9 +62,9 @@ export interface ForwardOutcome {
    * The exchange broke off before the caller had the whole answer: the caller
    * went away, or the upstream's response broke after it had started, or
    * Warden's response transform refused it, or (ext_proc) Envoy ended the
-   * processing stream first.
+   * processing stream first, or Warden's shutdown cut it (drain.ts).
    */
-  aborted?: 'caller' | 'upstream' | 'transform' | 'envoy';
+  aborted?: 'caller' | 'upstream' | 'transform' | 'envoy' | 'shutdown';
   /** Why a response that had started broke off: the transform's error, or the upstream connection's (a body timeout too). */
   abortError?: Error;
 }

@@ -50,7 +50,8 @@ export function missingFacts(route: Route, info: RequestInfo, body: RequestBody,
       'a policy on this route depends on the caller\'s workload identity, which an HTTP ext_authz check cannot establish; use gRPC ext_authz (or the proxy)');
   }
   // (A compressed body is refused by guard(request), 415, whatever it names.)
-  if (needs & FACT_RESOURCE && target.resource === undefined && vertexResourceInBody(info.method, info.path) && !compressed(info)) {
+  const path = route.upstreamPath(info.path);
+  if (needs & FACT_RESOURCE && target.resource === undefined && vertexResourceInBody(info.method, path) && !compressed(info)) {
     const refused = bodyRefusal(info, body);
     if (refused) return refused;
   }
@@ -58,11 +59,11 @@ export function missingFacts(route: Route, info: RequestInfo, body: RequestBody,
     const refused = locationRefusal(needs, target);
     if (refused) return refused;
   }
-  if (needs & FACT_INSTANCES && target.instances === undefined && route.provider.instancesInBody(info.method, info.path)) {
+  if (needs & FACT_INSTANCES && target.instances === undefined && route.provider.instancesInBody(info.method, path)) {
     return bodyRefusal(info, body) ?? new WardenError('INVALID_ARGUMENT', 'INSTANCES_UNKNOWN',
       'the request body lists no inputs Warden can count (instances, requests, content, input), and a quota or policy on this route counts them');
   }
-  if (!(needs & (FACT_MODEL | FACT_STREAM)) || target.model !== undefined || !route.provider.modelInBody(info.method, info.path)) return undefined;
+  if (!(needs & (FACT_MODEL | FACT_STREAM)) || target.model !== undefined || !route.provider.modelInBody(info.method, path)) return undefined;
   // The call names its model (and stream flag) in the body, and none was read.
   const refused = bodyRefusal(info, body);
   if (refused) return refused;

@@ -15,6 +15,7 @@
 // (admission/record.ts) then reads the exchange whole.
 import { BodyCapture } from '../audit/capture.js';
 import { WardenError } from '../errors.js';
+import { shutdownError } from '../drain.js';
 import { responseRewriter, type ResponseRewriter } from '../guardrails/response.js';
 import { usageFraming, type UsageObserver } from '../providers/index.js';
 import { askForStreamUsage, UsageChunkFilter } from '../providers/stream-usage.js';
@@ -162,6 +163,7 @@ function endStep(step: { chunk(c: Buffer): Buffer | undefined; end(): Buffer | u
 
 function abortError(by: NonNullable<ForwardOutcome['aborted']>, cause: Error | undefined, timeoutMs: number): WardenError {
   if (by === 'caller') return new WardenError('CANCELLED', 'CLIENT_CLOSED', 'the caller closed the connection before the whole answer was sent');
+  if (by === 'shutdown') return shutdownError();
   if (by === 'envoy') {
     return new WardenError('CANCELLED', 'EXT_PROC_CLOSED', 'Envoy ended the processing stream before the whole answer was sent (the caller or the upstream went away)');
   }

@@ -90,6 +90,7 @@ export function whereClause(f: AuditFilter, param: (i: number) => string): { sql
     params.push(v);
     parts.push(sql(param(params.length)));
   };
+  if (f.requestId) add((p) => `request_id = ${p}`, f.requestId);
   if (f.since) add((p) => `time >= ${p}`, f.since);
   if (f.until) add((p) => `time < ${p}`, f.until);
   if (f.principal) {
@@ -104,7 +105,6 @@ export function whereClause(f: AuditFilter, param: (i: number) => string): { sql
   if (f.finding) add((p) => `findings LIKE ${p} ESCAPE '\\'`, `%${likeEscape(JSON.stringify({ type: f.finding }).slice(1, -1))}%`);
   // One element of the groups list, as JSON text writes it: `"name"` between `[`/`,` and `,`/`]`.
   if (f.group) add((p) => `groups LIKE ${p} ESCAPE '\\'`, `%${likeEscape(JSON.stringify(f.group))}%`);
-  if (f.requestId) add((p) => `request_id = ${p}`, f.requestId);
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 

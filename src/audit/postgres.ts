@@ -89,6 +89,7 @@ export class PostgresAuditStore implements AuditSink, AuditReader {
           ${COLUMNS.map((c) => `${c.column} ${columnType(c.kind, 'postgres')}`).join(',\n          ')},
           UNIQUE (chain, seq));
         CREATE INDEX IF NOT EXISTS ${this.table}_time ON ${this.table} (time);
+        CREATE INDEX IF NOT EXISTS ${this.table}_request_id ON ${this.table} (request_id);
         CREATE TABLE IF NOT EXISTS ${this.table}_checkpoints (
           chain text NOT NULL, seq bigint NOT NULL, hash text NOT NULL, time text NOT NULL, signature text NOT NULL,
           PRIMARY KEY (chain, seq));`,

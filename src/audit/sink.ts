@@ -36,6 +36,8 @@ export type StoredHead = ChainHead & { record?: ChainedRecord };
 
 /** Filters for `warden audit query` and `export`. All optional; all must hold. */
 export interface AuditFilter {
+  /** One request's record (its `x-request-id`): why was it refused? */
+  requestId?: string;
   /** ISO times, inclusive `since`, exclusive `until`. */
   since?: string;
   until?: string;
@@ -50,7 +52,6 @@ export interface AuditFilter {
   finding?: string;
   /** Records whose caller was in this group. */
   group?: string;
-  requestId?: string;
   limit?: number;
   /** Newest first (the console's searches), so that `limit` keeps the newest N; default oldest first. */
   newestFirst?: boolean;
@@ -91,6 +92,7 @@ export interface AuditReader {
 }
 
 export function matchesFilter(r: ChainedRecord, f: AuditFilter): boolean {
+  if (f.requestId && r.requestId !== f.requestId) return false;
   if (f.since && r.time < f.since) return false;
   if (f.until && r.time >= f.until) return false;
   if (f.principal && r.principal !== f.principal && r.subject !== f.principal && r.sourcePrincipal !== f.principal) return false;
@@ -100,6 +102,5 @@ export function matchesFilter(r: ChainedRecord, f: AuditFilter): boolean {
   if (f.operationClass && r.operationClass !== f.operationClass) return false;
   if (f.finding && !r.findings?.some((x) => x.type === f.finding)) return false;
   if (f.group && !r.groups?.includes(f.group)) return false;
-  if (f.requestId && r.requestId !== f.requestId) return false;
   return true;
 }

@@ -14,6 +14,7 @@ export const OPTIONS = {
   table: { type: 'string' },
   jsonl: { type: 'string' },
   key: { type: 'string', multiple: true },
+  'request-id': { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
   principal: { type: 'string' },
@@ -73,6 +74,7 @@ export function parseFilter(values: Record<string, string | string[] | boolean |
     if (Number.isNaN(t.getTime())) return `--${k}: "${v}" is before the earliest time a date can hold`;
     f[k] = t.toISOString();
   }
+  if (values['request-id']) f.requestId = values['request-id'] as string;
   if (values.principal) f.principal = values.principal as string;
   if (values.model) f.model = values.model as string;
   if (values.decision) {

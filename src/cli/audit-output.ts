@@ -10,7 +10,7 @@ export function queryLine(r: ChainedRecord): string {
   const findings = r.findings?.map((f) => `${f.type}/${f.direction}/${f.action}/${f.count}`).join(',');
   const quota = r.quota?.exceeded ? `exceeded:${r.quota.exceeded}` : r.quota ? r.quota.rules.join(',') : '';
   return [r.time, r.requestId, r.principal ?? '-', r.model ?? '-', r.operation ?? '-', r.decision, r.status, r.totalTokens ?? '-', r.policy ?? '-',
-    findings || '-', quota || '-', r.via ?? '-'].map(printable).join('\t');
+    findings || '-', quota || '-', r.via ?? '-', r.reason || '-'].map(printable).join('\t');
 }
 
 const ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\' };

@@ -15,13 +15,13 @@ const USAGE = `usage: warden audit <verify|query|export> (-c FILE | --sqlite FIL
 
 store:   -c FILE (the config's spec.audit), or --sqlite FILE, --postgres URL [--password-file F] [--table T], --jsonl FILE
 key:     --key FILE (verify; repeat it for a log that spans a key change; default: the config's hmacKeyFile and previousKeyFiles)
-filters: --since T --until T (ISO time, UTC unless it has an offset; or 30m/12h/7d ago), --principal P, --model M,
+filters: --request-id ID (one request's record: the x-request-id its caller got), --since T --until T (ISO time, UTC unless it has an offset; or 30m/12h/7d ago), --principal P, --model M,
          --decision allow|deny, --route NAME, --class inference|training|admin|other, --finding TYPE (a guardrail finding such as EMAIL, PROMPT_INJECTION),
          --limit N (the oldest N)`;
 
 
 /** What verify does not honour: it checks the whole log, and a filter taken silently would claim a check it did not make. */
-const NOT_FOR_VERIFY = ['since', 'until', 'principal', 'model', 'decision', 'route', 'class', 'finding', 'limit', 'output'] as const;
+const NOT_FOR_VERIFY = ['request-id', 'since', 'until', 'principal', 'model', 'decision', 'route', 'class', 'finding', 'limit', 'output'] as const;
 
 export async function audit(argv: string[]): Promise<number> {
   // The subcommand is the one positional wherever it stands, so that `warden audit --help` is a question too.

@@ -9,7 +9,8 @@ import { loadGateway, startGateway } from '../gateway.js';
 import { checkCanListen, ListenError } from '../listen.js';
 import { createLogger } from '../telemetry/log.js';
 import { DEMO_DIR, readDemoState, writeDemoState } from './demo-state.js';
-import { untilSignal } from './start.js';
+import { catchSignals, type Signals } from './signals.js';
+import { serveUntilStopped } from './start.js';
 
 /** The console's OIDC client at the dev issuer: a public client (PKCE, no secret). */
 export const CONSOLE_CLIENT_ID = 'warden-console';
@@ -50,6 +51,8 @@ spec:
     - name: vertex-sa
       google: {file: ./credentials/service-account.json}
   audit: {sqlite: ./audit.db}
+  # Nothing routes to this machine through a load balancer: stop without waiting for one to notice.
+  shutdown: {drainDelay: 0s, timeout: 10s}
 ---
 ${devIssuerAuthentication(o.issuer, o.audience)}---
 # ML engineers may call everything, training jobs included.
@@ -135,7 +138,16 @@ everyone else is denied. Files go to .warden/demo/.`);
     console.error(`warden demo: a demo is already running from this directory (gateway ${running}); use it, or stop it first (a second one would overwrite its files in .warden/demo)`);
     return 1;
   }
-  const emu = await startEmulator({ port: Number(values['emulator-port']) });
+  const signals = catchSignals();
+  try {
+    return await runDemo(signals, port, adminPort, Number(values['emulator-port']));
+  } finally {
+    signals.release();
+  }
+}
+
+async function runDemo(signals: Signals, port: number, adminPort: number, emulatorPort: number): Promise<number> {
+  const emu = await startEmulator({ port: emulatorPort, defaultKeyAtStart: true });
   await emu.writeCredentials(join(DEMO_DIR, 'credentials'));
   const audience = 'warden';
   const file = join(DEMO_DIR, 'warden.yaml');
@@ -152,14 +164,13 @@ everyone else is denied. Files go to .warden/demo/.`);
   }
   writeDemoState({ issuer: emu.issuer, clientId: 'warden-dev', clientSecret: 'warden-dev-secret', audience, gateway: gw.url });
 
-  const stopped = untilSignal(gw, emu); // before saying it runs: see start.ts
   const model = `${gw.url}/v1/projects/${emu.projectId}/locations/us-central1/publishers/google/models`;
   const body = `'{"contents":[{"role":"user","parts":[{"text":"Hello, Warden"}]}]}'`;
   console.log(`
 Warden demo is running.
   gateway   ${gw.url}     (config: ${file})
   console   ${gw.adminUrl}/    (sign in with any user name; group warden-admins may do everything, warden-readers may read)
-  admin API ${gw.adminUrl}    (/healthz /readyz /metrics open; /api/… after sign-in, see docs/console.md)
+  admin API ${gw.adminUrl}    (/healthz /readyz /metrics open; /version, /api/… after sign-in, see docs/console.md)
   emulator  ${emu.url}    (stand-in for Vertex AI and Google's token services)
 
 Try it (another terminal, same directory):
@@ -186,6 +197,7 @@ Every call is in the tamper-evident audit log:
   npx warden audit verify -c ${join('.warden', 'demo', 'warden.yaml')}
 Press Ctrl-C to stop.
 `);
-  await stopped;
+  // The gateway drains first: the emulator answers its requests in flight.
+  await serveUntilStopped(signals, gw, () => emu.close());
   return 0;
 }

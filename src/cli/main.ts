@@ -1,13 +1,7 @@
-// `warden <command>`: the command line. Each command lives in its own module
-// and returns an exit code; this file only dispatches.
-import { audit } from './audit.js';
-import { config } from './config-check.js';
-import { demo } from './demo.js';
-import { emulator } from './emulator.js';
-import { explain } from './explain.js';
-import { istio } from './istio.js';
-import { start } from './start.js';
-import { token } from './token.js';
+// `warden <command>`: the command line. Each command lives in its own module,
+// loaded only when it runs (`warden token` need not load the gateway), and
+// returns an exit code; this file only dispatches.
+import { buildInfo } from '../version.js';
 
 const USAGE = `usage: warden <command> [options]
 
@@ -21,35 +15,38 @@ commands:
   emulator --port N        run the local Google stand-in (Vertex AI, OAuth2, STS, IAM, metadata, OIDC)
   istio render -c FILE     print the Kubernetes and Istio manifests for running FILE in a mesh
 
-run 'warden <command> --help' for a command's options`;
+run 'warden <command> --help' for a command's options; 'warden --version' for the version`;
+
+const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+  start: async () => (await import('./start.js')).start,
+  demo: async () => (await import('./demo.js')).demo,
+  token: async () => (await import('./token.js')).token,
+  config: async () => (await import('./config-check.js')).config,
+  explain: async () => (await import('./explain.js')).explain,
+  audit: async () => (await import('./audit.js')).audit,
+  emulator: async () => (await import('./emulator.js')).emulator,
+  istio: async () => (await import('./istio.js')).istio,
+};
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (cmd === '--version' || cmd === '-v' || cmd === 'version') {
+    const b = buildInfo();
+    console.log(`warden ${b.version}${b.commit ? ` (${b.commit.slice(0, 12)})` : ''} node ${b.node}`);
+    return 0;
+  }
+  const load = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
+  if (!load) {
+    console.error(`warden: unknown command "${argv.join(' ')}"\n\n${USAGE}`);
+    return 2;
+  }
+  const run = await load();
   try {
-    switch (cmd) {
-      case 'start':
-        return await start(rest);
-      case 'demo':
-        return await demo(rest);
-      case 'token':
-        return await token(rest);
-      case 'config':
-        return await config(rest);
-      case 'explain':
-        return await explain(rest);
-      case 'istio':
-        return await istio(rest);
-      case 'audit':
-        return await audit(rest);
-      case 'emulator':
-        return await emulator(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        return 0;
-    }
+    return await run(rest);
   } catch (e) {
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`warden ${cmd}: ${(e as Error).message}`);
@@ -57,6 +54,4 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  console.error(`warden: unknown command "${argv.join(' ')}"\n\n${USAGE}`);
-  return 2;
 }

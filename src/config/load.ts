@@ -2,6 +2,7 @@
 // schema and keeps, for every document, a way back from a field path to its
 // line, so that later stages (policy compile, credential loading) can report
 // their own problems against the source too.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
@@ -50,6 +51,8 @@ export interface Located<T> {
 
 export interface LoadedConfig {
   file: string;
+  /** The config's identity: the SHA-256 of the file's text, its first 16 hex digits (`warden_config_info`, `/version`, the logs). */
+  hash: string;
   /** Relative file references in the config resolve against this directory. */
   baseDir: string;
   gateway: Located<GatewaySpec>;
@@ -95,6 +98,7 @@ export function parseConfig(text: string, file: string, baseDir: string): Loaded
   };
   const out: LoadedConfig = {
     file,
+    hash: configHash(text),
     baseDir,
     gateway: undefined as unknown as Located<GatewaySpec>,
     gatewayMetadata: { name: '' },
@@ -173,6 +177,10 @@ export function parseConfig(text: string, file: string, baseDir: string): Loaded
   return out;
 }
 
+export function configHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
 /** Cross-field checks the schema cannot express. */
 function checkGateway({ value, report }: Located<GatewaySpec>): void {
   const credentials = new Set<string>();
@@ -185,6 +193,15 @@ function checkGateway({ value, report }: Located<GatewaySpec>): void {
     if (routes.has(r.name)) report(['routes', i, 'name'], `duplicate route name "${r.name}"`);
     routes.add(r.name);
     if (r.failover && r.provider !== 'vertex') report(['routes', i, 'failover'], 'failover moves between Vertex locations: only on provider: vertex routes');
+    const matched = r.match.pathPrefix;
+    if (r.rewrite?.prefix !== undefined && matched === undefined) {
+      report(['routes', i, 'rewrite', 'prefix'], 'rewrite.prefix replaces match.pathPrefix, and this route has none', 'set match.pathPrefix, or use rewrite.stripPrefix');
+    }
+    const strip = r.rewrite?.stripPrefix;
+    if (strip !== undefined && !matched?.startsWith(strip)) {
+      report(['routes', i, 'rewrite', 'stripPrefix'], `stripPrefix ${strip} is not a prefix of every path this route matches (match.pathPrefix ${matched ?? '/'})`,
+        `set match.pathPrefix to ${strip}/ (or longer)`);
+    }
     if (r.credential && !credentials.has(r.credential)) {
       report(['routes', i, 'credential'], `unknown credential "${r.credential}"`,
         credentials.size ? `defined credentials: ${[...credentials].join(', ')}` : 'define it under spec.credentials');

@@ -431,6 +431,18 @@ const route = z
       .strict()
       .default({}),
     upstream: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+    /**
+     * The path the upstream gets: `stripPrefix` removes a prefix (`/openai/v1/x` → `/v1/x`), `prefix`
+     * replaces `match.pathPrefix` as Envoy's `prefix_rewrite` does. Policy sees the path as the caller sent it.
+     */
+    rewrite: z
+      .object({
+        stripPrefix: z.string().startsWith('/', 'a path prefix starts with "/"').optional(),
+        prefix: z.string().startsWith('/', 'a path prefix starts with "/"').optional(),
+      })
+      .strict()
+      .refine((r) => Number(r.stripPrefix !== undefined) + Number(r.prefix !== undefined) === 1, { message: 'rewrite takes one of stripPrefix and prefix' })
+      .optional(),
     /** The default upstream credential: used when no `credentials` rule matches. */
     credential: z.string().optional(),
     /** Identity mapping: the first rule whose `when` matches the caller picks the credential. */
@@ -584,6 +596,16 @@ const extAuthz = z
   .strict()
   .refine((e) => !!e.grpc || !!e.http, { message: 'extAuthz needs grpc, http or both' });
 
+/** Graceful shutdown on SIGTERM or SIGINT (docs/configuration.md "Shutdown"). */
+const shutdown = z
+  .object({
+    /** After the signal, readiness fails at once and new connections are still served this long, while endpoints catch up. */
+    drainDelay: duration.default('5s'),
+    /** Then requests in flight (streams too) get this long to finish; what is left is cut and recorded as SHUTDOWN. */
+    timeout: duration.default('25s'),
+  })
+  .strict();
+
 /** Envoy's ext_proc: Envoy forwards, and streams each request and its answer through Warden. */
 const extProc = z
   .object({
@@ -687,6 +709,7 @@ export const gatewaySpec = z
     extAuthz: extAuthz.optional(),
     /** Envoy ext_proc server (an EnvoyFilter inserts the filter); absent = none. */
     extProc: extProc.optional(),
+    shutdown: shutdown.prefault({}),
   })
   .strict();
 
@@ -705,6 +728,7 @@ export type RouteSpec = z.infer<typeof route>;
 export type McpRouteSpec = z.infer<typeof mcpRoute>;
 export type TokenExchangeSpec = z.infer<typeof tokenExchange>;
 export type ExtAuthzSpec = z.infer<typeof extAuthz>;
+export type ShutdownSpec = z.infer<typeof shutdown>;
 export type ExtProcSpec = z.infer<typeof extProc>;
 export type AuditSpec = z.infer<typeof audit>;
 export type TelemetrySpec = z.infer<typeof telemetry>;

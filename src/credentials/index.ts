@@ -15,8 +15,9 @@ import { StaticSecretSource } from './static-secret.js';
 import { TokenExchangeSource } from './token-exchange.js';
 import type { CallerToken, TokenSource } from './token-source.js';
 import { WatchedFile } from './watched-file.js';
+import { stateKey, type KeptState } from '../state.js';
 
-/** Per-caller tokens kept at most (least recently used go first). */
+/** Per-caller tokens kept per credential at most (least recently used go first). */
 const MAX_CALLER_TOKENS = 10_000;
 
 /** The header Warden sets on the upstream request. */
@@ -56,37 +57,51 @@ interface Credential {
   stats: CredentialStats;
   reloads: number;
   lastReloadError?: string;
+  /** Per-caller tokens, in least-recently-used order, keyed by the caller's token's digest. */
+  callers: Map<string, CachedToken>;
+  /** start() has watched its file and warmed its token (a credential kept across a reload is started once). */
+  started?: boolean;
 }
 
 export class Credentials {
   private readonly byName = new Map<string, Credential>();
   private readonly selectors = new Map<string, CredentialSelector>();
-  /** Per-caller tokens, in least-recently-used order. */
-  private readonly callers = new Map<string, CachedToken>();
   /** Shared credentials whose first mint since start() has not finished. */
   private readonly priming = new Set<string>();
+  /** Per-caller tokens kept per credential at most (least recently used go first). */
+  private readonly maxCallerTokens: number;
 
+  /**
+   * `opts.state`: a reload keeps each credential whose spec did not change, with its minted
+   * tokens, its key file watch and its counts (state.ts); the key file is read and checked anyway.
+   */
   constructor(
     specs: CredentialSpec[],
     routes: RouteSpec[],
     private readonly resolvePath: (p: string) => string,
     report: Reporter,
-    private readonly maxCallerTokens = MAX_CALLER_TOKENS,
+    opts: { maxCallerTokens?: number; state?: KeptState } = {},
   ) {
+    this.maxCallerTokens = opts.maxCallerTokens ?? MAX_CALLER_TOKENS;
     specs.forEach((spec, i) => {
       const at: Reporter = (path, m, h) => report(['credentials', i, ...path], m, h);
       const built = this.load(spec, at);
       if (!built) return;
-      const stats: CredentialStats = { mints: 0, failures: 0, consecutiveFailures: 0 };
-      const c: Credential = {
-        spec,
-        ...built,
-        header: spec.apiKey ? spec.apiKey.header : 'authorization',
-        prefix: spec.apiKey ? '' : 'Bearer ',
-        stats,
-        reloads: 0,
+      const make = (): Credential => {
+        const stats: CredentialStats = { mints: 0, failures: 0, consecutiveFailures: 0 };
+        const c: Credential = {
+          spec,
+          ...built,
+          header: spec.apiKey ? spec.apiKey.header : 'authorization',
+          prefix: spec.apiKey ? '' : 'Bearer ',
+          stats,
+          reloads: 0,
+          callers: new Map(),
+        };
+        if (!built.source.perCaller) c.shared = new CachedToken(spec.name, built.source, stats, { keepWarm: true });
+        return c;
       };
-      if (!built.source.perCaller) c.shared = new CachedToken(spec.name, built.source, stats, { keepWarm: true });
+      const c = opts.state ? opts.state.take(stateKey('credential', spec, built.file?.path), make, closeCredential) : make();
       this.byName.set(spec.name, c);
     });
     const known = new Set(specs.map((s) => s.name));
@@ -109,7 +124,9 @@ export class Credentials {
   /** Begin watching key files and minting shared tokens ahead of the first request. */
   start(): void {
     for (const c of this.byName.values()) {
-      c.file?.watch(() => this.reload(c));
+      if (c.started) continue;
+      c.started = true;
+      c.file?.watch(() => reload(c, (spec, report, file) => this.load(spec, report, file)));
       if (!c.shared) continue;
       this.priming.add(c.spec.name);
       void c.shared.warm().then(() => this.priming.delete(c.spec.name));
@@ -122,12 +139,7 @@ export class Credentials {
   }
 
   close(): void {
-    for (const c of this.byName.values()) {
-      c.file?.close();
-      c.shared?.close();
-    }
-    for (const t of this.callers.values()) t.close();
-    this.callers.clear();
+    for (const c of this.byName.values()) closeCredential(c);
   }
 
   status(): CredentialStatus[] {
@@ -140,7 +152,7 @@ export class Credentials {
         source: c.source.kind,
         file: c.file?.path,
         perCaller: c.source.perCaller,
-        cachedCallers: c.shared ? undefined : [...this.callers.keys()].filter((k) => k.startsWith(`${c.spec.name}\n`)).length,
+        cachedCallers: c.shared ? undefined : c.callers.size,
         lastMint: s.lastMint ? new Date(s.lastMint).toISOString() : undefined,
         expiresAt: live && s.lastExpiry !== undefined && Number.isFinite(s.lastExpiry) ? new Date(s.lastExpiry).toISOString() : undefined,
         mints: s.mints,
@@ -160,42 +172,24 @@ export class Credentials {
       });
     }
     // Keyed by the exact token: its claims (and so its federated identity) are what was verified.
-    const key = `${c.spec.name}\n${createHash('sha256').update(principal.token).digest('base64url')}`;
-    let t = this.callers.get(key);
+    const key = createHash('sha256').update(principal.token).digest('base64url');
+    const callers = c.callers;
+    let t = callers.get(key);
     if (t) {
-      this.callers.delete(key);
-      this.callers.set(key, t);
+      callers.delete(key);
+      callers.set(key, t);
       return t;
     }
     const exp = principal.claims?.exp;
     const caller: CallerToken = { token: principal.token, expiresAt: typeof exp === 'number' ? exp * 1000 : Infinity };
     t = new CachedToken(c.spec.name, c.source, c.stats, { caller });
-    this.callers.set(key, t);
-    if (this.callers.size > this.maxCallerTokens) {
-      const [oldest, evicted] = this.callers.entries().next().value as [string, CachedToken];
+    callers.set(key, t);
+    if (callers.size > this.maxCallerTokens) {
+      const [oldest, evicted] = callers.entries().next().value as [string, CachedToken];
       evicted.close();
-      this.callers.delete(oldest);
+      callers.delete(oldest);
     }
     return t;
-  }
-
-  /** The key file changed: rebuild; a broken new file keeps the old source in service. */
-  private reload(c: Credential): void {
-    let problem: string | undefined;
-    const built = this.load(c.spec, (_, m) => (problem ??= m), c.file);
-    if (!built) {
-      c.lastReloadError = problem;
-      return;
-    }
-    c.reloads++;
-    c.lastReloadError = undefined;
-    c.source = built.source;
-    if (c.shared) c.shared.replaceSource(built.source);
-    for (const [k, t] of this.callers) {
-      if (!k.startsWith(`${c.spec.name}\n`)) continue;
-      t.close();
-      this.callers.delete(k);
-    }
   }
 
   private load(spec: CredentialSpec, report: Reporter, watched?: WatchedFile): { source: TokenSource; file?: WatchedFile } | undefined {
@@ -236,4 +230,27 @@ export class Credentials {
       return undefined;
     }
   }
+}
+
+/** The key file changed: rebuild; a broken new file keeps the old source in service. */
+function reload(c: Credential, load: (spec: CredentialSpec, report: Reporter, file?: WatchedFile) => { source: TokenSource } | undefined): void {
+  let problem: string | undefined;
+  const built = load(c.spec, (_, m) => (problem ??= m), c.file);
+  if (!built) {
+    c.lastReloadError = problem;
+    return;
+  }
+  c.reloads++;
+  c.lastReloadError = undefined;
+  c.source = built.source;
+  if (c.shared) c.shared.replaceSource(built.source);
+  for (const t of c.callers.values()) t.close();
+  c.callers.clear();
+}
+
+function closeCredential(c: Credential): void {
+  c.file?.close();
+  c.shared?.close();
+  for (const t of c.callers.values()) t.close();
+  c.callers.clear();
 }

@@ -2,7 +2,7 @@
 // credential built from it is rebuilt, so rotation needs no restart.
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 
 /** Writers truncate, then write: wait for the burst of events to settle before reading. */
 const SETTLE_MS = 50;
@@ -24,8 +24,11 @@ export class WatchedFile {
   watch(onChange: (text: string) => void): void {
     // The directory, not the file: Kubernetes updates a secret mount by
     // swapping a symlink, which a watch on the file itself never sees.
+    const name = basename(this.path);
     try {
-      this.watcher = watch(dirname(this.path), { persistent: false }, () => {
+      this.watcher = watch(dirname(this.path), { persistent: false }, (_event, changed) => {
+        // Only this file, or Kubernetes' `..data` symlink swap: not every write of a neighbour (an SQLite audit log, its spool).
+        if (changed && changed !== name && !changed.startsWith('..')) return;
         clearTimeout(this.timer);
         this.timer = setTimeout(() => void this.check(onChange), SETTLE_MS);
         this.timer.unref();

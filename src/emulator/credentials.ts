@@ -4,7 +4,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { numericIdFor } from './keys.js';
+import { numericIdFor, type ServiceAccountKey } from './keys.js';
 import { mintIssuerJwt } from './oidc.js';
 import { WIF_AUDIENCE, type EmulatorState } from './state.js';
 
@@ -39,7 +39,11 @@ export const SUBJECT_TOKEN_SUB = 'warden-workload';
 const SUBJECT_TOKEN_TTL_S = 7 * 24 * 3600;
 
 export function createServiceAccountKeyFile(state: EmulatorState, email: string): ServiceAccountKeyFile {
-  const { key, privateKeyPem } = state.saKeys.create(email);
+  return serviceAccountKeyFile(state, email, state.saKeys.create(email));
+}
+
+/** The key file of a key already in the ring. */
+export function serviceAccountKeyFile(state: EmulatorState, email: string, { key, privateKeyPem }: { key: ServiceAccountKey; privateKeyPem: string }): ServiceAccountKeyFile {
   return {
     type: 'service_account',
     project_id: state.projectId,

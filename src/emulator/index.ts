@@ -15,7 +15,7 @@
 import type { ModelArmorCall } from './model-armor.js';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet } from 'jose';
-import { createServiceAccountKeyFile, writeCredentialFiles, type ServiceAccountKeyFile } from './credentials.js';
+import { createServiceAccountKeyFile, serviceAccountKeyFile, writeCredentialFiles, type ServiceAccountKeyFile } from './credentials.js';
 import { JobStore } from './jobs.js';
 import { ResourceStore } from './vertex-resources.js';
 import { newSigningKey, ServiceAccountKeyRing } from './keys.js';
@@ -48,6 +48,11 @@ export interface EmulatorOptions {
   port?: number;
   /** Lifetime of every access token the emulator mints; default 3600. */
   accessTokenTtlSeconds?: number;
+  /**
+   * Make the default account's key at start, beside the issuer's (both off the main thread),
+   * for a caller that writes credentials at once (the demo); otherwise it is made on first use.
+   */
+  defaultKeyAtStart?: boolean;
 }
 
 export interface Emulator {
@@ -104,6 +109,8 @@ function hostForUrl(host: string): string {
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const host = opts.host ?? '127.0.0.1';
   const stats: EmulatorStats = { tokensMinted: 0, byGrant: {}, vertexCalls: 0, rejectedCalls: 0 };
+  const saKeys = new ServiceAccountKeyRing();
+  const [issuerKey, madeDefaultKey] = await Promise.all([newSigningKey(), opts.defaultKeyAtStart ? saKeys.createAsync(DEFAULT_SA_EMAIL) : undefined]);
   const state: EmulatorState = {
     url: '',
     issuer: '',
@@ -114,8 +121,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     stats,
     control: { tokenEndpointsDown: false, failingLocations: new Map() },
     tokens: new AccessTokenStore(stats),
-    saKeys: new ServiceAccountKeyRing(),
-    issuerKey: await newSigningKey(),
+    saKeys,
+    issuerKey,
     writtenSubjectTokens: new Set(),
     trustedIssuers: new Map(),
     jobs: new JobStore(),
@@ -140,7 +147,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   state.issuer = `${state.url}/oidc`;
 
   // The default account's key is made on first use: RSA generation is slow and most callers never need it.
-  let defaultKey: ServiceAccountKeyFile | undefined;
+  let defaultKey: ServiceAccountKeyFile | undefined = madeDefaultKey && serviceAccountKeyFile(state, DEFAULT_SA_EMAIL, madeDefaultKey);
 
   return {
     url: state.url,

@@ -11,10 +11,12 @@ export interface RunningGrpcServer {
   /** `host:port` actually bound. */
   address: string;
   port: number;
+  /** New calls are refused; calls in flight finish. */
+  stopAccepting(): void;
   close(): Promise<void>;
 }
 
-export async function startGrpcServer(checker: Checker, host: string, port: number): Promise<RunningGrpcServer> {
+export async function startGrpcServer(checker: Pick<Checker, 'check'>, host: string, port: number): Promise<RunningGrpcServer> {
   // channelz off: its per-call bookkeeping is a measurable share of a check's CPU, and nothing reads it.
   const server = new Server({ 'grpc.enable_channelz': 0 });
   server.addService(authorizationService(), {
@@ -32,18 +34,17 @@ export async function startGrpcServer(checker: Checker, host: string, port: numb
       err ? reject(new ListenError('spec.extAuthz.grpc.port', host, port, err)) : resolve(p),
     ),
   );
+  let stopped: Promise<void> | undefined;
+  const stopAccepting = () => (stopped ??= new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
   return {
     address: `${host}:${bound}`,
     port: bound,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // In-flight checks take milliseconds; don't let a stuck client hold shutdown.
-        const force = setTimeout(() => server.forceShutdown(), 1000);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      }),
+    stopAccepting: () => void stopAccepting(),
+    close: () => {
+      // In-flight checks take milliseconds; don't let a stuck client hold shutdown.
+      const force = setTimeout(() => server.forceShutdown(), 1000);
+      return stopAccepting().finally(() => clearTimeout(force));
+    },
   };
 }
 

@@ -17,13 +17,15 @@ import type { CheckInput } from './check-request.js';
 export interface RunningHttpServer {
   url: string;
   port: number;
+  /** Stop taking connections; checks in flight finish. */
+  stopAccepting(): void;
   close(): Promise<void>;
 }
 
 /** The response header Envoy's HTTP ext_authz client reads as "remove these from the upstream request". */
 export const HEADERS_TO_REMOVE = 'x-envoy-auth-headers-to-remove';
 
-export async function startHttpServer(checker: Checker, host: string, port: number, pathPrefix: string, buffers?: BufferBudget): Promise<RunningHttpServer> {
+export async function startHttpServer(checker: Pick<Checker, 'check'>, host: string, port: number, pathPrefix: string, buffers?: BufferBudget): Promise<RunningHttpServer> {
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     handle(checker, pathPrefix, req, res, buffers).catch((e) => {
       // check() answers every refusal itself; reaching here is a bug. 500 denies.
@@ -33,14 +35,25 @@ export async function startHttpServer(checker: Checker, host: string, port: numb
   });
   await listenOn(server, host, port, 'spec.extAuthz.http.port');
   const a = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
+  const stopAccepting = () => {
+    closed ??= new Promise((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    return closed;
+  };
   return {
     url: `http://${hostPort(a.address, a.port)}`,
     port: a.port,
-    close: () => closeServer(server),
+    stopAccepting: () => void stopAccepting(),
+    close: () => {
+      const done = stopAccepting();
+      server.closeAllConnections();
+      return done;
+    },
   };
 }
 
-async function handle(checker: Checker, pathPrefix: string, req: IncomingMessage, res: ServerResponse, buffers: BufferBudget | undefined): Promise<void> {
+async function handle(checker: Pick<Checker, 'check'>, pathPrefix: string, req: IncomingMessage, res: ServerResponse, buffers: BufferBudget | undefined): Promise<void> {
   const input = await checkInput(req, pathPrefix, buffers);
   let verdict;
   try {
@@ -77,9 +90,4 @@ async function checkInput(req: IncomingMessage, pathPrefix: string, buffers: Buf
   } catch (e) {
     return { req: info, body: {}, problem: toWardenError(e) };
   }
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
 }

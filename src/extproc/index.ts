@@ -3,15 +3,19 @@
 import type { ExtProcSpec } from '../config/schema.js';
 import { durationMs } from '../config/schema.js';
 import type { ProcessorParts } from './processor.js';
-import { maxMessageBytes, startExtProcServer, type RunningExtProc } from './server.js';
+import { maxMessageBytes, startExtProcServer, type ExtProcStreams, type RunningExtProc } from './server.js';
 
-export type { RunningExtProc } from './server.js';
+export type { ExtProcStreams, RunningExtProc } from './server.js';
 
-export function startExtProc(
-  spec: ExtProcSpec,
-  parts: Omit<ProcessorParts, 'timeoutMs' | 'bodyBufferBytes'> & { routes: { spec: { maxBodyBytes: number } }[] },
-  host: string,
-): Promise<RunningExtProc> {
-  const maxBody = Math.max(...parts.routes.map((r) => r.spec.maxBodyBytes));
-  return startExtProcServer({ ...parts, timeoutMs: durationMs(spec.timeout), bodyBufferBytes: spec.bodyBufferBytes }, host, spec.grpc.port, maxMessageBytes(maxBody));
+/** The parts a stream runs on, from a config's spec.extProc and its admission parts. */
+export function processorParts(spec: ExtProcSpec, parts: Omit<ProcessorParts, 'timeoutMs' | 'bodyBufferBytes'>): ProcessorParts {
+  return { ...parts, timeoutMs: durationMs(spec.timeout), bodyBufferBytes: spec.bodyBufferBytes };
+}
+
+/**
+ * `maxBodyBytes`: the largest route's, which bounds a gRPC message (a BUFFERED body); set when the
+ * listener starts.
+ */
+export function startExtProc(spec: ExtProcSpec, streams: ExtProcStreams, maxBodyBytes: number, host: string): Promise<RunningExtProc> {
+  return startExtProcServer(streams, host, spec.grpc.port, maxMessageBytes(maxBodyBytes));
 }

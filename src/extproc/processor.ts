@@ -36,6 +36,7 @@ import { noRouteMessage, resolveRequestTarget } from '../admission/request-targe
 import type { Route } from '../admission/route.js';
 import { allowedHeader } from '../admission/headers.js';
 import { AnswerStage, leavingBody } from '../answer/answer.js';
+import { shutdownError } from '../drain.js';
 import { METADATA_DECISION, METADATA_TARGET, metadataResponse, type MetadataAnswer } from '../mcp/resource-metadata.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { common, headerMutation, immediate, metadata, replaceChunk, setHeaders } from './mutations.js';
@@ -79,9 +80,10 @@ type Phase =
 const SPAN = { 'warden.ext_proc': true };
 const ANONYMOUS: Principal = Object.freeze({ groups: [], methods: [] }) as Principal;
 const EMPTY = Buffer.alloc(0);
-/** gRPC status INVALID_ARGUMENT: Envoy broke the protocol. INTERNAL: Warden did. */
+/** gRPC status INVALID_ARGUMENT: Envoy broke the protocol. INTERNAL: Warden did. UNAVAILABLE: Warden is shutting down. */
 const GRPC_INVALID_ARGUMENT = 3;
 const GRPC_INTERNAL = 13;
+const GRPC_UNAVAILABLE = 14;
 
 /**
  * Request headers Envoy keeps whatever Warden says: pseudo-headers and framing (Envoy's own), the
@@ -112,6 +114,8 @@ export class ExchangeProcessor {
   private forwardStarted = 0;
   /** Warden answered with an immediate response or a stream error: Envoy expects nothing more on this stream. */
   private answered = false;
+  /** The exchange's record has been handed to the recorder: once only, whichever ending comes first. */
+  private recorded = false;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -122,6 +126,42 @@ export class ExchangeProcessor {
   /** Envoy's next message: handled after the ones before it. */
   message(m: ProcessingRequest): void {
     this.queue = this.queue.then(() => this.handle(m)).catch((e: unknown) => this.broken(toWardenError(e), GRPC_INTERNAL));
+  }
+
+  /**
+   * Shutdown's time is up (drain.ts): now, not after the queued messages, the exchange is recorded as
+   * SHUTDOWN (Warden's doing, not the caller's) and the stream ends UNAVAILABLE, so that Envoy fails the
+   * request (or resets its answer, if it had begun). An exchange already recorded only has its stream ended.
+   */
+  shutdown(): void {
+    const end = () => this.io.fail(GRPC_UNAVAILABLE, 'SHUTDOWN: Warden is shutting down');
+    if (this.phase === 'done' || !this.ex) {
+      this.phase = 'done';
+      this.answered = true;
+      return end();
+    }
+    void this.cutByShutdown(this.ex).then(end, end);
+  }
+
+  private async cutByShutdown(ex: Exchange): Promise<void> {
+    const answering = this.phase === 'answer';
+    this.phase = 'done';
+    this.answered = true;
+    if (this.answer) {
+      this.outcome.aborted = 'shutdown';
+      this.outcome.durationMs = performance.now() - this.forwardStarted;
+      try {
+        await this.answer.finish(this.outcome);
+      } catch {
+        // An outcome error is rethrown; the record below says what happened.
+      }
+    } else {
+      ex.error = shutdownError();
+      ex.trace?.fail(ex.error.reason);
+    }
+    // An answer that had begun keeps its status; one that had not is Warden's 503.
+    if (!answering || !ex.status) ex.status = shutdownError().httpStatus;
+    return this.record();
   }
 
   /** The stream ended (Envoy half-closed, cancelled, or the transport failed): after the messages before it. */
@@ -360,7 +400,8 @@ export class ExchangeProcessor {
 
     const set: Record<string, string> = Object.assign({}, admission.addHeaders, { 'x-request-id': info.id });
     if (admission.credentialHeader) set[admission.credentialHeader.name.toLowerCase()] = admission.credentialHeader.value;
-    const path = info.path + (admission.query ?? info.query ? `?${admission.query ?? info.query}` : '');
+    // The route's rewrite, as the proxy applies it: the upstream gets the rewritten prefix (Envoy keeps its route).
+    const path = route.upstreamPath(info.path) + (admission.query ?? info.query ? `?${admission.query ?? info.query}` : '');
     if (path !== info.headers[':path']) set[':path'] = path;
     // BUFFERED: Envoy checks the new body against content-length. STREAMED: Envoy sends the body chunked.
     if (leaving.body && this.mode !== 'STREAMED') set['content-length'] = String(leaving.body.length);
@@ -577,6 +618,9 @@ export class ExchangeProcessor {
   private record(then?: () => void): Promise<void> {
     // Whatever ended the exchange, a body still held no longer counts.
     this.giveBack();
+    // A shutdown that cut the exchange while another ending was under way recorded it already.
+    if (this.recorded) return Promise.resolve();
+    this.recorded = true;
     return new Promise((resolve) =>
       this.parts.recorder.record(this.ex!, () => {
         then?.();

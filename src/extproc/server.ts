@@ -2,6 +2,10 @@
 // bidirectional stream per HTTP request, each handed to its own
 // ExchangeProcessor. Plain HTTP/2 on the listener: in the mesh, Warden's own
 // sidecar terminates Envoy's mTLS.
+//
+// Each stream asks the gateway, as it begins, for the parts of the config in
+// service (a reload swaps them; a stream keeps the ones it began with), and
+// says when it is over, so that shutdown can wait for it or cut it (drain.ts).
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import { hostPort, ListenError } from '../listen.js';
 import { ExchangeProcessor, type ProcessorParts } from './processor.js';
@@ -11,7 +15,18 @@ export interface RunningExtProc {
   /** `host:port` actually bound. */
   address: string;
   port: number;
+  /** Shutdown: new connections and streams are refused (GOAWAY); streams in flight go on. */
+  stopAccepting(): void;
   close(): Promise<void>;
+}
+
+/** What the gateway gives each stream. */
+export interface ExtProcStreams {
+  /**
+   * A stream begins: the parts it runs on to its end. `cut` is called when shutdown's time is up
+   * (the exchange is then recorded as SHUTDOWN and the stream ended); `end` once the stream is over.
+   */
+  begin(cut: () => void): { parts: ProcessorParts; end(): void };
 }
 
 /**
@@ -23,13 +38,23 @@ export function maxMessageBytes(maxBodyBytes: number): number {
   return maxBodyBytes + 1024 * 1024;
 }
 
-export async function startExtProcServer(parts: ProcessorParts, host: string, port: number, maxMessage: number): Promise<RunningExtProc> {
+export async function startExtProcServer(streams: ExtProcStreams, host: string, port: number, maxMessage: number): Promise<RunningExtProc> {
   // channelz off: its per-call bookkeeping costs CPU on every stream, and nothing reads it.
   const server = new Server({ 'grpc.enable_channelz': 0, 'grpc.max_receive_message_length': maxMessage });
   server.addService(externalProcessorService(), {
     Process(call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>) {
       let open = true;
-      const processor = new ExchangeProcessor(parts, {
+      // Over once Warden's side has ended (every ending records the exchange first) or Envoy's has and the
+      // exchange is recorded: the gateway counts the stream until then.
+      let over = false;
+      const ended = () => {
+        if (over) return;
+        over = true;
+        stream.end();
+      };
+      // `cut` runs only later, at shutdown's timeout: the processor exists by then.
+      const stream = streams.begin(() => processor.shutdown());
+      const processor = new ExchangeProcessor(stream.parts, {
         send(r) {
           if (open) call.write(r);
         },
@@ -37,11 +62,13 @@ export async function startExtProcServer(parts: ProcessorParts, host: string, po
           if (!open) return;
           open = false;
           call.emit('error', { code, details });
+          ended();
         },
         end() {
           if (!open) return;
           open = false;
           call.end();
+          ended();
         },
       });
       call.on('data', (m: ProcessingRequest) => processor.message(m));
@@ -51,14 +78,15 @@ export async function startExtProcServer(parts: ProcessorParts, host: string, po
       call.on('end', () => processor.closed('Envoy closed the stream').then(() => {
         if (open) call.end();
         open = false;
+        ended();
       }));
       call.on('cancelled', () => {
         open = false;
-        void processor.closed('Envoy cancelled the stream');
+        void processor.closed('Envoy cancelled the stream').then(ended);
       });
       call.on('error', (e: Error) => {
         open = false;
-        void processor.closed(`stream error: ${e.message}`);
+        void processor.closed(`stream error: ${e.message}`).then(ended);
       });
     },
   });
@@ -67,17 +95,16 @@ export async function startExtProcServer(parts: ProcessorParts, host: string, po
       err ? reject(new ListenError('spec.extProc.grpc.port', host, port, err)) : resolve(p),
     ),
   );
+  let stopped: Promise<void> | undefined;
+  const stopAccepting = () => (stopped ??= new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
   return {
     address: `${host}:${bound}`,
     port: bound,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Streams last as long as answers do (an SSE answer can take minutes): give them a moment, then cut.
-        const force = setTimeout(() => server.forceShutdown(), 1000);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      }),
+    stopAccepting: () => void stopAccepting(),
+    close: () => {
+      // Shutdown has waited for the streams, or cut them (drain.ts): one still open after a moment is forced.
+      const force = setTimeout(() => server.forceShutdown(), 1000);
+      return stopAccepting().finally(() => clearTimeout(force));
+    },
   };
 }

@@ -8,6 +8,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Reporter } from '../config/load.js';
 import type { GuardrailsSpec, RouteSpec } from '../config/schema.js';
 import { WardenError } from '../errors.js';
+import { registered } from '../telemetry/metrics.js';
 import { BUFFER_LIMIT } from '../admission/body.js';
 import { wardenCode } from '../mcp/jsonrpc.js';
 import type { Target } from '../types.js';
@@ -92,22 +93,25 @@ export class Guardrails {
     return route.provider === 'http' ? BUFFER_LIMIT : Math.max(BUFFER_LIMIT, this.maxScanBytes);
   }
 
-  /** `requestId`: named in a JSON-RPC error that replaces a blocked MCP answer. */
-  session(scope: RequestScope, requestId?: string): GuardSession {
+  /**
+   * `requestId`: named in a JSON-RPC error that replaces a blocked MCP answer; `dryRun`: `warden
+   * explain`'s, whose findings count in no metric.
+   */
+  session(scope: RequestScope, how: { requestId?: string; dryRun?: boolean } = {}): GuardSession {
     const plan = this.external.none ? undefined : this.external.resolve(scope);
-    return new GuardSession(this, this.resolver.resolve(scope), this.injectionThreshold, scope.route, plan, requestId);
+    return new GuardSession(this, this.resolver.resolve(scope), this.injectionThreshold, scope.route, plan, how.requestId, how.dryRun);
   }
 
   private findingsCounter?: Counter<'type' | 'direction' | 'action'>;
 
   /** Count findings in `warden_guardrail_findings_total` (once the gateway has a registry). */
   registerMetrics(registry: Registry): void {
-    this.findingsCounter = new Counter({
-      name: 'warden_guardrail_findings_total',
+    this.findingsCounter = registered(registry, 'warden_guardrail_findings_total', (name) => new Counter({
+      name,
       help: 'Guardrail findings by type, direction and the action taken',
       labelNames: ['type', 'direction', 'action'],
       registers: [registry],
-    });
+    }));
   }
 
   /** @internal one finding, for metrics */
@@ -142,7 +146,12 @@ export class GuardSession {
     private readonly route = '',
     private readonly plan?: ExternalPlan,
     private readonly requestId?: string,
+    private readonly dryRun = false,
   ) {}
+
+  private count(type: string, direction: Direction, action: Action): void {
+    if (!this.dryRun) this.guardrails.counted(type, direction, action);
+  }
 
   /** Whether guard(response) has anything to do: actions to apply, or external guardrails reading answers. */
   get readsAnswers(): boolean {
@@ -224,7 +233,7 @@ export class GuardSession {
     const type = `${name}_UNAVAILABLE`;
     const closed = failure === 'closed' && direction === 'request';
     this.findings.add(type, 'unscanned', direction, closed ? 'block' : 'flag', name.toLowerCase());
-    this.guardrails.counted(type, direction, closed ? 'block' : 'flag');
+    this.count(type, direction, closed ? 'block' : 'flag');
     if (closed) {
       throw e instanceof WardenError ? e : new WardenError('UNAVAILABLE', 'GUARDRAIL_UNAVAILABLE', `guardrail ${name} did not answer`);
     }
@@ -241,7 +250,7 @@ export class GuardSession {
       if (action === 'off') continue;
       const where = f.text === undefined ? name.toLowerCase() : `${fields[f.text]?.path ?? name.toLowerCase()}${f.start === undefined ? '' : `[${f.start}:${f.end}]`}`;
       this.findings.add(f.type, f.category as Category, direction, action, where);
-      this.guardrails.counted(f.type, direction, action);
+      this.count(f.type, direction, action);
       if (action === 'redact' && f.text !== undefined && f.start !== undefined && direction === 'request') {
         const list = redact.get(f.text) ?? [];
         list.push({ type: f.type, start: f.start, end: f.end! });
@@ -397,7 +406,7 @@ export class GuardSession {
     if (fb?.blockReason === 'MODEL_ARMOR') {
       // Vertex refused the prompt: the answer carries no candidates.
       this.findings.add('MODEL_ARMOR_BLOCKED', 'injection', 'request', 'block', 'promptFeedback');
-      this.guardrails.counted('MODEL_ARMOR_BLOCKED', 'request', 'block');
+      this.count('MODEL_ARMOR_BLOCKED', 'request', 'block');
     }
   }
 
@@ -438,7 +447,7 @@ export class GuardSession {
     if (!table.active) return;
     const action = table.enforcing && this.guardrails.oversize === 'block' ? 'block' : 'flag';
     this.findings.add('UNSCANNED', 'unscanned', 'request', action, 'body');
-    this.guardrails.counted('UNSCANNED', 'request', action);
+    this.count('UNSCANNED', 'request', action);
     if (action === 'block' && wrapped) {
       throw new WardenError('INVALID_ARGUMENT', 'CONTENT_TYPE_UNSUPPORTED',
         'the request body is a google.api.HttpBody wrapper ({"httpBody": …}), whose data the guardrails cannot scan; send the JSON body itself', { httpStatus: 415 });
@@ -462,7 +471,7 @@ export class GuardSession {
     );
     if (verdict.score < this.threshold) return;
     const f = this.findings.add('PROMPT_INJECTION', 'injection', 'request', action, fields.map((x) => x.path).join(',').slice(0, 200));
-    this.guardrails.counted('PROMPT_INJECTION', 'request', action);
+    this.count('PROMPT_INJECTION', 'request', action);
     f.score = Math.max(f.score ?? 0, verdict.score);
     f.signals = verdict.signals;
   }
@@ -477,7 +486,7 @@ export class GuardSession {
       const action = table.action(m.type, category);
       if (action === 'off') continue;
       this.findings.add(m.type, category, direction, action, `${path}[${offset + m.start}:${offset + m.end}]`);
-      this.guardrails.counted(m.type, direction, action);
+      this.count(m.type, direction, action);
       if (action === 'redact') redact.push(m);
     }
     return applyRedactions(text, redact, this.placeholders);

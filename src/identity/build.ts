@@ -1,6 +1,7 @@
 // Compiles the identity part of a config — RequestAuthentication jwtRules and
 // the Gateway's `spec.identity` — into an Identifier, reporting every problem
 // against the config file (with line and hint) instead of stopping at the first.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
 import { durationMs, JWT_ALGORITHMS, type ApiKeySpec, type JwtRule } from '../config/schema.js';
@@ -9,13 +10,16 @@ import { ApiKeyFile, duplicateKeys, parseApiKeyFile } from './api-key-file.js';
 import { ApiKeys, isApiKeyShaped } from './api-keys.js';
 import { Identifier } from './identify.js';
 import { parseJwks } from './jwks.js';
-import { JwtAuthenticator } from './jwt.js';
+import { JwtAuthenticator, type Keep } from './jwt.js';
+import { stateKey, type KeptState } from '../state.js';
 import { TrustedProxies } from './trusted-proxies.js';
 import { WardenTokens } from './upstream-token.js';
 
 const MAX_CLOCK_SKEW_S = 300;
 
-export function buildIdentifier(config: LoadedConfig): Identifier {
+/** `state`: what a reload keeps from the running config (key sets, verified tokens, Warden's signing key; state.ts). */
+export function buildIdentifier(config: LoadedConfig, state?: KeptState): Identifier {
+  const keep: Keep | undefined = state && ((kind, value, make, stop) => state.take(stateKey(kind, value), make, stop));
   const gw = config.gateway;
   const spec = gw?.value.identity;
   const report = gw?.report ?? (() => {});
@@ -77,21 +81,25 @@ export function buildIdentifier(config: LoadedConfig): Identifier {
     minRefetchMs: jwtSpec ? durationMs(jwtSpec.jwksMinRefetchInterval) : 30_000,
     // Asked per request: the key file can gain its first key (or lose its last) at run time.
     skipBearer: (value) => apiKeys.enabled && isApiKeyShaped(value),
-  });
+  }, keep);
 
   const trustedProxies = new TrustedProxies(spec?.trustedProxies ?? [], (i, message, hint) =>
     report(['identity', 'trustedProxies', i, 'address'], message, hint));
 
   let tokens: WardenTokens | undefined;
   const keyFile = spec?.tokens.signingKeyFile;
+  const issuer = spec?.tokens.issuer ?? 'warden';
   if (keyFile) {
     try {
-      tokens = new WardenTokens(spec.tokens.issuer, readFileSync(config.path(keyFile), 'utf8'));
+      const pem = readFileSync(config.path(keyFile), 'utf8');
+      const make = () => new WardenTokens(issuer, pem);
+      tokens = keep ? keep('warden-tokens', { issuer, pem: createHash('sha256').update(pem).digest('hex') }, make, () => {}) : make();
     } catch (e) {
       report(['identity', 'tokens', 'signingKeyFile'], `cannot use signing key ${keyFile}: ${(e as Error).message}`, 'a PEM private key: EC P-256, RSA or Ed25519');
     }
   }
-  tokens ??= new WardenTokens(spec?.tokens.issuer ?? 'warden');
+  // A generated key is kept across reloads: tokens signed a moment ago must still verify against the JWKS served.
+  tokens ??= keep ? keep('warden-tokens', { issuer }, () => new WardenTokens(issuer), () => {}) : new WardenTokens(issuer);
 
   return new Identifier({ jwt, apiKeys, apiKeyFile, trustedProxies, groupsClaim: jwtSpec?.groupsClaim ?? 'groups', tokens });
 }

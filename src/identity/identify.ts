@@ -84,6 +84,11 @@ export class Identifier {
 
   stop(): void {
     this.parts.jwt.stop();
+    this.release();
+  }
+
+  /** A reload retired this config: stop what is its own (the API key file's watch); key sets a reload kept are stopped with their KeptState. */
+  release(): void {
     this.parts.apiKeyFile?.close();
   }
 

@@ -24,23 +24,28 @@ export class Issuer {
   private readonly audiences?: string[];
   private discovered?: URL;
 
-  constructor(rule: JwtRule, private readonly opts: IssuerOptions) {
+  /** `keep` gives the key set when a reload keeps it (state.ts): the config that defines it is `keySetConfig`. */
+  constructor(rule: JwtRule, private readonly opts: IssuerOptions, keep?: (config: unknown, make: () => KeySet) => KeySet) {
     this.name = rule.issuer;
     this.audiences = rule.audiences?.length ? rule.audiences : undefined;
+    const make = () => this.keySet(rule);
+    this.keys = keep ? keep(keySetConfig(rule, opts), make) : make();
+  }
+
+  private keySet(rule: JwtRule): KeySet {
     const timeoutMs = rule.timeout ? durationMs(rule.timeout) : DEFAULT_TIMEOUT_MS;
     const discovery = `${this.name.replace(/\/$/, '')}/.well-known/openid-configuration`;
     if (rule.jwks !== undefined) {
-      this.keys = KeySet.inline(parseJwks(rule.jwks, `inline jwks of ${rule.issuer}`));
-    } else {
-      const fixed = rule.jwksUri ? new URL(rule.jwksUri) : undefined;
-      this.keys = KeySet.remote({
-        locate: fixed ? async () => fixed : () => this.discover(discovery, timeoutMs),
-        origin: fixed ? fixed.origin + fixed.pathname : discovery,
-        timeoutMs,
-        refreshMs: opts.refreshMs,
-        minRefetchMs: opts.minRefetchMs,
-      });
+      return KeySet.inline(parseJwks(rule.jwks, `inline jwks of ${rule.issuer}`));
     }
+    const fixed = rule.jwksUri ? new URL(rule.jwksUri) : undefined;
+    return KeySet.remote({
+      locate: fixed ? async () => fixed : () => this.discover(discovery, timeoutMs),
+      origin: fixed ? fixed.origin + fixed.pathname : discovery,
+      timeoutMs,
+      refreshMs: this.opts.refreshMs,
+      minRefetchMs: this.opts.minRefetchMs,
+    });
   }
 
   async verify(token: string): Promise<Verified> {
@@ -69,6 +74,11 @@ export class Issuer {
     this.discovered = new URL(doc.jwks_uri);
     return this.discovered;
   }
+}
+
+/** What a key set is made from: a reload that leaves these alone keeps the keys it fetched. */
+function keySetConfig(rule: JwtRule, opts: IssuerOptions): unknown {
+  return { issuer: rule.issuer, jwks: rule.jwks, jwksUri: rule.jwksUri, timeout: rule.timeout, refreshMs: opts.refreshMs, minRefetchMs: opts.minRefetchMs };
 }
 
 export class IssuedInFuture extends Error {

@@ -11,6 +11,9 @@ import { KeysUnavailable } from './jwks.js';
 import { unauthenticated } from './reject.js';
 import { findToken, tokenLocations, type TokenLocation } from './token-locations.js';
 
+/** Gives a reload's new authenticator the previous one's state when the config defining it is unchanged (state.ts). */
+export type Keep = <T>(kind: string, config: unknown, make: () => T, stop: (value: T) => void) => T;
+
 export interface JwtOptions {
   maxTokenBytes: number;
   cacheSize: number;
@@ -49,19 +52,28 @@ interface CacheEntry {
 export class JwtAuthenticator {
   private readonly issuers = new Map<string, { issuer: Issuer; rule: JwtRule }>();
   private readonly locations: TokenLocation[];
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache: Map<string, CacheEntry>;
 
-  constructor(rules: JwtRule[], private readonly opts: JwtOptions) {
+  /** `keep`: a reload keeps each unchanged issuer's key set, and the verified tokens when no rule or option changed. */
+  constructor(rules: JwtRule[], private readonly opts: JwtOptions, keep?: Keep) {
     for (const rule of rules) {
-      const issuer = new Issuer(rule, {
-        algorithms: opts.algorithms.get(rule.issuer) ?? opts.defaultAlgorithms,
-        clockSkewS: opts.clockSkewS,
-        refreshMs: opts.refreshMs,
-        minRefetchMs: opts.minRefetchMs,
-      });
+      const issuer = new Issuer(
+        rule,
+        {
+          algorithms: opts.algorithms.get(rule.issuer) ?? opts.defaultAlgorithms,
+          clockSkewS: opts.clockSkewS,
+          refreshMs: opts.refreshMs,
+          minRefetchMs: opts.minRefetchMs,
+        },
+        keep && ((config, make) => keep('jwks', config, make, (keys) => keys.stop())),
+      );
       this.issuers.set(rule.issuer, { issuer, rule });
     }
     this.locations = tokenLocations(rules);
+    // A cached verification holds its rule and issuer: kept only when no rule and no option changed (so every key set was kept too).
+    const { skipBearer: _, algorithms, ...options } = opts;
+    const cacheConfig = { rules, options, algorithms: [...algorithms] };
+    this.cache = keep ? keep('jwt-cache', cacheConfig, () => new Map<string, CacheEntry>(), (m) => m.clear()) : new Map();
   }
 
   get enabled(): boolean {

@@ -22,6 +22,8 @@ import { RedisStore } from './redis-store.js';
 import { LimitRule, type LimitScope, type TokenCount, type Window } from './rules.js';
 import { durationMs } from '../config/schema.js';
 import { exceeds, type Charge, type CounterStore } from './store.js';
+import { stateKey, type KeptState } from '../state.js';
+import { registered } from '../telemetry/metrics.js';
 
 interface Line {
   rule: LimitRule;
@@ -46,6 +48,16 @@ export interface QuotaRecord {
   local?: boolean;
 }
 
+/** What the quotas would do with a request now, nothing charged (`warden explain`). */
+export interface QuotaPreview {
+  /** Each counter the request would be charged on. */
+  counters: { rule: string; kind: 'requests' | 'tokens'; limit: number; windowSeconds: number; used?: number; wouldRefuse: boolean }[];
+  /** The rule that would refuse it now, if one would. */
+  refusedBy?: string;
+  /** Whether the counts are known: not from a process other than the gateway's when the counters are in its memory. */
+  counted: boolean;
+}
+
 export type QuotaOutcome = { record: QuotaRecord } & ({ ticket: QuotaTicket; refused?: undefined } | { ticket?: undefined; refused: WardenError });
 
 export class Limits {
@@ -54,29 +66,18 @@ export class Limits {
   readonly store: CounterStore;
   private readonly rejections?: Counter<'rule' | 'kind'>;
 
-  constructor(spec: LimitsSpec, registry?: Registry) {
+  /**
+   * `state`: a reload keeps the counter store (and so every count) while `spec.store` is unchanged
+   * (state.ts); counters are keyed by rule name, so a rule that keeps its name keeps its counts.
+   */
+  constructor(spec: LimitsSpec, registry?: Registry, state?: KeptState) {
     this.rules = spec.rules.map((r) => new LimitRule(r));
-    const redis = spec.store.redis;
-    this.prefix = redis ? '' : 'warden:';
-    if (redis) {
-      const metrics = registry && {
-        up: new Gauge({ name: 'warden_limits_store_up', help: 'Whether the Redis quota store is reachable (1) or not (0)', registers: [registry] }),
-        errors: new Counter({ name: 'warden_limits_store_errors_total', help: 'Quota store commands that failed', registers: [registry] }),
-        fallbacks: new Counter({ name: 'warden_limits_local_fallback_total', help: 'Requests counted locally while Redis was unreachable', registers: [registry] }),
-      };
-      this.store = new RedisStore({
-        url: redis.url,
-        keyPrefix: redis.keyPrefix,
-        timeoutMs: durationMs(redis.timeout),
-        unavailable: redis.unavailable,
-        localShare: redis.localShare,
-        metrics,
-      });
-    } else {
-      this.store = new MemoryStore();
-    }
+    this.prefix = spec.store.redis ? '' : 'warden:';
+    const open = () => openStore(spec.store, registry);
+    this.store = state ? state.take(stateKey('limits-store', spec.store), open, (s) => s.close()) : open();
     if (registry) {
-      this.rejections = new Counter({ name: 'warden_ratelimit_rejections_total', help: 'Requests refused by a quota', labelNames: ['rule', 'kind'], registers: [registry] });
+      this.rejections = registered(registry, 'warden_ratelimit_rejections_total', (name) =>
+        new Counter({ name, help: 'Requests refused by a quota', labelNames: ['rule', 'kind'], registers: [registry] }));
     }
   }
 
@@ -99,22 +100,7 @@ export class Limits {
    * some budget left on `output` ones).
    */
   async admit(scope: LimitScope, promptEstimate: number, outputReserve = 0): Promise<QuotaOutcome | undefined> {
-    const now = Date.now();
-    const lines: Line[] = [];
-    for (const rule of this.rules) {
-      for (const subject of rule.subjects(scope)) {
-        // A call billed by input counts as its inputs (the facts check refused one whose count is unknown).
-        if (rule.requests) lines.push(this.line(rule, 'requests', rule.requests, subject, rule.requests.count === 'instances' ? (scope.target.instances ?? 1) : 1, now));
-        if (rule.tokens) {
-          const count = rule.tokens.count;
-          const fits = count === 'output' ? 0 : promptEstimate;
-          // Only `output` counters reserve: `total` ones pre-charge the prompt, as their x-ratelimit headers tell.
-          const line = this.line(rule, 'tokens', rule.tokens, subject, count === 'output' ? outputReserve : fits, now);
-          line.charge.fits = fits;
-          lines.push({ ...line, count });
-        }
-      }
-    }
+    const lines = this.lines(scope, promptEstimate, outputReserve, Date.now());
     if (lines.length === 0) return undefined;
     const result = await this.store.charge(lines.map((l) => l.charge));
     const headers = rateHeaders(lines, result.values);
@@ -141,8 +127,42 @@ export class Limits {
     return { record, ticket: new QuotaTicket(lines, result.store ?? this.store, headers, record) };
   }
 
+  /** The counters admit() would charge, with their values now, charging nothing; undefined when no rule applies. */
+  async preview(scope: LimitScope, promptEstimate: number, o: { counted: boolean }): Promise<QuotaPreview | undefined> {
+    const lines = this.lines(scope, promptEstimate, 0, Date.now());
+    if (!lines.length) return undefined;
+    const values = o.counted ? await this.store.peek(lines.map((l) => l.charge.key)) : undefined;
+    const counters = lines.map((l, i) => {
+      const used = values?.[i];
+      return {
+        rule: l.rule.name, kind: l.kind, limit: l.charge.limit, windowSeconds: l.window.ms / 1000,
+        ...(used === undefined ? {} : { used }), wouldRefuse: used !== undefined && exceeds(used, l.charge.fits ?? l.charge.increment, l.charge.limit),
+      };
+    });
+    return { counters, refusedBy: counters.find((c) => c.wouldRefuse)?.rule, counted: o.counted };
+  }
+
   close(): Promise<void> {
     return this.store.close();
+  }
+
+  private lines(scope: LimitScope, promptEstimate: number, outputReserve: number, now: number): Line[] {
+    const lines: Line[] = [];
+    for (const rule of this.rules) {
+      for (const subject of rule.subjects(scope)) {
+        // A call billed by input counts as its inputs (the facts check refused one whose count is unknown).
+        if (rule.requests) lines.push(this.line(rule, 'requests', rule.requests, subject, rule.requests.count === 'instances' ? (scope.target.instances ?? 1) : 1, now));
+        if (rule.tokens) {
+          const count = rule.tokens.count;
+          const fits = count === 'output' ? 0 : promptEstimate;
+          // Only `output` counters reserve: `total` ones pre-charge the prompt, as their x-ratelimit headers tell.
+          const line = this.line(rule, 'tokens', rule.tokens, subject, count === 'output' ? outputReserve : fits, now);
+          line.charge.fits = fits;
+          lines.push({ ...line, count });
+        }
+      }
+    }
+    return lines;
   }
 
   private line(rule: LimitRule, kind: 'requests' | 'tokens', w: Window, subject: string, increment: number, now: number): Omit<Line, 'count'> {
@@ -155,6 +175,24 @@ export class Limits {
       resetMs: start + w.ms - now,
     };
   }
+}
+
+function openStore(spec: LimitsSpec['store'], registry?: Registry): CounterStore {
+  const redis = spec.redis;
+  if (!redis) return new MemoryStore();
+  const metrics = registry && {
+    up: registered(registry, 'warden_limits_store_up', (name) => new Gauge({ name, help: 'Whether the Redis quota store is reachable (1) or not (0)', registers: [registry] })),
+    errors: registered(registry, 'warden_limits_store_errors_total', (name) => new Counter({ name, help: 'Quota store commands that failed', registers: [registry] })),
+    fallbacks: registered(registry, 'warden_limits_local_fallback_total', (name) => new Counter({ name, help: 'Requests counted locally while Redis was unreachable', registers: [registry] })),
+  };
+  return new RedisStore({
+    url: redis.url,
+    keyPrefix: redis.keyPrefix,
+    timeoutMs: durationMs(redis.timeout),
+    unavailable: redis.unavailable,
+    localShare: redis.localShare,
+    metrics,
+  });
 }
 
 /** One admitted request's charge, until it is settled. */

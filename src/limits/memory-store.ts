@@ -47,6 +47,11 @@ export class MemoryStore implements CounterStore {
     return Promise.resolve();
   }
 
+  peek(keys: readonly string[]): Promise<number[]> {
+    const now = Date.now();
+    return Promise.resolve(keys.map((k) => this.live(k, now)?.value ?? 0));
+  }
+
   close(): Promise<void> {
     clearInterval(this.sweeper);
     return Promise.resolve();

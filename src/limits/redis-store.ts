@@ -112,6 +112,13 @@ export class RedisStore implements CounterStore {
     return { ...local, store: this.local };
   }
 
+  /** Redis's counters while it is up, else the local fallback's (as charge() would count). */
+  async peek(keys: readonly string[]): Promise<number[]> {
+    if (!this.connected || !keys.length) return this.local.peek(keys);
+    const values = await this.redis.mget(...keys);
+    return values.map((v) => Number(v ?? 0));
+  }
+
   async adjust(adjustments: readonly { key: string; delta: number }[]): Promise<void> {
     if (adjustments.length === 0 || !this.connected) return;
     try {

@@ -28,6 +28,8 @@ export interface CounterStore {
   charge(charges: readonly Charge[]): Promise<ChargeResult>;
   /** Settle earlier charges: add `delta` (may be negative) to counters that still exist. */
   adjust(adjustments: readonly { key: string; delta: number }[]): Promise<void>;
+  /** The counters' values now, charging nothing (`warden explain`); 0 for a counter that does not exist. */
+  peek(keys: readonly string[]): Promise<number[]>;
   close(): Promise<void>;
 }
 

@@ -82,10 +82,6 @@ export class McpGate {
     const ready = this.sessions.bind(opened, binding, ttlOf(route)).catch(() => {});
     return { step, ready };
   }
-
-  close(): Promise<void> {
-    return this.sessions.close();
-  }
 }
 
 /** RFC 8707: on a route that is an OAuth resource server, a JWT must have been issued for it (401 otherwise). */

@@ -1,10 +1,14 @@
 // "Why was this request allowed or denied?" — a request described by hand
 // (`warden explain`, the admin API's POST /explain) walks the same stages as a
 // real one, identify → classify → authorize, and the Authorizer tells what
-// every policy made of it. A token is verified like a real request's.
+// every policy made of it. A token is verified like a real request's. Given a
+// body, an allowed request also goes through guard(request) and the quotas as
+// a dry run (nothing redacted, charged or counted in metrics): they may
+// refuse what policy allows.
 import { randomUUID } from 'node:crypto';
 import { isWardenError } from '../errors.js';
 import type { Principal, RequestInfo, Target } from '../types.js';
+import type { QuotaPreview } from '../limits/limits.js';
 import type { Authorizer, Explanation } from './evaluate.js';
 
 export interface ExplainDeps {
@@ -19,6 +23,27 @@ export interface ExplainDeps {
       }
     | undefined;
   authorizer: Authorizer;
+  /** guard(request) as a dry run on the body; absent without guardrails; undefined when nothing would be scanned. */
+  guard?(scope: { route: string; principal: Principal; policy?: string }, target: Target, body: unknown): Promise<GuardPreview | undefined>;
+  /** The quotas as a dry run; absent without quotas; undefined when no rule applies. */
+  quota?(scope: { route: string; principal: Principal; target: Target }, body: unknown): Promise<QuotaPreview | undefined>;
+}
+
+/** What guard(request) would do with the body. */
+export interface GuardPreview {
+  findings: { type: string; direction: string; action: string; count: number }[];
+  /** The guardrails would refuse the request: their error. */
+  blocked?: { reason: string; message: string };
+  /** The body would leave redacted. */
+  redacted: boolean;
+}
+
+/** A stage after policy that would refuse the request. */
+export interface Refusal {
+  by: 'guardrails' | 'quota';
+  status: number;
+  reason: string;
+  message: string;
 }
 
 /** A request as a person describes it. */
@@ -40,7 +65,17 @@ export interface RequestDescription {
 }
 
 export type ExplainResult =
-  | ({ outcome: 'decided'; principal: Omit<Principal, 'token'>; target: Target } & Explanation)
+  | ({
+      outcome: 'decided';
+      principal: Omit<Principal, 'token'>;
+      target: Target;
+      /** guard(request)'s dry run, when a body was given and the guardrails scan it. */
+      guardrails?: GuardPreview;
+      /** The quotas' dry run, when a rule applies. */
+      quota?: QuotaPreview;
+      /** Allowed by policy, refused by a later stage. */
+      refused?: Refusal;
+    } & Explanation)
   | { outcome: 'unauthenticated'; reason: string; message: string }
   | { outcome: 'refused'; status: number; reason: string; message: string }
   | { outcome: 'no-route'; message: string };
@@ -73,7 +108,23 @@ export async function explainRequest(deps: ExplainDeps, d: RequestDescription): 
   }
   const explanation = deps.authorizer.explain({ req, principal, target, route: route.name });
   const { token: _secret, ...shown } = principal;
-  return { outcome: 'decided', principal: shown, target, ...explanation };
+  const result: ExplainResult = { outcome: 'decided', principal: shown, target, ...explanation };
+  if (explanation.decision.action !== 'allow') return result;
+  // The stages after policy, in the pipeline's order: the first to refuse is the answer.
+  if (d.body !== undefined && deps.guard) {
+    // A copy: the dry run redacts in place.
+    result.guardrails = await deps.guard({ route: route.name, principal, policy: explanation.decision.policy }, target, structuredClone(d.body));
+    const b = result.guardrails?.blocked;
+    if (b) result.refused = { by: 'guardrails', status: b.reason === 'BODY_TOO_LARGE_TO_SCAN' ? 413 : 403, reason: b.reason, message: b.message };
+  }
+  if (deps.quota) {
+    result.quota = await deps.quota({ route: route.name, principal, target }, d.body);
+    const q = result.quota;
+    if (q?.refusedBy && !result.refused) {
+      result.refused = { by: 'quota', status: 429, reason: 'RATE_LIMITED', message: `quota "${q.refusedBy}" is used up for this caller` };
+    }
+  }
+  return result;
 }
 
 function requestOf(d: RequestDescription): RequestInfo {
@@ -107,7 +158,7 @@ export function formatExplanation(r: ExplainResult): string {
   const d = r.decision;
   const who = r.principal.requestPrincipal ?? r.principal.sourcePrincipal ?? 'anonymous';
   const lines = [
-    `${d.action === 'allow' ? 'ALLOW' : 'DENY'}: ${d.reason}`,
+    ...(r.refused ? [`REFUSED by ${r.refused.by} (${r.refused.status} ${r.refused.reason}): ${r.refused.message}`, `  policy:    ALLOW: ${d.reason}`] : [`${d.action === 'allow' ? 'ALLOW' : 'DENY'}: ${d.reason}`]),
     `  request:   ${r.path ?? '(refused before policies)'} on route ${r.route}; caller ${who}${r.principal.groups.length ? ` (groups ${r.principal.groups.join(', ')})` : ''}; remote.ip ${r.remoteIp}`,
     `  target:    ${r.target.provider} ${r.target.operation} (${r.target.operationClass})${r.target.model ? ` model ${r.target.model}` : ''}${r.target.location ? ` in ${r.target.location}` : ''}${r.target.stream ? ', streaming' : ''}`,
   ];
@@ -141,5 +192,19 @@ export function formatExplanation(r: ExplainResult): string {
     lines.push(`  ${p.matched ? '✓' : '✗'} ${p.policy} [${tag}]: ${p.why}${decided}`);
   }
   if (!r.policies.length) lines.push('  (none)');
+  if (r.guardrails) {
+    const g = r.guardrails;
+    lines.push('', `guardrails (dry run): ${g.blocked ? `would BLOCK (${g.blocked.reason}: ${g.blocked.message})` : g.redacted ? 'would redact the body' : g.findings.length ? 'would flag' : 'nothing found'}`);
+    for (const f of g.findings) lines.push(`  ${f.type} ×${f.count} in the ${f.direction}: ${f.action}`);
+  }
+  if (r.quota) {
+    const q = r.quota;
+    lines.push('', `quotas (dry run): ${q.refusedBy ? `would REFUSE (rule ${q.refusedBy})` : q.counted ? 'within every limit' : 'counts not known here'}`);
+    for (const c of q.counters) {
+      const used = c.used === undefined ? '' : `${c.used} used of `;
+      lines.push(`  ${c.rule}: ${used}${c.limit} ${c.kind} per ${c.windowSeconds} s${c.wouldRefuse ? '  ← would refuse' : ''}`);
+    }
+    if (!q.counted) lines.push("  (the counters are in the running gateway's memory: POST /explain on its admin port counts them)");
+  }
   return `${lines.join('\n')}\n`;
 }

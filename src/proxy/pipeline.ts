@@ -10,6 +10,7 @@ import { jurisdictionOf } from '../providers/locations.js';
 import { MOVE_ON_FROM, relocate, type UpstreamLocation } from './failover.js';
 import { vertexResourceInBody } from '../providers/vertex.js';
 import { METADATA_DECISION, METADATA_TARGET, metadataResponse, type MetadataAnswer } from '../mcp/resource-metadata.js';
+import { shutdownError, type Flight } from '../drain.js';
 import { admit, type AdmissionParts } from '../admission/admit.js';
 import { BUFFER_LIMIT, discardBody, mayBeJson, readBody, releaseBody, type RequestBody } from '../admission/body.js';
 import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
@@ -36,7 +37,8 @@ export interface PipelineParts extends AdmissionParts {
 const ANONYMOUS: Principal = Object.freeze({ groups: [], methods: [] }) as Principal;
 
 export function createHandler(parts: PipelineParts) {
-  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `flight` is the gateway's mark for this request: set when shutdown cut it (drain.ts). */
+  return async function handle(req: IncomingMessage, res: ServerResponse, flight?: Flight): Promise<void> {
     const ex: Exchange = { req: requestInfo(req), started: performance.now(), principal: ANONYMOUS, status: 0 };
     ex.trace = parts.tracing?.start(ex.req.method, ex.req.headers);
     let sendErrorBody: (() => void) | undefined;
@@ -47,8 +49,16 @@ export function createHandler(parts: PipelineParts) {
       ex.trace?.fail(ex.error.reason);
       if (!res.headersSent && !res.destroyed) sendErrorBody = sendError(res, ex, ex.route?.provider ?? parts.fallbackProvider);
     } finally {
+      if (flight?.shutdown) {
+        // Cut by Warden's shutdown: its reason, not CLIENT_CLOSED (the connection closed under the caller too).
+        ex.error = shutdownError();
+        ex.trace?.fail(ex.error.reason);
+        // Counted as Warden's cut too, not as the caller going away.
+        if (ex.upstream?.aborted) ex.upstream.aborted = 'shutdown';
+        ex.status = res.headersSent ? res.statusCode : ex.error.httpStatus;
+      }
       // A caller gone before its answer started was sent nothing: 499, not Node's default 200.
-      if (!res.headersSent && res.destroyed) ex.status = HTTP_STATUS.CANCELLED;
+      else if (!res.headersSent && res.destroyed) ex.status = HTTP_STATUS.CANCELLED;
       else if (res.headersSent || ex.upstream?.release) ex.status = res.statusCode;
       // The caller gets the end of its answer only once the record is in the audit spool.
       parts.recorder.record(ex, sendErrorBody ?? ex.upstream?.release);
@@ -60,6 +70,7 @@ export function createHandler(parts: PipelineParts) {
 async function run(parts: PipelineParts, ex: Exchange, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const info = ex.req;
   // Route, classify, policy and the upstream all see one authority and one path.
+  // A route's rewrite then changes only its prefix, for classify and the upstream.
   resolveRequestTarget(info, parts.requestTarget);
   const metadata = parts.metadata?.(info);
   if (metadata) return sendMetadata(ex, res, metadata, parts.matchRoute);
@@ -104,7 +115,7 @@ async function admitAndForward(parts: PipelineParts, ex: Exchange, res: ServerRe
   const plan = route.failover?.plan(target, body.stream === undefined, (location) => mayUse(parts, ex, route, location));
   const outcome = plan
     ? await forwardWithFailover(route, plan, ex, request, res, answer)
-    : await forward(route.pool, request(route.basePath + info.path), res, answer);
+    : await forward(route.pool, request(route.basePath + route.upstreamPath(info.path)), res, answer);
   // A body that streamed on: its size and digest, once all of it went upstream.
   if (body.streamed?.sha256) {
     ex.requestBytes = body.streamed.bytes;
@@ -126,7 +137,7 @@ async function forwardWithFailover(
   for (let i = 0; ; i++) {
     const at = plan[i]!;
     const mayMove = i < plan.length - 1 && failover.mayRetry();
-    const outcome = await forward(at.pool, { ...request(at.basePath + relocate(ex.req.path, ex.target!.location, at.location)), moveOnFrom: mayMove ? MOVE_ON_FROM : undefined }, res, answer);
+    const outcome = await forward(at.pool, { ...request(at.basePath + relocate(route.upstreamPath(ex.req.path), ex.target!.location, at.location)), moveOnFrom: mayMove ? MOVE_ON_FROM : undefined }, res, answer);
     const unreachable = outcome.error !== undefined && neverSent(outcome.error);
     const failed = unreachable || outcome.movedOn !== undefined || MOVE_ON_FROM.has(outcome.upstreamStatus ?? 0);
     failover.report(at.location, !failed);
@@ -155,11 +166,12 @@ function mayUse(parts: PipelineParts, ex: Exchange, route: Route, location: stri
  */
 function bufferLimit(parts: PipelineParts, route: Route, info: Exchange['req']): number {
   if (mayBeJson(info.headers['content-type'])) {
-    if (route.provider.modelInBody(info.method, info.path)) return route.spec.maxBodyBytes;
+    const path = route.upstreamPath(info.path);
+    if (route.provider.modelInBody(info.method, path)) return route.spec.maxBodyBytes;
     // A quota counting inputs needs them all: such a call's body is read whole too.
-    if (route.needs & FACT_INSTANCES && route.provider.instancesInBody(info.method, info.path)) return route.spec.maxBodyBytes;
+    if (route.needs & FACT_INSTANCES && route.provider.instancesInBody(info.method, path)) return route.spec.maxBodyBytes;
     // So is a generation's on a route that tracks owners: it may name a context cache, someone else's.
-    if (route.needs & FACT_RESOURCE && vertexResourceInBody(info.method, info.path)) return route.spec.maxBodyBytes;
+    if (route.needs & FACT_RESOURCE && vertexResourceInBody(info.method, path)) return route.spec.maxBodyBytes;
   }
   return parts.guardrails?.bufferLimit(route.spec) ?? BUFFER_LIMIT;
 }

@@ -18,18 +18,19 @@ const ANONYMOUS: Principal = Object.freeze({ groups: [], methods: [] }) as Princ
 /** The request line, when the parser got that far: method and target for the access log. */
 const REQUEST_LINE = /^([A-Z]{1,20}) ([\x21-\x7e]{1,2048}) HTTP\/1\.[01]\r?\n/;
 
-export function answerParserRefusals(server: Server, recorder: Recorder, provider: Provider): void {
+/** `provider`: the protocol refusals are answered in (the config in service's first route's; a reload may change it). */
+export function answerParserRefusals(server: Server, recorder: Recorder, provider: () => Provider): void {
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
     // Nothing to answer: the caller went away, or the connection already carries an answer.
     if (err.code === 'ECONNRESET' || !socket.writable || (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
       socket.destroy();
       return;
     }
-    refuse(socket, recorder, provider, parserError(err), err.rawPacket);
+    refuse(socket, recorder, provider(), parserError(err), err.rawPacket);
   });
   server.on('connect', (req: IncomingMessage, socket: Duplex) => {
     const err = new WardenError('INVALID_ARGUMENT', 'REQUEST_TARGET_INVALID', 'CONNECT (authority-form request target) is not served: Warden is not a tunnel');
-    refuse(socket, recorder, provider, err, undefined, req);
+    refuse(socket, recorder, provider(), err, undefined, req);
   });
 }
 

@@ -5,7 +5,7 @@
 // list — never a per-user label. A model name is the caller's to choose, so it
 // becomes a label value only once the upstream has answered an allowed
 // request for it, and for at most `maxModels` names; any other is "other".
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { AuditStatus } from '../audit/writer.js';
 import { jwksRefreshChannel, onTokenMint, type JwksRefreshEvent, type TokenMintEvent } from './events.js';
 
@@ -15,6 +15,14 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 /** The label value of models past the bound, or never answered. */
 export const OTHER_MODEL = 'other';
+
+/**
+ * The registry's metric of that name, made once: a reloaded config's parts (quotas, guardrails)
+ * count on in the series the previous config's parts began.
+ */
+export function registered<T extends Metric>(registry: Registry, name: string, make: (name: string) => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make(name);
+}
 
 type RequestLabel = 'route' | 'model' | 'operation' | 'status' | 'decision';
 
@@ -37,6 +45,11 @@ export class Metrics {
   readonly auditDropped: Counter;
   /** Spans handed to the OTLP exporter, by result (ok, error: dropped). */
   readonly spanExports: Counter<'result'>;
+  /** 1, labelled with what this Warden is (version.ts). */
+  readonly buildInfo: Gauge<'version' | 'commit' | 'node'>;
+  /** 1, labelled with the hash of the config in service (it changes on a reload). */
+  readonly configInfo: Gauge<'hash'>;
+  readonly configReloads: Counter<'result'>;
   /** MCP calls as the server side sees them (OTel's mcp.server.operation.duration). */
   readonly mcpOperationDuration: Histogram<'route' | 'mcp_method_name' | 'gen_ai_tool_name' | 'error_type' | 'mcp_protocol_version'>;
   /** MCP sessions that ended (DELETE), from initialize to their end (OTel's mcp.server.session.duration). */
@@ -65,12 +78,15 @@ export class Metrics {
     this.upstreamDuration = histogram('warden_upstream_duration_seconds', 'Upstream call duration, from the call to the last response byte', ['route', 'status']);
     this.tokenMints = counter('warden_credential_mints_total', 'Upstream token mints, by credential and result (ok, error)', ['credential', 'result']);
     this.tokenMintDuration = histogram('warden_credential_mint_duration_seconds', 'Upstream token mint latency, failures included', ['credential', 'result']);
-    this.aborted = counter('warden_responses_aborted_total', 'Answers cut off after they started, by who cut them: caller (went away), upstream (broke off), transform (Warden refused the rest), envoy (ext_proc: Envoy ended the stream first)', ['route', 'by']);
+    this.aborted = counter('warden_responses_aborted_total', 'Answers cut off after they started, by who cut them: caller (went away), upstream (broke off), transform (Warden refused the rest), envoy (ext_proc: Envoy ended the stream first), shutdown (Warden cut it after shutdown.timeout)', ['route', 'by']);
     this.jwksRefreshes = counter('warden_jwks_refreshes_total', 'Fetches of remote JSON Web Key Sets, by key set URL and result (ok, error)', ['uri', 'result']);
     this.auditWriteSeconds = histogram('warden_audit_write_duration_seconds', 'Time to store one batch of audit records in the sink', ['sink'], [
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,
     ]);
     this.spanExports = counter('warden_trace_spans_exported_total', 'Spans sent to the OTLP collector, by result (ok; error: the export failed and they were dropped)', ['result']);
+    this.buildInfo = new Gauge({ name: 'warden_build_info', help: 'Always 1; the labels say which Warden runs: version, commit (when known) and Node.js version', labelNames: ['version', 'commit', 'node'], registers });
+    this.configInfo = new Gauge({ name: 'warden_config_info', help: 'Always 1; the label is the hash of the config in service (the first 16 hex digits of its SHA-256)', labelNames: ['hash'], registers });
+    this.configReloads = counter('warden_config_reloads_total', 'Config reloads (file change or SIGHUP), by result: applied, rejected (the running config stays)', ['result']);
     this.mcpOperationDuration = histogram('mcp_server_operation_duration_seconds', 'MCP requests and notifications, from their arrival to the last byte of the answer', [
       'route', 'mcp_method_name', 'gen_ai_tool_name', 'error_type', 'mcp_protocol_version',
     ]);

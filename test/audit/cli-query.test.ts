@@ -31,7 +31,7 @@ describe('warden audit query: one record, one line', () => {
     assert.equal(r.code, 0, r.err);
     const lines = r.out.split('\n').slice(0, -1);
     assert.deepEqual(lines.map((l) => l.split('\t')[1]), ['req-1', 'req-2', 'req-3']);
-    assert.ok(lines.every((l) => l.split('\t').length === 12), r.out);
+    assert.ok(lines.every((l) => l.split('\t').length === 13), r.out);
     const fields = lines[1]!.split('\t');
     assert.equal(fields[3], forged.replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
     assert.equal(fields[8], 'back\\\\slash\\u2028\\u0007');

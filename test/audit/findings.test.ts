@@ -225,7 +225,7 @@ describe('audit store upgrade: SQLite', () => {
     const q = await runCli(['audit', 'query', '--sqlite', file, '--finding', 'email']);
     const lines = q.out.trim().split('\n');
     assert.deepEqual(lines.map((l) => l.split('\t')[1]), ['req-4', 'req-5']);
-    assert.deepEqual(lines[0]!.split('\t').slice(9), ['EMAIL/request/redact/1,PROMPT_INJECTION/request/flag/1', 'per-caller', '10.0.0.7']);
+    assert.deepEqual(lines[0]!.split('\t').slice(9, 12), ['EMAIL/request/redact/1,PROMPT_INJECTION/request/flag/1', 'per-caller', '10.0.0.7']);
     assert.equal((await runCli(['audit', 'query', '--sqlite', file, '--finding', 'CARD'])).out.trim(), '');
     // A type name's `_` is not a LIKE wildcard.
     assert.equal((await runCli(['audit', 'query', '--sqlite', file, '--finding', 'PROMPT_INJECTIO_'])).out.trim(), '');

@@ -1,5 +1,6 @@
 // Shared by the audit tests: records to write, a real PostgreSQL server on a
 // free loopback port, and waiting for the writer to drain.
+import '../helpers/source.js';
 import { execFile, spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -149,6 +150,9 @@ export const PROMPT = JSON.stringify({ contents: [{ role: 'user', parts: [{ text
 /** Runs `warden …` in this process, capturing what it prints. */
 export async function runCli(args: string[]): Promise<{ code: number; out: string }> {
   const { main } = await import('../../src/cli/main.js');
+  // main() loads a command's module on first use; loaded here, before stdout is taken over, so
+  // that no module loading lets the test runner's own output in between.
+  if (args[0] === 'audit') await import('../../src/cli/audit.js');
   let out = '';
   const log = console.log;
   const error = console.error;

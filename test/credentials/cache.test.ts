@@ -110,7 +110,7 @@ spec:
   credentials: [{name: c, google: {file: wif.json, subjectToken: caller}}]
 `;
     const cfg = parseConfig(yaml, 'warden.yaml', dir);
-    const credentials = new Credentials(cfg.gateway.value.credentials, cfg.gateway.value.routes, cfg.path, cfg.gateway.report, 2);
+    const credentials = new Credentials(cfg.gateway.value.credentials, cfg.gateway.value.routes, cfg.path, cfg.gateway.report, { maxCallerTokens: 2 });
     try {
       const callers: Principal[] = [];
       for (const sub of ['u1', 'u2', 'u3']) {

@@ -3,6 +3,7 @@
 // google.rpc.Status), a list shows each caller its own, a stream resumed by its owner works, and
 // the creator's record is in the audit.
 import assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import aiplatform from '@google-cloud/aiplatform';
@@ -181,6 +182,29 @@ describe('ownership of interactions and context caches', () => {
     assert.equal(badPrevious.status, 400);
     const traversal = await call('alice', 'GET', `${PARENT}/interactions/..%2F..%2Fx`);
     assert.ok(traversal.status === 400 || traversal.status === 404, `got ${traversal.status}`);
+  });
+  it('an interaction\'s owner survives a config reload: the store is kept, the reloaded policies apply', async () => {
+    const created = await alice.interactions.create({ model: 'gemini-2.5-flash', input: 'before the reload' });
+    const id = created.id!;
+    assert.ok(id);
+    // The new config denies cancelling interactions: its policies are in service after the reload.
+    appendFileSync(s.configFile, `
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: no-cancel}
+spec:
+  action: DENY
+  rules: [{when: [{key: request.operation, values: [interactions.cancel]}]}]
+`);
+    const outcome = await s.gw.reload('test');
+    assert.ok(outcome.applied, JSON.stringify(outcome));
+    // The owner recorded before the reload is still known: bob refused, alice served.
+    refusedAsNotOwner(await call('bob', 'GET', `${PARENT}/interactions/${id}`));
+    assert.equal((await alice.interactions.get(id)).id, id);
+    const cancel = await call('alice', 'POST', `${PARENT}/interactions/${id}/cancel`);
+    assert.equal(cancel.status, 403);
+    assert.equal(reason(cancel.body), 'POLICY_DENIED');
   });
 });
 

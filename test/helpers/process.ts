@@ -1,6 +1,7 @@
 // Child processes and waiting: free loopback ports, polling a condition,
 // waiting for a line a process prints, `warden start` as its own process,
 // and stopping a child.
+import './source.js';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -82,4 +83,29 @@ export function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTER
     proc.once('exit', () => resolve());
     proc.kill(signal);
   });
+}
+
+/** Every JSON line `stream` prints from now on, parsed, in `lines` (other lines are skipped). */
+export function jsonLines(stream: Readable): Record<string, unknown>[] {
+  const lines: Record<string, unknown>[] = [];
+  let rest = '';
+  stream.on('data', (d: Buffer) => {
+    const parts = (rest + String(d)).split('\n');
+    rest = parts.pop()!;
+    for (const line of parts) {
+      if (!line.startsWith('{')) continue;
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // not a log line
+      }
+    }
+  });
+  return lines;
+}
+
+/** Resolves with the process's exit code and signal once it has exited. */
+export function exited(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve({ code: proc.exitCode, signal: proc.signalCode });
+  return new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
 }

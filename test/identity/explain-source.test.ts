@@ -3,6 +3,7 @@
 // trust domain, namespace and service account, so a `namespaces:` policy
 // decides in explain what it decides for real traffic — checked side by side
 // against a gateway serving mTLS with certificates carrying those IDs.
+import '../helpers/source.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';

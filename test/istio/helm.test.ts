@@ -301,6 +301,12 @@ describe('Helm chart deploy/helm/warden, rendered by Helm', { concurrency: 2 }, 
       // The config goes into the pod as given; a changed config rolls the pods.
       assert.equal(find('ConfigMap').data!['warden.yaml'], v.config);
       assert.match(find('Deployment').spec!.template.metadata.annotations['checksum/config'], /^[0-9a-f]{64}$/);
+      // As `warden istio render` makes them from the default spec.shutdown (5 s + 25 s).
+      assert.equal(find('Deployment').spec!.template.metadata.annotations['proxy.istio.io/config'], '{"terminationDrainDuration":"30s"}');
+      assert.equal(find('Deployment').spec!.template.spec.terminationGracePeriodSeconds, 35);
+      const warden = find('Deployment').spec!.template.spec.containers[0];
+      assert.deepEqual(warden.lifecycle, { preStop: { sleep: { seconds: 5 } } });
+      assert.deepEqual(warden.env.find((e: { name: string }) => e.name === 'WARDEN_PRESTOP_SECONDS'), { name: 'WARDEN_PRESTOP_SECONDS', value: '5' });
       v.check(find, docs);
 
       assert.deepEqual(providers.map((p) => p.name), v.providers);
@@ -492,6 +498,24 @@ spec:
     const nobody = await rendered(DEFAULT_CONFIG, { ...base, metrics: { namespaces: [], principals: [] } });
     assert.equal(admin(nobody, 'monitoring'), 'deny');
     assertValidManifests(nobody);
+  });
+
+  it('matches the pod to shutdown values as render does to spec.shutdown: the preStop sleep is drainDelaySeconds, none for 0', async () => {
+    const base = { files: { items: [{ key: 'service-account.json' }] } };
+    const pod = async (shutdown: Record<string, number>) => {
+      const docs = await rendered(DEFAULT_CONFIG, { ...base, shutdown });
+      assertValidManifests(docs);
+      return one(docs, 'Deployment').spec!.template;
+    };
+    const long = await pod({ drainDelaySeconds: 11, timeoutSeconds: 60 });
+    assert.deepEqual(long.spec.containers[0].lifecycle, { preStop: { sleep: { seconds: 11 } } });
+    assert.equal(long.spec.containers[0].env.find((e: { name: string }) => e.name === 'WARDEN_PRESTOP_SECONDS').value, '11');
+    assert.equal(long.spec.terminationGracePeriodSeconds, 76);
+    assert.equal(long.metadata.annotations['proxy.istio.io/config'], '{"terminationDrainDuration":"71s"}');
+    const none = await pod({ drainDelaySeconds: 0, timeoutSeconds: 25 });
+    assert.equal(none.spec.containers[0].lifecycle, undefined);
+    assert.equal(none.spec.containers[0].env.some((e: { name: string }) => e.name === 'WARDEN_PRESTOP_SECONDS'), false);
+    assert.equal(none.spec.terminationGracePeriodSeconds, 30);
   });
 
   it('refuses an audit file on the pod’s emptyDir unless ephemeralAudit is true, and then warns in the notes', async () => {

@@ -175,6 +175,12 @@ describe('warden istio render', () => {
       CONFIG.replace('file: ./credentials/service-account.json', 'file: /etc/warden/secrets/warden-files/service-account.json'),
     );
     assert.match(dep.spec!.template.metadata.annotations['checksum/config'], /^[0-9a-f]{64}$/);
+    // Warden drains for spec.shutdown's drainDelay + timeout (5 s + 25 s): its sidecar serves as long, the pod gets 5 s more.
+    assert.deepEqual(JSON.parse(dep.spec!.template.metadata.annotations['proxy.istio.io/config']), { terminationDrainDuration: '30s' });
+    assert.equal(pod.terminationGracePeriodSeconds, 35);
+    // drainDelay is the preStop hook's sleep, before SIGTERM; Warden is told so, and does not wait it again.
+    assert.deepEqual(c.lifecycle, { preStop: { sleep: { seconds: 5 } } });
+    assert.deepEqual(c.env.find((e: { name: string }) => e.name === 'WARDEN_PRESTOP_SECONDS'), { name: 'WARDEN_PRESTOP_SECONDS', value: '5' });
     assert.match(text, /# note: .*kubectl -n ai-gateway create secret generic warden-files --from-file=service-account\.json=\.\/credentials\/service-account\.json/);
     assert.doesNotMatch(text, /PRIVATE KEY/, 'key material is never rendered');
     assert.deepEqual(find('HorizontalPodAutoscaler').spec!.minReplicas, 3);
@@ -356,6 +362,27 @@ spec:
     const pod = (manifests.find((m) => m.kind === 'Deployment') as unknown as Doc).spec!.template.spec;
     assert.equal(pod.volumes.some((v: { secret?: unknown }) => v.secret), false);
     assert.equal((manifests.find((m) => m.kind === 'ConfigMap') as unknown as Doc).data!['warden.yaml'], bare);
+  });
+
+  it('matches the pod to spec.shutdown: a longer drainDelay is a longer preStop sleep, none without one', () => {
+    const podFor = (shutdown: string) => {
+      const t = CONFIG.replace('spec:\n', `spec:\n  shutdown: ${shutdown}\n`);
+      const config = parseConfig(t, 'shutdown.yaml', '/nowhere');
+      assert.deepEqual(config.problems, []);
+      const dep = renderManifests(config, t, OPTIONS).manifests.find((m) => m.kind === 'Deployment') as unknown as Doc;
+      assertValidManifests([dep]);
+      return dep.spec!.template;
+    };
+    const long = podFor('{drainDelay: 10500ms, timeout: 60s}');
+    const c = long.spec.containers[0];
+    assert.deepEqual(c.lifecycle, { preStop: { sleep: { seconds: 11 } } }, 'whole seconds, rounded up');
+    assert.equal(c.env.find((e: { name: string }) => e.name === 'WARDEN_PRESTOP_SECONDS').value, '11');
+    assert.equal(long.spec.terminationGracePeriodSeconds, 76);
+    assert.deepEqual(JSON.parse(long.metadata.annotations['proxy.istio.io/config']), { terminationDrainDuration: '71s' });
+    const none = podFor('{drainDelay: 0s}').spec;
+    assert.equal(none.containers[0].lifecycle, undefined);
+    assert.equal(none.containers[0].env.some((e: { name: string }) => e.name === 'WARDEN_PRESTOP_SECONDS'), false);
+    assert.equal(none.terminationGracePeriodSeconds, 30);
   });
 
   /** `warden istio render` on `text`: its exit code, the manifests and what it said on stderr. */

@@ -1,6 +1,7 @@
 // Explanations: the admin API's POST /explain and `warden explain` answer for
 // any request — the decision, the deciding policy and rule, and why each
 // other policy did not match; a token is verified like a real request's.
+import '../helpers/source.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

@@ -4,7 +4,7 @@
 // writable volumes where it keeps state.
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { GatewaySpec } from '../../config/schema.js';
+import { durationMs, type GatewaySpec } from '../../config/schema.js';
 import { CONFIG_DIR, CONFIG_PATH, containerPorts, inPod, type Labels, type Manifest, type Ports, type RenderOptions } from '../manifest.js';
 import type { SecretLayout } from './secret-files.js';
 
@@ -52,6 +52,8 @@ export function deployment(
     mounts.push({ name: `state-${i}`, mountPath: dir });
   });
   const probe = (path: string) => ({ httpGet: { path, port: 'http-admin' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
+  const drain = drainSeconds(spec);
+  const preStop = Math.ceil(durationMs(spec.shutdown.drainDelay) / 1000);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -73,11 +75,15 @@ export function deployment(
             'prometheus.io/scrape': 'true',
             'prometheus.io/port': String(ports.admin),
             'prometheus.io/path': '/metrics',
+            // The pod's own sidecar carries every request to Warden: it keeps doing so while Warden drains.
+            'proxy.istio.io/config': JSON.stringify({ terminationDrainDuration: `${drain}s` }),
           },
         },
         spec: {
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-          terminationGracePeriodSeconds: 30,
+          // Warden's drain (spec.shutdown: the preStop wait, then the rest after SIGTERM), and a few seconds
+          // to flush the audit and exit. The grace period counts from the start of the preStop hook.
+          terminationGracePeriodSeconds: drain + EXIT_SECONDS,
           topologySpreadConstraints: [
             { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
           ],
@@ -90,7 +96,14 @@ export function deployment(
               readinessProbe: probe('/readyz'),
               livenessProbe: { ...probe('/healthz'), initialDelaySeconds: 5 },
               // The V8 heap limit that fits the memory limit beside maxBufferedBytes' default (a quarter of it) and Node's own.
-              env: [{ name: 'NODE_OPTIONS', value: `--max-old-space-size=${POD_HEAP_MIB}` }],
+              env: [
+                { name: 'NODE_OPTIONS', value: `--max-old-space-size=${POD_HEAP_MIB}` },
+                // Warden's drainDelay after SIGTERM is shortened by what the preStop hook already waited: not twice.
+                ...(preStop ? [{ name: 'WARDEN_PRESTOP_SECONDS', value: String(preStop) }] : []),
+              ],
+              // drainDelay passes before SIGTERM, while Kubernetes takes the terminating pod out of the
+              // endpoints: Kubernetes' own sleep (1.30+), as the image has no `sleep` binary.
+              ...(preStop ? { lifecycle: { preStop: { sleep: { seconds: preStop } } } } : {}),
               resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: `${POD_MEMORY_LIMIT_MIB}Mi` } },
               securityContext: {
                 allowPrivilegeEscalation: false,
@@ -106,6 +119,14 @@ export function deployment(
       },
     },
   };
+}
+
+/** Seconds the pod gets beyond Warden's drain: the audit writer's last flush, and the exit. */
+const EXIT_SECONDS = 5;
+
+/** How long Warden takes at most to drain after SIGTERM: spec.shutdown's drainDelay + timeout, in whole seconds. */
+function drainSeconds(spec: GatewaySpec): number {
+  return Math.ceil((durationMs(spec.shutdown.drainDelay) + durationMs(spec.shutdown.timeout)) / 1000);
 }
 
 /**

@@ -43,6 +43,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- without (uniq $dirs) "/etc/warden" | toJson }}
 {{- end -}}
 
+{{/* Seconds Warden takes at most to drain after SIGTERM: the config's spec.shutdown drainDelay + timeout. */}}
+{{- define "warden.drainSeconds" -}}
+{{- add .Values.shutdown.drainDelaySeconds .Values.shutdown.timeoutSeconds -}}
+{{- end }}
+
 {{- /* The audit store when the pod would keep it on its emptyDir (an SQLite or JSON lines file), as `warden istio render` finds it (src/istio/render/deployment.ts ephemeralAuditStore); empty otherwise. */ -}}
 {{- define "warden.ephemeralAudit" -}}
 {{- range include "warden.configDocs" . | fromJsonArray }}
