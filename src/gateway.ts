@@ -27,6 +27,7 @@ import { Recorder } from './admission/record.js';
 import { buildRoute, type Route } from './admission/route.js';
 import { routeMatcher } from './admission/routes.js';
 import { routeNeeds } from './admission/facts.js';
+import { locate } from './admission/admit.js';
 import { openAuditWriter, planAudit, type AuditPlan } from './audit/config.js';
 import type { AuditWriter } from './audit/writer.js';
 import { createAdminServer, type ReadinessCheck } from './admin/server.js';
@@ -40,6 +41,7 @@ import { AdminAccess } from './admin/policy.js';
 import type { Guardrails } from './guardrails/guard.js';
 import { checkLimits } from './limits/check.js';
 import type { Limits } from './limits/limits.js';
+import { openOwnership } from './ownership/open.js';
 import { Checker } from './extauthz/check.js';
 import { checkAudience, McpGate } from './mcp/gate.js';
 import type { Principal, RequestInfo } from './types.js';
@@ -210,15 +212,17 @@ export async function startGateway(
     const limits = limitsModule && s.limits ? new limitsModule.Limits(s.limits, metrics.registry, parts.state) : undefined;
     // Built on this config's policies; its sessions are kept across reloads (mcpGate).
     const mcp = mcpGate(s, parts.authorizer, parts.state);
+    // Owners of interactions, caches and batch jobs: the store is kept across reloads (openOwnership).
+    const ownership = openOwnership(s.ownership, parts.state);
     // One matcher and one reading of the request target for every way in: the proxy listener, ext_authz and ext_proc.
     const matchRoute = routeMatcher(parts.routes);
     const requestTarget = { absoluteForm: s.listen.absoluteForm, pathNormalization: s.policy.pathNormalization };
     const fallbackProvider = parts.routes[0]?.provider ?? getProvider('vertex');
-    const admission = { guardrails: parts.guardrails, limits, mcp, buffers, identifier: parts.identifier, authorizer: parts.authorizer, credentials: parts.credentials, requestTarget };
+    const admission = { guardrails: parts.guardrails, limits, ownership, mcp, buffers, identifier: parts.identifier, authorizer: parts.authorizer, credentials: parts.credentials, requestTarget };
     const frontDoor = { ...admission, matchRoute, recorder, tracing, fallbackProvider, metadata: metadataAnswerer(s.routes) };
     const handle = createHandler(frontDoor);
-    const checker = s.extAuthz && new Checker({ ...frontDoor, routes: parts.routes, fixedBody: true, timeoutMs: durationMs(s.extAuthz.timeout) });
-    const extProc = s.extProc && extProcModule?.processorParts(s.extProc, frontDoor);
+    const checker = s.extAuthz && new Checker({ ...frontDoor, routes: parts.routes, fixedBody: true, forwardsByHost: true, timeoutMs: durationMs(s.extAuthz.timeout) });
+    const extProc = s.extProc && extProcModule?.processorParts(s.extProc, { ...frontDoor, forwardsByHost: true });
     parts.identifier.start(log);
     parts.credentials.start();
     metrics.configInfo.reset();
@@ -505,8 +509,16 @@ export function explainDeps(parts: Parts, quota?: { limits?: Limits; counted: bo
       const r = match(req);
       if (!r) return undefined;
       const checkCaller = r.spec.provider === 'mcp' ? (req: RequestInfo, p: Principal) => checkAudience(r.spec, req, p) : undefined;
-      // Classified as the gateway does: on the normalized path, after the route's rewrite.
-      return { name: r.spec.name, classify: (m, p, q, b, h) => r.provider.classify(m, r.upstreamPath(normalizePath(p, mode) ?? p), q, b, h), checkCaller };
+      // Classified as the gateway does: on the normalized path, after the route's rewrite, located as admission locates it.
+      return {
+        name: r.spec.name,
+        classify: (m, p, q, b, h) => {
+          const target = r.provider.classify(m, r.upstreamPath(normalizePath(p, mode) ?? p), q, b, h);
+          locate(target, r);
+          return target;
+        },
+        checkCaller,
+      };
     },
     authorizer: parts.authorizer,
     guard: guardrails && (async (scope, target, body) => {

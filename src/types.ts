@@ -54,6 +54,30 @@ export interface Target {
   model?: string;
   endpoint?: string;
   apiVersion?: string;
+  /**
+   * How many inputs the call carries, on calls billed by input (embeddings, predict, token
+   * counting): `instances` of predict / explain / countTokens / computeTokens, `requests` of
+   * batchEmbedContents, 1 for embedContent, the `input` list of an OpenAI-style `embeddings` call.
+   * Absent when the body was not read (or names none); quotas may count it (`requests.count: instances`).
+   */
+  instances?: number;
+  /**
+   * A server-side resource Warden tracks the owner of (docs/vertex.md, Ownership) that the call acts
+   * on or uses: `interactions/ID`, `cachedContents/ID`, `batchPredictionJobs/ID` (the one got,
+   * cancelled, deleted or updated; the `previous_interaction_id` continued; the `cachedContent` a
+   * generation reads).
+   */
+  resource?: string;
+  /** The recorded creator of `resource` (ownership), for policy (`request.resource.owner`) and the record. */
+  owner?: string;
+  /** The kind of resource the call creates (`interactions`, `cachedContents`, `batchPredictionJobs`): its owner is recorded from the answer. */
+  creates?: OwnedKind;
+  /** A batch prediction job's input URIs (`gs://…`, `bq://…`), from its creation's `inputConfig`. */
+  batchInputs?: string[];
+  /** A batch prediction job's output URI (`gs://…` prefix, `bq://…`), from its creation's `outputConfig`. */
+  batchOutput?: string;
+  /** A list of owned resources (`cachedContents`, `batchPredictionJobs`): the answer is cut to the caller's own. */
+  lists?: OwnedKind;
   /** MCP routes: the JSON-RPC call. */
   mcp?: McpCall;
 }
@@ -86,6 +110,9 @@ export interface McpCall {
   badName?: string;
 }
 
+/** Kinds of server-side resource whose creator Warden records. */
+export type OwnedKind = 'interactions' | 'cachedContents' | 'batchPredictionJobs';
+
 /**
  * Facts about a request that admission may fail to establish, as bit flags: the model (and
  * publisher) and the stream flag of a call that names them in a body Warden could not read whole,
@@ -96,6 +123,14 @@ export interface McpCall {
 export const FACT_MODEL = 1;
 export const FACT_STREAM = 2;
 export const FACT_SOURCE_PRINCIPAL = 4;
+/** The instance count (Target.instances) of a call billed by input, when a quota counts instances or CEL names them. */
+export const FACT_INSTANCES = 8;
+/** The location (`request.location`): a Vertex path that names none, to an upstream whose host implies none. */
+export const FACT_LOCATION = 16;
+/** The location's class and jurisdiction (`request.location_class`, `request.jurisdiction`): no location, or a region Warden does not know. */
+export const FACT_JURISDICTION = 32;
+/** A context cache a generation names in its body (`cachedContent`), on routes that track owners: a body not read whole could name another's. */
+export const FACT_RESOURCE = 64;
 
 export type DecisionAction = 'allow' | 'deny';
 

@@ -5,15 +5,17 @@
 // upstream request must carry; a refusal is thrown as a WardenError.
 import { durationMs } from '../config/schema.js';
 import { WardenError } from '../errors.js';
-import { guardRequest, readableBody } from '../guardrails/request.js';
+import { guardRequest, readableBody, wrappedHttpBody } from '../guardrails/request.js';
 import type { Guardrails, GuardSession } from '../guardrails/guard.js';
 import { estimatePromptTokens, outputReserve } from '../limits/estimate.js';
 import type { Limits, QuotaTicket } from '../limits/limits.js';
+import type { Ownership, OwnershipTicket } from '../ownership/ownership.js';
 import type { Credentials, UpstreamHeader } from '../credentials/index.js';
 import type { Identifier } from '../identity/identify.js';
 import type { Authorizer } from '../policy/evaluate.js';
+import { hostLocation } from '../providers/locations.js';
 import type { McpGate } from '../mcp/gate.js';
-import type { Principal } from '../types.js';
+import { FACT_JURISDICTION, FACT_LOCATION, type Principal, type Target } from '../types.js';
 import type { RequestBody } from './body.js';
 import { missingFacts } from './facts.js';
 import type { BufferBudget } from './buffer-budget.js';
@@ -31,10 +33,18 @@ export interface AdmissionParts {
   guardrails?: Guardrails;
   /** Quotas (spec.limits); absent: none. */
   limits?: Limits;
+  /** Owners of interactions, context caches, batch jobs (spec.ownership); absent: not tracked. */
+  ownership?: Ownership;
   /** MCP routes' sessions and audience checks; present when a route has provider mcp. */
   mcp?: McpGate;
   /** The bound on request-body bytes in memory across requests in flight (spec.limits.maxBufferedBytes). */
   buffers?: BufferBudget;
+  /**
+   * The request goes to the host it names, not to the route's upstream: Envoy routes by
+   * `:authority` (ext_authz, ext_proc). Only then does that host tell a call's location; on the
+   * proxy it is whatever the caller wrote.
+   */
+  forwardsByHost?: boolean;
   /** The front door cannot change the request body (ext_authz): Model Armor screens prompts by its API, never inline. */
   fixedBody?: boolean;
 }
@@ -54,7 +64,12 @@ export interface Admission {
   guard?: GuardSession;
   /** This request's quota charge, settled from the upstream's usage. */
   quota?: QuotaTicket;
+  /** The resource the call creates, acts on or lists, for the answer side (ownership). */
+  ownership?: OwnershipTicket;
 }
+
+/** Calls that cost no tokens (they run no model): token quotas charge them nothing. */
+const FREE_OPERATIONS: ReadonlySet<string> = new Set(['countTokens', 'computeTokens']);
 
 /**
  * `mode`: `check` for a front door that never sees the answer (ext_authz): what the answer would
@@ -76,7 +91,12 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   ex.trace?.stage('classify');
   // The provider reads the path its upstream gets (after the route's rewrite); policy, below, the caller's.
   const target = route.provider.classify(info.method, route.upstreamPath(info.path), info.query, body.json, info.headers);
+  const conflict = locate(target, route, parts.forwardsByHost ? info.host : undefined);
   ex.target = target;
+  if (conflict !== undefined && route.needs & (FACT_LOCATION | FACT_JURISDICTION)) {
+    throw new WardenError('INVALID_ARGUMENT', 'LOCATION_MISMATCH',
+      `the path names location "${target.location!.slice(0, 64)}" and the upstream's host serves "${conflict}": where the call runs cannot be told, and a policy on this route depends on the location`);
+  }
   if (target.provider === 'mcp') {
     // Fail closed: an MCP route without its gate could not check the caller's session.
     if (!parts.mcp) throw new WardenError('INTERNAL', 'MCP_UNAVAILABLE', 'this front door cannot check MCP sessions');
@@ -88,6 +108,9 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   const missing = missingFacts(route, info, body, target);
   if (missing) throw missing;
 
+  // The owner of the resource the call acts on: refused when unknown or (enforce: owner) another's; policy sees it.
+  const owned = parts.ownership && (await parts.ownership.admit(identity.principal, target));
+
   ex.trace?.stage('authorize');
   const decision = parts.authorizer.authorize({ req: info, principal: identity.principal, target, route: route.spec.name });
   ex.decision = decision;
@@ -98,19 +121,21 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   ex.trace?.stage('guard');
   guardRequest(target, body, info.headers['content-encoding'], info.headers['content-type']);
   const admission: Admission = { removeHeaders: [...identity.consumedHeaders], addHeaders: identity.upstreamHeaders, query: identity.upstreamQuery };
+  if (owned) admission.ownership = owned;
 
   // A body over guardrails.maxScanBytes is not scanned (see GuardSession.unscanned): it arrives as a
   // stream, or whole when it names the model (read whole for policy, not for the scanners); nor is
   // one an ext_authz check carries cut short, or not at all: blocked or flagged UNSCANNED as oversize says;
   // nor the arguments of an MCP call decided from its headers alone.
   const overScan = body.streamed !== undefined || body.partial === true || target.mcp?.source === 'headers' || (parts.guardrails !== undefined && (body.buffer?.length ?? 0) > parts.guardrails.maxScanBytes);
-  const unscanned = overScan && readableBody(target);
+  const wrapped = !overScan && wrappedHttpBody(body.json);
+  const unscanned = (overScan || wrapped) && readableBody(target);
   const guarded = target.operationClass === 'inference' || target.operationClass === 'tool';
   if (parts.guardrails && (body.json !== undefined || unscanned) && guarded) {
     const guard = parts.guardrails.session({ route: route.spec.name, principal: identity.principal, policy: decision.policy }, { requestId: info.id });
     admission.guard = guard;
     try {
-      if (unscanned) guard.unscanned(target.mcp?.source === 'headers' ? HEADERS_ONLY : undefined);
+      if (unscanned) guard.unscanned(target.mcp?.source === 'headers' ? HEADERS_ONLY : undefined, wrapped);
       else admission.body = await guard.request(body.json, target, { inline: !parts.fixedBody });
     } finally {
       ex.findings = guard.findings.list;
@@ -118,7 +143,9 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
   }
   if (parts.limits) {
     const scope = { route: route.spec.name, principal: identity.principal, target };
-    const quota = await parts.limits.admit(scope, estimatePromptTokens(body.json, body.buffer?.length ?? 0), outputReserve(body.json));
+    // Counting tokens runs no model: it counts as a request, never as tokens.
+    const free = FREE_OPERATIONS.has(target.operation);
+    const quota = await parts.limits.admit(scope, free ? 0 : estimatePromptTokens(body.json, body.buffer?.length ?? 0), free ? 0 : outputReserve(body.json));
     if (quota) {
       ex.quota = quota.record;
       if (quota.refused) throw quota.refused;
@@ -133,6 +160,23 @@ export async function admit(parts: AdmissionParts, ex: Exchange, route: Route, b
     throw e;
   }
   return admission;
+}
+
+/**
+ * Where a Vertex call runs. Its path's `locations/{l}` says so; a call whose path names none
+ * (`/v1/publishers/…`) runs where its upstream's host is: the route's
+ * (`europe-west4-aiplatform.googleapis.com`), or under Envoy the host the caller addressed
+ * (`destinationHost`). Returns the host's location when it is a region or multi-region other than
+ * the path's (Vertex's global host serves any location, and names none of its own then).
+ */
+export function locate(target: Target, route: Route, destinationHost?: string): string | undefined {
+  if (target.provider !== 'vertex') return undefined;
+  const served = destinationHost !== undefined ? hostLocation(destinationHost) : route.location;
+  if (target.location === undefined) {
+    if (served !== undefined) target.location = served;
+    return undefined;
+  }
+  return served !== undefined && served !== 'global' && served !== target.location ? served : undefined;
 }
 
 const HEADERS_ONLY = 'the MCP call was decided from its Mcp-Method/Mcp-Name headers without its body, so the guardrails cannot scan its arguments: send the body to Warden (ext_authz withRequestBody) or let these guardrails flag only';

@@ -38,6 +38,8 @@ export interface Exchange {
   error?: WardenError;
   /** HTTP status sent to the caller. */
   status: number;
+  /** With failover: the location that answered, how many upstream calls it took, and each try's result (for metrics). */
+  failover?: { location: string; attempts: number; tries: { location: string; result: 'answered' | 'moved_on' | 'unreachable' }[] };
   /** Set by `record`: a request is recorded once, before its response's last byte. */
   recorded?: boolean;
 }
@@ -52,6 +54,8 @@ export interface ForwardOutcome {
   /** With `holdEnd`: completes the caller's response. */
   release?: () => void;
   bytesOut: number;
+  /** The upstream answered a status the route fails over on (429, 503): nothing was sent to the caller. */
+  movedOn?: number;
   /** Set when the upstream failed before the response started; the caller renders it. */
   error?: WardenError;
   /**

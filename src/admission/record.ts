@@ -111,6 +111,10 @@ export class Recorder {
       path: ex.req.path,
       host: ex.req.host,
       mcp: t?.mcp && auditMcp(ex, t.mcp),
+      instances: t?.instances,
+      resource: t?.resource,
+      upstreamLocation: ex.failover?.location,
+      attempts: ex.failover?.attempts,
     };
     if (this.writer) this.writer.write(rec, then);
     else then?.();
@@ -173,6 +177,7 @@ export class Recorder {
       const status = rec.upstreamStatus === undefined ? (ex.error?.reason === 'UPSTREAM_TIMEOUT' ? 'timeout' : 'error') : String(rec.upstreamStatus);
       m.upstreamDuration.observe({ route: labels.route, status }, rec.upstreamMs / 1000);
     }
+    for (const t of ex.failover?.tries ?? []) m.upstreamAttempts.inc({ route: labels.route, location: t.location, result: t.result });
     if (ex.upstream?.aborted) m.aborted.inc({ route: labels.route, by: ex.upstream.aborted });
     // Time to the first token of an answer: not of an error body.
     if (rec.stream && rec.ttfbMs !== undefined && ok) m.timeToFirstToken.observe({ route: labels.route, model }, rec.ttfbMs / 1000);

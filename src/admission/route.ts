@@ -2,8 +2,10 @@ import { Pool } from 'undici';
 import type { RouteSpec } from '../config/schema.js';
 import { durationMs } from '../config/schema.js';
 import { getProvider, type Provider } from '../providers/index.js';
+import { hostLocation } from '../providers/locations.js';
 import { stateKey, type KeptState } from '../state.js';
 import { MCP_HEADER_PREFIXES, MCP_HEADERS, requestHeaderAllowList } from './headers.js';
+import { Failover } from '../proxy/failover.js';
 
 /** A configured route with everything the hot path needs prepared once. */
 export interface Route {
@@ -23,6 +25,10 @@ export interface Route {
   timeoutMs: number;
   /** The upstream's host and port, for the forward span (OpenTelemetry's server.address, server.port). */
   server: { 'server.address': string; 'server.port': number };
+  /** The Vertex location the upstream's host serves (`europe-west4-aiplatform.googleapis.com`), if it names one. */
+  location?: string;
+  /** The locations a Vertex route fails over between (spec.failover), with their connections. */
+  failover?: Failover;
   /** FACT_* flags its policies, quotas and credential mapping need established (admission/facts.ts); set once the policies are compiled. */
   needs: number;
 }
@@ -30,7 +36,10 @@ export interface Route {
 /** `state`: a reload keeps the route's upstream connections while its name and origin stay (state.ts). */
 export function buildRoute(spec: RouteSpec, state?: KeptState): Route {
   const url = new URL(spec.upstream);
+  const location = spec.provider === 'vertex' ? hostLocation(url.host) : undefined;
   return {
+    ...(location !== undefined ? { location } : {}),
+    ...(spec.failover ? { failover: failoverOf(spec.name, spec.failover, state) } : {}),
     spec,
     provider: getProvider(spec.provider),
     pool: state ? state.take(stateKey('pool', spec.name, url.origin), () => createPool(url.origin), (p) => p.close()) : createPool(url.origin),
@@ -66,4 +75,9 @@ function rewriter(spec: RouteSpec): (path: string) => string {
 /** The route's upstream connections: keep-alive, opened on first use. */
 function createPool(origin: string): Pool {
   return new Pool(origin, { connections: 128, keepAliveTimeout: 30_000, connectTimeout: 10_000 });
+}
+
+/** A route's failover: its circuits, retry budget and connections are kept across a reload while its name and locations stay. */
+function failoverOf(name: string, spec: NonNullable<RouteSpec['failover']>, state?: KeptState): Failover {
+  return state ? state.take(stateKey('failover', name, spec), () => new Failover(spec), (f) => f.close()) : new Failover(spec);
 }

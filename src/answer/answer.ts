@@ -23,6 +23,7 @@ import type { McpAnswer, McpGate } from '../mcp/gate.js';
 import { wardenCode } from '../mcp/jsonrpc.js';
 import type { Target } from '../types.js';
 import type { Admission } from '../admission/admit.js';
+import type { OwnershipTicket } from '../ownership/ownership.js';
 import type { RequestBody } from '../admission/body.js';
 import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
 import type { Route } from '../admission/route.js';
@@ -53,6 +54,8 @@ export class AnswerStage {
   private usageFilter?: UsageChunkFilter;
   private mcp?: McpAnswer;
   private readonly capture: BodyCapture;
+  /** Ownership's part, on successful answers only. */
+  private owned?: OwnershipTicket;
 
   /** `gate`: MCP routes' answer step (absent where no route is MCP; admission refuses MCP calls then). */
   constructor(
@@ -72,17 +75,20 @@ export class AnswerStage {
     if (target.mcp) this.mcp = this.gate?.answer(this.ex, this.route.spec, status, framing, headers);
     // guard(response): usage and text are read only from successful answers.
     if (status >= 400) return false;
+    this.owned = this.admission.ownership;
     this.observer = this.route.provider.usageObserver(target, contentType);
     this.rewriter = this.admission.guard && responseRewriter(this.admission.guard, framing);
     // Warden asked for the usage: the caller gets the stream it asked for, without it.
     if (this.askedForUsage && framing === 'sse') this.usageFilter = new UsageChunkFilter();
-    return this.rewriter !== undefined || this.usageFilter !== undefined || this.mcp?.step?.rewrites === true;
+    return this.rewriter !== undefined || this.usageFilter !== undefined || this.owned?.rewrites === true || this.mcp?.step?.rewrites === true;
   }
 
   chunk(c: Buffer): Buffer | undefined {
     // The usage observer reads what the upstream sent, before any filtering or redaction.
     this.observer?.push(c);
     let out: Buffer | undefined = this.usageFilter ? this.usageFilter.chunk(c) : c;
+    // A created resource's name is read; a list is held to be cut to the caller's own.
+    if (out && this.owned) out = this.owned.chunk(out);
     // The MCP step reads (and filters) the server's message before guard(response) redacts what is left.
     if (out && this.mcp?.step) out = this.mcp.step.chunk(out);
     if (out && this.rewriter) out = this.rewriter.chunk(out);
@@ -92,7 +98,8 @@ export class AnswerStage {
 
   /** The rest; a promise when guard(response) holds the answer for the external guardrails that read it. */
   end(): Buffer | undefined | Promise<Buffer | undefined> {
-    const rest = endStep(this.mcp?.step, this.usageFilter?.end());
+    // Ownership's step returns the whole cut list at its end (nothing more when it only reads a created name).
+    const rest = endStep(this.mcp?.step, endStep(this.owned, this.usageFilter?.end()));
     if (!this.rewriter) return this.captured(rest);
     const a = rest && this.rewriter.chunk(rest);
     const b = this.rewriter.end();
@@ -140,6 +147,9 @@ export class AnswerStage {
     }
     ex.usage = this.observer?.result();
     admission.quota?.settle(ex.usage, (outcome.upstreamStatus ?? 500) < 400);
+    // The creator is on record before the caller has the whole answer (the front door sends its end after finish).
+    const created = await admission.ownership?.settle(this.owned !== undefined && !outcome.aborted);
+    if (created !== undefined) ex.target!.resource = created;
   }
 }
 

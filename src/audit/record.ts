@@ -56,6 +56,10 @@ export const FIELDS = [
   ['path', 'text'],
   ['host', 'text'],
   ['mcp', 'json'],
+  ['instances', 'int'],
+  ['resource', 'text'],
+  ['upstreamLocation', 'text'],
+  ['attempts', 'int'],
 ] as const satisfies ReadonlyArray<readonly [string, FieldKind]>;
 
 /**
@@ -186,6 +190,14 @@ export interface AuditRecord {
   host?: string;
   /** MCP routes: the JSON-RPC call and how it was answered. */
   mcp?: AuditMcp;
+  /** The inputs of a call billed by input (embeddings, predict, token counting), as quotas count them. */
+  instances?: number;
+  /** The server-side resource Warden tracks ownership of that the call created or acted on (`interactions/ID`, `cachedContents/LOCATION/ID`, …). */
+  resource?: string;
+  /** The location that answered, when the route fails over between locations (docs/vertex.md). */
+  upstreamLocation?: string;
+  /** How many upstream calls the request took, when the route fails over (1: the first location answered). */
+  attempts?: number;
 }
 
 /** A record as the chain stores it: linked to its predecessor and sealed with the HMAC key. */

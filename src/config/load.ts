@@ -192,6 +192,7 @@ function checkGateway({ value, report }: Located<GatewaySpec>): void {
   value.routes.forEach((r, i) => {
     if (routes.has(r.name)) report(['routes', i, 'name'], `duplicate route name "${r.name}"`);
     routes.add(r.name);
+    if (r.failover && r.provider !== 'vertex') report(['routes', i, 'failover'], 'failover moves between Vertex locations: only on provider: vertex routes');
     const matched = r.match.pathPrefix;
     if (r.rewrite?.prefix !== undefined && matched === undefined) {
       report(['routes', i, 'rewrite', 'prefix'], 'rewrite.prefix replaces match.pathPrefix, and this route has none', 'set match.pathPrefix, or use rewrite.stripPrefix');

@@ -274,10 +274,13 @@ const limits = z
                 tools: z.array(z.string()).optional(),
                 groups: z.array(z.string()).optional(),
                 principals: z.array(z.string()).optional(),
+                /** Operations as classify names them (`predict`, `embedContent`, `interactions.create`, …). */
+                operations: z.array(z.string()).optional(),
               })
               .strict()
               .default({}),
-            requests: windowLimit.optional(),
+            /** `count: instances` counts a call billed by input as its instance count (Target.instances; 1 for other calls). */
+            requests: windowLimit.extend({ count: z.enum(['requests', 'instances']).optional() }).strict().optional(),
             tokens: windowLimit.extend({ count: z.enum(['prompt', 'output', 'total']).default('total') }).strict().optional(),
           })
           .strict()
@@ -370,6 +373,30 @@ const credential = z
     message: 'a credential has exactly one source: google, bearer, apiKey or tokenExchange',
   });
 
+const vertexLocation = z.string().regex(/^(global|us|eu|[a-z]+-[a-z]+\d{1,2})$/, 'a Vertex location: a region (europe-west4), us, eu or global');
+
+/**
+ * Failover between Vertex locations: a call to one of `locations` that gets 429, 503 or no
+ * connection moves on to the next one its caller's policy allows, for calls safe to repeat.
+ */
+const failover = z
+  .object({
+    /** In order of preference; each `upstream` defaults to the location's Vertex host (https). */
+    locations: z
+      .array(z.union([vertexLocation, z.object({ location: vertexLocation, upstream: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional() }).strict()]))
+      .min(2, 'failover needs at least two locations'),
+    /** Retries (moves past the first location) allowed, as a share of the route's calls, over a 10 s window. */
+    retryBudget: z.number().min(0).max(1).default(0.2),
+    /** Retries always allowed per 10 s window, whatever the share. */
+    minRetries: z.number().int().min(0).default(10),
+    /** Consecutive failures that open a location's circuit; while open, calls skip it. */
+    breakerFailures: z.number().int().min(1).default(5),
+    /** How long a circuit stays open before one call may try the location again. */
+    breakerOpenFor: duration.default('30s'),
+  })
+  .strict()
+  .refine((f) => new Set(f.locations.map((l) => (typeof l === 'string' ? l : l.location))).size === f.locations.length, { message: 'a location is listed twice' });
+
 /** MCP routes (provider: mcp): Warden as the MCP server's OAuth resource server, and how calls are governed. */
 const mcpRoute = z
   .object({
@@ -450,6 +477,8 @@ const route = z
      * upstream that refuses `stream_options`.
      */
     streamUsage: z.boolean().optional(),
+    /** Vertex routes: the upstream locations to move on to when one fails (docs/vertex.md, Failover). */
+    failover: failover.optional(),
     /** MCP routes only: see mcpRoute. */
     mcp: mcpRoute.optional(),
   })
@@ -639,6 +668,32 @@ const admin = z
   })
   .strict();
 
+/** Who created each interaction, context cache and batch job (docs/vertex.md, Ownership). */
+const ownership = z
+  .object({
+    /** `owner`: only the creator may get, use, update, cancel or delete one; `policy`: AuthorizationPolicy decides (request.resource.owner); `off`: not tracked. */
+    enforce: z.enum(['owner', 'policy', 'off']).default('owner'),
+    /** How long a creator is remembered: longer than the resources live upstream. */
+    ttl: duration.default('720h'),
+    store: z
+      .object({
+        memory: z.object({}).strict().optional(),
+        /** Shared by replicas; required with more than one. While unreachable, calls on tracked resources are refused (503). */
+        redis: z
+          .object({
+            url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+            keyPrefix: z.string().default('warden:ownership:'),
+            timeout: duration.default('250ms'),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .refine((s) => !(s.memory && s.redis), { message: 'an ownership store is memory or redis, not both' })
+      .default({}),
+  })
+  .strict();
+
 export const gatewaySpec = z
   .object({
     listen: dataListen.prefault({}),
@@ -653,6 +708,8 @@ export const gatewaySpec = z
     guardrails: guardrails.optional(),
     /** Request and token quotas (none without rules), and the bound on request bodies held in memory. */
     limits: limits.optional(),
+    /** Owners of server-side state: interactions, context caches, batch prediction jobs. */
+    ownership: ownership.prefault({}),
     /** Envoy ext_authz servers (Istio `AuthorizationPolicy` CUSTOM); absent = none. */
     extAuthz: extAuthz.optional(),
     /** Envoy ext_proc server (an EnvoyFilter inserts the filter); absent = none. */

@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet } from 'jose';
 import { createServiceAccountKeyFile, serviceAccountKeyFile, writeCredentialFiles, type ServiceAccountKeyFile } from './credentials.js';
 import { JobStore } from './jobs.js';
+import { ResourceStore } from './vertex-resources.js';
 import { newSigningKey, ServiceAccountKeyRing } from './keys.js';
 import { mintIssuerJwt, type MintOptions } from './oidc.js';
 import { createEmulatorServer } from './server.js';
@@ -67,7 +68,11 @@ export interface Emulator {
   /** Counters tests assert on. */
   stats: EmulatorStats;
   /** Failure injection for tests: when true the OAuth/STS/IAM/metadata token endpoints answer 503. */
-  control: { tokenEndpointsDown: boolean };
+  control: {
+    tokenEndpointsDown: boolean;
+    /** Vertex locations told to fail: calls naming one get this status (429 or 503) instead of an answer. */
+    failingLocations: Map<string, 429 | 503>;
+  };
   /** The last requests that reached a Vertex route (accepted or rejected), oldest first; at most 200. */
   vertexRequests: VertexRequestRecord[];
   /** Model Armor sanitize calls (template, method, text, caller), oldest first; at most 200. */
@@ -114,13 +119,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     serviceAccountEmail: DEFAULT_SA_EMAIL,
     ttlSeconds: opts.accessTokenTtlSeconds ?? 3600,
     stats,
-    control: { tokenEndpointsDown: false },
+    control: { tokenEndpointsDown: false, failingLocations: new Map() },
     tokens: new AccessTokenStore(stats),
     saKeys,
     issuerKey,
     writtenSubjectTokens: new Set(),
     trustedIssuers: new Map(),
     jobs: new JobStore(),
+    resources: new ResourceStore(),
     vertexRequests: [],
     modelArmorCalls: [],
     modelArmorConfigs: [],

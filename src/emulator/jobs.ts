@@ -6,8 +6,8 @@ import type { ServerResponse } from 'node:http';
 import { randomBytes, randomInt } from 'node:crypto';
 import { sendJson, sendRpcError } from './http.js';
 
-export type JobKind = 'customJobs' | 'pipelineJobs' | 'hyperparameterTuningJobs';
-export const JOB_KINDS: readonly JobKind[] = ['customJobs', 'pipelineJobs', 'hyperparameterTuningJobs'];
+export type JobKind = 'customJobs' | 'pipelineJobs' | 'hyperparameterTuningJobs' | 'batchPredictionJobs';
+export const JOB_KINDS: readonly JobKind[] = ['customJobs', 'pipelineJobs', 'hyperparameterTuningJobs', 'batchPredictionJobs'];
 
 type JobPhase = 'PENDING' | 'CANCELLED';
 

@@ -4,6 +4,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import type { ServiceAccountKeyRing, SigningKey } from './keys.js';
 import type { AccessTokenStore } from './tokens.js';
 import type { JobStore } from './jobs.js';
+import type { ResourceStore } from './vertex-resources.js';
 import type { ModelArmorCall } from './model-armor.js';
 
 export const PROJECT_ID = 'emulator-project';
@@ -43,7 +44,11 @@ export interface EmulatorState {
   serviceAccountEmail: string;
   ttlSeconds: number;
   stats: EmulatorStats;
-  control: { tokenEndpointsDown: boolean };
+  control: {
+    tokenEndpointsDown: boolean;
+    /** Vertex locations told to fail: calls naming one get this status (429 or 503) instead of an answer. */
+    failingLocations: Map<string, 429 | 503>;
+  };
   tokens: AccessTokenStore;
   saKeys: ServiceAccountKeyRing;
   issuerKey: SigningKey;
@@ -52,6 +57,8 @@ export interface EmulatorState {
   /** Further OIDC issuers the STS accepts subject tokens from (a real provider in tests), by issuer URL. */
   trustedIssuers: Map<string, JWTVerifyGetKey>;
   jobs: JobStore;
+  /** Interactions and context caches. */
+  resources: ResourceStore;
   vertexRequests: VertexRequestRecord[];
   /** Model Armor sanitize calls, newest last (bounded). */
   modelArmorCalls: ModelArmorCall[];

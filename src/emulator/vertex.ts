@@ -8,14 +8,17 @@ import { selfSignedIdentity } from './self-signed.js';
 import { VERTEX_REQUEST_LOG_SIZE, type EmulatorState, type VertexRequestRecord } from './state.js';
 import { computeTokens, countTokens, generateContent, streamGenerateContent, type CallContext } from './vertex-content.js';
 import { chatCompletions } from './vertex-openai.js';
-import { predict, rawPredict, streamRawPredict, type PredictTarget } from './vertex-predict.js';
+import { partnerRawPredict } from './vertex-partner.js';
+import { predict, rawPredict, streamRawPredict, unwrapRawBody, type PredictTarget } from './vertex-predict.js';
 
 const DEFAULT_LOCATION = 'us-central1';
 
 const MODEL_VERB = /^(?:projects\/([^/]+)\/locations\/([^/]+)\/)?publishers\/([^/]+)\/models\/([^/:]+):([A-Za-z]+)$/;
 const ENDPOINT_VERB = /^(?:projects\/([^/]+)\/locations\/([^/]+)\/)?endpoints\/([^/:]+):([A-Za-z]+)$/;
 const OPENAI_CHAT = /^projects\/([^/]+)\/locations\/([^/]+)\/endpoints\/([^/:]+)\/chat\/completions$/;
-const JOBS = /^(projects\/[^/]+\/locations\/[^/]+)\/(customJobs|pipelineJobs|hyperparameterTuningJobs)(?:\/([^/:]+))?(?::([A-Za-z]+))?$/;
+const INTERACTIONS = /^(projects\/[^/]+\/locations\/[^/]+\/)?interactions(?:\/([^/:]+)(\/cancel)?)?$/;
+const CACHES = /^(projects\/[^/]+\/locations\/[^/]+)\/cachedContents(?:\/([^/:]+))?$/;
+const JOBS = /^(projects\/[^/]+\/locations\/[^/]+)\/(customJobs|pipelineJobs|hyperparameterTuningJobs|batchPredictionJobs)(?:\/([^/:]+))?(?::([A-Za-z]+))?$/;
 
 export function isVertexPath(path: string): boolean {
   return path === '/v1' || path === '/v1beta1' || path.startsWith('/v1/') || path.startsWith('/v1beta1/');
@@ -96,6 +99,14 @@ export async function handleVertex(state: EmulatorState, req: IncomingMessage, r
   state.stats.vertexCalls++;
   record(state, req, res, url, identity);
 
+  // A location told to fail answers as an overloaded (503) or out-of-quota (429) region does.
+  const failing = state.control.failingLocations.get(/\/locations\/([^/]+)/.exec(url.pathname)?.[1] ?? '');
+  if (failing !== undefined) {
+    req.resume();
+    sendRpcError(res, failing === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE', failing === 429 ? 'Quota exceeded for this location.' : 'The service is currently unavailable in this location.');
+    return;
+  }
+
   const method = req.method ?? 'GET';
   const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
   if (!hasBody) req.resume();
@@ -119,6 +130,11 @@ export async function handleVertex(state: EmulatorState, req: IncomingMessage, r
       : { project: e![1] ?? state.projectId, location: e![2] ?? DEFAULT_LOCATION, endpoint: e![3]! };
     const verb = m ? m[5]! : e![4]!;
     const ctx: CallContext = { model: target.model ?? target.endpoint!, enumInt, sse: wantsSse(url), armorConfigs: state.modelArmorConfigs };
+    // A partner's model (Claude, Llama, Mistral) answers in its own API's shape; the httpBody wrapper gets the echo.
+    const partner = target.publisher !== undefined && target.publisher !== 'google' && !unwrapRawBody(req, body).wrapped;
+    if (partner && (verb === 'rawPredict' || verb === 'streamRawPredict')) {
+      return partnerRawPredict(res, target.publisher!, target.model!, body, verb === 'streamRawPredict');
+    }
     switch (verb) {
       case 'rawPredict':
         rawPredict(req, res, target, body);
@@ -158,6 +174,36 @@ export async function handleVertex(state: EmulatorState, req: IncomingMessage, r
     const json = parseJson(res, body);
     if (json) await chatCompletions(res, json, plainOpenAI ? 'openai' : 'vertex');
     return;
+  }
+
+  const ix = INTERACTIONS.exec(rest);
+  if (ix) {
+    const [, , id, cancel] = ix;
+    if (!id && method === 'POST') {
+      const json = parseJson(res, body);
+      return json && state.resources.createInteraction(res, json);
+    }
+    if (id && !cancel && method === 'GET') return state.resources.getInteraction(res, id, url.searchParams);
+    if (id && !cancel && method === 'DELETE') return state.resources.deleteInteraction(res, id);
+    if (id && cancel && method === 'POST') return state.resources.cancelInteraction(res, id);
+    return notFound(res, url.pathname);
+  }
+  const cc = CACHES.exec(rest);
+  if (cc) {
+    const parent = cc[1]!;
+    const name = cc[2] && `${parent}/cachedContents/${cc[2]}`;
+    if (!name && method === 'POST') {
+      const json = parseJson(res, body);
+      return json && state.resources.createCache(res, parent, json);
+    }
+    if (!name && method === 'GET') return state.resources.listCaches(res, parent);
+    if (name && method === 'GET') return state.resources.getCache(res, name);
+    if (name && method === 'PATCH') {
+      const json = parseJson(res, body);
+      return json && state.resources.updateCache(res, name, json);
+    }
+    if (name && method === 'DELETE') return state.resources.deleteCache(res, name);
+    return notFound(res, url.pathname);
   }
 
   m = JOBS.exec(rest);

@@ -438,15 +438,20 @@ export class GuardSession {
   /**
    * guard(request) on a body too large to scan (over `maxScanBytes`, streaming on), or not at hand
    * (`why` says so: an MCP call decided from its headers in an ext_authz check). When this
-   * request's guardrails redact or block, it is refused with 413 (fail closed) unless `oversize: flag`;
+   * request's guardrails redact or block, it is refused with 413 (fail closed) unless `oversize: flag`
+   * (415 when `wrapped`: a google.api.HttpBody wrapper, whose data cannot be scanned whatever its size);
    * otherwise it passes. Either way an `UNSCANNED` finding records it.
    */
-  unscanned(why?: string): void {
+  unscanned(why?: string, wrapped = false): void {
     const table = this.actions.request;
     if (!table.active) return;
     const action = table.enforcing && this.guardrails.oversize === 'block' ? 'block' : 'flag';
     this.findings.add('UNSCANNED', 'unscanned', 'request', action, 'body');
     this.count('UNSCANNED', 'request', action);
+    if (action === 'block' && wrapped) {
+      throw new WardenError('INVALID_ARGUMENT', 'CONTENT_TYPE_UNSUPPORTED',
+        'the request body is a google.api.HttpBody wrapper ({"httpBody": …}), whose data the guardrails cannot scan; send the JSON body itself', { httpStatus: 415 });
+    }
     if (action === 'block') {
       throw new WardenError(
         'INVALID_ARGUMENT',

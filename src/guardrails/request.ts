@@ -7,10 +7,29 @@ import type { Target } from '../types.js';
 
 /** Operations whose body is opaque to Warden (the model server defines it). */
 const RAW_BODY = new Set(['rawPredict', 'streamRawPredict', 'other']);
+const RAW_PREDICT = new Set(['rawPredict', 'streamRawPredict']);
 
-/** Whether Warden can read this operation's request body (JSON it understands). */
+/**
+ * Whether Warden can read this operation's request body (JSON it understands). A partner model's
+ * rawPredict (`publishers/{p}/models/{m}:rawPredict`: Anthropic Messages, or a chat completion for
+ * Llama and Mistral) is JSON Warden reads; an endpoint's (`endpoints/{e}:rawPredict`) is whatever
+ * the deployed container defines.
+ */
 export function readableBody(target: Target): boolean {
-  return target.provider !== 'http' && !RAW_BODY.has(target.operation);
+  if (target.provider === 'http') return false;
+  if (RAW_PREDICT.has(target.operation)) return target.publisher !== undefined;
+  return !RAW_BODY.has(target.operation);
+}
+
+/**
+ * A google.api.HttpBody wrapper (`{"httpBody": {"contentType", "data": base64}}`, as
+ * @google-cloud/aiplatform's REST transport sends rawPredict bodies): the text is inside `data`,
+ * where the scanners do not read it. Such a body counts as unscanned.
+ */
+export function wrappedHttpBody(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
+  const hb = (json as Record<string, unknown>)['httpBody'];
+  return typeof hb === 'object' && hb !== null;
 }
 
 /**

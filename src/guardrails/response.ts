@@ -303,7 +303,7 @@ class SseRewriter extends EventRewriter {
     }
     // Released held text: named like the stream's own events (Responses API: by its type), never with an `id:`.
     if (this.eventLine === undefined) return serializeEvent(json, [], 0);
-    const type = /^\{"type":"([^"]+)"/.exec(json)?.[1];
+    const type = /^\{"(?:event_)?type":"([^"]+)"/.exec(json)?.[1];
     return serializeEvent(json, [type ? `event: ${type}` : this.eventLine], 1);
   }
 }
@@ -345,6 +345,11 @@ function synthesize(channel: string, text: string, last: Record<string, unknown>
     const choice = last?.['object'] === 'text_completion' ? { index: i, text, finish_reason: null } : { index: i, delta, finish_reason: null };
     return { ...env, choices: [choice] };
   }
+  // Anthropic: content block `index`, as a text delta.
+  if (channel.startsWith('content[')) return { type: 'content_block_delta', index: idx(/^content\[(\d+)\]/), delta: { type: 'text_delta', text } };
+  // Interactions: a step's (or, without steps, an output's) text.
+  if (channel.startsWith('steps[')) return { event_type: 'step.delta', index: idx(/^steps\[(\d+)\]/), delta: { type: 'text', text } };
+  if (channel.startsWith('outputs[')) return { event_type: 'content.delta', index: idx(/^outputs\[(\d+)\]/), delta: { type: 'text', text } };
   // Responses API: output[o].content[c]
   const m = /^output\[(\d+)\]\.content\[(\d+)\]/.exec(channel);
   return { type: 'response.output_text.delta', output_index: Number(m?.[1] ?? 0), content_index: Number(m?.[2] ?? 0), delta: text };

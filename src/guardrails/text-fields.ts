@@ -8,9 +8,14 @@
 //                      instances[] (predict); proto field names (function_response) as well
 //              OpenAI  messages[].content (string or [{type:text,text}]), tool_calls[].function.arguments,
 //                      prompt, input, instructions
+//              Anthropic (partner models' rawPredict)  system, messages[].content blocks: text,
+//                      tool_use input, tool_result content
+//              Interactions  input (a string, content blocks, or turns of them), system_instruction
 //   responses  Vertex  candidates[].content.parts[].text, functionCall.args, predictions[]
 //              OpenAI  choices[].message.content / .delta.content / .text, tool_calls arguments,
 //                      output[].content[].text, `response.output_text.delta` events
+//              Anthropic  content[].text, tool_use input; stream: content_block_delta (text, partial_json)
+//              Interactions  outputs[].text, steps' text; stream: content.delta / step.delta
 //   MCP (JSON-RPC)     requests   params.arguments (tools/call, prompts/get), params.argument.value (completion)
 //                      responses  result.content[] text and embedded resources, result.structuredContent,
 //                                 result.messages[].content (prompts/get), result.contents[].text (resources/read)
@@ -100,15 +105,31 @@ function content(c: Obj, path: string, out: TextField[], channel?: string): void
   });
 }
 
-/** OpenAI message `content`: a string, or an array of parts with `text`. */
+/** OpenAI message `content`: a string, or an array of parts with `text` (Anthropic's content blocks too). */
 function messageContent(m: Obj, path: string, out: TextField[], channel?: string): void {
   if (typeof m['content'] === 'string') str(m, 'content', `${path}.content`, out, channel);
-  else each(m['content'], (p, k) => str(p, 'text', `${path}.content[${k}].text`, out));
+  else each(m['content'], (p, k) => contentBlock(p, `${path}.content[${k}]`, out));
   each(m['tool_calls'], (tc, k) => {
     const fn = obj(tc['function']);
     const idx = typeof tc['index'] === 'number' ? tc['index'] : k;
     if (fn) str(fn, 'arguments', `${path}.tool_calls[${k}].function.arguments`, out, channel === undefined ? undefined : `${channel}.tool_calls[${idx}]`);
   });
+}
+
+/**
+ * One content block: `{type: text, text}` (OpenAI and Anthropic), Anthropic's `tool_use` (its
+ * `input`, the model's arguments) and `tool_result` (its `content`, a tool's answer handed back:
+ * data that may carry indirect injection).
+ */
+function contentBlock(p: Obj, path: string, out: TextField[]): void {
+  str(p, 'text', `${path}.text`, out);
+  if (p['type'] === 'tool_use' && p['input'] !== undefined) leaves(p, 'input', `${path}.input`, out);
+  if (p['type'] === 'tool_result') {
+    const from = out.length;
+    if (typeof p['content'] === 'string') str(p, 'content', `${path}.content`, out);
+    else each(p['content'], (b, k) => contentBlock(b, `${path}.content[${k}]`, out));
+    for (let k = from; k < out.length; k++) out[k]!.source = 'tool';
+  }
 }
 
 function stringOrList(o: Obj, key: string, out: TextField[]): void {
@@ -132,6 +153,9 @@ export function requestTextFields(body: unknown): TextField[] {
     if (typeof sys === 'string') str(b, key, key, out);
     else if (obj(sys)) content(sys as Obj, key, out);
   }
+  // Anthropic Messages: `system` is a string or a list of text blocks.
+  if (typeof b['system'] === 'string') str(b, 'system', 'system', out);
+  else each(b['system'], (p, k) => contentBlock(p, `system[${k}]`, out));
   each(b['contents'], (c, i) => content(c, `contents[${i}]`, out));
   each(b['messages'], (m, i) => {
     const from = out.length;
@@ -140,9 +164,30 @@ export function requestTextFields(body: unknown): TextField[] {
   });
   if (b['instances'] !== undefined) leaves(b, 'instances', 'instances', out);
   stringOrList(b, 'prompt', out);
-  stringOrList(b, 'input', out);
+  // Interactions name a model or an agent; their `input` is a string, a content block, or a list of blocks or steps.
+  const interaction = b['agent'] !== undefined || (b['model'] !== undefined && b['messages'] === undefined && b['contents'] === undefined);
+  if (interaction && obj(b['input'])) interactionInput(b['input'] as Obj, 'input', out);
+  else if (interaction && Array.isArray(b['input'])) each(b['input'], (e, i) => interactionInput(e, `input[${i}]`, out));
+  else stringOrList(b, 'input', out);
   str(b, 'instructions', 'instructions', out);
   return out;
+}
+
+/**
+ * An Interactions input element: a content block (`{type: text, text}`), a step holding blocks
+ * (`user_input`, `model_output`: its `content`), a function call's `arguments`, a function result
+ * (a tool's answer handed back: data that may carry indirect injection).
+ */
+function interactionInput(e: Obj, path: string, out: TextField[]): void {
+  if (typeof e['content'] === 'string') str(e, 'content', `${path}.content`, out);
+  else each(e['content'], (p, k) => interactionInput(p, `${path}.content[${k}]`, out));
+  str(e, 'text', `${path}.text`, out);
+  if (e['type'] === 'function_result') {
+    const from = out.length;
+    if (e['result'] !== undefined) leaves(e, 'result', `${path}.result`, out);
+    for (let k = from; k < out.length; k++) out[k]!.source = 'tool';
+  }
+  if (e['type'] === 'function_call' && e['arguments'] !== undefined) leaves(e, 'arguments', `${path}.arguments`, out);
 }
 
 /** `stream` marks fields that continue across events with a channel. */
@@ -175,7 +220,53 @@ export function responseTextFields(body: unknown, stream = false): TextField[] {
   if (b['type'] === 'response.output_text.done') str(b, 'text', 'text', out);
   const r = obj(b['response']);
   if (r) each(r['output'], (o, i) => each(o['content'], (p, k) => str(p, 'text', `response.output[${i}].content[${k}].text`, out)));
+  anthropicAnswer(b, stream, out);
+  interactionAnswer(b, '', stream, out);
   return out;
+}
+
+/**
+ * Anthropic Messages (partner models on Vertex): a message's `content` blocks, and in a stream the
+ * `content_block_start` / `content_block_delta` events of block `index` (its channel `content[index]`).
+ */
+function anthropicAnswer(b: Obj, stream: boolean, out: TextField[]): void {
+  const type = b['type'];
+  if (type === 'message') each(b['content'], (p, k) => contentBlock(p, `content[${k}]`, out));
+  else if (type === 'message_start') {
+    const m = obj(b['message']);
+    if (m) each(m['content'], (p, k) => contentBlock(p, `message.content[${k}]`, out));
+  } else if (type === 'content_block_start' || type === 'content_block_delta') {
+    const key = type === 'content_block_start' ? 'content_block' : 'delta';
+    const block = obj(b[key]);
+    const ch = stream ? `content[${String(b['index'])}]` : undefined;
+    if (block) {
+      str(block, 'text', `${key}.text`, out, ch);
+      str(block, 'partial_json', `${key}.partial_json`, out, ch);
+    }
+  }
+}
+
+/**
+ * Interactions: an Interaction's `outputs` (content blocks) and `steps` (model output holds blocks),
+ * whole or as the `interaction` of a lifecycle event; in a stream the `content.delta` and `step.delta`
+ * events of output or step `index` (channels `outputs[index]`, `steps[index]`).
+ */
+function interactionAnswer(b: Obj, at: string, stream: boolean, out: TextField[]): void {
+  each(b['outputs'], (o, i) => contentBlock(o, `${at}outputs[${i}]`, out));
+  each(b['steps'], (st, i) => {
+    each(st['content'], (p, k) => contentBlock(p, `${at}steps[${i}].content[${k}]`, out));
+    if (st['type'] === 'function_call' && st['arguments'] !== undefined) leaves(st, 'arguments', `${at}steps[${i}].arguments`, out);
+  });
+  const type = b['event_type'];
+  if (type === 'content.delta' || type === 'step.delta') {
+    const d = obj(b['delta']);
+    if (d) str(d, 'text', 'delta.text', out, stream ? `${type === 'step.delta' ? 'steps' : 'outputs'}[${String(b['index'])}]` : undefined);
+  } else if (type !== undefined && at === '') {
+    const i = obj(b['interaction']);
+    if (i) interactionAnswer(i, 'interaction.', false, out);
+    const st = obj(b['step']);
+    if (st) each(st['content'], (p, k) => contentBlock(p, `step.content[${k}]`, out));
+  }
 }
 
 /** An MCP request's arguments: a tool's (any JSON), a prompt's (strings), a completion's partial value. */
@@ -223,5 +314,13 @@ export function finishedChannels(body: unknown): string[] {
   // Responses API: a text part is done, or the whole response is.
   if (b['type'] === 'response.output_text.done') out.push(`output[${String(b['output_index'])}].content[${String(b['content_index'])}]`);
   else if (typeof b['type'] === 'string' && /^response\.(completed|incomplete|failed)$/.test(b['type'])) out.push('output');
+  // Anthropic: a content block is done, or the whole message is.
+  else if (b['type'] === 'content_block_stop') out.push(`content[${String(b['index'])}]`);
+  else if (b['type'] === 'message_delta' || b['type'] === 'message_stop') out.push('content');
+  // Interactions: an output or a step is done, or the whole interaction is.
+  const et = b['event_type'];
+  if (et === 'content.stop') out.push(`outputs[${String(b['index'])}]`);
+  else if (et === 'step.stop') out.push(`steps[${String(b['index'])}]`);
+  else if (et === 'interaction.completed' || et === 'error') out.push('outputs', 'steps');
   return out;
 }

@@ -150,7 +150,8 @@ export class Limits {
     const lines: Line[] = [];
     for (const rule of this.rules) {
       for (const subject of rule.subjects(scope)) {
-        if (rule.requests) lines.push(this.line(rule, 'requests', rule.requests, subject, 1, now));
+        // A call billed by input counts as its inputs (the facts check refused one whose count is unknown).
+        if (rule.requests) lines.push(this.line(rule, 'requests', rule.requests, subject, rule.requests.count === 'instances' ? (scope.target.instances ?? 1) : 1, now));
         if (rule.tokens) {
           const count = rule.tokens.count;
           const fits = count === 'output' ? 0 : promptEstimate;

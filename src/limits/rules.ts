@@ -20,7 +20,7 @@ export interface Window {
 
 export class LimitRule {
   readonly name: string;
-  readonly requests?: Window;
+  readonly requests?: Window & { count: 'requests' | 'instances' };
   readonly tokens?: Window & { count: TokenCount };
   private readonly by: LimitRuleSpec['by'];
   private readonly match: { [K in Exclude<keyof LimitRuleSpec['match'], 'tools'>]?: ReadonlySet<string> };
@@ -30,10 +30,10 @@ export class LimitRule {
   constructor(spec: LimitRuleSpec) {
     this.name = spec.name;
     this.by = spec.by;
-    if (spec.requests) this.requests = { limit: spec.requests.limit, ms: durationMs(spec.requests.per) };
+    if (spec.requests) this.requests = { limit: spec.requests.limit, ms: durationMs(spec.requests.per), count: spec.requests.count ?? 'requests' };
     if (spec.tokens) this.tokens = { limit: spec.tokens.limit, ms: durationMs(spec.tokens.per), count: spec.tokens.count };
     const set = (v?: string[]) => (v ? new Set(v) : undefined);
-    this.match = { routes: set(spec.match.routes), models: set(spec.match.models), groups: set(spec.match.groups), principals: set(spec.match.principals) };
+    this.match = { routes: set(spec.match.routes), models: set(spec.match.models), groups: set(spec.match.groups), principals: set(spec.match.principals), operations: set(spec.match.operations) };
     if (spec.match.tools) this.tools = compilePatterns(spec.match.tools);
   }
 
@@ -43,6 +43,7 @@ export class LimitRule {
     const who = principalOf(s.principal);
     if (m.routes && !m.routes.has(s.route)) return [];
     if (m.models && !(s.target.model !== undefined && m.models.has(s.target.model))) return [];
+    if (m.operations && !m.operations.has(s.target.operation)) return [];
     const tool = s.target.mcp?.tool;
     if (this.tools && !(tool !== undefined && this.tools(tool))) return [];
     if (m.principals && !m.principals.has(who)) return [];

@@ -2,6 +2,7 @@
 // Warden's model-aware keys — and how each one's values match. Every key and
 // every field of `from.source` / `to.operation` compiles once, at load, into a
 // predicate; an unknown key or a malformed value is a config error.
+import { jurisdictionOf, locationClass } from '../providers/locations.js';
 import type { Principal, RequestInfo, Target } from '../types.js';
 import { compileIpBlocks } from './ip.js';
 import { anyMatches, compileGlob, compilePatterns, compileRequestPrincipal, compileTrustDomain, anyOf, type StringMatcher } from './match.js';
@@ -51,8 +52,14 @@ const STRING_KEYS: Record<string, Str> = {
   'request.operation_class': (f) => f.target.operationClass,
   'request.project': (f) => f.target.project,
   'request.location': (f) => f.target.location,
+  'request.location_class': (f) => locationClass(f.target.location),
+  'request.jurisdiction': (f) => jurisdictionOf(f.target.location),
   'request.stream': (f) => (f.target.stream ? 'true' : 'false'),
   'request.endpoint': (f) => f.target.endpoint,
+  'request.resource': (f) => f.target.resource,
+  'request.resource.owner': (f) => f.target.owner,
+  'request.batch.input_uris': (f) => f.target.batchInputs,
+  'request.batch.output_uri': (f) => f.target.batchOutput,
   'request.mcp.method': (f) => f.target.mcp?.method,
   'request.mcp.tool': (f) => f.target.mcp?.tool,
   'request.mcp.prompt': (f) => f.target.mcp?.prompt,

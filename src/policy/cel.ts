@@ -3,12 +3,15 @@
 // at request time they see the same attributes as `when` keys, as CEL maps:
 //
 //   request.{method, path, host, headers, model, publisher, operation,
-//            operation_class, project, location, stream, endpoint,
+//            operation_class, project, location, location_class, jurisdiction,
+//            stream, endpoint, instances, resource.{name, owner},
+//            batch.{input_uris, output_uri},
 //            auth.{principal, audiences, presenter, claims, groups},
 //            mcp.{method, tool, prompt, resource, arguments}}
 //   source.{ip, principal, namespace}  remote.ip  destination.{ip, port}  connection.sni
 import { createRequire } from 'node:module';
 import type { Environment } from '@marcbachmann/cel-js';
+import { jurisdictionOf, locationClass } from '../providers/locations.js';
 import { namespaceOf, type Facts } from './attributes.js';
 
 /**
@@ -80,8 +83,13 @@ function contextOf(f: Facts): Record<string, unknown> {
       operation_class: t.operationClass,
       project: t.project ?? '',
       location: t.location ?? '',
+      location_class: locationClass(t.location) ?? '',
+      jurisdiction: jurisdictionOf(t.location) ?? '',
       stream: t.stream,
       endpoint: t.endpoint ?? '',
+      instances: BigInt(t.instances ?? 0),
+      resource: { name: t.resource ?? '', owner: t.owner ?? '' },
+      batch: { input_uris: t.batchInputs ?? [], output_uri: t.batchOutput ?? '' },
       mcp: mcpOf(t),
       auth: {
         principal: p.requestPrincipal ?? '',

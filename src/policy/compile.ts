@@ -10,7 +10,7 @@ import type { FieldPath, Reporter } from '../config/load.js';
 import { compileAttribute, compileOperationField, KNOWN_KEYS, type CompileContext, type Facts, type Predicate } from './attributes.js';
 import { compileCel } from './cel.js';
 import { scopeOf, type Scope, type Workload } from './scope.js';
-import { FACT_MODEL, FACT_SOURCE_PRINCIPAL, FACT_STREAM } from '../types.js';
+import { FACT_INSTANCES, FACT_JURISDICTION, FACT_LOCATION, FACT_MODEL, FACT_SOURCE_PRINCIPAL, FACT_STREAM } from '../types.js';
 
 export type PolicyAction = 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM';
 
@@ -78,6 +78,9 @@ const FACT_OF_KEY: Readonly<Record<string, number>> = {
   'request.model': FACT_MODEL,
   'request.publisher': FACT_MODEL,
   'request.stream': FACT_STREAM,
+  'request.location': FACT_LOCATION,
+  'request.location_class': FACT_JURISDICTION,
+  'request.jurisdiction': FACT_JURISDICTION,
   'source.principal': FACT_SOURCE_PRINCIPAL,
   'source.namespace': FACT_SOURCE_PRINCIPAL,
   'source.serviceAccount': FACT_SOURCE_PRINCIPAL,
@@ -104,6 +107,9 @@ function factsOf(rules: PolicyRule[], action: PolicyAction): { atStake: number; 
       // An absent string is "" in CEL, which a comparison can take either way: any mention counts.
       if (/\b(model|publisher)\b/.test(r.cel)) atStake |= FACT_MODEL;
       if (/\bstream\b/.test(r.cel)) atStake |= FACT_STREAM;
+      if (/\binstances\b/.test(r.cel)) atStake |= FACT_INSTANCES;
+      if (/\blocation\b/.test(r.cel)) atStake |= FACT_LOCATION;
+      if (/\b(location_class|jurisdiction)\b/.test(r.cel)) atStake |= FACT_JURISDICTION;
       if (/\bsource\s*\.\s*(principal|namespace)\b/.test(r.cel)) atStake |= FACT_SOURCE_PRINCIPAL;
       if (/\b(source|remote)\s*\.\s*ip\b/.test(r.cel)) readsAddress = true;
     }

@@ -6,10 +6,10 @@ import { renderOpenAIError, renderRpcStatus } from './errors.js';
 import { classifyHttp, httpModelInBody } from './http.js';
 import { checkMcpRequest, classifyMcp, mcpModelInBody, mcpUsageObserver } from './mcp.js';
 import { renderMcpError } from '../mcp/errors.js';
-import { classifyOpenAI, openAIModelInBody } from './openai.js';
+import { classifyOpenAI, openAIInstancesInBody, openAIModelInBody } from './openai.js';
 import type { Provider } from './provider.js';
 import { createUsageObserver } from './usage-observer.js';
-import { classifyVertex, vertexModelInBody } from './vertex.js';
+import { classifyVertex, vertexInstancesInBody, vertexModelInBody } from './vertex.js';
 
 export type { Provider, ErrorContext } from './provider.js';
 export type { RenderedError } from './errors.js';
@@ -26,6 +26,7 @@ export const vertexProvider: Provider = Object.freeze({
   kind: 'vertex',
   classify: classifyVertex,
   modelInBody: vertexModelInBody,
+  instancesInBody: vertexInstancesInBody,
   renderError: renderRpcStatus,
   usageObserver: createUsageObserver,
 });
@@ -34,6 +35,7 @@ export const openaiProvider: Provider = Object.freeze({
   kind: 'openai',
   classify: classifyOpenAI,
   modelInBody: openAIModelInBody,
+  instancesInBody: openAIInstancesInBody,
   renderError: renderOpenAIError,
   usageObserver: createUsageObserver,
 });
@@ -42,6 +44,7 @@ export const httpProvider: Provider = Object.freeze({
   kind: 'http',
   classify: classifyHttp,
   modelInBody: httpModelInBody,
+  instancesInBody: () => false,
   // google.rpc.Status is as good a generic JSON error as any, and carries the request id.
   renderError: renderRpcStatus,
   usageObserver: createUsageObserver,
@@ -52,6 +55,7 @@ export const mcpProvider: Provider = Object.freeze({
   kind: 'mcp',
   classify: classifyMcp,
   modelInBody: mcpModelInBody,
+  instancesInBody: () => false,
   renderError: renderMcpError,
   usageObserver: mcpUsageObserver,
   checkRequest: checkMcpRequest,

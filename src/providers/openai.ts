@@ -7,7 +7,7 @@
 //   anything else                                                            other
 
 import type { Target } from '../types.js';
-import { bodyModel, bodyObject, bodyStream, makeTarget, unclassifiable, UNSPLITTABLE } from './target.js';
+import { bodyModel, bodyObject, bodyStream, countInputs, makeTarget, unclassifiable, UNSPLITTABLE } from './target.js';
 import { splitPath } from './url.js';
 
 interface BodyRoute {
@@ -101,7 +101,13 @@ export function classifyOpenAI(method: string, path: string, _query: string, bod
     streamFormat: 'sse',
     model: bodyModel(route.nested === undefined ? body : bodyObject(body)?.[route.nested]),
     apiVersion,
+    instances: route.operation === 'embeddings' ? countInputs(body, 'input', 'string') : undefined,
   });
+}
+
+/** Whether a call to `path` carries an instance count in its body: an `embeddings` call. */
+export function openAIInstancesInBody(method: string, path: string): boolean {
+  return method === 'POST' && path.endsWith('/embeddings');
 }
 
 /**

@@ -25,6 +25,11 @@ export interface Provider {
    * @param headers when given, headers that may carry the same facts (MCP 2026-07-28): then the body is not needed
    */
   modelInBody(method: string, path: string, headers?: Record<string, string>): boolean;
+  /**
+   * Whether a request to `path` is a call billed by input whose count (Target.instances) is in its
+   * body: a quota counting instances can decide only once the whole body is read.
+   */
+  instancesInBody(method: string, path: string): boolean;
   /** Render a WardenError in this provider's protocol; `ctx` is the request it answers, when there is one. */
   renderError(err: WardenError, requestId: string, ctx?: ErrorContext): RenderedError;
   /** Protocol checks that the request is what classify read (MCP: one JSON-RPC message, headers that agree with it), before policy: throws a WardenError. */

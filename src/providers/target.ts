@@ -2,7 +2,7 @@
 // compare and serialize cleanly (no `key: undefined`).
 
 import { WardenError } from '../errors.js';
-import type { OperationClass, ProviderKind, Target } from '../types.js';
+import type { OperationClass, OwnedKind, ProviderKind, Target } from '../types.js';
 
 /** Longer model or endpoint names are refused: none exists, and the name goes into logs, spans and metrics. */
 export const MAX_MODEL_NAME = 256;
@@ -18,6 +18,12 @@ export interface TargetParts {
   model?: string | undefined;
   endpoint?: string | undefined;
   apiVersion?: string | undefined;
+  instances?: number | undefined;
+  resource?: string | undefined;
+  creates?: OwnedKind | undefined;
+  lists?: OwnedKind | undefined;
+  batchInputs?: string[] | undefined;
+  batchOutput?: string | undefined;
 }
 
 /**
@@ -41,7 +47,28 @@ export function makeTarget(provider: ProviderKind, p: TargetParts, scope: Pick<T
   if (p.model !== undefined) t.model = p.model;
   if (p.endpoint !== undefined) t.endpoint = p.endpoint;
   if (scope.apiVersion !== undefined) t.apiVersion = scope.apiVersion;
+  if (p.instances !== undefined) t.instances = p.instances;
+  if (p.resource !== undefined) t.resource = p.resource;
+  if (p.creates !== undefined) t.creates = p.creates;
+  if (p.lists !== undefined) t.lists = p.lists;
+  if (p.batchInputs !== undefined) t.batchInputs = p.batchInputs;
+  if (p.batchOutput !== undefined) t.batchOutput = p.batchOutput;
   return t;
+}
+
+/**
+ * The inputs a call billed by input carries (see Target.instances), from its parsed body: the
+ * length of `field`'s list; `single` when the body names one input there instead (a string, or an
+ * object for `embedContent`'s `content`). Undefined when the body was not read or names none.
+ */
+export function countInputs(body: unknown, field: string, single: 'string' | 'object' | 'none' = 'none'): number | undefined {
+  const o = bodyObject(body);
+  if (o === undefined) return undefined;
+  const v = o[field];
+  if (Array.isArray(v)) return v.length;
+  if (single === 'string' && typeof v === 'string') return 1;
+  if (single === 'object' && typeof v === 'object' && v !== null) return 1;
+  return undefined;
 }
 
 /**

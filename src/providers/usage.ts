@@ -5,6 +5,9 @@
 //   OpenAI Responses, Anthropic (Vertex rawPredict):  usage.{input_tokens, output_tokens, total_tokens?}
 //                         (Responses stream: response.usage; Anthropic stream: message.usage, then usage)
 //   Vertex text embeddings (predict):  predictions[].embeddings.statistics.token_count, summed
+//   Interactions:         usage.{total_input_tokens, total_output_tokens, total_thought_tokens, total_tokens}
+//                         (camelCase in proto JSON; stream: interaction.usage of lifecycle events,
+//                         metadata.total_usage of step deltas)
 //
 // Only top-level keys (and those nested spots) are read, so model output
 // that mentions "usage" is never mistaken for it.
@@ -44,6 +47,7 @@ function fromGemini(um: Obj): Usage | undefined {
 
 function fromUsage(us: Obj): Usage | undefined {
   const u: Usage = {};
+  if (us['total_input_tokens'] !== undefined || us['totalInputTokens'] !== undefined) return fromInteraction(us);
   let prompt = count(us['prompt_tokens']);
   let output = count(us['completion_tokens']);
   if (prompt === undefined) {
@@ -55,6 +59,18 @@ function fromUsage(us: Obj): Usage | undefined {
   }
   if (output === undefined) output = count(us['output_tokens']);
   const total = count(us['total_tokens']);
+  if (prompt !== undefined) u.promptTokens = prompt;
+  if (output !== undefined) u.outputTokens = output;
+  if (total !== undefined) u.totalTokens = total;
+  return prompt === undefined && output === undefined && total === undefined ? undefined : u;
+}
+
+/** Interactions' usage: input (cached input included), output and thinking tokens, in either JSON spelling. */
+function fromInteraction(us: Obj): Usage | undefined {
+  const u: Usage = {};
+  const prompt = count(us['total_input_tokens'] ?? us['totalInputTokens']);
+  const output = sum(count(us['total_output_tokens'] ?? us['totalOutputTokens']), count(us['total_thought_tokens'] ?? us['totalThoughtTokens']));
+  const total = count(us['total_tokens'] ?? us['totalTokens']);
   if (prompt !== undefined) u.promptTokens = prompt;
   if (output !== undefined) u.outputTokens = output;
   if (total !== undefined) u.totalTokens = total;
@@ -78,6 +94,17 @@ export function readUsage(v: unknown): Usage | undefined {
   if (message !== undefined) {
     const mus = asObj(message['usage']);
     if (mus !== undefined) return fromUsage(mus);
+  }
+  // Interactions' stream: lifecycle events carry the interaction, step deltas a running total.
+  const interaction = asObj(o['interaction']);
+  if (interaction !== undefined) {
+    const ius = asObj(interaction['usage']);
+    if (ius !== undefined) return fromUsage(ius);
+  }
+  const meta = asObj(o['metadata']);
+  if (meta !== undefined) {
+    const tus = asObj(meta['total_usage'] ?? meta['totalUsage']);
+    if (tus !== undefined) return fromUsage(tus);
   }
   if (Array.isArray(o['predictions'])) return fromEmbeddings(o['predictions']);
   return undefined;
@@ -140,12 +167,15 @@ export class UsageAccumulator {
 
 /** Whether the bytes hold a key usage is read from (`"usage…`, `"token_count"`): without one, nothing to parse. */
 export function mayHoldUsage(bytes: Buffer): boolean {
-  return bytes.indexOf(NEEDLE) !== -1 || bytes.indexOf(EMBEDDING_NEEDLE) !== -1;
+  return bytes.indexOf(NEEDLE) !== -1 || bytes.indexOf(EMBEDDING_NEEDLE) !== -1 || bytes.indexOf(TOTAL_NEEDLE) !== -1 || bytes.indexOf(TOTAL_CAMEL_NEEDLE) !== -1;
 }
 
 const NEEDLE = Buffer.from('"usage');
 /** Vertex embeddings' per-prediction count (see fromEmbeddings). */
 const EMBEDDING_NEEDLE = Buffer.from('"token_count"');
+/** Interactions' running total on step deltas (`metadata.total_usage`, `totalUsage`). */
+const TOTAL_NEEDLE = Buffer.from('otal_usage"');
+const TOTAL_CAMEL_NEEDLE = Buffer.from('otalUsage"');
 
 /**
  * Add the usage in one complete JSON text (a body, an SSE event's data, an

@@ -12,7 +12,7 @@
 //        | anything else                            admin (GET) or other
 
 import type { Target } from '../types.js';
-import { bodyModel, bodyStream, makeTarget, unclassifiable, UNSPLITTABLE, type TargetParts } from './target.js';
+import { bodyModel, bodyObject, bodyStream, countInputs, makeTarget, unclassifiable, UNSPLITTABLE, type TargetParts } from './target.js';
 import { queryWantsSse, splitPath } from './url.js';
 
 /** How an inference verb streams: not at all, always SSE, or as the query says (SSE or JSON array). */
@@ -39,6 +39,118 @@ const INFERENCE_VERBS: ReadonlyMap<string, Streaming> = new Map<string, Streamin
   ['streamingPredict', BY_QUERY],
   ['streamRawPredict', SSE],
 ]);
+
+/** Calls billed by input: where the body lists them (Target.instances), and what names a single one. */
+const INSTANCE_VERBS: ReadonlyMap<string, readonly [string, 'string' | 'object' | 'none']> = new Map([
+  ['predict', ['instances', 'none']],
+  ['explain', ['instances', 'none']],
+  ['countTokens', ['instances', 'none']],
+  ['computeTokens', ['instances', 'none']],
+  ['embedContent', ['content', 'object']],
+  ['batchEmbedContents', ['requests', 'none']],
+] as const);
+
+const TOKEN_VERBS: ReadonlySet<string> = new Set(['countTokens', 'computeTokens']);
+
+/** Whether a call to `path` carries an instance count in its body (INSTANCE_VERBS, or an OpenAI-style `embeddings` call). */
+export function vertexInstancesInBody(method: string, path: string): boolean {
+  if (method !== 'POST') return false;
+  if (path.endsWith('/embeddings')) return true;
+  const colon = path.lastIndexOf(':');
+  return colon > path.lastIndexOf('/') && INSTANCE_VERBS.has(path.slice(colon + 1));
+}
+
+/**
+ * The Interactions API (`…/interactions[/{id}[/cancel]]`): create (streamed when the body says so;
+ * `previous_interaction_id` continues one, which is using it), get (`?stream=true` resumes its
+ * stream), cancel, delete. The model (or agent) is named in the body.
+ */
+function interactions(method: string, segs: string[], i: number, rem: number, verb: string | undefined, scope: Scope, body: unknown): Target {
+  // Another form (the raw-body `…Http` methods) would create or reach an interaction unseen: refused.
+  const unknownForm = () => unclassifiable('a form of the Interactions API Warden does not classify (it would run a model, or reach an interaction, unseen by policy and ownership)');
+  if (verb !== undefined) throw unknownForm();
+  if (rem === 1 && method === 'POST') {
+    const o = bodyObject(body);
+    const previous = o?.['previous_interaction_id'];
+    if (previous !== undefined && (typeof previous !== 'string' || !RESOURCE_ID.test(previous))) throw unclassifiable('previous_interaction_id is not an interaction id');
+    const agent = typeof o?.['agent'] === 'string' ? (o['agent'] as string) : undefined;
+    const stream = bodyStream(body);
+    return vertexTarget(scope, {
+      operation: 'interactions.create', operationClass: 'inference', stream, streamFormat: 'sse', creates: 'interactions',
+      ...modelName(bodyModel(body) ?? agent),
+      resource: previous === undefined ? undefined : `interactions/${previous}`,
+    });
+  }
+  const id = segs[i + 1];
+  if (id === undefined || !RESOURCE_ID.test(id)) throw unknownForm();
+  const resource = `interactions/${id}`;
+  if (rem === 2 && isRead(method)) return vertexTarget(scope, { operation: 'interactions.get', operationClass: 'admin', resource });
+  if (rem === 2 && method === 'DELETE') return vertexTarget(scope, { operation: 'interactions.delete', operationClass: 'other', resource });
+  if (rem === 3 && segs[i + 2] === 'cancel' && method === 'POST') return vertexTarget(scope, { operation: 'interactions.cancel', operationClass: 'other', resource });
+  throw unknownForm();
+}
+
+/** An id of a resource Warden tracks: what Vertex issues (letters, digits, `-`, `_`), bounded. */
+const RESOURCE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * Context caches and batch prediction jobs: create (the model is in the body), list, get, update
+ * (caches: PATCH), cancel (jobs), delete. Each item is `{kind}/{id}` to ownership.
+ */
+function ownedCollection(kind: 'cachedContents' | 'batchPredictionJobs', method: string, segs: string[], i: number, rem: number, verb: string | undefined, scope: Scope, body: unknown): Target {
+  const operationClass = kind === 'batchPredictionJobs' ? 'inference' : 'other';
+  if (rem === 1 && verb === undefined) {
+    // A batch job runs the model its body names; a cache holds content for one.
+    if (method === 'POST') {
+      return vertexTarget(scope, { operation: `${kind}.create`, operationClass, creates: kind, ...modelName(bodyModel(body)), ...(kind === 'batchPredictionJobs' ? batchUris(body) : {}) });
+    }
+    if (isRead(method)) return vertexTarget(scope, { operation: `${kind}.list`, operationClass: 'admin', lists: kind });
+    return other(scope);
+  }
+  const id = segs[i + 1];
+  if (rem !== 2 || id === undefined || !RESOURCE_ID.test(id)) return unknownShape(segs, i, verb, other(scope));
+  const resource = `${kind}/${id}`;
+  let operation = 'other';
+  if (verb === undefined && isRead(method)) operation = `${kind}.get`;
+  else if (verb === undefined && method === 'DELETE') operation = `${kind}.delete`;
+  else if (verb === undefined && method === 'PATCH' && kind === 'cachedContents') operation = `${kind}.update`;
+  else if (verb === 'cancel' && method === 'POST' && kind === 'batchPredictionJobs') operation = `${kind}.cancel`;
+  return vertexTarget(scope, { operation, operationClass: operation.endsWith('.get') ? 'admin' : 'other', resource });
+}
+
+/**
+ * Where a batch job reads and writes (`inputConfig.gcsSource.uris`, `inputConfig.bigquerySource.inputUri`,
+ * `outputConfig.gcsDestination.outputUriPrefix`, `outputConfig.bigqueryDestination.outputUri`), for
+ * policy; a value that is not a string (list) is refused: the upstream would read one policy never saw.
+ */
+function batchUris(body: unknown): { batchInputs?: string[]; batchOutput?: string } {
+  const o = bodyObject(body);
+  const input = bodyObject(o?.['inputConfig']);
+  const output = bodyObject(o?.['outputConfig']);
+  const str = (v: unknown, what: string): string | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v.length > 2048) throw unclassifiable(`${what} is not a URI`);
+    return v;
+  };
+  const gcs = bodyObject(input?.['gcsSource'])?.['uris'];
+  if (gcs !== undefined && (!Array.isArray(gcs) || gcs.length > 100)) throw unclassifiable('inputConfig.gcsSource.uris is not a list of URIs');
+  const inputs = [...((gcs as unknown[] | undefined) ?? []).map((u) => str(u, 'inputConfig.gcsSource.uris')!), str(bodyObject(input?.['bigquerySource'])?.['inputUri'], 'inputConfig.bigquerySource.inputUri')]
+    .filter((u): u is string => u !== undefined);
+  const out = str(bodyObject(output?.['gcsDestination'])?.['outputUriPrefix'], 'outputConfig.gcsDestination.outputUriPrefix')
+    ?? str(bodyObject(output?.['bigqueryDestination'])?.['outputUri'], 'outputConfig.bigqueryDestination.outputUri');
+  return { ...(inputs.length ? { batchInputs: inputs } : {}), ...(out !== undefined ? { batchOutput: out } : {}) };
+}
+
+/** The context cache a generation reads (`cachedContent`: a resource name or a bare id), as an owned resource; refused when it is not a cache's name. */
+function cachedContentOf(body: unknown): string | undefined {
+  const v = bodyObject(body)?.['cachedContent'] ?? bodyObject(body)?.['cached_content'];
+  if (v === undefined || v === null) return undefined;
+  const id = typeof v === 'string' ? v.split('/').at(-1) : undefined;
+  if (typeof v !== 'string' || id === undefined || !RESOURCE_ID.test(id) || !/^(?:projects\/[^/]+\/locations\/[^/]+\/)?cachedContents\/[^/]+$/.test(v)) {
+    throw unclassifiable('cachedContent is not a context cache\'s name (projects/P/locations/L/cachedContents/ID)');
+  }
+  return `cachedContents/${id}`;
+}
 
 /** Collections whose items are training (or tuning) jobs. */
 const TRAINING_COLLECTIONS: ReadonlySet<string> = new Set([
@@ -113,7 +225,7 @@ export function classifyVertex(method: string, path: string, query: string, body
     if (rem >= 4 && segs[i + 2] === 'models') {
       const model = segs[i + 3]!;
       if (rem > 4) return verb === undefined ? admin(method, scope, publisher, model) : other(scope, publisher, model);
-      if (verb !== undefined) return modelCall(method, query, verb, scope, publisher, model, undefined);
+      if (verb !== undefined) return modelCall(method, query, verb, scope, publisher, model, undefined, body);
       return admin(method, scope, publisher, model);
     }
     if (verb === undefined && rem <= 3 && (rem < 3 || segs[i + 2] === 'models')) {
@@ -126,7 +238,7 @@ export function classifyVertex(method: string, path: string, query: string, body
     if (rem >= 2) {
       const model = segs[i + 1]!;
       if (rem > 2) return verb === undefined ? admin(method, scope, undefined, model) : other(scope, undefined, model);
-      if (verb !== undefined) return modelCall(method, query, verb, scope, undefined, model, undefined);
+      if (verb !== undefined) return modelCall(method, query, verb, scope, undefined, model, undefined, body);
       return admin(method, scope, undefined, model);
     }
     // The collection: list (GET), upload (`models:upload`); an inference verb here names no model.
@@ -135,7 +247,7 @@ export function classifyVertex(method: string, path: string, query: string, body
 
   if (r0 === 'endpoints') {
     if (rem === 2 && verb !== undefined) {
-      return modelCall(method, query, verb, scope, undefined, undefined, segs[i + 1]);
+      return modelCall(method, query, verb, scope, undefined, undefined, segs[i + 1], body);
     }
     if (rem >= 3 && verb === undefined) {
       const endpoint = segs[i + 1]!;
@@ -155,13 +267,8 @@ export function classifyVertex(method: string, path: string, query: string, body
 
   if (TRAINING_COLLECTIONS.has(r0)) return training(method, verb, rem, scope, r0 === 'tuningJobs' ? body : undefined);
 
-  if (r0 === 'batchPredictionJobs') {
-    // A batch job runs the model its body names.
-    if (rem === 1 && verb === undefined && method === 'POST') {
-      return vertexTarget(scope, { operation: 'batchPredictionJobs.create', operationClass: 'inference', ...modelName(bodyModel(body)) });
-    }
-    return verb === undefined ? admin(method, scope) : other(scope);
-  }
+  if (r0 === 'interactions') return interactions(method, segs, i, rem, verb, scope, body);
+  if (r0 === 'cachedContents' || r0 === 'batchPredictionJobs') return ownedCollection(r0, method, segs, i, rem, verb, scope, body);
 
   return unknownShape(segs, i, verb, verb === undefined ? admin(method, scope) : other(scope));
 }
@@ -197,7 +304,7 @@ function unknownShape(segs: readonly string[], from: number, verb: string | unde
 export function vertexModelInBody(method: string, path: string): boolean {
   // Asked of every request before its body is read: a generateContent call must not pay for a
   // second classify. Without `/endpoints/` or `/tuningJobs` (or an escape that could spell them) it cannot be one.
-  if (method !== 'POST' || (!path.includes('/endpoints/') && !path.includes('Jobs') && !path.includes('%'))) return false;
+  if (method !== 'POST' || (!path.includes('/endpoints/') && !path.includes('Jobs') && !path.includes('/cachedContents') && !path.includes('/interactions') && !path.includes('%'))) return false;
   let target: Target;
   try {
     target = classifyVertex(method, path, '', undefined);
@@ -205,7 +312,7 @@ export function vertexModelInBody(method: string, path: string): boolean {
     return false; // a model name too long (MODEL_INVALID): classify refuses the request itself
   }
   if (target.operation === 'training.create') return splitPath(path)?.at(-1) === 'tuningJobs';
-  return OPENAI_COMPATIBLE.has(target.operation) || target.operation === 'batchPredictionJobs.create';
+  return OPENAI_COMPATIBLE.has(target.operation) || target.operation === 'batchPredictionJobs.create' || target.operation === 'cachedContents.create' || target.operation === 'interactions.create';
 }
 
 const OPENAI_COMPATIBLE: ReadonlySet<string> = new Set(['chat.completions', 'completions', 'embeddings']);
@@ -218,11 +325,15 @@ function modelCall(
   publisher: string | undefined,
   model: string | undefined,
   endpoint: string | undefined,
+  body: unknown,
 ): Target {
   const streaming = INFERENCE_VERBS.get(verb);
   if (streaming === undefined || method !== 'POST') return other(scope, publisher, model, endpoint);
   const stream = streaming !== NONE;
+  const counted = INSTANCE_VERBS.get(verb);
   return vertexTarget(scope, {
+    // A token count of `contents` (not the older `instances` form) counts one input.
+    instances: counted && (countInputs(body, counted[0], counted[1]) ?? (TOKEN_VERBS.has(verb) ? countInputs(body, 'contents', 'object') && 1 : undefined)),
     operation: verb,
     operationClass: 'inference',
     stream,
@@ -234,7 +345,18 @@ function modelCall(
     publisher,
     model,
     endpoint,
+    resource: CACHE_VERBS.has(verb) ? cachedContentOf(body) : undefined,
   });
+}
+
+/** Calls that may read a context cache (`cachedContent` in the body). */
+const CACHE_VERBS: ReadonlySet<string> = new Set(['generateContent', 'streamGenerateContent']);
+
+/** Whether a call to `path` may name a context cache in its body (a generation). */
+export function vertexResourceInBody(method: string, path: string): boolean {
+  if (method !== 'POST') return false;
+  const colon = path.lastIndexOf(':');
+  return colon > path.lastIndexOf('/') && CACHE_VERBS.has(path.slice(colon + 1));
 }
 
 /** `…/endpoints/{e}/chat/completions`: model `publisher/model` in the body. */
@@ -242,6 +364,7 @@ function openAiCompatible(operation: string, scope: Scope, endpoint: string, bod
   const { publisher, model } = modelName(bodyModel(body));
   const stream = operation !== 'embeddings' && bodyStream(body);
   return vertexTarget(scope, {
+    instances: operation === 'embeddings' ? countInputs(body, 'input', 'string') : undefined,
     operation,
     operationClass: 'inference',
     stream,

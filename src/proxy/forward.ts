@@ -25,6 +25,8 @@ export interface ForwardRequest {
    * request before the caller holds the whole answer.
    */
   holdEnd?: boolean;
+  /** Statuses the caller is not sent because the route moves on to another location (failover). */
+  moveOnFrom?: ReadonlySet<number>;
 }
 
 
@@ -89,6 +91,14 @@ export function forward(pool: Dispatcher, fr: ForwardRequest, res: ServerRespons
       },
       onResponseStart(c, statusCode, headers) {
         outcome.upstreamStatus = statusCode;
+        if (fr.moveOnFrom?.has(statusCode)) {
+          // Not the caller's answer: failover tries the next location.
+          outcome.movedOn = statusCode;
+          outcome.durationMs = performance.now() - started;
+          settle();
+          c.abort(new Error('moving on to the next location'));
+          return;
+        }
         const contentType = headers['content-type'] as string | undefined;
         const rewrites = transform.start(statusCode, contentType, headers as Record<string, string | string[] | undefined>);
         const out = { ...downstreamResponseHeaders(headers), ...fr.responseHeaders };

@@ -5,14 +5,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyCapture, keptText, sha256Hex } from '../audit/capture.js';
 import { HTTP_STATUS, toWardenError, WardenError } from '../errors.js';
 import type { Provider } from '../providers/index.js';
+import { FACT_INSTANCES, FACT_JURISDICTION, FACT_RESOURCE, type Principal, type RequestInfo } from '../types.js';
+import { jurisdictionOf } from '../providers/locations.js';
+import { MOVE_ON_FROM, relocate, type UpstreamLocation } from './failover.js';
+import { vertexResourceInBody } from '../providers/vertex.js';
 import { METADATA_DECISION, METADATA_TARGET, metadataResponse, type MetadataAnswer } from '../mcp/resource-metadata.js';
-import type { Principal, RequestInfo } from '../types.js';
 import { shutdownError, type Flight } from '../drain.js';
 import { admit, type AdmissionParts } from '../admission/admit.js';
 import { BUFFER_LIMIT, discardBody, mayBeJson, readBody, releaseBody, type RequestBody } from '../admission/body.js';
-import type { Exchange } from '../admission/exchange.js';
-import { forward } from './forward.js';
-import { AnswerStage, leavingBody } from '../answer/answer.js';
+import type { Exchange, ForwardOutcome } from '../admission/exchange.js';
+import { forward, type ForwardRequest } from './forward.js';
+import { AnswerStage, leavingBody, neverSent } from '../answer/answer.js';
 import { upstreamRequestHeaders } from '../admission/headers.js';
 import { requestInfo } from '../admission/request-info.js';
 import { noRouteMessage, resolveRequestTarget } from '../admission/request-target.js';
@@ -100,20 +103,19 @@ async function admitAndForward(parts: PipelineParts, ex: Exchange, res: ServerRe
   const headers = upstreamRequestHeaders(info.headers, route.headerAllowList, info.id, admission.credentialHeader, admission.removeHeaders, admission.addHeaders, route.headerAllowPrefixes);
   ex.trace?.stage('forward');
   ex.trace?.inject(headers);
-  const outcome = await forward(
-    route.pool,
-    {
-      method: info.method,
-      path: route.basePath + route.upstreamPath(info.path) + withQuery(admission.query ?? info.query),
-      headers,
-      body: leaving.body ?? body.buffer ?? body.stream ?? null,
-      timeoutMs: route.timeoutMs,
-      responseHeaders: { 'x-request-id': info.id, ...admission.quota?.headers },
-      holdEnd: true,
-    },
-    res,
-    answer,
-  );
+  const request = (path: string) => ({
+    method: info.method,
+    path: path + withQuery(admission.query ?? info.query),
+    headers,
+    body: leaving.body ?? body.buffer ?? body.stream ?? null,
+    timeoutMs: route.timeoutMs,
+    responseHeaders: { 'x-request-id': info.id, ...admission.quota?.headers },
+    holdEnd: true,
+  });
+  const plan = route.failover?.plan(target, body.stream === undefined, (location) => mayUse(parts, ex, route, location));
+  const outcome = plan
+    ? await forwardWithFailover(route, plan, ex, request, res, answer)
+    : await forward(route.pool, request(route.basePath + route.upstreamPath(info.path)), res, answer);
   // A body that streamed on: its size and digest, once all of it went upstream.
   if (body.streamed?.sha256) {
     ex.requestBytes = body.streamed.bytes;
@@ -124,13 +126,53 @@ async function admitAndForward(parts: PipelineParts, ex: Exchange, res: ServerRe
 }
 
 /**
+ * Failover (proxy/failover.ts): each location in turn, moving on from 429, 503 or no connection
+ * while the retry budget has room; the last one tried answers the caller whatever it says.
+ */
+async function forwardWithFailover(
+  route: Route, plan: UpstreamLocation[], ex: Exchange, request: (path: string) => ForwardRequest, res: ServerResponse, answer: AnswerStage,
+): Promise<ForwardOutcome> {
+  const failover = route.failover!;
+  const tries: { location: string; result: 'answered' | 'moved_on' | 'unreachable' }[] = [];
+  for (let i = 0; ; i++) {
+    const at = plan[i]!;
+    const mayMove = i < plan.length - 1 && failover.mayRetry();
+    const outcome = await forward(at.pool, { ...request(at.basePath + relocate(route.upstreamPath(ex.req.path), ex.target!.location, at.location)), moveOnFrom: mayMove ? MOVE_ON_FROM : undefined }, res, answer);
+    const unreachable = outcome.error !== undefined && neverSent(outcome.error);
+    const failed = unreachable || outcome.movedOn !== undefined || MOVE_ON_FROM.has(outcome.upstreamStatus ?? 0);
+    failover.report(at.location, !failed);
+    tries.push({ location: at.location, result: outcome.movedOn !== undefined ? 'moved_on' : unreachable ? 'unreachable' : 'answered' });
+    if (mayMove && (outcome.movedOn !== undefined || unreachable)) {
+      failover.retried();
+      continue;
+    }
+    ex.failover = { location: at.location, attempts: i + 1, tries };
+    return outcome;
+  }
+}
+
+/** Whether the caller may have its call served in `location`: policy as if it had asked for it, and a jurisdiction Warden knows when policy reads it. */
+function mayUse(parts: PipelineParts, ex: Exchange, route: Route, location: string): boolean {
+  if (route.needs & FACT_JURISDICTION && jurisdictionOf(location) === undefined) return false;
+  const target = { ...ex.target!, location };
+  return parts.authorizer.authorize({ req: ex.req, principal: ex.principal, target, route: route.spec.name }).action === 'allow';
+}
+
+/**
  * How much of the body is read whole before admission. A JSON body that names the model is read
  * whole, up to the route's maxBodyBytes: policy on request.model (or request.stream) cannot decide
- * without it, and nothing may leave before it has. Otherwise 1 MiB, or with guardrails
+ * without it, and nothing may leave before it has; so is one whose inputs a quota counts. Otherwise 1 MiB, or with guardrails
  * guardrails.maxScanBytes, so that the body can be scanned; larger ones stream on.
  */
 function bufferLimit(parts: PipelineParts, route: Route, info: Exchange['req']): number {
-  if (mayBeJson(info.headers['content-type']) && route.provider.modelInBody(info.method, route.upstreamPath(info.path))) return route.spec.maxBodyBytes;
+  if (mayBeJson(info.headers['content-type'])) {
+    const path = route.upstreamPath(info.path);
+    if (route.provider.modelInBody(info.method, path)) return route.spec.maxBodyBytes;
+    // A quota counting inputs needs them all: such a call's body is read whole too.
+    if (route.needs & FACT_INSTANCES && route.provider.instancesInBody(info.method, path)) return route.spec.maxBodyBytes;
+    // So is a generation's on a route that tracks owners: it may name a context cache, someone else's.
+    if (route.needs & FACT_RESOURCE && vertexResourceInBody(info.method, path)) return route.spec.maxBodyBytes;
+  }
   return parts.guardrails?.bufferLimit(route.spec) ?? BUFFER_LIMIT;
 }
 

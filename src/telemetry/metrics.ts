@@ -34,6 +34,8 @@ export class Metrics {
   readonly tokens: Histogram<'route' | 'model' | 'type' | 'group'>;
   readonly timeToFirstToken: Histogram<'route' | 'model'>;
   readonly upstreamDuration: Histogram<'route' | 'status'>;
+  /** Upstream calls of routes that fail over, per location, by result (answered, moved_on, unreachable). */
+  readonly upstreamAttempts: Counter<'route' | 'location' | 'result'>;
   readonly tokenMints: Counter<'credential' | 'result'>;
   readonly tokenMintDuration: Histogram<'credential' | 'result'>;
   /** Responses that broke off after they started, by who broke them (caller, upstream, transform). */
@@ -72,6 +74,7 @@ export class Metrics {
     this.duration = histogram('gen_ai_server_request_duration_seconds', 'Request duration as the caller saw it', labelNames);
     this.tokens = histogram('gen_ai_client_token_usage', 'Tokens per request reported by the upstream, by type (input, output) and principal group', ['route', 'model', 'type', 'group'], TOKEN_BUCKETS);
     this.timeToFirstToken = histogram('gen_ai_server_time_to_first_token_seconds', 'Streaming responses: time from the upstream call to its first body byte', ['route', 'model']);
+    this.upstreamAttempts = counter('warden_upstream_attempts_total', 'Upstream calls of routes that fail over between locations, by location and result', ['route', 'location', 'result']);
     this.upstreamDuration = histogram('warden_upstream_duration_seconds', 'Upstream call duration, from the call to the last response byte', ['route', 'status']);
     this.tokenMints = counter('warden_credential_mints_total', 'Upstream token mints, by credential and result (ok, error)', ['credential', 'result']);
     this.tokenMintDuration = histogram('warden_credential_mint_duration_seconds', 'Upstream token mint latency, failures included', ['credential', 'result']);

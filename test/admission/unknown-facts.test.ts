@@ -39,7 +39,8 @@ interface Answer {
 }
 type AuthorizationClient = Client & { Check(req: CheckRequest, cb: (err: ServiceError | null, res: Answer) => void): void };
 
-function gatewayYaml(upstream: string, jwks: string, o: { oversize?: string; audit?: boolean } = {}): string {
+/** `ownership`: spec.ownership.enforce; off by default here (these cases are about guardrails and policy; a generation's cut body would otherwise be refused first, as it may name a context cache). */
+function gatewayYaml(upstream: string, jwks: string, o: { oversize?: string; audit?: boolean; ownership?: string } = {}): string {
   return `apiVersion: warden.dev/v1alpha1
 kind: Gateway
 metadata: {name: t}
@@ -50,6 +51,7 @@ spec:
   identity:
     apiKeys: {keys: [{name: svc, sha256: ${createHash('sha256').update(API_KEY).digest('hex')}, groups: [svc]}]}
   guardrails: {request: {secret: block}${o.oversize ? `, oversize: ${o.oversize}` : ''}}
+  ownership: {enforce: ${o.ownership ?? 'off'}}
 ${o.audit ? '  audit: {sqlite: ./audit.db}\n' : ''}  routes:
     - {name: vertex, provider: vertex, upstream: "${upstream}"}
     - {name: openai, provider: openai, match: {pathPrefix: /openai/}, upstream: "${upstream}"}
@@ -247,6 +249,25 @@ describe('unknown means refused', () => {
       assert.equal(res.status.code, 0);
       const row = await waitForAuditRow<{ findings: string }>(join(d, 'audit.db'), 'unscanned-1');
       assert.match(row!.findings, /"type":"UNSCANNED"/);
+    } finally {
+      c2.close();
+      await g2.gw.close();
+      removeDir(d);
+    }
+  });
+
+  it('a generation\'s cut body on a route that tracks owners: refused whatever oversize says (it may name another\'s context cache)', async () => {
+    const d = makeTempDir('warden-unknown-owner-');
+    const g2 = await startGatewayFromYaml(gatewayYaml(up.url, jwks, { oversize: 'flag', ownership: 'owner' }), { dir: d, quiet: true });
+    const c2 = grpcClient(g2.gw.extAuthz!.grpc!.port);
+    try {
+      const req = check({ path: FLASH, body: SECRET_PROMPT.slice(0, 40), size: Buffer.byteLength(SECRET_PROMPT) });
+      const res = await new Promise<Answer>((resolve, reject) => c2.Check(req, (err, r) => (err ? reject(err) : resolve(r))));
+      assert.equal(res.status.code, 3);
+      assert.equal(reasonOf(res.deniedResponse!.body), 'BODY_TOO_LARGE_TO_CLASSIFY');
+      // A body read whole that names no cache passes; a model call with no body at all (countTokens by path) is not a generation.
+      const whole = await new Promise<Answer>((resolve, reject) => c2.Check(check({ path: FLASH, body: '{"contents":[]}' }), (err, r) => (err ? reject(err) : resolve(r))));
+      assert.equal(whole.status.code, 0, whole.status.message);
     } finally {
       c2.close();
       await g2.gw.close();

@@ -43,7 +43,22 @@ const v1Copy = () => structuredClone(V1_RECORDS);
 describe('audit canonical form across the field additions', () => {
   it('the first form ends at `response`: later fields are only appended', () => {
     assert.equal(FIELDS[V1_FIELDS - 1]![0], 'response');
-    assert.deepEqual(FIELDS.slice(V1_FIELDS).map(([f]) => f), ['findings', 'quota', 'via', 'method', 'path', 'host', 'mcp']);
+    assert.deepEqual(FIELDS.slice(V1_FIELDS).map(([f]) => f), ['findings', 'quota', 'via', 'method', 'path', 'host', 'mcp', 'instances', 'resource', 'upstreamLocation', 'attempts']);
+  });
+
+  it('an MCP record (written before instances, resource, upstreamLocation, attempts) keeps its canonical text: it ends at mcp', () => {
+    const [r] = v1Copy();
+    const mcp = { kind: 'request', source: 'body', method: 'tools/call', tool: 'search', result: 'ok' };
+    const text = canonical({ ...r!, mcp });
+    const values = JSON.parse(text) as unknown[];
+    assert.equal(values.length, 2 + FIELDS.findIndex(([f]) => f === 'mcp') + 1);
+    assert.deepEqual(values.at(-1), mcp);
+    // The same record with the later fields absent (undefined or null, as stores hand them back) hashes the same.
+    assert.equal(canonical({ ...r!, mcp, instances: undefined, resource: undefined, upstreamLocation: undefined, attempts: undefined }), text);
+    // And one of them present follows mcp, never displacing it.
+    const later = JSON.parse(canonical({ ...r!, mcp, attempts: 2 })) as unknown[];
+    assert.deepEqual(later.slice(0, values.length), values);
+    assert.equal(later.at(-1), 2);
   });
 
   it('records written before the change verify after it', () => {

@@ -60,6 +60,8 @@ spec:
   credentials:
     - name: vertex-sa
       google: {file: ./credentials/service-account.json}
+  # A generation Envoy cuts short goes on here; with owners tracked it is refused (test/admission/unknown-facts).
+  ownership: {enforce: off}
   audit: {sqlite: ./audit.db}
 ---
 ${devIssuerAuthentication(o.issuer, 'warden')}---

@@ -235,6 +235,35 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     assert.ok(Number(row.upstream_ms) >= 0 && Number(row.latency_ms) >= Number(row.upstream_ms), 'upstream time within the request\'s');
   });
 
+  it('ownership through ext_proc: an interaction (streamed too) and a cache are their creator\'s; a list is cut to the caller\'s own', async () => {
+    const carol = await s.token('carol', ['ml-engineers']);
+    const base = `/v1beta1/projects/${PROJECT}/locations/${LOCATION}`;
+    const reason = (a: Answer) => (JSON.parse(a.text) as { error: { details: { reason: string }[] } }).error.details[0]!.reason;
+    const created = await call(streamed, `${base}/interactions`, { id: rid('ix'), token: alice, body: JSON.stringify({ model: GEMINI, input: 'hi' }) });
+    assert.equal(created.status, 200, created.text);
+    const ix = `${base}/interactions/${String(JSON.parse(created.text).id)}`;
+    assert.equal((await call(streamed, ix, { id: rid('ix-get'), token: alice, method: 'GET' })).status, 200);
+    const refused = await call(streamed, ix, { id: rid('ix-carol'), token: carol, method: 'GET' });
+    assert.equal(refused.status, 403);
+    assert.equal(reason(refused), 'NOT_OWNER');
+
+    const sse = await call(streamed, `${base}/interactions`, { id: rid('ix-sse'), token: alice, body: JSON.stringify({ model: GEMINI, input: 'stream', stream: true }) });
+    assert.equal(sse.status, 200, sse.text);
+    const first = JSON.parse(sse.text.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as { interaction: { id: string } };
+    assert.equal((await call(streamed, `${base}/interactions/${first.interaction.id}?stream=true`, { id: rid('ix-resume'), token: alice, method: 'GET' })).status, 200);
+    assert.equal((await call(streamed, `${base}/interactions/${first.interaction.id}`, { id: rid('ix-del'), token: carol, method: 'DELETE' })).status, 403);
+
+    const cache = (token: string, text: string) => call(streamed, `${base}/cachedContents`, { id: rid('cache'), token, body: JSON.stringify({ model: `publishers/google/models/${GEMINI}`, contents: [{ role: 'user', parts: [{ text }] }] }) });
+    const mine = JSON.parse((await cache(alice, 'alice context')).text).name as string;
+    const theirs = JSON.parse((await cache(carol, 'carol context')).text).name as string;
+    const listed = await call(streamed, `${base}/cachedContents`, { id: rid('cache-list'), token: alice, method: 'GET' });
+    assert.equal(listed.status, 200, listed.text);
+    assert.deepEqual((JSON.parse(listed.text) as { cachedContents: { name: string }[] }).cachedContents.map((c) => c.name), [mine]);
+    const use = await call(streamed, `${MODEL_PATH}:generateContent`, { id: rid('cache-use'), token: alice, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'x' }] }], cachedContent: theirs }) });
+    assert.equal(use.status, 403);
+    assert.equal(reason(use), 'NOT_OWNER');
+  });
+
   it('guard(request) redacts the body that leaves; guard(response) redacts an SSE answer chunk by chunk', async () => {
     const id = rid('redact-sse');
     const text = 'mail bob@example.com or call +1 415 555 0100';
@@ -289,7 +318,9 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     const id = rid('none-read');
     const res = await call(none, `${MODEL_PATH}:generateContent`, { id, token: alice, body: prompt('write to carol@example.org') });
     assert.equal(res.status, 413, res.text);
-    assert.equal(JSON.parse(res.text).error.details[0].reason, 'BODY_TOO_LARGE_TO_SCAN');
+    // Owners are tracked here (spec.ownership's default): a generation's body may name a cache, so it is
+    // refused as unclassifiable before the guardrails would refuse it as unscanned.
+    assert.equal(JSON.parse(res.text).error.details[0].reason, 'BODY_TOO_LARGE_TO_CLASSIFY');
     assert.equal(upstreamSaw(id), undefined);
     const gid = rid('none-get');
     const got = await call(none, MODEL_PATH, { id: gid, token: alice, method: 'GET' });

@@ -478,3 +478,31 @@ describe('readUsage / usageFromTail', () => {
     assert.deepStrictEqual(usageFromTail('xx"usage" : { "prompt_tokens": 3 } }'), { promptTokens: 3 });
   });
 });
+
+describe('Interactions (Vertex Interactions API)', () => {
+  const interactionJson: Target = { provider: 'vertex', operation: 'interactions.create', operationClass: 'inference', stream: false };
+  const interactionSse: Target = { ...interactionJson, stream: true, streamFormat: 'sse' };
+
+  it('reads an Interaction\'s usage, thinking tokens counted as output, in both JSON spellings', () => {
+    assert.deepStrictEqual(
+      readUsage({ id: 'i1', status: 'completed', usage: { total_input_tokens: 12, total_output_tokens: 30, total_thought_tokens: 8, total_tokens: 50 } }),
+      { promptTokens: 12, outputTokens: 38, totalTokens: 50 },
+    );
+    assert.deepStrictEqual(readUsage({ usage: { totalInputTokens: '7', totalOutputTokens: 3 } }), { promptTokens: 7, outputTokens: 3 });
+  });
+
+  it('a stream: step deltas carry a running total, interaction.completed the final one', () => {
+    const events = [
+      { event_type: 'interaction.created', event_id: 'e1', interaction: { id: 'i1', status: 'in_progress' } },
+      { event_type: 'step.delta', event_id: 'e2', index: 0, delta: { type: 'text', text: '"usage": 99' }, metadata: { total_usage: { total_input_tokens: 5, total_output_tokens: 2 } } },
+      { event_type: 'interaction.completed', event_id: 'e3', interaction: { id: 'i1', status: 'completed', usage: { total_input_tokens: 5, total_output_tokens: 9, total_tokens: 14 } } },
+    ];
+    const body = Buffer.from(events.map((e) => `event: ${e.event_type}\ndata: ${JSON.stringify(e)}\n\n`).join(''));
+    for (const [i, chunks] of splits(body)) {
+      assert.deepStrictEqual(observe(interactionSse, 'text/event-stream', chunks), { promptTokens: 5, outputTokens: 9, totalTokens: 14 }, `split at ${i}`);
+    }
+    // Cut off before the end: the running total is what was used.
+    const cut = Buffer.from(events.slice(0, 2).map((e) => `data: ${JSON.stringify(e)}\n\n`).join(''));
+    assert.deepStrictEqual(observe(interactionSse, 'text/event-stream', [cut]), { promptTokens: 5, outputTokens: 2, totalTokens: 7 });
+  });
+});

@@ -240,7 +240,7 @@ cases.push(
   { method: 'POST', path: `${P}/endpoints/123:deployModel`, want: oth({ ...scope, endpoint: '123', apiVersion: 'v1' }) },
   { method: 'POST', path: `${P}/datasets`, want: oth({ ...scope, apiVersion: 'v1' }) },
   { method: 'POST', path: `${P}:evaluateInstances`, want: oth({ ...scope, apiVersion: 'v1' }) },
-  { method: 'POST', path: `${P}/cachedContents`, want: oth({ ...scope, apiVersion: 'v1' }) },
+  { method: 'POST', path: `${P}/cachedContents`, want: { ...oth({ ...scope, apiVersion: 'v1' }), operation: 'cachedContents.create', creates: 'cachedContents' } },
   // Inference verbs need POST; unknown verbs are other.
   {
     method: 'GET',
@@ -367,13 +367,13 @@ cases.push(
     name: 'batch prediction job: the model its body names',
     path: `${P}/batchPredictionJobs`,
     body: { displayName: 'b', model: 'publishers/google/models/gemini-2.5-pro', inputConfig: {} },
-    want: inf('batchPredictionJobs.create', { ...scope, publisher: 'google', model: 'gemini-2.5-pro', apiVersion: 'v1' }),
+    want: inf('batchPredictionJobs.create', { ...scope, publisher: 'google', model: 'gemini-2.5-pro', apiVersion: 'v1', creates: 'batchPredictionJobs' }),
   },
   {
     name: 'batch prediction job of a project model',
     path: `${P}/batchPredictionJobs`,
     body: { model: 'projects/p/locations/l/models/123' },
-    want: inf('batchPredictionJobs.create', { ...scope, model: '123', apiVersion: 'v1' }),
+    want: inf('batchPredictionJobs.create', { ...scope, model: '123', apiVersion: 'v1', creates: 'batchPredictionJobs' }),
   },
   {
     name: 'openapi model as resource name',
