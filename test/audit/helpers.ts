@@ -150,16 +150,16 @@ export const PROMPT = JSON.stringify({ contents: [{ role: 'user', parts: [{ text
 /** Runs `warden …` in this process, capturing what it prints. */
 export async function runCli(args: string[]): Promise<{ code: number; out: string }> {
   const { main } = await import('../../src/cli/main.js');
-  // main() loads a command's module on first use; loaded here, before stdout is taken over, so
-  // that no module loading lets the test runner's own output in between.
-  if (args[0] === 'audit') await import('../../src/cli/audit.js');
   let out = '';
   const log = console.log;
   const error = console.error;
   const write = process.stdout.write;
   console.log = (...a: unknown[]) => void (out += a.join(' ') + '\n');
   console.error = () => {};
-  process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
+  // The test runner reports to this process's stdout too (serialized, as bytes) whenever main() awaits:
+  // bytes go on to it; the CLI writes text.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
+    typeof chunk === 'string' ? ((out += chunk), true) : (write as (...a: unknown[]) => boolean).call(process.stdout, chunk, ...rest)) as typeof process.stdout.write;
   try {
     return { code: await main(args), out };
   } finally {
