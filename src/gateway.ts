@@ -48,7 +48,8 @@ import type { Principal, RequestInfo } from './types.js';
 import { metadataAnswerer } from './mcp/resource-metadata.js';
 import { McpSessions, MemorySessionStore, RedisSessionStore } from './mcp/sessions.js';
 import type { RunningExtAuthz } from './extauthz/index.js';
-import type { ExtProcStreams, RunningExtProc } from './extproc/index.js';
+import type { RunningGrpcServer } from './envoy-api/serve.js';
+import type { ExtProcStreams } from './extproc/index.js';
 import type { ProcessorParts } from './extproc/processor.js';
 import { hostPort, listenOn } from './listen.js';
 import { onTokenMint } from './telemetry/events.js';
@@ -133,7 +134,7 @@ export interface RunningGateway {
   /** The ext_authz listeners, when `spec.extAuthz` configures them. */
   extAuthz?: RunningExtAuthz;
   /** The ext_proc listener, when `spec.extProc` configures it. */
-  extProc?: RunningExtProc;
+  extProc?: RunningGrpcServer;
   /** The config in service now. */
   readonly config: LoadedConfig;
   /** Load, check and compile the config file again, and put it in service if it is good (see reload()). */
@@ -353,7 +354,7 @@ export async function startGateway(
       };
     },
   };
-  let extProc: RunningExtProc | undefined;
+  let extProc: RunningGrpcServer | undefined;
   let serverClosed: Promise<void> | undefined;
   const stopServer = () => {
     serverClosed ??= new Promise((resolve) => server.close(() => resolve()));

@@ -5,7 +5,7 @@ import { getProvider, type Provider } from '../providers/index.js';
 import { hostLocation } from '../providers/locations.js';
 import { stateKey, type KeptState } from '../state.js';
 import { MCP_HEADER_PREFIXES, MCP_HEADERS, requestHeaderAllowList } from './headers.js';
-import { Failover } from '../proxy/failover.js';
+import { Failover } from './failover.js';
 
 /** A configured route with everything the hot path needs prepared once. */
 export interface Route {

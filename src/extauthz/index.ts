@@ -5,7 +5,8 @@
 import type { ExtAuthzSpec } from '../config/schema.js';
 import type { BufferBudget } from '../admission/buffer-budget.js';
 import type { Checker } from './check.js';
-import { startGrpcServer, type RunningGrpcServer } from './grpc-server.js';
+import type { RunningGrpcServer } from '../envoy-api/serve.js';
+import { startGrpcServer } from './grpc-server.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
 
 export interface RunningExtAuthz {

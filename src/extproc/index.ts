@@ -3,9 +3,10 @@
 import type { ExtProcSpec } from '../config/schema.js';
 import { durationMs } from '../config/schema.js';
 import type { ProcessorParts } from './processor.js';
-import { maxMessageBytes, startExtProcServer, type ExtProcStreams, type RunningExtProc } from './server.js';
+import type { RunningGrpcServer } from '../envoy-api/serve.js';
+import { maxMessageBytes, startExtProcServer, type ExtProcStreams } from './server.js';
 
-export type { ExtProcStreams, RunningExtProc } from './server.js';
+export type { ExtProcStreams } from './server.js';
 
 /** The parts a stream runs on, from a config's spec.extProc and its admission parts. */
 export function processorParts(spec: ExtProcSpec, parts: Omit<ProcessorParts, 'timeoutMs' | 'bodyBufferBytes'>): ProcessorParts {
@@ -16,6 +17,6 @@ export function processorParts(spec: ExtProcSpec, parts: Omit<ProcessorParts, 't
  * `maxBodyBytes`: the largest route's, which bounds a gRPC message (a BUFFERED body); set when the
  * listener starts.
  */
-export function startExtProc(spec: ExtProcSpec, streams: ExtProcStreams, maxBodyBytes: number, host: string): Promise<RunningExtProc> {
+export function startExtProc(spec: ExtProcSpec, streams: ExtProcStreams, maxBodyBytes: number, host: string): Promise<RunningGrpcServer> {
   return startExtProcServer(streams, host, spec.grpc.port, maxMessageBytes(maxBodyBytes));
 }

@@ -1,24 +1,14 @@
 // envoy.service.ext_proc.v3.ExternalProcessor/Process over gRPC: one
 // bidirectional stream per HTTP request, each handed to its own
-// ExchangeProcessor. Plain HTTP/2 on the listener: in the mesh, Warden's own
-// sidecar terminates Envoy's mTLS.
+// ExchangeProcessor.
 //
 // Each stream asks the gateway, as it begins, for the parts of the config in
 // service (a reload swaps them; a stream keeps the ones it began with), and
 // says when it is over, so that shutdown can wait for it or cut it (drain.ts).
-import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
-import { hostPort, ListenError } from '../listen.js';
+import { Server, type ServerDuplexStream } from '@grpc/grpc-js';
+import { serveGrpc, type RunningGrpcServer } from '../envoy-api/serve.js';
 import { ExchangeProcessor, type ProcessorParts } from './processor.js';
 import { externalProcessorService, type ProcessingRequest, type ProcessingResponse } from './proto.js';
-
-export interface RunningExtProc {
-  /** `host:port` actually bound. */
-  address: string;
-  port: number;
-  /** Shutdown: new connections and streams are refused (GOAWAY); streams in flight go on. */
-  stopAccepting(): void;
-  close(): Promise<void>;
-}
 
 /** What the gateway gives each stream. */
 export interface ExtProcStreams {
@@ -38,7 +28,7 @@ export function maxMessageBytes(maxBodyBytes: number): number {
   return maxBodyBytes + 1024 * 1024;
 }
 
-export async function startExtProcServer(streams: ExtProcStreams, host: string, port: number, maxMessage: number): Promise<RunningExtProc> {
+export async function startExtProcServer(streams: ExtProcStreams, host: string, port: number, maxMessage: number): Promise<RunningGrpcServer> {
   // channelz off: its per-call bookkeeping costs CPU on every stream, and nothing reads it.
   const server = new Server({ 'grpc.enable_channelz': 0, 'grpc.max_receive_message_length': maxMessage });
   server.addService(externalProcessorService(), {
@@ -90,21 +80,5 @@ export async function startExtProcServer(streams: ExtProcStreams, host: string, 
       });
     },
   });
-  const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(hostPort(host, port), ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(new ListenError('spec.extProc.grpc.port', host, port, err)) : resolve(p),
-    ),
-  );
-  let stopped: Promise<void> | undefined;
-  const stopAccepting = () => (stopped ??= new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
-  return {
-    address: `${host}:${bound}`,
-    port: bound,
-    stopAccepting: () => void stopAccepting(),
-    close: () => {
-      // Shutdown has waited for the streams, or cut them (drain.ts): one still open after a moment is forced.
-      const force = setTimeout(() => server.forceShutdown(), 1000);
-      return stopAccepting().finally(() => clearTimeout(force));
-    },
-  };
+  return serveGrpc(server, host, port, 'spec.extProc.grpc.port');
 }

@@ -7,7 +7,7 @@ import { HTTP_STATUS, toWardenError, WardenError } from '../errors.js';
 import type { Provider } from '../providers/index.js';
 import { FACT_INSTANCES, FACT_JURISDICTION, FACT_RESOURCE, type Principal, type RequestInfo } from '../types.js';
 import { jurisdictionOf } from '../providers/locations.js';
-import { MOVE_ON_FROM, relocate, type UpstreamLocation } from './failover.js';
+import { MOVE_ON_FROM, relocate, type UpstreamLocation } from '../admission/failover.js';
 import { vertexResourceInBody } from '../providers/vertex.js';
 import { METADATA_DECISION, METADATA_TARGET, metadataResponse, type MetadataAnswer } from '../mcp/resource-metadata.js';
 import { shutdownError, type Flight } from '../drain.js';
@@ -126,7 +126,7 @@ async function admitAndForward(parts: PipelineParts, ex: Exchange, res: ServerRe
 }
 
 /**
- * Failover (proxy/failover.ts): each location in turn, moving on from 429, 503 or no connection
+ * Failover (admission/failover.ts: the route keeps its locations' pools and circuits, as it keeps its upstream pool): each location in turn, moving on from 429, 503 or no connection
  * while the retry budget has room; the last one tried answers the caller whatever it says.
  */
 async function forwardWithFailover(
