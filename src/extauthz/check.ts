@@ -68,7 +68,11 @@ export class Checker {
    * @param opts.budgetMs the caller's own deadline, when it sent one (gRPC)
    * @param opts.removesQuery whether the protocol can remove query parameters upstream (gRPC yes, HTTP no)
    */
-  async check(input: CheckInput, opts: { budgetMs?: number; removesQuery: boolean }): Promise<Verdict> {
+  /**
+   * `removesQuery`: the protocol can remove query parameters (gRPC). `okAllows`: the protocol takes any 2xx
+   * answer for an allow (HTTP: Envoy's ext_authz forwards the request on 200), so a refusal must not be one.
+   */
+  async check(input: CheckInput, opts: { budgetMs?: number; removesQuery: boolean; okAllows?: boolean }): Promise<Verdict> {
     // Size and digest of the body only when Envoy sent all of it: a partial body's are not the request's.
     const whole = input.body.partial ? undefined : input.body.buffer;
     const ex: Exchange = {
@@ -104,7 +108,10 @@ export class Checker {
       const error = toWardenError(e);
       ex.error = error;
       ex.trace?.fail(error.reason);
-      const response = (ex.route?.provider ?? this.parts.fallbackProvider).renderError(error, ex.req.id, { req: ex.req, principal: ex.principal, target: ex.target, route: ex.route?.spec });
+      let response = (ex.route?.provider ?? this.parts.fallbackProvider).renderError(error, ex.req.id, { req: ex.req, principal: ex.principal, target: ex.target, route: ex.route?.spec });
+      // An MCP call's refusal goes as HTTP 200 with the JSON-RPC error for its id (its SDK rejects that call);
+      // where 200 means allow, it keeps the refusal's own status, with the same body: never forwarded.
+      if (opts.okAllows && response.status < 300) response = { ...response, status: error.httpStatus >= 300 ? error.httpStatus : 403 };
       ex.status = response.status;
       return { allowed: false, metadata: metadataOf(ex), error, response };
     } finally {
