@@ -481,7 +481,7 @@ spec:
   });
 
   it('MCP servers (egress.mcpServers): installs what `warden istio render -c` writes for a config with mcp routes, in both forms', async () => {
-    const config = (form: string) => `apiVersion: warden.dev/v1alpha1
+    const config = (form: string, vertex = true) => `apiVersion: warden.dev/v1alpha1
 kind: Gateway
 metadata: {name: edge, namespace: ai-gateway}
 spec:
@@ -489,19 +489,20 @@ spec:
   admin: {host: 0.0.0.0, port: 9901, auth: {oidc: {issuer: "https://idp.example.com", clientId: warden-console}}}
   ${form}
   routes:
-    - {name: us, provider: vertex, match: {host: us-central1-aiplatform.googleapis.com}, upstream: https://us-central1-aiplatform.googleapis.com}
-    - {name: tools, provider: mcp, match: {pathPrefix: /mcp}, upstream: "https://mcp.example.com/mcp"}
+${vertex ? '    - {name: us, provider: vertex, match: {host: us-central1-aiplatform.googleapis.com}, upstream: https://us-central1-aiplatform.googleapis.com}\n' : ''}    - {name: tools, provider: mcp, match: {pathPrefix: /mcp}, upstream: "https://mcp.example.com/mcp"}
     - {name: plain, provider: mcp, match: {host: tools.partner.example, pathPrefix: /mcp}, upstream: "http://tools.partner.example:8080/mcp"}
 `;
     const src = join(dir, 'render-mcp');
     mkdirSync(src, { recursive: true });
     const { istio } = await import('../../src/cli/istio.js');
     const mcpServers = [{ host: 'mcp.example.com' }, { host: 'tools.partner.example', port: 8080, tls: false }];
-    for (const [form, values] of [
-      ['extAuthz: {grpc: {port: 9191}}', { egress: { mcpServers } }],
-      ['extProc: {grpc: {port: 9193}}', { ports: { grpcExtAuthz: 0, grpcExtProc: 9193 }, extProc: { enabled: true }, egress: { mcpServers } }],
+    // The last: a gateway for MCP servers only, no Vertex objects (egress.hosts: []).
+    for (const [form, values, vertex] of [
+      ['extAuthz: {grpc: {port: 9191}}', { egress: { mcpServers } }, true],
+      ['extProc: {grpc: {port: 9193}}', { ports: { grpcExtAuthz: 0, grpcExtProc: 9193 }, extProc: { enabled: true }, egress: { mcpServers } }, true],
+      ['extAuthz: {grpc: {port: 9191}}', { egress: { hosts: [], mcpServers } }, false],
     ] as const) {
-      writeFileSync(join(src, 'warden.yaml'), config(form));
+      writeFileSync(join(src, 'warden.yaml'), config(form, vertex));
       const errors: string[] = [];
       const orig = console.error;
       console.error = (m: string) => errors.push(m);
@@ -511,10 +512,11 @@ spec:
         console.error = orig;
       }
       const render = parseManifests(readFileSync(join(src, 'out.yaml'), 'utf8'));
-      const chart = await rendered(config(form), values, [], 'edge', 'ai-gateway');
+      const chart = await rendered(config(form, vertex), values, [], 'edge', 'ai-gateway');
       assertValidManifests(chart);
       const id = (d: Doc) => `${d.kind} ${d.metadata.namespace ?? 'ai-gateway'}/${d.metadata.name}`;
       assert.deepEqual(chart.map(id).sort(), render.map(id).sort(), form);
+      assert.equal(chart.some((d) => d.metadata.name === 'vertex-ai'), vertex, form);
       assert.ok(chart.some((d) => d.metadata.name === 'mcp-egress-1'), form);
       for (const d of chart) {
         const twin = render.find((r) => id(r) === id(d))!;

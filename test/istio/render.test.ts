@@ -500,6 +500,15 @@ spec:
     assert.deepEqual(vhosts, ['europe-west4-aiplatform.googleapis.com:80', 'mcp.example.com:80', 'tools.partner.example:80']);
     assert.ok(!proc.docs.some((d) => d.metadata.name === 'mcp-ext-authz' || d.metadata.name === 'warden-mcp-headers-only'));
     assert.deepEqual(proc.docs.find((d) => d.metadata.name === 'mcp-egress-0')!.spec!.http.length, 2);
+
+    // A gateway for MCP servers only: nothing on a Vertex host it has no route for (Warden would refuse every call there).
+    const only = await render(mcp.replace(/    - name: vertex\n(      .*\n)+?(?=    - \{name: tools)/, ''), 'mcp-only.yaml');
+    assert.equal(only.code, 0, only.errors);
+    assertValidManifests(only.docs);
+    assert.ok(!only.docs.some((d) => /^vertex-/.test(d.metadata.name)), only.docs.map((d) => d.metadata.name).join(' '));
+    assert.ok(only.docs.some((d) => d.metadata.name === 'google-token-services'));
+    assert.deepEqual(meshDecision(only.docs, EGRESS_GATEWAY, { host: 'us-central1-aiplatform.googleapis.com', port: 80, from: { namespace: 'web' } }).asks, []);
+    assert.deepEqual(meshDecision(only.docs, EGRESS_GATEWAY, { host: 'mcp.example.com', port: 80, from: { namespace: 'web' } }).asks, ['warden-ext-authz-grpc']);
   });
 
   it('a config serving both ext_authz and ext_proc: --mode says which form the egress gateway uses', async () => {
