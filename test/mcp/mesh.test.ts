@@ -26,7 +26,7 @@ import { extAuthzGrpc, extAuthzHttp, WARDEN_GRPC_CLUSTER, WARDEN_HTTP_CLUSTER, t
 import { until } from '../helpers/process.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { startMcpServer2026, type TestMcpServer2026 } from './server-2026.js';
-import { READERS_POLICY } from './stack.js';
+import { connect, READER, READERS_POLICY } from './stack.js';
 
 const RENDER = {
   image: 'warden:test', replicas: 2, maxReplicas: 4, namespace: 'warden', egressNamespace: 'istio-system',
@@ -79,6 +79,7 @@ describe('MCP in the mesh: ext_authz as warden istio render sets it up, through 
   before(async () => {
     dir = makeTempDir('warden-mcp-mesh-');
     emu = await startEmulator({ port: 0 });
+    emu.registerOidcClient(READER.id, READER.secret, READER.groups);
     server = await startMcpServer2026({ legacy: true });
     ({ gw } = await startGatewayFromYaml(
       `apiVersion: warden.dev/v1alpha1
@@ -95,6 +96,12 @@ spec:
       provider: mcp
       match: {pathPrefix: /mcp}
       upstream: ${server.url}
+    # An OAuth resource server: the client signs in from the 401 and the metadata, both answered through Envoy.
+    - name: signin
+      provider: mcp
+      match: {pathPrefix: /signin/mcp}
+      upstream: ${server.url}
+      mcp: {authorizationServers: [${emu.issuer}]}
   audit: {sqlite: ./audit.db}
 ---
 apiVersion: security.istio.io/v1
@@ -134,6 +141,22 @@ ${READERS_POLICY}`,
     await until(() => (rows = read()).length >= n, `${n} tools/call records of ${sub}`);
     return rows.map((r) => ({ ...r, call: JSON.parse(r.mcp) as { tool: string; source: string } }));
   }
+
+  it('grpc: an MCP client signs in through Envoy: the 401 names the metadata, which Warden answers in the check', async () => {
+    const { client } = await connect(`${envoys.grpc!.url}/signin/mcp`, READER, emu.issuer);
+    try {
+      const found = await client.callTool({ name: 'search', arguments: { query: 'signed in' } });
+      assert.deepEqual(found.content, [{ type: 'text', text: '3 results for signed in' }]);
+      await assert.rejects(client.callTool({ name: 'delete_file', arguments: { path: '/signin' } }), (e: unknown) => e instanceof McpError && e.code === -31403);
+    } finally {
+      await client.close();
+    }
+    const log = await envoys.grpc!.waitForLog((l) => String(l.path).startsWith('/.well-known/oauth-protected-resource/signin/mcp'), 'the metadata request');
+    assert.equal(log.status, 200);
+    assert.equal(log.upstreamHost, null, 'answered by Envoy for Warden, not forwarded');
+    const [ok] = await calls(READER.id, 1);
+    assert.deepEqual([ok!.decision, ok!.call.tool], ['allow', 'search']);
+  });
 
   for (const mode of ['grpc', 'http'] as const) {
     it(`${mode}: a 2026-07-28 client is decided per tool from its headers alone, the check sent without the body`, async () => {
