@@ -24,6 +24,8 @@ export interface Case {
   heldOut?: boolean;
   /** Which held-out set: 1, written with the first detectors; 2, written before the injection detector was made general. */
   round?: number;
+  /** The file a tuned-on batch came from (`general-4`…), to measure a new batch before tuning on it. */
+  batch?: string;
 }
 
 export const c = (category: Category, kind: string, text: string, value?: string): Case => (value === undefined ? { category, kind, text } : { category, kind, text, value });
