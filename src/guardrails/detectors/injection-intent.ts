@@ -121,9 +121,9 @@ const WEIGHT: Record<Owner, number> = { yours: 0.75, system: 0.75, prior: 0.7, a
 /** What only a model is told (weak verbs — clear, delete, reset — need one: "clear your configuration" is a sysadmin's). */
 const AI_OBJECT = /^(?:instructions?|guidelines?|guidance|directives?|prompts?|preprompt|pre-prompt|programming|conditioning|persona|restrictions?|constraints|limitations|boundaries|filters?|safeguards?|guardrails?|rules|ethics|morals?|principles|training|safety|system (?:prompt|message|instructions?)|everything|anything|all)/;
 /** What a model is asked to reveal: its prompt, instructions, guidelines, rules, configuration, persona. */
-const REVEALABLE = /^(?:instructions?|prompts?|preprompt|pre-prompt|system|guidelines|guidance|directives|rules|config(?:uration)?|context(?: window)?|persona|preamble|setup|everything|anything|all|(?:initial|original|hidden|secret) \w+)/;
+const REVEALABLE = /^(?:instructions?|prompts?|preprompt|pre-prompt|system|guidelines|guidance|directives|rules|config(?:uration)?|context(?: window)?|persona|preamble|setup (?:message|text|prompt|instructions)|everything|anything|all|(?:initial|original|hidden|secret) \w+)/;
 /** The object named first, the verb after it with a pronoun: "your prompt … send it back", "list them all". */
-const REVEAL_PRONOUN = /\b(?:(?:spell|list|show|print|paste|send|give|read|copy|write|type|share|repeat|recite|output|dump|tell me|quote|reveal|disclose|hand over)\s+(?:me\s+)?(?:it|them|those|these)\b|(?:send|give|read|hand|spell) (?:it|them) (?:back|over|out)\b)/;
+const REVEAL_PRONOUN = /\b(?:(?:list|show|print|paste|give|repeat|recite|output|dump|tell|reveal|disclose)\s+(?:me\s+)?(?:it|them|those|these)(?:\s+(?:all|out|back|to me|here|in full|verbatim|word for word))?\s*(?:[.,;!]|$|\b(?:all|even|in full|verbatim))|(?:send|give|read|hand|spell) (?:it|them) (?:back|over|out)\b)/;
 /** "tell me your … ": "what is" counts only right before the object. */
 const WHAT_BEFORE = /\bwhat (?:is|are|was|were|does|do|did)\s+(?:(?:written|said|stated|contained|in)\s+(?:in\s+)?)?(?:your|the|its)\s+(?:[\w'-]+\s+){0,2}$/;
 /** Another verb between the verb and the object ("drop the rules and reload the configuration"). */
