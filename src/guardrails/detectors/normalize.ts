@@ -204,7 +204,9 @@ export function decodedRuns(text: string): string[] {
     const s = Buffer.from(m[0].replace(/[^0-9a-f]/gi, ''), 'hex').toString('utf8');
     if (printable(s)) out.push(s);
   }
-  BINARY_RUN.lastIndex = 0;
+  // Letters in binary start 0100, 0101, 0110 or 0111: prose without those strings costs no scan.
+  if (text.includes('0110') || text.includes('0111') || text.includes('0100')) BINARY_RUN.lastIndex = 0;
+  else BINARY_RUN.lastIndex = text.length;
   for (let m = BINARY_RUN.exec(text); m !== null; m = BINARY_RUN.exec(text)) {
     const s = String.fromCharCode(...m[0].match(/[01]{8}/g)!.map((b) => parseInt(b, 2)));
     if (printable(s)) out.push(s);
