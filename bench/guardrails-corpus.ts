@@ -29,12 +29,12 @@ if (batch !== undefined) {
 const tunedOnly = process.argv.includes('--tuned') || batch !== undefined;
 console.log(' tuned-on cases:');
 for (const r of summarize(outcomes.filter((o) => !o.c.heldOut))) console.log(line(r));
-if (!tunedOnly) for (const round of [1, 2]) {
+if (!tunedOnly) for (const round of [1, 2, 3]) {
   console.log(` held-out cases, round ${round} (never tuned against):`);
   for (const r of summarize(outcomes.filter((o) => o.c.heldOut && (o.c.round ?? 1) === round))) console.log(line(r));
 }
 if (!tunedOnly) {
-  console.log(' held-out cases, both rounds:');
+  console.log(' held-out cases, all rounds:');
   for (const r of summarize(outcomes.filter((o) => o.c.heldOut))) console.log(line(r));
   console.log(' all:');
   for (const r of summarize(outcomes)) console.log(line(r));
