@@ -17,6 +17,8 @@ const MODEL_VERB = /^(?:projects\/([^/]+)\/locations\/([^/]+)\/)?publishers\/([^
 const ENDPOINT_VERB = /^(?:projects\/([^/]+)\/locations\/([^/]+)\/)?endpoints\/([^/:]+):([A-Za-z]+)$/;
 const OPENAI_CHAT = /^projects\/([^/]+)\/locations\/([^/]+)\/endpoints\/([^/:]+)\/chat\/completions$/;
 const INTERACTIONS = /^(projects\/[^/]+\/locations\/[^/]+\/)?interactions(?:\/([^/:]+)(\/cancel)?)?$/;
+/** The raw-body create (`interactionsHttp.create`); its get and cancel are the paths above. */
+const INTERACTIONS_HTTP = /^projects\/[^/]+\/locations\/[^/]+\/interactionsHttp$/;
 const CACHES = /^(projects\/[^/]+\/locations\/[^/]+)\/cachedContents(?:\/([^/:]+))?$/;
 const JOBS = /^(projects\/[^/]+\/locations\/[^/]+)\/(customJobs|pipelineJobs|hyperparameterTuningJobs|batchPredictionJobs)(?:\/([^/:]+))?(?::([A-Za-z]+))?$/;
 
@@ -187,6 +189,15 @@ export async function handleVertex(state: EmulatorState, req: IncomingMessage, r
     if (id && !cancel && method === 'DELETE') return state.resources.deleteInteraction(res, id);
     if (id && cancel && method === 'POST') return state.resources.cancelInteraction(res, id);
     return notFound(res, url.pathname);
+  }
+  if (INTERACTIONS_HTTP.test(rest)) {
+    if (method !== 'POST') return notFound(res, url.pathname);
+    // A google.api.HttpBody: the interaction's JSON itself, or wrapped ({"httpBody": {contentType, data}}).
+    // The answer is the HttpBody Vertex renders raw: the interaction, or its event stream.
+    const raw = unwrapRawBody(req, body);
+    if (!raw.contentType.includes('json')) return sendRpcError(res, 'INVALID_ARGUMENT', `Unsupported content type ${raw.contentType}; the interaction is JSON.`);
+    const json = parseJson(res, raw.bytes);
+    return json && state.resources.createInteraction(res, json);
   }
   const cc = CACHES.exec(rest);
   if (cc) {
