@@ -162,6 +162,8 @@ describe('the raw-body Interactions API (interactionsHttp) through Warden', () =
     assert.doesNotMatch(answer, /carol@example\.com/, 'the prompt left redacted (the emulator echoes it)');
     assert.match(answer, /\[EMAIL/);
     refused(await call('carol', 'POST', HTTP, wrap({ model: 'gemini-2.5-flash', input: 'write to carol@example.com' })), 415, 'CONTENT_TYPE_UNSUPPORTED');
+    // The wrapper under the proto field's own name, which the upstream reads as well.
+    refused(await call('carol', 'POST', HTTP, { http_body: wrap({ model: 'gemini-2.5-flash', input: 'write to carol@example.com' }).httpBody }), 415, 'CONTENT_TYPE_UNSUPPORTED');
   });
 
   it('a wrapper Warden cannot read as one interaction, and a method interactionsHttp does not have, are refused before Vertex', async () => {
