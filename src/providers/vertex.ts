@@ -43,6 +43,14 @@ const INFERENCE_VERBS: ReadonlyMap<string, Streaming> = new Map<string, Streamin
   ['streamRawPredict', SSE],
 ]);
 
+/**
+ * The paths of the calls safe to repeat (inference that creates nothing, as failover sees it:
+ * INFERENCE_VERBS and the OpenAI-compatible endpoint) as one RE2 pattern a whole path (without its
+ * query) must match, for Envoy's retry policy: `warden istio render` lets the mesh retry these
+ * calls only. A spelling it does not match (an escaped `:`) is not retried: the safe side.
+ */
+export const VERTEX_REPEATABLE_PATHS = `.*:(${[...INFERENCE_VERBS.keys()].join('|')})|.*/endpoints/[^/:]+/(chat/completions|completions|embeddings)`;
+
 /** Calls billed by input: where the body lists them (Target.instances), and what names a single one. */
 const INSTANCE_VERBS: ReadonlyMap<string, readonly [string, 'string' | 'object' | 'none']> = new Map([
   ['predict', ['instances', 'none']],
