@@ -16,7 +16,8 @@ const DEFAULT_LOCATION = 'us-central1';
 const MODEL_VERB = /^(?:projects\/([^/]+)\/locations\/([^/]+)\/)?publishers\/([^/]+)\/models\/([^/:]+):([A-Za-z]+)$/;
 const ENDPOINT_VERB = /^(?:projects\/([^/]+)\/locations\/([^/]+)\/)?endpoints\/([^/:]+):([A-Za-z]+)$/;
 const OPENAI_CHAT = /^projects\/([^/]+)\/locations\/([^/]+)\/endpoints\/([^/:]+)\/chat\/completions$/;
-const INTERACTIONS = /^(projects\/[^/]+\/locations\/[^/]+\/)?interactions(?:\/([^/:]+)(\/cancel)?)?$/;
+/** …/interactions[/{id}[/cancel | :poll | :stream | :cancel]] (the verbs on the bare name in Google's reference). */
+const INTERACTIONS = /^(projects\/[^/]+\/locations\/[^/]+\/)?interactions(?:\/([^/:]+)(?:(\/cancel)|:(poll|stream|cancel))?)?$/;
 /** The raw-body create (`interactionsHttp.create`); its get and cancel are the paths above. */
 const INTERACTIONS_HTTP = /^projects\/[^/]+\/locations\/[^/]+\/interactionsHttp$/;
 const CACHES = /^(projects\/[^/]+\/locations\/[^/]+)\/cachedContents(?:\/([^/:]+))?$/;
@@ -180,13 +181,20 @@ export async function handleVertex(state: EmulatorState, req: IncomingMessage, r
 
   const ix = INTERACTIONS.exec(rest);
   if (ix) {
-    const [, , id, cancel] = ix;
+    const [, , id, cancelPath, verb] = ix;
+    const cancel = cancelPath !== undefined || verb === 'cancel';
     if (!id && method === 'POST') {
       const json = parseJson(res, body);
       return json && state.resources.createInteraction(res, json);
     }
+    if (id && verb === 'stream' && method === 'GET') {
+      // getStream: the events, always streamed (resumed after last_event_id).
+      const query = new URLSearchParams(url.searchParams);
+      query.set('stream', 'true');
+      return state.resources.getInteraction(res, id, query);
+    }
     if (id && !cancel && method === 'GET') return state.resources.getInteraction(res, id, url.searchParams);
-    if (id && !cancel && method === 'DELETE') return state.resources.deleteInteraction(res, id);
+    if (id && !cancel && !verb && method === 'DELETE') return state.resources.deleteInteraction(res, id);
     if (id && cancel && method === 'POST') return state.resources.cancelInteraction(res, id);
     return notFound(res, url.pathname);
   }

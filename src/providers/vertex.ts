@@ -82,7 +82,7 @@ export function vertexInstancesInBody(method: string, path: string): boolean {
 function interactions(method: string, segs: string[], i: number, rem: number, verb: string | undefined, scope: Scope, body: unknown, raw: boolean): Target {
   // Another form (a custom verb, another method or sub-path) would create or reach an interaction unseen: refused.
   const unknownForm = () => unclassifiable('a form of the Interactions API Warden does not classify (it would run a model, or reach an interaction, unseen by policy and ownership)');
-  if (verb !== undefined) throw unknownForm();
+  if (verb !== undefined) return interactionVerb(method, segs[i + 1], rem, verb, scope, raw, unknownForm);
   if (rem === 1 && method === 'POST') {
     const request = raw ? interactionHttpBody(body) : body;
     const o = bodyObject(request);
@@ -102,6 +102,19 @@ function interactions(method: string, segs: string[], i: number, rem: number, ve
   if (rem === 2 && isRead(method)) return vertexTarget(scope, { operation: 'interactions.get', operationClass: 'admin', resource });
   if (rem === 2 && method === 'DELETE') return vertexTarget(scope, { operation: 'interactions.delete', operationClass: 'other', resource });
   if (rem === 3 && segs[i + 2] === 'cancel' && method === 'POST') return vertexTarget(scope, { operation: 'interactions.cancel', operationClass: 'other', resource });
+  throw unknownForm();
+}
+
+/**
+ * The custom methods on an interaction's name (`interactions/{id}:poll`, `:stream`, `:cancel`; in
+ * Google's reference on the bare name, without project or location): a get (polled, or its
+ * stream) or a cancel, as their paths without a verb are.
+ */
+function interactionVerb(method: string, id: string | undefined, rem: number, verb: string, scope: Scope, raw: boolean, unknownForm: () => Error): Target {
+  if (raw || rem !== 2 || id === undefined || !RESOURCE_ID.test(id)) throw unknownForm();
+  const resource = `interactions/${id}`;
+  if ((verb === 'poll' || verb === 'stream') && isRead(method)) return vertexTarget(scope, { operation: 'interactions.get', operationClass: 'admin', resource });
+  if (verb === 'cancel' && method === 'POST') return vertexTarget(scope, { operation: 'interactions.cancel', operationClass: 'other', resource });
   throw unknownForm();
 }
 

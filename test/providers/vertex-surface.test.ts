@@ -50,6 +50,13 @@ describe('interactions, context caches, batch jobs', () => {
     assert.equal(c('POST', `${V}/interactions/abc123/cancel`).operation, 'interactions.cancel');
     assert.equal(c('DELETE', `${V}/interactions/abc123`).operation, 'interactions.delete');
     assert.equal(c('POST', '/v1beta1/interactions', { model: 'gemini-2.5-flash' }).operation, 'interactions.create', 'the global form, no project');
+    // The custom methods on the bare name (getPoll, getStream, cancel in Google's reference).
+    for (const [m, p, op] of [['GET', '/v1beta1/interactions/abc123:poll', 'interactions.get'], ['GET', '/v1/interactions/abc123:stream', 'interactions.get'], ['POST', '/v1beta1/interactions/abc123:cancel', 'interactions.cancel'], ['POST', `${V}/interactions/abc123:cancel`, 'interactions.cancel']] as const) {
+      assert.deepEqual([c(m, p).operation, c(m, p).resource], [op, 'interactions/abc123'], `${m} ${p}`);
+    }
+    for (const [m, p] of [['POST', '/v1beta1/interactions/abc123:poll'], ['DELETE', '/v1beta1/interactions/abc123:cancel'], ['GET', '/v1beta1/interactions/abc123:delete'], ['GET', '/v1beta1/interactions/abc123/steps:poll'], ['GET', '/v1beta1/interactions/a.b:poll'], ['POST', `${V}/interactionsHttp/abc123:cancel`]] as const) {
+      assert.throws(() => c(m, p), /Interactions API/, `${m} ${p}`);
+    }
     assert.throws(() => c('POST', `${V}/interactions`, { model: 'm', previous_interaction_id: ['x'] }), /previous_interaction_id/);
     // Forms Warden does not classify (the raw-body methods, other shapes) are refused, never `other`.
     for (const [m, p] of [['POST', `${V}/interactions:createHttp`], ['POST', `${V}/interactions/abc123:cancelHttp`], ['PATCH', `${V}/interactions/abc123`], ['GET', `${V}/interactions/abc123/steps`], ['GET', `${V}/interactions/a.b`]] as const) {
