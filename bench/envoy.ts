@@ -18,9 +18,10 @@
 //
 //   saturation  h2load --h1 -c BENCH_CONNECTIONS (50) -D BENCH_SECONDS, closed loop:
 //               requests/s, and CPU µs per request of the processes on CPU 0
-//   paced       h2load --h1 -c 50 --rps BENCH_RATE/50 (1,000/s in all) -D BENCH_SECONDS:
-//               open loop (each connection sends every 50 ms, far more than any answer
-//               takes, so no request waits for another); p50/p99 from the per-request log
+//   paced       bench/lib/load.ts: open loop at BENCH_RATE (1,000/s) evenly spaced over
+//               BENCH_CONNECTIONS, each latency counted from when the request was due;
+//               p50/p99 (h2load's --rps sends every connection at the same tick: a burst
+//               of 50 every 50 ms, whose queue it measured instead)
 //
 // BENCH_ROUNDS (3) interleaved rounds (the order rotates), a warm-up per target
 // first (BENCH_WARMUP_SECONDS, 3). Medians are reported, and the differences the
@@ -43,9 +44,9 @@ import { startEnvoy, type RunningEnvoy } from '../test/helpers/envoy.js';
 import { extAuthzGrpc, WARDEN_GRPC_CLUSTER, type IstioGrpcProvider } from '../test/helpers/istio-filters.js';
 import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
 import { cpus, cpuSeconds, pinning, repin } from './lib/cpu.js';
-import { h2load, installed, NGHTTP2_PACKAGES, readLog } from './lib/h2load.js';
-import { children, freePort, startListening, startWarden, stop, tsx } from './lib/procs.js';
-import { fmt, knob, median, percentile } from './lib/stats.js';
+import { h2load, installed, NGHTTP2_PACKAGES } from './lib/h2load.js';
+import { children, freePort, runLoad, startListening, startWarden, stop, tsx } from './lib/procs.js';
+import { fmt, knob, median } from './lib/stats.js';
 
 const ROUNDS = knob('BENCH_ROUNDS', 3);
 const SECONDS = knob('BENCH_SECONDS', 10);
@@ -83,13 +84,13 @@ async function main(): Promise<void> {
     // ---------- Warden: proxy, ext_authz and ext_proc in one process ----------
     const [port, adminPort, authzPort, procPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const configFile = join(dir, 'warden.yaml');
-    writeFileSync(
-      configFile,
-      demoConfig({ port, adminPort, emulatorUrl: upstream.url, issuer: emu.issuer, audience: 'warden' }).replace(
-        /(\n {2}admin: .*\n)/,
-        `$1  extAuthz: {grpc: {port: ${authzPort}}, timeout: 5s}\n  extProc: {grpc: {port: ${procPort}}, timeout: 5s}\n`,
-      ),
+    const demo = demoConfig({ port, adminPort, emulatorUrl: upstream.url, issuer: emu.issuer, audience: 'warden' });
+    const withMesh = demo.replace(
+      /(\n {2}routes:\n)/,
+      `\n  extAuthz: {grpc: {port: ${authzPort}}, timeout: 5s}\n  extProc: {grpc: {port: ${procPort}}, timeout: 5s}$1`,
     );
+    if (withMesh === demo) throw new Error('bench/envoy.ts: the demo config has no "  routes:" line to put extAuthz and extProc before');
+    writeFileSync(configFile, withMesh);
     const warden = await startWarden(SUT_CPU, configFile, `http://127.0.0.1:${adminPort}/readyz`);
 
     // ---------- the Envoys, as the mesh configures them ----------
@@ -122,19 +123,37 @@ async function main(): Promise<void> {
       { name: 'baseline', url: baseline.url, pids: [baseline.proc.pid!], saturation: [], paced: [] },
     ];
     const onSut = [...envoys.map((e) => e.pid), warden.pid!, baseline.proc.pid!];
+    const names = new Map<number, string>([...envoys.map((e, i) => [e.pid, `envoy #${i + 1}`] as const), [warden.pid!, 'warden'], [baseline.proc.pid!, 'baseline proxy']]);
+    const signal = (pid: number, sig: NodeJS.Signals) => {
+      try {
+        process.kill(pid, sig);
+      } catch (e) {
+        throw new Error(`${sig} to ${names.get(pid)} (pid ${pid}): ${(e as Error).message}; it has exited`);
+      }
+    };
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const alone = async <T>(t: Target, run: () => Promise<T>): Promise<T> => {
       const others = onSut.filter((p) => !t.pids.includes(p));
-      for (const p of others) process.kill(p, 'SIGSTOP');
+      for (const p of [...t.pids, ...others]) {
+        if (!alive(p)) throw new Error(`process ${p} (${names.get(p)}) has exited: the figures would mean nothing`);
+      }
+      for (const p of others) signal(p, 'SIGSTOP');
       try {
         return await run();
       } finally {
-        for (const p of others) process.kill(p, 'SIGCONT');
+        for (const p of others) signal(p, 'SIGCONT');
       }
     };
 
     const bodyFile = join(dir, 'body.json');
     writeFileSync(bodyFile, BODY);
-    const logFile = join(dir, 'h2load.log');
     const common = (t: Target) => ['--h1', '-d', bodyFile, '-H', `authorization: Bearer ${token}`, '-H', 'content-type: application/json', `${t.url}${PATH}`];
     const cpuOf = (t: Target) => t.pids.reduce((n, p) => n + cpuSeconds(p), 0);
     const saturate = (t: Target, seconds: number) =>
@@ -147,13 +166,9 @@ async function main(): Promise<void> {
       });
     const pace = (t: Target, seconds: number) =>
       alone(t, async () => {
-        const clients = 50;
-        const { counts } = await h2load(LOAD_CPU, ['-c', String(clients), '-m', '1', `--rps=${RATE / clients}`, '-D', String(seconds), `--log-file=${logFile}`, ...common(t)]);
-        const log = readLog(logFile);
-        if (counts.succeeded !== counts.done || log.status.some((s) => s !== 200)) throw new Error(`${t.name} paced: ${JSON.stringify(counts)}`);
-        const sorted = Float64Array.from(log.latencyMs).sort();
-        const span = (log.start[log.start.length - 1]! - log.start[0]!) / 1e6;
-        return { rate: (log.start.length - 1) / span, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+        const r = await runLoad(LOAD_CPU, { url: `${t.url}${PATH}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: BODY, connections: CONNECTIONS, duration: seconds, rate: RATE });
+        if (r.non2xx || r.errors) throw new Error(`${t.name} paced: ${JSON.stringify(r)}`);
+        return { rate: r.rps, p50: r.p50, p99: r.p99 };
       });
 
     // Each target's answer is the upstream's, with the bearer Warden minted where Warden is in the path.

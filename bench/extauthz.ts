@@ -48,7 +48,7 @@
 // (the grpc-js no-op still calibrates the schedule); BENCH_MAX=0 skips the max phase.
 import type { ChildProcess } from 'node:child_process';
 import { Client, credentials, status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -213,7 +213,6 @@ async function main(): Promise<void> {
     };
 
     const paced = async (t: Target, script: string, warmupChecks: number): Promise<Paced> => {
-      rmSync(logFile, { force: true }); // h2load appends
       const pid = t.proc.pid!;
       let mark: { at: number; cpu: number } | undefined;
       let timer: NodeJS.Timeout | undefined;
@@ -290,7 +289,6 @@ async function main(): Promise<void> {
     }
 
     const closed = async (t: Target, seconds: number): Promise<Max> => {
-      rmSync(logFile, { force: true });
       const cpu0 = cpuSeconds(t.proc.pid!);
       const args = ['-c', '1', '-m', String(INFLIGHT), '-D', String(seconds), ...grpcHeaders(), '-d', checkFile, `--log-file=${logFile}`, t.url + CHECK_PATH];
       const { counts } = await alone(t, () => h2load(CLIENT_CPU, args));

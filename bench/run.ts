@@ -8,7 +8,7 @@
 // medians reported, with the spread between rounds. See bench/README.md.
 //
 // Then, baseline and warden only, in interleaved rounds:
-//   paced     open loop at BENCH_RATE requests/s (h2load --h1 -c 50 --rps, when installed):
+//   paced     open loop at BENCH_RATE requests/s, evenly spaced (bench/lib/load.ts):
 //             p50 and p99, and Warden's p99 minus the baseline's in the same round
 //   stream    streamGenerateContent?alt=sse answered with 200 events by the upstream, closed
 //             loop on BENCH_STREAM_CONNECTIONS connections: events (chunks) per second passed
@@ -26,8 +26,7 @@ import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
 import { cpus, cpuSeconds, pinning, repin } from './lib/cpu.js';
 import type { LoadResult, LoadSpec } from './lib/load.js';
 import { children, freePort, runLoad, startListening, startWarden, stop, tsx } from './lib/procs.js';
-import { fmt, knob, median, percentile, spread } from './lib/stats.js';
-import { h2load, installed, readLog } from './lib/h2load.js';
+import { fmt, knob, median, spread } from './lib/stats.js';
 
 const ROUNDS = knob('BENCH_ROUNDS', 3);
 const SECONDS = knob('BENCH_SECONDS', 5);
@@ -138,33 +137,21 @@ async function main(): Promise<void> {
 
     // ---------- open loop at a fixed rate, and streams: baseline and warden ----------
     const pair = targets.filter((t) => t.name !== 'direct');
-    const bodyFile = join(dir, 'body.json');
-    writeFileSync(bodyFile, BODY);
-    const logFile = join(dir, 'h2load.log');
     const pace = async (t: Target, seconds: number) => {
-      const args = ['--h1', '-c', String(PACED_CLIENTS), '-m', '1', `--rps=${RATE / PACED_CLIENTS}`, '-D', String(seconds), `--log-file=${logFile}`, '-d', bodyFile,
-        '-H', `authorization: ${headers.authorization}`, '-H', 'content-type: application/json', t.url + PATH];
-      const { counts } = await h2load(LOAD_CPU, args);
-      const log = readLog(logFile);
-      if (counts.succeeded !== counts.done || log.status.some((x) => x !== 200)) throw new Error(`${t.name} paced: ${JSON.stringify(counts)}`);
-      if (t.name === 'warden') wardenRequests += counts.succeeded;
-      const sorted = Float64Array.from(log.latencyMs).sort();
-      const span = (log.start[log.start.length - 1]! - log.start[0]!) / 1e6;
-      return { rate: (log.start.length - 1) / span, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+      const r = await runLoad(LOAD_CPU, { url: t.url + PATH, headers, body: BODY, connections: PACED_CLIENTS, duration: seconds, rate: RATE });
+      if (r.non2xx || r.errors) throw new Error(`${t.name} paced: ${JSON.stringify(r)}`);
+      if (t.name === 'warden') wardenRequests += r.total;
+      return { rate: r.rps, p50: r.p50, p99: r.p99 };
     };
     const paced: Record<string, { rate: number; p50: number; p99: number }[]> = { baseline: [], warden: [] };
-    if (installed('h2load')) {
-      console.log(`\nopen loop at ${fmt(RATE)} requests/s (h2load --h1, ${PACED_CLIENTS} connections), ${SECONDS} s a run`);
-      for (const t of pair) await pace(t, WARMUP);
-      for (let r = 0; r < ROUNDS; r++) {
-        for (const t of r % 2 ? [...pair].reverse() : pair) {
-          const p = await pace(t, SECONDS);
-          paced[t.name]!.push(p);
-          console.log(`  round ${r + 1} ${t.name.padEnd(8)} ${fmt(p.rate).padStart(6)} req/s  p50 ${p.p50.toFixed(3)} ms  p99 ${p.p99.toFixed(3)} ms`);
-        }
+    console.log(`\nopen loop at ${fmt(RATE)} requests/s (evenly spaced over ${PACED_CLIENTS} connections), ${SECONDS} s a run`);
+    for (const t of pair) await pace(t, WARMUP);
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const t of r % 2 ? [...pair].reverse() : pair) {
+        const p = await pace(t, SECONDS);
+        paced[t.name]!.push(p);
+        console.log(`  round ${r + 1} ${t.name.padEnd(8)} ${fmt(p.rate).padStart(6)} req/s  p50 ${p.p50.toFixed(3)} ms  p99 ${p.p99.toFixed(3)} ms`);
       }
-    } else {
-      console.log('\nopen loop: skipped (h2load is not installed: apt-get install nghttp2-client)');
     }
 
     // One checked stream each: all events through, the usage at the end.

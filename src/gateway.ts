@@ -289,7 +289,10 @@ export async function startGateway(
     throw new Error(`${unprotectedMessage(adminListen.host)}\n  hint: ${UNPROTECTED_HINT}`);
   }
   // The console: live traffic from the recorder, searches and verification of the audit store.
-  const live = new LiveTraffic();
+  const queries = first.audit && new AuditQueries(first.audit);
+  // The backlog of a store that reads its newest rows by index; a JSON lines file would be read whole for it.
+  const indexed = queries && first.audit!.store.kind !== 'jsonl' ? queries : undefined;
+  const live = new LiveTraffic(indexed && ((n) => indexed.search({ limit: n })));
   const unsubscribeLive = recorder.subscribe(live.add);
   const issuers = new IssuerWatch(first.config.requestAuthentications.flatMap((ra) => ra.value.spec.jwtRules));
   const admin = createAdminServer({
@@ -312,7 +315,7 @@ export async function startGateway(
       return current.adminAccess;
     },
     live,
-    audit: first.audit && new AuditQueries(first.audit),
+    audit: queries,
     auditStatus: audit && (() => audit.status()),
     get limits() {
       return current.parts.config.gateway.value.limits;

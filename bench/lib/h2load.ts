@@ -8,7 +8,7 @@
 //           --log-file gives each request's start and latency
 //   closed  -D seconds with -m streams always in flight: the maximum rate
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnPinned } from './procs.js';
 
 export const NGHTTP2_PACKAGES = 'apt-get install nghttp2-client nghttp2-server';
@@ -47,7 +47,9 @@ export interface H2loadCounts {
 }
 
 /** Runs h2load pinned to `cpu`; rejects unless it exits 0. `onSpawn` runs once the process is started. */
+/** Runs h2load to its end. A `--log-file` is emptied first: h2load appends to it, and a log holding an earlier run's rows gives a wrong rate and wrong percentiles. */
 export function h2load(cpu: number | undefined, args: string[], o: { env?: NodeJS.ProcessEnv; onSpawn?: () => void } = {}): Promise<{ counts: H2loadCounts; stdout: string }> {
+  for (const a of args) if (a.startsWith('--log-file=')) rmSync(a.slice('--log-file='.length), { force: true });
   const proc = spawnPinned(cpu, ['h2load', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
   o.onSpawn?.();
   let out = '';

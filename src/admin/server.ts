@@ -160,7 +160,7 @@ async function api(deps: AdminDeps, req: IncomingMessage, res: ServerResponse, p
     case 'POST /api/explain':
       return explainEndpoint(req, res, deps, 'console');
     case 'GET /api/traffic':
-      return sendJson(res, 200, { records: deps.live?.latest() ?? [] });
+      return sendJson(res, 200, { records: await readStore(() => deps.live?.latest() ?? Promise.resolve([])) });
     case 'GET /api/traffic/stream':
       if (!deps.live) return sendError(res, 404, 'NOT_FOUND', 'no live traffic');
       return deps.live.watch(res);

@@ -21,6 +21,7 @@ export interface AuditSink {
    * garbage collector would otherwise copy and promote (see docs/audit.md,
    * How records are written).
    */
+  /** `lines` is handed over: the caller does not touch it again (a sink on another thread moves it there). */
   appendLines?(lines: Buffer): Promise<void>;
   checkpoint(c: Checkpoint): Promise<void>;
   /**

@@ -51,8 +51,10 @@ export class SqliteThreadSink implements AuditSink {
     await this.call({ op: 'append', records });
   }
 
+  /** `lines` is the sink's from here on: a Buffer of exactly its own bytes is moved to the thread, not copied. */
   async appendLines(lines: Buffer): Promise<void> {
-    await this.call({ op: 'appendLines', lines });
+    const own = lines.byteOffset === 0 && lines.byteLength === lines.buffer.byteLength;
+    await this.call({ op: 'appendLines', lines }, own ? [lines.buffer as ArrayBuffer] : []);
   }
 
   async checkpoint(checkpoint: Checkpoint): Promise<void> {
@@ -70,7 +72,7 @@ export class SqliteThreadSink implements AuditSink {
     await worker.terminate();
   }
 
-  private call(op: Op): Promise<SinkReply> {
+  private call(op: Op, transfer: ArrayBuffer[] = []): Promise<SinkReply> {
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     // Referenced while an answer is awaited (the start of `warden start` awaits
@@ -78,7 +80,7 @@ export class SqliteThreadSink implements AuditSink {
     if (!this.waiting.size) worker.ref();
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ ...op, id });
+      worker.postMessage({ ...op, id }, transfer);
     });
   }
 
