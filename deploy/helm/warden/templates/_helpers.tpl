@@ -57,3 +57,6 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 {{- end -}}
+
+{{- /* The paths of Vertex calls safe to repeat, for the mesh's retry policy: src/providers/vertex.ts VERTEX_REPEATABLE_PATHS (the chart test compares the two). */ -}}
+{{- define "warden.repeatablePaths" -}}.*:(predict|rawPredict|directPredict|directRawPredict|explain|generateContent|countTokens|computeTokens|embedContent|batchEmbedContents|predictLongRunning|fetchPredictOperation|streamGenerateContent|serverStreamingPredict|streamingPredict|streamRawPredict)|.*/endpoints/[^/:]+/(chat/completions|completions|embeddings){{- end -}}
