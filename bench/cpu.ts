@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { makeTempDir, removeDir } from '../test/helpers/tmp.js';
 import { cpus, cpuSeconds } from './lib/cpu.js';
-import { children, freePort, runLoad, spawnPinned, startListening, stop, tsx } from './lib/procs.js';
+import { children, freePort, runLoad, spawnPinned, startListening, stop, tsx, wardenEnv } from './lib/procs.js';
 import { fmt, knob, median } from './lib/stats.js';
 
 const ROUNDS = knob('BENCH_ROUNDS', 5);
@@ -83,7 +83,7 @@ spec:
   action: ALLOW
   rules: [{from: [{source: {requestPrincipals: ["*"]}}], when: [{key: "request.auth.claims[groups]", values: [ml-engineers]}]}]
 `);
-      const proc = spawnPinned(SUT_CPU, [process.execPath, join(checkout, 'bin/warden.js'), 'start', '-c', config], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
+      const proc = spawnPinned(SUT_CPU, [process.execPath, join(checkout, 'bin/warden.js'), 'start', '-c', config], { stdio: ['ignore', 'ignore', 'inherit'], env: wardenEnv() });
       const ready = `http://127.0.0.1:${adminPort}/readyz`;
       for (let t = 0; !(await fetch(ready).then((r) => r.ok, () => false)); t++) {
         if (proc.exitCode !== null || t > 300) throw new Error(`warden from ${checkout} did not become ready`);

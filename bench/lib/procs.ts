@@ -52,9 +52,23 @@ export function startListening(cpu: number | undefined, argv: string[], o: { env
 export const startUpstream = (cpu: number | undefined) => startListening(cpu, tsx('bench/upstream.ts'));
 
 /**
+ * The environment of a Warden under measurement: as deployed, the built
+ * JavaScript in dist/ (bin/warden.js builds it first when src/ changed) with
+ * NODE_ENV=production. Not the sources through tsx, which test helpers ask
+ * for (WARDEN_SOURCE=1, set by importing test/helpers/process.ts, as this
+ * module does): a tsx loader thread, source maps and TypeScript compiled in
+ * the process are not what users run.
+ */
+export function wardenEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', ...extra };
+  delete env.WARDEN_SOURCE;
+  return env;
+}
+
+/**
  * `warden start -c configFile` (output to /dev/null unless `stdio` says
- * otherwise), resolved once `readyUrl` (its admin /readyz, or any URL it
- * serves) answers 2xx.
+ * otherwise) in `wardenEnv`, resolved once `readyUrl` (its admin /readyz,
+ * or any URL it serves) answers 2xx.
  */
 export async function startWarden(
   cpu: number | undefined,
@@ -62,7 +76,7 @@ export async function startWarden(
   readyUrl: string,
   o: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; stdio?: StdioOptions } = {},
 ): Promise<ChildProcess> {
-  const proc = spawnPinned(cpu, [process.execPath, ...(o.nodeArgs ?? []), join(ROOT, 'bin/warden.js'), 'start', '-c', configFile], { stdio: o.stdio ?? ['ignore', 'ignore', 'inherit'], env: o.env });
+  const proc = spawnPinned(cpu, [process.execPath, ...(o.nodeArgs ?? []), join(ROOT, 'bin/warden.js'), 'start', '-c', configFile], { stdio: o.stdio ?? ['ignore', 'ignore', 'inherit'], env: wardenEnv(o.env) });
   for (let i = 0; i < 300; i++) {
     if (proc.exitCode !== null) throw new Error(`warden (${configFile}) exited (${proc.exitCode}) before it was ready`);
     if (await fetch(readyUrl).then((r) => r.ok, () => false)) return proc;

@@ -67,7 +67,7 @@ export class ResourceStore {
     if (!stored) return sendRpcError(res, 'NOT_FOUND', `Interaction ${id} not found.`);
     if (query.get('stream') === 'true') {
       // A resumed stream: the events after last_event_id (all of them without one).
-      const after = query.get('last_event_id');
+      const after = query.get('last_event_id') ?? query.get('lastEventId');
       const from = after === null ? 0 : stored.events.findIndex((e) => e.event_id === after) + 1;
       if (after !== null && from === 0) return sendRpcError(res, 'INVALID_ARGUMENT', `Unknown last_event_id ${after}.`);
       return sse(res, stored.events.slice(from));

@@ -16,7 +16,10 @@ const DEFAULT_LOCATION = 'us-central1';
 const MODEL_VERB = /^(?:projects\/([^/]+)\/locations\/([^/]+)\/)?publishers\/([^/]+)\/models\/([^/:]+):([A-Za-z]+)$/;
 const ENDPOINT_VERB = /^(?:projects\/([^/]+)\/locations\/([^/]+)\/)?endpoints\/([^/:]+):([A-Za-z]+)$/;
 const OPENAI_CHAT = /^projects\/([^/]+)\/locations\/([^/]+)\/endpoints\/([^/:]+)\/chat\/completions$/;
-const INTERACTIONS = /^(projects\/[^/]+\/locations\/[^/]+\/)?interactions(?:\/([^/:]+)(\/cancel)?)?$/;
+/** …/interactions[/{id}[/cancel | :poll | :stream | :cancel]] (the verbs on the bare name in Google's reference). */
+const INTERACTIONS = /^(projects\/[^/]+\/locations\/[^/]+\/)?interactions(?:\/([^/:]+)(?:(\/cancel)|:(poll|stream|cancel))?)?$/;
+/** The raw-body create (`interactionsHttp.create`); its get and cancel are the paths above. */
+const INTERACTIONS_HTTP = /^projects\/[^/]+\/locations\/[^/]+\/interactionsHttp$/;
 const CACHES = /^(projects\/[^/]+\/locations\/[^/]+)\/cachedContents(?:\/([^/:]+))?$/;
 const JOBS = /^(projects\/[^/]+\/locations\/[^/]+)\/(customJobs|pipelineJobs|hyperparameterTuningJobs|batchPredictionJobs)(?:\/([^/:]+))?(?::([A-Za-z]+))?$/;
 
@@ -178,15 +181,31 @@ export async function handleVertex(state: EmulatorState, req: IncomingMessage, r
 
   const ix = INTERACTIONS.exec(rest);
   if (ix) {
-    const [, , id, cancel] = ix;
+    const [, , id, cancelPath, verb] = ix;
+    const cancel = cancelPath !== undefined || verb === 'cancel';
     if (!id && method === 'POST') {
       const json = parseJson(res, body);
       return json && state.resources.createInteraction(res, json);
     }
+    if (id && verb === 'stream' && method === 'GET') {
+      // getStream: the events, always streamed (resumed after last_event_id).
+      const query = new URLSearchParams(url.searchParams);
+      query.set('stream', 'true');
+      return state.resources.getInteraction(res, id, query);
+    }
     if (id && !cancel && method === 'GET') return state.resources.getInteraction(res, id, url.searchParams);
-    if (id && !cancel && method === 'DELETE') return state.resources.deleteInteraction(res, id);
+    if (id && !cancel && !verb && method === 'DELETE') return state.resources.deleteInteraction(res, id);
     if (id && cancel && method === 'POST') return state.resources.cancelInteraction(res, id);
     return notFound(res, url.pathname);
+  }
+  if (INTERACTIONS_HTTP.test(rest)) {
+    if (method !== 'POST') return notFound(res, url.pathname);
+    // A google.api.HttpBody: the interaction's JSON itself, or wrapped ({"httpBody": {contentType, data}}).
+    // The answer is the HttpBody Vertex renders raw: the interaction, or its event stream.
+    const raw = unwrapRawBody(req, body);
+    if (!raw.contentType.includes('json')) return sendRpcError(res, 'INVALID_ARGUMENT', `Unsupported content type ${raw.contentType}; the interaction is JSON.`);
+    const json = parseJson(res, raw.bytes);
+    return json && state.resources.createInteraction(res, json);
   }
   const cc = CACHES.exec(rest);
   if (cc) {

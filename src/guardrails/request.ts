@@ -23,12 +23,14 @@ export function readableBody(target: Target): boolean {
 
 /**
  * A google.api.HttpBody wrapper (`{"httpBody": {"contentType", "data": base64}}`, as
- * @google-cloud/aiplatform's REST transport sends rawPredict bodies): the text is inside `data`,
+ * @google-cloud/aiplatform's REST transport sends rawPredict bodies; an interactionsHttp create's): the text is inside `data`,
  * where the scanners do not read it. Such a body counts as unscanned.
  */
 export function wrappedHttpBody(json: unknown): boolean {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
-  const hb = (json as Record<string, unknown>)['httpBody'];
+  // Protobuf's JSON mapping reads the field's own name as well as its JSON name.
+  const o = json as Record<string, unknown>;
+  const hb = o['httpBody'] ?? o['http_body'];
   return typeof hb === 'object' && hb !== null;
 }
 

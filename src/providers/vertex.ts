@@ -9,8 +9,11 @@
 //        | endpoints/{e}/completions | embeddings
 //        | {customJobs|pipelineJobs|…}[/{id}[:cancel]]   training
 //        | batchPredictionJobs                      a batch job: the model is in the body
+//        | interactions[/{id}[/cancel]] | interactionsHttp   the Interactions API: the model is in the body
+//        | cachedContents[/{id}]                    context caches
 //        | anything else                            admin (GET) or other
 
+import { bufferedBody, isJsonType } from '../admission/body.js';
 import type { Target } from '../types.js';
 import { bodyModel, bodyObject, bodyStream, countInputs, makeTarget, unclassifiable, UNSPLITTABLE, type TargetParts } from './target.js';
 import { queryWantsSse, splitPath } from './url.js';
@@ -40,6 +43,14 @@ const INFERENCE_VERBS: ReadonlyMap<string, Streaming> = new Map<string, Streamin
   ['streamRawPredict', SSE],
 ]);
 
+/**
+ * The paths of the calls safe to repeat (inference that creates nothing, as failover sees it:
+ * INFERENCE_VERBS and the OpenAI-compatible endpoint) as one RE2 pattern a whole path (without its
+ * query) must match, for Envoy's retry policy: `warden istio render` lets the mesh retry these
+ * calls only. A spelling it does not match (an escaped `:`) is not retried: the safe side.
+ */
+export const VERTEX_REPEATABLE_PATHS = `.*:(${[...INFERENCE_VERBS.keys()].join('|')})|.*/endpoints/[^/:]+/(chat/completions|completions|embeddings)`;
+
 /** Calls billed by input: where the body lists them (Target.instances), and what names a single one. */
 const INSTANCE_VERBS: ReadonlyMap<string, readonly [string, 'string' | 'object' | 'none']> = new Map([
   ['predict', ['instances', 'none']],
@@ -63,31 +74,78 @@ export function vertexInstancesInBody(method: string, path: string): boolean {
 /**
  * The Interactions API (`…/interactions[/{id}[/cancel]]`): create (streamed when the body says so;
  * `previous_interaction_id` continues one, which is using it), get (`?stream=true` resumes its
- * stream), cancel, delete. The model (or agent) is named in the body.
+ * stream), cancel, delete. The model (or agent) is named in the body. `raw`: the `…/interactionsHttp`
+ * collection, whose one method is create with a google.api.HttpBody (interactionHttpBody); Google's
+ * reference lists the raw-body get and cancel (`interactionsHttp.get`, `.cancel`) on the
+ * `…/interactions/{id}[/cancel]` paths, which are classified here either way.
  */
-function interactions(method: string, segs: string[], i: number, rem: number, verb: string | undefined, scope: Scope, body: unknown): Target {
-  // Another form (the raw-body `…Http` methods) would create or reach an interaction unseen: refused.
+function interactions(method: string, segs: string[], i: number, rem: number, verb: string | undefined, scope: Scope, body: unknown, raw: boolean): Target {
+  // Another form (a custom verb, another method or sub-path) would create or reach an interaction unseen: refused.
   const unknownForm = () => unclassifiable('a form of the Interactions API Warden does not classify (it would run a model, or reach an interaction, unseen by policy and ownership)');
-  if (verb !== undefined) throw unknownForm();
+  if (verb !== undefined) return interactionVerb(method, segs[i + 1], rem, verb, scope, raw, unknownForm);
   if (rem === 1 && method === 'POST') {
-    const o = bodyObject(body);
+    const request = raw ? interactionHttpBody(body) : body;
+    const o = bodyObject(request);
     const previous = o?.['previous_interaction_id'];
     if (previous !== undefined && (typeof previous !== 'string' || !RESOURCE_ID.test(previous))) throw unclassifiable('previous_interaction_id is not an interaction id');
     const agent = typeof o?.['agent'] === 'string' ? (o['agent'] as string) : undefined;
-    const stream = bodyStream(body);
+    const stream = bodyStream(request);
     return vertexTarget(scope, {
       operation: 'interactions.create', operationClass: 'inference', stream, streamFormat: 'sse', creates: 'interactions',
-      ...modelName(bodyModel(body) ?? agent),
+      ...modelName(bodyModel(request) ?? agent),
       resource: previous === undefined ? undefined : `interactions/${previous}`,
     });
   }
   const id = segs[i + 1];
-  if (id === undefined || !RESOURCE_ID.test(id)) throw unknownForm();
+  if (raw || id === undefined || !RESOURCE_ID.test(id)) throw unknownForm();
   const resource = `interactions/${id}`;
   if (rem === 2 && isRead(method)) return vertexTarget(scope, { operation: 'interactions.get', operationClass: 'admin', resource });
   if (rem === 2 && method === 'DELETE') return vertexTarget(scope, { operation: 'interactions.delete', operationClass: 'other', resource });
   if (rem === 3 && segs[i + 2] === 'cancel' && method === 'POST') return vertexTarget(scope, { operation: 'interactions.cancel', operationClass: 'other', resource });
   throw unknownForm();
+}
+
+/**
+ * The custom methods on an interaction's name (`interactions/{id}:poll`, `:stream`, `:cancel`; in
+ * Google's reference on the bare name, without project or location): a get (polled, or its
+ * stream) or a cancel, as their paths without a verb are.
+ */
+function interactionVerb(method: string, id: string | undefined, rem: number, verb: string, scope: Scope, raw: boolean, unknownForm: () => Error): Target {
+  if (raw || rem !== 2 || id === undefined || !RESOURCE_ID.test(id)) throw unknownForm();
+  const resource = `interactions/${id}`;
+  if ((verb === 'poll' || verb === 'stream') && isRead(method)) return vertexTarget(scope, { operation: 'interactions.get', operationClass: 'admin', resource });
+  if (verb === 'cancel' && method === 'POST') return vertexTarget(scope, { operation: 'interactions.cancel', operationClass: 'other', resource });
+  throw unknownForm();
+}
+
+/** Standard or URL-safe base64, as protobuf's JSON mapping reads `bytes`. */
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/**
+ * The interaction an `interactionsHttp` create asks for. Its body is a google.api.HttpBody: sent
+ * raw (the interaction's own JSON, read as any body) or in the request message's JSON
+ * form, `{"httpBody": {"contentType": "application/json", "data": base64}}`, whose data is read as
+ * a request body is (JSON, no member named twice). A wrapper with anything beside it, a data that
+ * is not base64 JSON, or a JSON inside that is itself a wrapper is refused: the upstream could run
+ * a request Warden did not read.
+ */
+function interactionHttpBody(body: unknown): unknown {
+  const o = bodyObject(body);
+  if (o === undefined || (!('httpBody' in o) && !('http_body' in o))) return body;
+  const bad = (why: string) => unclassifiable(`the interactionsHttp body ${why}`);
+  const keys = Object.keys(o);
+  const hb = bodyObject(o[keys[0]!]);
+  if (keys.length !== 1 || hb === undefined) throw bad('must be {"httpBody": {"contentType", "data"}} with nothing beside it');
+  const fields = Object.keys(hb);
+  if (fields.some((k) => k !== 'contentType' && k !== 'content_type' && k !== 'data')) throw bad('has httpBody fields other than contentType and data');
+  if (fields.some((k) => k !== 'data' && (typeof hb[k] !== 'string' || !isJsonType(hb[k] as string)))) throw bad('has a contentType other than JSON');
+  const data = hb['data'];
+  if (typeof data !== 'string' || !BASE64.test(data)) throw bad('has a data that is not base64');
+  const inner = bufferedBody(Buffer.from(data, 'base64'), 'application/json');
+  const request = bodyObject(inner.json);
+  if (inner.jsonError !== undefined || request === undefined) throw bad(`has a data that is not a JSON object${inner.jsonError ? ` (${inner.jsonError})` : ''}`);
+  if ('httpBody' in request || 'http_body' in request) throw bad('wraps another httpBody');
+  return request;
 }
 
 /** An id of a resource Warden tracks: what Vertex issues (letters, digits, `-`, `_`), bounded. */
@@ -267,7 +325,7 @@ export function classifyVertex(method: string, path: string, query: string, body
 
   if (TRAINING_COLLECTIONS.has(r0)) return training(method, verb, rem, scope, r0 === 'tuningJobs' ? body : undefined);
 
-  if (r0 === 'interactions') return interactions(method, segs, i, rem, verb, scope, body);
+  if (r0 === 'interactions' || r0 === 'interactionsHttp') return interactions(method, segs, i, rem, verb, scope, body, r0 === 'interactionsHttp');
   if (r0 === 'cachedContents' || r0 === 'batchPredictionJobs') return ownedCollection(r0, method, segs, i, rem, verb, scope, body);
 
   return unknownShape(segs, i, verb, verb === undefined ? admin(method, scope) : other(scope));

@@ -106,7 +106,7 @@ describe('failover between locations', () => {
     assert.ok(other.called.includes('us-central1'));
   });
 
-  it('does not repeat a call that is not safe to repeat (an interaction\'s creation)', async () => {
+  it('does not repeat a call that is not safe to repeat (an interaction\'s creation, in either form)', async () => {
     s.emu.control.failingLocations.set('europe-west1', 503);
     const from = s.emu.vertexRequests.length;
     const res = await fetch(`${s.gw.url}/v1beta1/projects/emulator-project/locations/europe-west1/interactions`, {
@@ -117,6 +117,20 @@ describe('failover between locations', () => {
     assert.equal(res.status, 503);
     assert.deepEqual(calledIn(from), ['europe-west1']);
     assert.equal((await audit(res.headers.get('x-request-id')!))?.attempts, 1);
+    // Nor its raw-body form (interactionsHttp), wrapped or not (in us-central1: europe-west1's circuit may be open by now).
+    s.emu.control.failingLocations.set('us-central1', 503);
+    for (const body of [{ model: 'gemini-2.5-flash', input: 'hi' }, { httpBody: { contentType: 'application/json', data: Buffer.from('{"model":"gemini-2.5-flash","input":"hi"}').toString('base64') } }]) {
+      const at = s.emu.vertexRequests.length;
+      const raw = await fetch(`${s.gw.url}/v1beta1/projects/emulator-project/locations/us-central1/interactionsHttp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await s.token('bob', ['others'])}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.equal(raw.status, 503);
+      assert.deepEqual(calledIn(at), ['us-central1']);
+      const row = await audit(raw.headers.get('x-request-id')!);
+      assert.deepEqual([row?.operation, row?.attempts], ['interactions.create', 1]);
+    }
   });
 
   it('opens the circuit of a location that keeps failing: calls skip it, and metrics count each location', async () => {

@@ -84,6 +84,13 @@ describe('ownership of interactions and context caches', () => {
     refusedAsNotOwner(await call('bob', 'POST', `${PARENT}/interactions`, { model: 'gemini-2.5-flash', input: 'what was the word?', previous_interaction_id: id }));
     refusedAsNotOwner(await call('bob', 'POST', `${PARENT}/interactions/${id}/cancel`));
     refusedAsNotOwner(await call('bob', 'DELETE', `${PARENT}/interactions/${id}`));
+    // Nor by the custom methods on its bare name (getPoll, getStream, cancel).
+    refusedAsNotOwner(await call('bob', 'GET', `/v1beta1/interactions/${id}:poll`));
+    refusedAsNotOwner(await call('bob', 'GET', `/v1beta1/interactions/${id}:stream`));
+    refusedAsNotOwner(await call('bob', 'POST', `/v1beta1/interactions/${id}:cancel`));
+    const polled = await call('alice', 'GET', `/v1beta1/interactions/${id}:poll`);
+    assert.equal(polled.status, 200);
+    assert.equal((polled.body as { id: string }).id, id);
     // Alice continues and reads it.
     const next = await alice.interactions.create({ model: 'gemini-2.5-flash', input: 'what was the word?', previous_interaction_id: id });
     assert.ok(next.id && next.id !== id);

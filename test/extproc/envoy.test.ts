@@ -17,7 +17,7 @@ import OpenAI from 'openai';
 import { devIssuerAuthentication } from '../../src/cli/demo.js';
 import { parseConfig } from '../../src/config/load.js';
 import { renderManifests } from '../../src/istio/render.js';
-import { waitForAuditRow } from '../helpers/audit-db.js';
+import { auditRequestIds, waitForAuditRow } from '../helpers/audit-db.js';
 import { startEnvoy, type RunningEnvoy } from '../helpers/envoy.js';
 import { closeServer, listen } from '../helpers/http-server.js';
 import { extProcFromEnvoyFilter } from '../helpers/istio-filters.js';
@@ -144,6 +144,10 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
   let none: RunningEnvoy;
   let answerUnread: RunningEnvoy;
   let short: RunningEnvoy;
+  let retrying: RunningEnvoy;
+  let flaky: ReturnType<typeof createServer>;
+  /** Attempts the flaky upstream saw, by x-request-id. */
+  const attempts = new Map<string, number>();
   let alice: string;
   let bob: string;
   let seq = 0;
@@ -179,9 +183,31 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     const start = (f: object) =>
       startEnvoy({ httpFilters: [f], clusters, routeTo: 'upstream', perFilterConfig, runtime, otherHosts: [{ domains: ['other.example.com'] }] });
     [streamed, buffered, none, answerUnread, short] = await Promise.all([start(filter), start(bufferedFilter), start(noneFilter), start(answerUnreadFilter), start(shortFilter)]);
+    // Envoy retrying a 503 (as Istio's default retry policy does) before an upstream whose first
+    // attempt at each request fails: the emulator answers the second.
+    flaky = createServer((req, res) => {
+      const id = String(req.headers['x-request-id']);
+      attempts.set(id, (attempts.get(id) ?? 0) + 1);
+      if (attempts.get(id) === 1) {
+        req.resume();
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":503,"message":"try again","status":"UNAVAILABLE"}}');
+        return;
+      }
+      const up = httpRequest({ host: '127.0.0.1', port: s.emu.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(up);
+    });
+    const flakyPort = Number(new URL(await listen(flaky)).port);
+    retrying = await startEnvoy({
+      httpFilters: [filter], clusters: [...clusters, { name: 'flaky', port: flakyPort }], routeTo: 'flaky', perFilterConfig, runtime,
+      retryPolicy: { retry_on: 'retriable-status-codes', retriable_status_codes: [503], num_retries: 2 },
+    });
   });
   after(async () => {
-    await Promise.all([streamed?.stop(), buffered?.stop(), none?.stop(), answerUnread?.stop(), short?.stop()]);
+    await Promise.all([streamed?.stop(), buffered?.stop(), none?.stop(), answerUnread?.stop(), short?.stop(), retrying?.stop()]);
+    if (flaky) await closeServer(flaky);
     await s?.close();
     for (const res of held) res.destroy();
     if (slow) await closeServer(slow);
@@ -262,6 +288,45 @@ describe('ext_proc through real Envoy (the filter warden istio render writes)', 
     const use = await call(streamed, `${MODEL_PATH}:generateContent`, { id: rid('cache-use'), token: alice, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'x' }] }], cachedContent: theirs }) });
     assert.equal(use.status, 403);
     assert.equal(reason(use), 'NOT_OWNER');
+  });
+
+  it('the raw-body Interactions form (interactionsHttp) through ext_proc: classified, its usage (streamed too) in the record, its creator recorded', async () => {
+    const carol = await s.token('carol', ['ml-engineers']);
+    const base = `/v1beta1/projects/${PROJECT}/locations/${LOCATION}`;
+    const id = rid('ixhttp');
+    const created = await call(streamed, `${base}/interactionsHttp`, { id, token: alice, body: JSON.stringify({ model: GEMINI, input: 'a raw-body hello' }) });
+    assert.equal(created.status, 200, created.text);
+    const answer = JSON.parse(created.text) as { id: string; usage: { total_input_tokens: number; total_output_tokens: number; total_tokens: number } };
+    const row = await auditRow(id);
+    assert.deepEqual([row.operation, row.model, row.resource, row.prompt_tokens, row.output_tokens, row.total_tokens],
+      ['interactions.create', GEMINI, `interactions/${answer.id}`, answer.usage.total_input_tokens, answer.usage.total_output_tokens, answer.usage.total_tokens]);
+    const refused = await call(streamed, `${base}/interactions/${answer.id}`, { id: rid('ixhttp-carol'), token: carol, method: 'GET' });
+    assert.equal(refused.status, 403);
+    assert.equal((JSON.parse(refused.text) as { error: { details: { reason: string }[] } }).error.details[0]!.reason, 'NOT_OWNER');
+
+    const sid = rid('ixhttp-sse');
+    const sse = await call(streamed, `${base}/interactionsHttp`, { id: sid, token: alice, body: JSON.stringify({ model: GEMINI, input: 'a raw-body stream', stream: true }) });
+    assert.equal(sse.status, 200, sse.text);
+    const events = sse.text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as { interaction?: { id: string; usage?: { total_tokens: number } } });
+    const streamRow = await auditRow(sid);
+    assert.deepEqual([streamRow.stream, streamRow.resource, streamRow.total_tokens], [1, `interactions/${events[0]!.interaction!.id}`, events.at(-1)!.interaction!.usage!.total_tokens]);
+    const other = await call(streamed, `${base}/interactions/${events[0]!.interaction!.id}`, { id: rid('ixhttp-sse-carol'), token: carol, method: 'GET' });
+    assert.equal(other.status, 403);
+  });
+
+  it('Envoy retries (its route\'s retry policy; Warden does not retry under Envoy): Warden processes the call once, and the answer that reached the caller is the one metered and owned', async () => {
+    const carol = await s.token('carol', ['ml-engineers']);
+    const base = `/v1beta1/projects/${PROJECT}/locations/${LOCATION}`;
+    const id = rid('retried');
+    const created = await call(retrying, `${base}/interactions`, { id, token: alice, body: JSON.stringify({ model: GEMINI, input: 'second time lucky' }) });
+    assert.equal(created.status, 200, created.text);
+    assert.equal(attempts.get(id), 2, 'Envoy sent it twice: the first attempt got 503');
+    const answer = JSON.parse(created.text) as { id: string; usage: { total_tokens: number } };
+    const row = await auditRow(id);
+    assert.deepEqual([row.status, row.upstream_status, row.resource, row.total_tokens], [200, 200, `interactions/${answer.id}`, answer.usage.total_tokens]);
+    assert.equal(auditRequestIds(join(s.dir, 'audit.db')).filter((r) => r === id).length, 1, 'one record for the call, not one per attempt');
+    assert.equal((await call(retrying, `${base}/interactions/${answer.id}`, { id: rid('retried-get'), token: alice, method: 'GET' })).status, 200);
+    assert.equal((await call(retrying, `${base}/interactions/${answer.id}`, { id: rid('retried-carol'), token: carol, method: 'GET' })).status, 403);
   });
 
   it('guard(request) redacts the body that leaves; guard(response) redacts an SSE answer chunk by chunk', async () => {

@@ -28,6 +28,8 @@ export interface EnvoyOptions {
   routeTo: string;
   /** The route's upstream timeout; Envoy's default is 15 s. */
   routeTimeout?: string;
+  /** The route's `retry_policy` (Envoy's JSON), as Istio's VirtualService `retries` becomes. */
+  retryPolicy?: object;
   /** The virtual host's `typed_per_filter_config`, by filter name (enables a filter the listener disables). */
   perFilterConfig?: Record<string, object>;
   /**
@@ -153,7 +155,7 @@ export async function startEnvoy(o: EnvoyOptions): Promise<RunningEnvoy> {
 }
 
 function bootstrap(o: EnvoyOptions, logFile: string): object {
-  const route: Record<string, unknown> = { cluster: o.routeTo, timeout: o.routeTimeout ?? '30s' };
+  const route: Record<string, unknown> = { cluster: o.routeTo, timeout: o.routeTimeout ?? '30s', ...(o.retryPolicy ? { retry_policy: o.retryPolicy } : {}) };
   return {
     admin: { address: socket(0) },
     ...(o.runtime ? { layered_runtime: { layers: [{ name: 'static', static_layer: o.runtime }] } } : {}),

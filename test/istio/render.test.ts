@@ -195,12 +195,42 @@ describe('warden istio render', () => {
     assert.deepEqual(find('ServiceEntry', 'vertex-ai').spec!.hosts, ['europe-west4-aiplatform.googleapis.com']);
     assert.deepEqual(find('DestinationRule').spec!.trafficPolicy.portLevelSettings[0].tls, { mode: 'SIMPLE' });
     const vs = find('VirtualService');
-    assert.equal(vs.spec!.http[1].route[0].destination.port.number, 443);
+    assert.deepEqual(vs.spec!.http.map((h: { match: { gateways: string[] }[]; route: { destination: { port: { number: number } } }[] }) => `${h.match[0]!.gateways[0]} → ${h.route[0]!.destination.port.number}`),
+      ['mesh → 80', 'mesh → 80', 'vertex-egress → 443', 'vertex-egress → 443']);
     const callers = find('AuthorizationPolicy', 'warden-ext-authz-callers');
     assert.deepEqual(callers.spec!.rules[0], {
       from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-egressgateway-service-account'] } }],
       to: [{ operation: { ports: ['9191', '9192'] } }],
     });
+  });
+
+  it('lets the mesh retry only the calls safe to repeat: any other (an interaction\'s, a cache\'s, a job\'s creation) has attempts 0, on the sidecar and the gateway', () => {
+    const http = find('VirtualService').spec!.http as { match: { uri?: { regex: string } }[]; retries?: { attempts: number } }[];
+    const [repeatable, other] = [http.filter((h) => h.match[0]!.uri), http.filter((h) => !h.match[0]!.uri)];
+    assert.equal(repeatable.length, 2);
+    assert.ok(repeatable.every((h) => h.retries === undefined), 'the mesh\'s retry policy applies');
+    assert.deepEqual(other.map((h) => h.retries), [{ attempts: 0 }, { attempts: 0 }]);
+    // Envoy matches the whole path, without its query: the same calls Warden's failover repeats.
+    const re = new RegExp(`^(?:${repeatable[0]!.match[0]!.uri!.regex})$`);
+    const V = '/v1/projects/p/locations/europe-west4';
+    for (const [path, repeat] of [
+      [`${V}/publishers/google/models/gemini-2.5-flash:generateContent`, true],
+      [`${V}/publishers/google/models/gemini-2.5-flash:streamGenerateContent`, true],
+      [`${V}/publishers/anthropic/models/claude-sonnet-4-5:streamRawPredict`, true],
+      [`${V}/publishers/google/models/text-embedding-005:predict`, true],
+      [`${V}/endpoints/openapi/chat/completions`, true],
+      [`${V}/endpoints/123:predict`, true],
+      [`${V}/interactions`, false],
+      [`${V}/interactionsHttp`, false],
+      [`${V}/interactions/abc/cancel`, false],
+      [`${V}/cachedContents`, false],
+      [`${V}/batchPredictionJobs`, false],
+      [`${V}/batchPredictionJobs/1:cancel`, false],
+      [`${V}/customJobs`, false],
+      [`${V}/publishers/google/models/gemini-2.5-flash%3AgenerateContent`, false],
+    ] as const) {
+      assert.equal(re.test(path), repeat, path);
+    }
   });
 
   it('keeps the mesh config out of the kubectl apply stream: --mesh-config-out gets it, and without that flag a note says how', async () => {
@@ -480,6 +510,8 @@ spec:
     for (const v of ['2026-07-28', '2026-07-31', '2026-11-25', '2027-03-01']) assert.match(v, revision);
     for (const v of ['2025-06-18', '2025-11-25', '2026-07-27', '2026-06-30', 'x2026-07-28', '']) assert.doesNotMatch(v, revision);
     assert.deepEqual(vs.http[1].route, [{ destination: { host: 'mcp.example.com', port: { number: 443 } } }]);
+    // A tool call is never sent twice (Istio's default retries a 503).
+    assert.deepEqual(vs.http.map((h: { retries?: object }) => h.retries), [{ attempts: 0 }, { attempts: 0 }, { attempts: 0 }]);
     assert.deepEqual(vs.http[2].route, vs.http[1].route);
     const ef = get('EnvoyFilter', 'warden-mcp-headers-only');
     const patches = ef.spec!.configPatches as { applyTo: string; match: any; patch: any }[];

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyOpenAI } from '../../src/providers/openai.js';
-import { classifyVertex, vertexInstancesInBody } from '../../src/providers/vertex.js';
+import { classifyVertex, vertexInstancesInBody, vertexModelInBody } from '../../src/providers/vertex.js';
 
 const P = '/v1/projects/p/locations/us-central1';
 const M = `${P}/publishers/google/models`;
@@ -50,9 +50,46 @@ describe('interactions, context caches, batch jobs', () => {
     assert.equal(c('POST', `${V}/interactions/abc123/cancel`).operation, 'interactions.cancel');
     assert.equal(c('DELETE', `${V}/interactions/abc123`).operation, 'interactions.delete');
     assert.equal(c('POST', '/v1beta1/interactions', { model: 'gemini-2.5-flash' }).operation, 'interactions.create', 'the global form, no project');
+    // The custom methods on the bare name (getPoll, getStream, cancel in Google's reference).
+    for (const [m, p, op] of [['GET', '/v1beta1/interactions/abc123:poll', 'interactions.get'], ['GET', '/v1/interactions/abc123:stream', 'interactions.get'], ['POST', '/v1beta1/interactions/abc123:cancel', 'interactions.cancel'], ['POST', `${V}/interactions/abc123:cancel`, 'interactions.cancel']] as const) {
+      assert.deepEqual([c(m, p).operation, c(m, p).resource], [op, 'interactions/abc123'], `${m} ${p}`);
+    }
+    for (const [m, p] of [['POST', '/v1beta1/interactions/abc123:poll'], ['DELETE', '/v1beta1/interactions/abc123:cancel'], ['GET', '/v1beta1/interactions/abc123:delete'], ['GET', '/v1beta1/interactions/abc123/steps:poll'], ['GET', '/v1beta1/interactions/a.b:poll'], ['POST', `${V}/interactionsHttp/abc123:cancel`]] as const) {
+      assert.throws(() => c(m, p), /Interactions API/, `${m} ${p}`);
+    }
     assert.throws(() => c('POST', `${V}/interactions`, { model: 'm', previous_interaction_id: ['x'] }), /previous_interaction_id/);
     // Forms Warden does not classify (the raw-body methods, other shapes) are refused, never `other`.
     for (const [m, p] of [['POST', `${V}/interactions:createHttp`], ['POST', `${V}/interactions/abc123:cancelHttp`], ['PATCH', `${V}/interactions/abc123`], ['GET', `${V}/interactions/abc123/steps`], ['GET', `${V}/interactions/a.b`]] as const) {
+      assert.throws(() => c(m, p), /Interactions API/, `${m} ${p}`);
+    }
+  });
+
+  it('classifies the raw-body create (interactionsHttp) as the JSON one, from the raw JSON or the httpBody wrapper', () => {
+    const wrap = (o: unknown, contentType = 'application/json') => ({ httpBody: { contentType, data: Buffer.from(JSON.stringify(o)).toString('base64') } });
+    const json = { ...c('POST', `${V}/interactions`, { model: 'gemini-2.5-flash', input: 'hi', stream: true, previous_interaction_id: 'abc123' }) };
+    assert.equal(json.operation, 'interactions.create');
+    assert.deepEqual({ ...c('POST', `${V}/interactionsHttp`, { model: 'gemini-2.5-flash', input: 'hi', stream: true, previous_interaction_id: 'abc123' }) }, json);
+    assert.deepEqual({ ...c('POST', `${V}/interactionsHttp`, wrap({ model: 'gemini-2.5-flash', input: 'hi', stream: true, previous_interaction_id: 'abc123' })) }, json);
+    assert.equal(c('POST', `${V}/interactionsHttp`, { http_body: { data: Buffer.from('{"agent":"deep-research"}').toString('base64url') } }).model, 'deep-research', 'the proto field name, URL-safe base64, no contentType');
+    // The body is read whole before classify: the route knows the model is in it.
+    assert.equal(vertexModelInBody('POST', `${V}/interactionsHttp`), true);
+    // A wrapper Warden cannot read as exactly one interaction is refused: the upstream could run another.
+    for (const [what, body] of [
+      ['something beside the wrapper', { ...wrap({ model: 'm' }), model: 'gemini-2.5-pro' }],
+      ['a wrapper that is not an object', { httpBody: 'x' }],
+      ['data that is not base64', { httpBody: { contentType: 'application/json', data: 'eyJtb2RlbCI6Im0ifQ==!' } }],
+      ['data absent', { httpBody: { contentType: 'application/json' } }],
+      ['a contentType other than JSON', wrap({ model: 'm' }, 'text/plain')],
+      ['an unknown httpBody field', { httpBody: { ...wrap({ model: 'm' }).httpBody, extensions: [] } }],
+      ['data that is not JSON', { httpBody: { data: Buffer.from('model=m').toString('base64') } }],
+      ['a member named twice inside', { httpBody: { data: Buffer.from('{"model":"gemini-2.5-flash","model":"gemini-2.5-pro"}').toString('base64') } }],
+      ['a wrapper inside the wrapper', wrap(wrap({ model: 'm' }))],
+    ] as const) {
+      assert.throws(() => c('POST', `${V}/interactionsHttp`, body), (e: Error & { reason?: string }) => e.reason === 'MODEL_INVALID' && /interactionsHttp body/.test(e.message), what);
+    }
+    assert.throws(() => c('POST', `${V}/interactionsHttp`, wrap({ model: 'm', previous_interaction_id: '../x' })), /previous_interaction_id/);
+    // interactionsHttp has only create: its get and cancel are the …/interactions/{id}[/cancel] paths.
+    for (const [m, p] of [['GET', `${V}/interactionsHttp`], ['GET', `${V}/interactionsHttp/abc123`], ['POST', `${V}/interactionsHttp/abc123/cancel`], ['POST', `${V}/interactionsHttp:create`]] as const) {
       assert.throws(() => c(m, p), /Interactions API/, `${m} ${p}`);
     }
   });

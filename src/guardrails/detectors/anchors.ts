@@ -18,7 +18,11 @@ export interface Hit {
 
 export interface Scan {
   hits: Hit[];
-  /** Five or more one-letter words in a row, spaced or dotted apart (i g n o r e). */
+  /**
+   * Letters set apart: five or more one-letter words in a row with short gaps of any characters
+   * (i g n o r e, i.g.n.o.r.e, one letter a line), or a word whose letters are never adjacent
+   * (i_g_n_o_r_e, letters between emoji).
+   */
   spaced: boolean;
   /** Words that mix letters with leet digits (y0u, 1gn0r3). */
   leetWords: number;
@@ -87,6 +91,9 @@ export class AnchorIndex {
     let leetDigits = 0;
     let leetWords = 0;
     let singles = 0;
+    let lastEnd = -1;
+    let adjacent = 0;
+    let prevLetter = false;
     let spaced = false;
     let nonAscii = false;
     for (let i = 0; i <= n; i++) {
@@ -107,9 +114,17 @@ export class AnchorIndex {
           h = 0;
           letters = 0;
           leetDigits = 0;
+          adjacent = 0;
+          prevLetter = false;
         }
-        if (c >= 97 && c <= 122) letters++;
-        else if (isLeetDigit(c)) leetDigits++;
+        if (c >= 97 && c <= 122) {
+          letters++;
+          if (prevLetter) adjacent++;
+          prevLetter = true;
+        } else {
+          prevLetter = false;
+          if (isLeetDigit(c)) leetDigits++;
+        }
         const len = i - wordStart;
         if (len < KEY) {
           h = (h * 31 + c) & 0x3fffffff;
@@ -128,12 +143,18 @@ export class AnchorIndex {
           if (list) for (const e of list) if (text.startsWith(e.stem, wordStart)) hits.push({ at: wordStart, group: e.group, stem: e.stem });
         }
         if (letters > 0 && leetDigits > 0) leetWords += leetDigits >= 2 ? 3 : 1;
-        // One-letter words in a row, separated by one space or dot.
-        if (len === 1 && letters === 1 && (c === 32 || c === 46)) {
-          if (++singles >= 5) spaced = true;
-        } else if (len > 1) singles = 0;
+        // One-letter words in a row, a few characters apart (a space, a dot, a new line, a dash).
+        if (len === 1 && (letters === 1 || leetDigits === 1)) {
+          singles = lastEnd >= 0 && wordStart - lastEnd <= 3 ? singles + 1 : 1;
+          if (singles >= 5) spaced = true;
+        } else {
+          singles = 0;
+          // Letters glued apart by other word characters: i_g_n_o_r_e, letters between emoji.
+          if (letters >= 5 && adjacent === 0 && len - letters <= 2 * letters) spaced = true;
+        }
+        lastEnd = i;
         wordStart = -1;
-      } else if (c !== 32 && c !== 46) singles = 0;
+      }
     }
     for (const e of this.markers) {
       for (let at = text.indexOf(e.stem); at >= 0; at = text.indexOf(e.stem, at + 1)) hits.push({ at, group: e.group, stem: e.stem });

@@ -17,6 +17,7 @@
 import { AnchorIndex, type Scan } from './anchors.js';
 import { DISCUSSION, INTENT_ANCHORS, INTENT_GROUP, intentSignals, UNDAMPED } from './injection-intent.js';
 import { LANGUAGES, MOVES, type Language } from './injection-phrases.js';
+import { STRUCTURE_ANCHORS, STRUCTURE_GROUP, structureSignals } from './injection-structure.js';
 import { decodedRuns, fold, REVERSED_WORDS, SHIFTED_WORDS, variants } from './normalize.js';
 
 export interface InjectionVerdict {
@@ -49,27 +50,27 @@ const GAP = (n: number) => `[^.!?;\\n。！？]{0,${n}}?`;
 const ENGLISH: Signal[] = [
   re('reveal_system_prompt', 0.7, /\bwhat (?:are|were|is|was) (?:your|the) (?:original|initial|hidden|system|secret|exact|full) (?:instructions|prompt|rules|message)\b/),
   re('reveal_system_prompt', 0.7, /\brepeat (?:the |all )?(?:words|text|everything|lines?) above\b[^\n]{0,40}\b(?:starting|verbatim|word for word|include|code block|txt|everything)|\b(?:everything|all|the text|anything)\b[^.!?\n]{0,30}\b(?:before|above) (?:my|this|the) (?:first |initial )?(?:message|prompt|question|input|turn)\b|\b(?:top|beginning|start) of (?:this|the) (?:conversation|chat|context)\b[^\n]{0,60}\b(?:quote|print|repeat|say|show|output|what)|\b(?:rules?|instructions?) (?:you were|you've been|you have been) given\b|\bprompt the developers?\b|\bthe developers? (?:configured|gave|set up) you with\b/),
-  re('authority_claim', 0.45, /\bpriority override\b|\bi am (?:your|the) (?:administrator|admin|developer|creator|owner|operator|system|programmer|maker)\b|\b(?:developers?|creators?|openai|anthropic|google|admins?|administrators?) (?:have|has) (?:authori[sz]ed|approved|allowed|permitted|cleared)\b|\badmin(?:istrator)? clearance\b|\bsystem override\b|\boverride code\b|\broot access granted\b/),
-  re('persona_play', 0.35, /\b(?:stay|remain|stays|staying) in character\b|\bnever (?:refuses?|says? no|declines?)\b|\b(?:must not|cannot|can't|won't|will never) refuse\b|\bwithout (?:refusing|question|disclaimers)\b|\bobey every (?:command|request|order)\b|\bcomply with every request\b|\byou are no longer (?:an? )?(?:ai|assistant|chatgpt|gpt|claude|gemini|bound|limited|restricted)\b/),
+  re('authority_claim', 0.45, /\bpriority override\b|\b(?:approved|authori[sz]ed|cleared|signed off) by (?:trust (?:&|and) safety|the (?:safety|security|ethics|compliance|admin|trust|ai|legal) (?:team|board|office|committee)|the ethics board|openai|anthropic|google|your (?:developers?|creators?|operators?|admins?)|the (?:developers?|operators?))\b|\bi am (?:your|the) (?:administrator|admin|developer|creator|owner|operator|system|programmer|maker)\b|\b(?:developers?|creators?|openai|anthropic|google|admins?|administrators?) (?:have|has) (?:authori[sz]ed|approved|allowed|permitted|cleared)\b|\badmin(?:istrator)? clearance\b|\bsystem override\b|\boverride code\b|\broot access granted\b/),
+  re('persona_play', 0.35, /\b(?:stay|remain|stays|staying) in character\b|\bnever (?:breaks?|leaves?|drops?) (?:character|(?:the |their |his |her )?role)\b|\bnever (?:refuses?|says? no|declines?)\b|\b(?:must not|cannot|can't|won't|will never) refuse\b|\bwithout (?:refusing|question|disclaimers)\b|\bobey every (?:command|request|order)\b|\bcomply with every request\b|\byou are no longer (?:an? )?(?:ai|assistant|chatgpt|gpt|claude|gemini|bound|limited|restricted)\b/),
   re('dual_response', 0.35, /\b(?:respond|answer|reply) (?:twice|in two ways|both as)\b|\bfirst as yourself\b/),
   re('opposite_rules', 0.5, /\b(?:does|do|doing) the opposite of (?:your|its|the|all) (?:rules|guidelines|instructions|programming|policies)\b/),
   re('addressed_instruction', 0.6, /(?:^|[\s"'{:(\[])(?:assistant|ai|model|agent|chatbot|claude|gemini|chatgpt|gpt|copilot),\s+(?:please\s+)?(?:ignore|disregard|forget|run|execute|call|delete|send|forward|now|stop|override)\b/),
-  re('grandma_exploit', 0.6, /\b(?:grandma|grandmother|granny|deceased|late)\b[^.!?\n]{0,80}\b(?:passwords?|keys?|napalm|serial numbers?|secrets?|license keys?|credentials)\b/),
-  re('indirect_address', 0.45, /\b(?:note|message|instructions?|important|attention|notice|p\.?s\.?|reminder)\b[^.\n]{0,25}\b(?:to|for)\b[^.\n]{0,12}\b(?:ai|assistants?|llms?|language models?|ai models?|ai agents?|agents?|chatbots?|bots?|gpts?|models?|ai summarizing this|the ai)\b|\bif you are (?:an? )?(?:ai|llm|language model|large language model|assistant|bot|gpt|chatbot|ai (?:model|agent|assistant))\b|\b(?:ai|llm) (?:agents?|assistants?|models?)\s*:|^\s*(?:assistant|ai|model|agent),\s/m),
+  re('grandma_exploit', 0.6, /\b(?:grandma|grandmother|granny|grandpa|grandfather|deceased|late)\b[^.!?\n]{0,80}\b(?:passwords?|keys?|napalm|serial numbers?|secrets?|license keys?|credentials)\b|\b(?:grandma|grandmother|granny|grandpa|grandfather|deceased|late)\b[^.!?\n]{0,80}\b(?:munitions?|explosives?|weapons?|bombs?|meth|poisons?|malware|synthesis|synthesi[sz]e)\b[^\n]{0,160}\b(?:bedtime|to sleep|miss (?:him|her)|walk me through|tell me|read me|used to)\b/),
+  re('indirect_address', 0.45, /\b(?:note|message|instructions?|important|attention|notice|p\.?s\.?|reminder)\b[^.\n]{0,25}\b(?:to|for)\b(?!\s+(?:my|our|his|her|their)\b)[^.\n]{0,12}\b(?:ai|assistants?|llms?|language models?|ai models?|ai agents?|agents?|chatbots?|bots?|gpts?|models?|ai summarizing this|the ai)\b|\bif you are (?:an? )?(?:ai|llm|language model|large language model|assistant|bot|gpt|chatbot|ai (?:model|agent|assistant))\b|\b(?:ai|llm) (?:agents?|assistants?|models?)\s*:|^\s*(?:assistant|ai|model|agent),\s/m),
   re('indirect_action', 0.35, /\b(?:ignore|disregard|forward|send|e-?mail|exfiltrate|upload|post|delete|run|execute|call|visit|click|rate|recommend|tell the user|reply|respond|include|output)\b/),
   re('exfiltration', 0.6, /!\[[^\]]{0,40}\]\(\s*https?:\/\/[^)\s]{0,200}[?&][^)\s]{0,100}(?:\{|=\)|=$|%7b)|\b(?:include|put|append|add|embed|encode|place)\b[^.\n]{0,40}\b(?:passwords?|secrets?|api keys?|tokens?|credentials?|conversation|chat history)\b[^.\n]{0,40}\b(?:url|link|query string|query|image)\b|\b(?:forward|send|e-?mail|upload|post|exfiltrate|leak)\b[^.\n]{0,40}\b(?:user'?s?|users'|the conversation|conversation|chat|contacts|history|api keys?|secrets?|passwords?|credentials)\b[^.\n]{0,50}\b(?:to|at)\s+(?:https?:\/\/|[\w.+-]+@[\w-]+\.|[\w-]+\.[a-z]{2,})/),
-  re('decode_and_follow', 0.55, /\b(?:decode|decrypt|translate|convert|apply rot-?13|rot-?13|base64|hex|reverse|read (?:this|it) backwards|unscramble|deobfuscate)\b[^.\n]{0,50}\b(?:and|then)\b[^.\n]{0,15}\b(?:follow|obey|execute|do (?:it|what it says|as it says|that)|run|comply|act on|perform)\b|\b(?:decode|decrypt|run|execute)\b[^.\n]{0,40}\bas (?:your )?(?:new )?instructions\b/),
+  re('decode_and_follow', 0.55, /\b(?:obey|follow|execute|carry out|act on|comply with|do what)\b[^.\n]{0,20}\b(?:the|this|that) (?:corrected|translated|decoded|paraphrased|resulting|summari[sz]ed|rewritten|fixed|reversed|combined|joined|decrypted|completed) (?:text|paragraph|sentence|version|instructions?|command|message|string|words)\b|\b(?:decode|decrypt|translate|convert|proofread|paraphrase|rephrase|rewrite|correct|fix|summari[sz]e|complete|apply rot-?13|rot-?13|base64|hex|reverse|read (?:this|it) backwards|unscramble|deobfuscate)\b[^.\n]{0,50}\b(?:and|then)\b[^.\n]{0,15}\b(?:follow|obey|execute|do (?:it|what it says|as it says|that)|run|comply|act on|perform|carry out)\b|\b(?:decode|decrypt|run|execute)\b[^.\n]{0,40}\bas (?:your )?(?:new )?instructions\b|\bas (?:your|a new|your new) (?:commands?|orders?|directives?)\b/),
   re('payload_split', 0.55, /\b(?:let|set|var|const)\s+\w+\s*=\s*["'][^"'\n]{3,}["'][^\n]{0,40}\b(?:let|set|var|const)\s+\w+\s*=\s*["'][^"'\n]{3,}["'][^\n]{0,80}\b(?:do|follow|execute|run|obey|say)\b[^.\n]{0,30}\w\s*\+\s*\w/),
 ];
 
 // A turn header: a role and a colon, then text or a new line (not a value in code: `model: 'x'`, `input: [`).
-const TURN = /(?:^|\n)[ \t]*(?:#{1,4}[ \t]*)?(system|assistant|user|human|ai|instruction|instructions|response|input|developer|model)[ \t]*:(?![ \t]*['"`{[\d(])/g;
+const TURN = /(?:^|\n)[ \t]*(?:#{1,4}[ \t]*|>[ \t]*)?(?:\*\*|__)?(system|assistant|user|human|ai|bot|chatbot|instruction|instructions|response|input|developer|model)[ \t]*:(?:\*\*|__)?(?![ \t]*['"`{[\d(])/g;
 
 // Chat-template control tokens and forged turns: structure, read anywhere in the text.
 const TEMPLATE: Signal[] = [
   re('template_tokens', 0.6, /<\|(?:im_start|im_end|im_sep|system|user|assistant|endoftext|begin_of_text|end_of_text|start_header_id|end_header_id|eot_id|eom_id|fim_prefix|fim_middle|fim_suffix)\|>|\[\/?inst\]|<<\/?sys>>|<(?:start|end)_of_turn>|<\/s>\s*<s>/),
-  re('fake_system_turn', 0.35, /(?:^|\n)\s*(?:#{1,4}\s*)?(?:system|assistant|human|developer)\s*:|(?:^|\n)\s*#{2,4}\s*(?:instruction|instructions|response|input)\s*:?\s*(?:\n|$)|<\/?(?:system|im_start|im_end)>/),
-  re('fake_system_message', 0.5, /\[(?:system|assistant|developer|admin)\]\(#[^)\n]*\)|\[(?:system|admin|developer)(?: (?:message|note|notice|override))?\]\s*:|(?:^|\n)\s*#{2,}\s*(?:system|instructions?|admin|developer)\s*#*\s*(?:\n|$)|<\/(?:user_?input|user|context|document|data|input|query|email|page)>\s*<(?:system|instructions?|admin|developer)>|\b(?:system|admin|administrator|developer|root)\s+(?:message|note|notice|override|instruction|prompt|update|alert)\s*:|(?:^|\n)[ \t]*[-=#*\[(<]*[ \t]*end of (?:the )?(?:user )?(?:input|prompt|message|conversation|document|context|email|data)[ \t]*[-=#*\])>.:!]*[ \t]*(?:\n|$)|"role"\s*:\s*"(?:system|developer)"\s*,\s*"content"\s*:\s*"/),
+  re('fake_system_turn', 0.35, /(?:^|\n)\s*(?:#{1,4}\s*)?(?:system|assistant|human|developer)\s*:|(?:^|\n)\s*#{2,4}\s*(?:instruction|instructions|response|input)\s*:?\s*(?:\n|$)|<\/?(?:system|im_start|im_end)(?:[_-][a-z]+)?(?:\s[^>\n]{0,60})?>/),
+  re('fake_system_message', 0.5, /<[a-z][\w-]*\s[^>\n]{0,40}\brole\s*=\s*["']?(?:system|operator|developer|admin)\b|\[(?:system|assistant|developer|admin)\]\(#[^)\n]*\)|\[(?:system|admin|developer)(?: (?:message|note|notice|override))?\]\s*:|(?:^|\n)\s*#{2,}\s*(?:system|instructions?|admin|developer)\s*#*\s*(?:\n|$)|<\/(?:user_?input|user|context|document|data|input|query|email|page)>\s*<(?:system|instructions?|admin|developer)>|\b(?:system|admin|administrator|developer|root)\s+(?:message|note|notice|override|instruction|prompt|update|alert)\s*:|(?:^|\n)[ \t]*[-=#*\[(<]*[ \t]*end of (?:the )?(?:user )?(?:input|prompt|message|conversation|document|context|email|data)[ \t]*[-=#*\])>.:!]*[ \t]*(?:\n|$)|"role"\s*:\s*"(?:system|developer)"\s*,\s*"content"\s*:\s*"/),
   re('fake_assistant_reply', 0.3, /(?:^|\n)\s*(?:assistant|ai|model)\s*:\s*(?:sure|okay|ok|certainly|of course|yes|understood)\b/),
   // Two or more turn headers of different roles inside one message: a forged conversation.
   {
@@ -152,6 +153,9 @@ const COMPILED = LANGUAGES.map(compile);
 // Where data is sent: a URL, an e-mail address or a domain name, in any language.
 const DESTINATION = /https?:\/\/|[\w.+-]+@[\w-]+\.[a-z]|\b[\w-]+\.(?:example|com|net|org|io|xyz|ru|cn|de|fr|es|site|top|info)\b/;
 
+/** A note that opens with an AI's name in another language, then a colon: "Asistente: …", "Assistant IA : …", "KI-Assistent: …". */
+const VOCATIVE_I18N = /(?:^|[\n>"'(\[{]|\/\/|<!--|#)\s*(?:(?:ai|ia|ki|ии)[ -])?(?:asistentes?|assistentes?|assistent(?:en)?|asystent(?:ie)?|ассистент|асистент|agente|assistant[ -](?:ia|ai|ki)|ии-ассистент)(?:[ -](?:de |di |d')?(?:ia|ai|ki|ии))?\s*[:：]\s*\S/u;
+
 /** One language's signals on its windows (the qualifier is looked for around the match, before and after it). */
 function languageSignals(l: Compiled, window: string, fired: Map<string, number>): void {
   // One signal of a kind across languages: Spanish and Portuguese share words, and must not count twice.
@@ -184,9 +188,11 @@ function languageSignals(l: Compiled, window: string, fired: Map<string, number>
   if (l.answer!.test(window) && l.unrestricted.test(window)) set('unrestricted_answer', 0.45);
   const sends = l.send!.test(window) && DESTINATION.test(window);
   if (sends) set('send_to_address', 0.35);
-  if (l.address!.test(window)) {
+  const address = l.address!.exec(window) ?? VOCATIVE_I18N.exec(window);
+  if (address) {
     set('indirect_address', 0.45);
-    if (sends || fired.size > 1) set('indirect_instruction', 0.35);
+    // What follows a note's colon is its order: "Hinweis an die KI: ignoriere …".
+    if (sends || fired.size > 1 || /^[^\n]{0,60}?[:：]\s*\p{L}{2,}[\s,]+\p{L}/u.test(window.slice(address.index + address[0].length))) set('indirect_instruction', 0.35);
   }
 }
 
@@ -197,9 +203,9 @@ function languageSignals(l: Compiled, window: string, fired: Map<string, number>
 // the anchor belongs to.
 const ENGLISH_ANCHORS = [
   'instruct', 'prompt', 'rules', 'guideline', 'guidance', 'constraint', 'restrict', 'filter', 'polic', 'directive', 'programming', 'system', 'mode', 'jailbr',
-  'anything', 'censor', 'limit', 'ethic', 'moral', 'safety', 'safeguard', 'guardrail', 'character', 'refus', 'grandm', 'granny', 'deceased', 'password', 'secret', 'confidential',
+  'anything', 'censor', 'limit', 'ethic', 'moral', 'safety', 'safeguard', 'guardrail', 'character', 'refus', 'grandm', 'grandf', 'grandp', 'granny', 'deceased', 'password', 'secret', 'confidential',
   'developer', 'admin', 'override', 'supersede', 'assistant', 'ai', 'llm', 'llms', 'gpt', 'chatgpt', 'claude', 'gemini', 'copilot', 'chatbot', 'language', 'agent', 'agents', 'model', 'models',
-  'decode', 'decrypt', 'rot13', 'rot', 'base64', 'hex', 'backwards', 'reverse', 'unscramble', 'everything', 'above', 'told', 'task', 'conversation', 'history', 'contacts',
+  'decode', 'decrypt', 'rot13', 'rot', 'base64', 'hex', 'backwards', 'reverse', 'unscramble', 'proofread', 'paraphras', 'rephras', 'follow', 'execut', 'everything', 'above', 'told', 'task', 'conversation', 'history', 'contacts',
   'credential', 'token', 'api', 'twice', 'opposite', 'unfilter', 'uncensor', 'unrestrict', 'unlimited', 'amoral', 'unethical', 'unaligned', 'freed', 'liberated', 'clearance', 'authori',
   'obey', 'comply', 'longer', 'given', 'configur', 'context', 'message', 'orders', 'commands', 'dan', 'stan', 'top', 'beginning', 'let', 'var', 'const', 'new', 'real', 'only',
   '![', 'http',
@@ -220,6 +226,7 @@ const ANCHORS = new AnchorIndex([
   ...ENGLISH_ANCHORS.map((w) => [w, 'en'] as const),
   ...TEMPLATE_ANCHORS.map((w) => [w, 'tpl'] as const),
   ...INTENT_ANCHORS.map((w) => [w, INTENT_GROUP] as const),
+  ...STRUCTURE_ANCHORS.map((w) => [w, STRUCTURE_GROUP] as const),
   ...SHIFTED_WORDS.map(([w, k]) => [w, `shift${k}`] as const),
   ...REVERSED_WORDS.map((w) => [w, 'reversed'] as const),
   ...LANGUAGES.flatMap((l) => anchorPhrases(l).flatMap(literalWords).map((w) => [w, l.code] as const)),
@@ -234,7 +241,7 @@ export function windows(t: string): { groups: Map<string, string>; scan: Scan } 
   const ranges = new Map<string, number[]>();
   const scan = ANCHORS.find(t);
   for (const h of scan.hits) {
-    if (h.group === INTENT_GROUP) continue; // read by injection-intent.ts itself
+    if (h.group === INTENT_GROUP || h.group === STRUCTURE_GROUP) continue; // read by injection-intent.ts and injection-structure.ts themselves
     const a = Math.max(0, h.at - REACH);
     const b = Math.min(t.length, h.at + REACH);
     const r = ranges.get(h.group);
@@ -279,6 +286,7 @@ function phraseSignals(t: string, fired: Map<string, number>, raw?: string): { g
   // The intent signals weigh discussion sentence by sentence themselves.
   const intent = new Map<string, number>();
   intentSignals(t, scan.hits, intent, raw);
+  structureSignals(t, scan.hits, intent);
   for (const [k, w] of intent) if ((fired.get(k) ?? 0) < w) fired.set(k, w);
   const tpl = groups.get('tpl');
   if (tpl) for (const s of TEMPLATE) if (!fired.has(s.name) && s.test(tpl)) fired.set(s.name, s.weight);

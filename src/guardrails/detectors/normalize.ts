@@ -10,10 +10,11 @@
 //   - lower case.
 //
 // Then `variants` returns the other readings of the same text, each only
-// when the text shows a sign of it: leetspeak (1gn0r3), letters spaced or
-// dotted apart (i g n o r e), words broken by hyphens, ROT13, reversed text;
-// and `decodedRuns` the text hidden in runs of base64, hex, \x escapes and
-// %-encoding, HTML character references and \u escapes. ASCII prose without
+// when the text shows a sign of it: leetspeak (1gn0r3), letters set apart
+// by any separator (i g n o r e, i_g_n_o_r_e, one letter a line, letters
+// between emoji), words broken by hyphens, ROT13, reversed text; and
+// `decodedRuns` the text hidden in runs of base64, base32, hex, binary, \x
+// escapes and %-encoding, HTML character references and \u escapes. ASCII prose without
 // such signs costs one lower-casing.
 
 import { runs } from './runs.js';
@@ -26,13 +27,16 @@ const NON_ASCII = /[^\x00-\x7f]/;
 const CONFUSABLE: Record<string, string> = {
   а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x', ѕ: 's', і: 'i', ї: 'i', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ɡ: 'g',
   А: 'a', В: 'b', Е: 'e', К: 'k', М: 'm', Н: 'h', О: 'o', Р: 'p', С: 'c', Т: 't', У: 'y', Х: 'x', Ѕ: 's', І: 'i', Ј: 'j',
-  α: 'a', ε: 'e', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w',
+  г: 'r', п: 'n',
+  α: 'a', ε: 'e', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w', γ: 'y', η: 'n',
+  // Armenian and Cherokee letters that pass for Latin ones.
+  ո: 'n', ս: 'u', օ: 'o', ց: 'g', հ: 'h', ա: 'w', Ꭰ: 'd', Ꭺ: 'a', Ꭼ: 'e', Ꮃ: 'w', Ꮪ: 's', Ꭲ: 't', Ꮋ: 'h', Ꮯ: 'c', Ꮮ: 'l', Ꮲ: 'p', Ꮖ: 'i',
   Α: 'a', Β: 'b', Ε: 'e', Ζ: 'z', Η: 'h', Ι: 'i', Κ: 'k', Μ: 'm', Ν: 'n', Ο: 'o', Ρ: 'p', Τ: 't', Υ: 'y', Χ: 'x',
 };
 const CONFUSABLE_RE = new RegExp(`[${Object.keys(CONFUSABLE).join('')}]`, 'g');
 const LATIN_LETTER = /[A-Za-z]/g;
-const MIXED_WORD = /[A-Za-z\u0370-\u03ff\u0400-\u04ff]+/g;
-const OTHER_LETTER = /[\u0370-\u03ff\u0400-\u04ff]/g;
+const MIXED_WORD = /[A-Za-z\u0370-\u03ff\u0400-\u04ff\u0530-\u058f\u13a0-\u13ff]+/g;
+const OTHER_LETTER = /[\u0370-\u03ff\u0400-\u04ff\u0530-\u058f\u13a0-\u13ff]/g;
 
 /** The text as a reader sees it, lower-cased; see the file comment. */
 export function fold(text: string): string {
@@ -110,16 +114,37 @@ export function variants(folded: string, signs: { shifts?: readonly number[]; re
     const asL = /[a-z]1|1[a-z]/.test(folded) ? unleet(folded.replace(/([a-z])1|1(?=[a-z])/g, (_, a: string | undefined) => (a ? `${a}l` : 'l'))) : undefined;
     if (asL !== undefined) out.push(asL);
   }
-  if (signs.spaced) {
-    // Letters dotted apart keep the spaces between words (i.g.n.o.r.e a.l.l); letters spaced apart have wider gaps between words.
-    out.push(folded.replace(/(?<![a-z])(?:[a-z][ .]){3,}[a-z](?![a-z])/g, (run) => run.replace(run.includes('.') ? /\./g : / /g, '')).replace(/ {2,}/g, ' '));
-  }
+  if (signs.spaced) out.push(unseparated(folded));
   if (hyphenated(folded)) out.push(folded.replace(/([a-z])-([a-z])/g, '$1$2'));
   for (const k of signs.shifts ?? []) out.push(shift(folded, 26 - k));
   if (signs.reversed) out.push([...folded].reverse().join(''));
   const joined = fragments(folded);
   if (joined !== undefined) out.push(joined);
   return out;
+}
+
+// Single letters (or leet digits) set apart by one to three other characters, five or more in a row.
+const SEPARATED = /(?<![a-z0-9@$])[a-z0-9@$](?:[^a-z0-9@$]{1,3}[a-z0-9@$](?![a-z0-9@$])){4,}/g;
+const SEPARATOR = /[^a-z0-9@$]+/g;
+
+/**
+ * Letters set apart put back together: within a run, the separator used most often is the one
+ * between letters (a space, a dot, `_`, a new line, an emoji), any other one is between words
+ * (`d-i-s-r-e-g-a-r-d y-o-u-r`, `i g n o r e   a l l`). Leet digits in a run of letters are read as letters.
+ */
+function unseparated(t: string): string {
+  return t.replace(SEPARATED, (run) => {
+    const seps = run.match(SEPARATOR)!;
+    const count = new Map<string, number>();
+    let main = seps[0]!;
+    for (const s of seps) {
+      const k = (count.get(s) ?? 0) + 1;
+      count.set(s, k);
+      if (k > count.get(main)!) main = s;
+    }
+    const word = run.replace(SEPARATOR, (s) => (s === main ? '' : ' '));
+    return /[a-z].*[a-z]/.test(word) ? word.replace(/[0134578@$]/g, (ch) => LEET[ch]!) : word;
+  });
 }
 
 /** Words injections are made of; their Caesar shifts (ROT13 among them) and reversed forms are anchors. */
@@ -134,7 +159,7 @@ function shift(s: string, k: number): string {
 
 // Payload splitting: pieces in quotes or brackets, and a sign that they are to be put together.
 const PIECE = /["'“‘\[]([^"'”’\[\]\n]{1,60})["'”’\]]/g;
-const COMBINE = /\+|\b(?:concatenat\w*|combin\w*|join\w*|merg\w*|put (?:them |it )?together|append\w*|fragments?|parts?)\b/;
+const COMBINE = /\+|\b(?:concatenat\w*|combin\w*|join\w*|merg\w*|put (?:them |it )?together|append\w*|fragments?|parts?|in (?:that )?order|one after (?:the )?other)\b/;
 
 /** The quoted or bracketed pieces of a text run together, when the text says to combine them. */
 function fragments(t: string): string | undefined {
@@ -152,8 +177,8 @@ const BASE64 = /^[A-Za-z0-9+/_-]{24,}={0,2}$/;
 const ENTITIES_OR_U = /(?:&#x?[0-9a-f]{1,6};[^&\n]{0,20}){3,}|(?:\\u[0-9a-f]{4}[^\\\n]{0,20}){2,}/gi;
 
 /**
- * Text hidden in encoded runs of the original text (hex, base64, \x and %-escapes; HTML character
- * references and \u escapes anywhere), decoded when mostly printable.
+ * Text hidden in encoded runs of the original text (hex, base64, base32, \x and %-escapes; bytes in
+ * binary, Morse, HTML character references and \u escapes anywhere), decoded when mostly printable.
  */
 export function decodedRuns(text: string): string[] {
   const out: string[] = [];
@@ -162,7 +187,10 @@ export function decodedRuns(text: string): string[] {
     const run = text.slice(r[i], r[i + 1]).replace(/^[^A-Za-z0-9\\%]+|[^A-Za-z0-9=]+$/g, '');
     let s: string | undefined;
     const hex = HEX.exec(run);
+    // Base32's alphabet is base64's too: read as base32 first, as base64 when that is not text.
+    const b32 = !hex && BASE32.test(run) ? fromBase32(run) : undefined;
     if (hex) s = Buffer.from(hex[1]!, 'hex').toString('utf8');
+    else if (b32 !== undefined && printable(b32)) s = b32;
     else if (BASE64.test(run)) s = Buffer.from(run, 'base64').toString('utf8');
     else if (/\\x[0-9a-f]{2}|%[0-9a-f]{2}/i.test(run)) s = unescapeRun(run);
     if (s !== undefined && printable(s)) out.push(s);
@@ -176,11 +204,39 @@ export function decodedRuns(text: string): string[] {
     const s = Buffer.from(m[0].replace(/[^0-9a-f]/gi, ''), 'hex').toString('utf8');
     if (printable(s)) out.push(s);
   }
+  // Letters in binary start 0100, 0101, 0110 or 0111: prose without those strings costs no scan.
+  if (text.includes('0110') || text.includes('0111') || text.includes('0100')) BINARY_RUN.lastIndex = 0;
+  else BINARY_RUN.lastIndex = text.length;
+  for (let m = BINARY_RUN.exec(text); m !== null; m = BINARY_RUN.exec(text)) {
+    const s = String.fromCharCode(...m[0].match(/[01]{8}/g)!.map((b) => parseInt(b, 2)));
+    if (printable(s)) out.push(s);
+  }
   if (text.includes('&#') || text.includes('\\u')) {
     ENTITIES_OR_U.lastIndex = 0;
     for (let m = ENTITIES_OR_U.exec(text); m !== null; m = ENTITIES_OR_U.exec(text)) out.push(unescapeRun(m[0]));
   }
   return out;
+}
+
+// Bytes written as eight binary digits each (`01101001 01100111 …`).
+const BINARY_RUN = /(?<![01])(?:[01]{8}[ ,]?){6,}/g;
+// RFC 4648 base32: upper-case letters and 2–7, padded with `=`.
+const BASE32 = /^[A-Z2-7]{16,}={0,6}$/;
+const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function fromBase32(run: string): string {
+  const bytes: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of run.replace(/=+$/, '')) {
+    value = (value << 5) | BASE32_ALPHABET.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((value >> bits) & 0xff);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
 }
 
 // Bytes written as hex pairs with separators (`72 65 76 …`, `72:65:76`).

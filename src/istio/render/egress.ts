@@ -3,6 +3,7 @@
 // the gateway originates TLS to Google. ServiceEntries, the egress Gateway,
 // VirtualServices, the TLS-originating DestinationRule and the CUSTOM policy.
 import type { GatewaySpec } from '../../config/schema.js';
+import { VERTEX_REPEATABLE_PATHS } from '../../providers/vertex.js';
 import { GRPC_PROVIDER, HTTP_PROVIDER, wardenLabels, type Manifest, type RenderOptions } from '../manifest.js';
 
 /**
@@ -76,9 +77,14 @@ export function egress(name: string, hosts: string[], spec: GatewaySpec, o: Rend
       spec: {
         hosts: [host],
         gateways: ['mesh', 'vertex-egress'],
+        // Calls safe to repeat keep the mesh's retry policy (Istio's default retries a 503 twice); any
+        // other call (an interaction's, a cache's or a job's creation, training, admin) is never sent
+        // twice, by the caller's sidecar or the gateway: attempts 0. Warden does not retry under Envoy.
         http: [
-          { match: [{ gateways: ['mesh'], port: 80 }], route: [{ destination: { host: egressService, port: { number: 80 } } }] },
-          { match: [{ gateways: ['vertex-egress'], port: 80 }], route: [{ destination: { host, port: { number: 443 } } }] },
+          { match: [{ gateways: ['mesh'], port: 80, uri: { regex: VERTEX_REPEATABLE_PATHS } }], route: [{ destination: { host: egressService, port: { number: 80 } } }] },
+          { match: [{ gateways: ['mesh'], port: 80 }], route: [{ destination: { host: egressService, port: { number: 80 } } }], retries: { attempts: 0 } },
+          { match: [{ gateways: ['vertex-egress'], port: 80, uri: { regex: VERTEX_REPEATABLE_PATHS } }], route: [{ destination: { host, port: { number: 443 } } }] },
+          { match: [{ gateways: ['vertex-egress'], port: 80 }], route: [{ destination: { host, port: { number: 443 } } }], retries: { attempts: 0 } },
         ],
       },
     })),

@@ -94,7 +94,10 @@ export function mcpEgress(name: string, servers: McpServer[], o: RenderOptions, 
       spec: { selector: o.egressSelector, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts }] },
     },
     ...servers.map((s, i) => {
-      const upstream = { route: [{ destination: { host: s.host, port: { number: s.port } } }] };
+      // A tool call may act (delete, send, pay): no route retries one, by the caller's sidecar or the gateway
+      // (Istio's default retries a 503 twice). Warden does not retry under Envoy either.
+      const once = { attempts: 0 };
+      const upstream = { route: [{ destination: { host: s.host, port: { number: s.port } } }], retries: once };
       return {
         apiVersion: 'networking.istio.io/v1',
         kind: 'VirtualService',
@@ -103,7 +106,7 @@ export function mcpEgress(name: string, servers: McpServer[], o: RenderOptions, 
           hosts: [s.host],
           gateways: ['mesh', 'mcp-egress'],
           http: [
-            { match: [{ gateways: ['mesh'], port: 80 }], route: [{ destination: { host: egressService, port: { number: 80 } } }] },
+            { match: [{ gateways: ['mesh'], port: 80 }], route: [{ destination: { host: egressService, port: { number: 80 } } }], retries: once },
             ...(custom
               ? [{ name: HEADERS_ONLY_ROUTE, match: [{ gateways: ['mcp-egress'], port: 80, headers: { 'mcp-protocol-version': { regex: HEADERS_REVISION_PATTERN } } }], ...upstream }]
               : []),

@@ -5,8 +5,10 @@
 import type { Guardrails } from '../../../src/guardrails/guard.js';
 import { heldOut } from './held-out.js';
 import { heldOutRound2 } from './held-out-2.js';
+import { heldOutRound3 } from './held-out-3.js';
 import { INJECTION_EN, INJECTION_I18N, INJECTION_OBFUSCATED } from './injection.js';
 import { INJECTION_EN_3, INJECTION_I18N_3, INJECTION_OBFUSCATED_3, NEGATIVES_3 } from './injection-general-3.js';
+import { INJECTION_EN_4, INJECTION_I18N_4, INJECTION_OBFUSCATED_4, NEGATIVES_4 } from './injection-general-4.js';
 import { INJECTION_EN_GENERAL, INJECTION_I18N_GENERAL, INJECTION_OBFUSCATED_GENERAL, NEGATIVES_GENERAL } from './injection-general.js';
 import { NEGATIVES } from './negatives.js';
 import { PII } from './pii.js';
@@ -19,7 +21,8 @@ let all: Case[] | undefined;
 export function corpus(): Case[] {
   all ??= [...PII, ...documentedSecrets(), ...otherSecrets(), ...INJECTION_EN, ...INJECTION_I18N, ...INJECTION_OBFUSCATED, ...NEGATIVES,
     ...INJECTION_EN_GENERAL, ...INJECTION_I18N_GENERAL, ...INJECTION_OBFUSCATED_GENERAL, ...NEGATIVES_GENERAL,
-    ...INJECTION_EN_3, ...INJECTION_I18N_3, ...INJECTION_OBFUSCATED_3, ...NEGATIVES_3, ...heldOut(), ...heldOutRound2()];
+    ...INJECTION_EN_3, ...INJECTION_I18N_3, ...INJECTION_OBFUSCATED_3, ...NEGATIVES_3,
+    ...INJECTION_EN_4, ...INJECTION_I18N_4, ...INJECTION_OBFUSCATED_4, ...NEGATIVES_4, ...heldOut(), ...heldOutRound2(), ...heldOutRound3()];
   return all;
 }
 

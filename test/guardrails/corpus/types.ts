@@ -22,8 +22,10 @@ export interface Case {
   kind: string;
   /** Written apart from the tuned-on cases and never tuned against. */
   heldOut?: boolean;
-  /** Which held-out set: 1, written with the first detectors; 2, written before the injection detector was made general. */
+  /** Which held-out set: 1, written with the first detectors; 2, written before the injection detector was made general; 3, written after it was tuned on the fourth batch. */
   round?: number;
+  /** The file a tuned-on batch came from (`general-4`…), to measure a new batch before tuning on it. */
+  batch?: string;
 }
 
 export const c = (category: Category, kind: string, text: string, value?: string): Case => (value === undefined ? { category, kind, text } : { category, kind, text, value });
