@@ -11,6 +11,7 @@ import type { Logger } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestTrace } from '../telemetry/tracing.js';
 import { traceIdOf } from '../telemetry/trace-id.js';
+import { mcpErrorCode } from '../mcp/errors.js';
 import type { Exchange } from './exchange.js';
 
 /** OpenTelemetry GenAI operation names for the operations that have one. */
@@ -156,9 +157,19 @@ export class Recorder {
     const call = rec.mcp!;
     const version = versionLabel(call.protocolVersion);
     const ok = rec.status < 400 && call.result !== 'error' && !ex.error;
-    const error = ex.error?.reason ?? (call.result === 'tool_error' ? 'tool_error' : call.errorCode !== undefined ? String(call.errorCode) : rec.status >= 400 ? String(rec.status) : '');
+    const code = codeLabel(rpcCode(ex, rec, call));
+    const error = ex.error?.reason ?? (call.result === 'tool_error' ? 'tool_error' : code || (rec.status >= 400 ? String(rec.status) : ''));
     m.mcpOperationDuration.observe(
-      { route: rec.route ?? '', mcp_method_name: rec.operation ?? '', gen_ai_tool_name: m.toolLabel(call.tool ?? call.prompt, ok), error_type: error, mcp_protocol_version: version },
+      {
+        route: rec.route ?? '',
+        mcp_method_name: rec.operation ?? '',
+        gen_ai_tool_name: m.toolLabel(call.tool, ok),
+        gen_ai_prompt_name: m.toolLabel(call.prompt, ok),
+        gen_ai_operation_name: call.tool !== undefined ? 'execute_tool' : '',
+        error_type: error,
+        rpc_response_status_code: code,
+        mcp_protocol_version: version,
+      },
       latencyMs / 1000,
     );
     const seconds = ex.mcp?.sessionSeconds;
@@ -195,6 +206,17 @@ const MCP_VERSIONS = new Set(['2024-11-05', '2025-03-26', '2025-06-18', '2025-11
 
 function versionLabel(v: string | undefined): string {
   return v === undefined ? '' : MCP_VERSIONS.has(v) ? v : 'other';
+}
+
+/** The JSON-RPC error code the caller got: Warden's refusal's, or the server's error (or a blocked answer's); none for a result. */
+function rpcCode(ex: Exchange, rec: AuditRecord, m: AuditMcp): number | undefined {
+  return m.errorCode ?? (ex.error ? mcpErrorCode(ex.error, rec.status) : undefined);
+}
+
+/** A code as a label value: JSON-RPC's, MCP's and Warden's ranges (-32768 to -31000) as they are, a server's own codes `other`. */
+function codeLabel(code: number | undefined): string {
+  if (code === undefined) return '';
+  return Number.isInteger(code) && code >= -32768 && code <= -31000 ? String(code) : 'other';
 }
 
 /** The request span's name and attributes, from its record. */
@@ -250,7 +272,8 @@ function endMcpTrace(ex: Exchange, trace: RequestTrace, rec: AuditRecord, m: Aud
   if (m.session) attrs['mcp.session.id'] = m.session;
   if (m.protocolVersion) attrs['mcp.protocol.version'] = m.protocolVersion;
   if (m.id !== undefined) attrs['jsonrpc.request.id'] = m.id;
-  if (m.errorCode !== undefined) attrs['rpc.response.status_code'] = String(m.errorCode);
+  const code = rpcCode(ex, rec, m);
+  if (code !== undefined) attrs['rpc.response.status_code'] = String(code);
   if (rec.policy) attrs['warden.policy'] = rec.policy;
   if (rec.principal) attrs['enduser.id'] = rec.principal;
   const error = ex.error?.reason ?? (m.result === 'tool_error' ? 'tool_error' : m.errorCode !== undefined ? String(m.errorCode) : failed ? String(rec.status) : undefined);

@@ -12,6 +12,7 @@ import type { Exchange } from '../admission/exchange.js';
 import type { Recorder } from '../admission/record.js';
 import { noRouteMessage, resolveRequestTarget } from '../admission/request-target.js';
 import type { Route } from '../admission/route.js';
+import { METADATA_DECISION, METADATA_TARGET, metadataResponse, type MetadataAnswer } from '../mcp/resource-metadata.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { Principal, RequestInfo } from '../types.js';
 import type { CheckInput } from './check-request.js';
@@ -26,6 +27,8 @@ export interface CheckerParts extends AdmissionParts {
   fallbackProvider: Provider;
   /** A check that takes longer is refused, so that Warden, not Envoy's timeout, says why. */
   timeoutMs: number;
+  /** Documents Warden serves itself: MCP routes' OAuth Protected Resource Metadata. */
+  metadata?: (req: RequestInfo) => MetadataAnswer | undefined;
 }
 
 /** What Envoy's access log and later filters see of the decision. Never a secret. */
@@ -55,6 +58,8 @@ export type Verdict =
   | { allowed: false; metadata: CheckMetadata; error: WardenError; response: RenderedError };
 
 const CHECK_SPAN = { 'warden.ext_authz': true };
+/** The gRPC status of a check Envoy must answer itself with Warden's document: any but OK makes it send the denied response. */
+const SERVED = new WardenError('PERMISSION_DENIED', 'ANSWERED_BY_WARDEN', 'a document Warden serves itself');
 const ANONYMOUS: Principal = Object.freeze({ groups: [], methods: [] }) as Principal;
 
 export class Checker {
@@ -67,8 +72,10 @@ export class Checker {
   /**
    * @param opts.budgetMs the caller's own deadline, when it sent one (gRPC)
    * @param opts.removesQuery whether the protocol can remove query parameters upstream (gRPC yes, HTTP no)
+   * @param opts.okAllows the protocol takes any 2xx answer for an allow (HTTP: Envoy's ext_authz forwards
+   *   the request on 200), so a refusal must not be one, and no document can be answered
    */
-  async check(input: CheckInput, opts: { budgetMs?: number; removesQuery: boolean }): Promise<Verdict> {
+  async check(input: CheckInput, opts: { budgetMs?: number; removesQuery: boolean; okAllows?: boolean }): Promise<Verdict> {
     // Size and digest of the body only when Envoy sent all of it: a partial body's are not the request's.
     const whole = input.body.partial ? undefined : input.body.buffer;
     const ex: Exchange = {
@@ -83,6 +90,8 @@ export class Checker {
     try {
       // Normalized here as in the proxy: classify and policy see the path Istio's policies would.
       resolveRequestTarget(input.req, this.parts.requestTarget);
+      const served = opts.okAllows ? undefined : this.parts.metadata?.(input.req);
+      if (served) return this.serve(ex, served);
       const route = this.route(input);
       ex.route = route;
       if (input.problem) throw input.problem;
@@ -104,12 +113,31 @@ export class Checker {
       const error = toWardenError(e);
       ex.error = error;
       ex.trace?.fail(error.reason);
-      const response = (ex.route?.provider ?? this.parts.fallbackProvider).renderError(error, ex.req.id, { req: ex.req, principal: ex.principal, target: ex.target, route: ex.route?.spec });
+      let response = (ex.route?.provider ?? this.parts.fallbackProvider).renderError(error, ex.req.id, { req: ex.req, principal: ex.principal, target: ex.target, route: ex.route?.spec });
+      // An MCP call's refusal goes as HTTP 200 with the JSON-RPC error for its id (its SDK rejects that call);
+      // where 200 means allow, it keeps the refusal's own status, with the same body: never forwarded.
+      if (opts.okAllows && response.status < 300) response = { ...response, status: error.httpStatus >= 300 ? error.httpStatus : 403 };
       ex.status = response.status;
       return { allowed: false, metadata: metadataOf(ex), error, response };
     } finally {
       this.parts.recorder.record(ex);
     }
+  }
+
+  /**
+   * An MCP route's Protected Resource Metadata, answered by Envoy for Warden: the check's denied
+   * response is the document, with its status (200), so that an MCP client signs in through Envoy.
+   * Recorded against its route as the proxy records it; the access log's decision is allow.
+   */
+  private serve(ex: Exchange, m: MetadataAnswer): Verdict {
+    ex.route = this.parts.matchRoute({ ...ex.req, path: m.route.match.pathPrefix ?? '/' });
+    ex.target = METADATA_TARGET;
+    ex.decision = METADATA_DECISION;
+    ex.status = m.status;
+    const { body, headers } = metadataResponse(m, ex.req.method, ex.req.id);
+    // Envoy sets the length of the body it sends.
+    delete headers['content-length'];
+    return { allowed: false, metadata: metadataOf(ex), error: SERVED, response: { status: m.status, headers, body: body.toString('utf8') } };
   }
 
   private route(input: CheckInput): Route {

@@ -8,6 +8,9 @@
 //                   originating DestinationRule (render/egress), and Warden on the
 //                   model hosts: the CUSTOM policy (ext_authz form, render/egress) or
 //                   the EnvoyFilter inserting ext_proc (ext_proc form, render/extproc).
+//   MCP egress      the same for the MCP servers the config's mcp routes name
+//                   (render/mcp), with the route that checks 2026-07-28 calls
+//                   from their headers alone.
 // Apart from it, the mesh's side for `istioctl install -f`: an IstioOperator
 // with meshConfig.extensionProviders (render/mesh), which is no cluster
 // object and must not sit in the apply stream.
@@ -18,11 +21,12 @@
 // (render/secret-files), so that a rotated key reaches the running pod.
 import { stringify } from 'yaml';
 import type { LoadedConfig } from '../config/load.js';
-import { portsOf, wardenLabels, type Manifest, type RenderOptions } from './manifest.js';
+import { GRPC_PROVIDER, HTTP_PROVIDER, portsOf, wardenLabels, type Manifest, type RenderOptions } from './manifest.js';
 import { autoscaler, disruptionBudget } from './render/autoscaling.js';
 import { configMap, deployment, ephemeralAuditStore } from './render/deployment.js';
 import { egress, vertexHosts } from './render/egress.js';
 import { extProcEnvoyFilter } from './render/extproc.js';
+import { mcpEgress, mcpServers } from './render/mcp.js';
 import { rewriteConfigPaths, secretLayout } from './render/secret-files.js';
 import { meshConfig } from './render/mesh.js';
 import { configDocumentsNote, portAccess, strictMtls } from './render/policies.js';
@@ -87,6 +91,14 @@ export function renderManifests(config: LoadedConfig, configText: string, o: Ren
 
   const mode = o.mode ?? (spec.extAuthz ? 'ext-authz' : 'ext-proc');
   const hosts = vertexHosts(spec);
+  const mcp = mcpServers(spec);
+  if (mcp.inMesh.length) {
+    notes.push(
+      `the MCP route(s) ${mcp.inMesh.join(', ')} forward to a server inside the mesh, which the egress gateway never sees: ` +
+        `nothing is rendered for it; callers reach it through Warden itself (http://${serviceHost}:${ports.http}, the route's path), ` +
+        'and a mesh policy on the server should admit only Warden (docs/mcp.md, In the mesh)',
+    );
+  }
   const manifests: Manifest[] = [
     configMap(meta(`${name}-config`), podConfig),
     deployment(name, meta(name), labels, ports, spec, o, secret, podConfig),
@@ -96,7 +108,10 @@ export function renderManifests(config: LoadedConfig, configText: string, o: Ren
     strictMtls(meta(name), labels),
     portAccess(meta(`${name}-ext-authz-callers`), labels, ports, o),
     ...egress(name, hosts, spec, o, mode === 'ext-authz'),
-    ...(mode === 'ext-proc' && spec.extProc ? [extProcEnvoyFilter(serviceHost, spec.extProc.grpc.port, hosts, spec.extProc, o, name)] : []),
+    ...mcpEgress(name, mcp.servers, o, spec.extAuthz?.grpc ? GRPC_PROVIDER : HTTP_PROVIDER, mode === 'ext-authz'),
+    ...(mode === 'ext-proc' && spec.extProc
+      ? [extProcEnvoyFilter(serviceHost, spec.extProc.grpc.port, [...hosts, ...mcp.servers.map((m) => m.host)], spec.extProc, o, name)]
+      : []),
   ];
   return { manifests, meshConfig: meshConfig(serviceHost, spec, ports, config.requestAuthentications.map((r) => r.value)), notes, warnings };
 }

@@ -26,25 +26,31 @@ export function renderMcpError(e: WardenError, requestId: string, ctx?: ErrorCon
   const headers: Record<string, string> = {};
   for (const k in err.headers) if (k.toLowerCase() !== 'content-type' && k.toLowerCase() !== 'www-authenticate') headers[k] = err.headers[k]!;
   let status = err.httpStatus;
-  let code = wardenCode(err.httpStatus);
+  const code = mcpErrorCode(err);
   if (err.httpStatus === 401) {
     const invalid = NO_TOKEN.has(err.reason) ? undefined : { code: 'invalid_token', description: err.message };
     headers['www-authenticate'] = ctx?.route ? challenge(ctx.route, ctx.req, invalid) : (err.headers['www-authenticate'] ?? 'Bearer realm="warden"');
-  } else if (err.reason === 'MCP_HEADER_MISMATCH') {
-    code = HEADER_MISMATCH;
-  } else if (err.reason === 'MALFORMED_JSON') {
-    code = PARSE_ERROR;
-  } else if (err.reason === 'MCP_NAME_INVALID') {
-    code = INVALID_PARAMS;
-  } else if ((err.code === 'INVALID_ARGUMENT' || err.code === 'FAILED_PRECONDITION') && err.httpStatus === 400) {
-    // A message that is not a request Warden can pass; too large (413) or of another type (415) keep their own codes.
-    code = INVALID_REQUEST;
   }
   // A refused request the client is waiting on: answered like any other call, so its SDK rejects that call.
   const answersCall = call?.kind === 'request' && call.id !== undefined;
   if (answersCall && status !== 401 && err.reason !== 'MCP_HEADER_MISMATCH' && err.code !== 'NOT_FOUND' && status !== 499) status = 200;
   headers['content-type'] = 'application/json';
   return { status, headers, body: JSON.stringify(errorResponse(err, answersCall ? call!.id : undefined, code, requestId)) };
+}
+
+/**
+ * The JSON-RPC error code a refusal is answered with: JSON-RPC's and MCP's own for a message that
+ * cannot be passed, else Warden's (-31000 minus the HTTP status). `answered`: the HTTP status the
+ * caller got, when known (a policy refusal of a caller without identity goes as 401).
+ */
+export function mcpErrorCode(err: WardenError, answered?: number): number {
+  if (answered === 401) return wardenCode(401);
+  if (err.reason === 'MCP_HEADER_MISMATCH') return HEADER_MISMATCH;
+  if (err.reason === 'MALFORMED_JSON') return PARSE_ERROR;
+  if (err.reason === 'MCP_NAME_INVALID') return INVALID_PARAMS;
+  // A message that is not a request Warden can pass; too large (413) or of another type (415) keep their own codes.
+  if ((err.code === 'INVALID_ARGUMENT' || err.code === 'FAILED_PRECONDITION') && err.httpStatus === 400) return INVALID_REQUEST;
+  return wardenCode(err.httpStatus);
 }
 
 /** Policy refused a caller without any identity, on a route that tells clients where to sign in: 401 instead of 403. */

@@ -32,6 +32,13 @@ export function headersTrusted(protocolVersion: string | undefined): boolean {
   return protocolVersion !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(protocolVersion) && protocolVersion >= HEADERS_REVISION;
 }
 
+/**
+ * The versions headersTrusted takes, as one RE2 pattern matched against the whole header value
+ * (Envoy's `safe_regex`, Istio's `regex` header match): `warden istio render` routes such requests to a
+ * route whose ext_authz check is sent without the body. A date from 2026-07-28 on, written out.
+ */
+export const HEADERS_REVISION_PATTERN = '2026-07-(2[89]|3[01])|2026-(0[89]|1[0-2])-[0-9]{2}|(202[7-9]|20[3-9][0-9])-[0-9]{2}-[0-9]{2}';
+
 const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 
 /** An `Mcp-Name` / `Mcp-Param-*` value as sent: plain, or `=?base64?…?=` (UTF-8). Undefined when malformed. */

@@ -11,6 +11,8 @@ import { jwksRefreshChannel, onTokenMint, type JwksRefreshEvent, type TokenMintE
 
 // Up to the default route timeout (300 s): long generations and streams land in a bucket, not +Inf.
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/** mcp.server.operation.duration's bucket boundaries, as OpenTelemetry's MCP conventions advise them. */
+const MCP_OPERATION_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
 /** gen_ai.client.token.usage's bucket boundaries, as the convention gives them (powers of 4). */
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 /** The label value of models past the bound, or never answered. */
@@ -51,7 +53,9 @@ export class Metrics {
   readonly configInfo: Gauge<'hash'>;
   readonly configReloads: Counter<'result'>;
   /** MCP calls as the server side sees them (OTel's mcp.server.operation.duration). */
-  readonly mcpOperationDuration: Histogram<'route' | 'mcp_method_name' | 'gen_ai_tool_name' | 'error_type' | 'mcp_protocol_version'>;
+  readonly mcpOperationDuration: Histogram<
+    'route' | 'mcp_method_name' | 'gen_ai_tool_name' | 'gen_ai_prompt_name' | 'gen_ai_operation_name' | 'error_type' | 'rpc_response_status_code' | 'mcp_protocol_version'
+  >;
   /** MCP sessions that ended (DELETE), from initialize to their end (OTel's mcp.server.session.duration). */
   readonly mcpSessionDuration: Histogram<'route' | 'mcp_protocol_version'>;
   private readonly toolLabels = new Set<string>();
@@ -88,8 +92,9 @@ export class Metrics {
     this.configInfo = new Gauge({ name: 'warden_config_info', help: 'Always 1; the label is the hash of the config in service (the first 16 hex digits of its SHA-256)', labelNames: ['hash'], registers });
     this.configReloads = counter('warden_config_reloads_total', 'Config reloads (file change or SIGHUP), by result: applied, rejected (the running config stays)', ['result']);
     this.mcpOperationDuration = histogram('mcp_server_operation_duration_seconds', 'MCP requests and notifications, from their arrival to the last byte of the answer', [
-      'route', 'mcp_method_name', 'gen_ai_tool_name', 'error_type', 'mcp_protocol_version',
-    ]);
+      'route', 'mcp_method_name', 'gen_ai_tool_name', 'gen_ai_prompt_name', 'gen_ai_operation_name', 'error_type', 'rpc_response_status_code', 'mcp_protocol_version',
+    ], MCP_OPERATION_BUCKETS);
+    // Not the convention's boundaries (the operation's, up to 300 s): sessions last minutes to hours.
     this.mcpSessionDuration = histogram('mcp_server_session_duration_seconds', 'MCP sessions ended by their client, from initialize to DELETE', ['route', 'mcp_protocol_version'], [
       1, 10, 60, 300, 900, 3600, 4 * 3600, 24 * 3600,
     ]);

@@ -32,6 +32,12 @@ export interface EnvoyOptions {
   retryPolicy?: object;
   /** The virtual host's `typed_per_filter_config`, by filter name (enables a filter the listener disables). */
   perFilterConfig?: Record<string, object>;
+  /**
+   * Routes before the catch-all one in the catch-all virtual host, to `routeTo` too: an Envoy route `match`
+   * (`prefix`, `headers`, …) and the route's own `typed_per_filter_config`, as istiod builds them from a
+   * VirtualService's http route and an EnvoyFilter's HTTP_ROUTE patch.
+   */
+  routes?: { name: string; match: object; perFilterConfig?: Record<string, object> }[];
   /** Virtual hosts before the catch-all one, routed the same way, each with its own per-filter config. */
   otherHosts?: { domains: string[]; perFilterConfig?: Record<string, object> }[];
   /** Extra access log fields: name → Envoy format string. */
@@ -182,7 +188,7 @@ function bootstrap(o: EnvoyOptions, logFile: string): object {
                       name: 'local',
                       virtual_hosts: [
                         ...(o.otherHosts ?? []).map((h, i) => virtualHost(`other-${i}`, h.domains, route, h.perFilterConfig)),
-                        virtualHost('all', ['*'], route, o.perFilterConfig),
+                        virtualHost('all', ['*'], route, o.perFilterConfig, o.routes),
                       ],
                     },
                     http_filters: [
@@ -201,11 +207,14 @@ function bootstrap(o: EnvoyOptions, logFile: string): object {
   };
 }
 
-function virtualHost(name: string, domains: string[], route: object, perFilterConfig: Record<string, object> | undefined): object {
+function virtualHost(name: string, domains: string[], route: object, perFilterConfig: Record<string, object> | undefined, before: EnvoyOptions['routes'] = []): object {
   return {
     name,
     domains,
-    routes: [{ match: { prefix: '/' }, route }],
+    routes: [
+      ...before.map((r) => ({ name: r.name, match: r.match, route, ...(r.perFilterConfig ? { typed_per_filter_config: r.perFilterConfig } : {}) })),
+      { match: { prefix: '/' }, route },
+    ],
     ...(perFilterConfig ? { typed_per_filter_config: perFilterConfig } : {}),
   };
 }

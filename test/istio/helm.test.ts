@@ -480,6 +480,54 @@ spec:
     assert.match(await failure(config, { extProc: { enabled: true } }), /extProc\.enabled, but ports\.grpcExtProc is 0/);
   });
 
+  it('MCP servers (egress.mcpServers): installs what `warden istio render -c` writes for a config with mcp routes, in both forms', async () => {
+    const config = (form: string, vertex = true) => `apiVersion: warden.dev/v1alpha1
+kind: Gateway
+metadata: {name: edge, namespace: ai-gateway}
+spec:
+  listen: {host: 0.0.0.0, port: 8080}
+  admin: {host: 0.0.0.0, port: 9901, auth: {oidc: {issuer: "https://idp.example.com", clientId: warden-console}}}
+  ${form}
+  routes:
+${vertex ? '    - {name: us, provider: vertex, match: {host: us-central1-aiplatform.googleapis.com}, upstream: https://us-central1-aiplatform.googleapis.com}\n' : ''}    - {name: tools, provider: mcp, match: {pathPrefix: /mcp}, upstream: "https://mcp.example.com/mcp"}
+    - {name: plain, provider: mcp, match: {host: tools.partner.example, pathPrefix: /mcp}, upstream: "http://tools.partner.example:8080/mcp"}
+`;
+    const src = join(dir, 'render-mcp');
+    mkdirSync(src, { recursive: true });
+    const { istio } = await import('../../src/cli/istio.js');
+    const mcpServers = [{ host: 'mcp.example.com' }, { host: 'tools.partner.example', port: 8080, tls: false }];
+    // The last: a gateway for MCP servers only, no Vertex objects (egress.hosts: []).
+    for (const [form, values, vertex] of [
+      ['extAuthz: {grpc: {port: 9191}}', { egress: { mcpServers } }, true],
+      ['extProc: {grpc: {port: 9193}}', { ports: { grpcExtAuthz: 0, grpcExtProc: 9193 }, extProc: { enabled: true }, egress: { mcpServers } }, true],
+      ['extAuthz: {grpc: {port: 9191}}', { egress: { hosts: [], mcpServers } }, false],
+    ] as const) {
+      writeFileSync(join(src, 'warden.yaml'), config(form, vertex));
+      const errors: string[] = [];
+      const orig = console.error;
+      console.error = (m: string) => errors.push(m);
+      try {
+        assert.equal(await istio(['render', '-c', join(src, 'warden.yaml'), '-o', join(src, 'out.yaml')]), 0, errors.join('\n'));
+      } finally {
+        console.error = orig;
+      }
+      const render = parseManifests(readFileSync(join(src, 'out.yaml'), 'utf8'));
+      const chart = await rendered(config(form, vertex), values, [], 'edge', 'ai-gateway');
+      assertValidManifests(chart);
+      const id = (d: Doc) => `${d.kind} ${d.metadata.namespace ?? 'ai-gateway'}/${d.metadata.name}`;
+      assert.deepEqual(chart.map(id).sort(), render.map(id).sort(), form);
+      assert.equal(chart.some((d) => d.metadata.name === 'vertex-ai'), vertex, form);
+      assert.ok(chart.some((d) => d.metadata.name === 'mcp-egress-1'), form);
+      for (const d of chart) {
+        const twin = render.find((r) => id(r) === id(d))!;
+        const ours = structuredClone(d);
+        if (!ours.metadata.namespace) ours.metadata.namespace = 'ai-gateway';
+        if (ours.kind === 'Deployment') delete ours.spec!.template.spec.containers[0].imagePullPolicy;
+        assert.deepEqual(ours, twin, `${form}: ${id(d)}`);
+      }
+    }
+  });
+
   it('opens the admin port only to the metrics scraper (metrics.namespaces, metrics.principals), and has the probes rewritten', async () => {
     const base = { files: { items: [{ key: 'service-account.json' }] } };
     const warden = { namespace: 'warden', labels: { 'app.kubernetes.io/name': 'warden', 'app.kubernetes.io/instance': 'warden' } };

@@ -475,6 +475,74 @@ spec:
     assert.deepEqual(svc.spec!.ports.at(-1), { name: 'grpc-ext-proc', port: 9193, targetPort: 'grpc-ext-proc', protocol: 'TCP', appProtocol: 'grpc' });
   });
 
+  it('MCP routes: their servers leave through the egress gateway like the Vertex hosts, Warden asked for them only; 2026-07-28 calls are checked without the body', async () => {
+    const mcp = CONFIG.replace('  credentials:\n', `    - {name: tools, provider: mcp, match: {pathPrefix: /mcp}, upstream: "https://mcp.example.com/mcp"}
+    - {name: plain, provider: mcp, match: {host: tools.partner.example, pathPrefix: /mcp}, upstream: "http://tools.partner.example:8080/mcp"}
+    - {name: inside, provider: mcp, match: {pathPrefix: /inside/mcp}, upstream: "http://mcp-server.tools.svc:8080/mcp"}
+  credentials:
+`);
+    const r = await render(mcp, 'mcp.yaml', ['--mesh-config-out', join(dir, 'mcp-mesh.yaml')]);
+    assert.equal(r.code, 0, r.errors);
+    assertValidManifests(r.docs);
+    const get = (kind: string, name: string) => r.docs.find((d) => d.kind === kind && d.metadata.name === name) ?? assert.fail(`no ${kind} ${name}`);
+    const hosts = ['mcp.example.com', 'tools.partner.example'];
+    assert.deepEqual(get('Gateway', 'mcp-egress').spec!.servers[0].hosts, hosts);
+    assert.deepEqual(get('ServiceEntry', 'mcp-server-0').spec!.ports, [{ number: 80, name: 'http', protocol: 'HTTP' }, { number: 443, name: 'https', protocol: 'HTTPS' }]);
+    assert.deepEqual(get('ServiceEntry', 'mcp-server-1').spec!.ports, [{ number: 80, name: 'http', protocol: 'HTTP' }, { number: 8080, name: 'http-upstream', protocol: 'HTTP' }]);
+    assert.deepEqual(get('DestinationRule', 'mcp-tls-origination-0').spec!.trafficPolicy.portLevelSettings, [{ port: { number: 443 }, tls: { mode: 'SIMPLE' } }]);
+    assert.ok(!r.docs.some((d) => d.metadata.name === 'mcp-tls-origination-1'), 'an http upstream: no TLS to originate');
+    // The server inside the mesh never passes the gateway: nothing for it, and a note says how callers reach it.
+    assert.ok(!r.docs.some((d) => d.kind !== 'ConfigMap' && JSON.stringify(d).includes('mcp-server.tools.svc')));
+    assert.match(r.errors, /note: the MCP route\(s\) inside \(mcp-server\.tools\.svc:8080\) forward to a server inside the mesh.*http:\/\/warden\.ai-gateway\.svc\.cluster\.local:8080/);
+
+    // Istio asks Warden for the MCP hosts (and the Vertex host), for nothing else.
+    const custom = get('AuthorizationPolicy', 'mcp-ext-authz');
+    assert.deepEqual([custom.spec!.action, custom.spec!.provider.name, custom.spec!.rules[0].to[0].operation.hosts], ['CUSTOM', 'warden-ext-authz-grpc', hosts]);
+    const egress = (host: string) => meshDecision(r.docs, EGRESS_GATEWAY, { host, port: 80, from: { namespace: 'web' } });
+    for (const h of hosts) assert.deepEqual(egress(h), { asks: ['warden-ext-authz-grpc'], decision: 'allow', reason: 'no ALLOW policy applies' }, h);
+    assert.deepEqual(egress('api.github.com').asks, []);
+    assert.deepEqual(egress(VERTEX).asks, ['warden-ext-authz-grpc']);
+
+    // A 2026-07-28 call takes the headers-only route, whose ext_authz check carries no body; any other the body route.
+    const vs = get('VirtualService', 'mcp-egress-0').spec!;
+    assert.deepEqual(vs.http.map((h: { name?: string }) => h.name ?? ''), ['', 'mcp-headers-only', '']);
+    const revision = new RegExp(`^(?:${vs.http[1].match[0].headers['mcp-protocol-version'].regex})$`);
+    for (const v of ['2026-07-28', '2026-07-31', '2026-11-25', '2027-03-01']) assert.match(v, revision);
+    for (const v of ['2025-06-18', '2025-11-25', '2026-07-27', '2026-06-30', 'x2026-07-28', '']) assert.doesNotMatch(v, revision);
+    assert.deepEqual(vs.http[1].route, [{ destination: { host: 'mcp.example.com', port: { number: 443 } } }]);
+    // A tool call is never sent twice (Istio's default retries a 503).
+    assert.deepEqual(vs.http.map((h: { retries?: object }) => h.retries), [{ attempts: 0 }, { attempts: 0 }, { attempts: 0 }]);
+    assert.deepEqual(vs.http[2].route, vs.http[1].route);
+    const ef = get('EnvoyFilter', 'warden-mcp-headers-only');
+    const patches = ef.spec!.configPatches as { applyTo: string; match: any; patch: any }[];
+    assert.deepEqual(patches.map((p) => [p.applyTo, p.match.routeConfiguration.vhost.name, p.match.routeConfiguration.vhost.route.name]),
+      [['HTTP_ROUTE', 'mcp.example.com:80', 'mcp-headers-only'], ['HTTP_ROUTE', 'tools.partner.example:80', 'mcp-headers-only']]);
+    assert.deepEqual(patches[0]!.patch.value.typed_per_filter_config['envoy.filters.http.ext_authz'].check_settings, { disable_request_body_buffering: true });
+    // The HTTP provider sends the MCP headers Warden decides on.
+    const [op] = parseManifests(readFileSync(join(dir, 'mcp-mesh.yaml'), 'utf8'));
+    const http = op!.spec!.meshConfig.extensionProviders.find((p: { name: string }) => p.name === 'warden-ext-authz-http').envoyExtAuthzHttp;
+    for (const h of ['mcp-session-id', 'mcp-protocol-version', 'mcp-method', 'mcp-name']) assert.ok(http.includeRequestHeadersInCheck.includes(h), h);
+
+    // The ext_proc form: the filter on the MCP hosts' virtual hosts too, and neither CUSTOM policy nor headers-only route.
+    const proc = await render(mcp.replace(/  extAuthz:\n.*\n.*\n/, '  extProc: {grpc: {port: 9193}}\n'), 'mcp-proc.yaml');
+    assert.equal(proc.code, 0, proc.errors);
+    assertValidManifests(proc.docs);
+    const vhosts = (proc.docs.find((d) => d.kind === 'EnvoyFilter')!.spec!.configPatches as { applyTo: string; match: any }[])
+      .filter((p) => p.applyTo === 'VIRTUAL_HOST').map((p) => p.match.routeConfiguration.vhost.name);
+    assert.deepEqual(vhosts, ['europe-west4-aiplatform.googleapis.com:80', 'mcp.example.com:80', 'tools.partner.example:80']);
+    assert.ok(!proc.docs.some((d) => d.metadata.name === 'mcp-ext-authz' || d.metadata.name === 'warden-mcp-headers-only'));
+    assert.deepEqual(proc.docs.find((d) => d.metadata.name === 'mcp-egress-0')!.spec!.http.length, 2);
+
+    // A gateway for MCP servers only: nothing on a Vertex host it has no route for (Warden would refuse every call there).
+    const only = await render(mcp.replace(/    - name: vertex\n(      .*\n)+?(?=    - \{name: tools)/, ''), 'mcp-only.yaml');
+    assert.equal(only.code, 0, only.errors);
+    assertValidManifests(only.docs);
+    assert.ok(!only.docs.some((d) => /^vertex-/.test(d.metadata.name)), only.docs.map((d) => d.metadata.name).join(' '));
+    assert.ok(only.docs.some((d) => d.metadata.name === 'google-token-services'));
+    assert.deepEqual(meshDecision(only.docs, EGRESS_GATEWAY, { host: 'us-central1-aiplatform.googleapis.com', port: 80, from: { namespace: 'web' } }).asks, []);
+    assert.deepEqual(meshDecision(only.docs, EGRESS_GATEWAY, { host: 'mcp.example.com', port: 80, from: { namespace: 'web' } }).asks, ['warden-ext-authz-grpc']);
+  });
+
   it('a config serving both ext_authz and ext_proc: --mode says which form the egress gateway uses', async () => {
     const both = CONFIG.replace('  extAuthz:\n', '  extProc: {grpc: {port: 9193}}\n  extAuthz:\n');
     const unsaid = await render(both, 'both.yaml');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bufferedBody } from '../../src/admission/body.js';
 import { WardenError } from '../../src/errors.js';
-import { decodeHeaderValue, headersTrusted } from '../../src/mcp/jsonrpc.js';
+import { decodeHeaderValue, headersTrusted, HEADERS_REVISION_PATTERN } from '../../src/mcp/jsonrpc.js';
 import { renderMcpError } from '../../src/mcp/errors.js';
 import { checkMcpRequest, classifyMcp, mcpModelInBody } from '../../src/providers/mcp.js';
 import type { RouteSpec } from '../../src/config/schema.js';
@@ -88,6 +88,16 @@ describe('the 2026-07-28 header values', () => {
   });
   it('trusts revisions from 2026-07-28 on', () => {
     assert.deepEqual(['2026-07-28', '2027-01-01', '2025-11-25', undefined, 'DRAFT'].map(headersTrusted), [true, true, false, false, false]);
+  });
+  it('the pattern the mesh routes on (warden istio render) takes the same revisions, written as dates', () => {
+    // Envoy and Istio match a header regex against the whole value.
+    const pattern = new RegExp(`^(?:${HEADERS_REVISION_PATTERN})$`);
+    for (let day = Date.UTC(2020, 0, 1); day <= Date.UTC(2099, 11, 31); day += 86_400_000) {
+      const v = new Date(day).toISOString().slice(0, 10);
+      assert.equal(pattern.test(v), headersTrusted(v), v);
+    }
+    // Never a revision headersTrusted would not take: such a call would be checked without its body, and refused.
+    for (const v of ['2026-07-28 ', ' 2026-07-28', '2026-07-2', '2026-7-28', '20260728', 'DRAFT-2026-v1', '']) assert.equal(pattern.test(v), false, v);
   });
 });
 

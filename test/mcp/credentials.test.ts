@@ -1,7 +1,9 @@
 // Upstream credentials per caller on an MCP route, chosen by the identity
-// mapping rules: admins' calls carry a static secret; everyone else's a token
-// exchanged (RFC 8693) at the emulator's STS for the caller's own — so the
-// MCP server sees the user, and never the token the user sent Warden.
+// mapping rules: admins' calls carry a static secret; group gcp's Warden's
+// own Google access token (a service account's, minted by the emulator, as
+// for Google's MCP servers); everyone else's a token exchanged (RFC 8693) at
+// the emulator's STS for the caller's own — so the MCP server sees the user,
+// and never the token the user sent Warden.
 // Quotas per tool and per caller. `warden explain` on an MCP call.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -9,11 +11,15 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { spawn } from 'node:child_process';
 import { ADMIN, connect, READER, startMcpStack, type McpStack } from './stack.js';
 
+/** An agent of a Google project: reads as a reader, and reaches the server with Warden's Google credential. */
+const GCP_AGENT = { id: 'gcp-agent', secret: 'gcp-secret', groups: ['readers', 'gcp'] };
+
 describe('MCP upstream credentials, tool quotas, explain', () => {
   let s: McpStack;
   before(async () => {
     s = await startMcpStack({
       files: { 'admin-token.txt': 'static-admin-secret\n' },
+      googleCredentials: true,
       routes: ({ sse, emulator }) => `
     - name: federated
       provider: mcp
@@ -24,10 +30,14 @@ describe('MCP upstream credentials, tool quotas, explain', () => {
       credentials:
         - when: {groups: [admins]}
           credential: admin-static
+        - when: {groups: [gcp]}
+          credential: google-sa
       credential: on-behalf
   credentials:
     - name: admin-static
       bearer: {file: ./admin-token.txt}
+    - name: google-sa
+      google: {file: ./credentials/service-account.json}
     - name: on-behalf
       tokenExchange:
         tokenUrl: ${emulator}/sts/v1/token
@@ -41,6 +51,7 @@ describe('MCP upstream credentials, tool quotas, explain', () => {
         match: {tools: [delete_file]}
         requests: {limit: 1, per: 1m}`,
     });
+    s.emu.registerOidcClient(GCP_AGENT.id, GCP_AGENT.secret, GCP_AGENT.groups);
   });
   after(async () => {
     await s?.close();
@@ -70,6 +81,27 @@ describe('MCP upstream credentials, tool quotas, explain', () => {
       await admin.client.close();
     }
     assert.equal(s.sse.seen.slice(seen).find((r) => r.tool === 'search')!.headers.authorization, 'Bearer static-admin-secret');
+  });
+
+  it('sends Warden’s own Google token, minted by the emulator for its service account, for a caller the mapping gives it; never the caller’s', async () => {
+    const seen = s.sse.seen.length;
+    const agent = await connect(`${s.gw.url}/fed/mcp`, GCP_AGENT, s.emu.issuer);
+    try {
+      const r = await agent.client.callTool({ name: 'search', arguments: { query: 'q' } });
+      assert.deepEqual(r.content, [{ type: 'text', text: '3 results for q' }]);
+    } finally {
+      await agent.client.close();
+    }
+    const session = s.sse.seen.slice(seen);
+    const call = session.find((r) => r.tool === 'search')!;
+    const token = /^Bearer (.+)$/.exec(String(call.headers.authorization))?.[1];
+    assert.ok(token, 'a bearer token reached the server');
+    const info = s.emu.tokenInfo(token);
+    assert.equal(info?.identity, s.emu.serviceAccountEmail, 'the service account’s token, as the emulator minted it');
+    assert.equal(info?.grant, 'jwt-bearer');
+    // Every request of the session (initialize, the list, the call, the end) carried it; none the caller's own (a JWT of the dev issuer).
+    assert.ok(session.length >= 3);
+    for (const r of session) assert.equal(r.headers.authorization, `Bearer ${token}`, `${r.method} ${r.rpc ?? ''}`);
   });
 
   it('counts calls of a tool per caller, and refuses past the quota with a JSON-RPC error', async () => {

@@ -4,6 +4,7 @@
 // a JSON-RPC error its SDK raises, and gets tool results with secrets
 // redacted, over SSE and over JSON. Every call leaves one audit record.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { readAuditDb } from '../helpers/audit-db.js';
@@ -214,17 +215,43 @@ describe('MCP through Warden (official SDK client and server)', () => {
     // The list answer's record says how much was hidden.
     const lists = mcpRows(s).filter((r) => r.call.method === 'tools/list' && r.principal === `${s.emu.issuer}/reader-agent`);
     assert.deepEqual(lists[0]!.call.listed, { total: 6, shown: 5 });
+    // In the same hash chain as every record: `warden audit verify` with the config's key checks them all.
+    const verified = await new Promise<{ code: number; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['bin/warden.js', 'audit', 'verify', '-c', `${s.dir}/warden.yaml`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('close', (code) => resolve({ code: code ?? -1, out }));
+    });
+    assert.equal(verified.code, 0, verified.out);
+    const total = readAuditDb(s.auditDb, (db) => (db.prepare('SELECT count(*) AS n FROM audit').get() as { n: number }).n);
+    assert.ok(total >= calls.length);
+    assert.match(verified.out, /^OK: (\d+) record\(s\) in 1 chain\(s\) verified/);
+    assert.ok(Number(/^OK: (\d+)/.exec(verified.out)![1]) >= total, verified.out);
   });
 
   it('measures calls with OpenTelemetry’s MCP metric names', async () => {
+    const { client } = await connect(`${s.gw.url}/mcp`, READER, s.emu.issuer);
+    try {
+      await client.getPrompt({ name: 'summarize', arguments: { text: 'x' } });
+    } finally {
+      await client.close();
+    }
     const text = await (await fetch(`${s.gw.adminUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
     const count = (name: string, labels: Record<string, string>) => sample(text, `${name}_count`, labels) ?? 0;
     // The SDK client asks for its latest revision.
-    const labels = { route: 'tools', mcp_method_name: 'tools/call', mcp_protocol_version: '2025-11-25' };
-    assert.notEqual(count('mcp_server_operation_duration_seconds', { ...labels, gen_ai_tool_name: 'read_file', error_type: '' }), 0, 'read_file');
-    assert.notEqual(count('mcp_server_operation_duration_seconds', { ...labels, gen_ai_tool_name: 'fail', error_type: 'tool_error' }), 0, 'fail');
-    // A tool refused before the server answered it does not get a label of its own (callers choose names).
-    assert.notEqual(count('mcp_server_operation_duration_seconds', { ...labels, gen_ai_tool_name: 'other', error_type: 'POLICY_DENIED' }), 0, 'refused');
+    const version = { route: 'tools', mcp_protocol_version: '2025-11-25' };
+    const tool = { ...version, mcp_method_name: 'tools/call', gen_ai_prompt_name: '', gen_ai_operation_name: 'execute_tool' };
+    const ok = { error_type: '', rpc_response_status_code: '' };
+    assert.notEqual(count('mcp_server_operation_duration_seconds', { ...tool, ...ok, gen_ai_tool_name: 'read_file' }), 0, 'read_file');
+    assert.notEqual(count('mcp_server_operation_duration_seconds', { ...tool, gen_ai_tool_name: 'fail', error_type: 'tool_error', rpc_response_status_code: '' }), 0, 'fail');
+    // A tool refused before the server answered it does not get a label of its own (callers choose names); the code the caller got does.
+    assert.notEqual(count('mcp_server_operation_duration_seconds', { ...tool, gen_ai_tool_name: 'other', error_type: 'POLICY_DENIED', rpc_response_status_code: '-31403' }), 0, 'refused');
+    // A prompt is gen_ai.prompt.name, not a tool; no execute_tool.
+    const prompt = { ...version, ...ok, mcp_method_name: 'prompts/get', gen_ai_tool_name: '', gen_ai_operation_name: '' };
+    assert.notEqual(count('mcp_server_operation_duration_seconds', { ...prompt, gen_ai_prompt_name: 'summarize' }), 0, 'prompts/get');
+    // The convention's bucket boundaries (0.01 … 300 s).
+    const le = [...text.matchAll(/^mcp_server_operation_duration_seconds_bucket\{[^}]*le="([^"]+)"/gm)].map((m) => m[1]);
+    assert.deepEqual([...new Set(le)], ['0.01', '0.02', '0.05', '0.1', '0.2', '0.5', '1', '2', '5', '10', '30', '60', '120', '300', '+Inf']);
     assert.notEqual(count('mcp_server_session_duration_seconds', { route: 'tools', mcp_protocol_version: '2025-11-25' }), 0, 'a session ended by DELETE');
   });
 });

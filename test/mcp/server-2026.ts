@@ -32,8 +32,9 @@ function buildServer(): McpServer {
   return server;
 }
 
-export async function startMcpServer2026(): Promise<TestMcpServer2026> {
-  const handler = createMcpHandler(() => buildServer(), { legacy: 'reject' });
+/** `legacy`: also serve 2025-era clients, statelessly (no sessions), as the SDK's handler can. */
+export async function startMcpServer2026(o: { legacy?: boolean } = {}): Promise<TestMcpServer2026> {
+  const handler = createMcpHandler(() => buildServer(), { legacy: o.legacy ? 'stateless' : 'reject' });
   const seen: SeenRequest2026[] = [];
   let base = '';
   const http: Server = createServer(async (req, res) => {

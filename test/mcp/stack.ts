@@ -71,13 +71,21 @@ spec:
 /**
  * `routes` and `gateway` are YAML added to spec.routes and to spec; they get the servers' URLs.
  * `documents`: more documents (policies). `files`: written into the config's directory first.
+ * `googleCredentials`: the emulator's key files in `credentials/` there (service-account.json, …).
  */
 export async function startMcpStack(
-  extra: { routes?: (o: { sse: string; json: string; emulator: string }) => string; gateway?: string; documents?: string; files?: Record<string, string> } = {},
+  extra: {
+    routes?: (o: { sse: string; json: string; emulator: string }) => string;
+    gateway?: string;
+    documents?: string;
+    files?: Record<string, string>;
+    googleCredentials?: boolean;
+  } = {},
 ): Promise<McpStack> {
   const dir = makeTempDir('warden-mcp-');
   for (const [name, text] of Object.entries(extra.files ?? {})) writeFileSync(join(dir, name), text);
   const emu = await startEmulator({ port: 0 });
+  if (extra.googleCredentials) await emu.writeCredentials(join(dir, 'credentials'));
   emu.registerOidcClient(READER.id, READER.secret, READER.groups);
   emu.registerOidcClient(ADMIN.id, ADMIN.secret, ADMIN.groups);
   const sse = await startMcpServer();

@@ -9,7 +9,10 @@ import { GRPC_PROVIDER, HTTP_PROVIDER, wardenLabels, type Manifest, type RenderO
 /**
  * Vertex AI's regional hosts the config's vertex routes name. Istio host
  * names only take a leading `*.` wildcard, so `*-aiplatform.googleapis.com`
- * is written out as the hosts in use.
+ * is written out as the hosts in use. A config that names none gets
+ * us-central1's, unless it has MCP routes: an MCP gateway's render must not
+ * put a CUSTOM policy on a Vertex host it has no route for (Warden would
+ * refuse every call there, NO_ROUTE).
  */
 export function vertexHosts(spec: GatewaySpec): string[] {
   const hosts = new Set<string>();
@@ -19,7 +22,7 @@ export function vertexHosts(spec: GatewaySpec): string[] {
       if (h && /^([a-z0-9-]+-)?aiplatform\.googleapis\.com$/.test(h)) hosts.add(h);
     }
   }
-  if (!hosts.size) hosts.add('us-central1-aiplatform.googleapis.com');
+  if (!hosts.size && !spec.routes.some((r) => r.provider === 'mcp')) hosts.add('us-central1-aiplatform.googleapis.com');
   return [...hosts].sort();
 }
 
@@ -29,6 +32,19 @@ export function egress(name: string, hosts: string[], spec: GatewaySpec, o: Rend
   const egressService = `istio-egressgateway.${ns}.svc.${o.trustDomain}`;
   const labels = wardenLabels(name);
   const provider = spec.extAuthz?.grpc ? GRPC_PROVIDER : HTTP_PROVIDER;
+  const tokenServices: Manifest = {
+    // Warden's own calls for tokens (and to Vertex AI when it is the gateway) are already TLS.
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'ServiceEntry',
+    metadata: { name: 'google-token-services', namespace: o.namespace, labels },
+    spec: {
+      hosts: ['oauth2.googleapis.com', 'sts.googleapis.com', 'iamcredentials.googleapis.com'],
+      location: 'MESH_EXTERNAL',
+      resolution: 'DNS',
+      ports: [{ number: 443, name: 'tls', protocol: 'TLS' }],
+    },
+  };
+  if (!hosts.length) return [tokenServices];
   return [
     {
       apiVersion: 'networking.istio.io/v1',
@@ -44,18 +60,7 @@ export function egress(name: string, hosts: string[], spec: GatewaySpec, o: Rend
         ],
       },
     },
-    {
-      // Warden's own calls for tokens (and to Vertex AI when it is the gateway) are already TLS.
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'ServiceEntry',
-      metadata: { name: 'google-token-services', namespace: o.namespace, labels },
-      spec: {
-        hosts: ['oauth2.googleapis.com', 'sts.googleapis.com', 'iamcredentials.googleapis.com'],
-        location: 'MESH_EXTERNAL',
-        resolution: 'DNS',
-        ports: [{ number: 443, name: 'tls', protocol: 'TLS' }],
-      },
-    },
+    tokenServices,
     {
       apiVersion: 'networking.istio.io/v1',
       kind: 'Gateway',

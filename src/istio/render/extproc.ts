@@ -1,7 +1,7 @@
 // The ext_proc form: Istio has no extension provider for ext_proc, so an
 // EnvoyFilter inserts Envoy's ext_proc filter before the router on the
 // egress gateway, disabled there, and a second patch enables it on the
-// virtual hosts of the Vertex AI hosts only. Envoy then forwards, and streams
+// virtual hosts of the Vertex AI hosts and the MCP servers' only. Envoy then forwards, and streams
 // each request and its answer through Warden (docs/istio.md).
 //
 // Processing mode, and why:
@@ -84,7 +84,7 @@ export function extProcEnvoyFilter(serviceHost: string, port: number, hosts: str
           applyTo: 'BOOTSTRAP',
           patch: { operation: 'MERGE', value: { layered_runtime: { layers: [{ name: 'warden-ext-proc', static_layer: { ...EXT_PROC_RUNTIME } }] } } },
         },
-        // On for the Vertex AI hosts only: other traffic through the gateway never reaches Warden.
+        // On for the Vertex AI and MCP hosts only: other traffic through the gateway never reaches Warden.
         ...hosts.map((host) => ({
           applyTo: 'VIRTUAL_HOST',
           match: { context: 'GATEWAY', routeConfiguration: { vhost: { name: `${host}:80` } } },

@@ -6,8 +6,14 @@ import { GRPC_PROVIDER, HTTP_PROVIDER, type Manifest, type Ports } from '../mani
 
 /** Envoy sends at most this much body with a check (Warden's own buffer limit). */
 const CHECK_BODY_BYTES = 1024 * 1024;
-/** Request headers that can carry a caller's credential: Envoy must send them with the check. */
-const CHECK_HEADERS = ['authorization', 'x-goog-api-key', 'x-api-key', 'cookie', 'content-type', 'x-forwarded-client-cert', 'x-request-id', 'traceparent', 'tracestate'];
+/**
+ * Request headers Envoy must send with an HTTP check: those that can carry a caller's credential, and
+ * MCP's (the session a call belongs to, and the 2026-07-28 method and name a call is decided on without its body).
+ */
+const CHECK_HEADERS = [
+  'authorization', 'x-goog-api-key', 'x-api-key', 'cookie', 'content-type', 'x-forwarded-client-cert', 'x-request-id', 'traceparent', 'tracestate',
+  'mcp-session-id', 'mcp-protocol-version', 'mcp-method', 'mcp-name',
+];
 
 export function meshConfig(serviceHost: string, spec: GatewaySpec, ports: Ports, ras: RequestAuthenticationDoc[]): Manifest {
   const body = { maxRequestBytes: CHECK_BODY_BYTES, allowPartialMessage: true, packAsBytes: true };

@@ -58,5 +58,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end -}}
 
+{{- /* MCP-Protocol-Version values whose calls carry Mcp-Method / Mcp-Name that Warden decides on alone: 2026-07-28 and later (src/mcp/jsonrpc.ts HEADERS_REVISION_PATTERN). */ -}}
+{{- define "warden.mcpHeadersRevisions" -}}2026-07-(2[89]|3[01])|2026-(0[89]|1[0-2])-[0-9]{2}|(202[7-9]|20[3-9][0-9])-[0-9]{2}-[0-9]{2}{{- end -}}
+
 {{- /* The paths of Vertex calls safe to repeat, for the mesh's retry policy: src/providers/vertex.ts VERTEX_REPEATABLE_PATHS (the chart test compares the two). */ -}}
 {{- define "warden.repeatablePaths" -}}.*:(predict|rawPredict|directPredict|directRawPredict|explain|generateContent|countTokens|computeTokens|embedContent|batchEmbedContents|predictLongRunning|fetchPredictOperation|streamGenerateContent|serverStreamingPredict|streamingPredict|streamRawPredict)|.*/endpoints/[^/:]+/(chat/completions|completions|embeddings){{- end -}}
