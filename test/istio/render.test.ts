@@ -543,6 +543,23 @@ spec:
     assert.deepEqual(meshDecision(only.docs, EGRESS_GATEWAY, { host: 'mcp.example.com', port: 80, from: { namespace: 'web' } }).asks, ['warden-ext-authz-grpc']);
   });
 
+  it('a gateway for OpenAI-compatible upstreams only: no Vertex objects (a CUSTOM policy on a Vertex host without a route would refuse every call there)', async () => {
+    const openai = CONFIG.replace(
+      /    - name: vertex\n(      .*\n)+/,
+      '    - {name: chat, provider: openai, match: {pathPrefix: /v1/}, upstream: "https://llm.internal.example", credential: vertex-sa}\n',
+    );
+    assert.notEqual(openai, CONFIG);
+    const r = await render(openai, 'openai-only.yaml');
+    assert.equal(r.code, 0, r.errors);
+    assertValidManifests(r.docs);
+    assert.ok(!r.docs.some((d) => /^vertex-/.test(d.metadata.name)), r.docs.map((d) => d.metadata.name).join(' '));
+    assert.deepEqual(meshDecision(r.docs, EGRESS_GATEWAY, { host: 'us-central1-aiplatform.googleapis.com', port: 80, from: { namespace: 'web' } }).asks, []);
+    // A vertex route whose upstream names no Vertex host (an emulator, a private endpoint) still gets us-central1's.
+    const emulated = await render(CONFIG.replace('upstream: https://europe-west4-aiplatform.googleapis.com', 'upstream: http://vertex-emulator:8080').replace('match: {host: europe-west4-aiplatform.googleapis.com}', 'match: {pathPrefix: /}'), 'emulated.yaml');
+    assert.equal(emulated.code, 0, emulated.errors);
+    assert.deepEqual(meshDecision(emulated.docs, EGRESS_GATEWAY, { host: 'us-central1-aiplatform.googleapis.com', port: 80, from: { namespace: 'web' } }).asks, ['warden-ext-authz-grpc']);
+  });
+
   it('a config serving both ext_authz and ext_proc: --mode says which form the egress gateway uses', async () => {
     const both = CONFIG.replace('  extAuthz:\n', '  extProc: {grpc: {port: 9193}}\n  extAuthz:\n');
     const unsaid = await render(both, 'both.yaml');

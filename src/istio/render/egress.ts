@@ -9,10 +9,11 @@ import { GRPC_PROVIDER, HTTP_PROVIDER, wardenLabels, type Manifest, type RenderO
 /**
  * Vertex AI's regional hosts the config's vertex routes name. Istio host
  * names only take a leading `*.` wildcard, so `*-aiplatform.googleapis.com`
- * is written out as the hosts in use. A config that names none gets
- * us-central1's, unless it has MCP routes: an MCP gateway's render must not
- * put a CUSTOM policy on a Vertex host it has no route for (Warden would
- * refuse every call there, NO_ROUTE).
+ * is written out as the hosts in use. A config whose vertex routes name none
+ * (an emulator, a private endpoint) gets us-central1's; one without vertex
+ * routes (MCP servers, OpenAI-compatible upstreams only) gets none: a CUSTOM
+ * policy on a Vertex host Warden has no route for would refuse every call
+ * there (NO_ROUTE).
  */
 export function vertexHosts(spec: GatewaySpec): string[] {
   const hosts = new Set<string>();
@@ -22,7 +23,7 @@ export function vertexHosts(spec: GatewaySpec): string[] {
       if (h && /^([a-z0-9-]+-)?aiplatform\.googleapis\.com$/.test(h)) hosts.add(h);
     }
   }
-  if (!hosts.size && !spec.routes.some((r) => r.provider === 'mcp')) hosts.add('us-central1-aiplatform.googleapis.com');
+  if (!hosts.size && spec.routes.some((r) => r.provider === 'vertex')) hosts.add('us-central1-aiplatform.googleapis.com');
   return [...hosts].sort();
 }
 
