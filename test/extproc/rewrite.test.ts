@@ -35,6 +35,12 @@ spec:
       rewrite: {stripPrefix: /openai}
       upstream: ${emulatorUrl}
       credential: vertex-sa
+    # Render enables ext_proc on the Vertex hosts of the config's vertex routes; without one it writes none.
+    - name: vertex
+      provider: vertex
+      match: {pathPrefix: /v1/}
+      upstream: ${emulatorUrl}
+      credential: vertex-sa
   credentials:
     - name: vertex-sa
       google: {file: ./credentials/service-account.json}
