@@ -74,7 +74,6 @@ async function openLoop(rate: number): Promise<void> {
   const latencies: number[] = [];
   let non2xx = 0;
   let errors = 0;
-  let settled = 0;
   const path = url.pathname + url.search;
   const send = (i: number, dueNs: bigint) =>
     pool
@@ -86,7 +85,6 @@ async function openLoop(rate: number): Promise<void> {
       .catch(() => i >= warmup && errors++)
       .finally(() => {
         if (i >= warmup) latencies.push(Number(process.hrtime.bigint() - dueNs) / 1e6);
-        settled++;
       });
   const start = process.hrtime.bigint();
   let measuredFrom = start;
@@ -111,7 +109,6 @@ async function openLoop(rate: number): Promise<void> {
   await Promise.all(inFlight);
   const seconds = Number(process.hrtime.bigint() - measuredFrom) / 1e9;
   await pool.close();
-  if (settled !== count) throw new Error(`open loop: ${settled} of ${count} requests settled`);
   report(latencies, seconds, count - warmup, non2xx, errors);
 }
 

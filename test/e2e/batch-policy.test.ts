@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import aiplatform from '@google-cloud/aiplatform';
 import { OAuth2Client } from 'google-auth-library';
 import { waitForAuditRow } from '../helpers/audit-db.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { signedInCallers, startStack, type Stack } from '../helpers/stack.js';
 
 const PARENT = 'projects/emulator-project/locations/us-central1';
 
@@ -24,19 +24,7 @@ spec:
     - {name: vertex-sa, google: {file: ./credentials/service-account.json}}
   audit: {sqlite: ./audit.db}
 ---
-apiVersion: security.istio.io/v1
-kind: RequestAuthentication
-metadata: {name: idp}
-spec:
-  jwtRules: [{issuer: '${issuer}', audiences: [warden]}]
----
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: {name: signed-in}
-spec:
-  action: ALLOW
-  rules: [{from: [{source: {requestPrincipals: ['*']}}]}]
----
+${signedInCallers(issuer)}---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: no-pii-reads-no-prod-writes}

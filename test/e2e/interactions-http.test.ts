@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitForAuditRow } from '../helpers/audit-db.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { signedInCallers, startStack, type Stack } from '../helpers/stack.js';
 
 const PARENT = '/v1beta1/projects/emulator-project/locations/us-central1';
 const HTTP = `${PARENT}/interactionsHttp`;
@@ -33,19 +33,7 @@ spec:
     rules:
       - {name: flash-tokens, by: [principal], match: {models: [gemini-2.5-flash]}, tokens: {limit: 100000, per: 1h, count: total}}
 ---
-apiVersion: security.istio.io/v1
-kind: RequestAuthentication
-metadata: {name: idp}
-spec:
-  jwtRules: [{issuer: '${issuer}', audiences: [warden]}]
----
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: {name: signed-in}
-spec:
-  action: ALLOW
-  rules: [{from: [{source: {requestPrincipals: ['*']}}]}]
----
+${signedInCallers(issuer)}---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: no-pro}

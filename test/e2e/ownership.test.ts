@@ -10,7 +10,7 @@ import aiplatform from '@google-cloud/aiplatform';
 import { GoogleGenAI } from '@google/genai';
 import { OAuth2Client } from 'google-auth-library';
 import { waitForAuditRow } from '../helpers/audit-db.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { signedInCallers, startStack, type Stack } from '../helpers/stack.js';
 
 const PARENT = '/v1beta1/projects/emulator-project/locations/us-central1';
 
@@ -25,19 +25,7 @@ spec:
     - {name: vertex-sa, google: {file: ./credentials/service-account.json}}
   audit: {sqlite: ./audit.db}
 ---
-apiVersion: security.istio.io/v1
-kind: RequestAuthentication
-metadata: {name: idp}
-spec:
-  jwtRules: [{issuer: '${issuer}', audiences: [warden]}]
----
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: {name: signed-in}
-spec:
-  action: ALLOW
-  rules: [{from: [{source: {requestPrincipals: ['*']}}]}]
-`;
+${signedInCallers(issuer)}`;
 
 interface RpcError { error: { code: number; status: string; details: { reason: string }[] } }
 

@@ -48,3 +48,20 @@ export async function startStack(config?: (o: { emulatorUrl: string; issuer: str
     throw e;
   }
 }
+
+/** Config documents that verify the emulator issuer's tokens (audience `warden`) and let every signed-in caller through: for tests whose subject is not policy. */
+export function signedInCallers(issuer: string): string {
+  return `apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: idp}
+spec:
+  jwtRules: [{issuer: '${issuer}', audiences: [warden]}]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: signed-in}
+spec:
+  action: ALLOW
+  rules: [{from: [{source: {requestPrincipals: ['*']}}]}]
+`;
+}
